@@ -1,0 +1,98 @@
+/* config — study configs: YAML (libyaml) into a tree with source marks, Hydra-style
+ * groups and key=value overrides, validation into a study_config_t, and a canonical
+ * JSON form that is stored in the DB and shipped to workers (JSON is YAML, so the same
+ * parser reads it back).
+ *
+ * Errors read like compiler errors, "configs/a.yaml:14:5: n_trials: must be >= 1",
+ * and are all collected (cfg_errs_t), not only the first. */
+#ifndef HPS_CONFIG_H
+#define HPS_CONFIG_H
+
+#include <stdbool.h>
+
+#include "core/space.h"
+#include "core/trial.h"
+
+typedef enum { CFG_NULL = 0, CFG_SCALAR, CFG_MAP, CFG_SEQ } cfg_type_t;
+
+/* One YAML node. Plain record: modules read it directly, only config.c builds it. */
+typedef struct cfg_node_s {
+    cfg_type_t type;
+    const char *file;          /* borrowed from the tree's file table; "<override>", ... */
+    int line, col;             /* 1-based source position */
+    char *value;               /* CFG_SCALAR: text; owned */
+    bool quoted;               /* scalar was quoted: always a string */
+    int n;                     /* CFG_MAP / CFG_SEQ: entry count */
+    char **keys;               /* CFG_MAP: n keys; owned */
+    int *key_line, *key_col;   /* CFG_MAP: positions of the keys */
+    struct cfg_node_s **items; /* n children; owned */
+} cfg_node_t;
+
+/* Collected errors, each "file:line:col: message". */
+typedef struct cfg_errs_s {
+    int n;
+    char **msgs; /* owned */
+} cfg_errs_t;
+
+void cfg_errs_init(cfg_errs_t *e);
+void cfg_errs_free(cfg_errs_t *e);
+/* Add an error located at node (NULL node: no location). */
+void cfg_error(cfg_errs_t *e, const cfg_node_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Add an error with an explicit location. */
+void cfg_error_at(cfg_errs_t *e, const char *file, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void cfg_errs_print(const cfg_errs_t *e, FILE *f); /* one per line */
+
+/* Parse YAML text or a file. NULL (and errors) on a syntax error. Caller frees. */
+cfg_node_t *cfg_parse(const char *text, size_t len, const char *file, cfg_errs_t *errs);
+cfg_node_t *cfg_load(const char *path, cfg_errs_t *errs);
+void cfg_free(cfg_node_t **node_p);
+
+/* Child by dotted path ("strategy.test.fraction"); NULL when absent or not a map. */
+const cfg_node_t *cfg_get(const cfg_node_t *node, const char *path);
+
+/* Typed reads of map[key]. Absent key: *out = def, returns 0. Present but wrong type
+ * or out of range: adds an error at the value, returns -1. */
+int cfg_str(const cfg_node_t *map, const char *key, const char *def, const char **out,
+            cfg_errs_t *errs);
+int cfg_double(const cfg_node_t *map, const char *key, double def, double *out,
+               cfg_errs_t *errs);
+int cfg_long(const cfg_node_t *map, const char *key, long def, long *out, cfg_errs_t *errs);
+int cfg_bool(const cfg_node_t *map, const char *key, bool def, bool *out, cfg_errs_t *errs);
+/* Every key of map must be in allowed (NULL-terminated); others get "unknown key 'x'". */
+int cfg_check_keys(const cfg_node_t *map, const char *const *allowed, cfg_errs_t *errs);
+
+/* Canonical JSON text of a tree (caller frees). Unquoted scalars that read as numbers,
+ * true/false or null are emitted as such; everything else as a string. */
+char *cfg_to_json(const cfg_node_t *node);
+
+/* A validated study. */
+typedef struct {
+    char *name;                  /* `study:`; owned */
+    direction_t direction;
+    long n_trials;
+    int max_retries;             /* extra attempts after a lost lease; default 3 */
+    space_t *space;              /* owned */
+    cfg_node_t *root;            /* the merged tree; owned */
+    const cfg_node_t *objective; /* borrowed from root; never NULL after validation */
+    const cfg_node_t *sampler;   /* borrowed; NULL = defaults */
+    const cfg_node_t *pruner;    /* borrowed; NULL = none */
+    const cfg_node_t *data;      /* borrowed; NULL when the objective needs no data */
+    const cfg_node_t *strategy;  /* borrowed; NULL = none */
+    char *json;                  /* cfg_to_json(root); owned */
+} study_config_t;
+
+/* Load a study: read path, merge `defaults:` groups (configs/<group>/<name>.yaml beside
+ * the file), apply overrides ("group=name" picks a group file, "a.b=value" sets a
+ * value), validate everything (space, sampler, pruner, objective, strategy options).
+ * NULL with all errors in errs. */
+study_config_t *study_config_load(const char *path, int n_overrides, char *const *overrides,
+                                  cfg_errs_t *errs);
+/* Rebuild a study from its canonical JSON (as stored in the DB). */
+study_config_t *study_config_from_json(const char *json, cfg_errs_t *errs);
+void study_config_destroy(study_config_t **self_p);
+
+void config_test(bool verbose);
+
+#endif

@@ -1,0 +1,19 @@
+/* log — level-gated messages to stderr: "2026-11-25T10:00:00.123 INFO  coord: text".
+ * stdout carries command results only. The level and component name are set once in
+ * main (or a forked child) and are the only process-wide mutable state in hps. */
+#ifndef HPS_LOG_H
+#define HPS_LOG_H
+
+typedef enum { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG } log_level_t;
+
+void log_set_level(log_level_t level);
+void log_set_component(const char *name); /* copied; e.g. "worker 3" */
+log_level_t log_level(void);
+void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+#endif

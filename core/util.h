@@ -1,0 +1,81 @@
+/* util — allocation that aborts on OOM, time, hashing, small file and string helpers.
+ *
+ * Like Redis zmalloc, xmalloc() and friends never return NULL: running out of memory
+ * is not an error the rest of hps tries to survive. Everything else here is either
+ * infallible or returns 0 / -1 with a message in the caller's err buffer. */
+#ifndef HPS_UTIL_H
+#define HPS_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define HPS_ERR_LEN 512
+#define HPS_VERSION "0.1.0"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a new string; caller frees. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Fill err (HPS_ERR_LEN bytes) printf-style; returns -1 so callers can `return set_err(...)`. */
+int set_err(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+double now_secs(void);   /* wall clock, seconds since the epoch */
+int64_t now_ms(void);    /* monotonic clock, milliseconds */
+
+/* SHA-256 (libsodium) as 64 lowercase hex chars + NUL. */
+void sha256_hex(const void *data, size_t len, char out[65]);
+/* SHA-256 of a whole file; -1 with err when it cannot be read. */
+int sha256_file(const char *path, char out[65], char *err);
+bool is_sha256_hex(const char *s);
+
+/* Read a whole file into a NUL-terminated buffer (caller frees); NULL with err on failure. */
+char *file_read(const char *path, size_t *len_out, char *err);
+/* Write atomically (temp file + fsync + rename); -1 with err on failure. */
+int file_write_atomic(const char *path, const void *data, size_t len, char *err);
+/* mkdir -p; -1 with err on failure. */
+int mkdir_p(const char *path, char *err);
+
+/* Strict number parsing: whole string must be a number. 0 ok, -1 otherwise. */
+int parse_double(const char *s, double *out);
+int parse_long(const char *s, long *out);
+
+/* Growable string buffer, for building JSON and tables. */
+typedef struct {
+    char *buf;   /* NUL-terminated; owned */
+    size_t len;
+    size_t cap;
+} strbuf_t;
+void sb_init(strbuf_t *sb);
+void sb_free(strbuf_t *sb);
+void sb_putc(strbuf_t *sb, char c);
+void sb_puts(strbuf_t *sb, const char *s);
+void sb_putn(strbuf_t *sb, const char *s, size_t n);
+void sb_printf(strbuf_t *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s as a JSON string literal with quotes and escapes. */
+void sb_json_str(strbuf_t *sb, const char *s);
+/* Append a double as JSON: shortest round-trip text, null for NaN/inf. */
+void sb_json_num(strbuf_t *sb, double v);
+/* Detach the buffer (caller frees) and reset sb. */
+char *sb_take(strbuf_t *sb);
+
+/* splitmix64-seeded xoshiro256** generator: reproducible across platforms. */
+typedef struct {
+    uint64_t s[4];
+} rng_t;
+void rng_seed(rng_t *r, uint64_t seed);
+uint64_t rng_next(rng_t *r);
+double rng_uniform(rng_t *r);             /* [0, 1) */
+double rng_normal(rng_t *r);              /* standard normal */
+uint64_t rng_below(rng_t *r, uint64_t n); /* [0, n), unbiased; n > 0 */
+uint64_t hash_mix64(uint64_t x);          /* splitmix64 finaliser */
+
+void util_test(bool verbose);
+
+#endif

@@ -1,0 +1,57 @@
+/* model — the interface of trainable models (logreg, ridge, mlp, xgboost) used by the
+ * evaluation driver (objectives/evaluate.c), which owns data loading, splits, feature
+ * transforms, metrics and strategies. A model only fits and predicts.
+ *
+ * Adding a model = one .c with a `const model_ops_t foo_model` + one line in the table
+ * in model.c; the objective type of the same name then works under every strategy. */
+#ifndef HPS_MODEL_H
+#define HPS_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/util.h"
+
+/* A feature matrix: dense row-major, or CSR when dense == NULL. Borrowed views. */
+typedef struct {
+    int n_rows, n_cols;
+    const double *dense;    /* n_rows * n_cols, or NULL */
+    const int64_t *indptr;  /* CSR: n_rows + 1 */
+    const int32_t *indices; /* CSR column indices, sorted within a row */
+    const double *values;
+} fmatrix_t;
+
+/* Hyperparameters of one trial: the searched parameters merged over the fixed ones of
+ * the `objective:` section. Opaque; built by model.c. */
+typedef struct hparams_s hparams_t;
+double hp_double(const hparams_t *hp, const char *name, double def);
+long hp_long(const hparams_t *hp, const char *name, long def);
+/* String value (categorical choice or fixed string), or def. Borrowed. */
+const char *hp_str(const hparams_t *hp, const char *name, const char *def);
+
+/* Called after each epoch/round with a validation score when the driver wants
+ * per-epoch reports; returns 1 to stop training early (pruned). May be NULL. */
+typedef int (*model_progress_fn)(void *arg, long step);
+
+typedef struct {
+    const char *name;         /* "logreg", "ridge", "mlp", "xgboost" */
+    bool classification;      /* supports label columns */
+    bool regression;          /* supports target columns */
+    bool sparse_ok;           /* accepts CSR input; otherwise the driver densifies */
+    /* Hyperparameter names it reads (NULL-terminated); others are config errors. */
+    const char *const *hparams;
+    /* Fit on X (n_rows x n_cols), y (class index 0..n_classes-1, or target value);
+     * n_classes = 0 for regression. NULL with err on failure. */
+    void *(*fit)(const fmatrix_t *X, const double *y, int n_classes, const hparams_t *hp,
+                 uint64_t seed, char *err);
+    /* Classification: out[n_rows * n_classes] class probabilities. Regression:
+     * out[n_rows] predictions. 0 ok, -1 with err. */
+    int (*predict)(const void *model, const fmatrix_t *X, double *out, char *err);
+    void (*destroy)(void **model_p);
+} model_ops_t;
+
+const model_ops_t *model_find(const char *name);
+
+void model_test(bool verbose);
+
+#endif

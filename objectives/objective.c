@@ -1,0 +1,24 @@
+/* objective — the registry of objectives (see objective.h). */
+#include "objectives/objective.h"
+
+#include <math.h>
+#include <string.h>
+
+static const objective_ops_t *const s_objectives[] = {
+    NULL, /* placeholder so the table is never empty; skipped by lookups */
+};
+
+const objective_ops_t *objective_find(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(s_objectives); i++)
+        if (s_objectives[i] && strcmp(s_objectives[i]->name, name) == 0)
+            return s_objectives[i];
+    return NULL;
+}
+
+void objective_result_init(objective_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    res->state = TRIAL_FAIL;
+    res->value = res->cv_mean = res->cv_std = res->val_score = res->test_score = NAN;
+}

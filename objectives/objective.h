@@ -1,0 +1,62 @@
+/* objective — the interface every objective implements, and their registry.
+ *
+ * An objective runs inside a worker's child process (fork per trial), so it may
+ * crash, leak or call exit without harming the worker. It gets the study config, the
+ * trial's parameters and the local path of the dataset, reports intermediate values
+ * through a callback (which says whether to prune) and fills a result.
+ *
+ * Adding an objective = one .c with a `const objective_ops_t foo_objective` + one
+ * line in the table in objective.c. */
+#ifndef HPS_OBJECTIVE_H
+#define HPS_OBJECTIVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/trial.h"
+
+#define OBJ_MAX_FOLDS 64
+
+typedef struct {
+    const study_config_t *study; /* whole config: objective, data, strategy sections */
+    const double *x;             /* internal values, study->space order */
+    long trial;
+    int attempt;
+    uint64_t seed;               /* per-trial seed derived from the study seed */
+    const char *data_path;       /* local copy of the dataset, or NULL */
+    const char *cache_dir;       /* where objectives may cache fitted transforms */
+    bool final;                  /* refit on the whole training part, score on test */
+    /* Intermediate value; returns 1 when the trial should stop (pruned). */
+    int (*report)(void *arg, long step, double value);
+    void *report_arg;
+} objective_ctx_t;
+
+typedef struct {
+    trial_state_t state;   /* COMPLETE, PRUNED or FAIL */
+    double value;          /* the objective value; NaN on FAIL */
+    int n_folds;
+    double fold_scores[OBJ_MAX_FOLDS];
+    double cv_mean, cv_std; /* NaN when not k-fold */
+    double val_score;       /* NaN when no validation split */
+    double test_score;      /* final runs only; NaN otherwise */
+    char error[HPS_ERR_LEN]; /* reason on FAIL ("" otherwise) */
+} objective_result_t;
+
+typedef struct {
+    const char *name; /* "synthetic", "command", "logreg", ... */
+    /* Validate the objective section (and data/strategy as it needs). 0 ok, -1 errors. */
+    int (*check)(const study_config_t *study, cfg_errs_t *errs);
+    /* Direction when the config gives none. */
+    direction_t (*default_direction)(const study_config_t *study);
+    /* Run one trial; always fills res (state FAIL with res->error on failure). */
+    void (*run)(const objective_ctx_t *ctx, objective_result_t *res);
+} objective_ops_t;
+
+const objective_ops_t *objective_find(const char *name);
+/* Initialise res: state FAIL, value and scores NaN, no folds, empty error. */
+void objective_result_init(objective_result_t *res);
+
+void objective_test(bool verbose);
+
+#endif

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hps builds and tests with; does nothing when they are present.
+# Usage: scripts/deps.sh [--bench]   (--bench adds the Python peers used by `make bench`)
+set -euo pipefail
+pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlite3-dev
+      libopenblas-dev libyaml-dev libxgboost-dev libcsv-dev libsodium-dev iproute2 python3)
+# The test suite compares against Optuna/scikit-learn/xgboost reference values computed
+# once and committed as fixtures, but a few tests cross-check live when the peers exist.
+peers=(python3-optuna python3-sklearn python3-xgboost python3-numpy)
+[ "${1:-}" = "--bench" ] && pkgs+=("${peers[@]}")
+missing=()
+for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "deps.sh: installing ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo -n"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

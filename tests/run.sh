@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The test runner behind `make check`: unit tests (one child process per module), then
+# every tests/t_*.sh integration test (real processes, sockets, SQLite files, kill -9).
+# Closes with "N passed, N failed". Env: HPS, SELFTEST (binaries), ONLY (glob of tests).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+: "${HPS:=$here/../hps}" "${SELFTEST:=$here/../build/selftest}"
+export HPS SELFTEST
+passed=0 failed=0 failures=()
+out=$("$SELFTEST" 2>&1)
+echo "$out" | grep -E '^(ok|FAIL) '
+p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
+f=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' | tail -1)
+if [ -z "$p" ]; then
+    echo "$out" | tail -20
+    failed=$((failed + 1)); failures+=("selftest (crashed)")
+else
+    passed=$((passed + p)); failed=$((failed + f))
+    [ "$f" -gt 0 ] && { echo "$out" | grep -v '^ok '; failures+=("unit"); }
+fi
+for t in "$here"/t_${ONLY:-*}.sh; do
+    [ -e "$t" ] || continue
+    name=$(basename "$t" .sh)
+    log=$(mktemp)
+    start=$(date +%s)
+    if timeout 300 bash "$t" >"$log" 2>&1; then
+        echo "ok   $name ($(( $(date +%s) - start ))s)"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $name ($(( $(date +%s) - start ))s)"
+        tail -40 "$log" | sed 's/^/    /'
+        failed=$((failed + 1)); failures+=("$name")
+    fi
+    rm -f "$log"
+done
+[ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
