@@ -7,7 +7,7 @@
 #include <sys/time.h>
 #include <time.h>
 
-static log_level_t s_level = LOG_INFO;
+static log_level_t s_level = LL_INFO;
 static char s_component[64] = "hps";
 
 void log_set_level(log_level_t level) { s_level = level; }

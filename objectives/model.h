@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/util.h"
 
 /* A feature matrix: dense row-major, or CSR when dense == NULL. Borrowed views. */
@@ -28,6 +29,18 @@ double hp_double(const hparams_t *hp, const char *name, double def);
 long hp_long(const hparams_t *hp, const char *name, long def);
 /* String value (categorical choice or fixed string), or def. Borrowed. */
 const char *hp_str(const hparams_t *hp, const char *name, const char *def);
+
+/* Build hyperparameters: hparams_new() is empty; hparams_set() adds or replaces name
+ * with the text of a value (numbers, true/false -> 1/0 and strings all read back
+ * through hp_double/hp_long/hp_str). hparams_from_study() takes the scalar keys of the
+ * `objective:` section except `type`, then the trial's searched values (x in
+ * study->space order; NULL = none), which win. Caller frees with hparams_destroy(). */
+hparams_t *hparams_new(void);
+void hparams_set(hparams_t *hp, const char *name, const char *text);
+hparams_t *hparams_from_study(const study_config_t *study, const double *x);
+void hparams_destroy(hparams_t **hp_p);
+/* "C=0.5, max_iter=100" for logs; caller frees. */
+char *hparams_describe(const hparams_t *hp);
 
 /* Called after each epoch/round with a validation score when the driver wants
  * per-epoch reports; returns 1 to stop training early (pruned). May be NULL. */
@@ -51,6 +64,9 @@ typedef struct {
 } model_ops_t;
 
 const model_ops_t *model_find(const char *name);
+
+/* Defined in objectives/mlp.c and objectives/xgboost.c. */
+extern const model_ops_t mlp_model, xgboost_model;
 
 void model_test(bool verbose);
 

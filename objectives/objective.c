@@ -5,6 +5,12 @@
 #include <string.h>
 
 static const objective_ops_t *const s_objectives[] = {
+    &synthetic_objective,
+    &command_objective,
+    &logreg_objective,
+    &ridge_objective,
+    &mlp_objective,
+    &xgboost_objective,
     NULL, /* placeholder so the table is never empty; skipped by lookups */
 };
 

@@ -53,6 +53,11 @@ typedef struct {
     void (*run)(const objective_ctx_t *ctx, objective_result_t *res);
 } objective_ops_t;
 
+extern const objective_ops_t synthetic_objective, command_objective;
+/* The model objectives (objectives/evaluate.c): one per model of objectives/model.c. */
+extern const objective_ops_t logreg_objective, ridge_objective, mlp_objective,
+    xgboost_objective;
+
 const objective_ops_t *objective_find(const char *name);
 /* Initialise res: state FAIL, value and scores NaN, no folds, empty error. */
 void objective_result_init(objective_result_t *res);

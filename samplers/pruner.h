@@ -19,9 +19,27 @@ typedef struct {
     void (*destroy)(void **self_p);
 } pruner_ops_t;
 
+extern const pruner_ops_t none_pruner, median_pruner, halving_pruner;
+
 const pruner_ops_t *pruner_find(const char *name);
 /* Name of the pruner a study uses ("none" when `pruner:` is absent). */
 const char *pruner_name_of(const cfg_node_t *opts);
+
+/* Shared by the pruners (pruner.c). */
+
+/* Read an integer option of a pruner that must be >= min; errors at the value. */
+int pruner_opt_long(const cfg_node_t *opts, const char *key, long def, long min, long *out,
+                    cfg_errs_t *errs);
+
+/* A sorted (ascending) vector of doubles, NaN-free: the values of a step or a rung. */
+typedef struct {
+    double *v; /* owned */
+    size_t n, cap;
+} sortvec_t;
+void sortvec_insert(sortvec_t *s, double x); /* O(n) memmove; x must not be NaN */
+/* Quantile q in [0, 1] with linear interpolation (numpy's default); NaN when empty. */
+double sortvec_quantile(const sortvec_t *s, double q);
+void sortvec_free(sortvec_t *s);
 
 void pruner_test(bool verbose);
 

@@ -5,6 +5,9 @@
 #include <string.h>
 
 static const sampler_ops_t *const s_samplers[] = {
+    &random_sampler,
+    &grid_sampler,
+    &tpe_sampler,
     NULL, /* placeholder so the table is never empty; skipped by lookups */
 };
 

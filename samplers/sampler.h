@@ -43,6 +43,9 @@ typedef struct {
     void (*destroy)(void **self_p);
 } sampler_ops_t;
 
+extern const sampler_ops_t random_sampler, grid_sampler;
+extern const sampler_ops_t tpe_sampler;
+
 /* The registry. NULL when no sampler has that name. */
 const sampler_ops_t *sampler_find(const char *name);
 /* Name of the sampler a study uses ("random" when `sampler:` is absent). */

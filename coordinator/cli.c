@@ -1,0 +1,176 @@
+/* cli — `hps coordinator` and `hps run` (see cli.h).
+ *
+ * `hps run` is the embedded cluster: it validates the config first (so bad input never
+ * touches the DB), forks N workers before any ZeroMQ context exists in this process,
+ * then runs a coordinator on a private ipc endpoint until the study is done. */
+#include "coordinator/cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "coordinator/coord.h"
+#include "core/log.h"
+
+static int s_usage(const char *msg, const char *usage)
+{
+    if (msg)
+        fprintf(stderr, "hps: %s\n", msg);
+    fprintf(stderr, "%s", usage);
+    return 2;
+}
+
+static int s_int_flag(const char *name, const char *s, long lo, long hi, long *out)
+{
+    if (parse_long(s, out) != 0 || *out < lo || *out > hi) {
+        fprintf(stderr, "hps: %s: expected an integer in %ld..%ld, got '%s'\n", name, lo, hi, s);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- study loading (run, submit) ---------------------------------------------------- */
+
+/* The sampler.seed of a stored config JSON, or NULL. Caller frees. */
+static char *s_stored_seed(const char *json)
+{
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *root = cfg_parse(json, strlen(json), "<db>", &errs);
+    cfg_errs_free(&errs);
+    const cfg_node_t *seed = root ? cfg_get(root, "sampler.seed") : NULL;
+    char *out = seed && seed->type == CFG_SCALAR ? xstrdup(seed->value) : NULL;
+    cfg_free(&root);
+    return out;
+}
+
+static int s_fill_data(study_config_t *cfg, cfg_errs_t *errs)
+{
+    const cfg_node_t *path = cfg->data ? cfg_get(cfg->data, "path") : NULL;
+    if (!path)
+        return 0;
+    char sha[65], err[HPS_ERR_LEN];
+    if (path->type != CFG_SCALAR || sha256_file(path->value, sha, err) != 0) {
+        cfg_error(errs, path, "data.path: %s", path->type == CFG_SCALAR ? err : "not a string");
+        return -1;
+    }
+    return cfg_set_path(cfg->root, "data.sha256", sha, errs);
+}
+
+study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
+                               const char *keep_seed_from)
+{
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    study_config_t *cfg = study_config_load(path, n_over, over, &errs);
+    study_config_t *out = NULL;
+    if (cfg && s_fill_data(cfg, &errs) == 0) {
+        int rc = 0;
+        if (!cfg_get(cfg->root, "sampler.seed")) {
+            char *seed = keep_seed_from ? s_stored_seed(keep_seed_from) : NULL;
+            if (!seed)
+                seed = xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16)) &
+                                               0x7fffffff));
+            rc = cfg_set_path(cfg->root, "sampler.seed", seed, &errs);
+            free(seed);
+        }
+        if (rc == 0) {
+            /* Re-validate from the canonical text: what is stored is what was checked. */
+            char *json = cfg_to_json(cfg->root);
+            out = study_config_from_json(json, &errs);
+            free(json);
+        }
+    }
+    study_config_destroy(&cfg);
+    if (!out)
+        cfg_errs_print(&errs, stderr);
+    cfg_errs_free(&errs);
+    return out;
+}
+
+/* ---- hps coordinator ---------------------------------------------------------------- */
+
+static const char s_coord_usage[] =
+    "usage: hps coordinator --bind ENDPOINT [--db FILE] [options]\n"
+    "  --bind EP          e.g. tcp://127.0.0.1:5555 (CURVE keys required off loopback)\n"
+    "  --db FILE          study database (default hps.db)\n"
+    "  --cert FILE        coordinator's CURVE secret key (from hps keygen)\n"
+    "  --allow DIR        public keys of workers and clients allowed to connect\n"
+    "  --submitters DIR   public keys allowed to submit and stop studies\n"
+    "  --heartbeat-ms N   worker heartbeat interval (default 1000)\n"
+    "  --lease-ms N       lease without heartbeat before a trial is re-queued (10000)\n"
+    "  --sync full|normal SQLite durability: full survives power loss (default normal)\n"
+    "  -v, -q             more or less logging\n";
+
+typedef struct {
+    coord_opts_t co;
+    long heartbeat_ms, lease_ms;
+} coord_flags_t;
+
+/* Options shared by `coordinator` and `run`; returns 0 handled, 1 not ours, -1 bad. */
+static int s_coord_flag(coord_flags_t *f, int opt, const char *arg)
+{
+    switch (opt) {
+    case 'd': f->co.db_path = arg; return 0;
+    case 'H': return s_int_flag("--heartbeat-ms", arg, 10, 600000, &f->heartbeat_ms);
+    case 'L': return s_int_flag("--lease-ms", arg, 50, 86400000, &f->lease_ms);
+    case 'S':
+        if (strcmp(arg, "full") != 0 && strcmp(arg, "normal") != 0) {
+            fprintf(stderr, "hps: --sync: expected full or normal, got '%s'\n", arg);
+            return -1;
+        }
+        f->co.sync_full = strcmp(arg, "full") == 0;
+        return 0;
+    case 'v': log_set_level(LL_DEBUG); return 0;
+    case 'q': log_set_level(LL_WARN); return 0;
+    default: return 1;
+    }
+}
+
+int coord_main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"bind", required_argument, 0, 'b'},         {"db", required_argument, 0, 'd'},
+        {"cert", required_argument, 0, 'c'},         {"allow", required_argument, 0, 'a'},
+        {"submitters", required_argument, 0, 's'},   {"heartbeat-ms", required_argument, 0, 'H'},
+        {"lease-ms", required_argument, 0, 'L'},     {"sync", required_argument, 0, 'S'},
+        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
+    coord_flags_t f = {.co = {.db_path = "hps.db"}, .heartbeat_ms = 1000, .lease_ms = 10000};
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+        int rc = s_coord_flag(&f, opt, optarg);
+        if (rc < 0)
+            return 2;
+        if (rc == 0)
+            continue;
+        switch (opt) {
+        case 'b': f.co.bind = optarg; break;
+        case 'c': f.co.cert_path = optarg; break;
+        case 'a': f.co.allow_dir = optarg; break;
+        case 's': f.co.submitters_dir = optarg; break;
+        case 'h': fputs(s_coord_usage, stdout); return 0;
+        default: return s_usage(NULL, s_coord_usage);
+        }
+    }
+    if (optind < argc)
+        return s_usage("coordinator: unexpected argument", s_coord_usage);
+    if (!f.co.bind)
+        return s_usage("coordinator: --bind is required", s_coord_usage);
+    f.co.heartbeat_ms = (int)f.heartbeat_ms;
+    f.co.lease_ms = (int)f.lease_ms;
+    log_set_component("coord");
+    char err[HPS_ERR_LEN];
+    bool usage;
+    coord_t *c = coord_new(&f.co, &usage, err);
+    if (!c) {
+        fprintf(stderr, "hps coordinator: %s\n", err);
+        return usage ? 2 : 1;
+    }
+    int rc = coord_run(c, err);
+    if (rc != 0)
+        log_error("%s", err);
+    coord_destroy(&c);
+    return rc == 0 ? 0 : 1;
+}

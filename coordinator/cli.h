@@ -1,0 +1,21 @@
+/* cli — entry points of the coordinator-side subcommands: `hps coordinator`, `hps run`,
+ * `hps submit`, `hps status --to`, `hps stop`. Each returns the process exit code:
+ * 0 success, 1 runtime failure, 2 bad input. */
+#ifndef HPS_CLI_H
+#define HPS_CLI_H
+
+#include "core/config.h"
+
+int coord_main(int argc, char **argv);
+int run_main(int argc, char **argv);
+int submit_main(int argc, char **argv);
+int status_main(int argc, char **argv);
+int stop_main(int argc, char **argv);
+
+/* Shared by run and submit: load a study config with overrides, fill in data.sha256
+ * (hashing data.path) and sampler.seed (keep_seed_from: a stored config JSON whose seed
+ * to reuse, or NULL for a fresh one). Errors go to stderr; NULL = exit 2. */
+study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
+                               const char *keep_seed_from);
+
+#endif

@@ -1,0 +1,473 @@
+/* cli_db — `hps status --db`, `hps leaderboard`, `hps promote`, `hps keygen` (see
+ * cli_db.h).
+ *
+ * The four commands share one flag parser: a single getopt_long table for every flag,
+ * and a per-command mask of the flags it accepts, so `hps status --force` is rejected
+ * with the status usage rather than silently ignored. */
+#include "coordinator/cli_db.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/promote.h"
+#include "core/report.h"
+
+/* ---- flags ------------------------------------------------------------------------ */
+
+enum {
+    O_DB = 1 << 0,
+    O_JSON = 1 << 1,
+    O_FORMAT = 1 << 2,
+    O_STAGE = 1 << 3,
+    O_FORCE = 1 << 4,
+    O_OUT = 1 << 5,
+    O_NAME = 1 << 6,
+    O_OPERAND = 1 << 7, /* one positional argument (STUDY) */
+};
+
+typedef struct {
+    const char *db, *format, *stage, *dir, *name;
+    const char *operand; /* NULL when not given */
+    bool json, force;
+} s_flags_t;
+
+static const struct option s_longopts[] = {
+    {"db", required_argument, 0, 'd'},    {"json", no_argument, 0, 'J'},
+    {"format", required_argument, 0, 'f'}, {"stage", required_argument, 0, 's'},
+    {"force", no_argument, 0, 'F'},       {"out", required_argument, 0, 'o'},
+    {"name", required_argument, 0, 'n'},  {"help", no_argument, 0, 'h'},
+    {0, 0, 0, 0}};
+
+static unsigned s_flag_bit(int opt)
+{
+    switch (opt) {
+    case 'd': return O_DB;
+    case 'J': return O_JSON;
+    case 'f': return O_FORMAT;
+    case 's': return O_STAGE;
+    case 'F': return O_FORCE;
+    case 'o': return O_OUT;
+    case 'n': return O_NAME;
+    case 1: return O_OPERAND;
+    default: return 0;
+    }
+}
+
+static int s_usage(const char *cmd, const char *usage, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "hps %s: ", cmd);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return 2;
+}
+
+/* Parse argv (argv[0] = the subcommand) into f, accepting only the flags in allowed.
+ * Returns -1 to go on, or the exit code: 0 after --help, 2 on bad flags. */
+static int s_parse(const char *cmd, const char *usage, unsigned allowed, int argc,
+                   char **argv, s_flags_t *f)
+{
+    *f = (s_flags_t){.db = "hps.db", .format = "table", .dir = ".", .name = "hps"};
+    int opt;
+    optind = 1;
+    opterr = 0; /* our messages name the command and show its usage */
+    /* '-': operands come back in order as opt 1, so STUDY may come before or after flags. */
+    while ((opt = getopt_long(argc, argv, "-o:h", s_longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(usage, stdout);
+            return 0;
+        }
+        unsigned bit = s_flag_bit(opt);
+        if (opt == '?' || !(bit & allowed)) {
+            const char *bad = opt == 1 ? optarg : argv[optind - 1];
+            return s_usage(cmd, usage, opt == 1 ? "unexpected argument '%s'"
+                                                : "unknown or incomplete option '%s'", bad);
+        }
+        switch (opt) {
+        case 'd': f->db = optarg; break;
+        case 'J': f->json = true; break;
+        case 'f': f->format = optarg; break;
+        case 's': f->stage = optarg; break;
+        case 'F': f->force = true; break;
+        case 'o': f->dir = optarg; break;
+        case 'n': f->name = optarg; break;
+        case 1:
+            if (f->operand)
+                return s_usage(cmd, usage, "unexpected argument '%s'", optarg);
+            f->operand = optarg;
+            break;
+        default: break;
+        }
+    }
+    return -1;
+}
+
+/* ---- shared helpers --------------------------------------------------------------- */
+
+/* Open an existing study file. 0 ok; else the exit code after a message: 2 when the
+ * file does not exist (a typo), 1 when it cannot be opened. */
+static int s_open(const char *cmd, const char *db, store_t **st)
+{
+    char err[HPS_ERR_LEN];
+    *st = store_open(db, false, false, err);
+    if (*st)
+        return 0;
+    fprintf(stderr, "hps %s: %s\n", cmd, err);
+    return access(db, F_OK) == 0 ? 1 : 2;
+}
+
+/* Map a report_* result to the exit code, printing the output or the error. */
+static int s_finish(const char *cmd, int rc, strbuf_t *sb, const char *err)
+{
+    int code = 0;
+    if (rc != 0) {
+        fprintf(stderr, "hps %s: %s\n", cmd, err);
+        code = rc == 1 ? 2 : 1;
+    } else if (fputs(sb->buf, stdout) == EOF || fflush(stdout) != 0) {
+        fprintf(stderr, "hps %s: writing the result: %s\n", cmd, strerror(errno));
+        code = 1;
+    }
+    sb_free(sb);
+    return code;
+}
+
+/* ---- status, leaderboard ---------------------------------------------------------- */
+
+static const char s_status_usage[] =
+    "usage: hps status --db FILE [--json] [STUDY]\n"
+    "  --db FILE   study database (default hps.db)\n"
+    "  --json      one JSON object: {\"studies\": [...], \"workers\": [...]}\n"
+    "  STUDY       only this study\n";
+
+int status_db_run(const char *db, bool json, const char *study)
+{
+    store_t *st;
+    int code = s_open("status", db, &st);
+    if (code != 0)
+        return code;
+    char err[HPS_ERR_LEN];
+    strbuf_t sb;
+    sb_init(&sb);
+    int rc = json ? report_status_json(st, study, &sb, err)
+                  : report_status_text(st, study, &sb, err);
+    store_close(&st);
+    return s_finish("status", rc, &sb, err);
+}
+
+int status_db_main(int argc, char **argv)
+{
+    s_flags_t f;
+    int code = s_parse("status", s_status_usage, O_DB | O_JSON | O_OPERAND, argc, argv, &f);
+    return code >= 0 ? code : status_db_run(f.db, f.json, f.operand);
+}
+
+static const char s_board_usage[] =
+    "usage: hps leaderboard [--db FILE] [--format table|csv|json|md]\n"
+    "  --db FILE      study database (default hps.db)\n"
+    "  --format FMT   table (default), csv, json or md (Markdown)\n";
+
+int leaderboard_main(int argc, char **argv)
+{
+    s_flags_t f;
+    int code = s_parse("leaderboard", s_board_usage, O_DB | O_FORMAT, argc, argv, &f);
+    if (code >= 0)
+        return code;
+    /* Checked before opening, so a bad flag is reported as one even without a DB. */
+    if (!report_format_valid(f.format))
+        return s_usage("leaderboard", s_board_usage,
+                       "unknown format '%s' (table, csv, json or md)", f.format);
+    store_t *st;
+    if ((code = s_open("leaderboard", f.db, &st)) != 0)
+        return code;
+    char err[HPS_ERR_LEN];
+    strbuf_t sb;
+    sb_init(&sb);
+    int rc = report_leaderboard(st, f.format, &sb, err);
+    store_close(&st);
+    return s_finish("leaderboard", rc, &sb, err);
+}
+
+/* ---- promote ---------------------------------------------------------------------- */
+
+static bool s_stage_valid(const char *stage)
+{
+    return stage && (strcmp(stage, "staging") == 0 || strcmp(stage, "production") == 0);
+}
+
+/* The tier (owned; NULL before the final refit) and test score of a study. */
+static int s_study_tier(store_t *st, int64_t id, char **tier, double *test_score, char *err)
+{
+    sqlite3 *db = store_db(st);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, "SELECT tier, test_score FROM studies WHERE id = ?1", -1, &q,
+                           NULL) != SQLITE_OK)
+        return set_err(err, "sqlite: prepare: %s", sqlite3_errmsg(db));
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(q, 0);
+        *tier = t ? xstrdup((const char *)t) : NULL;
+        *test_score = sqlite3_column_type(q, 1) == SQLITE_NULL ? NAN
+                                                                : sqlite3_column_double(q, 1);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return set_err(err, "sqlite: study tier: %s", sqlite3_errmsg(db));
+    return 0;
+}
+
+int cli_db_promote(store_t *st, const char *study, const char *stage, bool force, char *msg)
+{
+    if (!s_stage_valid(stage)) {
+        set_err(msg, "unknown stage '%s' (staging or production)", stage ? stage : "");
+        return 2;
+    }
+    store_study_t s;
+    int rc = store_study_get(st, study, &s, msg);
+    if (rc == 1) {
+        set_err(msg, "unknown study '%s'", study);
+        return 2;
+    }
+    if (rc != 0)
+        return -1;
+    char *tier = NULL, why[HPS_ERR_LEN];
+    double test_score = NAN;
+    bool forced = false;
+    int ret = s_study_tier(st, s.id, &tier, &test_score, msg);
+    if (ret == 0 && !tier) {
+        set_err(msg, "study '%s' has no final refit yet, so no tier and no model to promote;"
+                " let the study finish first", study);
+        ret = 1;
+    } else if (ret == 0 && promote_check(tier, stage, why) != 0) {
+        forced = force;
+        if (!force) {
+            set_err(msg, "%s (--force records the promotion anyway)", why);
+            ret = 1;
+        }
+    }
+    if (ret == 0)
+        ret = store_promotion(st, s.id, stage, tier, forced, test_score, msg);
+    if (ret == 0 && forced)
+        set_err(msg, "promoted '%s' to %s, FORCED past the rule: %s", study, stage, why);
+    else if (ret == 0)
+        set_err(msg, "promoted '%s' to %s (tier %s, test score %.5g)", study, stage, tier,
+                test_score);
+    free(tier);
+    store_study_clear(&s);
+    return ret;
+}
+
+static const char s_promote_usage[] =
+    "usage: hps promote STUDY [--db FILE] --stage staging|production [--force]\n"
+    "  --db FILE       study database (default hps.db)\n"
+    "  --stage STAGE   staging needs tier limited or better, production standard or better\n"
+    "  --force         record the promotion even when the tier is too low (marked forced)\n";
+
+int promote_main(int argc, char **argv)
+{
+    s_flags_t f;
+    int code = s_parse("promote", s_promote_usage, O_DB | O_STAGE | O_FORCE | O_OPERAND,
+                       argc, argv, &f);
+    if (code >= 0)
+        return code;
+    if (!f.operand)
+        return s_usage("promote", s_promote_usage, "%s", "missing STUDY");
+    if (!s_stage_valid(f.stage))
+        return s_usage("promote", s_promote_usage, "--stage: expected staging or production, "
+                       "got '%s'", f.stage ? f.stage : "nothing");
+    store_t *st;
+    if ((code = s_open("promote", f.db, &st)) != 0)
+        return code;
+    char msg[HPS_ERR_LEN];
+    int rc = cli_db_promote(st, f.operand, f.stage, f.force, msg);
+    store_close(&st);
+    if (rc == 0) {
+        printf("%s\n", msg);
+        return 0;
+    }
+    fprintf(stderr, "hps promote: %s%s\n", rc == 1 ? "refused: " : "", msg);
+    return rc == 2 ? 2 : 1;
+}
+
+/* ---- keygen ----------------------------------------------------------------------- */
+
+/* Write DIR/NAME.key (public) and DIR/NAME.key_secret (mode 0600) without overwriting
+ * either. pub_path (caller frees) and z85 (41 bytes) describe the public half.
+ * 0 ok; 1 with err (files exist, I/O). */
+static int s_keygen(const char *dir, const char *name, char **pub_path, char *z85, char *err)
+{
+    if (mkdir_p(dir, err) != 0)
+        return 1;
+    char *pub = xasprintf("%s/%s.key", dir, name);
+    char *sec = xasprintf("%s_secret", pub);
+    zcert_t *cert = NULL;
+    int ret = 1;
+    /* czmq builds the secret file name in a 256-byte buffer. */
+    if (strlen(sec) >= 255) {
+        set_err(err, "%s: path too long", sec);
+        goto done;
+    }
+    if (access(pub, F_OK) == 0 || access(sec, F_OK) == 0) {
+        set_err(err, "%s or %s already exists; refusing to overwrite a key", pub, sec);
+        goto done;
+    }
+    if (!(cert = zcert_new())) {
+        set_err(err, "cannot create a CURVE key pair (libzmq built without CURVE?)");
+        goto done;
+    }
+    zcert_set_meta(cert, "name", "%s", name);
+    if (zcert_save(cert, pub) != 0) {
+        set_err(err, "%s: cannot write: %s", pub, strerror(errno));
+        goto done;
+    }
+    /* czmq already writes it private; make sure whatever the umask or czmq version. */
+    if (chmod(sec, 0600) != 0) {
+        set_err(err, "%s: chmod: %s", sec, strerror(errno));
+        goto done;
+    }
+    snprintf(z85, 41, "%s", zcert_public_txt(cert));
+    *pub_path = pub;
+    pub = NULL;
+    ret = 0;
+done:
+    zcert_destroy(&cert);
+    free(pub);
+    free(sec);
+    return ret;
+}
+
+static const char s_keygen_usage[] =
+    "usage: hps keygen [-o DIR] [--name NAME]\n"
+    "  -o, --out DIR   where to write NAME.key and NAME.key_secret (default .)\n"
+    "  --name NAME     key name, also stored in the certificate (default hps)\n"
+    "prints the public key file and its Z85 text; the secret file stays private (0600)\n";
+
+int keygen_main(int argc, char **argv)
+{
+    s_flags_t f;
+    int code = s_parse("keygen", s_keygen_usage, O_OUT | O_NAME, argc, argv, &f);
+    if (code >= 0)
+        return code;
+    if (!*f.name || strchr(f.name, '/') || f.name[0] == '.')
+        return s_usage("keygen", s_keygen_usage, "--name: '%s' is not a plain file name",
+                       f.name);
+    char err[HPS_ERR_LEN], z85[41], *pub = NULL;
+    if (s_keygen(f.dir, f.name, &pub, z85, err) != 0) {
+        fprintf(stderr, "hps keygen: %s\n", err);
+        return 1;
+    }
+    printf("%s\n%s\n", pub, z85);
+    free(pub);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* ---- self-test -------------------------------------------------------------------- */
+
+static long s_count_promotions(store_t *st, const char *where)
+{
+    char *sql = xasprintf("SELECT COUNT(*) FROM promotions WHERE %s", where);
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL);
+    assert(rc == SQLITE_OK);
+    rc = sqlite3_step(q);
+    assert(rc == SQLITE_ROW);
+    long n = (long)sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    free(sql);
+    return n;
+}
+
+static void s_test_promote(const char *path, bool verbose)
+{
+    char err[HPS_ERR_LEN], msg[HPS_ERR_LEN];
+    store_t *st = store_open(path, true, false, err);
+    assert(st);
+    int64_t id;
+    int rc = store_study_insert(st, "s", "{}", DIR_MAXIMIZE, 5, &id, err);
+    assert(rc == 0);
+    assert(cli_db_promote(st, "s", "staging", true, msg) == 1 && strstr(msg, "refit"));
+    assert(cli_db_promote(st, "nope", "staging", false, msg) == 2 && strstr(msg, "nope"));
+    assert(cli_db_promote(st, "s", "prod", false, msg) == 2 && strstr(msg, "prod"));
+
+    rc = store_study_set_final(st, id, 1, 0.8, "limited", err);
+    assert(rc == 0);
+    assert(cli_db_promote(st, "s", "production", false, msg) == 1);
+    assert(strstr(msg, "standard") && strstr(msg, "--force"));
+    assert(s_count_promotions(st, "1") == 0);
+    assert(cli_db_promote(st, "s", "staging", false, msg) == 0 && strstr(msg, "staging"));
+    assert(cli_db_promote(st, "s", "production", true, msg) == 0 && strstr(msg, "FORCED"));
+    if (verbose)
+        printf("%s\n", msg);
+    assert(s_count_promotions(st, "stage = 'production' AND forced = 1") == 1);
+
+    rc = store_study_set_final(st, id, 1, 0.9, "standard", err);
+    assert(rc == 0);
+    assert(cli_db_promote(st, "s", "production", false, msg) == 0 && !strstr(msg, "FORCED"));
+    assert(s_count_promotions(st, "stage = 'production' AND forced = 0 AND tier = 'standard'"
+                                  " AND test_score = 0.9") == 1);
+    assert(s_count_promotions(st, "1") == 3);
+    store_close(&st);
+}
+
+static void s_test_keygen(const char *dir)
+{
+    char err[HPS_ERR_LEN], z85[41], *pub = NULL;
+    assert(s_keygen(dir, "k", &pub, z85, err) == 0);
+    assert(strlen(z85) == 40 && strstr(pub, "/k.key"));
+    struct stat sb;
+    char *sec = xasprintf("%s_secret", pub);
+    assert(stat(sec, &sb) == 0 && (sb.st_mode & 077) == 0);
+    zcert_t *cert = zcert_load(sec);
+    assert(cert && strcmp(zcert_public_txt(cert), z85) == 0);
+    assert(strcmp(zcert_meta(cert, "name"), "k") == 0);
+    zcert_destroy(&cert);
+    char *again = NULL;
+    assert(s_keygen(dir, "k", &again, z85, err) == 1 && strstr(err, "overwrite"));
+    assert(!again);
+    unlink(pub);
+    unlink(sec);
+    free(pub);
+    free(sec);
+}
+
+void cli_db_test(bool verbose)
+{
+    char dir[] = "/tmp/hps-clidb-XXXXXX";
+    assert(mkdtemp(dir));
+    char *path = xasprintf("%s/t.db", dir);
+    s_test_promote(path, verbose);
+    s_test_keygen(dir);
+
+    /* Flags: each command accepts only its own. */
+    char *bad[] = {"status", "--force", NULL};
+    assert(status_db_main(2, bad) == 2);
+    char *missing[] = {"leaderboard", "--db", "/nonexistent/x.db", NULL};
+    assert(leaderboard_main(3, missing) == 2);
+    char *fmt[] = {"leaderboard", "--db", path, "--format", "xml", NULL};
+    assert(leaderboard_main(5, fmt) == 2);
+    char *nostage[] = {"promote", "s", "--db", path, NULL};
+    assert(promote_main(4, nostage) == 2);
+    char *unknown[] = {"promote", "--db", path, "nope", "--stage", "staging", NULL};
+    assert(promote_main(6, unknown) == 2);
+    char *refused[] = {"promote", "--db", path, "s", "--stage", "production", NULL};
+    assert(promote_main(6, refused) == 0); /* tier standard by now */
+    char *two[] = {"status", "--db", path, "a", "b", NULL};
+    assert(status_db_main(5, two) == 2);
+    assert(status_db_run(path, true, "nope") == 2);
+
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
+        char *f = xasprintf("%s%s", path, suffix[i]);
+        unlink(f);
+        free(f);
+    }
+    free(path);
+    rmdir(dir);
+}

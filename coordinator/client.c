@@ -1,0 +1,253 @@
+/* client — `hps submit`, `hps status`, `hps stop`: short request/reply exchanges with a
+ * running coordinator over a DEALER socket (CURVE when --cert/--server-key are given). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "coordinator/cli.h"
+#include "coordinator/cli_db.h"
+#include "core/log.h"
+#include "core/proto.h"
+
+typedef struct {
+    const char *to, *cert, *server_key, *db;
+    long timeout_ms;
+    bool json;
+    char **args; /* operands in order */
+    int n_args;
+} client_flags_t;
+
+static const char s_client_usage[] =
+    "usage: hps submit CONFIG [key=value ...] --to ENDPOINT [options]\n"
+    "       hps status (--to ENDPOINT | --db FILE) [--json] [STUDY]\n"
+    "       hps stop STUDY --to ENDPOINT [options]\n"
+    "  --cert FILE         this client's CURVE secret key (hps keygen)\n"
+    "  --server-key FILE   the coordinator's public key\n"
+    "  --timeout SECS      how long to wait for the coordinator (default 10)\n";
+
+/* 0 parsed, or an exit code. */
+static int s_parse(int argc, char **argv, client_flags_t *f)
+{
+    static const struct option longopts[] = {
+        {"to", required_argument, 0, 't'},         {"cert", required_argument, 0, 'c'},
+        {"server-key", required_argument, 0, 'k'}, {"db", required_argument, 0, 'd'},
+        {"timeout", required_argument, 0, 'T'},    {"json", no_argument, 0, 'J'},
+        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+    *f = (client_flags_t){.timeout_ms = 10000};
+    f->args = xcalloc((size_t)argc, sizeof(char *));
+    int opt;
+    long secs;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "-vq", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 1: f->args[f->n_args++] = optarg; break;
+        case 't': f->to = optarg; break;
+        case 'c': f->cert = optarg; break;
+        case 'k': f->server_key = optarg; break;
+        case 'd': f->db = optarg; break;
+        case 'J': f->json = true; break;
+        case 'v': log_set_level(LL_DEBUG); break;
+        case 'q': log_set_level(LL_WARN); break;
+        case 'T':
+            if (parse_long(optarg, &secs) != 0 || secs < 1 || secs > 86400) {
+                fprintf(stderr, "hps: --timeout: expected seconds in 1..86400, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            f->timeout_ms = secs * 1000;
+            break;
+        case 'h': fputs(s_client_usage, stdout); return -1;
+        default: fputs(s_client_usage, stderr); return 2;
+        }
+    }
+    if ((f->cert != NULL) != (f->server_key != NULL)) {
+        fprintf(stderr, "hps: --cert and --server-key go together\n");
+        return 2;
+    }
+    return 0;
+}
+
+static zcert_t *s_cert(const char *path)
+{
+    char *p = xstrdup(path);
+    size_t n = strlen(p);
+    if (n > 7 && strcmp(p + n - 7, "_secret") == 0)
+        p[n - 7] = '\0';
+    zcert_t *c = zcert_load(p);
+    free(p);
+    return c;
+}
+
+static zsock_t *s_connect(const client_flags_t *f, char *err)
+{
+    zsock_t *sock = zsock_new(ZMQ_DEALER);
+    if (!sock)
+        return set_err(err, "cannot create socket"), NULL;
+    zsock_set_linger(sock, 0);
+    if (f->cert) {
+        zcert_t *mine = s_cert(f->cert), *server = s_cert(f->server_key);
+        if (!mine || !server) {
+            set_err(err, "cannot load %s", mine ? f->server_key : f->cert);
+            zcert_destroy(&mine);
+            zcert_destroy(&server);
+            zsock_destroy(&sock);
+            return NULL;
+        }
+        zcert_apply(mine, sock);
+        zsock_set_curve_serverkey(sock, zcert_public_txt(server));
+        zcert_destroy(&mine);
+        zcert_destroy(&server);
+    }
+    if (zsock_connect(sock, "%s", f->to) != 0) {
+        set_err(err, "cannot connect to %s", f->to);
+        zsock_destroy(&sock);
+    }
+    return sock;
+}
+
+/* Send m and wait for the reply; ERROR replies become err. NULL on failure. */
+static proto_msg_t *s_call(zsock_t *sock, proto_msg_t **m, long timeout_ms, char *err)
+{
+    if (proto_send(m, sock, NULL) != 0)
+        return set_err(err, "send failed"), NULL;
+    zsock_set_rcvtimeo(sock, (int)timeout_ms);
+    proto_msg_t *r = proto_recv(sock, NULL, err);
+    if (!r) {
+        if (!*err)
+            set_err(err, "no answer from the coordinator within %ld s", timeout_ms / 1000);
+        return NULL;
+    }
+    if (strcmp(proto_type(r), "ERROR") == 0) {
+        set_err(err, "%s", proto_get_str(r, "msg"));
+        proto_destroy(&r);
+    }
+    return r;
+}
+
+/* Upload the dataset in chunks unless the coordinator has it already. */
+static int s_upload(zsock_t *sock, const char *path, const char *sha, long timeout_ms, char *err)
+{
+    size_t len;
+    char *data = file_read(path, &len, err);
+    if (!data)
+        return -1;
+    int64_t off = 0;
+    int rc = 0;
+    do {
+        size_t n = len - (size_t)off < PROTO_CHUNK ? len - (size_t)off : PROTO_CHUNK;
+        proto_msg_t *m = proto_new("PUT");
+        proto_set_str(m, "sha256", sha);
+        proto_set_int(m, "offset", off);
+        proto_set_int(m, "total", (int64_t)len);
+        proto_set_bin(m, "data", data + off, n);
+        proto_msg_t *r = s_call(sock, &m, timeout_ms, err);
+        if (!r) {
+            rc = -1;
+            break;
+        }
+        off = proto_int_or(r, "offset", -1);
+        proto_destroy(&r);
+        if (off < 0 || off > (int64_t)len)
+            rc = set_err(err, "bad upload acknowledgement");
+    } while (rc == 0 && off < (int64_t)len);
+    free(data);
+    return rc;
+}
+
+int submit_main(int argc, char **argv)
+{
+    client_flags_t f;
+    int rc = s_parse(argc, argv, &f);
+    if (rc == 0 && (f.n_args < 1 || !f.to)) {
+        fprintf(stderr, "hps submit: CONFIG and --to ENDPOINT are required\n");
+        rc = 2;
+    }
+    if (rc != 0) {
+        free(f.args);
+        return rc < 0 ? 0 : rc;
+    }
+    for (int i = 1; i < f.n_args; i++)
+        if (!strchr(f.args[i], '=')) {
+            fprintf(stderr, "hps submit: unexpected argument '%s'\n", f.args[i]);
+            free(f.args);
+            return 2;
+        }
+    study_config_t *cfg = cli_load_study(f.args[0], f.n_args - 1, f.args + 1, NULL);
+    free(f.args);
+    if (!cfg)
+        return 2;
+    char err[HPS_ERR_LEN];
+    zsock_t *sock = s_connect(&f, err);
+    rc = sock ? 0 : -1;
+    const cfg_node_t *path = cfg->data ? cfg_get(cfg->data, "path") : NULL;
+    const cfg_node_t *sha = cfg->data ? cfg_get(cfg->data, "sha256") : NULL;
+    if (rc == 0 && path && sha)
+        rc = s_upload(sock, path->value, sha->value, f.timeout_ms, err);
+    if (rc == 0) {
+        proto_msg_t *m = proto_new("SUBMIT");
+        proto_set_str(m, "config", cfg->json);
+        proto_msg_t *r = s_call(sock, &m, f.timeout_ms, err);
+        rc = r ? 0 : -1;
+        if (r)
+            printf("submitted %s\n", proto_get_str(r, "study"));
+        proto_destroy(&r);
+    }
+    if (rc != 0)
+        fprintf(stderr, "hps submit: %s\n", err);
+    zsock_destroy(&sock);
+    study_config_destroy(&cfg);
+    return rc == 0 ? 0 : 1;
+}
+
+/* One request without arguments beyond an optional study; prints the reply. */
+static int s_simple_call(const client_flags_t *f, proto_msg_t *m, const char *cmd)
+{
+    char err[HPS_ERR_LEN];
+    zsock_t *sock = s_connect(f, err);
+    proto_msg_t *r = sock ? s_call(sock, &m, f->timeout_ms, err) : NULL;
+    proto_destroy(&m);
+    if (r && strcmp(proto_type(r), "STATUS_REPLY") == 0)
+        puts(proto_get_str(r, "json"));
+    else if (r)
+        printf("stopped %s\n", proto_get_str(r, "study"));
+    else
+        fprintf(stderr, "hps %s: %s\n", cmd, err);
+    int rc = r ? 0 : 1;
+    proto_destroy(&r);
+    zsock_destroy(&sock);
+    return rc;
+}
+
+int status_main(int argc, char **argv)
+{
+    client_flags_t f;
+    int rc = s_parse(argc, argv, &f);
+    if (rc == 0 && (!f.to == !f.db || f.n_args > 1)) {
+        fprintf(stderr, "hps status: give one of --to ENDPOINT or --db FILE, and at most "
+                        "one STUDY\n");
+        rc = 2;
+    }
+    if (rc == 0 && f.db)
+        rc = status_db_run(f.db, f.json, f.n_args ? f.args[0] : NULL);
+    else if (rc == 0)
+        rc = s_simple_call(&f, proto_new("STATUS"), "status");
+    free(f.args);
+    return rc < 0 ? 0 : rc;
+}
+
+int stop_main(int argc, char **argv)
+{
+    client_flags_t f;
+    int rc = s_parse(argc, argv, &f);
+    if (rc == 0 && (f.n_args != 1 || !f.to)) {
+        fprintf(stderr, "hps stop: STUDY and --to ENDPOINT are required\n");
+        rc = 2;
+    }
+    if (rc == 0) {
+        proto_msg_t *m = proto_new("STOP");
+        proto_set_str(m, "study", f.args[0]);
+        rc = s_simple_call(&f, m, "stop");
+    }
+    free(f.args);
+    return rc < 0 ? 0 : rc;
+}

@@ -1,0 +1,577 @@
+/* coord — the coordinator's ROUTER loop (see coord.h).
+ *
+ * Workers are known by the routing id they set (their name), so a reconnect keeps
+ * the same identity; a message from a worker the coordinator does not know (it was
+ * restarted) is answered RESET and the worker says HELLO again. Leases belong to the
+ * scheduler; this file only translates messages and keeps the worker table. */
+#include "coordinator/coord.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+#include "coordinator/blobs.h"
+#include "coordinator/schedule.h"
+#include "core/log.h"
+#include "core/proto.h"
+#include "core/report.h"
+#include "core/store.h"
+
+typedef struct {
+    char *name;        /* owned */
+    int slots;
+    int64_t last_seen; /* now_ms() of the last message */
+    bool byed;         /* told BYE (embedded run is over) */
+} worker_rec_t;
+
+struct coord_s {
+    coord_opts_t opts;
+    char *endpoint;          /* owned */
+    char *blob_dir;          /* owned */
+    store_t *store;
+    sched_t *sched;
+    zsock_t *sock;
+    zactor_t *auth;          /* zauth when CURVE is on */
+    zcertstore_t *submitters; /* keys allowed to SUBMIT/STOP under CURVE */
+    zhashx_t *workers;       /* routing id (hex) -> worker_rec_t */
+    int64_t idle_since;      /* exit_when_done: when everything became done */
+};
+
+typedef struct {
+    coord_t *self;
+    zframe_t *route;
+    proto_msg_t *msg;
+    const char *user_id;     /* CURVE public key of the sender, or "" */
+} ctx_t;
+
+static void s_worker_free(void **item)
+{
+    worker_rec_t *w = *item;
+    if (!w)
+        return;
+    free(w->name);
+    free(w);
+    *item = NULL;
+}
+
+static void s_send(ctx_t *c, proto_msg_t **m)
+{
+    if (proto_send(m, c->self->sock, c->route) != 0)
+        log_warn("send failed: %s", zmq_strerror(zmq_errno()));
+}
+
+static void s_error(ctx_t *c, const char *msg)
+{
+    log_warn("%s from %s: %s", proto_type(c->msg), zframe_strhex(c->route), msg);
+    if (proto_send_error(c->self->sock, c->route, msg) != 0)
+        log_warn("send failed: %s", zmq_strerror(zmq_errno()));
+}
+
+static void s_simple(ctx_t *c, const char *type)
+{
+    proto_msg_t *m = proto_new(type);
+    s_send(c, &m);
+}
+
+/* The worker behind this route, or NULL after answering RESET. */
+static worker_rec_t *s_worker(ctx_t *c)
+{
+    char *key = zframe_strhex(c->route);
+    worker_rec_t *w = zhashx_lookup(c->self->workers, key);
+    free(key);
+    if (w)
+        w->last_seen = now_ms();
+    else
+        s_simple(c, "RESET");
+    return w;
+}
+
+/* SUBMIT, PUT and STOP: open on plain loopback, submitters' keys only under CURVE. */
+static bool s_may_submit(ctx_t *c)
+{
+    if (!c->self->auth)
+        return true;
+    if (c->self->submitters && *c->user_id &&
+        zcertstore_lookup(c->self->submitters, c->user_id))
+        return true;
+    s_error(c, "this key may not submit or stop studies");
+    return false;
+}
+
+static void s_on_hello(ctx_t *c)
+{
+    coord_t *self = c->self;
+    const char *name = proto_get_str(c->msg, "worker");
+    int64_t slots = proto_int_or(c->msg, "slots", 1), pid = proto_int_or(c->msg, "pid", 0);
+    if (slots < 1 || slots > 4096)
+        return s_error(c, "slots must be 1..4096");
+    char *key = zframe_strhex(c->route);
+    worker_rec_t *w = zhashx_lookup(self->workers, key);
+    if (!w) {
+        w = xcalloc(1, sizeof *w);
+        zhashx_insert(self->workers, key, w);
+        log_info("worker %s joined (%lld slots)", name, (long long)slots);
+    }
+    free(key);
+    free(w->name);
+    w->name = xstrdup(name);
+    w->slots = (int)slots;
+    w->last_seen = now_ms();
+    char err[HPS_ERR_LEN];
+    if (store_worker_seen(self->store, name, proto_get_str(c->msg, "host"), (long)pid,
+                          (int)slots, err) != 0)
+        log_warn("%s", err);
+    proto_msg_t *m = proto_new("WELCOME");
+    proto_set_int(m, "heartbeat_ms", self->opts.heartbeat_ms);
+    proto_set_int(m, "lease_ms", self->opts.lease_ms);
+    s_send(c, &m);
+}
+
+static void s_wait(ctx_t *c, int ms)
+{
+    proto_msg_t *m = proto_new("WAIT");
+    proto_set_int(m, "ms", ms);
+    s_send(c, &m);
+}
+
+static void s_on_ask(ctx_t *c)
+{
+    coord_t *self = c->self;
+    worker_rec_t *w = s_worker(c);
+    if (!w)
+        return;
+    /* Full: usually its TELL is still on the way; ask again soon. */
+    if (sched_leases_of(self->sched, w->name) >= w->slots)
+        return s_wait(c, 20);
+    sched_lease_t l;
+    char err[HPS_ERR_LEN];
+    int rc = sched_next(self->sched, w->name, &l, err);
+    if (rc < 0)
+        return s_error(c, err);
+    if (rc == SCHED_ALL_DONE && self->opts.exit_when_done) {
+        w->byed = true;
+        return s_simple(c, "BYE");
+    }
+    if (rc != SCHED_LEASED)
+        return s_wait(c, rc == SCHED_NOTHING ? 50 : self->opts.heartbeat_ms);
+    proto_msg_t *m = proto_new("TRIAL");
+    proto_set_str(m, "study", l.study);
+    proto_set_int(m, "trial", l.trial);
+    proto_set_int(m, "attempt", l.attempt);
+    proto_set_int(m, "number", l.number);
+    proto_set_dbls(m, "x", l.x, l.nx);
+    proto_set_str(m, "config", l.config);
+    proto_set_str(m, "data", l.data);
+    proto_set_int(m, "seed", (int64_t)(l.seed >> 1));
+    proto_set_str(m, "kind", l.final ? "final" : "search");
+    s_send(c, &m);
+}
+
+static void s_on_heartbeat(ctx_t *c)
+{
+    worker_rec_t *w = s_worker(c);
+    if (!w)
+        return;
+    int n;
+    const int64_t *pairs = proto_get_ints(c->msg, "running", &n);
+    int64_t *cancel;
+    int n_cancel;
+    sched_heartbeat(c->self->sched, w->name, pairs, n, &cancel, &n_cancel);
+    proto_msg_t *m = proto_new("HB_ACK");
+    if (n_cancel)
+        proto_set_ints(m, "cancel", cancel, n_cancel);
+    free(cancel);
+    s_send(c, &m);
+}
+
+static void s_on_report(ctx_t *c)
+{
+    int64_t trial = proto_int_or(c->msg, "trial", 0), attempt = proto_int_or(c->msg, "attempt", 0);
+    bool prune;
+    char err[HPS_ERR_LEN];
+    if (sched_report(c->self->sched, trial, (int)attempt, (long)proto_int_or(c->msg, "step", 0),
+                     proto_dbl_or(c->msg, "value", NAN), &prune, err) != 0)
+        return s_error(c, err);
+    proto_msg_t *m = proto_new(prune ? "PRUNE" : "CONTINUE");
+    proto_set_int(m, "trial", trial);
+    proto_set_int(m, "attempt", attempt);
+    s_send(c, &m);
+}
+
+static void s_on_tell(ctx_t *c)
+{
+    const proto_msg_t *msg = c->msg;
+    int state = trial_state_parse(proto_get_str(msg, "state"));
+    if (state != TRIAL_COMPLETE && state != TRIAL_PRUNED && state != TRIAL_FAIL)
+        return s_error(c, "TELL: state must be COMPLETE, PRUNED or FAIL");
+    store_result_t r = {
+        .state = (trial_state_t)state,
+        .value = proto_dbl_or(msg, "value", NAN),
+        .secs = proto_dbl_or(msg, "secs", NAN),
+        .cv_mean = proto_dbl_or(msg, "cv_mean", NAN),
+        .cv_std = proto_dbl_or(msg, "cv_std", NAN),
+        .val_score = proto_dbl_or(msg, "val", NAN),
+        .test_score = proto_dbl_or(msg, "test", NAN),
+        .error = proto_get_str(msg, "error"),
+    };
+    r.folds = proto_get_dbls(msg, "folds", &r.n_folds);
+    if (state == TRIAL_COMPLETE && !isfinite(r.value))
+        return s_error(c, "TELL: a COMPLETE trial needs a finite value");
+    int64_t trial = proto_int_or(msg, "trial", 0), attempt = proto_int_or(msg, "attempt", 0);
+    char err[HPS_ERR_LEN];
+    int rc = sched_tell(c->self->sched, trial, (int)attempt, &r, err);
+    if (rc < 0)
+        return s_error(c, err);
+    proto_msg_t *m = proto_new("ACK");
+    proto_set_int(m, "trial", trial);
+    proto_set_int(m, "attempt", attempt);
+    if (rc == TELL_STALE)
+        proto_set_int(m, "stale", 1);
+    s_send(c, &m);
+}
+
+static void s_on_fetch(ctx_t *c)
+{
+    const char *sha = proto_get_str(c->msg, "sha256");
+    int64_t offset = proto_int_or(c->msg, "offset", 0), total;
+    char *data, err[HPS_ERR_LEN];
+    size_t len;
+    if (blob_read(c->self->blob_dir, sha, offset, PROTO_CHUNK, &data, &len, &total, err) != 0)
+        return s_error(c, err);
+    proto_msg_t *m = proto_new("CHUNK");
+    proto_set_str(m, "sha256", sha);
+    proto_set_int(m, "offset", offset);
+    proto_set_int(m, "total", total);
+    proto_set_bin(m, "data", data, len);
+    free(data);
+    s_send(c, &m);
+}
+
+static void s_on_put(ctx_t *c)
+{
+    if (!s_may_submit(c))
+        return;
+    size_t len;
+    const void *data = proto_get_bin(c->msg, "data", &len);
+    const char *sha = proto_get_str(c->msg, "sha256");
+    int64_t next;
+    char err[HPS_ERR_LEN];
+    if (blob_put(c->self->blob_dir, sha, proto_int_or(c->msg, "offset", 0),
+                 proto_int_or(c->msg, "total", 0), data, len, &next, err) != 0)
+        return s_error(c, err);
+    proto_msg_t *m = proto_new("PUT_ACK");
+    proto_set_str(m, "sha256", sha);
+    proto_set_int(m, "offset", next);
+    s_send(c, &m);
+}
+
+int coord_submit(coord_t *self, study_config_t **cfg_p, char *err)
+{
+    const cfg_node_t *sha = (*cfg_p)->data ? cfg_get((*cfg_p)->data, "sha256") : NULL;
+    if ((*cfg_p)->data && (!sha || sha->type != CFG_SCALAR || !is_sha256_hex(sha->value)))
+        return set_err(err, "study %s: data.sha256 is missing (submit uploads the dataset)",
+                       (*cfg_p)->name);
+    if (sha && !blob_exists(self->blob_dir, sha->value))
+        return set_err(err, "study %s: dataset %s was not uploaded", (*cfg_p)->name, sha->value);
+    bool created;
+    return sched_submit(self->sched, cfg_p, &created, err);
+}
+
+static void s_on_submit(ctx_t *c)
+{
+    if (!s_may_submit(c))
+        return;
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    study_config_t *cfg = study_config_from_json(proto_get_str(c->msg, "config"), &errs);
+    if (!cfg) {
+        s_error(c, errs.n ? errs.msgs[0] : "invalid study config");
+        cfg_errs_free(&errs);
+        return;
+    }
+    cfg_errs_free(&errs);
+    char *name = xstrdup(cfg->name), err[HPS_ERR_LEN];
+    if (coord_submit(c->self, &cfg, err) != 0) {
+        study_config_destroy(&cfg);
+        free(name);
+        return s_error(c, err);
+    }
+    proto_msg_t *m = proto_new("SUBMITTED");
+    proto_set_str(m, "study", name);
+    proto_set_int(m, "created", 1);
+    free(name);
+    s_send(c, &m);
+}
+
+static void s_on_status(ctx_t *c)
+{
+    strbuf_t sb;
+    sb_init(&sb);
+    char err[HPS_ERR_LEN];
+    if (report_status_json(c->self->store, NULL, &sb, err) != 0) {
+        sb_free(&sb);
+        return s_error(c, err);
+    }
+    proto_msg_t *m = proto_new("STATUS_REPLY");
+    proto_set_str(m, "json", sb.buf);
+    sb_free(&sb);
+    s_send(c, &m);
+}
+
+static void s_on_stop(ctx_t *c)
+{
+    if (!s_may_submit(c))
+        return;
+    const char *name = proto_get_str(c->msg, "study");
+    char err[HPS_ERR_LEN];
+    int rc = sched_stop(c->self->sched, name, err);
+    if (rc != 0)
+        return s_error(c, rc == 1 ? "no running study of that name" : err);
+    proto_msg_t *m = proto_new("STOPPED");
+    proto_set_str(m, "study", name);
+    s_send(c, &m);
+}
+
+typedef struct {
+    const char *type;
+    void (*fn)(ctx_t *c);
+} handler_t;
+
+static const handler_t s_handlers[] = {
+    {"HELLO", s_on_hello},   {"ASK", s_on_ask},       {"HEARTBEAT", s_on_heartbeat},
+    {"REPORT", s_on_report}, {"TELL", s_on_tell},     {"FETCH", s_on_fetch},
+    {"PUT", s_on_put},       {"SUBMIT", s_on_submit}, {"STATUS", s_on_status},
+    {"STOP", s_on_stop},
+};
+
+static void s_handle_one(coord_t *self)
+{
+    char err[HPS_ERR_LEN], user_id[64];
+    ctx_t c = {.self = self, .user_id = user_id};
+    c.msg = proto_recv_auth(self->sock, &c.route, user_id, err);
+    if (!c.msg) {
+        if (c.route && *err) {
+            log_warn("malformed message from %s: %s", zframe_strhex(c.route), err);
+            proto_send_error(self->sock, c.route, err);
+        }
+        zframe_destroy(&c.route);
+        return;
+    }
+    size_t i = 0;
+    while (i < ARRAY_SIZE(s_handlers) && strcmp(s_handlers[i].type, proto_type(c.msg)) != 0)
+        i++;
+    if (!c.route)
+        log_warn("message without a route");
+    else if (i < ARRAY_SIZE(s_handlers))
+        s_handlers[i].fn(&c);
+    else
+        s_error(&c, "unexpected message type for a coordinator");
+    proto_destroy(&c.msg);
+    zframe_destroy(&c.route);
+}
+
+/* Periodic work: expire leases, forget silent workers, report progress. */
+static int s_tick(coord_t *self, char *err)
+{
+    if (sched_expire(self->sched, err) < 0)
+        return -1;
+    int64_t now = now_ms();
+    zlistx_t *gone = zlistx_new();
+    for (worker_rec_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        if (now - w->last_seen > 3 * (int64_t)self->opts.lease_ms)
+            zlistx_add_end(gone, (void *)zhashx_cursor(self->workers));
+    for (const char *k = zlistx_first(gone); k; k = zlistx_next(gone))
+        zhashx_delete(self->workers, k);
+    zlistx_destroy(&gone);
+    return 0;
+}
+
+/* Embedded run: done once idle and every live worker got BYE (or after a grace). */
+static bool s_finished(coord_t *self)
+{
+    if (!self->opts.exit_when_done || !sched_idle(self->sched)) {
+        self->idle_since = 0;
+        return false;
+    }
+    if (!self->idle_since)
+        self->idle_since = now_ms();
+    for (worker_rec_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        if (!w->byed)
+            return now_ms() - self->idle_since > 2 * (int64_t)self->opts.heartbeat_ms + 1000;
+    return true;
+}
+
+static void s_progress(coord_t *self)
+{
+    strbuf_t sb;
+    sb_init(&sb);
+    sched_progress(self->sched, &sb);
+    if (sb.len) {
+        sb.buf[sb.len - 1] = '\0';
+        fprintf(stderr, "\r\033[K%s", sb.buf);
+        fflush(stderr);
+    }
+    sb_free(&sb);
+}
+
+int coord_run(coord_t *self, char *err)
+{
+    zpoller_t *poller = zpoller_new(self->sock, NULL);
+    assert(poller);
+    int tick_ms = self->opts.heartbeat_ms / 4 > 10 ? self->opts.heartbeat_ms / 4 : 10;
+    int64_t last_tick = now_ms(), last_progress = 0;
+    int rc = 0;
+    while (rc == 0 && !zsys_interrupted && !s_finished(self)) {
+        void *which = zpoller_wait(poller, tick_ms);
+        if (which == self->sock) {
+            /* Drain what is queued, but come back to the timers regularly. */
+            for (int n = 0; n < 1000 && (zsock_events(self->sock) & ZMQ_POLLIN); n++)
+                s_handle_one(self);
+        } else if (zpoller_terminated(poller))
+            break;
+        int64_t now = now_ms();
+        if (now - last_tick >= tick_ms) {
+            last_tick = now;
+            rc = s_tick(self, err);
+        }
+        if (self->opts.progress && now - last_progress >= 500) {
+            last_progress = now;
+            s_progress(self);
+        }
+    }
+    if (self->opts.progress) {
+        s_progress(self);
+        fputc('\n', stderr);
+    }
+    zpoller_destroy(&poller);
+    return rc;
+}
+
+/* Plain (unauthenticated) binds are allowed only where nobody else can connect. */
+static bool s_local_endpoint(const char *ep)
+{
+    if (strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0)
+        return true;
+    if (strncmp(ep, "tcp://", 6) != 0)
+        return false;
+    const char *host = ep + 6;
+    return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost:", 10) == 0 ||
+           strncmp(host, "[::1]:", 6) == 0;
+}
+
+/* zcert_load wants the public file name; accept the secret file's name too. */
+static zcert_t *s_load_cert(const char *path)
+{
+    char *p = xstrdup(path);
+    size_t n = strlen(p);
+    if (n > 7 && strcmp(p + n - 7, "_secret") == 0)
+        p[n - 7] = '\0';
+    zcert_t *cert = zcert_load(p);
+    free(p);
+    return cert;
+}
+
+static int s_setup_curve(coord_t *self, bool *usage, char *err)
+{
+    const coord_opts_t *o = &self->opts;
+    if (!o->cert_path) {
+        if (s_local_endpoint(o->bind))
+            return 0;
+        *usage = true;
+        return set_err(err, "%s is not a loopback address: CURVE keys are required "
+                            "(--cert FILE --allow DIR; see hps keygen)", o->bind);
+    }
+    if (!o->allow_dir) {
+        *usage = true;
+        return set_err(err, "--cert needs --allow DIR (the public keys of allowed clients)");
+    }
+    zcert_t *cert = s_load_cert(o->cert_path);
+    if (!cert || !*zcert_secret_txt(cert) || strcmp(zcert_secret_txt(cert), "0000000000"
+                                                    "000000000000000000000000000000") == 0) {
+        zcert_destroy(&cert);
+        *usage = true;
+        return set_err(err, "%s: cannot load a CURVE secret key", o->cert_path);
+    }
+    self->auth = zactor_new(zauth, NULL);
+    if (!self->auth) {
+        zcert_destroy(&cert);
+        return set_err(err, "cannot start the authenticator");
+    }
+    if (zstr_sendx(self->auth, "CURVE", o->allow_dir, NULL) != 0 || zsock_wait(self->auth) != 0) {
+        zcert_destroy(&cert);
+        return set_err(err, "authenticator did not start");
+    }
+    zcert_apply(cert, self->sock);
+    zsock_set_curve_server(self->sock, 1);
+    zsock_set_zap_domain(self->sock, "hps");
+    zcert_destroy(&cert);
+    if (o->submitters_dir)
+        self->submitters = zcertstore_new(o->submitters_dir);
+    return 0;
+}
+
+coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
+{
+    *usage = false;
+    coord_t *self = xcalloc(1, sizeof *self);
+    self->opts = *opts;
+    if (self->opts.heartbeat_ms <= 0)
+        self->opts.heartbeat_ms = 1000;
+    if (self->opts.lease_ms <= 0)
+        self->opts.lease_ms = 10000;
+    self->workers = zhashx_new();
+    zhashx_set_destructor(self->workers, s_worker_free);
+    self->blob_dir = xasprintf("%s.blobs", opts->db_path);
+    self->sock = zsock_new(ZMQ_ROUTER);
+    if (!self->sock) {
+        set_err(err, "cannot create socket");
+        coord_destroy(&self);
+        return NULL;
+    }
+    zsock_set_sndhwm(self->sock, 100000);
+    zsock_set_rcvhwm(self->sock, 100000);
+    zsock_set_linger(self->sock, 200);
+    if (s_setup_curve(self, usage, err) != 0) {
+        coord_destroy(&self);
+        return NULL;
+    }
+    self->store = store_open(opts->db_path, true, opts->sync_full, err);
+    self->sched = self->store ? sched_new(self->store, self->opts.lease_ms, err) : NULL;
+    if (!self->sched) {
+        coord_destroy(&self);
+        return NULL;
+    }
+    if (zsock_bind(self->sock, "%s", opts->bind) < 0) {
+        set_err(err, "cannot bind %s: %s", opts->bind, zmq_strerror(zmq_errno()));
+        *usage = true;
+        coord_destroy(&self);
+        return NULL;
+    }
+    self->endpoint = zsock_last_endpoint(self->sock);
+    if (!self->endpoint)
+        self->endpoint = xstrdup(opts->bind);
+    log_info("coordinator on %s, db %s%s", self->endpoint, opts->db_path,
+             self->auth ? " (CURVE)" : "");
+    return self;
+}
+
+void coord_destroy(coord_t **self_p)
+{
+    assert(self_p);
+    coord_t *self = *self_p;
+    if (!self)
+        return;
+    zsock_destroy(&self->sock);
+    zactor_destroy(&self->auth);
+    zcertstore_destroy(&self->submitters);
+    zhashx_destroy(&self->workers);
+    sched_destroy(&self->sched);
+    store_close(&self->store);
+    free(self->blob_dir);
+    free(self->endpoint);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *coord_endpoint(coord_t *self) { return self->endpoint; }
+const char *coord_blob_dir(coord_t *self) { return self->blob_dir; }

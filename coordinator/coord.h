@@ -1,0 +1,43 @@
+/* coord — the coordinator: a ROUTER socket serving workers and clients, over a store
+ * and a scheduler. Single-threaded; each message is handled to completion (including
+ * its SQLite commit) before the reply is sent. */
+#ifndef HPS_COORD_H
+#define HPS_COORD_H
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "core/util.h"
+
+typedef struct {
+    const char *bind;           /* endpoint, e.g. tcp://127.0.0.1:5555 */
+    const char *db_path;
+    int heartbeat_ms;           /* default 1000 */
+    int lease_ms;               /* default 10000 */
+    bool sync_full;             /* PRAGMA synchronous=FULL */
+    const char *cert_path;      /* CURVE secret cert of the coordinator; NULL = plain */
+    const char *allow_dir;      /* public certs of clients allowed to connect */
+    const char *submitters_dir; /* public certs allowed to SUBMIT/STOP; NULL = none (CURVE) */
+    bool exit_when_done;        /* return once every study is done (embedded run) */
+    bool progress;              /* print progress lines to stderr */
+} coord_opts_t;
+
+typedef struct coord_s coord_t;
+
+/* Open the DB (resuming its running studies), bind. NULL with err; *usage set when the
+ * failure is bad input (exit code 2) rather than a runtime failure. */
+coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err);
+void coord_destroy(coord_t **self_p);
+/* The bound endpoint (with the real port when bound to port 0 or '*'). */
+const char *coord_endpoint(coord_t *self);
+/* Blob folder of this coordinator's DB. */
+const char *coord_blob_dir(coord_t *self);
+/* Add (or resume) a study from a validated config, owned by the call. 0 ok, -1 err. */
+int coord_submit(coord_t *self, study_config_t **cfg_p, char *err);
+/* Serve until interrupted, or (exit_when_done) until all studies are done and workers
+ * have been sent BYE. 0 ok, -1 with err on a fatal store error. */
+int coord_run(coord_t *self, char *err);
+
+int coord_main(int argc, char **argv);
+
+#endif

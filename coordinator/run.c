@@ -1,0 +1,252 @@
+/* run — `hps run CONFIG [key=value...] [-j N]`: the embedded cluster (see cli.h). */
+#include <czmq.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "coordinator/blobs.h"
+#include "coordinator/cli.h"
+#include "coordinator/coord.h"
+#include "core/log.h"
+#include "core/report.h"
+#include "core/store.h"
+#include "worker/worker.h"
+
+static const char s_run_usage[] =
+    "usage: hps run CONFIG [key=value | group=name ...] [-j N] [--db FILE] [options]\n"
+    "  -j, --workers N    local worker processes (default: number of CPUs)\n"
+    "  --db FILE          study database (default hps.db); an existing study resumes\n"
+    "  --json             print the final status as JSON instead of the leaderboard\n"
+    "  --heartbeat-ms N, --lease-ms N, --sync full|normal   as for hps coordinator\n"
+    "  -v, -q             more or less logging\n";
+
+typedef struct {
+    const char *config, *db;
+    char **over;
+    int n_over;
+    long workers, heartbeat_ms, lease_ms;
+    bool json, sync_full, quiet;
+} run_flags_t;
+
+static int s_parse(int argc, char **argv, run_flags_t *f)
+{
+    static const struct option longopts[] = {
+        {"workers", required_argument, 0, 'j'},      {"db", required_argument, 0, 'd'},
+        {"json", no_argument, 0, 'J'},               {"heartbeat-ms", required_argument, 0, 'H'},
+        {"lease-ms", required_argument, 0, 'L'},     {"sync", required_argument, 0, 'S'},
+        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    *f = (run_flags_t){.db = "hps.db", .workers = ncpu > 0 ? ncpu : 1, .heartbeat_ms = 1000,
+                       .lease_ms = 10000};
+    f->over = xcalloc((size_t)argc, sizeof(char *));
+    int opt;
+    optind = 1;
+    /* '-' in optstring: operands come back in order as opt 1, so overrides may follow flags. */
+    while ((opt = getopt_long(argc, argv, "-j:vq", longopts, NULL)) != -1) {
+        long *num = NULL;
+        const char *name = "";
+        switch (opt) {
+        case 1:
+            if (strchr(optarg, '='))
+                f->over[f->n_over++] = optarg;
+            else if (!f->config)
+                f->config = optarg;
+            else {
+                fprintf(stderr, "hps run: unexpected argument '%s' (overrides are key=value)\n",
+                        optarg);
+                return 2;
+            }
+            continue;
+        case 'j': num = &f->workers; name = "-j"; break;
+        case 'H': num = &f->heartbeat_ms; name = "--heartbeat-ms"; break;
+        case 'L': num = &f->lease_ms; name = "--lease-ms"; break;
+        case 'd': f->db = optarg; continue;
+        case 'J': f->json = true; continue;
+        case 'v': log_set_level(log_level() == LL_WARN ? LL_INFO : LL_DEBUG); continue;
+        case 'q': log_set_level(LL_WARN); f->quiet = true; continue;
+        case 'S':
+            if (strcmp(optarg, "full") != 0 && strcmp(optarg, "normal") != 0) {
+                fprintf(stderr, "hps run: --sync: expected full or normal, got '%s'\n", optarg);
+                return 2;
+            }
+            f->sync_full = strcmp(optarg, "full") == 0;
+            continue;
+        case 'h': fputs(s_run_usage, stdout); return 0;
+        default: fputs(s_run_usage, stderr); return 2;
+        }
+        long v;
+        long hi = num == &f->workers ? 256 : 86400000;
+        if (parse_long(optarg, &v) != 0 || v < 1 || v > hi) {
+            fprintf(stderr, "hps run: %s: expected an integer in 1..%ld, got '%s'\n", name, hi,
+                    optarg);
+            return 2;
+        }
+        *num = v;
+    }
+    if (!f->config) {
+        fprintf(stderr, "hps run: a CONFIG file is required\n%s", s_run_usage);
+        return 2;
+    }
+    return -1;
+}
+
+/* The stored config of a study of this name in db, if any (caller frees). */
+static char *s_stored_config(const char *db, const char *name)
+{
+    if (access(db, F_OK) != 0)
+        return NULL;
+    char err[HPS_ERR_LEN];
+    store_t *st = store_open(db, false, false, err);
+    if (!st)
+        return NULL;
+    store_study_t s;
+    char *json = NULL;
+    if (store_study_get(st, name, &s, err) == 0) {
+        json = s.config;
+        s.config = NULL;
+        store_study_clear(&s);
+    }
+    store_close(&st);
+    return json;
+}
+
+/* Fork n workers on endpoint; they run until BYE. Returns the number started. */
+static int s_spawn(const char *endpoint, long n, pid_t *pids)
+{
+    fflush(NULL);
+    for (long i = 0; i < n; i++) {
+        pids[i] = fork();
+        if (pids[i] < 0) {
+            log_error("fork: %s", strerror(errno));
+            return (int)i;
+        }
+        if (pids[i] == 0) {
+            char name[64], comp[80], err[HPS_ERR_LEN];
+            snprintf(name, sizeof name, "local-%d-%ld", (int)getppid(), i + 1);
+            snprintf(comp, sizeof comp, "worker %ld", i + 1);
+            log_set_component(comp);
+            worker_opts_t o = {.endpoint = endpoint, .slots = 1, .name = name};
+            int rc = worker_run(&o, err);
+            if (rc != 0)
+                log_error("%s", err);
+            _exit(rc == 0 ? 0 : 1);
+        }
+    }
+    return (int)n;
+}
+
+static void s_reap(pid_t *pids, int n)
+{
+    int64_t deadline = now_ms() + 5000;
+    for (int i = 0; i < n; i++) {
+        int status;
+        while (waitpid(pids[i], &status, WNOHANG) == 0) {
+            if (now_ms() > deadline) {
+                kill(pids[i], SIGKILL);
+                waitpid(pids[i], &status, 0);
+                break;
+            }
+            usleep(20000);
+        }
+    }
+}
+
+static int s_print_result(const run_flags_t *f, coord_t *c, const char *study)
+{
+    (void)c;
+    char err[HPS_ERR_LEN];
+    store_t *st = store_open(f->db, false, false, err);
+    if (!st) {
+        fprintf(stderr, "hps run: %s\n", err);
+        return 1;
+    }
+    strbuf_t sb;
+    sb_init(&sb);
+    int rc = f->json ? report_status_json(st, study, &sb, err)
+                     : report_leaderboard(st, "table", &sb, err);
+    if (rc == 0)
+        fputs(sb.buf, stdout);
+    else
+        fprintf(stderr, "hps run: %s\n", err);
+    sb_free(&sb);
+    store_close(&st);
+    return rc == 0 ? 0 : 1;
+}
+
+int run_main(int argc, char **argv)
+{
+    run_flags_t f;
+    log_set_level(LL_WARN); /* progress line and result are the output; -v for more */
+    int rc = s_parse(argc, argv, &f);
+    if (rc >= 0) {
+        free(f.over);
+        return rc;
+    }
+    /* A first pass only to learn the study name, so a resumed study keeps its seed. */
+    study_config_t *cfg = cli_load_study(f.config, f.n_over, f.over, NULL);
+    if (cfg) {
+        char *stored = s_stored_config(f.db, cfg->name);
+        if (stored) {
+            study_config_destroy(&cfg);
+            cfg = cli_load_study(f.config, f.n_over, f.over, stored);
+            if (cfg && strcmp(cfg->json, stored) != 0) {
+                fprintf(stderr, "hps run: study '%s' already exists in %s with a different "
+                                "config (choose another study name)\n", cfg->name, f.db);
+                study_config_destroy(&cfg);
+            }
+            free(stored);
+        }
+    }
+    free(f.over);
+    if (!cfg)
+        return 2;
+    log_set_component("coord");
+    char dir[] = "/tmp/hps-run-XXXXXX";
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "hps run: mkdtemp: %s\n", strerror(errno));
+        study_config_destroy(&cfg);
+        return 1;
+    }
+    char *endpoint = xasprintf("ipc://%s/coord.ipc", dir);
+    pid_t *pids = xcalloc((size_t)f.workers, sizeof(pid_t));
+    int n = s_spawn(endpoint, f.workers, pids);
+    coord_opts_t co = {.bind = endpoint, .db_path = f.db, .heartbeat_ms = (int)f.heartbeat_ms,
+                       .lease_ms = (int)f.lease_ms, .sync_full = f.sync_full,
+                       .exit_when_done = true, .progress = isatty(2) && !f.quiet};
+    char err[HPS_ERR_LEN], *study = xstrdup(cfg->name), sha[65];
+    bool usage = false;
+    coord_t *c = coord_new(&co, &usage, err);
+    rc = c ? 0 : -1;
+    const cfg_node_t *path = cfg->data ? cfg_get(cfg->data, "path") : NULL;
+    if (rc == 0 && path && blob_import(coord_blob_dir(c), path->value, sha, err) != 0)
+        rc = -1;
+    if (rc == 0 && coord_submit(c, &cfg, err) != 0) {
+        rc = -1;
+        usage = true;
+    }
+    if (rc == 0)
+        rc = coord_run(c, err);
+    if (rc != 0)
+        fprintf(stderr, "hps run: %s\n", err);
+    coord_destroy(&c);
+    for (int i = 0; i < n; i++)
+        kill(pids[i], rc == 0 && !zsys_interrupted ? 0 : SIGTERM);
+    s_reap(pids, n);
+    char *sock = xasprintf("%s/coord.ipc", dir);
+    unlink(sock);
+    rmdir(dir);
+    free(sock);
+    free(pids);
+    free(endpoint);
+    study_config_destroy(&cfg);
+    if (rc == 0 && !zsys_interrupted)
+        rc = s_print_result(&f, NULL, study);
+    else
+        rc = usage ? 2 : 1;
+    free(study);
+    return rc;
+}

@@ -1,0 +1,676 @@
+/* schedule — studies, queue and leases of the coordinator (see schedule.h). */
+#include "coordinator/schedule.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/promote.h"
+#include "samplers/pruner.h"
+#include "samplers/sampler.h"
+
+typedef enum { ST_RUNNING, ST_DONE, ST_STOPPED } study_state_t;
+
+typedef struct {
+    int64_t trial;
+    int attempt;
+    long number;
+    bool final;
+    double *x; /* owned */
+} qitem_t;
+
+typedef struct {
+    int64_t id;
+    study_config_t *cfg;        /* owned */
+    const sampler_ops_t *sops;
+    void *sampler;
+    const pruner_ops_t *pops;
+    void *pruner;
+    uint64_t seed;
+    char data[65];              /* dataset sha256 or "" */
+    study_state_t state;
+    long next_number;           /* search trials created so far */
+    long n_finished;            /* search trials COMPLETE, PRUNED or FAIL */
+    long n_leased;              /* leases held (search + final) */
+    bool sampler_done;          /* the sampler has no more points (grid) */
+    bool has_final;             /* a final refit on the test split follows the search */
+    bool final_created;
+    bool has_best;
+    double best_value;          /* raw value of the best COMPLETE search trial */
+    int64_t best_trial;
+    double *best_x;             /* owned */
+    qitem_t *queue;             /* WAITING trials, FIFO from qhead; owned */
+    int qhead, qlen, qcap;
+} study_t;
+
+typedef struct {
+    int64_t trial;
+    int attempt;
+    long number;
+    bool final;
+    study_t *study;
+    char *worker;   /* owned */
+    int64_t expires; /* now_ms() deadline */
+    double *x;      /* owned */
+} lease_t;
+
+struct sched_s {
+    store_t *store;   /* borrowed */
+    int lease_ms;
+    study_t **studies;
+    int n_studies;
+    int rr;           /* round-robin cursor */
+    zhashx_t *leases; /* "trial id" -> lease_t */
+};
+
+/* ---- study lifecycle ----------------------------------------------------------------- */
+
+static void s_study_free(study_t **sp)
+{
+    study_t *s = *sp;
+    if (!s)
+        return;
+    if (s->sampler)
+        s->sops->destroy(&s->sampler);
+    if (s->pruner)
+        s->pops->destroy(&s->pruner);
+    for (int i = s->qhead; i < s->qhead + s->qlen; i++)
+        free(s->queue[i].x);
+    free(s->queue);
+    free(s->best_x);
+    study_config_destroy(&s->cfg);
+    free(s);
+    *sp = NULL;
+}
+
+static int s_nx(const study_t *s) { return s->cfg->space->n; }
+
+static void s_enqueue(study_t *s, int64_t trial, int attempt, long number, bool final,
+                      const double *x)
+{
+    if (s->qhead + s->qlen == s->qcap) {
+        if (s->qhead > 0) {
+            memmove(s->queue, s->queue + s->qhead, sizeof(qitem_t) * (size_t)s->qlen);
+            s->qhead = 0;
+        }
+        if (s->qlen == s->qcap) {
+            s->qcap = s->qcap ? 2 * s->qcap : 16;
+            s->queue = xrealloc(s->queue, sizeof(qitem_t) * (size_t)s->qcap);
+        }
+    }
+    qitem_t *q = &s->queue[s->qhead + s->qlen++];
+    q->trial = trial;
+    q->attempt = attempt;
+    q->number = number;
+    q->final = final;
+    q->x = xmalloc(sizeof(double) * (size_t)s_nx(s));
+    memcpy(q->x, x, sizeof(double) * (size_t)s_nx(s));
+}
+
+/* A new study runtime for a validated config; NULL with err. */
+static study_t *s_study_new(study_config_t **cfg_p, int64_t id, char *err)
+{
+    study_t *s = xcalloc(1, sizeof *s);
+    s->cfg = *cfg_p;
+    *cfg_p = NULL;
+    s->id = id;
+    const char *sname = sampler_name_of(s->cfg->sampler);
+    const char *pname = pruner_name_of(s->cfg->pruner);
+    s->sops = sampler_find(sname);
+    s->pops = pruner_find(pname);
+    if (!s->sops || !s->pops) {
+        set_err(err, "study '%s': unknown %s '%s'", s->cfg->name, s->sops ? "pruner" : "sampler",
+                s->sops ? pname : sname);
+        s_study_free(&s);
+        return NULL;
+    }
+    s->sampler = s->sops->create(s->cfg->space, s->cfg->sampler, s->cfg->direction, err);
+    s->pruner = s->sampler ? s->pops->create(s->cfg->pruner, s->cfg->direction, err) : NULL;
+    if (!s->sampler || !s->pruner) {
+        s_study_free(&s);
+        return NULL;
+    }
+    double seed = 0;
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    if (s->cfg->sampler)
+        cfg_double(s->cfg->sampler, "seed", 0, &seed, &errs);
+    cfg_errs_free(&errs);
+    s->seed = (uint64_t)(int64_t)seed;
+    const cfg_node_t *sha = s->cfg->data ? cfg_get(s->cfg->data, "sha256") : NULL;
+    snprintf(s->data, sizeof s->data, "%s", sha && sha->type == CFG_SCALAR ? sha->value : "");
+    s->has_final = s->cfg->strategy != NULL;
+    return s;
+}
+
+/* Whether value a is better than b in the study's direction. */
+static bool s_better(const study_t *s, double a, double b)
+{
+    return (double)s->cfg->direction * a < (double)s->cfg->direction * b;
+}
+
+static void s_note_best(study_t *s, int64_t trial, const double *x, double value)
+{
+    if (isnan(value) || (s->has_best && !s_better(s, value, s->best_value)))
+        return;
+    s->has_best = true;
+    s->best_value = value;
+    s->best_trial = trial;
+    if (!s->best_x)
+        s->best_x = xmalloc(sizeof(double) * (size_t)s_nx(s));
+    memcpy(s->best_x, x, sizeof(double) * (size_t)s_nx(s));
+}
+
+/* ---- leases ---------------------------------------------------------------------------- */
+
+static void s_lease_free(void **item)
+{
+    lease_t *l = *item;
+    if (!l)
+        return;
+    free(l->worker);
+    free(l->x);
+    free(l);
+    *item = NULL;
+}
+
+static void s_key(int64_t trial, char key[24])
+{
+    snprintf(key, 24, "%lld", (long long)trial);
+}
+
+static lease_t *s_lease_add(sched_t *self, study_t *s, int64_t trial, int attempt, long number,
+                            bool final, const double *x, const char *worker)
+{
+    lease_t *l = xcalloc(1, sizeof *l);
+    l->trial = trial;
+    l->attempt = attempt;
+    l->number = number;
+    l->final = final;
+    l->study = s;
+    l->worker = xstrdup(worker);
+    l->expires = now_ms() + self->lease_ms;
+    l->x = xmalloc(sizeof(double) * (size_t)s_nx(s));
+    memcpy(l->x, x, sizeof(double) * (size_t)s_nx(s));
+    char key[24];
+    s_key(trial, key);
+    int rc = zhashx_insert(self->leases, key, l);
+    assert(rc == 0);
+    (void)rc;
+    s->n_leased++;
+    return l;
+}
+
+static lease_t *s_lease_get(sched_t *self, int64_t trial)
+{
+    char key[24];
+    s_key(trial, key);
+    return zhashx_lookup(self->leases, key);
+}
+
+static void s_lease_drop(sched_t *self, lease_t *l)
+{
+    char key[24];
+    s_key(l->trial, key);
+    l->study->n_leased--;
+    zhashx_delete(self->leases, key); /* frees l */
+}
+
+/* ---- completion ------------------------------------------------------------------------ */
+
+static int s_set_state(sched_t *self, study_t *s, study_state_t state, char *err)
+{
+    static const char *const names[] = {"running", "done", "stopped"};
+    if (store_study_set_state(self->store, s->id, names[state], err) != 0)
+        return -1;
+    s->state = state;
+    log_info("study %s: %s", s->cfg->name, names[state]);
+    return 0;
+}
+
+/* Read two REAL columns of a trial (NaN for NULL or a missing row). */
+static void s_trial_reals(sched_t *self, int64_t trial, const char *cols, double *a, double *b)
+{
+    *a = *b = NAN;
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT %s FROM trials WHERE id = ?1", cols);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(store_db(self->store), sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, trial);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+            *a = sqlite3_column_double(st, 0);
+        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+            *b = sqlite3_column_double(st, 1);
+    }
+    sqlite3_finalize(st);
+}
+
+/* The final refit ended: record its test score and the promotion tier, finish. */
+static int s_finish_final(sched_t *self, study_t *s, int64_t final_trial, char *err)
+{
+    double cv_mean, cv_std, test, unused;
+    s_trial_reals(self, s->best_trial, "cv_mean, cv_std", &cv_mean, &cv_std);
+    s_trial_reals(self, final_trial, "test_score, value", &test, &unused);
+    const cfg_node_t *type = cfg_get(s->cfg->strategy, "type");
+    double max_std = PROMOTE_MAX_FOLD_STD;
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_double(s->cfg->strategy, "max_fold_std", PROMOTE_MAX_FOLD_STD, &max_std, &errs);
+    cfg_errs_free(&errs);
+    const char *tier = isnan(test) ? "none"
+                                   : promote_tier(type ? type->value : "", cv_mean, cv_std, test,
+                                                  max_std);
+    if (store_study_set_final(self->store, s->id, s->best_trial, test, tier, err) != 0)
+        return -1;
+    log_info("study %s: test score %g, tier %s", s->cfg->name, test, tier);
+    return s_set_state(self, s, ST_DONE, err);
+}
+
+/* After any finished trial: start the final refit or mark the study done. */
+static int s_check_done(sched_t *self, study_t *s, char *err)
+{
+    if (s->state != ST_RUNNING)
+        return 0;
+    long target = s->sampler_done ? s->next_number : s->cfg->n_trials;
+    if (s->n_finished < target || s->n_finished < s->next_number)
+        return 0;
+    if (!s->has_final || !s->has_best)
+        return s_set_state(self, s, ST_DONE, err);
+    if (s->final_created)
+        return 0;
+    int64_t id;
+    if (store_trial_create(self->store, s->id, -1, true, s->best_x, s_nx(s), NULL, &id, err) != 0)
+        return -1;
+    s->final_created = true;
+    s_enqueue(s, id, 1, -1, true, s->best_x);
+    return 0;
+}
+
+/* A trial's result is committed: update sampler, pruner, best and completion. */
+static int s_finished(sched_t *self, study_t *s, int64_t trial, long number, bool final,
+                      const double *x, trial_state_t state, double value, char *err)
+{
+    if (final)
+        return s_finish_final(self, s, trial, err);
+    s->n_finished++;
+    s->sops->finished(s->sampler, number, state, state == TRIAL_FAIL ? NAN : value);
+    s->pops->finished(s->pruner, number, state);
+    if (state == TRIAL_COMPLETE)
+        s_note_best(s, trial, x, value);
+    return s_check_done(self, s, err);
+}
+
+/* ---- replay ------------------------------------------------------------------------------ */
+
+typedef struct {
+    sched_t *self;
+    study_t *s;
+    char *err;
+    int64_t final_done; /* id of a finished final trial, or 0 */
+} replay_t;
+
+static int s_replay_trial(void *arg, const store_trial_t *t)
+{
+    replay_t *r = arg;
+    study_t *s = r->s;
+    if (t->nx != s_nx(s))
+        return set_err(r->err, "study %s: trial %ld has %d params, space has %d", s->cfg->name,
+                       t->number, t->nx, s_nx(s));
+    if (!t->final) {
+        s->sops->started(s->sampler, t->number, t->x);
+        if (t->number >= s->next_number)
+            s->next_number = t->number + 1;
+    } else
+        s->final_created = true;
+    if (t->state == TRIAL_RUNNING)
+        s_lease_add(r->self, s, t->id, t->attempt, t->number, t->final, t->x,
+                    t->worker ? t->worker : "?");
+    else if (t->state == TRIAL_WAITING)
+        s_enqueue(s, t->id, t->attempt, t->number, t->final, t->x);
+    else if (t->final)
+        r->final_done = t->id;
+    else {
+        s->n_finished++;
+        s->sops->finished(s->sampler, t->number, t->state,
+                          t->state == TRIAL_FAIL ? NAN : t->value);
+        s->pops->finished(s->pruner, t->number, t->state);
+        if (t->state == TRIAL_COMPLETE)
+            s_note_best(s, t->id, t->x, t->value);
+    }
+    return 0;
+}
+
+static int s_replay_inter(void *arg, int64_t trial_id, long number, long step, double value)
+{
+    (void)trial_id;
+    replay_t *r = arg;
+    if (number >= 0)
+        r->s->pops->report(r->s->pruner, number, step, value);
+    return 0;
+}
+
+static int s_replay(sched_t *self, study_t *s, char *err)
+{
+    replay_t r = {self, s, err, 0};
+    if (store_intermediates_each(self->store, s->id, s_replay_inter, &r, err) != 0 ||
+        store_trials_each(self->store, s->id, s_replay_trial, &r, err) != 0)
+        return -1;
+    if (r.final_done)
+        return s_finish_final(self, s, r.final_done, err);
+    return s_check_done(self, s, err);
+}
+
+static void s_add_study(sched_t *self, study_t *s)
+{
+    self->studies = xrealloc(self->studies, sizeof(study_t *) * (size_t)(self->n_studies + 1));
+    self->studies[self->n_studies++] = s;
+}
+
+sched_t *sched_new(store_t *store, int lease_ms, char *err)
+{
+    sched_t *self = xcalloc(1, sizeof *self);
+    self->store = store;
+    self->lease_ms = lease_ms;
+    self->leases = zhashx_new();
+    assert(self->leases);
+    zhashx_set_destructor(self->leases, s_lease_free);
+    store_study_t *list;
+    int n;
+    if (store_studies(store, &list, &n, err) != 0) {
+        sched_destroy(&self);
+        return NULL;
+    }
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        if (strcmp(list[i].state, "running") != 0)
+            continue;
+        cfg_errs_t errs;
+        cfg_errs_init(&errs);
+        study_config_t *cfg = study_config_from_json(list[i].config, &errs);
+        if (!cfg) {
+            rc = set_err(err, "study %s: stored config: %s", list[i].name,
+                         errs.n ? errs.msgs[0] : "invalid");
+        } else {
+            study_t *s = s_study_new(&cfg, list[i].id, err);
+            rc = s ? 0 : -1;
+            if (s)
+                s_add_study(self, s);
+            if (s && s_replay(self, s, err) != 0)
+                rc = -1;
+        }
+        cfg_errs_free(&errs);
+    }
+    store_studies_free(&list, n);
+    if (rc != 0)
+        sched_destroy(&self);
+    return self;
+}
+
+void sched_destroy(sched_t **self_p)
+{
+    assert(self_p);
+    sched_t *self = *self_p;
+    if (!self)
+        return;
+    zhashx_destroy(&self->leases);
+    for (int i = 0; i < self->n_studies; i++)
+        s_study_free(&self->studies[i]);
+    free(self->studies);
+    free(self);
+    *self_p = NULL;
+}
+
+/* ---- operations ------------------------------------------------------------------------- */
+
+int sched_submit(sched_t *self, study_config_t **cfg_p, bool *created, char *err)
+{
+    study_config_t *cfg = *cfg_p;
+    store_study_t old;
+    int found = store_study_get(self->store, cfg->name, &old, err);
+    if (found < 0)
+        return -1;
+    *created = found == 1;
+    if (found == 0) {
+        int same = strcmp(old.config, cfg->json) == 0;
+        store_study_clear(&old);
+        if (!same)
+            return set_err(err, "study '%s' already exists in this database with a different "
+                                "config (choose another study name)", cfg->name);
+        study_config_destroy(cfg_p);
+        return 0;
+    }
+    int64_t id;
+    if (store_study_insert(self->store, cfg->name, cfg->json, cfg->direction, cfg->n_trials, &id,
+                           err) != 0)
+        return -1;
+    study_t *s = s_study_new(cfg_p, id, err);
+    if (!s)
+        return -1;
+    s_add_study(self, s);
+    log_info("study %s: submitted (%ld trials, sampler %s)", s->cfg->name, s->cfg->n_trials,
+             s->sops->name);
+    return 0;
+}
+
+static void s_fill(const lease_t *l, sched_lease_t *out)
+{
+    const study_t *s = l->study;
+    out->trial = l->trial;
+    out->attempt = l->attempt;
+    out->number = l->number;
+    out->final = l->final;
+    out->study = s->cfg->name;
+    out->x = l->x;
+    out->nx = s_nx(s);
+    out->config = s->cfg->json;
+    out->data = s->data;
+    out->seed = hash_mix64(s->seed ^ hash_mix64((uint64_t)l->number + 1));
+}
+
+/* Try to lease one trial of study s: 1 leased, 0 nothing here, -1 error. */
+static int s_next_of(sched_t *self, study_t *s, const char *worker, sched_lease_t *out,
+                     char *err)
+{
+    if (s->qlen > 0) {
+        qitem_t q = s->queue[s->qhead];
+        if (store_trial_lease(self->store, q.trial, q.attempt, worker, err) != 0)
+            return -1;
+        s->qhead++;
+        s->qlen--;
+        s_fill(s_lease_add(self, s, q.trial, q.attempt, q.number, q.final, q.x, worker), out);
+        free(q.x);
+        return 1;
+    }
+    if (s->sampler_done || s->next_number >= s->cfg->n_trials)
+        return 0;
+    double *x = xmalloc(sizeof(double) * (size_t)s_nx(s));
+    int rc = s->sops->propose(s->sampler, s->next_number, x, err);
+    if (rc == SAMPLER_OK) {
+        int64_t id;
+        rc = store_trial_create(self->store, s->id, s->next_number, false, x, s_nx(s), worker,
+                                &id, err);
+        if (rc == 0) {
+            s->sops->started(s->sampler, s->next_number, x);
+            s_fill(s_lease_add(self, s, id, 1, s->next_number++, false, x, worker), out);
+            rc = 1;
+        }
+    } else if (rc == SAMPLER_DONE) {
+        s->sampler_done = true;
+        rc = s_check_done(self, s, err);
+    } else if (rc == SAMPLER_WAIT)
+        rc = 0;
+    free(x);
+    return rc;
+}
+
+int sched_next(sched_t *self, const char *worker, sched_lease_t *out, char *err)
+{
+    for (int k = 0; k < self->n_studies; k++) {
+        int i = (self->rr + k) % self->n_studies;
+        study_t *s = self->studies[i];
+        if (s->state != ST_RUNNING)
+            continue;
+        int rc = s_next_of(self, s, worker, out, err);
+        if (rc < 0) {
+            char why[HPS_ERR_LEN];
+            snprintf(why, sizeof why, "%s", err);
+            log_error("study %s: %s; stopping it", s->cfg->name, why);
+            s_set_state(self, s, ST_STOPPED, err);
+            continue;
+        }
+        if (rc == 1) {
+            self->rr = (i + 1) % self->n_studies;
+            return SCHED_LEASED;
+        }
+    }
+    return sched_idle(self) ? SCHED_ALL_DONE : SCHED_NOTHING;
+}
+
+/* Commit a result for the leased attempt and drop the lease. */
+static int s_commit(sched_t *self, lease_t *l, const store_result_t *r, char *err)
+{
+    if (store_trial_finish(self->store, l->trial, l->attempt, r, err) != 0)
+        return -1;
+    study_t *s = l->study;
+    int64_t trial = l->trial;
+    long number = l->number;
+    bool final = l->final;
+    double *x = l->x;
+    l->x = NULL; /* keep the params past the lease */
+    s_lease_drop(self, l);
+    int rc = s_finished(self, s, trial, number, final, x, r->state, r->value, err);
+    free(x);
+    return rc;
+}
+
+int sched_tell(sched_t *self, int64_t trial, int attempt, const store_result_t *r, char *err)
+{
+    lease_t *l = s_lease_get(self, trial);
+    if (l && attempt == l->attempt)
+        return s_commit(self, l, r, err) == 0 ? TELL_RECORDED : -1;
+    trial_state_t state;
+    int current;
+    int rc = store_trial_state(self->store, trial, &state, &current, err);
+    if (rc < 0)
+        return -1;
+    if (rc == 1)
+        return set_err(err, "no trial %lld", (long long)trial);
+    if (attempt < current)
+        return store_tell_stale(self->store, trial, attempt, r, err) == 0 ? TELL_STALE : -1;
+    if (attempt == current && state >= TRIAL_COMPLETE)
+        return TELL_DUPLICATE;
+    return set_err(err, "trial %lld attempt %d was never handed out", (long long)trial, attempt);
+}
+
+int sched_report(sched_t *self, int64_t trial, int attempt, long step, double value,
+                 bool *prune, char *err)
+{
+    lease_t *l = s_lease_get(self, trial);
+    *prune = true;
+    if (!l || l->attempt != attempt)
+        return 0;
+    if (store_intermediate(self->store, trial, step, value, err) != 0)
+        return -1;
+    *prune = !l->final && l->study->pops->report(l->study->pruner, l->number, step, value) == 1;
+    return 0;
+}
+
+void sched_heartbeat(sched_t *self, const char *worker, const int64_t *pairs, int n,
+                     int64_t **cancel, int *n_cancel)
+{
+    *cancel = NULL;
+    *n_cancel = 0;
+    int64_t now = now_ms();
+    for (int i = 0; i + 1 < n; i += 2) {
+        lease_t *l = s_lease_get(self, pairs[i]);
+        if (l && l->attempt == pairs[i + 1] && strcmp(l->worker, worker) == 0) {
+            l->expires = now + self->lease_ms;
+            continue;
+        }
+        *cancel = xrealloc(*cancel, sizeof(int64_t) * (size_t)(*n_cancel + 2));
+        (*cancel)[(*n_cancel)++] = pairs[i];
+        (*cancel)[(*n_cancel)++] = pairs[i + 1];
+    }
+}
+
+/* One expired lease: the next attempt goes back in the queue, or the trial fails. */
+static int s_expire_one(sched_t *self, lease_t *l, char *err)
+{
+    study_t *s = l->study;
+    int next = l->attempt + 1;
+    log_warn("study %s: trial %ld attempt %d lost its lease (worker %s)", s->cfg->name,
+             l->number, l->attempt, l->worker);
+    if (next > s->cfg->max_retries + 1) {
+        char why[HPS_ERR_LEN];
+        snprintf(why, sizeof why, "lease lost %d times", l->attempt);
+        store_result_t r = {.state = TRIAL_FAIL, .value = NAN, .secs = NAN, .cv_mean = NAN,
+                            .cv_std = NAN, .val_score = NAN, .test_score = NAN, .error = why};
+        return s_commit(self, l, &r, err);
+    }
+    if (store_trial_requeue(self->store, l->trial, next, err) != 0)
+        return -1;
+    s_enqueue(s, l->trial, next, l->number, l->final, l->x);
+    s_lease_drop(self, l);
+    return 0;
+}
+
+int sched_expire(sched_t *self, char *err)
+{
+    int64_t now = now_ms();
+    int64_t *expired = NULL;
+    int n = 0;
+    for (lease_t *l = zhashx_first(self->leases); l; l = zhashx_next(self->leases))
+        if (l->expires < now) {
+            expired = xrealloc(expired, sizeof(int64_t) * (size_t)(n + 1));
+            expired[n++] = l->trial;
+        }
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = s_expire_one(self, s_lease_get(self, expired[i]), err);
+    free(expired);
+    return rc == 0 ? n : -1;
+}
+
+int sched_leases_of(sched_t *self, const char *worker)
+{
+    int n = 0;
+    for (lease_t *l = zhashx_first(self->leases); l; l = zhashx_next(self->leases))
+        n += strcmp(l->worker, worker) == 0;
+    return n;
+}
+
+int sched_stop(sched_t *self, const char *name, char *err)
+{
+    for (int i = 0; i < self->n_studies; i++) {
+        study_t *s = self->studies[i];
+        if (strcmp(s->cfg->name, name) == 0)
+            return s->state == ST_RUNNING ? s_set_state(self, s, ST_STOPPED, err) : 0;
+    }
+    return 1;
+}
+
+bool sched_idle(sched_t *self)
+{
+    if (zhashx_size(self->leases) > 0)
+        return false;
+    for (int i = 0; i < self->n_studies; i++)
+        if (self->studies[i]->state == ST_RUNNING)
+            return false;
+    return true;
+}
+
+void sched_progress(sched_t *self, strbuf_t *out)
+{
+    for (int i = 0; i < self->n_studies; i++) {
+        const study_t *s = self->studies[i];
+        sb_printf(out, "%s: %ld/%ld done, %ld running", s->cfg->name, s->n_finished,
+                  s->cfg->n_trials, s->n_leased);
+        if (s->has_best)
+            sb_printf(out, ", best %.6g", s->best_value);
+        sb_putc(out, '\n');
+    }
+}

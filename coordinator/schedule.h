@@ -1,0 +1,76 @@
+/* schedule — the coordinator's in-memory view of its studies: per-study sampler and
+ * pruner, the queue of re-queued trials, and the leases of running trials.
+ *
+ * Every transition goes to the store first (one transaction) and only then changes
+ * memory, so the in-memory state is always derivable from the DB: sched_new() rebuilds
+ * it by replaying each running study's trials in number order. Trials are handed out
+ * study by study in round-robin; a lease not renewed by a heartbeat for lease_ms puts
+ * the trial back in the queue as the next attempt, or fails it after max_retries. */
+#ifndef HPS_SCHEDULE_H
+#define HPS_SCHEDULE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/store.h"
+
+typedef struct sched_s sched_t;
+
+/* Load every running study of the store and replay it. NULL with err on failure. */
+sched_t *sched_new(store_t *store, int lease_ms, char *err);
+void sched_destroy(sched_t **self_p);
+
+/* Add a study, or resume the stored study of the same name when its config is the
+ * same. Takes ownership of *cfg_p. *created says which. -1 with err (e.g. a study of
+ * that name with another config; nothing is stored then). */
+int sched_submit(sched_t *self, study_config_t **cfg_p, bool *created, char *err);
+
+/* A trial handed to a worker; pointers are borrowed until the next sched_* call. */
+typedef struct {
+    int64_t trial;
+    int attempt;
+    long number;
+    bool final;
+    const char *study;
+    const double *x;
+    int nx;
+    const char *config; /* the study's canonical JSON */
+    const char *data;   /* dataset sha256, or "" */
+    uint64_t seed;
+} sched_lease_t;
+
+enum { SCHED_LEASED = 0, SCHED_NOTHING = 1, SCHED_ALL_DONE = 2 };
+/* Lease the next trial to worker: SCHED_LEASED (out filled), SCHED_NOTHING (try later),
+ * SCHED_ALL_DONE (no study will ever have work again), or -1 with err. */
+int sched_next(sched_t *self, const char *worker, sched_lease_t *out, char *err);
+
+enum { TELL_RECORDED = 0, TELL_DUPLICATE = 1, TELL_STALE = 2 };
+/* A worker's final result for (trial, attempt): TELL_RECORDED (committed now),
+ * TELL_DUPLICATE (committed before), TELL_STALE (a superseded attempt; logged), or -1
+ * with err (no such trial, or an attempt that was never handed out). */
+int sched_tell(sched_t *self, int64_t trial, int attempt, const store_result_t *r, char *err);
+
+/* An intermediate value: *prune says whether the trial should stop. A report for an
+ * attempt that is not the leased one answers prune. -1 with err on a DB error. */
+int sched_report(sched_t *self, int64_t trial, int attempt, long step, double value,
+                 bool *prune, char *err);
+
+/* Renew worker's leases named in pairs (trial, attempt, ...). Pairs that are not
+ * leased to this worker any more are returned in *cancel (caller frees). */
+void sched_heartbeat(sched_t *self, const char *worker, const int64_t *pairs, int n,
+                     int64_t **cancel, int *n_cancel);
+/* Requeue or fail every lease past its expiry; returns how many, or -1 with err. */
+int sched_expire(sched_t *self, char *err);
+/* Number of leases held by worker. */
+int sched_leases_of(sched_t *self, const char *worker);
+/* Stop a study: no new trials; running ones may still report. 1 = no such study. */
+int sched_stop(sched_t *self, const char *name, char *err);
+/* True when every study is done or stopped and nothing is leased. */
+bool sched_idle(sched_t *self);
+/* One line of progress ("study: 34/100 done, 2 running, best 0.12") per study. */
+void sched_progress(sched_t *self, strbuf_t *out);
+
+void schedule_test(bool verbose);
+
+#endif

@@ -1,0 +1,91 @@
+/* proto — the wire protocol: one msgpack map per ZeroMQ frame, {v, t, ...fields}.
+ *
+ * A proto_msg_t is a small typed record of named fields. proto_decode() accepts a
+ * frame only when it is a map with v == PROTO_VERSION, a known t, and every field the
+ * schema of that type requires, with the right types; anything else is rejected with
+ * an error string (never a crash), so handlers may rely on required fields existing.
+ *
+ * Messages (I int, D double, S string, B bytes, DD/II/SS arrays; ? optional):
+ *   HELLO     worker S, host S, pid I, slots I, objectives SS?   worker -> coord
+ *   WELCOME   heartbeat_ms I, lease_ms I
+ *   ASK       slots_free I
+ *   TRIAL     study S, trial I, attempt I, number I, x DD, config S, data S, seed I, kind S
+ *   WAIT      ms I
+ *   BYE       -                                                   coord -> worker: exit
+ *   RESET     -                                                   coord -> worker: say HELLO
+ *   HEARTBEAT running II (flat trial, attempt pairs)
+ *   HB_ACK    cancel II? (pairs the coordinator no longer leases to this worker)
+ *   REPORT    trial I, attempt I, step I, value D
+ *   CONTINUE  trial I, attempt I           PRUNE  trial I, attempt I
+ *   TELL      trial I, attempt I, state S, value D, secs D, folds DD?, error S?,
+ *             cv_mean D?, cv_std D?, val D?, test D?
+ *   ACK       trial I, attempt I, stale I?
+ *   FETCH     sha256 S, offset I             CHUNK  sha256 S, offset I, total I, data B
+ *   PUT       sha256 S, offset I, total I, data B      PUT_ACK  sha256 S, offset I
+ *   SUBMIT    config S                       SUBMITTED  study S, created I
+ *   STATUS    -                              STATUS_REPLY  json S
+ *   STOP      study S                        STOPPED  study S
+ *   ERROR     msg S
+ */
+#ifndef HPS_PROTO_H
+#define HPS_PROTO_H
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define PROTO_VERSION 1
+#define PROTO_MAX_FIELDS 16
+#define PROTO_MAX_FRAME (4 * 1024 * 1024) /* larger frames are rejected */
+#define PROTO_CHUNK 262144                /* blob transfer chunk size, bytes */
+
+typedef struct proto_msg_s proto_msg_t;
+
+/* New empty message of a type from the table above. Can't fail. */
+proto_msg_t *proto_new(const char *type);
+void proto_destroy(proto_msg_t **self_p);
+const char *proto_type(const proto_msg_t *m);
+
+/* Setters copy their arguments; setting a key twice replaces it. */
+void proto_set_int(proto_msg_t *m, const char *key, int64_t v);
+void proto_set_dbl(proto_msg_t *m, const char *key, double v);
+void proto_set_str(proto_msg_t *m, const char *key, const char *s);
+void proto_set_bin(proto_msg_t *m, const char *key, const void *data, size_t len);
+void proto_set_dbls(proto_msg_t *m, const char *key, const double *v, int n);
+void proto_set_ints(proto_msg_t *m, const char *key, const int64_t *v, int n);
+void proto_set_strs(proto_msg_t *m, const char *key, const char *const *v, int n);
+
+/* Getters: 0 / pointer when present with the right type, -1 / NULL otherwise. An int
+ * is accepted where a double is asked for. Returned pointers are borrowed. */
+int proto_get_int(const proto_msg_t *m, const char *key, int64_t *out);
+int proto_get_dbl(const proto_msg_t *m, const char *key, double *out);
+const char *proto_get_str(const proto_msg_t *m, const char *key);
+const void *proto_get_bin(const proto_msg_t *m, const char *key, size_t *len);
+const double *proto_get_dbls(const proto_msg_t *m, const char *key, int *n);
+const int64_t *proto_get_ints(const proto_msg_t *m, const char *key, int *n);
+char *const *proto_get_strs(const proto_msg_t *m, const char *key, int *n);
+/* Convenience: int field or def. */
+int64_t proto_int_or(const proto_msg_t *m, const char *key, int64_t def);
+double proto_dbl_or(const proto_msg_t *m, const char *key, double def);
+
+/* msgpack bytes of m (caller frees *buf). Can't fail. */
+void proto_encode(const proto_msg_t *m, char **buf, size_t *len);
+/* Parse and validate a frame. NULL with err when malformed. */
+proto_msg_t *proto_decode(const void *buf, size_t len, char *err);
+
+/* Send m (destroyed) on sock; for a ROUTER, route is the peer's identity frame
+ * (borrowed; NULL for DEALER). 0 ok, -1 on a send error. */
+int proto_send(proto_msg_t **m_p, zsock_t *sock, zframe_t *route);
+/* Receive one message. ROUTER: *route_out gets the identity frame (caller destroys).
+ * Returns NULL when interrupted (err "") or the frame is malformed (err says why; the
+ * route is still returned so the caller can send an ERROR back). */
+proto_msg_t *proto_recv(zsock_t *sock, zframe_t **route_out, char *err);
+/* proto_recv that also returns the sender's CURVE public key (ZAP User-Id, Z85) in
+ * user_id[64], or "" when the connection is not authenticated. */
+proto_msg_t *proto_recv_auth(zsock_t *sock, zframe_t **route_out, char *user_id, char *err);
+/* ERROR reply helper. */
+int proto_send_error(zsock_t *sock, zframe_t *route, const char *msg);
+
+void proto_test(bool verbose);
+
+#endif

@@ -1,0 +1,410 @@
+/* report — the row model behind every report, and `hps status` (see report.h).
+ *
+ * Rows are read with plain SELECTs through store_db() inside one BEGIN .. COMMIT, so
+ * counts, best trial and workers come from the same snapshot while a coordinator keeps
+ * committing. The study config is read with cfg_parse (JSON is YAML) rather than
+ * study_config_from_json: a report needs only objective.type, strategy.type and the
+ * space, and must keep working for a DB moved away from its data files, which full
+ * validation would reject. */
+#include "core/report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/report_priv.h"
+#include "core/space.h"
+
+/* ---- reading the rows ------------------------------------------------------------- */
+
+static int s_db_err(sqlite3 *db, char *err, const char *what)
+{
+    return set_err(err, "sqlite: %s: %s", what, sqlite3_errmsg(db));
+}
+
+static int s_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err)
+{
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+        return s_db_err(db, err, "prepare");
+    return 0;
+}
+
+/* Column i as an owned string; NULL for SQL NULL. */
+static char *s_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? xstrdup((const char *)t) : NULL;
+}
+
+/* Column i as a double; NaN for SQL NULL (how the store writes "none"). */
+static double s_real(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+/* The per-study statements, prepared once per report and reset per study. */
+typedef struct {
+    sqlite3 *db;
+    sqlite3_stmt *counts, *best, *stage;
+} s_queries_t;
+
+static void s_queries_free(s_queries_t *q)
+{
+    sqlite3_finalize(q->counts);
+    sqlite3_finalize(q->best);
+    sqlite3_finalize(q->stage);
+}
+
+static int s_queries_prepare(s_queries_t *q, char *err)
+{
+    if (s_prepare(q->db,
+                  "SELECT state, COUNT(*) FROM trials WHERE study_id = ?1"
+                  " AND kind = 'search' GROUP BY state",
+                  &q->counts, err) != 0)
+        return -1;
+    /* Multiplying by the direction (1 minimise, -1 maximise) makes "best" the
+     * smallest; ties go to the earliest trial, as in Optuna. */
+    if (s_prepare(q->db,
+                  "SELECT number, value, cv_std, x FROM trials WHERE study_id = ?1"
+                  " AND kind = 'search' AND state = 2 AND value IS NOT NULL"
+                  " ORDER BY value * ?2, number LIMIT 1",
+                  &q->best, err) != 0)
+        return -1;
+    return s_prepare(q->db,
+                     "SELECT stage, forced FROM promotions WHERE study_id = ?1"
+                     " ORDER BY id DESC LIMIT 1",
+                     &q->stage, err);
+}
+
+/* Model and strategy names, and the best point rendered with the study's space. */
+static void s_config_meta(report_row_t *r, const char *config, const double *x, int nx)
+{
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *root = cfg_parse(config, strlen(config), r->name, &errs);
+    const char *model = NULL, *strategy = NULL;
+    if (root) {
+        /* A failed read leaves none: a report never fails on an odd config. */
+        if (cfg_str(root, "objective.type", NULL, &model, &errs) != 0)
+            model = NULL;
+        if (cfg_str(root, "strategy.type", NULL, &strategy, &errs) != 0)
+            strategy = NULL;
+    }
+    r->model = model ? xstrdup(model) : NULL;
+    r->strategy = strategy ? xstrdup(strategy) : NULL;
+    if (root && r->has_best && x) {
+        space_t *space = space_from_cfg(cfg_get(root, "space"), &errs);
+        if (space && space->n == nx) {
+            strbuf_t sb;
+            sb_init(&sb);
+            space_point_json(&sb, space, x);
+            r->best_params = sb_take(&sb);
+        }
+        space_destroy(&space);
+    }
+    cfg_free(&root);
+    cfg_errs_free(&errs);
+}
+
+/* Fill counts, best and stage of r (id, name, direction already set), then the config
+ * metadata. 0 ok, -1 with err. */
+static int s_row_details(s_queries_t *q, report_row_t *r, const char *config, char *err)
+{
+    int rc;
+    sqlite3_reset(q->counts);
+    sqlite3_bind_int64(q->counts, 1, r->id);
+    while ((rc = sqlite3_step(q->counts)) == SQLITE_ROW) {
+        int state = sqlite3_column_int(q->counts, 0);
+        if (state >= 0 && state < TRIAL_NSTATES)
+            r->counts[state] = (long)sqlite3_column_int64(q->counts, 1);
+    }
+    if (rc != SQLITE_DONE)
+        return s_db_err(q->db, err, "trial counts");
+
+    sqlite3_reset(q->best);
+    sqlite3_bind_int64(q->best, 1, r->id);
+    sqlite3_bind_int(q->best, 2, (int)r->direction);
+    rc = sqlite3_step(q->best);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return s_db_err(q->db, err, "best trial");
+    r->has_best = rc == SQLITE_ROW;
+    const double *x = NULL;
+    int nx = 0;
+    if (r->has_best) {
+        r->best_number = (long)sqlite3_column_int64(q->best, 0);
+        r->best_value = sqlite3_column_double(q->best, 1);
+        r->best_std = s_real(q->best, 2);
+        x = sqlite3_column_blob(q->best, 3);
+        nx = sqlite3_column_bytes(q->best, 3) / (int)sizeof(double);
+    }
+    s_config_meta(r, config, x, nx); /* before the reset: x points into the statement */
+
+    sqlite3_reset(q->stage);
+    sqlite3_bind_int64(q->stage, 1, r->id);
+    rc = sqlite3_step(q->stage);
+    if (rc == SQLITE_ROW) {
+        r->stage = s_text(q->stage, 0);
+        r->stage_forced = sqlite3_column_int(q->stage, 1) != 0;
+    } else if (rc != SQLITE_DONE)
+        return s_db_err(q->db, err, "promotions");
+    return 0;
+}
+
+static int s_load_rows(sqlite3 *db, const char *study, report_data_t *d, char *err)
+{
+    sqlite3_stmt *st = NULL;
+    s_queries_t q = {.db = db};
+    int rc = SQLITE_DONE, ret = s_prepare(db,
+                            "SELECT id, name, config, direction, n_trials, state, created,"
+                            " finished, test_score, tier FROM studies"
+                            " WHERE ?1 IS NULL OR name = ?1 ORDER BY name",
+                            &st, err);
+    if (ret == 0)
+        ret = s_queries_prepare(&q, err);
+    if (ret != 0)
+        goto done;
+    if (study)
+        sqlite3_bind_text(st, 1, study, -1, SQLITE_TRANSIENT);
+    int cap = 0;
+    while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (d->n_rows == cap) {
+            cap = cap ? cap * 2 : 8;
+            d->rows = xrealloc(d->rows, sizeof *d->rows * (size_t)cap);
+        }
+        report_row_t *r = &d->rows[d->n_rows++];
+        memset(r, 0, sizeof *r);
+        r->id = sqlite3_column_int64(st, 0);
+        r->name = s_text(st, 1);
+        r->direction = sqlite3_column_int(st, 3) < 0 ? DIR_MAXIMIZE : DIR_MINIMIZE;
+        r->n_trials = (long)sqlite3_column_int64(st, 4);
+        snprintf(r->state, sizeof r->state, "%s", (const char *)sqlite3_column_text(st, 5));
+        r->created = s_real(st, 6);
+        r->finished = s_real(st, 7);
+        r->test_score = s_real(st, 8);
+        r->tier = s_text(st, 9);
+        r->best_std = NAN;
+        ret = s_row_details(&q, r, (const char *)sqlite3_column_text(st, 2), err);
+    }
+    if (ret == 0 && rc != SQLITE_DONE)
+        ret = s_db_err(db, err, "studies");
+    if (ret == 0 && study && d->n_rows == 0) {
+        set_err(err, "unknown study '%s'", study);
+        ret = 1;
+    }
+done:
+    s_queries_free(&q);
+    sqlite3_finalize(st);
+    return ret;
+}
+
+static int s_load_workers(sqlite3 *db, report_data_t *d, char *err)
+{
+    sqlite3_stmt *st;
+    if (s_prepare(db, "SELECT name, host, pid, slots, last_seen FROM workers ORDER BY name",
+                  &st, err) != 0)
+        return -1;
+    int rc, cap = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (d->n_workers == cap) {
+            cap = cap ? cap * 2 : 8;
+            d->workers = xrealloc(d->workers, sizeof *d->workers * (size_t)cap);
+        }
+        report_worker_t *w = &d->workers[d->n_workers++];
+        w->name = s_text(st, 0);
+        w->host = s_text(st, 1);
+        w->pid = (long)sqlite3_column_int64(st, 2);
+        w->slots = sqlite3_column_int(st, 3);
+        w->last_seen = s_real(st, 4);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : s_db_err(db, err, "workers");
+}
+
+int report_data_load(store_t *st, const char *study, report_data_t *out, char *err)
+{
+    sqlite3 *db = store_db(st);
+    memset(out, 0, sizeof *out);
+    /* A read transaction pins one WAL snapshot for all the queries below; a caller
+     * already inside a transaction (the coordinator's own connection) has one. */
+    bool own = sqlite3_get_autocommit(db) != 0;
+    if (own && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return s_db_err(db, err, "begin");
+    int rc = s_load_rows(db, study, out, err);
+    if (rc == 0)
+        rc = s_load_workers(db, out, err);
+    if (own && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK && rc == 0)
+        rc = s_db_err(db, err, "commit");
+    if (rc != 0)
+        report_data_free(out);
+    return rc;
+}
+
+void report_data_free(report_data_t *d)
+{
+    for (int i = 0; i < d->n_rows; i++) {
+        report_row_t *r = &d->rows[i];
+        free(r->name);
+        free(r->model);
+        free(r->strategy);
+        free(r->best_params);
+        free(r->tier);
+        free(r->stage);
+    }
+    for (int i = 0; i < d->n_workers; i++) {
+        free(d->workers[i].name);
+        free(d->workers[i].host);
+    }
+    free(d->rows);
+    free(d->workers);
+    memset(d, 0, sizeof *d);
+}
+
+double report_row_wall(const report_row_t *r, double now)
+{
+    if (isnan(r->created))
+        return NAN;
+    return (isnan(r->finished) ? now : r->finished) - r->created;
+}
+
+char *report_duration(double secs)
+{
+    if (isnan(secs))
+        return xstrdup("-");
+    if (secs < 0)
+        secs = 0; /* clock steps between hosts */
+    if (secs < 60)
+        return xasprintf("%.1fs", secs);
+    long s = lround(secs);
+    if (s < 3600)
+        return xasprintf("%ldm%02lds", s / 60, s % 60);
+    return xasprintf("%ldh%02ldm", s / 3600, (s % 3600) / 60);
+}
+
+/* ---- status ----------------------------------------------------------------------- */
+
+/* The order of DESIGN's "trials" object, which scripts read. */
+static const trial_state_t s_status_order[TRIAL_NSTATES] = {
+    TRIAL_COMPLETE, TRIAL_RUNNING, TRIAL_WAITING, TRIAL_FAIL, TRIAL_PRUNED};
+
+static void s_study_json(strbuf_t *out, const report_row_t *r)
+{
+    sb_puts(out, "{\"study\": ");
+    sb_json_str(out, r->name);
+    sb_puts(out, ", \"state\": ");
+    sb_json_str(out, r->state);
+    sb_printf(out, ", \"n_trials\": %ld, \"trials\": {", r->n_trials);
+    for (int i = 0; i < TRIAL_NSTATES; i++)
+        sb_printf(out, "%s\"%s\": %ld", i ? ", " : "", trial_state_name(s_status_order[i]),
+                  r->counts[s_status_order[i]]);
+    sb_puts(out, "}, \"best\": ");
+    if (r->has_best) {
+        sb_printf(out, "{\"trial\": %ld, \"value\": ", r->best_number);
+        sb_json_num(out, r->best_value);
+        sb_puts(out, ", \"params\": ");
+        sb_puts(out, r->best_params ? r->best_params : "null");
+        sb_putc(out, '}');
+    } else
+        sb_puts(out, "null");
+    sb_putc(out, '}');
+}
+
+static void s_worker_json(strbuf_t *out, const report_worker_t *w)
+{
+    sb_puts(out, "{\"name\": ");
+    sb_json_str(out, w->name ? w->name : "");
+    sb_puts(out, ", \"host\": ");
+    sb_json_str(out, w->host ? w->host : "");
+    sb_printf(out, ", \"pid\": %ld, \"slots\": %d, \"last_seen\": ", w->pid, w->slots);
+    sb_json_num(out, w->last_seen);
+    sb_putc(out, '}');
+}
+
+int report_status_json(store_t *st, const char *study, strbuf_t *out, char *err)
+{
+    report_data_t d;
+    int rc = report_data_load(st, study, &d, err);
+    if (rc != 0)
+        return rc;
+    sb_puts(out, "{\"studies\": [");
+    for (int i = 0; i < d.n_rows; i++) {
+        sb_puts(out, i ? ", " : "");
+        s_study_json(out, &d.rows[i]);
+    }
+    sb_puts(out, "], \"workers\": [");
+    for (int i = 0; i < d.n_workers; i++) {
+        sb_puts(out, i ? ", " : "");
+        s_worker_json(out, &d.workers[i]);
+    }
+    sb_puts(out, "]}\n");
+    report_data_free(&d);
+    return 0;
+}
+
+static char *s_num_text(double v)
+{
+    return isnan(v) ? xstrdup("-") : xasprintf("%.5g", v);
+}
+
+static void s_status_studies(strbuf_t *out, const report_data_t *d)
+{
+    static const char *const titles[] = {"STUDY",   "STATE", "DONE",   "RUNNING", "WAITING",
+                                         "PRUNED",  "FAIL",  "BEST #", "VALUE",   "PARAMS"};
+    static const bool right[] = {false, false, true, true, true, true, true, true, true, false};
+    report_grid_t g;
+    report_grid_init(&g, (int)ARRAY_SIZE(titles), titles, right);
+    for (int i = 0; i < d->n_rows; i++) {
+        const report_row_t *r = &d->rows[i];
+        report_grid_put(&g, xstrdup(r->name));
+        report_grid_put(&g, xstrdup(r->state));
+        report_grid_put(&g, xasprintf("%ld/%ld", r->counts[TRIAL_COMPLETE], r->n_trials));
+        report_grid_put(&g, xasprintf("%ld", r->counts[TRIAL_RUNNING]));
+        report_grid_put(&g, xasprintf("%ld", r->counts[TRIAL_WAITING]));
+        report_grid_put(&g, xasprintf("%ld", r->counts[TRIAL_PRUNED]));
+        report_grid_put(&g, xasprintf("%ld", r->counts[TRIAL_FAIL]));
+        report_grid_put(&g, r->has_best ? xasprintf("%ld", r->best_number) : xstrdup("-"));
+        report_grid_put(&g, s_num_text(r->has_best ? r->best_value : NAN));
+        report_grid_put(&g, xstrdup(r->has_best && r->best_params ? r->best_params : "-"));
+    }
+    report_grid_table(&g, out);
+    report_grid_free(&g);
+}
+
+static void s_status_workers(strbuf_t *out, const report_data_t *d, double now)
+{
+    static const char *const titles[] = {"WORKER", "HOST", "PID", "SLOTS", "LAST SEEN"};
+    static const bool right[] = {false, false, true, true, true};
+    report_grid_t g;
+    report_grid_init(&g, (int)ARRAY_SIZE(titles), titles, right);
+    for (int i = 0; i < d->n_workers; i++) {
+        const report_worker_t *w = &d->workers[i];
+        report_grid_put(&g, xstrdup(w->name ? w->name : "-"));
+        report_grid_put(&g, xstrdup(w->host ? w->host : "-"));
+        report_grid_put(&g, xasprintf("%ld", w->pid));
+        report_grid_put(&g, xasprintf("%d", w->slots));
+        char *ago = report_duration(now - w->last_seen);
+        report_grid_put(&g, xasprintf("%s ago", ago));
+        free(ago);
+    }
+    report_grid_table(&g, out);
+    report_grid_free(&g);
+}
+
+int report_status_text(store_t *st, const char *study, strbuf_t *out, char *err)
+{
+    report_data_t d;
+    int rc = report_data_load(st, study, &d, err);
+    if (rc != 0)
+        return rc;
+    if (d.n_rows == 0)
+        sb_puts(out, "no studies\n");
+    else
+        s_status_studies(out, &d);
+    sb_putc(out, '\n');
+    if (d.n_workers == 0)
+        sb_puts(out, "no workers seen\n");
+    else
+        s_status_workers(out, &d, now_secs());
+    report_data_free(&d);
+    return 0;
+}

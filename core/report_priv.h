@@ -1,0 +1,80 @@
+/* report_priv — what the report files share: the per-study row model both status and
+ * the leaderboard are built from, the worker rows, and a grid of text cells that the
+ * table, CSV and Markdown renderers draw. Internal to core/report*.c. */
+#ifndef HPS_REPORT_PRIV_H
+#define HPS_REPORT_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/store.h"
+#include "core/trial.h"
+#include "core/util.h"
+
+/* Everything any report shows about one study. */
+typedef struct {
+    int64_t id;
+    char *name;                 /* owned */
+    char *model;                /* objective.type; NULL = absent; owned */
+    char *strategy;             /* strategy.type; NULL = absent; owned */
+    char state[16];             /* running | done | stopped */
+    direction_t direction;
+    long n_trials;
+    long counts[TRIAL_NSTATES]; /* search trials by state */
+    bool has_best;              /* a COMPLETE search trial with a value exists */
+    long best_number;
+    double best_value;
+    double best_std;            /* cv_std of the best trial; NaN = none */
+    char *best_params;          /* JSON object; NULL = not renderable; owned */
+    double test_score;          /* final refit on the test split; NaN = none */
+    char *tier;                 /* NULL until the final refit; owned */
+    char *stage;                /* latest promotion; NULL = none; owned */
+    bool stage_forced;
+    double created, finished;   /* epoch seconds; finished NaN while running */
+} report_row_t;
+
+typedef struct {
+    char *name, *host; /* owned */
+    long pid;
+    int slots;
+    double last_seen;  /* epoch seconds */
+} report_worker_t;
+
+/* Load the rows (one study, or all when study is NULL) and the workers in one read
+ * snapshot. 0 ok, 1 unknown study, -1 DB error. Free with report_data_free. */
+typedef struct {
+    report_row_t *rows;
+    int n_rows;
+    report_worker_t *workers;
+    int n_workers;
+} report_data_t;
+int report_data_load(store_t *st, const char *study, report_data_t *out, char *err);
+void report_data_free(report_data_t *d);
+
+/* Wall time of a study: finished - created, or now - created while it runs. */
+double report_row_wall(const report_row_t *r, double now);
+
+/* A grid of text cells, row-major; cells are owned. */
+typedef struct {
+    int ncols;
+    const char *const *titles; /* ncols header cells; borrowed */
+    const bool *right;         /* ncols: right-align (numbers); borrowed */
+    int n;                     /* cells appended so far */
+    int cap;
+    char **cells;
+} report_grid_t;
+
+void report_grid_init(report_grid_t *g, int ncols, const char *const *titles,
+                      const bool *right);
+/* Append the next cell; takes ownership of text (NULL renders as ""). */
+void report_grid_put(report_grid_t *g, char *text);
+void report_grid_free(report_grid_t *g);
+/* Renderers; none can fail. */
+void report_grid_table(const report_grid_t *g, strbuf_t *out);
+void report_grid_csv(const report_grid_t *g, strbuf_t *out);
+void report_grid_md(const report_grid_t *g, strbuf_t *out);
+
+/* Human duration: "12.3s", "4m05s", "2h03m". Caller frees. */
+char *report_duration(double secs);
+
+#endif

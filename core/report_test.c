@@ -1,0 +1,211 @@
+/* report_test — self-test of status and leaderboard against a small hand-built study
+ * file: three studies (minimise, maximise with a final refit and a promotion, empty),
+ * trials in every state, one worker. */
+#include "core/report.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const s_cfg_a =
+    "{\"study\":\"a\",\"n_trials\":3,\"objective\":{\"type\":\"synthetic\","
+    "\"function\":\"sphere\"},\"space\":{\"x\":{\"type\":\"float\",\"low\":-1,\"high\":1}}}";
+/* A name with a comma, to exercise CSV quoting. */
+static const char *const s_cfg_b =
+    "{\"study\":\"b,c\",\"n_trials\":4,\"objective\":{\"type\":\"logreg\"},"
+    "\"strategy\":{\"type\":\"balanced\"},\"space\":{\"C\":{\"type\":\"float\","
+    "\"low\":0.001,\"high\":10,\"log\":true},\"p\":{\"type\":\"categorical\","
+    "\"choices\":[\"l1\",\"l2\"]}}}";
+static const char *const s_cfg_z =
+    "{\"study\":\"z\",\"n_trials\":2,\"objective\":{\"type\":\"synthetic\","
+    "\"function\":\"branin\"},\"space\":{\"x\":{\"type\":\"float\",\"low\":0,\"high\":1}}}";
+
+/* A trial in `state`: WAITING is never leased, RUNNING stays leased, the rest finish. */
+static int64_t s_trial(store_t *s, int64_t sid, long number, bool final, const double *x,
+                       int nx, trial_state_t state, double value, double cv_std)
+{
+    char err[HPS_ERR_LEN];
+    int64_t id;
+    const char *worker = state == TRIAL_WAITING ? NULL : "w1";
+    int rc = store_trial_create(s, sid, number, final, x, nx, worker, &id, err);
+    assert(rc == 0);
+    if (state == TRIAL_WAITING || state == TRIAL_RUNNING)
+        return id;
+    store_result_t r = {.state = state, .value = value, .secs = 1, .cv_mean = NAN,
+                        .cv_std = cv_std, .val_score = NAN, .test_score = NAN};
+    rc = store_trial_finish(s, id, 1, &r, err);
+    assert(rc == 0);
+    return id;
+}
+
+static void s_fixture(store_t *s)
+{
+    char err[HPS_ERR_LEN];
+    int64_t a, b, z;
+    int rc = store_study_insert(s, "a", s_cfg_a, DIR_MINIMIZE, 3, &a, err);
+    assert(rc == 0);
+    double x[2] = {0.3, 0};
+    s_trial(s, a, 0, false, x, 1, TRIAL_COMPLETE, 0.5, NAN);
+    x[0] = -0.1;
+    s_trial(s, a, 1, false, x, 1, TRIAL_COMPLETE, 0.2, NAN);
+    s_trial(s, a, 2, false, x, 1, TRIAL_FAIL, NAN, NAN);
+    s_trial(s, a, 3, false, x, 1, TRIAL_PRUNED, 0.1, NAN); /* pruned: never best */
+    s_trial(s, a, 4, false, x, 1, TRIAL_RUNNING, NAN, NAN);
+    s_trial(s, a, 5, false, x, 1, TRIAL_WAITING, NAN, NAN);
+
+    rc = store_study_insert(s, "b,c", s_cfg_b, DIR_MAXIMIZE, 4, &b, err);
+    assert(rc == 0);
+    double y[2] = {1.0, 0};
+    s_trial(s, b, 0, false, y, 2, TRIAL_COMPLETE, 0.8, 0.01);
+    y[0] = 2.5, y[1] = 1;
+    int64_t best = s_trial(s, b, 1, false, y, 2, TRIAL_COMPLETE, 0.9, 0.02);
+    s_trial(s, b, -1, true, y, 2, TRIAL_COMPLETE, 0.95, NAN); /* the refit: not a search */
+    rc = store_study_set_final(s, b, best, 0.88, "standard", err);
+    assert(rc == 0);
+    rc = store_study_set_state(s, b, "done", err);
+    assert(rc == 0);
+    rc = store_promotion(s, b, "staging", "standard", false, 0.88, err);
+    assert(rc == 0);
+
+    rc = store_study_insert(s, "z", s_cfg_z, DIR_MINIMIZE, 2, &z, err);
+    assert(rc == 0);
+    rc = store_worker_seen(s, "w1", "h", 42, 2, err);
+    assert(rc == 0);
+}
+
+static int s_count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+static void s_check_status(store_t *s, bool verbose)
+{
+    char err[HPS_ERR_LEN];
+    strbuf_t sb;
+    sb_init(&sb);
+    int rc = report_status_json(s, NULL, &sb, err);
+    assert(rc == 0);
+    if (verbose)
+        printf("%s", sb.buf);
+    assert(strncmp(sb.buf, "{\"studies\": [{\"study\": \"a\", \"state\": \"running\"", 45) == 0);
+    assert(strstr(sb.buf, "\"n_trials\": 3, \"trials\": {\"COMPLETE\": 2, \"RUNNING\": 1,"
+                          " \"WAITING\": 1, \"FAIL\": 1, \"PRUNED\": 1}"));
+    assert(strstr(sb.buf, "\"best\": {\"trial\": 1, \"value\": 0.2, \"params\": {\"x\""));
+    assert(strstr(sb.buf, "-0.1}}"));
+    assert(strstr(sb.buf, "\"study\": \"b,c\", \"state\": \"done\", \"n_trials\": 4,"
+                          " \"trials\": {\"COMPLETE\": 2, \"RUNNING\": 0, \"WAITING\": 0"));
+    assert(strstr(sb.buf, "\"best\": {\"trial\": 1, \"value\": 0.9, \"params\": {\"C\""));
+    assert(strstr(sb.buf, "\"l2\"}}"));
+    assert(strstr(sb.buf, "\"study\": \"z\"") && strstr(sb.buf, "\"best\": null}"));
+    assert(strstr(sb.buf, "\"workers\": [{\"name\": \"w1\", \"host\": \"h\", \"pid\": 42,"
+                          " \"slots\": 2, \"last_seen\": "));
+    assert(sb.buf[sb.len - 1] == '\n' && s_count(sb.buf, "\n") == 1);
+    sb_free(&sb);
+
+    sb_init(&sb);
+    rc = report_status_json(s, "b,c", &sb, err);
+    assert(rc == 0 && strstr(sb.buf, "b,c") && !strstr(sb.buf, "\"study\": \"a\""));
+    assert(report_status_json(s, "nope", &sb, err) == 1 && strstr(err, "nope"));
+    assert(report_status_text(s, "nope", &sb, err) == 1);
+    sb_free(&sb);
+
+    sb_init(&sb);
+    rc = report_status_text(s, NULL, &sb, err);
+    assert(rc == 0 && strstr(sb.buf, "STUDY") && strstr(sb.buf, "w1") && strstr(sb.buf, "2/3"));
+    if (verbose)
+        printf("%s", sb.buf);
+    sb_free(&sb);
+}
+
+static char *s_board(store_t *s, const char *format, bool verbose)
+{
+    char err[HPS_ERR_LEN];
+    strbuf_t sb;
+    sb_init(&sb);
+    int rc = report_leaderboard(s, format, &sb, err);
+    assert(rc == 0);
+    if (verbose)
+        printf("--- %s\n%s", format, sb.buf);
+    return sb_take(&sb);
+}
+
+static void s_check_board(store_t *s, bool verbose)
+{
+    char *csv = s_board(s, "csv", verbose);
+    assert(s_count(csv, "\n") == 4);
+    assert(strncmp(csv, "study,model,strategy,state,complete,n_trials,best,best_std,", 59) == 0);
+    assert(strstr(csv, "\na,synthetic,,running,2,3,0.2,,,,,false,"));
+    assert(strstr(csv, "\n\"b,c\",logreg,balanced,done,2,4,0.9,0.02,0.88,standard,staging,"
+                       "false,"));
+    free(csv);
+
+    char *md = s_board(s, "md", verbose);
+    assert(s_count(md, "\n") == 5);
+    assert(strncmp(md, "| study | model | strategy | trials |", 37) == 0);
+    assert(strstr(md, "\n| --- | --- | --- | ---: |"));
+    assert(strstr(md, "| b,c | logreg | balanced | 2/4 | 0.9 ± 0.02 | 0.88 | standard |"));
+    free(md);
+
+    char *json = s_board(s, "json", verbose);
+    assert(json[0] == '[' && s_count(json, "\"study\": ") == 3);
+    assert(strstr(json, "\"test_score\": 0.88, \"tier\": \"standard\", \"stage\": \"staging\","
+                        " \"forced\": false"));
+    assert(strstr(json, "\"strategy\": null"));
+    free(json);
+
+    char *table = s_board(s, "table", verbose);
+    assert(s_count(table, "\n") == 4 && strncmp(table, "study", 5) == 0);
+    assert(strstr(table, "0.9 ± 0.02") && strstr(table, " - "));
+    free(table);
+
+    char err[HPS_ERR_LEN];
+    strbuf_t sb;
+    sb_init(&sb);
+    assert(report_leaderboard(s, "xml", &sb, err) == 1 && strstr(err, "xml"));
+    assert(!report_format_valid("xml") && report_format_valid("md"));
+    sb_free(&sb);
+}
+
+void report_test(bool verbose)
+{
+    char err[HPS_ERR_LEN], path[] = "/tmp/hps-report-XXXXXX";
+    int fd = mkstemp(path);
+    assert(fd >= 0);
+    close(fd);
+    unlink(path);
+    store_t *s = store_open(path, true, false, err);
+    assert(s);
+    s_fixture(s);
+    s_check_status(s, verbose);
+    s_check_board(s, verbose);
+
+    /* An empty file still reports. */
+    store_close(&s);
+    char side[600];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
+        snprintf(side, sizeof side, "%s%s", path, suffix[i]);
+        unlink(side);
+    }
+    s = store_open(path, true, false, err);
+    assert(s);
+    strbuf_t sb;
+    sb_init(&sb);
+    assert(report_status_json(s, NULL, &sb, err) == 0);
+    assert(strcmp(sb.buf, "{\"studies\": [], \"workers\": []}\n") == 0);
+    sb_free(&sb);
+    sb_init(&sb);
+    assert(report_leaderboard(s, "json", &sb, err) == 0 && strcmp(sb.buf, "[]\n") == 0);
+    sb_free(&sb);
+    store_close(&s);
+    for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
+        snprintf(side, sizeof side, "%s%s", path, suffix[i]);
+        unlink(side);
+    }
+}

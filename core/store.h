@@ -1,0 +1,111 @@
+/* store — the durable study file: SQLite in WAL mode, schema versioned with
+ * PRAGMA user_version. Every state change is one transaction, committed before the
+ * coordinator acknowledges anything, so a kill -9 at any instant leaves a consistent
+ * file that `hps coordinator` resumes from.
+ *
+ * Tables: studies, trials (state, attempt, lease, worker, params as a blob of internal
+ * values, results), intermediate (REPORTed values), tells (every TELL received, stale
+ * ones marked), workers, promotions. Trials are identified by their rowid across all
+ * studies; `number` counts a study's search trials from 0 (the final refit is -1). */
+#ifndef HPS_STORE_H
+#define HPS_STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/trial.h"
+#include "core/util.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct store_s store_t;
+
+/* Open (create = make the file and schema when missing). sync_full selects
+ * PRAGMA synchronous=FULL (power-loss durable) over NORMAL (process-crash durable).
+ * NULL with err on failure, including a file from a newer schema. */
+store_t *store_open(const char *path, bool create, bool sync_full, char *err);
+void store_close(store_t **self_p);
+/* The connection, for read-only queries of report modules. Borrowed. */
+sqlite3 *store_db(store_t *self);
+
+typedef struct {
+    int64_t id;
+    char *name;      /* owned */
+    char *config;    /* canonical JSON; owned */
+    direction_t direction;
+    long n_trials;
+    char state[16];  /* running | done | stopped */
+    double created, finished;
+} store_study_t;
+
+void store_study_clear(store_study_t *s);
+int store_study_insert(store_t *self, const char *name, const char *config, direction_t dir,
+                       long n_trials, int64_t *id_out, char *err);
+/* 0 found (out filled), 1 not found, -1 error. */
+int store_study_get(store_t *self, const char *name, store_study_t *out, char *err);
+/* All studies in id order; caller frees with store_studies_free. */
+int store_studies(store_t *self, store_study_t **out, int *n, char *err);
+void store_studies_free(store_study_t **list, int n);
+int store_study_set_state(store_t *self, int64_t id, const char *state, char *err);
+/* Record the outcome of the final refit on the study row. */
+int store_study_set_final(store_t *self, int64_t id, int64_t best_trial, double test_score,
+                          const char *tier, char *err);
+
+typedef struct {
+    int64_t id;
+    long number;      /* -1 for the final refit */
+    bool final;
+    trial_state_t state;
+    int attempt;
+    double value;     /* NaN when none */
+    const double *x;  /* nx internal values; borrowed for the callback's duration */
+    int nx;
+    const char *worker;
+} store_trial_t;
+
+typedef int (*store_trial_fn)(void *arg, const store_trial_t *t);
+/* Every trial of a study in number order (final last); stops early when cb returns
+ * non-zero (returned). -1 with err on a DB error. */
+int store_trials_each(store_t *self, int64_t study_id, store_trial_fn cb, void *arg, char *err);
+typedef int (*store_inter_fn)(void *arg, int64_t trial_id, long number, long step, double value);
+int store_intermediates_each(store_t *self, int64_t study_id, store_inter_fn cb, void *arg,
+                             char *err);
+
+/* A new trial, RUNNING attempt 1 leased to worker (or WAITING when worker is NULL). */
+int store_trial_create(store_t *self, int64_t study_id, long number, bool final,
+                       const double *x, int nx, const char *worker, int64_t *id_out, char *err);
+/* WAITING -> RUNNING for the given attempt. */
+int store_trial_lease(store_t *self, int64_t trial_id, int attempt, const char *worker,
+                      char *err);
+/* RUNNING -> WAITING as attempt new_attempt (a lost lease). */
+int store_trial_requeue(store_t *self, int64_t trial_id, int new_attempt, char *err);
+/* Current state and attempt of a trial; 1 when there is no such trial. */
+int store_trial_state(store_t *self, int64_t trial_id, trial_state_t *state, int *attempt,
+                      char *err);
+
+typedef struct {
+    trial_state_t state;  /* COMPLETE, PRUNED or FAIL */
+    double value, secs;
+    double cv_mean, cv_std, val_score, test_score; /* NaN = none */
+    const double *folds;
+    int n_folds;
+    const char *error;    /* NULL or "" = none */
+} store_result_t;
+
+/* Finish trial at attempt (must be RUNNING with that attempt) and log the TELL. */
+int store_trial_finish(store_t *self, int64_t trial_id, int attempt, const store_result_t *r,
+                       char *err);
+/* Log a TELL that arrived for a superseded attempt (ignored otherwise). */
+int store_tell_stale(store_t *self, int64_t trial_id, int attempt, const store_result_t *r,
+                     char *err);
+/* Intermediate value; a repeat of (trial, step) keeps the first value. */
+int store_intermediate(store_t *self, int64_t trial_id, long step, double value, char *err);
+int store_worker_seen(store_t *self, const char *name, const char *host, long pid, int slots,
+                      char *err);
+int store_promotion(store_t *self, int64_t study_id, const char *stage, const char *tier,
+                    bool forced, double test_score, char *err);
+
+void store_test(bool verbose);
+
+#endif

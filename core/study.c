@@ -1,0 +1,219 @@
+/* study — turns a composed config tree into a validated study_config_t (see config.h).
+ *
+ * Validation reports every problem it can find in one pass. The keys of the sections
+ * owned by plugins (objective, sampler, pruner, strategy, and data beyond its key
+ * names) are checked by those plugins' check() functions, so adding an option to an
+ * objective needs no edit here. Plugins are asked only once the space parsed,
+ * because their checks may read it. */
+#include "core/config.h"
+#include "core/config_priv.h"
+#include "objectives/objective.h"
+#include "samplers/pruner.h"
+#include "samplers/sampler.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STUDY_MAX_RETRIES 1000 /* beyond this a lost lease is a bug, not bad luck */
+
+static const char *const s_top_keys[] = {
+    "defaults", "study",   "direction", "n_trials", "max_retries", "data", "objective",
+    "space",    "sampler", "pruner",    "strategy", "seed",        NULL};
+
+static const char *const s_data_keys[] = {"path", "sha256", "label",   "target",
+                                          "text", "numeric", NULL};
+
+/* A required key: its value, or NULL with "missing required key" at the map. */
+static const cfg_node_t *s_required(const cfg_node_t *map, const char *key,
+                                    cfg_errs_t *errs)
+{
+    const cfg_node_t *v = cfg_get(map, key);
+    if (v && v->type != CFG_NULL)
+        return v;
+    cfg_error(errs, map, "missing required key '%s'", key);
+    return NULL;
+}
+
+/* An optional map section: the map, or NULL when absent (or null, or not a map, which
+ * adds an error). */
+static const cfg_node_t *s_section(const cfg_node_t *root, const char *key, cfg_errs_t *errs)
+{
+    const cfg_node_t *v = cfg_get(root, key);
+    if (!v || v->type == CFG_NULL)
+        return NULL;
+    if (v->type == CFG_MAP)
+        return v;
+    cfg_error(errs, v, "%s: expected a map", key);
+    return NULL;
+}
+
+/* study, n_trials, max_retries, seed and an explicit direction (0 when absent). */
+static int s_scalars(study_config_t *s, cfg_errs_t *errs)
+{
+    const cfg_node_t *root = s->root;
+    int before = errs->n;
+    const char *name = NULL, *dir = NULL;
+    long retries = 3, seed = 0;
+    if (s_required(root, "study", errs) && cfg_str(root, "study", NULL, &name, errs) == 0) {
+        if (!*name)
+            cfg_error(errs, cfg_get(root, "study"), "study: the name must not be empty");
+        s->name = xstrdup(name);
+    }
+    if (s_required(root, "n_trials", errs) &&
+        cfg_long(root, "n_trials", 0, &s->n_trials, errs) == 0 && s->n_trials < 1)
+        cfg_error(errs, cfg_get(root, "n_trials"), "n_trials: must be >= 1, got %ld",
+                  s->n_trials);
+    if (cfg_long(root, "max_retries", 3, &retries, errs) == 0 &&
+        (retries < 0 || retries > STUDY_MAX_RETRIES))
+        cfg_error(errs, cfg_get(root, "max_retries"), "max_retries: must be between 0 and %d",
+                  STUDY_MAX_RETRIES);
+    s->max_retries = (int)retries;
+    if (cfg_long(root, "seed", 0, &seed, errs) == 0 && seed < 0)
+        cfg_error(errs, cfg_get(root, "seed"), "seed: must be >= 0");
+    s->direction = 0;
+    if (cfg_str(root, "direction", NULL, &dir, errs) == 0 && dir) {
+        if (strcmp(dir, "minimize") == 0)
+            s->direction = DIR_MINIMIZE;
+        else if (strcmp(dir, "maximize") == 0)
+            s->direction = DIR_MAXIMIZE;
+        else
+            cfg_error(errs, cfg_get(root, "direction"),
+                      "direction: expected minimize or maximize, got '%s'", dir);
+    }
+    return errs->n > before ? -1 : 0;
+}
+
+/* Where to report a plugin name: its `type:` value, else its section, else the root. */
+static const cfg_node_t *s_type_node(const cfg_node_t *root, const cfg_node_t *section)
+{
+    const cfg_node_t *t = section ? cfg_get(section, "type") : NULL;
+    return t ? t : section ? section : root;
+}
+
+/* A plugin section's `type:` must be a string when present. */
+static bool s_type_ok(const cfg_node_t *section, cfg_errs_t *errs)
+{
+    const char *type;
+    return cfg_str(section, "type", NULL, &type, errs) == 0;
+}
+
+static void s_sampler(study_config_t *s, cfg_errs_t *errs)
+{
+    if (!s_type_ok(s->sampler, errs))
+        return;
+    const char *name = sampler_name_of(s->sampler);
+    const sampler_ops_t *ops = sampler_find(name);
+    if (!ops)
+        cfg_error(errs, s_type_node(s->root, s->sampler), "unknown sampler type '%s'", name);
+    else if (s->space)
+        ops->check(s->sampler, s->space, errs);
+}
+
+static void s_pruner(study_config_t *s, cfg_errs_t *errs)
+{
+    if (!s_type_ok(s->pruner, errs))
+        return;
+    const char *name = pruner_name_of(s->pruner);
+    const pruner_ops_t *ops = pruner_find(name);
+    if (!ops && strcmp(name, "none") != 0) /* "none" needs no registered pruner */
+        cfg_error(errs, s_type_node(s->root, s->pruner), "unknown pruner type '%s'", name);
+    else if (ops && ops->check)
+        ops->check(s->pruner, errs);
+}
+
+/* The objective: required, registered, and its own check. Sets the direction when the
+ * config gives none. */
+static void s_objective(study_config_t *s, cfg_errs_t *errs)
+{
+    const cfg_node_t *obj = s->objective;
+    const char *type = NULL;
+    const objective_ops_t *ops = NULL;
+    if (obj && cfg_str(obj, "type", NULL, &type, errs) == 0) {
+        if (!type)
+            cfg_error(errs, obj, "objective: missing 'type'");
+        else if (!(ops = objective_find(type)))
+            cfg_error(errs, cfg_get(obj, "type"), "unknown objective type '%s'", type);
+    }
+    int rc = -1;
+    if (ops && s->space)
+        rc = ops->check(s, errs);
+    if (s->direction == 0)
+        s->direction = rc == 0 && ops->default_direction ? ops->default_direction(s)
+                                                         : DIR_MINIMIZE;
+}
+
+/* Validates root (taken over) into a study; NULL with errors. */
+static study_config_t *s_validate(cfg_node_t *root, cfg_errs_t *errs)
+{
+    assert(root && errs);
+    if (root->type != CFG_MAP) {
+        cfg_error(errs, root, "expected a map of study keys at the top level");
+        cfg_free(&root);
+        return NULL;
+    }
+    int before = errs->n;
+    study_config_t *s = xcalloc(1, sizeof *s);
+    s->root = root;
+    cfg_check_keys(root, s_top_keys, errs);
+    s_scalars(s, errs);
+    if (s_required(root, "objective", errs))
+        s->objective = s_section(root, "objective", errs);
+    s->sampler = s_section(root, "sampler", errs);
+    s->pruner = s_section(root, "pruner", errs);
+    s->data = s_section(root, "data", errs);
+    s->strategy = s_section(root, "strategy", errs);
+    cfg_check_keys(s->data, s_data_keys, errs);
+    const cfg_node_t *space = s_required(root, "space", errs);
+    if (space)
+        s->space = space_from_cfg(space, errs);
+    s->json = cfg_to_json(root);
+    s_objective(s, errs);
+    s_sampler(s, errs);
+    s_pruner(s, errs);
+    if (errs->n > before)
+        study_config_destroy(&s);
+    assert(!s || (s->objective && s->space && s->name));
+    return s;
+}
+
+study_config_t *study_config_load(const char *path, int n_overrides, char *const *overrides,
+                                  cfg_errs_t *errs)
+{
+    assert(path && errs && n_overrides >= 0);
+    cfg_node_t *root = cfg_load(path, errs);
+    if (!root)
+        return NULL;
+    if (root->type != CFG_MAP) {
+        cfg_error(errs, root, "expected a map of study keys at the top level");
+        cfg_free(&root);
+        return NULL;
+    }
+    /* Validating a tree whose groups did not merge would bury the cause in noise. */
+    if (cfg_compose(root, path, n_overrides, overrides, errs) != 0) {
+        cfg_free(&root);
+        return NULL;
+    }
+    return s_validate(root, errs);
+}
+
+study_config_t *study_config_from_json(const char *json, cfg_errs_t *errs)
+{
+    assert(json && errs);
+    cfg_node_t *root = cfg_parse(json, strlen(json), "<stored study>", errs);
+    return root ? s_validate(root, errs) : NULL;
+}
+
+void study_config_destroy(study_config_t **self_p)
+{
+    assert(self_p);
+    study_config_t *s = *self_p;
+    if (!s)
+        return;
+    free(s->name);
+    space_destroy(&s->space);
+    cfg_free(&s->root);
+    free(s->json);
+    free(s);
+    *self_p = NULL;
+}

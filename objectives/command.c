@@ -1,0 +1,739 @@
+/* command — any program as an objective: how a user runs a PyTorch or BERT model.
+ *
+ *   objective:
+ *     type: command
+ *     run: python3 train.py --epochs 3    # a string runs under /bin/sh -c;
+ *                                         # a list [prog, arg, ...] is exec'd directly
+ *     timeout: 600                        # seconds; 0 (default) = none
+ *     cwd: /srv/models                    # working directory (default: the worker's)
+ *     env: {CUDA_VISIBLE_DEVICES: "0"}    # extra environment
+ *
+ * In: the parameters as one JSON object on stdin ({"lr": 0.01, "opt": "adam"}) and as
+ * environment variables HPS_PARAM_<NAME> (upper case, other than [A-Z0-9] -> '_'),
+ * plus HPS_TRIAL, HPS_ATTEMPT, HPS_SEED, HPS_FINAL (0/1), and HPS_DATA / HPS_CACHE_DIR
+ * when the trial has them. Parameters never reach a command line, so no value can be
+ * interpreted by a shell.
+ *
+ * Out: the score is the last non-empty stdout line, a bare number. A stdout line
+ * `report STEP VALUE` (integer step, number value) is an intermediate value: it goes
+ * to the pruner, and when the pruner says stop, the program's process group is
+ * killed and the trial is PRUNED with that value. A non-zero exit is FAIL with the
+ * tail of stderr ("exit status 3: <stderr tail>"), as are a signal, a timeout (the
+ * whole process group is killed) and a missing score.
+ *
+ * The program runs in its own process group so that a timeout or a prune also ends
+ * whatever it started. I/O is one poll() loop over its stdin, stdout, stderr and a
+ * pidfd (process exit), so nothing blocks on a program that reads or writes little. */
+#include <assert.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "objectives/objective.h"
+
+extern char **environ;
+
+#define CMD_TAIL 400          /* bytes of stderr kept for the error message */
+#define CMD_LINE_MAX 4096     /* longer stdout lines are truncated (never a score) */
+#define CMD_EXIT_GRACE_MS 500 /* after exit, how long to drain pipes kept by children */
+
+/* What to run, built entirely before fork: the child only dup2s and execs. */
+typedef struct {
+    char **argv;      /* owned, NULL-terminated */
+    char **envp;      /* owned, NULL-terminated */
+    int n_env;
+    const char *cwd;  /* borrowed from the config; NULL = inherit */
+    double timeout;   /* seconds; 0 = none */
+    strbuf_t input;   /* stdin: the parameters as JSON */
+} cmd_spec_t;
+
+/* A running program and what it said so far. */
+typedef struct {
+    pid_t pid;
+    int in, out, err;  /* our ends of its stdin/stdout/stderr; -1 once closed */
+    int pidfd;         /* readable when it exits; -1 when unsupported */
+    size_t in_off;     /* bytes of input written */
+    strbuf_t line;     /* the stdout line being assembled */
+    bool line_long;    /* the line overflowed CMD_LINE_MAX */
+    char *last;        /* last non-empty, non-report stdout line; owned */
+    strbuf_t tail;     /* stderr, trimmed to its tail now and then */
+    bool exited, timed_out, pruned;
+    double pruned_value;
+} cmd_proc_t;
+
+static const char *const s_keys[] = {"type", "run", "timeout", "cwd", "env", NULL};
+
+/* ---- options ----------------------------------------------------------------------- */
+
+static bool s_env_name_ok(const char *s)
+{
+    if (!(isalpha((unsigned char)*s) || *s == '_'))
+        return false;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_'))
+            return false;
+    return true;
+}
+
+static void s_check_run(const cfg_node_t *obj, cfg_errs_t *errs)
+{
+    const cfg_node_t *run = cfg_get(obj, "run");
+    if (!run || run->type == CFG_NULL) {
+        cfg_error(errs, obj, "command objective: 'run' is required (a shell command or a "
+                             "list [program, arg, ...])");
+    } else if (run->type == CFG_SCALAR) {
+        if (!run->value[0])
+            cfg_error(errs, run, "run: empty command");
+    } else if (run->type == CFG_SEQ && run->n > 0) {
+        for (int i = 0; i < run->n; i++)
+            if (run->items[i]->type != CFG_SCALAR)
+                cfg_error(errs, run->items[i], "run: each argument must be a string");
+    } else {
+        cfg_error(errs, run, "run: expected a command string or a non-empty list");
+    }
+}
+
+static void s_check_env(const cfg_node_t *obj, cfg_errs_t *errs)
+{
+    const cfg_node_t *env = cfg_get(obj, "env");
+    if (!env || env->type == CFG_NULL)
+        return;
+    if (env->type != CFG_MAP) {
+        cfg_error(errs, env, "env: expected a map of NAME: value");
+        return;
+    }
+    for (int i = 0; i < env->n; i++) {
+        if (!s_env_name_ok(env->keys[i]))
+            cfg_key_error(errs, env, i, "env: '%s' is not a valid variable name",
+                          env->keys[i]);
+        else if (env->items[i]->type == CFG_MAP || env->items[i]->type == CFG_SEQ)
+            cfg_error(errs, env->items[i], "env: %s: expected a string", env->keys[i]);
+    }
+}
+
+static int s_check(const study_config_t *study, cfg_errs_t *errs)
+{
+    assert(study && study->objective);
+    const cfg_node_t *obj = study->objective;
+    int before = errs->n;
+    double timeout;
+    const char *cwd;
+    cfg_check_keys(obj, s_keys, errs);
+    s_check_run(obj, errs);
+    if (cfg_double(obj, "timeout", 0, &timeout, errs) == 0 && !(timeout >= 0))
+        cfg_error(errs, cfg_get(obj, "timeout"), "timeout: must be >= 0 seconds");
+    cfg_str(obj, "cwd", NULL, &cwd, errs);
+    s_check_env(obj, errs);
+    return errs->n > before ? -1 : 0;
+}
+
+static direction_t s_default_direction(const study_config_t *study)
+{
+    (void)study;
+    return DIR_MINIMIZE;
+}
+
+/* ---- building the spec ------------------------------------------------------------- */
+
+/* Set NAME=VALUE in the environment being built, replacing an earlier NAME. Takes
+ * ownership of entry. */
+static void s_env_put(cmd_spec_t *spec, char *entry)
+{
+    size_t name_len = strcspn(entry, "=");
+    for (int i = 0; i < spec->n_env; i++) {
+        if (strncmp(spec->envp[i], entry, name_len) == 0 && spec->envp[i][name_len] == '=') {
+            free(spec->envp[i]);
+            spec->envp[i] = entry;
+            return;
+        }
+    }
+    spec->envp = xrealloc(spec->envp, (size_t)(spec->n_env + 2) * sizeof *spec->envp);
+    spec->envp[spec->n_env++] = entry;
+    spec->envp[spec->n_env] = NULL;
+}
+
+/* HPS_PARAM_<NAME>=<value as the user wrote it> for every parameter. */
+static void s_env_params(cmd_spec_t *spec, const space_t *space, const double *x)
+{
+    for (int i = 0; i < space->n; i++) {
+        const param_t *p = &space->params[i];
+        strbuf_t sb;
+        sb_init(&sb);
+        sb_puts(&sb, "HPS_PARAM_");
+        for (const char *c = p->name; *c; c++)
+            sb_putc(&sb, isalnum((unsigned char)*c) ? (char)toupper((unsigned char)*c) : '_');
+        sb_putc(&sb, '=');
+        if (p->kind == PARAM_CAT) /* the choice text: a JSON string would bring quotes */
+            sb_puts(&sb, p->choices[(int)x[i]]);
+        else
+            space_value_json(&sb, p, x[i]);
+        s_env_put(spec, sb_take(&sb));
+    }
+}
+
+/* The environment: ours, then the config's `env`, then the HPS_* variables. */
+static void s_build_env(cmd_spec_t *spec, const objective_ctx_t *ctx, const cfg_node_t *obj)
+{
+    for (char **e = environ; e && *e; e++)
+        s_env_put(spec, xstrdup(*e));
+    const cfg_node_t *env = cfg_get(obj, "env");
+    for (int i = 0; env && env->type == CFG_MAP && i < env->n; i++) {
+        const cfg_node_t *v = env->items[i];
+        s_env_put(spec, xasprintf("%s=%s", env->keys[i], v->type == CFG_SCALAR ? v->value : ""));
+    }
+    s_env_params(spec, ctx->study->space, ctx->x);
+    s_env_put(spec, xasprintf("HPS_TRIAL=%ld", ctx->trial));
+    s_env_put(spec, xasprintf("HPS_ATTEMPT=%d", ctx->attempt));
+    s_env_put(spec, xasprintf("HPS_SEED=%llu", (unsigned long long)ctx->seed));
+    s_env_put(spec, xasprintf("HPS_FINAL=%d", ctx->final ? 1 : 0));
+    if (ctx->data_path)
+        s_env_put(spec, xasprintf("HPS_DATA=%s", ctx->data_path));
+    if (ctx->cache_dir)
+        s_env_put(spec, xasprintf("HPS_CACHE_DIR=%s", ctx->cache_dir));
+}
+
+static void s_spec_free(cmd_spec_t *spec)
+{
+    for (char **a = spec->argv; a && *a; a++)
+        free(*a);
+    free(spec->argv);
+    for (int i = 0; i < spec->n_env; i++)
+        free(spec->envp[i]);
+    free(spec->envp);
+    sb_free(&spec->input);
+}
+
+/* Build argv, env and stdin from the (checked) options. -1 with err on bad options. */
+static int s_build(cmd_spec_t *spec, const objective_ctx_t *ctx, char *err)
+{
+    const cfg_node_t *obj = ctx->study->objective;
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    s_check(ctx->study, &errs);
+    if (errs.n) {
+        set_err(err, "%s", errs.msgs[0]);
+        cfg_errs_free(&errs);
+        return -1;
+    }
+    cfg_errs_free(&errs);
+    memset(spec, 0, sizeof *spec);
+    cfg_double(obj, "timeout", 0, &spec->timeout, NULL);
+    cfg_str(obj, "cwd", NULL, &spec->cwd, NULL);
+    const cfg_node_t *run = cfg_get(obj, "run");
+    int argc = run->type == CFG_SEQ ? run->n : 3;
+    spec->argv = xcalloc((size_t)argc + 1, sizeof *spec->argv);
+    for (int i = 0; run->type == CFG_SEQ && i < run->n; i++)
+        spec->argv[i] = xstrdup(run->items[i]->value);
+    if (run->type == CFG_SCALAR) {
+        spec->argv[0] = xstrdup("/bin/sh");
+        spec->argv[1] = xstrdup("-c");
+        spec->argv[2] = xstrdup(run->value);
+    }
+    s_build_env(spec, ctx, obj);
+    sb_init(&spec->input);
+    space_point_json(&spec->input, ctx->study->space, ctx->x);
+    sb_putc(&spec->input, '\n');
+    return 0;
+}
+
+/* ---- spawning ---------------------------------------------------------------------- */
+
+/* In the child, between fork and exec: async-signal-safe calls only. Reports a failed
+ * chdir (stage 0) or exec (stage 1) through the status pipe. Never returns. */
+_Noreturn static void s_child(const cmd_spec_t *spec, const int fds[3][2], int status_fd)
+{
+    int why[2];
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL); /* the worker may ignore it; the program expects default */
+    setpgid(0, 0);
+    if (dup2(fds[0][0], 0) < 0 || dup2(fds[1][1], 1) < 0 || dup2(fds[2][1], 2) < 0)
+        _exit(127);
+    for (int fd = 0; fd < 3; fd++) /* dup2 onto itself would keep O_CLOEXEC */
+        if (fcntl(fd, F_SETFD, 0) != 0)
+            _exit(127);
+    why[0] = 0;
+    if (spec->cwd && chdir(spec->cwd) != 0)
+        goto fail;
+    why[0] = 1;
+    execvpe(spec->argv[0], spec->argv, spec->envp);
+fail:
+    why[1] = errno;
+    if (write(status_fd, why, sizeof why) < 0) {
+        /* nothing more to tell: the exit status says it failed */
+    }
+    _exit(127);
+}
+
+static void s_close(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+/* After fork: learn whether exec worked (the CLOEXEC status pipe closes empty). */
+static int s_exec_status(const cmd_spec_t *spec, int status_fd, char *err)
+{
+    int why[2];
+    ssize_t n;
+    do
+        n = read(status_fd, why, sizeof why);
+    while (n < 0 && errno == EINTR);
+    if (n == (ssize_t)sizeof why) {
+        if (why[0] == 0)
+            return set_err(err, "cannot chdir to '%s': %s", spec->cwd, strerror(why[1]));
+        return set_err(err, "cannot run '%s': %s", spec->argv[0], strerror(why[1]));
+    }
+    if (n < 0)
+        return set_err(err, "reading exec status: %s", strerror(errno));
+    return 0;
+}
+
+/* Start the program with pipes on fds 0-2. -1 with err (nothing left running). */
+static int s_spawn(const cmd_spec_t *spec, cmd_proc_t *p, char *err)
+{
+    int fds[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}}; /* in, out, err, status */
+    for (int i = 0; i < 4; i++)
+        if (pipe2(fds[i], O_CLOEXEC) != 0) {
+            set_err(err, "pipe: %s", strerror(errno));
+            for (int j = 0; j < i; j++)
+                close(fds[j][0]), close(fds[j][1]);
+            return -1;
+        }
+    pid_t pid = fork();
+    if (pid == 0)
+        s_child(spec, (const int(*)[2])fds, fds[3][1]);
+    int fork_errno = errno;
+    /* both sides call setpgid so a kill(-pid) can never miss a just-forked child */
+    if (pid > 0 && setpgid(pid, pid) != 0 && errno != EACCES && errno != ESRCH)
+        assert(!"setpgid on our own child failed");
+    close(fds[0][0]), close(fds[1][1]), close(fds[2][1]), close(fds[3][1]);
+    p->in = fds[0][1], p->out = fds[1][0], p->err = fds[2][0];
+    if (pid < 0) {
+        close(fds[3][0]);
+        return set_err(err, "fork: %s", strerror(fork_errno));
+    }
+    p->pid = pid;
+    int rc = s_exec_status(spec, fds[3][0], err);
+    close(fds[3][0]);
+    for (int i = 0; i < 3; i++) {
+        int *fd = i == 0 ? &p->in : i == 1 ? &p->out : &p->err;
+        if (fcntl(*fd, F_SETFL, O_NONBLOCK) != 0 && rc == 0)
+            rc = set_err(err, "fcntl: %s", strerror(errno));
+    }
+    p->pidfd = pidfd_open(pid, 0); /* -1 on old kernels: exit is then polled for */
+    return rc;
+}
+
+/* ---- running ----------------------------------------------------------------------- */
+
+/* A complete stdout line: an intermediate report, or a score candidate. */
+static void s_line(cmd_proc_t *p, const objective_ctx_t *ctx, char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    if (n == 0)
+        return;
+    char *end;
+    if (strncmp(s, "report", 6) == 0 && isspace((unsigned char)s[6])) {
+        errno = 0;
+        long step = strtol(s + 7, &end, 10);
+        char *vend;
+        double value = strtod(end, &vend);
+        if (errno == 0 && end != s + 7 && vend != end && *vend == '\0') {
+            if (ctx->report && ctx->report(ctx->report_arg, step, value) == 1) {
+                p->pruned = true;
+                p->pruned_value = value;
+            }
+            return;
+        }
+    }
+    free(p->last);
+    p->last = xstrdup(s);
+}
+
+/* Split new stdout bytes into lines; at EOF (n == 0) the unterminated rest is one. */
+static void s_stdout(cmd_proc_t *p, const objective_ctx_t *ctx, const char *buf, size_t n)
+{
+    for (size_t i = 0; i < n && !p->pruned; i++) {
+        if (buf[i] != '\n') {
+            if (p->line.len < CMD_LINE_MAX)
+                sb_putc(&p->line, buf[i]);
+            else
+                p->line_long = true;
+            continue;
+        }
+        s_line(p, ctx, p->line.buf);
+        p->line.len = 0, p->line.buf[0] = '\0', p->line_long = false;
+    }
+    if (n == 0 && p->line.len > 0 && !p->pruned)
+        s_line(p, ctx, p->line.buf);
+}
+
+static void s_stderr(cmd_proc_t *p, const char *buf, size_t n)
+{
+    sb_putn(&p->tail, buf, n);
+    if (p->tail.len > 16 * CMD_TAIL) { /* keep memory flat on chatty programs */
+        memmove(p->tail.buf, p->tail.buf + p->tail.len - CMD_TAIL, CMD_TAIL + 1);
+        p->tail.len = CMD_TAIL;
+    }
+}
+
+/* Read what fd has; false when it reached EOF (or failed) and was closed. */
+static bool s_drain(cmd_proc_t *p, const objective_ctx_t *ctx, int *fd)
+{
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(*fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return true;
+        if (n <= 0) { /* EOF, or an error a pipe should not have: stop reading */
+            if (fd == &p->out)
+                s_stdout(p, ctx, buf, 0);
+            s_close(fd);
+            return false;
+        }
+        if (fd == &p->out)
+            s_stdout(p, ctx, buf, (size_t)n);
+        else
+            s_stderr(p, buf, (size_t)n);
+        if (p->pruned)
+            return true;
+    }
+}
+
+/* Write more of the input; the program may exit or close stdin without reading. */
+static void s_feed(cmd_proc_t *p, const cmd_spec_t *spec)
+{
+    while (p->in >= 0 && p->in_off < spec->input.len) {
+        ssize_t n = write(p->in, spec->input.buf + p->in_off, spec->input.len - p->in_off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n < 0) { /* EPIPE: it does not want its parameters on stdin */
+            s_close(&p->in);
+            return;
+        }
+        p->in_off += (size_t)n;
+    }
+    s_close(&p->in); /* all written: EOF tells the program the JSON is complete */
+}
+
+/* Whether the program has exited; it stays a zombie (WNOWAIT), keeping its pid and
+ * process group id from being reused before we kill the group. */
+static bool s_has_exited(pid_t pid)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
+        return errno == ECHILD;
+    return si.si_pid == pid;
+}
+
+/* Milliseconds poll() may sleep now; -1 = no limit. */
+static int s_wait_ms(const cmd_proc_t *p, int64_t deadline, int64_t exited_at)
+{
+    int64_t now = now_ms(), wait = -1;
+    if (deadline > 0)
+        wait = deadline - now;
+    if (exited_at > 0 && (wait < 0 || exited_at + CMD_EXIT_GRACE_MS - now < wait))
+        wait = exited_at + CMD_EXIT_GRACE_MS - now;
+    if (!p->exited && p->pidfd < 0 && (wait < 0 || wait > 20))
+        wait = 20; /* no pidfd: look for the exit every 20 ms */
+    return wait < 0 ? -1 : (int)(wait > 0 ? wait : 0);
+}
+
+/* The poll loop: until the program exited and its output is drained, it timed out,
+ * or the pruner stopped it. -1 with err when poll itself fails. */
+static int s_pump(cmd_proc_t *p, const cmd_spec_t *spec, const objective_ctx_t *ctx,
+                  char *err)
+{
+    int64_t deadline = spec->timeout > 0 ? now_ms() + (int64_t)(spec->timeout * 1000) : 0;
+    int64_t exited_at = 0;
+    s_feed(p, spec);
+    while (!p->pruned && !(p->exited && p->out < 0 && p->err < 0)) {
+        int64_t now = now_ms();
+        if (deadline > 0 && now >= deadline) {
+            p->timed_out = true;
+            break;
+        }
+        if (exited_at > 0 && now >= exited_at + CMD_EXIT_GRACE_MS)
+            break; /* something it started still holds the pipes */
+        struct pollfd pf[4] = {{.fd = p->in, .events = POLLOUT},
+                               {.fd = p->out, .events = POLLIN},
+                               {.fd = p->err, .events = POLLIN},
+                               {.fd = p->exited ? -1 : p->pidfd, .events = POLLIN}};
+        int rc = poll(pf, 4, s_wait_ms(p, deadline, exited_at));
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc < 0)
+            return set_err(err, "poll: %s", strerror(errno));
+        if (pf[0].revents)
+            s_feed(p, spec);
+        if (pf[1].revents)
+            s_drain(p, ctx, &p->out);
+        if (pf[2].revents && !p->pruned)
+            s_drain(p, ctx, &p->err);
+        if (!p->exited && s_has_exited(p->pid)) {
+            p->exited = true;
+            exited_at = now_ms();
+        }
+    }
+    return 0;
+}
+
+/* Kill the whole group (a no-op when all exited) and reap the program. */
+static int s_reap(cmd_proc_t *p)
+{
+    if (kill(-p->pid, SIGKILL) != 0 && errno != ESRCH)
+        assert(!"kill of our own process group failed");
+    int status = 0;
+    while (waitpid(p->pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return status;
+}
+
+/* ---- results ----------------------------------------------------------------------- */
+
+/* The stderr tail on one line-ish string: trailing whitespace off, at most CMD_TAIL. */
+static const char *s_tail(cmd_proc_t *p)
+{
+    while (p->tail.len > 0 && isspace((unsigned char)p->tail.buf[p->tail.len - 1]))
+        p->tail.buf[--p->tail.len] = '\0';
+    return p->tail.len > CMD_TAIL ? p->tail.buf + p->tail.len - CMD_TAIL : p->tail.buf;
+}
+
+static void s_result(cmd_proc_t *p, const cmd_spec_t *spec, int status, objective_result_t *res)
+{
+    const char *tail = s_tail(p), *sep = *tail ? ": " : "";
+    double v;
+    if (p->pruned) {
+        res->state = TRIAL_PRUNED;
+        res->value = p->pruned_value;
+    } else if (p->timed_out) {
+        set_err(res->error, "timeout after %g s%s%s", spec->timeout, sep, tail);
+    } else if (WIFSIGNALED(status)) {
+        set_err(res->error, "killed by signal %d (%s)%s%s", WTERMSIG(status),
+                strsignal(WTERMSIG(status)), sep, tail);
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        set_err(res->error, "exit status %d%s%s", WEXITSTATUS(status), sep, tail);
+    } else if (!p->last) {
+        set_err(res->error, "command printed no score");
+    } else if (parse_double(p->last, &v) != 0) {
+        set_err(res->error, "command printed no score (last line: '%.100s')", p->last);
+    } else if (!isfinite(v)) {
+        set_err(res->error, "command printed a non-finite score '%s'", p->last);
+    } else {
+        res->state = TRIAL_COMPLETE;
+        res->value = v;
+    }
+}
+
+static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    assert(ctx && ctx->study && res);
+    objective_result_init(res);
+    cmd_spec_t spec;
+    if (s_build(&spec, ctx, res->error) != 0)
+        return;
+    /* A program that exits without reading stdin must cost an EPIPE, not our life; and
+     * SIGCHLD must be default, or an ignoring or reaping handler would take the exit
+     * status from under us. Both are restored below. */
+    struct sigaction ign = {.sa_handler = SIG_IGN}, dfl = {.sa_handler = SIG_DFL};
+    struct sigaction old_pipe, old_chld;
+    sigemptyset(&ign.sa_mask);
+    sigemptyset(&dfl.sa_mask);
+    int sig_rc = sigaction(SIGPIPE, &ign, &old_pipe) | sigaction(SIGCHLD, &dfl, &old_chld);
+    assert(sig_rc == 0);
+    cmd_proc_t p = {.pid = -1, .in = -1, .out = -1, .err = -1, .pidfd = -1};
+    sb_init(&p.line);
+    sb_init(&p.tail);
+    char err[HPS_ERR_LEN];
+    int rc = s_spawn(&spec, &p, err);
+    if (rc == 0)
+        rc = s_pump(&p, &spec, ctx, err);
+    int status = p.pid > 0 ? s_reap(&p) : -1;
+    if (rc != 0)
+        set_err(res->error, "%s", err);
+    else if (status == -1)
+        set_err(res->error, "waitpid: %s", strerror(errno));
+    else
+        s_result(&p, &spec, status, res);
+    s_close(&p.in), s_close(&p.out), s_close(&p.err), s_close(&p.pidfd);
+    sig_rc = sigaction(SIGPIPE, &old_pipe, NULL) | sigaction(SIGCHLD, &old_chld, NULL);
+    assert(sig_rc == 0);
+    free(p.last);
+    sb_free(&p.line);
+    sb_free(&p.tail);
+    s_spec_free(&spec);
+}
+
+const objective_ops_t command_objective = {
+    .name = "command",
+    .check = s_check,
+    .default_direction = s_default_direction,
+    .run = s_run,
+};
+
+/* ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    long prune_at;    /* the report callback answers 1 at this step */
+    long n_reports;
+    double last_value;
+    double secs;      /* how long the run took */
+} cmd_test_t;
+
+static int s_test_report(void *arg, long step, double value)
+{
+    cmd_test_t *t = arg;
+    t->n_reports++;
+    t->last_value = value;
+    return step == t->prune_at;
+}
+
+/* Run an objective section over the space {learning-rate: 0.5, opt: adam}, trial 7. */
+static void s_test_run(const char *yaml, cmd_test_t *t, objective_result_t *res, bool verbose)
+{
+    char *choices[] = {"sgd", "adam"};
+    bool is_str[] = {true, true};
+    param_t params[] = {
+        {.name = "learning-rate", .kind = PARAM_FLOAT, .low = 0, .high = 1},
+        {.name = "opt", .kind = PARAM_CAT, .high = 1, .step = 1, .n_choices = 2, .choices = choices,
+         .choice_is_str = is_str},
+    };
+    space_t space = {.n = 2, .params = params};
+    const double x[] = {0.5, 1};
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *obj = cfg_parse(yaml, strlen(yaml), "c.yaml", &errs);
+    assert(obj);
+    study_config_t study = {.direction = DIR_MINIMIZE, .space = &space, .objective = obj};
+    assert(command_objective.check(&study, &errs) == 0 && errs.n == 0);
+    objective_ctx_t ctx = {.study = &study, .x = x, .trial = 7, .attempt = 1, .seed = 42,
+                           .report = s_test_report, .report_arg = t};
+    double start = now_secs();
+    command_objective.run(&ctx, res);
+    t->secs = now_secs() - start;
+    if (verbose)
+        printf("command: state %s value %g error '%s' (%.2f s)\n",
+               trial_state_name(res->state), res->value, res->error, t->secs);
+    cfg_free(&obj);
+    cfg_errs_free(&errs);
+}
+
+/* The score is the last non-empty line; report lines are intermediate values. */
+static void s_test_outputs(bool verbose)
+{
+    cmd_test_t t = {.prune_at = -1};
+    objective_result_t res;
+    s_test_run("run: \"printf '1\\\\n2\\\\n\\\\n  3.5  \\\\n\\\\n'; echo report 1 0.25\"", &t,
+               &res, verbose);
+    assert(res.state == TRIAL_COMPLETE && res.value == 3.5);
+    assert(t.n_reports == 1 && t.last_value == 0.25);
+    s_test_run("run: [/bin/echo, '7.5']", &t, &res, verbose);
+    assert(res.state == TRIAL_COMPLETE && res.value == 7.5);
+    s_test_run("run: echo hello", &t, &res, verbose);
+    assert(res.state == TRIAL_FAIL && isnan(res.value));
+    assert(strcmp(res.error, "command printed no score (last line: 'hello')") == 0);
+    s_test_run("run: 'true'", &t, &res, verbose);
+    assert(strcmp(res.error, "command printed no score") == 0);
+    s_test_run("run: echo oops >&2; exit 3", &t, &res, verbose);
+    assert(strcmp(res.error, "exit status 3: oops") == 0);
+    s_test_run("run: head -c 3000 /dev/zero | tr '\\0' x >&2; echo END >&2; exit 2", &t,
+               &res, verbose);
+    assert(strncmp(res.error, "exit status 2: xxx", 18) == 0 && strlen(res.error) < 430);
+    assert(strcmp(res.error + strlen(res.error) - 4, "xEND") == 0);
+    s_test_run("run: kill -SEGV $$", &t, &res, verbose);
+    assert(strncmp(res.error, "killed by signal 11", 19) == 0);
+    s_test_run("run: [/nonexistent/prog]", &t, &res, verbose);
+    assert(strcmp(res.error, "cannot run '/nonexistent/prog': No such file or directory") == 0);
+    s_test_run("{run: pwd, cwd: /nonexistent}", &t, &res, verbose);
+    assert(strncmp(res.error, "cannot chdir to '/nonexistent'", 30) == 0);
+}
+
+/* Timeouts, prunes and leftover children end the whole process group, promptly. */
+static void s_test_kills(bool verbose)
+{
+    cmd_test_t t = {.prune_at = 3};
+    objective_result_t res;
+    s_test_run("{run: 'sleep 10 & sleep 10', timeout: 0.3}", &t, &res, verbose);
+    assert(strcmp(res.error, "timeout after 0.3 s") == 0 && t.secs < 3);
+    s_test_run("run: for i in 1 2 3 4 5; do echo report $i $i.5; done; sleep 10; echo 1", &t,
+               &res, verbose);
+    assert(res.state == TRIAL_PRUNED && res.value == 3.5 && t.secs < 3);
+    assert(t.n_reports == 3);
+    t = (cmd_test_t){.prune_at = -1};
+    s_test_run("run: (sleep 10 &); echo 2", &t, &res, verbose);
+    assert(res.state == TRIAL_COMPLETE && res.value == 2 && t.secs < 3);
+}
+
+static const char s_test_script[] =
+    "import json, os, sys\n"
+    "d = json.load(sys.stdin)\n"
+    "assert d == {'learning-rate': 0.5, 'opt': 'adam'}, d\n"
+    "e = os.environ\n"
+    "assert e['HPS_PARAM_LEARNING_RATE'] == '0.5' and e['HPS_PARAM_OPT'] == 'adam', e\n"
+    "assert (e['HPS_TRIAL'], e['HPS_ATTEMPT'], e['HPS_SEED']) == ('7', '1', '42'), e\n"
+    "assert e['MY_VAR'] == 'hello world' and os.getcwd() == e['WANT_CWD'], e\n"
+    "print('training...')\n"
+    "print(d['learning-rate'] * 3)\n";
+
+/* Parameters arrive as JSON on stdin and in the environment; env and cwd apply. */
+static void s_test_inputs(bool verbose)
+{
+    char tmpl[] = "/tmp/hps-command-XXXXXX", dir[4096];
+    assert(mkdtemp(tmpl) && realpath(tmpl, dir));
+    char *script = xasprintf("%s/check.py", dir);
+    char err[HPS_ERR_LEN];
+    assert(file_write_atomic(script, s_test_script, strlen(s_test_script), err) == 0);
+    char *yaml = xasprintf("run: [/usr/bin/python3, check.py]\ncwd: %s\n"
+                           "env: {MY_VAR: hello world, WANT_CWD: %s}\n",
+                           dir, dir);
+    cmd_test_t t = {.prune_at = -1};
+    objective_result_t res;
+    s_test_run(yaml, &t, &res, verbose);
+    assert(res.state == TRIAL_COMPLETE && res.value == 1.5);
+    assert(unlink(script) == 0 && rmdir(dir) == 0);
+    free(yaml);
+    free(script);
+}
+
+void command_test(bool verbose)
+{
+    s_test_outputs(verbose);
+    s_test_kills(verbose);
+    s_test_inputs(verbose);
+    const char *yaml = "type: command\ntimeout: -1\nenv: [a]\nrnu: x\n";
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *obj = cfg_parse(yaml, strlen(yaml), "c.yaml", &errs);
+    study_config_t study = {.objective = obj};
+    assert(command_objective.check(&study, &errs) == -1 && errs.n == 4);
+    assert(strstr(errs.msgs[0], "c.yaml:4:1: unknown key 'rnu'"));
+    assert(strstr(errs.msgs[1], "c.yaml:1:1: command objective: 'run' is required"));
+    assert(strstr(errs.msgs[2], "c.yaml:2:10: timeout: must be >= 0"));
+    assert(strstr(errs.msgs[3], "c.yaml:3:6: env: expected a map"));
+    if (verbose)
+        cfg_errs_print(&errs, stdout);
+    assert(command_objective.default_direction(&study) == DIR_MINIMIZE);
+    cfg_free(&obj);
+    cfg_errs_free(&errs);
+}

@@ -1,0 +1,405 @@
+/* features — fitted TF-IDF, standardisation and one-hot encoding (see features.h).
+ *
+ * Output column order: the active text terms (in term id order, so CSR rows stay
+ * sorted), then the numeric columns, then each categorical column's categories. */
+#include "objectives/features.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct features_s {
+    const dataset_t *ds;     /* borrowed */
+    const textcounts_t *tc;  /* borrowed */
+    text_opts_t o;
+    int32_t *col_map;        /* term id -> output column, -1 when inactive */
+    size_t n_ids;            /* n_text << hash_bits */
+    double *idf;             /* per active term */
+    int32_t *df;             /* per active term */
+    int n_terms;             /* active terms = first output columns */
+    int n_num;
+    int *num_cols;           /* dataset column indexes */
+    double *mean, *std;
+    int n_cat;
+    int *cat_cols;           /* dataset column indexes */
+    int *cat_off;            /* first output column of each categorical column */
+    int *cat_n;              /* categories of each */
+    const char **cats;       /* sorted categories, concatenated; borrowed strings */
+    int n_cols;
+};
+
+void text_opts_default(text_opts_t *o)
+{
+    o->hash_bits = 18;
+    o->ngram_max = 2;
+    o->min_df = 1;
+    o->sublinear_tf = true;
+}
+
+void fmat_free(fmat_t *f)
+{
+    free(f->dense);
+    free(f->indptr);
+    free(f->indices);
+    free(f->values);
+    memset(f, 0, sizeof *f);
+}
+
+void fmat_densify(const fmatrix_t *src, fmat_t *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t cells = (size_t)src->n_rows * (size_t)src->n_cols;
+    out->dense = xcalloc(cells ? cells : 1, sizeof(double));
+    if (src->dense) {
+        memcpy(out->dense, src->dense, cells * sizeof(double));
+    } else {
+        for (int r = 0; r < src->n_rows; r++)
+            for (int64_t k = src->indptr[r]; k < src->indptr[r + 1]; k++)
+                out->dense[(size_t)r * src->n_cols + src->indices[k]] = src->values[k];
+    }
+    out->m = (fmatrix_t){.n_rows = src->n_rows, .n_cols = src->n_cols, .dense = out->dense};
+}
+
+static int s_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool s_excluded(const char *name, const char *const *exclude, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (exclude[i] && strcmp(exclude[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* Document frequencies over the fit rows -> active terms and their idf. */
+static void s_fit_text(features_t *f, const int *rows, int n)
+{
+    const textcounts_t *tc = f->tc;
+    f->n_ids = (size_t)tc->n_text << tc->hash_bits;
+    f->col_map = xmalloc((f->n_ids ? f->n_ids : 1) * sizeof *f->col_map);
+    int32_t *df = xcalloc(f->n_ids ? f->n_ids : 1, sizeof *df);
+    for (int i = 0; i < n; i++)
+        for (int64_t k = tc->indptr[rows[i]]; k < tc->indptr[rows[i] + 1]; k++)
+            df[tc->ids[k]]++; /* each id occurs once per row */
+    int min_df = f->o.min_df > 1 ? f->o.min_df : 1;
+    f->n_terms = 0;
+    for (size_t id = 0; id < f->n_ids; id++)
+        f->col_map[id] = df[id] >= min_df ? f->n_terms++ : -1;
+    f->idf = xmalloc((size_t)(f->n_terms ? f->n_terms : 1) * sizeof *f->idf);
+    f->df = xmalloc((size_t)(f->n_terms ? f->n_terms : 1) * sizeof *f->df);
+    for (size_t id = 0; id < f->n_ids; id++) {
+        int32_t k = f->col_map[id];
+        if (k < 0)
+            continue;
+        f->df[k] = df[id];
+        f->idf[k] = log((1.0 + n) / (1.0 + df[id])) + 1.0;
+    }
+    free(df);
+}
+
+static void s_fit_numeric(features_t *f, int c, const int *rows, int n)
+{
+    const double *v = f->ds->cols[c].num;
+    double mean = 0, var = 0;
+    for (int i = 0; i < n; i++)
+        mean += v[rows[i]];
+    mean = n ? mean / n : 0;
+    for (int i = 0; i < n; i++)
+        var += (v[rows[i]] - mean) * (v[rows[i]] - mean);
+    double std = n ? sqrt(var / n) : 0;
+    f->num_cols[f->n_num] = c;
+    f->mean[f->n_num] = mean;
+    f->std[f->n_num++] = std > 0 ? std : 1.0; /* a constant column stays at zero */
+}
+
+/* Categories of column c seen in the fit rows, appended to f->cats. */
+static void s_fit_categorical(features_t *f, int c, const int *rows, int n, int *n_cats)
+{
+    const char **vals = xmalloc((size_t)(n ? n : 1) * sizeof *vals);
+    for (int i = 0; i < n; i++)
+        vals[i] = f->ds->cols[c].str[rows[i]];
+    qsort(vals, (size_t)n, sizeof *vals, s_cmp_str);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (k == 0 || strcmp(vals[i], vals[k - 1]) != 0)
+            vals[k++] = vals[i];
+    f->cats = xrealloc(f->cats, (size_t)(*n_cats + k + 1) * sizeof *f->cats);
+    memcpy(f->cats + *n_cats, vals, (size_t)k * sizeof *vals);
+    f->cat_cols[f->n_cat] = c;
+    f->cat_off[f->n_cat] = *n_cats; /* made absolute once the numeric count is known */
+    f->cat_n[f->n_cat++] = k;
+    *n_cats += k;
+    free(vals);
+}
+
+features_t *features_fit(const dataset_t *ds, const textcounts_t *tc, const text_opts_t *o,
+                         const int *rows, int n, const char *const *exclude, int n_exclude)
+{
+    assert(ds && tc && o && rows && tc->n_rows == ds->n_rows);
+    features_t *f = xcalloc(1, sizeof *f);
+    f->ds = ds;
+    f->tc = tc;
+    f->o = *o;
+    s_fit_text(f, rows, n);
+    size_t nc = (size_t)ds->n_cols + 1;
+    f->num_cols = xmalloc(nc * sizeof(int));
+    f->mean = xmalloc(nc * sizeof(double));
+    f->std = xmalloc(nc * sizeof(double));
+    f->cat_cols = xmalloc(nc * sizeof(int));
+    f->cat_off = xmalloc(nc * sizeof(int));
+    f->cat_n = xmalloc(nc * sizeof(int));
+    int n_cats = 0;
+    for (int c = 0; c < ds->n_cols; c++) {
+        if (s_excluded(ds->cols[c].name, exclude, n_exclude))
+            continue;
+        if (ds->cols[c].kind == COL_NUMERIC)
+            s_fit_numeric(f, c, rows, n);
+        else if (ds->cols[c].kind == COL_STRING)
+            s_fit_categorical(f, c, rows, n, &n_cats);
+    }
+    for (int j = 0; j < f->n_cat; j++)
+        f->cat_off[j] += f->n_terms + f->n_num;
+    f->n_cols = f->n_terms + f->n_num + n_cats;
+    return f;
+}
+
+void features_destroy(features_t **self_p)
+{
+    assert(self_p);
+    features_t *f = *self_p;
+    if (!f)
+        return;
+    free(f->col_map);
+    free(f->idf);
+    free(f->df);
+    free(f->num_cols);
+    free(f->mean);
+    free(f->std);
+    free(f->cat_cols);
+    free(f->cat_off);
+    free(f->cat_n);
+    free(f->cats);
+    free(f);
+    *self_p = NULL;
+}
+
+int features_n_cols(const features_t *f) { return f->n_cols; }
+
+int features_df(const features_t *f, int64_t term_id)
+{
+    if (term_id < 0 || (size_t)term_id >= f->n_ids || f->col_map[term_id] < 0)
+        return 0;
+    return f->df[f->col_map[term_id]];
+}
+
+/* Output column of row r's category in categorical column j; -1 when unseen. */
+static int s_category(const features_t *f, int j, int r)
+{
+    const char *v = f->ds->cols[f->cat_cols[j]].str[r];
+    const char **base = f->cats + (f->cat_off[j] - f->n_terms - f->n_num);
+    const char **hit = bsearch(&v, base, (size_t)f->cat_n[j], sizeof *base, s_cmp_str);
+    return hit ? f->cat_off[j] + (int)(hit - base) : -1;
+}
+
+/* Append row r's text entries at *nnz (sorted, L2-normalised per text column). */
+static void s_text_row(const features_t *f, int r, int32_t *ind, double *val, int64_t *nnz)
+{
+    const textcounts_t *tc = f->tc;
+    int64_t block = *nnz; /* start of the current text column's entries */
+    uint32_t block_col = 0;
+    for (int64_t k = tc->indptr[r]; k <= tc->indptr[r + 1]; k++) {
+        bool end = k == tc->indptr[r + 1];
+        uint32_t col = end ? UINT32_MAX : tc->ids[k] >> tc->hash_bits;
+        if (end || col != block_col) { /* close the block: L2 normalisation */
+            double ss = 0;
+            for (int64_t i = block; i < *nnz; i++)
+                ss += val[i] * val[i];
+            double inv = ss > 0 ? 1.0 / sqrt(ss) : 0;
+            for (int64_t i = block; i < *nnz; i++)
+                val[i] *= inv;
+            block = *nnz;
+            block_col = col;
+        }
+        if (end)
+            break;
+        int32_t out = f->col_map[tc->ids[k]];
+        if (out < 0)
+            continue;
+        double tf = tc->counts[k];
+        ind[*nnz] = out;
+        val[(*nnz)++] = (f->o.sublinear_tf ? 1.0 + log(tf) : tf) * f->idf[out];
+    }
+}
+
+static void s_transform_csr(const features_t *f, const int *rows, int n, fmat_t *out)
+{
+    const textcounts_t *tc = f->tc;
+    int64_t cap = 0;
+    for (int i = 0; i < n; i++)
+        cap += tc->indptr[rows[i] + 1] - tc->indptr[rows[i]] + f->n_num + f->n_cat;
+    out->indptr = xmalloc((size_t)(n + 1) * sizeof *out->indptr);
+    out->indices = xmalloc((size_t)(cap ? cap : 1) * sizeof *out->indices);
+    out->values = xmalloc((size_t)(cap ? cap : 1) * sizeof *out->values);
+    int64_t nnz = 0;
+    out->indptr[0] = 0;
+    for (int i = 0; i < n; i++) {
+        int r = rows[i];
+        s_text_row(f, r, out->indices, out->values, &nnz);
+        for (int j = 0; j < f->n_num; j++) {
+            out->indices[nnz] = f->n_terms + j;
+            out->values[nnz++] = (f->ds->cols[f->num_cols[j]].num[r] - f->mean[j]) / f->std[j];
+        }
+        for (int j = 0; j < f->n_cat; j++) {
+            int c = s_category(f, j, r);
+            if (c >= 0) {
+                out->indices[nnz] = c;
+                out->values[nnz++] = 1.0;
+            }
+        }
+        out->indptr[i + 1] = nnz;
+    }
+    assert(nnz <= cap);
+    out->m = (fmatrix_t){.n_rows = n, .n_cols = f->n_cols, .indptr = out->indptr,
+                         .indices = out->indices, .values = out->values};
+}
+
+static void s_transform_dense(const features_t *f, const int *rows, int n, fmat_t *out)
+{
+    size_t w = (size_t)f->n_cols;
+    out->dense = xcalloc((size_t)n * w + 1, sizeof(double));
+    for (int i = 0; i < n; i++) {
+        double *row = out->dense + (size_t)i * w;
+        for (int j = 0; j < f->n_num; j++)
+            row[j] = (f->ds->cols[f->num_cols[j]].num[rows[i]] - f->mean[j]) / f->std[j];
+        for (int j = 0; j < f->n_cat; j++) {
+            int c = s_category(f, j, rows[i]);
+            if (c >= 0)
+                row[c] = 1.0;
+        }
+    }
+    out->m = (fmatrix_t){.n_rows = n, .n_cols = f->n_cols, .dense = out->dense};
+}
+
+void features_transform(const features_t *f, const int *rows, int n, fmat_t *out)
+{
+    assert(f && out && (rows || n == 0));
+    memset(out, 0, sizeof *out);
+    if (f->tc->n_text > 0)
+        s_transform_csr(f, rows, n, out);
+    else
+        s_transform_dense(f, rows, n, out);
+}
+
+/* Value of output column col in row i of a CSR matrix; 0 when absent. */
+static double s_at(const fmat_t *m, int i, int col)
+{
+    for (int64_t k = m->indptr[i]; k < m->indptr[i + 1]; k++)
+        if (m->indices[k] == col)
+            return m->values[k];
+    return 0;
+}
+
+static dataset_t *s_test_data(void)
+{
+    const char *csv = "text,x,color,label\n"
+                      "good good food,1,red,1\n"
+                      "bad food,2,blue,0\n"
+                      "nice<br />taste &amp; good,3,red,1\n"
+                      "zebra zebra stripes,1000,green,0\n";
+    const char *text_cols[] = {"text"};
+    dataset_opts_t o = {.text = text_cols, .n_text = 1};
+    char err[HPS_ERR_LEN];
+    dataset_t *ds = dataset_parse(csv, strlen(csv), "f.csv", &o, err);
+    assert(ds);
+    return ds;
+}
+
+/* Fit on rows 0-2; row 3 is held out and its terms, value and category must not
+ * influence anything. */
+static void s_test_leakage(void)
+{
+    dataset_t *ds = s_test_data();
+    text_opts_t o;
+    text_opts_default(&o);
+    textcounts_t *tc = textcounts_get(ds, &o, NULL);
+    int fit[] = {0, 1, 2}, held[] = {3};
+    features_t *f = features_fit(ds, tc, &o, fit, 3, NULL, 0);
+    assert(features_df(f, textcounts_term_id(tc, 0, "zebra")) == 0);
+    assert(features_df(f, textcounts_term_id(tc, 0, "zebra stripes")) == 0);
+    assert(features_df(f, textcounts_term_id(tc, 0, "good")) == 2);
+    assert(features_df(f, textcounts_term_id(tc, 0, "food")) == 2);
+    assert(features_df(f, textcounts_term_id(tc, 0, "br")) == 0);   /* tags dropped */
+    assert(features_df(f, textcounts_term_id(tc, 0, "amp")) == 0);  /* entities too */
+    assert(features_df(f, textcounts_term_id(tc, 0, "nice taste")) == 1);
+    /* 3 rows: x mean 2, std sqrt(2/3); categories blue, red; terms from rows 0-2 only. */
+    int n_terms = features_n_cols(f) - 1 - 2;
+    fmat_t m;
+    features_transform(f, held, 1, &m);
+    assert(m.m.n_rows == 1 && m.m.n_cols == features_n_cols(f));
+    /* The held-out row: no text entries at all (every term unseen), x standardised
+     * with the fit rows' statistics, green unseen -> no one-hot entry. */
+    assert(m.indptr[1] == 1 && m.indices[0] == n_terms);
+    assert(fabs(m.values[0] - (1000 - 2) / sqrt(2.0 / 3)) < 1e-9);
+    fmat_free(&m);
+    /* TF-IDF of row 0 by hand: good tf 2, food tf 1, two bigrams tf 1. */
+    features_transform(f, fit, 3, &m);
+    double idf1 = log(4.0 / 2) + 1, idf2 = log(4.0 / 3) + 1; /* df 1 and df 2 */
+    double g = (1 + log(2.0)) * idf2, fd = idf2, bi = idf1;
+    double norm = sqrt(g * g + fd * fd + 2 * bi * bi);
+    int64_t good = textcounts_term_id(tc, 0, "good");
+    int col_good = f->col_map[good], col_food = f->col_map[textcounts_term_id(tc, 0, "food")];
+    assert(fabs(s_at(&m, 0, col_good) - g / norm) < 1e-12);
+    assert(fabs(s_at(&m, 0, col_food) - fd / norm) < 1e-12);
+    assert(s_at(&m, 0, n_terms + 1) == 0 && s_at(&m, 0, n_terms + 2) == 1.0); /* red */
+    fmat_t d;
+    fmat_densify(&m.m, &d);
+    assert(d.m.dense && d.dense[col_good] == s_at(&m, 0, col_good));
+    fmat_free(&d);
+    fmat_free(&m);
+    features_destroy(&f);
+    textcounts_destroy(&tc);
+    dataset_destroy(&ds);
+}
+
+static void s_test_cache(void)
+{
+    dataset_t *ds = s_test_data();
+    text_opts_t o;
+    text_opts_default(&o);
+    char dir[] = "/tmp/hps-features-XXXXXX";
+    assert(mkdtemp(dir));
+    textcounts_t *a = textcounts_get(ds, &o, dir);
+    textcounts_t *b = textcounts_get(ds, &o, dir);
+    assert(!a->from_cache && b->from_cache);
+    int64_t nnz = a->indptr[ds->n_rows];
+    assert(b->indptr[ds->n_rows] == nnz && !memcmp(a->ids, b->ids, (size_t)nnz * 4));
+    assert(!memcmp(a->counts, b->counts, (size_t)nnz * 4));
+    textcounts_destroy(&b);
+    /* Corrupt the file: it is ignored and rebuilt. */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "for f in %s/*.bin; do printf 'X' | dd of=$f bs=1 seek=60 "
+             "conv=notrunc 2>/dev/null; done", dir);
+    assert(system(cmd) == 0);
+    b = textcounts_get(ds, &o, dir);
+    assert(!b->from_cache && !memcmp(a->ids, b->ids, (size_t)nnz * 4));
+    textcounts_destroy(&b);
+    b = textcounts_get(ds, &o, dir);
+    assert(b->from_cache);
+    textcounts_destroy(&b);
+    textcounts_destroy(&a);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert(system(cmd) == 0);
+    dataset_destroy(&ds);
+}
+
+void features_test(bool verbose)
+{
+    if (verbose)
+        printf(" * features:\n");
+    s_test_leakage();
+    s_test_cache();
+}

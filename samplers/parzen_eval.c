@@ -1,0 +1,357 @@
+/* parzen_eval — densities of and draws from a prepared estimator (see parzen.h).
+ *
+ * Log-densities are log-sum-exps over every component. They run in blocks of
+ * PZ_BLOCK entries: for one candidate, each parameter adds its kernel term to a
+ * block of accumulators in a plain loop over a contiguous column (which the compiler
+ * vectorises), then the block is folded into a running (max, sum) pair, so there is
+ * one exp per candidate and component and no n-sized temporary.
+ *
+ * A stepped parameter's kernel is a difference of two normal CDFs. In the joint
+ * mixture every observation kernel of a parameter shares one sigma, so its term
+ * depends only on the observation's grid index: when the grid is smaller than the
+ * entry count, the term is tabulated per candidate (grid-size erfc pairs instead of
+ * n). The univariate mixture has per-kernel sigmas and computes each term. */
+#include "samplers/parzen_priv.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PZ_BLOCK 256
+
+long pz_pick(const parzen_t *self, rng_t *r)
+{
+    double t = rng_uniform(r) * self->cum[self->n];
+    long lo = 0, hi = self->n; /* first index whose running sum exceeds t; n = prior */
+    while (lo < hi) {
+        long mid = lo + (hi - lo) / 2;
+        if (self->cum[mid] > t)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+/* Rejection from the untruncated normal. Kernels are centred inside their domain
+ * with sigma <= its width, so at least a third of the draws land inside; the bounded
+ * loop is a guard, not a path taken. */
+double pz_trunc_normal(rng_t *r, double mu, double sigma, double lo, double hi)
+{
+    for (int i = 0; i < 1000; i++) {
+        double x = mu + sigma * rng_normal(r);
+        if (x >= lo && x <= hi)
+            return x;
+    }
+    return mu < lo ? lo : mu > hi ? hi : mu;
+}
+
+/* A choice from a component's row: value on every choice plus 1 on its own. */
+static int s_cat_draw(const parzen_t *self, int p, int own, rng_t *r)
+{
+    int c_n = self->dims[p].n_grid;
+    double value = self->opts.prior_weight / (double)(self->n_act + 1);
+    double t = rng_uniform(r) * (1 + c_n * value);
+    if (t < 1)
+        return own;
+    int c = (int)((t - 1) / value);
+    return c < c_n ? c : c_n - 1;
+}
+
+void parzen_sample(const parzen_t *self, rng_t *r, int m, double *xs)
+{
+    assert(self && r && xs && self->opts.multivariate);
+    for (int c = 0; c < m; c++) {
+        long j = pz_pick(self, r);
+        bool prior = j == self->n;
+        for (int p = 0; p < self->d; p++) {
+            const parzen_dim_t *dim = &self->dims[p];
+            double *x = &xs[(size_t)c * (size_t)self->d + (size_t)p];
+            if (dim->single) {
+                *x = dim->plow;
+            } else if (dim->kind == PARAM_CAT) {
+                *x = prior ? (double)rng_below(r, (uint64_t)dim->n_grid)
+                           : s_cat_draw(self, p, self->gi[p][j], r);
+            } else {
+                double mu = prior ? 0.5 * (dim->low + dim->high) : self->mu[p][j];
+                double sg = prior ? dim->high - dim->low : self->s[p];
+                *x = parzen_from_u(dim, pz_trunc_normal(r, mu, sg, dim->low, dim->high));
+            }
+        }
+    }
+}
+
+void parzen_sample_1d(const parzen_t *self, int p, rng_t *r, int m, double *x)
+{
+    assert(self && r && x && p >= 0 && p < self->d && !self->opts.multivariate);
+    const parzen_dim_t *dim = &self->dims[p];
+    for (int c = 0; c < m; c++) {
+        if (dim->single) {
+            x[c] = dim->plow;
+        } else if (dim->kind == PARAM_CAT) { /* straight from the marginal of the choices */
+            double t = rng_uniform(r), run = 0;
+            int k = 0;
+            for (; k < dim->n_grid - 1; k++) {
+                run += exp(self->cat_marg[p][k]);
+                if (t < run)
+                    break;
+            }
+            x[c] = k;
+        } else {
+            long j = pz_pick(self, r);
+            bool prior = j == self->n;
+            double mu = prior ? 0.5 * (dim->low + dim->high) : self->mu[p][j];
+            double sg = prior ? dim->high - dim->low : self->sig[p][j];
+            x[c] = parzen_from_u(dim, pz_trunc_normal(r, mu, sg, dim->low, dim->high));
+        }
+    }
+}
+
+/* Log-density of param p's prior kernel at u (kernel coordinates). */
+static double s_prior_term(const parzen_t *self, int p, double u)
+{
+    const parzen_dim_t *dim = &self->dims[p];
+    if (dim->kind == PARAM_CAT)
+        return -self->prior_lnorm[p];
+    double mid = 0.5 * (dim->low + dim->high), range = dim->high - dim->low;
+    if (dim->q > 0)
+        return pz_cell_log_mass(dim, u, mid, range) - self->prior_lnorm[p];
+    double z = (u - mid) / range;
+    return -0.5 * z * z - self->prior_lnorm[p];
+}
+
+/* Fold a block of log terms into the running (max, sum) of a log-sum-exp. */
+static void s_merge(const double *acc, long jn, double *mx, double *sm)
+{
+    double bm = -INFINITY;
+    for (long j = 0; j < jn; j++)
+        bm = acc[j] > bm ? acc[j] : bm;
+    if (bm == -INFINITY)
+        return;
+    if (bm > *mx) {
+        *sm *= exp(*mx - bm);
+        *mx = bm;
+    }
+    double s = 0, top = *mx;
+    for (long j = 0; j < jn; j++)
+        s += exp(acc[j] - top);
+    *sm += s;
+}
+
+/* Tables of stepped kernel terms for every candidate (see the file comment): tab[c *
+ * stride + off[p] + g], off[p] < 0 when param p is not tabulated. Returns the stride. */
+static size_t s_tables(parzen_t *self, int m, const double *u, long *off)
+{
+    size_t stride = 0;
+    for (int p = 0; p < self->d; p++) {
+        const parzen_dim_t *dim = &self->dims[p];
+        bool tab = !dim->single && dim->kind != PARAM_CAT && dim->q > 0 && dim->n_grid < self->n;
+        off[p] = tab ? (long)stride : -1;
+        stride += tab ? (size_t)dim->n_grid : 0;
+    }
+    if (stride * (size_t)m > self->tab_cap) {
+        self->tab_cap = stride * (size_t)m;
+        self->tab = xrealloc(self->tab, sizeof *self->tab * self->tab_cap);
+    }
+    for (int c = 0; c < m; c++)
+        for (int p = 0; p < self->d; p++) {
+            if (off[p] < 0)
+                continue;
+            const parzen_dim_t *dim = &self->dims[p];
+            double *t = self->tab + (size_t)c * stride + (size_t)off[p];
+            double uc = u[(size_t)c * (size_t)self->d + (size_t)p];
+            for (int g = 0; g < dim->n_grid; g++)
+                t[g] = pz_cell_log_mass(dim, uc, dim->plow + g * dim->q, self->s[p]);
+        }
+    return stride;
+}
+
+/* Joint log terms of entries j0 .. j0+jn-1 at one candidate uc, into acc. */
+static void s_block(const parzen_t *self, const double *uc, const double *tab,
+                    const long *off, long j0, long jn, double *restrict acc)
+{
+    memcpy(acc, self->logc + j0, sizeof *acc * (size_t)jn);
+    for (int p = 0; p < self->d; p++) {
+        const parzen_dim_t *dim = &self->dims[p];
+        if (dim->single)
+            continue;
+        const double x = uc[p];
+        if (dim->kind == PARAM_CAT) {
+            const int32_t *restrict g = self->gi[p] + j0;
+            const int xc = (int)x;
+            const double hit = self->cat_hit[p], miss = self->cat_miss[p];
+            for (long j = 0; j < jn; j++)
+                acc[j] += g[j] == xc ? hit : miss;
+        } else if (dim->q == 0) {
+            const double *restrict mu = self->mu[p] + j0;
+            const double is = 1 / self->s[p];
+            for (long j = 0; j < jn; j++) {
+                double z = (x - mu[j]) * is;
+                acc[j] -= 0.5 * z * z;
+            }
+        } else if (off[p] >= 0) {
+            const int32_t *restrict g = self->gi[p] + j0;
+            const double *restrict t = tab + off[p];
+            for (long j = 0; j < jn; j++)
+                acc[j] += t[g[j]];
+        } else {
+            const double *restrict mu = self->mu[p] + j0;
+            for (long j = 0; j < jn; j++)
+                acc[j] += pz_cell_log_mass(dim, x, mu[j], self->s[p]);
+        }
+    }
+}
+
+void parzen_log_pdf(parzen_t *self, int m, const double *xs, double *out)
+{
+    assert(self && xs && out && m >= 0 && self->opts.multivariate);
+    int d = self->d;
+    double *u = xmalloc(sizeof *u * (size_t)(m * d + 2 * m + 1));
+    double *mx = u + m * d, *sm = mx + m;
+    long *off = xmalloc(sizeof *off * (size_t)(d + 1));
+    for (int i = 0; i < m * d; i++)
+        u[i] = parzen_to_u(&self->dims[i % d], xs[i]);
+    for (int c = 0; c < m; c++)
+        mx[c] = -INFINITY, sm[c] = 0;
+    size_t stride = s_tables(self, m, u, off);
+    double acc[PZ_BLOCK];
+    for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) {
+        long jn = self->n - j0 < PZ_BLOCK ? self->n - j0 : PZ_BLOCK;
+        for (int c = 0; c < m; c++) {
+            s_block(self, u + (size_t)c * (size_t)d, self->tab + (size_t)c * stride, off, j0,
+                    jn, acc);
+            s_merge(acc, jn, &mx[c], &sm[c]);
+        }
+    }
+    for (int c = 0; c < m; c++) {
+        double lp = self->logw_prior;
+        for (int p = 0; p < d; p++)
+            if (!self->dims[p].single)
+                lp += s_prior_term(self, p, u[(size_t)c * (size_t)d + (size_t)p]);
+        s_merge(&lp, 1, &mx[c], &sm[c]);
+        out[c] = mx[c] + log(sm[c]);
+    }
+    free(off);
+    free(u);
+}
+
+void parzen_log_pdf_1d(parzen_t *self, int p, int m, const double *x, double *out)
+{
+    assert(self && x && out && p >= 0 && p < self->d && !self->opts.multivariate);
+    const parzen_dim_t *dim = &self->dims[p];
+    for (int c = 0; c < m; c++) {
+        if (dim->single) {
+            out[c] = 0;
+            continue;
+        }
+        if (dim->kind == PARAM_CAT) {
+            out[c] = self->cat_marg[p][(int)x[c]];
+            continue;
+        }
+        double u = parzen_to_u(dim, x[c]), mx = -INFINITY, sm = 0, acc[PZ_BLOCK];
+        for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) {
+            long jn = self->n - j0 < PZ_BLOCK ? self->n - j0 : PZ_BLOCK;
+            const double *restrict mu = self->mu[p] + j0, *restrict sg = self->sig[p] + j0;
+            const double *restrict lc = self->lc[p] + j0;
+            if (dim->q == 0) {
+                for (long j = 0; j < jn; j++) {
+                    double z = (u - mu[j]) / sg[j];
+                    acc[j] = lc[j] - 0.5 * z * z;
+                }
+            } else {
+                for (long j = 0; j < jn; j++)
+                    acc[j] = lc[j] + pz_cell_log_mass(dim, u, mu[j], sg[j]);
+            }
+            s_merge(acc, jn, &mx, &sm);
+        }
+        double lp = self->logw_prior + s_prior_term(self, p, u);
+        s_merge(&lp, 1, &mx, &sm);
+        out[c] = mx + log(sm);
+    }
+}
+
+/* ---------------------------------------------------------------------------------- */
+
+/* Total probability of param 0 of a one-parameter estimator: a trapezoid rule over
+ * the kernel domain for continuous params, a sum over the grid or choices otherwise. */
+static double s_total(parzen_t *pz, const param_t *prm)
+{
+    const parzen_dim_t *dim = &pz->dims[0];
+    double lp, x, total = 0;
+    if (dim->kind == PARAM_CAT || dim->q > 0) {
+        for (int g = 0; g < dim->n_grid; g++) {
+            x = dim->kind == PARAM_CAT ? g : prm->low + g * dim->q;
+            if (pz->opts.multivariate)
+                parzen_log_pdf(pz, 1, &x, &lp);
+            else
+                parzen_log_pdf_1d(pz, 0, 1, &x, &lp);
+            total += exp(lp);
+        }
+        return total;
+    }
+    enum { K = 20000 };
+    double h = (dim->high - dim->low) / K;
+    for (int k = 0; k <= K; k++) {
+        x = parzen_from_u(dim, dim->low + k * h);
+        if (pz->opts.multivariate)
+            parzen_log_pdf(pz, 1, &x, &lp);
+        else
+            parzen_log_pdf_1d(pz, 0, 1, &x, &lp);
+        total += (k == 0 || k == K ? 0.5 : 1) * exp(lp) * h;
+    }
+    return total;
+}
+
+void parzen_test(bool verbose)
+{
+    /* Gaussian masses, against values from the error function */
+    assert(fabs(parzen_log_gauss_mass(-1, 1) - log(0.682689492137086)) < 1e-14);
+    assert(fabs(parzen_log_gauss_mass(-40, -39) - parzen_log_gauss_mass(39, 40)) < 1e-12);
+    assert(fabs(parzen_log_gauss_mass(-INFINITY, 0) - log(0.5)) < 1e-15);
+    double far = parzen_log_gauss_mass(-40, -39); /* ~ log phi(39) / 39, no underflow */
+    assert(isfinite(far) && far < -760 && far > -766);
+    /* Every kind of kernel is a probability: normalised kernels integrate to 1. */
+    param_t prms[] = {
+        {.name = "f", .kind = PARAM_FLOAT, .low = -2, .high = 3},
+        {.name = "l", .kind = PARAM_FLOAT, .low = 1e-3, .high = 10, .log = true},
+        {.name = "i", .kind = PARAM_INT, .low = 1, .high = 9, .step = 2},
+        {.name = "c", .kind = PARAM_CAT, .low = 0, .high = 3, .n_choices = 4},
+    };
+    rng_t r;
+    rng_seed(&r, 1);
+    for (size_t i = 0; i < ARRAY_SIZE(prms); i++)
+        for (int multi = 0; multi < 2; multi++) {
+            parzen_dim_t dim;
+            parzen_dim_init(&dim, &prms[i]);
+            parzen_opts_t o = {.prior_weight = 1, .magic_clip = true, .multivariate = multi,
+                               .normalized = true};
+            parzen_t *pz = parzen_new(1, &dim, &o);
+            double w[12], x[64];
+            for (int j = 0; j < 12; j++) {
+                double u = dim.low + rng_uniform(&r) * (dim.high - dim.low);
+                double v = parzen_from_u(&dim, u);
+                assert(parzen_append(pz, &v) == j);
+                w[j] = j % 4 ? 1 : 0; /* some entries left out */
+            }
+            parzen_prepare(pz, w);
+            assert(parzen_components(pz) == 9);
+            double total = s_total(pz, &prms[i]);
+            if (verbose)
+                printf("parzen: %s %s total %.6f\n", prms[i].name, multi ? "joint" : "1-d", total);
+            assert(fabs(total - 1) < 1e-4);
+            if (multi)
+                parzen_sample(pz, &r, 64, x);
+            else
+                parzen_sample_1d(pz, 0, &r, 64, x);
+            for (int c = 0; c < 64; c++)
+                assert(x[c] >= prms[i].low && x[c] <= prms[i].high);
+            bool keep[12];
+            for (int j = 0; j < 12; j++)
+                keep[j] = j % 2;
+            parzen_compact(pz, keep);
+            assert(parzen_size(pz) == 6 && parzen_memory(pz) > 0);
+            parzen_destroy(&pz);
+            assert(pz == NULL);
+        }
+}

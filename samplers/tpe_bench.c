@@ -1,0 +1,339 @@
+/* tpe_bench — suggestion cost, search quality and memory of the TPE sampler (see
+ * tpe_bench.h). Everything runs in-process against the sampler_ops_t interface, the
+ * way the coordinator drives it: propose, started, finished, in trial order. Parallel
+ * workers are simulated by keeping `workers` trials outstanding and finishing the
+ * oldest first, which is also what scripts/bench_tpe_optuna.py does with ask/tell. */
+#include "samplers/tpe_bench.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "objectives/synthetic.h"
+#include "samplers/tpe.h"
+
+#define B_MAXD 9
+
+typedef struct {
+    const char *name; /* a synthetic.h function, or "mixed" */
+    int d;
+    param_t params[B_MAXD];
+} bench_fn_t;
+
+#define B_F(n, lo, hi) {.name = n, .kind = PARAM_FLOAT, .low = lo, .high = hi}
+
+static const bench_fn_t s_fns[] = {
+    {"branin", 2, {B_F("x0", -5, 10), B_F("x1", 0, 15)}},
+    {"hartmann3", 3, {B_F("x0", 0, 1), B_F("x1", 0, 1), B_F("x2", 0, 1)}},
+    {"ackley", 4, {B_F("x0", -32.768, 32.768), B_F("x1", -32.768, 32.768),
+                   B_F("x2", -32.768, 32.768), B_F("x3", -32.768, 32.768)}},
+    {"rastrigin", 4, {B_F("x0", -5.12, 5.12), B_F("x1", -5.12, 5.12), B_F("x2", -5.12, 5.12),
+                      B_F("x3", -5.12, 5.12)}},
+    {"camel", 2, {B_F("x0", -3, 3), B_F("x1", -2, 2)}},
+    {"mixed", 5,
+     {{.name = "lr", .kind = PARAM_FLOAT, .low = 1e-5, .high = 1, .log = true},
+      {.name = "n", .kind = PARAM_INT, .low = 1, .high = 100, .step = 1},
+      {.name = "c", .kind = PARAM_CAT, .low = 0, .high = 4, .step = 1, .n_choices = 5},
+      B_F("x", -1, 1),
+      {.name = "s", .kind = PARAM_FLOAT, .low = 0, .high = 1, .step = 0.05}}},
+};
+
+/* The 9-parameter space of the cost benchmark: 6 floats, a log float, an int, a
+ * categorical. */
+static const bench_fn_t s_cost_fn = {
+    "cost", 9,
+    {B_F("a", -5, 5), B_F("b", -5, 5), B_F("c", -5, 5), B_F("d", -5, 5), B_F("e", -5, 5),
+     B_F("f", -5, 5),
+     {.name = "lr", .kind = PARAM_FLOAT, .low = 1e-4, .high = 1, .log = true},
+     {.name = "n", .kind = PARAM_INT, .low = 1, .high = 100, .step = 1},
+     {.name = "k", .kind = PARAM_CAT, .low = 0, .high = 3, .step = 1, .n_choices = 4}}};
+
+/* The mixed int / categorical / log / step function; minimum 0 at lr = 10^-2.5,
+ * n = 37, c = 2, x = 0.3, s = 0.65. scripts/bench_tpe_optuna.py has the same. */
+static double s_mixed(const double *x)
+{
+    static const double pen[5] = {0.8, 0.3, 0, 0.5, 1.0};
+    double l = log10(x[0]) + 2.5, n = (x[1] - 37) / 20;
+    return l * l + n * n + pen[(int)x[2]] + (x[3] - 0.3) * (x[3] - 0.3) +
+           (x[4] - 0.65) * (x[4] - 0.65);
+}
+
+static double s_cost_obj(const double *x)
+{
+    double v = 0;
+    for (int i = 0; i < 6; i++)
+        v += (x[i] - 1) * (x[i] - 1);
+    double l = log10(x[6]) + 2, n = (x[7] - 30) / 30;
+    return v + l * l + n * n + (x[8] == 1 ? 0 : 1);
+}
+
+static double s_eval(const bench_fn_t *fn, const double *x)
+{
+    if (strcmp(fn->name, "mixed") == 0)
+        return s_mixed(x);
+    if (strcmp(fn->name, "cost") == 0)
+        return s_cost_obj(x);
+    double v;
+    int rc = synthetic_eval(fn->name, x, fn->d, &v);
+    assert(rc == 0);
+    return v;
+}
+
+static double s_optimum(const bench_fn_t *fn)
+{
+    return strcmp(fn->name, "mixed") == 0 ? 0 : synthetic_optimum(fn->name, fn->d);
+}
+
+static double s_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int s_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double s_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, s_cmp);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* A sampler from inline YAML options; NULL (message printed) on bad options. */
+static void *s_sampler(const sampler_ops_t *ops, const space_t *space, const char *yaml)
+{
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *opts = cfg_parse(yaml, strlen(yaml), "<bench>", &errs);
+    void *smp = NULL;
+    char err[HPS_ERR_LEN] = "";
+    if (opts && ops->check(opts, space, &errs) == 0)
+        smp = ops->create(space, opts, DIR_MINIMIZE, err);
+    if (!smp) {
+        cfg_errs_print(&errs, stderr);
+        fprintf(stderr, "bench-tpe: bad sampler options '%s' %s\n", yaml, err);
+    }
+    cfg_free(&opts);
+    cfg_errs_free(&errs);
+    return smp;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Arguments                                                                          */
+
+typedef struct {
+    const char *sizes, *functions, *sampler, *opts;
+    long reps, seeds, trials, workers;
+    bool univariate;
+} bench_args_t;
+
+/* Parse --flags after the mode; -1 (message printed) on a bad one. */
+static int s_args(int argc, char **argv, bench_args_t *a)
+{
+    *a = (bench_args_t){.sizes = "100,1000,2000,10000,20000", .functions = NULL,
+                        .sampler = "tpe", .opts = "", .reps = 25, .seeds = 20,
+                        .trials = 100, .workers = 1};
+    for (int i = 2; i < argc; i++) {
+        const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long *num = strcmp(f, "--reps") == 0      ? &a->reps
+                    : strcmp(f, "--seeds") == 0   ? &a->seeds
+                    : strcmp(f, "--trials") == 0  ? &a->trials
+                    : strcmp(f, "--workers") == 0 ? &a->workers
+                                                  : NULL;
+        const char **str = strcmp(f, "--sizes") == 0       ? &a->sizes
+                           : strcmp(f, "--functions") == 0 ? &a->functions
+                           : strcmp(f, "--sampler") == 0   ? &a->sampler
+                           : strcmp(f, "--opts") == 0      ? &a->opts
+                                                           : NULL;
+        if (strcmp(f, "--univariate") == 0) {
+            a->univariate = true;
+        } else if (num && v && parse_long(v, num) == 0 && *num >= 1) {
+            i++;
+        } else if (str && v) {
+            *str = v;
+            i++;
+        } else {
+            fprintf(stderr, "bench-tpe: bad argument '%s'\n", f);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The sampler options for one study. */
+static void s_yaml(char *buf, size_t len, const bench_args_t *a, long seed)
+{
+    snprintf(buf, len, "{type: %s, seed: %ld%s%s%s%s}", a->sampler, seed,
+             strcmp(a->sampler, "tpe") == 0 && a->univariate ? ", multivariate: false" : "",
+             a->opts[0] ? ", " : "", a->opts, "");
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Modes                                                                              */
+
+/* A study of fn's space (copied into params) with n random finished trials. */
+static void *s_grown(const bench_fn_t *fn, param_t *params, space_t *space, const char *yaml,
+                     long n)
+{
+    memcpy(params, fn->params, sizeof *params * (size_t)fn->d);
+    *space = (space_t){.n = fn->d, .params = params};
+    void *tpe = s_sampler(&tpe_sampler, space, yaml);
+    void *rnd = s_sampler(&random_sampler, space, "{type: random, seed: 99}");
+    if (!tpe || !rnd) {
+        tpe_sampler.destroy(&tpe);
+        random_sampler.destroy(&rnd);
+        return NULL;
+    }
+    char err[HPS_ERR_LEN];
+    double x[B_MAXD];
+    for (long t = 0; t < n; t++) {
+        int rc = random_sampler.propose(rnd, t, x, err);
+        assert(rc == SAMPLER_OK);
+        tpe_sampler.started(tpe, t, x);
+        tpe_sampler.finished(tpe, t, TRIAL_COMPLETE, s_eval(fn, x));
+    }
+    random_sampler.destroy(&rnd);
+    return tpe;
+}
+
+static int s_cost(const bench_args_t *a)
+{
+    char *sizes = xstrdup(a->sizes), *save = NULL, yaml[256];
+    double *ms = xmalloc(sizeof *ms * (size_t)a->reps), x[B_MAXD];
+    param_t params[B_MAXD];
+    space_t space;
+    int rc = 0;
+    s_yaml(yaml, sizeof yaml, a, 1);
+    for (char *tok = strtok_r(sizes, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        long n;
+        void *tpe = NULL;
+        if (parse_long(tok, &n) != 0 || n < 0 || !(tpe = s_grown(&s_cost_fn, params, &space, yaml, n))) {
+            fprintf(stderr, "bench-tpe: bad size '%s'\n", tok);
+            rc = 2;
+            break;
+        }
+        char err[HPS_ERR_LEN];
+        for (long r = 0; r < a->reps; r++) {
+            double t0 = s_now();
+            int prc = tpe_sampler.propose(tpe, n + r, x, err);
+            ms[r] = 1e3 * (s_now() - t0);
+            assert(prc == SAMPLER_OK);
+            tpe_sampler.started(tpe, n + r, x);
+            tpe_sampler.finished(tpe, n + r, TRIAL_COMPLETE, s_eval(&s_cost_fn, x));
+        }
+        size_t mem = tpe_sampler.memory(tpe);
+        double med = s_median(ms, (int)a->reps), p90 = ms[(a->reps * 9) / 10];
+        printf("cost %s n=%ld median_ms=%.4f p90_ms=%.4f memory_bytes=%zu\n",
+               a->univariate ? "univariate" : "multivariate", n, med, p90, mem);
+        fflush(stdout);
+        tpe_sampler.destroy(&tpe);
+    }
+    free(ms);
+    free(sizes);
+    return rc;
+}
+
+/* One study of fn: `trials` trials, `workers` outstanding, oldest finished first.
+ * Returns the best value's regret, NaN when the sampler could not be built. */
+static double s_study(const bench_fn_t *fn, const bench_args_t *a, long seed)
+{
+    const sampler_ops_t *ops = sampler_find(a->sampler);
+    param_t params[B_MAXD];
+    memcpy(params, fn->params, sizeof params);
+    space_t space = {.n = fn->d, .params = params};
+    char yaml[256], err[HPS_ERR_LEN];
+    s_yaml(yaml, sizeof yaml, a, seed);
+    void *smp = ops ? s_sampler(ops, &space, yaml) : NULL;
+    if (!smp)
+        return NAN;
+    double *xs = xmalloc(sizeof *xs * (size_t)(a->trials * fn->d)), best = INFINITY;
+    long oldest = 0;
+    for (long t = 0; t <= a->trials; t++) {
+        while (oldest < t && (t - oldest >= a->workers || t == a->trials)) {
+            double v = s_eval(fn, xs + oldest * fn->d);
+            ops->finished(smp, oldest++, TRIAL_COMPLETE, v);
+            best = v < best ? v : best;
+        }
+        if (t == a->trials)
+            break;
+        int rc = ops->propose(smp, t, xs + t * fn->d, err);
+        assert(rc == SAMPLER_OK);
+        ops->started(smp, t, xs + t * fn->d);
+    }
+    ops->destroy(&smp);
+    free(xs);
+    return best - s_optimum(fn);
+}
+
+static int s_quality(const bench_args_t *a)
+{
+    double *reg = xmalloc(sizeof *reg * (size_t)a->seeds);
+    int rc = 0;
+    for (size_t f = 0; f < ARRAY_SIZE(s_fns); f++) {
+        const bench_fn_t *fn = &s_fns[f];
+        if (a->functions && !strstr(a->functions, fn->name))
+            continue;
+        double mean = 0, t0 = s_now();
+        for (long s = 0; s < a->seeds; s++) {
+            reg[s] = s_study(fn, a, s);
+            mean += reg[s] / (double)a->seeds;
+        }
+        if (isnan(mean)) {
+            rc = 2;
+            break;
+        }
+        printf("quality fn=%s sampler=%s%s%s workers=%ld seeds=%ld trials=%ld "
+               "median_regret=%.6g mean_regret=%.6g secs=%.2f\n",
+               fn->name, a->sampler, strcmp(a->sampler, "tpe") ? "" : a->univariate ? "-uni" : "-multi",
+               a->opts[0] ? "+opts" : "", a->workers, a->seeds, a->trials,
+               s_median(reg, (int)a->seeds), mean, s_now() - t0);
+        fflush(stdout);
+    }
+    free(reg);
+    return rc;
+}
+
+static int s_memory(const bench_args_t *a)
+{
+    char yaml[256];
+    param_t params[B_MAXD];
+    space_t space;
+    s_yaml(yaml, sizeof yaml, a, 1);
+    double t0 = s_now();
+    void *tpe = s_grown(&s_cost_fn, params, &space, yaml, a->trials);
+    if (!tpe)
+        return 2;
+    double secs = s_now() - t0;
+    size_t mem = tpe_sampler.memory(tpe);
+    printf("memory %s trials=%ld params=%d memory_bytes=%zu bytes_per_trial=%.1f feed_secs=%.2f\n",
+           a->univariate ? "univariate" : "multivariate", a->trials, space.n, mem,
+           (double)mem / (double)a->trials, secs);
+    tpe_sampler.destroy(&tpe);
+    return 0;
+}
+
+int tpe_bench_main(int argc, char **argv)
+{
+    bench_args_t a;
+    const char *mode = argc > 1 ? argv[1] : "";
+    if (s_args(argc, argv, &a) != 0)
+        return 2;
+    if (strcmp(mode, "cost") == 0)
+        return s_cost(&a);
+    if (strcmp(mode, "quality") == 0)
+        return s_quality(&a);
+    if (strcmp(mode, "memory") == 0) {
+        if (a.trials == 100)
+            a.trials = 100000; /* the documented default for this mode */
+        return s_memory(&a);
+    }
+    fprintf(stderr, "usage: hps bench-tpe cost|quality|memory [options] (see samplers/tpe_bench.h)\n");
+    return 2;
+}

@@ -1,0 +1,16 @@
+/* tpe_bench — benchmarks of the TPE sampler, wired as `hps bench-tpe MODE ...`:
+ *
+ *   cost    [--sizes 100,1000,...] [--reps N] [--univariate]   time per suggestion
+ *   quality [--seeds N] [--trials N] [--workers N] [--sampler tpe|random]
+ *           [--univariate] [--functions a,b] [--opts YAML]     best-value regret
+ *   memory  [--trials N]                                        sampler->memory()
+ *
+ * Results go to stdout, one line per measurement; scripts/bench_tpe.sh runs them
+ * next to scripts/bench_tpe_optuna.py and writes docs/bench-tpe.md. */
+#ifndef HPS_TPE_BENCH_H
+#define HPS_TPE_BENCH_H
+
+/* Exit code: 0 done, 2 bad arguments (message on stderr). */
+int tpe_bench_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,61 @@
+# Shared helpers for the integration tests (sourced). Every test gets its own temp dir
+# and kills what it started on exit, whatever happens.
+set -euo pipefail
+: "${HPS:?HPS must point at the hps binary}"
+TMP=$(mktemp -d /tmp/hps-test.XXXXXX)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# A free TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# start NAME CMD... : run in background, log to $TMP/NAME.log, remember the pid in $LAST_PID.
+start() {
+    local name=$1; shift
+    "$@" >"$TMP/$name.log" 2>&1 &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+# py EXPR-SCRIPT: run python with the status JSON of $DB on stdin as `st`.
+status_py() {
+    "$HPS" status --db "$DB" --json | python3 -c "import json,sys; st=json.load(sys.stdin); $1"
+}
+# wait_for SECONDS PYTHON-CONDITION: poll the DB's status until the condition holds.
+wait_for() {
+    local deadline=$(( $(date +%s) + $1 ))
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        if [ -f "$DB" ] && status_py "sys.exit(0 if ($2) else 1)" 2>/dev/null; then return 0; fi
+        sleep 0.2
+    done
+    echo "timeout waiting for: $2" >&2
+    "$HPS" status --db "$DB" --json >&2 || true
+    return 1
+}
+# sql QUERY: one query against $DB through Python's sqlite3, rows printed with '|'.
+sql() {
+    python3 - "$DB" "$1" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+for row in con.execute(sys.argv[2]):
+    print("|".join("" if v is None else str(v) for v in row))
+PY
+}
+# A synthetic study config: write_study FILE NAME N_TRIALS [extra yaml lines...]
+write_study() {
+    local file=$1 name=$2 n=$3; shift 3
+    {
+        echo "study: $name"
+        echo "n_trials: $n"
+        echo "objective: {type: synthetic, function: sphere}"
+        echo "space:"
+        echo "  x: {type: float, low: -5, high: 5}"
+        echo "  y: {type: float, low: -5, high: 5}"
+        for l in "$@"; do echo "$l"; done
+    } >"$file"
+}
+# trials in state S of study (default: all studies)
+count_state() { status_py "print(sum(s['trials']['$1'] for s in st['studies']))"; }

@@ -1,0 +1,21 @@
+# 3 workers x 200 random trials over TCP loopback: exactly 200 COMPLETE, numbers 0..199
+# each once, every TELL recorded once.
+. "$(dirname "$0")/lib.sh"
+DB=$TMP/c.db
+port=$(free_port)
+ep=tcp://127.0.0.1:$port
+write_study "$TMP/s.yaml" rand200 200 "sampler: {type: random, seed: 1}"
+start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 3000
+for i in 1 2 3; do start w$i "$HPS" worker --connect "$ep" --slots 1 --name w$i; done
+"$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null
+wait_for 120 "st['studies'][0]['state'] == 'done'"
+[ "$(count_state COMPLETE)" = 200 ] || fail "COMPLETE != 200"
+[ "$(sql "SELECT COUNT(DISTINCT number), MIN(number), MAX(number), COUNT(*) FROM trials")" = "200|0|199|200" ] \
+    || fail "trial numbers: $(sql "SELECT COUNT(DISTINCT number), MIN(number), MAX(number), COUNT(*) FROM trials")"
+[ "$(sql "SELECT COUNT(*) FROM tells WHERE stale = 0")" = 200 ] || fail "tells"
+# every worker did some of the work
+for i in 1 2 3; do
+    n=$(sql "SELECT COUNT(*) FROM trials WHERE worker = 'w$i'")
+    [ "$n" -gt 0 ] || fail "worker w$i ran nothing"
+done
+echo "ok: 200 complete across 3 workers"

@@ -1,0 +1,33 @@
+# kill -9 a worker mid-trial: its lease expires, the trial re-runs elsewhere as attempt 2,
+# and the study still ends with exactly n_trials COMPLETE.
+. "$(dirname "$0")/lib.sh"
+DB=$TMP/k.db
+port=$(free_port)
+ep=tcp://127.0.0.1:$port
+cat >"$TMP/s.yaml" <<'Y'
+study: killw
+n_trials: 6
+objective: {type: synthetic, function: sphere, sleep_ms: 1500}
+space:
+  x: {type: float, low: -5, high: 5}
+sampler: {type: random, seed: 3}
+Y
+start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 1500
+start w1 "$HPS" worker --connect "$ep" --name victim
+victim=$LAST_PID
+"$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null
+# wait until the victim holds a running trial, then kill it
+deadline=$(( $(date +%s) + 30 ))
+until [ "$(sql "SELECT COUNT(*) FROM trials WHERE worker = 'victim' AND state = 1" 2>/dev/null || echo 0)" = 1 ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "victim never got a trial"
+    sleep 0.1
+done
+killed=$(sql "SELECT id FROM trials WHERE worker = 'victim' AND state = 1")
+kill -9 "$victim"
+start w2 "$HPS" worker --connect "$ep" --name rescuer
+wait_for 90 "st['studies'][0]['state'] == 'done'"
+[ "$(count_state COMPLETE)" = 6 ] || fail "COMPLETE != 6"
+[ "$(sql "SELECT attempt, worker, state FROM trials WHERE id = $killed")" = "2|rescuer|2" ] \
+    || fail "killed trial: $(sql "SELECT attempt, worker, state FROM trials WHERE id = $killed")"
+[ "$(sql "SELECT COUNT(*) FROM trials")" = 6 ] || fail "extra trials"
+echo "ok: trial $killed re-ran on rescuer as attempt 2"

@@ -1,0 +1,755 @@
+/* runner — trials in child processes (see runner.h).
+ *
+ * Lifetime of a child: fork -> setsid -> objective -> TELL frame -> _exit(0). The
+ * parent learns the end from EOF on its socket end, then peeks with waitid(WNOWAIT) so
+ * it can kill leftover descendants while the zombie leader still reserves its pid as
+ * their session and group id, and only then reaps. A child that sent no TELL is a
+ * crash, described from its wait status.
+ *
+ * Why a session and not just a process group: the `command` objective puts its
+ * program in a process group of its own (so it can kill it on timeout or prune), and a
+ * kill of our group would miss it. setpgid() cannot leave a session, so every
+ * descendant that does not call setsid() itself stays in the trial's session, and
+ * killing "the trial" means SIGKILL to each process whose session id is the child's
+ * pid (found in /proc; Linux, like the rest of the worker). */
+#include "worker/runner.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+
+struct runner_s {
+    pid_t pid;
+    int fd;             /* parent's end, non-blocking; -1 once closed */
+    bool reaped;
+    int64_t started_ms; /* monotonic */
+    long trial;
+    int attempt;
+    char *buf;          /* bytes received and not yet parsed into messages */
+    size_t len, cap;
+};
+
+/* ---- framing ---------------------------------------------------------------------- */
+
+/* Write all of buf; a peer that went away is an error, never SIGPIPE. */
+static int s_write_all(int fd, const char *buf, size_t len, char *err)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return set_err(err, "send to trial process: %s", strerror(errno));
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Read exactly len bytes. 1 ok, 0 on EOF before the first byte, -1 with err. */
+static int s_read_all(int fd, char *buf, size_t len, char *err)
+{
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return set_err(err, "read from peer process: %s", strerror(errno));
+        if (n == 0) {
+            if (got == 0)
+                return 0;
+            return set_err(err, "peer process closed mid-message");
+        }
+        got += (size_t)n;
+    }
+    return 1;
+}
+
+int runner_frame_write(int fd, const proto_msg_t *m, char *err)
+{
+    char *body;
+    size_t len;
+    proto_encode(m, &body, &len);
+    assert(len <= PROTO_MAX_FRAME);
+    uint32_t be = htonl((uint32_t)len);
+    char *buf = xmalloc(len + 4);
+    memcpy(buf, &be, 4);
+    memcpy(buf + 4, body, len);
+    free(body);
+    int rc = s_write_all(fd, buf, len + 4, err);
+    free(buf);
+    return rc;
+}
+
+proto_msg_t *runner_frame_read(int fd, char *err)
+{
+    err[0] = '\0';
+    uint32_t be;
+    int rc = s_read_all(fd, (char *)&be, 4, err);
+    if (rc <= 0)
+        return NULL;
+    uint32_t len = ntohl(be);
+    if (len > PROTO_MAX_FRAME) {
+        set_err(err, "frame of %u bytes is too large", len);
+        return NULL;
+    }
+    char *body = xmalloc(len);
+    proto_msg_t *m = NULL;
+    rc = s_read_all(fd, body, len, err);
+    if (rc == 0)
+        set_err(err, "peer process closed mid-message");
+    else if (rc > 0)
+        m = proto_decode(body, len, err);
+    free(body);
+    return m;
+}
+
+/* ---- results ---------------------------------------------------------------------- */
+
+static void s_opt_dbl(proto_msg_t *m, const char *key, double v)
+{
+    if (!isnan(v))
+        proto_set_dbl(m, key, v);
+}
+
+proto_msg_t *runner_tell_new(long trial, int attempt, const objective_result_t *res,
+                             double secs)
+{
+    proto_msg_t *m = proto_new("TELL");
+    proto_set_int(m, "trial", trial);
+    proto_set_int(m, "attempt", attempt);
+    proto_set_str(m, "state", trial_state_name(res->state));
+    proto_set_dbl(m, "value", res->value);
+    proto_set_dbl(m, "secs", secs);
+    int nf = res->n_folds < OBJ_MAX_FOLDS ? res->n_folds : OBJ_MAX_FOLDS;
+    if (nf > 0)
+        proto_set_dbls(m, "folds", res->fold_scores, nf);
+    if (res->error[0])
+        proto_set_str(m, "error", res->error);
+    s_opt_dbl(m, "cv_mean", res->cv_mean);
+    s_opt_dbl(m, "cv_std", res->cv_std);
+    s_opt_dbl(m, "val", res->val_score);
+    s_opt_dbl(m, "test", res->test_score);
+    return m;
+}
+
+void runner_crash_reason(int status, char *out, size_t size)
+{
+    if (WIFSIGNALED(status))
+        snprintf(out, size, "objective crashed: signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else if (WIFEXITED(status))
+        snprintf(out, size, "objective exited with status %d", WEXITSTATUS(status));
+    else
+        snprintf(out, size, "objective ended with wait status %d", status);
+}
+
+/* ---- the child -------------------------------------------------------------------- */
+
+typedef struct {
+    int fd;
+    long trial;
+    int attempt;
+} child_t;
+
+/* The objective's report callback: REPORT up, then block for the verdict. A broken
+ * channel means the worker is gone, so the trial stops (as if pruned). */
+static int s_child_report(void *arg, long step, double value)
+{
+    child_t *c = arg;
+    char err[HPS_ERR_LEN];
+    proto_msg_t *m = proto_new("REPORT");
+    proto_set_int(m, "trial", c->trial);
+    proto_set_int(m, "attempt", c->attempt);
+    proto_set_int(m, "step", step);
+    proto_set_dbl(m, "value", value);
+    int rc = runner_frame_write(c->fd, m, err);
+    proto_destroy(&m);
+    if (rc != 0)
+        return 1;
+    proto_msg_t *r = runner_frame_read(c->fd, err);
+    if (!r)
+        return 1;
+    int prune = strcmp(proto_type(r), "PRUNE") == 0;
+    proto_destroy(&r);
+    return prune;
+}
+
+/* The command line a `command` objective would run: its `run` string, or the `run`
+ * list [prog, arg, ...] joined by spaces. NULL when there is none (then nothing can be
+ * allowed). Caller frees. */
+static char *s_command_text(const cfg_node_t *objective)
+{
+    const cfg_node_t *run = cfg_get(objective, "run");
+    if (run && run->type == CFG_SCALAR)
+        return xstrdup(run->value);
+    if (!run || run->type != CFG_SEQ)
+        return NULL;
+    strbuf_t sb;
+    sb_init(&sb);
+    for (int i = 0; i < run->n; i++) {
+        if (run->items[i]->type != CFG_SCALAR)
+            continue;
+        if (i > 0)
+            sb_putc(&sb, ' ');
+        sb_puts(&sb, run->items[i]->value);
+    }
+    return sb_take(&sb);
+}
+
+static bool s_command_allowed(const cfg_node_t *objective, const char *pattern)
+{
+    if (!pattern)
+        return true;
+    char *cmd = s_command_text(objective);
+    bool ok = cmd && fnmatch(pattern, cmd, 0) == 0;
+    free(cmd);
+    return ok;
+}
+
+/* Parse the config and pick the objective; NULL with res->error when it cannot run. */
+static const objective_ops_t *s_child_setup(const runner_spec_t *spec, study_config_t **study,
+                                            objective_result_t *res)
+{
+    if (spec->config_json) {
+        cfg_errs_t errs;
+        cfg_errs_init(&errs);
+        *study = study_config_from_json(spec->config_json, &errs);
+        if (!*study)
+            snprintf(res->error, sizeof res->error, "bad study config: %s",
+                     errs.n ? errs.msgs[0] : "unknown error");
+        cfg_errs_free(&errs);
+        if (!*study)
+            return NULL;
+    }
+    const objective_ops_t *ops = spec->ops;
+    if (!ops) {
+        assert(*study);
+        const cfg_node_t *type = cfg_get((*study)->objective, "type");
+        const char *name = type && type->type == CFG_SCALAR ? type->value : "";
+        ops = objective_find(name);
+        if (!ops) {
+            snprintf(res->error, sizeof res->error, "unknown objective '%s' on this worker",
+                     name);
+            return NULL;
+        }
+    }
+    if (*study && (*study)->space && (*study)->space->n != spec->nx) {
+        snprintf(res->error, sizeof res->error, "trial has %d parameters, the space %d",
+                 spec->nx, (*study)->space->n);
+        return NULL;
+    }
+    if (strcmp(ops->name, "command") == 0 &&
+        !s_command_allowed(*study ? (*study)->objective : NULL, spec->allow_command)) {
+        snprintf(res->error, sizeof res->error, "command not allowed on this worker");
+        return NULL;
+    }
+    return ops;
+}
+
+/* Undo the worker's signal setup: czmq's SIGINT/SIGTERM handlers would only set a flag
+ * here, and the child should die from the signals the worker sends it. */
+static void s_child_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGHUP};
+    for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+        if (signal(sigs[i], SIG_DFL) == SIG_ERR)
+            log_warn("trial process: cannot reset signal %d: %s", sigs[i], strerror(errno));
+}
+
+static void s_child_main(int fd, const runner_spec_t *spec, pid_t parent)
+{
+    if (setsid() < 0)
+        log_warn("trial %ld: setsid: %s", spec->trial, strerror(errno));
+    /* If the worker is SIGKILLed, its trials must not run on unsupervised. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(127);
+    s_child_signals();
+    objective_result_t res;
+    objective_result_init(&res);
+    study_config_t *study = NULL;
+    const objective_ops_t *ops = s_child_setup(spec, &study, &res);
+    if (ops) {
+        child_t c = {fd, spec->trial, spec->attempt};
+        objective_ctx_t ctx = {
+            .study = study, .x = spec->x, .trial = spec->trial, .attempt = spec->attempt,
+            .seed = spec->seed, .data_path = spec->data_path, .cache_dir = spec->cache_dir,
+            .final = spec->final, .report = s_child_report, .report_arg = &c};
+        ops->run(&ctx, &res);
+    }
+    if (res.state != TRIAL_COMPLETE && res.state != TRIAL_PRUNED && res.state != TRIAL_FAIL) {
+        snprintf(res.error, sizeof res.error, "objective returned state %s",
+                 trial_state_name(res.state));
+        res.state = TRIAL_FAIL;
+    }
+    char err[HPS_ERR_LEN];
+    proto_msg_t *tell = runner_tell_new(spec->trial, spec->attempt, &res, 0);
+    int rc = runner_frame_write(fd, tell, err);
+    proto_destroy(&tell);
+    study_config_destroy(&study);
+    _exit(rc == 0 ? 0 : 126);
+}
+
+/* ---- the parent ------------------------------------------------------------------- */
+
+runner_t *runner_start(const runner_spec_t *spec, char *err)
+{
+    assert(spec && (spec->config_json || spec->ops));
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+        set_err(err, "socketpair: %s", strerror(errno));
+        return NULL;
+    }
+    int fl = fcntl(sv[0], F_GETFL);
+    if (fl < 0 || fcntl(sv[0], F_SETFL, fl | O_NONBLOCK) != 0) {
+        set_err(err, "fcntl: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        return NULL;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        set_err(err, "fork: %s", strerror(errno));
+        close(sv[0]);
+        close(sv[1]);
+        return NULL;
+    }
+    if (pid == 0) {
+        close(sv[0]);
+        s_child_main(sv[1], spec, parent);
+    }
+    close(sv[1]);
+    runner_t *self = xcalloc(1, sizeof *self);
+    self->pid = pid;
+    self->fd = sv[0];
+    self->started_ms = now_ms();
+    self->trial = spec->trial;
+    self->attempt = spec->attempt;
+    return self;
+}
+
+int runner_fd(const runner_t *self) { return self->fd; }
+pid_t runner_pid(const runner_t *self) { return self->pid; }
+double runner_secs(const runner_t *self) { return (double)(now_ms() - self->started_ms) / 1e3; }
+
+/* SIGKILL every process in session sid except its leader. A few rounds, because a
+ * process may fork while we look. Only call while the leader is unreaped: it keeps the
+ * id from being reused. */
+static void s_kill_session(pid_t sid)
+{
+    for (int round = 0; round < 4; round++) {
+        DIR *d = opendir("/proc");
+        if (!d) {
+            log_warn("opendir /proc: %s", strerror(errno));
+            return;
+        }
+        int killed = 0;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            long p;
+            if (parse_long(e->d_name, &p) != 0 || p <= 1 || p == sid)
+                continue;
+            if (getsid((pid_t)p) == sid && kill((pid_t)p, SIGKILL) == 0)
+                killed++;
+        }
+        if (closedir(d) != 0)
+            log_debug("closedir /proc: %s", strerror(errno));
+        if (!killed)
+            return;
+    }
+}
+
+void runner_kill(runner_t *self)
+{
+    if (self->reaped)
+        return;
+    /* The leader first: it must not start anything new while its session is swept. */
+    if (kill(self->pid, SIGKILL) != 0 && errno != ESRCH)
+        log_debug("kill %d: %s", (int)self->pid, strerror(errno));
+    s_kill_session(self->pid);
+}
+
+static void s_close(runner_t *self)
+{
+    if (self->fd >= 0 && close(self->fd) != 0)
+        log_debug("close: %s", strerror(errno));
+    self->fd = -1;
+}
+
+int runner_reap(runner_t *self, int *status, char *err)
+{
+    if (self->reaped)
+        return 1;
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_PID, (id_t)self->pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+        if (errno == EINTR)
+            return 0;
+        return set_err(err, "waitid %d: %s", (int)self->pid, strerror(errno));
+    }
+    if (info.si_pid == 0)
+        return 0;
+    /* The zombie still holds the session id: clear out stray descendants safely. */
+    s_kill_session(self->pid);
+    pid_t r;
+    do
+        r = waitpid(self->pid, status, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0)
+        return set_err(err, "waitpid %d: %s", (int)self->pid, strerror(errno));
+    self->reaped = true;
+    s_close(self);
+    return 1;
+}
+
+void runner_destroy(runner_t **self_p)
+{
+    assert(self_p);
+    runner_t *self = *self_p;
+    if (!self)
+        return;
+    if (!self->reaped) {
+        runner_kill(self);
+        pid_t r;
+        int status;
+        do
+            r = waitpid(self->pid, &status, 0);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+            log_warn("waitpid %d: %s", (int)self->pid, strerror(errno));
+    }
+    s_close(self);
+    free(self->buf);
+    free(self);
+    *self_p = NULL;
+}
+
+/* Next complete message in the buffer; NULL when none (err set if the bytes are bad). */
+static proto_msg_t *s_pop(runner_t *self, char *err)
+{
+    if (self->len < 4)
+        return NULL;
+    uint32_t be;
+    memcpy(&be, self->buf, 4);
+    uint32_t n = ntohl(be);
+    if (n > PROTO_MAX_FRAME) {
+        set_err(err, "trial process sent a %u-byte frame", n);
+        return NULL;
+    }
+    if (self->len < 4 + (size_t)n)
+        return NULL;
+    proto_msg_t *m = proto_decode(self->buf + 4, n, err);
+    self->len -= 4 + (size_t)n;
+    memmove(self->buf, self->buf + 4 + n, self->len);
+    return m;
+}
+
+/* Read what is available without blocking. -1 on EOF or a read error (err set). */
+static int s_fill(runner_t *self, char *err)
+{
+    for (;;) {
+        if (self->cap - self->len < 65536) {
+            self->cap = self->cap ? self->cap * 2 : 65536;
+            self->buf = xrealloc(self->buf, self->cap);
+        }
+        ssize_t n = read(self->fd, self->buf + self->len, self->cap - self->len);
+        if (n > 0) {
+            self->len += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n < 0)
+            set_err(err, "read from trial process: %s", strerror(errno));
+        return -1;
+    }
+}
+
+proto_msg_t *runner_read(runner_t *self, bool *eof, char *err)
+{
+    err[0] = '\0';
+    proto_msg_t *m = s_pop(self, err);
+    if (!m && !err[0] && self->fd >= 0 && s_fill(self, err) != 0)
+        s_close(self);
+    if (!m && !err[0])
+        m = s_pop(self, err);
+    if (err[0]) {
+        /* A child that breaks the framing cannot be trusted to finish: end it. */
+        runner_kill(self);
+        s_close(self);
+        self->len = 0;
+    }
+    *eof = self->fd < 0;
+    return m;
+}
+
+int runner_reply(runner_t *self, bool prune, char *err)
+{
+    if (self->fd < 0)
+        return set_err(err, "trial process has exited");
+    proto_msg_t *m = proto_new(prune ? "PRUNE" : "CONTINUE");
+    proto_set_int(m, "trial", self->trial);
+    proto_set_int(m, "attempt", self->attempt);
+    /* The non-blocking end cannot stall here: the child reads exactly one reply per
+     * REPORT, so at most one small frame is ever queued in the socket buffer. */
+    int rc = runner_frame_write(self->fd, m, err);
+    proto_destroy(&m);
+    return rc;
+}
+
+/* ---- self-test ------------------------------------------------------------------- */
+
+#include <poll.h>
+#include <sys/resource.h>
+
+/* A large message written by another process arrives in many partial reads. */
+static void s_frame_test(void)
+{
+    char err[HPS_ERR_LEN];
+    int sv[2];
+    assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    size_t big = 3 * 1024 * 1024;
+    pid_t pid = fork();
+    assert(pid >= 0);
+    if (pid == 0) {
+        close(sv[0]);
+        char *data = xmalloc(big);
+        for (size_t i = 0; i < big; i++)
+            data[i] = (char)(i * 7);
+        proto_msg_t *m = proto_new("CHUNK");
+        proto_set_str(m, "sha256", "x");
+        proto_set_int(m, "offset", 0);
+        proto_set_int(m, "total", (int64_t)big);
+        proto_set_bin(m, "data", data, big);
+        int rc = runner_frame_write(sv[1], m, err);
+        proto_destroy(&m);
+        m = proto_new("CONTINUE");
+        proto_set_int(m, "trial", 5);
+        proto_set_int(m, "attempt", 1);
+        rc |= runner_frame_write(sv[1], m, err);
+        proto_destroy(&m);
+        _exit(rc == 0 ? 0 : 1);
+    }
+    close(sv[1]);
+    proto_msg_t *m = runner_frame_read(sv[0], err);
+    assert(m && strcmp(proto_type(m), "CHUNK") == 0);
+    size_t len;
+    const char *data = proto_get_bin(m, "data", &len);
+    assert(data && len == big && data[12345] == (char)(12345 * 7));
+    proto_destroy(&m);
+    m = runner_frame_read(sv[0], err);
+    assert(m && strcmp(proto_type(m), "CONTINUE") == 0 && proto_int_or(m, "trial", 0) == 5);
+    proto_destroy(&m);
+    assert(runner_frame_read(sv[0], err) == NULL && err[0] == '\0'); /* clean EOF */
+    int status;
+    assert(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(sv[0]);
+
+    /* A length beyond the limit is rejected, not allocated. */
+    assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    uint32_t be = htonl(PROTO_MAX_FRAME + 1);
+    assert(write(sv[1], &be, 4) == 4);
+    assert(runner_frame_read(sv[0], err) == NULL && strstr(err, "too large"));
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* Fake objectives, selected by name. */
+static void s_fake_run(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    (void)ctx;
+    res->state = TRIAL_COMPLETE;
+    res->value = 1.5;
+}
+
+static void s_fake_report(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    for (long step = 0; step < 5; step++) {
+        res->fold_scores[res->n_folds++] = ctx->x[0] + (double)step;
+        if (ctx->report(ctx->report_arg, step, ctx->x[0] + (double)step)) {
+            res->state = TRIAL_PRUNED;
+            res->value = ctx->x[0] + (double)step;
+            return;
+        }
+    }
+    res->state = TRIAL_COMPLETE;
+    res->value = 42;
+}
+
+static void s_fake_segv(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    (void)ctx;
+    (void)res;
+    struct rlimit no_core = {0, 0};
+    assert(setrlimit(RLIMIT_CORE, &no_core) == 0);
+    /* Sanitizers catch SIGSEGV and exit(1); the test wants the plain signal. */
+    assert(signal(SIGSEGV, SIG_DFL) != SIG_ERR);
+    assert(raise(SIGSEGV) == 0);
+}
+
+static void s_fake_exit(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    (void)ctx;
+    (void)res;
+    _exit(3);
+}
+
+static void s_fake_sleep(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    (void)ctx;
+    (void)res;
+    for (;;)
+        pause();
+}
+
+/* Drive a child to its end like the worker does: answer REPORTs (PRUNE from step
+ * prune_at on), collect the TELL, reap. Returns the TELL or NULL; *status set. */
+static proto_msg_t *s_drive(runner_t *r, long prune_at, int *status)
+{
+    char err[HPS_ERR_LEN];
+    proto_msg_t *tell = NULL;
+    for (;;) {
+        if (runner_fd(r) >= 0) {
+            struct pollfd p = {runner_fd(r), POLLIN, 0};
+            assert(poll(&p, 1, 5000) == 1);
+        }
+        bool eof;
+        proto_msg_t *m;
+        while ((m = runner_read(r, &eof, err))) {
+            if (strcmp(proto_type(m), "REPORT") == 0) {
+                assert(runner_reply(r, proto_int_or(m, "step", 0) >= prune_at, err) == 0);
+                proto_destroy(&m);
+            }
+            else {
+                assert(strcmp(proto_type(m), "TELL") == 0 && !tell);
+                tell = m;
+            }
+        }
+        assert(err[0] == '\0');
+        if (eof)
+            break;
+    }
+    int rc;
+    while ((rc = runner_reap(r, status, err)) == 0)
+        usleep(1000);
+    assert(rc == 1);
+    return tell;
+}
+
+static proto_msg_t *s_run_fake(const char *name, void (*run)(const objective_ctx_t *,
+                                                             objective_result_t *),
+                               const char *allow, long prune_at, int *status)
+{
+    objective_ops_t ops = {.name = name, .run = run};
+    double x[1] = {10};
+    runner_spec_t spec = {.trial = 7, .attempt = 2, .x = x, .nx = 1, .seed = 1,
+                          .allow_command = allow, .ops = &ops};
+    char err[HPS_ERR_LEN];
+    runner_t *r = runner_start(&spec, err);
+    assert(r);
+    proto_msg_t *tell = s_drive(r, prune_at, status);
+    runner_destroy(&r);
+    assert(r == NULL);
+    return tell;
+}
+
+static void s_objective_test(void)
+{
+    int status;
+    double d;
+    int n;
+    proto_msg_t *t = s_run_fake("fake", s_fake_run, NULL, 99, &status);
+    assert(t && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert(proto_int_or(t, "trial", 0) == 7 && proto_int_or(t, "attempt", 0) == 2);
+    assert(strcmp(proto_get_str(t, "state"), "COMPLETE") == 0);
+    assert(proto_get_dbl(t, "value", &d) == 0 && d == 1.5);
+    /* NaN and empty optional fields are left out. */
+    assert(!proto_get_str(t, "error") && proto_get_dbl(t, "cv_mean", &d) != 0);
+    assert(!proto_get_dbls(t, "folds", &n));
+    proto_destroy(&t);
+
+    /* Reports are answered; PRUNE at step 2 stops the objective there. */
+    t = s_run_fake("fake", s_fake_report, NULL, 2, &status);
+    assert(t && strcmp(proto_get_str(t, "state"), "PRUNED") == 0);
+    assert(proto_get_dbl(t, "value", &d) == 0 && d == 12);
+    const double *folds = proto_get_dbls(t, "folds", &n);
+    assert(folds && n == 3 && folds[2] == 12);
+    proto_destroy(&t);
+
+    /* A `command` objective is refused before it runs (the fake would crash). */
+    t = s_run_fake("command", s_fake_segv, "python3 *", 99, &status);
+    assert(t && strcmp(proto_get_str(t, "state"), "FAIL") == 0);
+    assert(strcmp(proto_get_str(t, "error"), "command not allowed on this worker") == 0);
+    proto_destroy(&t);
+}
+
+static void s_crash_test(void)
+{
+    int status;
+    char why[HPS_ERR_LEN];
+    assert(s_run_fake("fake", s_fake_segv, NULL, 99, &status) == NULL);
+    runner_crash_reason(status, why, sizeof why);
+    assert(strcmp(why, "objective crashed: signal 11 (Segmentation fault)") == 0);
+    assert(s_run_fake("fake", s_fake_exit, NULL, 99, &status) == NULL);
+    runner_crash_reason(status, why, sizeof why);
+    assert(strcmp(why, "objective exited with status 3") == 0);
+
+    /* A cancelled child is killed with its session. */
+    objective_ops_t ops = {.name = "fake", .run = s_fake_sleep};
+    runner_spec_t spec = {.trial = 1, .attempt = 1, .ops = &ops};
+    char err[HPS_ERR_LEN];
+    runner_t *r = runner_start(&spec, err);
+    assert(r && runner_reap(r, &status, err) == 0);
+    runner_kill(r);
+    proto_msg_t *t = s_drive(r, 0, &status);
+    assert(!t && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    runner_destroy(&r);
+}
+
+static void s_allow_test(void)
+{
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    const char *text = "{type: command, run: 'python3 train.py --fast'}";
+    cfg_node_t *run = cfg_parse(text, strlen(text), "t", &errs);
+    text = "{type: command, run: [/usr/bin/python3, train.py]}";
+    cfg_node_t *argv = cfg_parse(text, strlen(text), "t", &errs);
+    assert(run && argv && errs.n == 0);
+    assert(s_command_allowed(run, NULL) && s_command_allowed(run, "python3 *"));
+    assert(!s_command_allowed(run, "/usr/bin/*"));
+    assert(s_command_allowed(argv, "/usr/bin/python3 train.py"));
+    assert(!s_command_allowed(argv, "python3 *"));
+    cfg_free(&run);
+    cfg_free(&argv);
+    cfg_errs_free(&errs);
+}
+
+void runner_test(bool verbose)
+{
+    if (verbose)
+        printf(" * runner: ");
+    s_frame_test();
+    s_objective_test();
+    s_crash_test();
+    s_allow_test();
+    if (verbose)
+        printf("OK\n");
+}

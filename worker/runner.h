@@ -1,0 +1,83 @@
+/* runner — one trial in a child process, and the framing used to talk to it.
+ *
+ * runner_start() forks. The child starts its own session (so a kill reaches a `command`
+ * objective's subprocesses too, even in their own process groups), parses the study
+ * config, finds the objective, runs it and sends its result back as a TELL message,
+ * then leaves with _exit(): it never touches the worker's ZeroMQ sockets or atexit
+ * handlers.
+ *
+ * Parent and child talk over one AF_UNIX socketpair (not pipes: send(MSG_NOSIGNAL)
+ * means a dead peer is an error return, never a SIGPIPE that kills the worker).
+ * Each message is a proto message, msgpack-encoded, behind a 4-byte big-endian length:
+ *
+ *   child -> parent   REPORT {trial, attempt, step, value}    then waits for a reply
+ *   parent -> child   CONTINUE | PRUNE {trial, attempt}
+ *   child -> parent   TELL {trial, attempt, state, value, secs, ...}   the result
+ *
+ * The parent's end is non-blocking and read through a buffer, so a slow or stuck
+ * child never stalls the worker's event loop. Internal to worker/. */
+#ifndef HPS_RUNNER_H
+#define HPS_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/proto.h"
+#include "objectives/objective.h"
+
+/* What to run. All pointers are borrowed and only need to live through runner_start. */
+typedef struct {
+    long trial;
+    int attempt;
+    const char *config_json;     /* the study's canonical JSON; NULL only with ops */
+    const double *x;             /* internal values, space order */
+    int nx;
+    uint64_t seed;
+    const char *data_path;       /* local dataset copy, or NULL */
+    const char *cache_dir;       /* feature cache directory */
+    bool final;                  /* kind == "final" */
+    const char *allow_command;   /* fnmatch pattern for `command` objectives; NULL = any */
+    const objective_ops_t *ops;  /* NULL = objective_find(config's objective.type);
+                                    tests pass a fake one (then config_json may be NULL) */
+} runner_spec_t;
+
+typedef struct runner_s runner_t;
+
+/* Fork the child. NULL with err when the socketpair or fork fails. */
+runner_t *runner_start(const runner_spec_t *spec, char *err);
+/* Kill the child and its session (SIGKILL), reap it and free. Accepts *self_p == NULL. */
+void runner_destroy(runner_t **self_p);
+
+int runner_fd(const runner_t *self);    /* parent's end, for zmq_poll; -1 after EOF */
+pid_t runner_pid(const runner_t *self);
+double runner_secs(const runner_t *self); /* wall time since the fork */
+
+/* Read what the child sent. Returns the next complete message (caller destroys) or
+ * NULL when none is complete yet. *eof is set once the child closed its end (it has
+ * exited or is exiting) or broke the framing (err says how; the child gets killed). */
+proto_msg_t *runner_read(runner_t *self, bool *eof, char *err);
+/* Answer a REPORT: CONTINUE (prune false) or PRUNE. -1 with err when the child is gone. */
+int runner_reply(runner_t *self, bool prune, char *err);
+/* SIGKILL the child and every process in its session. Can't fail. */
+void runner_kill(runner_t *self);
+/* Non-blocking reap. 1 when the child has been reaped (then *status is its wait
+ * status), 0 while it still runs, -1 with err when waitpid fails. */
+int runner_reap(runner_t *self, int *status, char *err);
+
+/* TELL for a result (optional fields that are NaN or empty are left out). Can't fail. */
+proto_msg_t *runner_tell_new(long trial, int attempt, const objective_result_t *res,
+                             double secs);
+/* Why a child that sent no result died: "objective crashed: signal 11 (Segmentation
+ * fault)" or "objective exited with status N". Can't fail. */
+void runner_crash_reason(int status, char *out, size_t size);
+
+/* Framing, shared with tests: one length-prefixed message on a blocking fd, with
+ * loops over EINTR and partial transfers. frame_write: 0 or -1 with err.
+ * frame_read: the message (caller destroys) or NULL with err ("" on a clean EOF). */
+int runner_frame_write(int fd, const proto_msg_t *m, char *err);
+proto_msg_t *runner_frame_read(int fd, char *err);
+
+void runner_test(bool verbose);
+
+#endif

@@ -1,0 +1,732 @@
+/* worker — the DEALER loop (see worker.h for the protocol duties).
+ *
+ * State is one worker_t on worker_run()'s stack: the socket, the tasks (leased trials,
+ * either waiting for their dataset or running in a child), and the TELLs not yet
+ * ACKed. Everything is driven from one loop: timers first (HELLO, HEARTBEAT, ASK,
+ * FETCH and TELL resends, REPORT timeouts), then zmq_poll over the socket and the
+ * children's sockets, then messages and reaping. No signal handlers of our own:
+ * czmq's set zsys_interrupted and zmq_poll returns EINTR; children are noticed by EOF
+ * on their socket and reaped without blocking.
+ *
+ * Sends never block (ZMQ_SNDTIMEO 0, ZMQ_IMMEDIATE): while the coordinator is away a
+ * send fails and the timers simply try again, so nothing stale piles up in zmq's
+ * queue to be replayed on reconnect. */
+#include "worker/worker.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/proto.h"
+#include "core/util.h"
+#include "worker/blobcache.h"
+#include "worker/runner.h"
+
+#define HELLO_RESEND_MS 1000
+#define HELLO_RETRY_MS 100   /* after a failed send: the connection is not up yet */
+#define TELL_BACKOFF_MS 500
+#define TELL_BACKOFF_MAX_MS 10000
+#define BYE_GRACE_MS 10000
+#define TICK_MS 100          /* longest sleep: bounds timer lateness */
+#define REAP_TICK_MS 2       /* a child closed its socket; its exit is imminent */
+
+typedef enum { TASK_BLOB, TASK_RUNNING } task_phase_t;
+
+/* A leased trial. */
+typedef struct task_s {
+    proto_msg_t *trial;      /* the TRIAL message; owned */
+    long id;
+    int attempt;
+    task_phase_t phase;
+    const char *sha;         /* dataset, borrowed from trial; "" = none */
+    runner_t *runner;        /* TASK_RUNNING; owned */
+    proto_msg_t *result;     /* the child's TELL once sent; owned */
+    bool report_pending;     /* a REPORT awaits the coordinator's CONTINUE/PRUNE */
+    int64_t report_at;       /* when it was forwarded */
+    bool cancelled;          /* lease lost: killed, no TELL */
+    struct task_s *next;
+} task_t;
+
+/* A TELL awaiting its ACK. */
+typedef struct tell_s {
+    long trial;
+    int attempt;
+    char *buf;               /* encoded message; owned */
+    size_t len;
+    int64_t next_at;         /* next (re)send */
+    int backoff_ms;
+    struct tell_s *next;
+} tell_t;
+
+typedef struct {
+    const worker_opts_t *opts;
+    int slots;
+    char name[256];
+    char *cache_dir;         /* owned */
+    zsock_t *sock;
+    blobcache_t *blobs;
+    bool welcomed;           /* WELCOME received since the last HELLO */
+    int64_t hello_at;        /* last HELLO attempt; 0 = send now */
+    bool hello_failed;       /* that send failed */
+    int heartbeat_ms, lease_ms;
+    int64_t hb_at;           /* last HEARTBEAT; 0 = send now */
+    bool asking;             /* an ASK is outstanding */
+    int64_t ask_at, wait_until;
+    bool draining;           /* BYE or max_trials reached: take no more trials */
+    int64_t bye_deadline;    /* 0 = none */
+    int started;             /* trials taken, for max_trials */
+    int n_tasks;             /* slots in use (cancelled tasks count until reaped) */
+    task_t *tasks;
+    tell_t *tells;
+} worker_t;
+
+/* Objectives this build may have; HELLO lists the ones objective_find() knows. */
+static const char *const s_objective_names[] = {"synthetic", "command", "logreg",
+                                                "ridge",     "mlp",     "xgboost"};
+
+/* ---- sending ---------------------------------------------------------------------- */
+
+/* Send one frame. -1 when zmq refused it (no connection yet): callers retry. Not
+ * proto_send(): czmq 4.2 keeps a frame it failed to send, and failed sends are routine
+ * here, so the frame is destroyed explicitly. */
+static int s_send_raw(worker_t *w, const char *what, const void *buf, size_t len)
+{
+    zframe_t *f = zframe_new(buf, len);
+    if (f && zframe_send(&f, w->sock, ZFRAME_DONTWAIT) == 0)
+        return 0;
+    zframe_destroy(&f);
+    log_debug("cannot send %s now: %s", what, zmq_strerror(zmq_errno()));
+    return -1;
+}
+
+/* Send and destroy m; -1 as s_send_raw. */
+static int s_send(worker_t *w, proto_msg_t **m_p)
+{
+    char type[16], *buf;
+    size_t len;
+    snprintf(type, sizeof type, "%s", proto_type(*m_p));
+    proto_encode(*m_p, &buf, &len);
+    proto_destroy(m_p);
+    int rc = s_send_raw(w, type, buf, len);
+    free(buf);
+    return rc;
+}
+
+static void s_send_hello(worker_t *w, int64_t now)
+{
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "unknown");
+    host[sizeof host - 1] = '\0';
+    const char *names[ARRAY_SIZE(s_objective_names)];
+    int n = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(s_objective_names); i++)
+        if (objective_find(s_objective_names[i]))
+            names[n++] = s_objective_names[i];
+    proto_msg_t *m = proto_new("HELLO");
+    proto_set_str(m, "worker", w->name);
+    proto_set_str(m, "host", host);
+    proto_set_int(m, "pid", getpid());
+    proto_set_int(m, "slots", w->slots);
+    proto_set_strs(m, "objectives", names, n);
+    w->hello_failed = s_send(w, &m) != 0;
+    w->hello_at = now;
+}
+
+static void s_send_heartbeat(worker_t *w, int64_t now)
+{
+    int64_t *pairs = xmalloc(sizeof(int64_t) * 2 * (size_t)(w->n_tasks + 1));
+    int n = 0;
+    for (task_t *t = w->tasks; t; t = t->next) {
+        if (t->cancelled)
+            continue;
+        pairs[n++] = t->id;
+        pairs[n++] = t->attempt;
+    }
+    proto_msg_t *m = proto_new("HEARTBEAT");
+    proto_set_ints(m, "running", pairs, n);
+    free(pairs);
+    s_send(w, &m);
+    w->hb_at = now;
+}
+
+static void s_maybe_ask(worker_t *w, int64_t now)
+{
+    int free_slots = w->slots - w->n_tasks;
+    if (w->opts->max_trials > 0 && w->opts->max_trials - w->started < free_slots)
+        free_slots = w->opts->max_trials - w->started;
+    if (w->draining || free_slots <= 0 || now < w->wait_until)
+        return;
+    /* Unanswered for 2 heartbeats: lost (restart, dropped send). The coordinator bounds
+     * leases by slots, so a duplicate ASK cannot overbook us. */
+    if (w->asking && now - w->ask_at < 2 * (int64_t)w->heartbeat_ms)
+        return;
+    proto_msg_t *m = proto_new("ASK");
+    proto_set_int(m, "slots_free", free_slots);
+    s_send(w, &m);
+    w->asking = true;
+    w->ask_at = now;
+}
+
+/* ---- TELLs ------------------------------------------------------------------------ */
+
+static void s_queue_tell(worker_t *w, proto_msg_t **tell_p)
+{
+    tell_t *t = xcalloc(1, sizeof *t);
+    t->trial = (long)proto_int_or(*tell_p, "trial", 0);
+    t->attempt = (int)proto_int_or(*tell_p, "attempt", 0);
+    proto_encode(*tell_p, &t->buf, &t->len);
+    proto_destroy(tell_p);
+    t->backoff_ms = TELL_BACKOFF_MS;
+    t->next = w->tells;
+    w->tells = t; /* next_at 0: due at once */
+}
+
+static void s_resend_tells(worker_t *w, int64_t now)
+{
+    for (tell_t *t = w->tells; t; t = t->next) {
+        if (t->next_at > now)
+            continue;
+        s_send_raw(w, "TELL", t->buf, t->len);
+        if (t->next_at != 0)
+            log_info("TELL %ld.%d not ACKed yet, sent again", t->trial, t->attempt);
+        t->next_at = now + t->backoff_ms;
+        t->backoff_ms = t->backoff_ms * 2 > TELL_BACKOFF_MAX_MS ? TELL_BACKOFF_MAX_MS
+                                                               : t->backoff_ms * 2;
+    }
+}
+
+static void s_on_ack(worker_t *w, const proto_msg_t *m)
+{
+    long trial = (long)proto_int_or(m, "trial", -1);
+    int attempt = (int)proto_int_or(m, "attempt", -1);
+    for (tell_t **p = &w->tells; *p; p = &(*p)->next) {
+        tell_t *t = *p;
+        if (t->trial != trial || t->attempt != attempt)
+            continue;
+        if (proto_int_or(m, "stale", 0))
+            log_info("trial %ld.%d: result was stale (attempt superseded)", trial, attempt);
+        *p = t->next;
+        free(t->buf);
+        free(t);
+        return;
+    }
+}
+
+/* ---- tasks ------------------------------------------------------------------------ */
+
+static task_t *s_task_find(worker_t *w, long id, int attempt)
+{
+    for (task_t *t = w->tasks; t; t = t->next)
+        if (t->id == id && t->attempt == attempt)
+            return t;
+    return NULL;
+}
+
+static void s_task_remove(worker_t *w, task_t *task)
+{
+    for (task_t **p = &w->tasks; *p; p = &(*p)->next) {
+        if (*p == task) {
+            *p = task->next;
+            break;
+        }
+    }
+    runner_destroy(&task->runner);
+    proto_destroy(&task->result);
+    proto_destroy(&task->trial);
+    free(task);
+    w->n_tasks--;
+}
+
+/* End a task that never ran (or could not start) with a FAIL TELL. */
+static void s_task_fail(worker_t *w, task_t *task, const char *why)
+{
+    log_warn("trial %ld.%d failed: %s", task->id, task->attempt, why);
+    objective_result_t res;
+    objective_result_init(&res);
+    snprintf(res.error, sizeof res.error, "%s", why);
+    proto_msg_t *tell = runner_tell_new(task->id, task->attempt, &res, 0);
+    s_queue_tell(w, &tell);
+    s_task_remove(w, task);
+}
+
+static void s_task_start(worker_t *w, task_t *task)
+{
+    int nx = 0;
+    const double *x = proto_get_dbls(task->trial, "x", &nx);
+    char *data = task->sha[0] ? blobcache_path(w->blobs, task->sha) : NULL;
+    runner_spec_t spec = {
+        .trial = task->id, .attempt = task->attempt,
+        .config_json = proto_get_str(task->trial, "config"), .x = x, .nx = nx,
+        .seed = (uint64_t)proto_int_or(task->trial, "seed", 0), .data_path = data,
+        .cache_dir = blobcache_features_dir(w->blobs),
+        .final = strcmp(proto_get_str(task->trial, "kind"), "final") == 0,
+        .allow_command = w->opts->allow_command};
+    char err[HPS_ERR_LEN];
+    task->runner = runner_start(&spec, err);
+    free(data);
+    if (!task->runner) {
+        s_task_fail(w, task, err);
+        return;
+    }
+    task->phase = TASK_RUNNING;
+    log_info("trial %ld.%d (%s #%ld) started, pid %d", task->id, task->attempt,
+             proto_get_str(task->trial, "study"), (long)proto_int_or(task->trial, "number", 0),
+             (int)runner_pid(task->runner));
+}
+
+static void s_on_trial(worker_t *w, proto_msg_t **m_p, int64_t now)
+{
+    proto_msg_t *m = *m_p;
+    long id = (long)proto_int_or(m, "trial", 0);
+    int attempt = (int)proto_int_or(m, "attempt", 0);
+    w->asking = false;
+    w->wait_until = now;
+    if (s_task_find(w, id, attempt)) {
+        log_debug("trial %ld.%d already here, duplicate TRIAL ignored", id, attempt);
+        return;
+    }
+    if (w->n_tasks >= w->slots)
+        log_warn("trial %ld.%d arrived with no free slot; running it anyway", id, attempt);
+    task_t *task = xcalloc(1, sizeof *task);
+    task->trial = m;
+    *m_p = NULL;
+    task->id = id;
+    task->attempt = attempt;
+    task->phase = TASK_BLOB;
+    task->sha = proto_get_str(m, "data");
+    task->next = w->tasks;
+    w->tasks = task;
+    w->n_tasks++;
+    if (w->opts->max_trials > 0 && ++w->started >= w->opts->max_trials)
+        w->draining = true;
+    if (!task->sha[0] || (is_sha256_hex(task->sha) && blobcache_ready(w->blobs, task->sha)))
+        s_task_start(w, task);
+    else if (!is_sha256_hex(task->sha))
+        s_task_fail(w, task, "dataset id is not a sha256");
+    else
+        blobcache_want(w->blobs, task->sha); /* started when its last CHUNK arrives */
+}
+
+/* Start (ok) or fail (why != NULL) every task waiting for blob sha. */
+static void s_blob_done(worker_t *w, const char *sha, const char *why)
+{
+    task_t *next;
+    for (task_t *t = w->tasks; t; t = next) {
+        next = t->next;
+        if (t->phase != TASK_BLOB || strcmp(t->sha, sha) != 0)
+            continue;
+        if (why)
+            s_task_fail(w, t, why);
+        else
+            s_task_start(w, t);
+    }
+}
+
+static void s_on_chunk(worker_t *w, const proto_msg_t *m)
+{
+    char sha[65], err[HPS_ERR_LEN];
+    int rc = blobcache_chunk(w->blobs, m, sha, err);
+    if (rc == BLOB_READY) {
+        log_info("dataset %.12s fetched", sha);
+        s_blob_done(w, sha, NULL);
+    }
+    else if (rc == BLOB_FAILED)
+        s_blob_done(w, sha, err);
+}
+
+/* A child finished: TELL its result, or the reason it died without one. */
+static void s_task_exited(worker_t *w, task_t *task, int status)
+{
+    if (task->cancelled) {
+        log_info("trial %ld.%d cancelled", task->id, task->attempt);
+        s_task_remove(w, task);
+        return;
+    }
+    double secs = runner_secs(task->runner);
+    proto_msg_t *tell = task->result;
+    task->result = NULL;
+    if (tell) {
+        proto_set_int(tell, "trial", task->id);
+        proto_set_int(tell, "attempt", task->attempt);
+        proto_set_dbl(tell, "secs", secs);
+    }
+    else {
+        objective_result_t res;
+        objective_result_init(&res);
+        runner_crash_reason(status, res.error, sizeof res.error);
+        tell = runner_tell_new(task->id, task->attempt, &res, secs);
+    }
+    const char *error = proto_get_str(tell, "error");
+    log_info("trial %ld.%d %s value %g in %.2f s%s%s", task->id, task->attempt,
+             proto_get_str(tell, "state"), proto_dbl_or(tell, "value", NAN), secs,
+             error ? ": " : "", error ? error : "");
+    s_queue_tell(w, &tell);
+    s_task_remove(w, task);
+}
+
+static void s_on_child_msg(worker_t *w, task_t *task, proto_msg_t **m_p, int64_t now)
+{
+    proto_msg_t *m = *m_p;
+    if (strcmp(proto_type(m), "TELL") == 0) {
+        proto_destroy(&task->result);
+        task->result = m;
+        *m_p = NULL;
+    }
+    else if (strcmp(proto_type(m), "REPORT") == 0 && !task->cancelled) {
+        proto_set_int(m, "trial", task->id);
+        proto_set_int(m, "attempt", task->attempt);
+        task->report_pending = true;
+        task->report_at = now;
+        s_send(w, m_p);
+    }
+    else
+        log_warn("trial %ld.%d: unexpected %s from its process", task->id, task->attempt,
+                 proto_type(m));
+    proto_destroy(m_p);
+}
+
+/* Read from and reap every running child. Cheap: reads are non-blocking. */
+static void s_poll_children(worker_t *w, int64_t now)
+{
+    char err[HPS_ERR_LEN];
+    task_t *next;
+    for (task_t *t = w->tasks; t; t = next) {
+        next = t->next;
+        if (t->phase != TASK_RUNNING)
+            continue;
+        bool eof;
+        proto_msg_t *m;
+        while ((m = runner_read(t->runner, &eof, err)))
+            s_on_child_msg(w, t, &m, now);
+        if (err[0])
+            log_warn("trial %ld.%d: %s", t->id, t->attempt, err);
+        if (!eof)
+            continue;
+        int status = 0;
+        int rc = runner_reap(t->runner, &status, err);
+        if (rc < 0) {
+            log_error("trial %ld.%d: %s", t->id, t->attempt, err);
+            status = 0;
+        }
+        if (rc != 0)
+            s_task_exited(w, t, status);
+    }
+}
+
+/* CONTINUE/PRUNE from the coordinator, or a timeout (prune false), to the child. */
+static void s_answer_report(task_t *task, bool prune)
+{
+    char err[HPS_ERR_LEN];
+    if (!task->report_pending || task->phase != TASK_RUNNING)
+        return;
+    task->report_pending = false;
+    if (runner_reply(task->runner, prune, err) != 0)
+        log_debug("trial %ld.%d: %s", task->id, task->attempt, err);
+}
+
+static void s_report_timeouts(worker_t *w, int64_t now)
+{
+    for (task_t *t = w->tasks; t; t = t->next)
+        if (t->report_pending && now - t->report_at >= 2 * (int64_t)w->heartbeat_ms) {
+            log_info("trial %ld.%d: no answer to REPORT, continuing", t->id, t->attempt);
+            s_answer_report(t, false);
+        }
+}
+
+static void s_on_cancel(worker_t *w, const proto_msg_t *m)
+{
+    int n = 0;
+    const int64_t *pairs = proto_get_ints(m, "cancel", &n);
+    for (int i = 0; pairs && i + 1 < n; i += 2) {
+        task_t *t = s_task_find(w, (long)pairs[i], (int)pairs[i + 1]);
+        if (!t || t->cancelled)
+            continue;
+        log_warn("trial %ld.%d: lease lost, killing it", t->id, t->attempt);
+        if (t->phase == TASK_BLOB) {
+            s_task_remove(w, t);
+            continue;
+        }
+        t->cancelled = true;
+        t->report_pending = false;
+        runner_kill(t->runner); /* the slot frees when it is reaped */
+    }
+}
+
+/* ---- coordinator messages ----------------------------------------------------------- */
+
+static void s_on_welcome(worker_t *w, const proto_msg_t *m)
+{
+    int64_t hb = proto_int_or(m, "heartbeat_ms", 1000);
+    w->heartbeat_ms = hb < 50 ? 50 : hb > 600000 ? 600000 : (int)hb;
+    w->lease_ms = (int)proto_int_or(m, "lease_ms", 0);
+    if (!w->welcomed)
+        log_info("welcomed by coordinator (heartbeat %d ms, lease %d ms)", w->heartbeat_ms,
+                 w->lease_ms);
+    w->welcomed = true;
+    w->asking = false;
+    w->wait_until = 0;
+    w->hb_at = 0; /* heartbeat at once: renews running trials' leases after a restart */
+    for (tell_t *t = w->tells; t; t = t->next) {
+        t->next_at = 0;
+        t->backoff_ms = TELL_BACKOFF_MS;
+    }
+}
+
+static void s_on_error(worker_t *w, const proto_msg_t *m)
+{
+    const char *msg = proto_get_str(m, "msg");
+    char sha[65];
+    log_warn("coordinator: %s", msg);
+    /* The coordinator names the blob in its answer to a FETCH it cannot serve. */
+    if (blobcache_fail_match(w->blobs, msg, sha))
+        s_blob_done(w, sha, msg);
+}
+
+static void s_on_message(worker_t *w, proto_msg_t **m_p, int64_t now)
+{
+    proto_msg_t *m = *m_p;
+    const char *type = proto_type(m);
+    if (strcmp(type, "WELCOME") == 0)
+        s_on_welcome(w, m);
+    else if (strcmp(type, "TRIAL") == 0)
+        s_on_trial(w, m_p, now);
+    else if (strcmp(type, "WAIT") == 0) {
+        w->asking = false;
+        w->wait_until = now + proto_int_or(m, "ms", 1000);
+    }
+    else if (strcmp(type, "BYE") == 0) {
+        if (!w->bye_deadline)
+            log_info("coordinator says BYE; finishing %d running trial(s)", w->n_tasks);
+        w->draining = true;
+        w->asking = false;
+        if (!w->bye_deadline)
+            w->bye_deadline = now + BYE_GRACE_MS;
+    }
+    else if (strcmp(type, "RESET") == 0) {
+        log_info("coordinator asks for HELLO again");
+        w->welcomed = false;
+        w->hello_at = 0;
+    }
+    else if (strcmp(type, "HB_ACK") == 0)
+        s_on_cancel(w, m);
+    else if (strcmp(type, "CONTINUE") == 0 || strcmp(type, "PRUNE") == 0) {
+        task_t *t = s_task_find(w, (long)proto_int_or(m, "trial", -1),
+                                (int)proto_int_or(m, "attempt", -1));
+        if (t)
+            s_answer_report(t, strcmp(type, "PRUNE") == 0);
+    }
+    else if (strcmp(type, "ACK") == 0)
+        s_on_ack(w, m);
+    else if (strcmp(type, "CHUNK") == 0)
+        s_on_chunk(w, m);
+    else if (strcmp(type, "ERROR") == 0)
+        s_on_error(w, m);
+    else
+        log_warn("unexpected %s from coordinator", type);
+    proto_destroy(m_p);
+}
+
+static void s_drain_socket(worker_t *w)
+{
+    char err[HPS_ERR_LEN];
+    while (!zsys_interrupted && (zsock_events(w->sock) & ZMQ_POLLIN)) {
+        proto_msg_t *m = proto_recv(w->sock, NULL, err);
+        if (m)
+            s_on_message(w, &m, now_ms());
+        else if (err[0])
+            log_warn("malformed message from coordinator: %s", err);
+        else
+            break;
+    }
+}
+
+/* ---- the loop --------------------------------------------------------------------- */
+
+static void s_timers(worker_t *w, int64_t now)
+{
+    s_report_timeouts(w, now);
+    if (!w->welcomed) {
+        int every = w->hello_failed ? HELLO_RETRY_MS : HELLO_RESEND_MS;
+        if (w->hello_at == 0 || now - w->hello_at >= every)
+            s_send_hello(w, now);
+        return; /* nothing else makes sense to a coordinator that does not know us */
+    }
+    if (w->hb_at == 0 || now - w->hb_at >= w->heartbeat_ms)
+        s_send_heartbeat(w, now);
+    s_maybe_ask(w, now);
+    proto_msg_t *fetch;
+    while ((fetch = blobcache_due(w->blobs, now)))
+        s_send(w, &fetch);
+    s_resend_tells(w, now);
+}
+
+static bool s_finished(worker_t *w, int64_t now)
+{
+    if (w->draining && !w->tasks && !w->tells)
+        return true;
+    if (w->bye_deadline && now >= w->bye_deadline) {
+        log_warn("BYE grace over: stopping %d trial(s), %s unACKed TELLs", w->n_tasks,
+                 w->tells ? "dropping" : "no");
+        return true;
+    }
+    return false;
+}
+
+/* Poll the socket and the running children's sockets; -1 with err on a poll failure. */
+static int s_poll(worker_t *w, char *err)
+{
+    zmq_pollitem_t *items = xcalloc((size_t)w->n_tasks + 1, sizeof *items);
+    items[0].socket = zsock_resolve(w->sock);
+    items[0].events = ZMQ_POLLIN;
+    int n = 1, timeout = TICK_MS;
+    for (task_t *t = w->tasks; t; t = t->next) {
+        if (t->phase != TASK_RUNNING)
+            continue;
+        if (runner_fd(t->runner) < 0) {
+            timeout = REAP_TICK_MS;
+            continue;
+        }
+        items[n].fd = runner_fd(t->runner);
+        items[n++].events = ZMQ_POLLIN;
+    }
+    int rc = zmq_poll(items, n, timeout);
+    free(items);
+    if (rc < 0 && zmq_errno() != EINTR)
+        return set_err(err, "zmq_poll: %s", zmq_strerror(zmq_errno()));
+    return 0;
+}
+
+static int s_loop(worker_t *w, char *err)
+{
+    while (!zsys_interrupted) {
+        int64_t now = now_ms();
+        if (s_finished(w, now))
+            return 0;
+        s_timers(w, now);
+        if (s_poll(w, err) != 0)
+            return -1;
+        s_drain_socket(w);
+        s_poll_children(w, now_ms());
+    }
+    log_info("interrupted: stopping %d trial(s)", w->n_tasks);
+    return 0;
+}
+
+/* ---- setup ------------------------------------------------------------------------ */
+
+static char *s_default_cache(char *err)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    if (xdg && xdg[0])
+        return xasprintf("%s/hps", xdg);
+    const char *home = getenv("HOME");
+    if (home && home[0])
+        return xasprintf("%s/.cache/hps", home);
+    set_err(err, "no cache directory: set --cache, $XDG_CACHE_HOME or $HOME");
+    return NULL;
+}
+
+static int s_apply_curve(worker_t *w, char *err)
+{
+    const worker_opts_t *o = w->opts;
+    if (!o->cert_path && !o->server_key_path)
+        return 0;
+    if (!o->cert_path || !o->server_key_path)
+        return set_err(err, "CURVE needs both a worker certificate and the server key");
+    zcert_t *mine = zcert_load(o->cert_path);
+    if (!mine)
+        return set_err(err, "cannot load certificate %s", o->cert_path);
+    zcert_t *server = zcert_load(o->server_key_path);
+    if (!server) {
+        zcert_destroy(&mine);
+        return set_err(err, "cannot load server key %s", o->server_key_path);
+    }
+    zcert_apply(mine, w->sock);
+    zsock_set_curve_serverkey(w->sock, zcert_public_txt(server));
+    zcert_destroy(&mine);
+    zcert_destroy(&server);
+    return 0;
+}
+
+static int s_open_socket(worker_t *w, char *err)
+{
+    w->sock = zsock_new(ZMQ_DEALER);
+    if (!w->sock)
+        return set_err(err, "cannot create socket: %s", zmq_strerror(zmq_errno()));
+    /* The name as routing id: the coordinator knows us again after a reconnect. */
+    zsock_set_identity(w->sock, w->name);
+    zsock_set_sndtimeo(w->sock, 0);
+    zsock_set_immediate(w->sock, 1);
+    zsock_set_linger(w->sock, 200); /* a last TELL may still be on its way at exit */
+    if (s_apply_curve(w, err) != 0)
+        return -1;
+    if (zsock_connect(w->sock, "%s", w->opts->endpoint) != 0)
+        return set_err(err, "cannot connect to %s: %s", w->opts->endpoint,
+                       zmq_strerror(zmq_errno()));
+    return 0;
+}
+
+static int s_init(worker_t *w, const worker_opts_t *opts, char *err)
+{
+    memset(w, 0, sizeof *w);
+    w->opts = opts;
+    w->slots = opts->slots > 0 ? opts->slots : 1;
+    w->heartbeat_ms = 1000;
+    if (!opts->endpoint || !opts->endpoint[0])
+        return set_err(err, "no coordinator endpoint");
+    if (opts->name && (!opts->name[0] || strlen(opts->name) >= sizeof w->name))
+        return set_err(err, "worker name must have 1 to %zu characters", sizeof w->name - 1);
+    if (opts->name)
+        snprintf(w->name, sizeof w->name, "%s", opts->name);
+    else {
+        char host[200];
+        if (gethostname(host, sizeof host) != 0)
+            snprintf(host, sizeof host, "worker");
+        host[sizeof host - 1] = '\0';
+        snprintf(w->name, sizeof w->name, "%s-%d", host, (int)getpid());
+    }
+    char *name_log = xasprintf("worker %s", w->name);
+    log_set_component(name_log);
+    free(name_log);
+    w->cache_dir = opts->cache_dir ? xstrdup(opts->cache_dir) : s_default_cache(err);
+    if (!w->cache_dir)
+        return -1;
+    w->blobs = blobcache_new(w->cache_dir, err);
+    if (!w->blobs)
+        return -1;
+    return s_open_socket(w, err);
+}
+
+static void s_fini(worker_t *w)
+{
+    while (w->tasks)
+        s_task_remove(w, w->tasks); /* kills and reaps running children */
+    while (w->tells) {
+        tell_t *t = w->tells;
+        w->tells = t->next;
+        free(t->buf);
+        free(t);
+    }
+    zsock_destroy(&w->sock);
+    blobcache_destroy(&w->blobs);
+    free(w->cache_dir);
+}
+
+int worker_run(const worker_opts_t *opts, char *err)
+{
+    assert(opts && err);
+    worker_t w;
+    int rc = s_init(&w, opts, err);
+    if (rc == 0) {
+        log_info("connecting to %s with %d slot(s)", opts->endpoint, w.slots);
+        rc = s_loop(&w, err);
+    }
+    s_fini(&w);
+    return rc;
+}

@@ -1,0 +1,57 @@
+/* worker — runs trials for a coordinator: `hps worker`, and the local workers of
+ * `hps run`.
+ *
+ * One thread, one DEALER socket, one event loop (zmq_poll over the socket and the
+ * trial processes' sockets). Each trial runs in a forked child process (worker/
+ * runner.h), so an objective that crashes, leaks or hangs costs one trial, never the
+ * worker. Datasets come from the coordinator in chunks and are cached by sha256
+ * (worker/blobcache.h).
+ *
+ * Protocol duties (core/proto.h), which the coordinator relies on:
+ *   - HELLO (resent every second) until WELCOME{heartbeat_ms, lease_ms};
+ *   - ASK{slots_free} whenever a slot is free and no ASK is outstanding (resent after
+ *     2 x heartbeat_ms without reply); TRIAL starts, WAIT{ms} delays, BYE drains;
+ *   - HEARTBEAT{running} every heartbeat_ms; HB_ACK{cancel} kills those trials
+ *     (their leases are gone) and no TELL is sent for them;
+ *   - REPORTs from objectives are forwarded, CONTINUE/PRUNE passed back (CONTINUE
+ *     when the coordinator does not answer within 2 x heartbeat_ms);
+ *   - TELL per finished trial, resent with backoff (0.5 s doubling to 10 s) until
+ *     ACKed — across coordinator restarts; RESET means say HELLO again.
+ * The worker never exits because the coordinator is unreachable: zmq reconnects.
+ *
+ * worker_run() creates its own ZeroMQ socket (and so, lazily, czmq's context), so
+ * `hps run` may fork before any context exists and call it in the child. */
+#ifndef HPS_WORKER_H
+#define HPS_WORKER_H
+
+#include <stdbool.h>
+
+typedef struct {
+    const char *endpoint;        /* coordinator, e.g. tcp://127.0.0.1:5555 or ipc://... */
+    int slots;                   /* concurrent trials (<= 0 means 1) */
+    const char *name;            /* unique worker name; NULL = "<host>-<pid>" */
+    const char *cache_dir;       /* blob + feature cache; NULL = $XDG_CACHE_HOME/hps
+                                    or ~/.cache/hps */
+    const char *cert_path;       /* CURVE: this worker's secret cert file (zcert_load);
+                                    NULL = plain */
+    const char *server_key_path; /* CURVE: the coordinator's public cert file */
+    const char *allow_command;   /* fnmatch pattern the `command` objective's run string
+                                    must match; NULL = any */
+    int max_trials;              /* exit after this many trials (0 = no limit); tests */
+} worker_opts_t;
+
+/* Run until BYE (after running trials finish and their TELLs are ACKed, or a 10 s
+ * grace), max_trials, or SIGINT/SIGTERM (zsys_interrupted; running trials are
+ * killed). 0 then; -1 with err when the worker cannot start (bad cache dir, socket,
+ * certificates, endpoint) or its event loop fails. */
+int worker_run(const worker_opts_t *opts, char *err);
+
+/* `hps worker --connect EP [--slots N] [--name NAME] [--cache DIR]
+ *             [--cert FILE --server-key FILE] [--allow-command PATTERN] [-v|-q]`.
+ * argv[0] is the subcommand name ("worker"); flags follow. Exit code: 0 ok, 1 runtime
+ * failure, 2 bad flags (message on stderr). --help prints usage on stdout, exits 0. */
+int worker_main(int argc, char **argv);
+
+void worker_test(bool verbose);
+
+#endif

@@ -1,0 +1,127 @@
+/* worker_main — `hps worker`: flags into worker_opts_t, then worker_run().
+ *
+ * Kept apart from the loop so worker.c stays about the protocol. Flag errors exit 2
+ * with one clear line on stderr; runtime failures exit 1. Certificates are passed as
+ * file paths, never as key text, so no secret appears in argv or in the logs. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "worker/worker.h"
+
+static const char s_usage[] =
+    "usage: hps worker --connect ENDPOINT [options]\n"
+    "\n"
+    "Run trials for a coordinator until it says BYE or the worker is interrupted.\n"
+    "\n"
+    "  --connect EP          coordinator endpoint, e.g. tcp://head:5555 (required)\n"
+    "  --slots N             trials run at once (default 1)\n"
+    "  --name NAME           unique worker name (default HOST-PID)\n"
+    "  --cache DIR           dataset and feature cache (default $XDG_CACHE_HOME/hps\n"
+    "                        or ~/.cache/hps)\n"
+    "  --cert FILE           CURVE: this worker's secret certificate (from hps keygen)\n"
+    "  --server-key FILE     CURVE: the coordinator's public certificate\n"
+    "  --allow-command PAT   only run `command` objectives whose command line matches\n"
+    "                        this shell pattern (fnmatch), e.g. 'python3 train*.py *'\n"
+    "  --max-trials N        exit after N trials (for tests)\n"
+    "  -v, --verbose         debug logging\n"
+    "  -q, --quiet           warnings and errors only\n"
+    "  -h, --help            this text\n";
+
+/* A positive int flag value, or -1 with a message. */
+static int s_positive(const char *flag, const char *text, int max, int *out)
+{
+    long v;
+    if (parse_long(text, &v) != 0 || v < 1 || v > max) {
+        fprintf(stderr, "hps worker: %s: expected a number from 1 to %d, got '%s'\n", flag,
+                max, text);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* Parse argv into opts. 0 ok, 1 --help shown, -1 bad flags (message printed). */
+static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *level)
+{
+    enum { O_CONNECT = 256, O_SLOTS, O_NAME, O_CACHE, O_CERT, O_SKEY, O_ALLOW, O_MAX };
+    static const struct option longopts[] = {
+        {"connect", required_argument, NULL, O_CONNECT},
+        {"slots", required_argument, NULL, O_SLOTS},
+        {"name", required_argument, NULL, O_NAME},
+        {"cache", required_argument, NULL, O_CACHE},
+        {"cert", required_argument, NULL, O_CERT},
+        {"server-key", required_argument, NULL, O_SKEY},
+        {"allow-command", required_argument, NULL, O_ALLOW},
+        {"max-trials", required_argument, NULL, O_MAX},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    opterr = 0;
+    optind = 1;
+    int c, rc = 0;
+    while (rc == 0 && (c = getopt_long(argc, argv, ":vqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_CONNECT: opts->endpoint = optarg; break;
+        case O_SLOTS: rc = s_positive("--slots", optarg, 4096, &opts->slots); break;
+        case O_NAME: opts->name = optarg; break;
+        case O_CACHE: opts->cache_dir = optarg; break;
+        case O_CERT: opts->cert_path = optarg; break;
+        case O_SKEY: opts->server_key_path = optarg; break;
+        case O_ALLOW: opts->allow_command = optarg; break;
+        case O_MAX: rc = s_positive("--max-trials", optarg, 1 << 30, &opts->max_trials); break;
+        case 'v': *level = LL_DEBUG; break;
+        case 'q': *level = LL_WARN; break;
+        case 'h': return 1;
+        case ':':
+            fprintf(stderr, "hps worker: %s needs a value\n", argv[optind - 1]);
+            return -1;
+        default:
+            fprintf(stderr, "hps worker: unknown option '%s' (see hps worker --help)\n",
+                    argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (rc != 0)
+        return -1;
+    if (optind < argc) {
+        fprintf(stderr, "hps worker: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (!opts->endpoint) {
+        fprintf(stderr, "hps worker: --connect ENDPOINT is required\n");
+        return -1;
+    }
+    if (!opts->cert_path != !opts->server_key_path) {
+        fprintf(stderr, "hps worker: --cert and --server-key go together\n");
+        return -1;
+    }
+    if (opts->name && (!opts->name[0] || strlen(opts->name) > 255)) {
+        fprintf(stderr, "hps worker: --name must have 1 to 255 characters\n");
+        return -1;
+    }
+    return 0;
+}
+
+int worker_main(int argc, char **argv)
+{
+    worker_opts_t opts = {.slots = 1};
+    log_level_t level = log_level();
+    int rc = s_parse(argc, argv, &opts, &level);
+    if (rc > 0) {
+        fputs(s_usage, stdout);
+        return 0;
+    }
+    if (rc < 0)
+        return 2;
+    log_set_level(level);
+    char err[HPS_ERR_LEN];
+    if (worker_run(&opts, err) != 0) {
+        log_error("%s", err);
+        return 1;
+    }
+    return 0;
+}
