@@ -242,8 +242,8 @@ int cli_db_promote(store_t *st, const char *study, const char *stage, bool force
     bool forced = false;
     int ret = s_study_tier(st, s.id, &tier, &test_score, msg);
     if (ret == 0 && !tier) {
-        set_err(msg, "study '%s' has no final refit yet, so no tier and no model to promote;"
-                " let the study finish first", study);
+        set_err(msg, "study '%s' has no final refit (not finished, or no strategy with a"
+                " test split), so it has no tier and no model to promote", study);
         ret = 1;
     } else if (ret == 0 && promote_check(tier, stage, why) != 0) {
         forced = force;
@@ -445,7 +445,14 @@ void cli_db_test(bool verbose)
     s_test_promote(path, verbose);
     s_test_keygen(dir);
 
-    /* Flags: each command accepts only its own. */
+    /* Flags: each command accepts only its own. The mains' messages go to stderr, which
+     * only a verbose run shows. */
+    int saved = dup(STDERR_FILENO);
+    assert(saved >= 0);
+    if (!verbose) {
+        FILE *null = freopen("/dev/null", "w", stderr);
+        assert(null);
+    }
     char *bad[] = {"status", "--force", NULL};
     assert(status_db_main(2, bad) == 2);
     char *missing[] = {"leaderboard", "--db", "/nonexistent/x.db", NULL};
@@ -461,6 +468,10 @@ void cli_db_test(bool verbose)
     char *two[] = {"status", "--db", path, "a", "b", NULL};
     assert(status_db_main(5, two) == 2);
     assert(status_db_run(path, true, "nope") == 2);
+    fflush(stderr);
+    int rc = dup2(saved, STDERR_FILENO);
+    assert(rc >= 0);
+    close(saved);
 
     const char *suffix[] = {"", "-wal", "-shm"};
     for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {

@@ -233,8 +233,11 @@ int run_main(int argc, char **argv)
     if (rc != 0)
         fprintf(stderr, "hps run: %s\n", err);
     coord_destroy(&c);
+    /* Every study is done (or we stop): workers still waiting for BYE have nothing to
+     * lose, and SIGTERM makes them exit at once. */
     for (int i = 0; i < n; i++)
-        kill(pids[i], rc == 0 && !zsys_interrupted ? 0 : SIGTERM);
+        if (kill(pids[i], SIGTERM) != 0 && errno != ESRCH)
+            log_warn("kill %d: %s", (int)pids[i], strerror(errno));
     s_reap(pids, n);
     char *sock = xasprintf("%s/coord.ipc", dir);
     unlink(sock);

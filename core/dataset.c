@@ -132,7 +132,9 @@ static int s_tokenise(s_loader_t *ld, const char *buf, size_t len)
         if (p.pstate == 0)
             ld->rec_line = ld->cur_line;
         if (csv_parse(&p, buf + pos, n, s_on_field, s_on_record, ld) != n) {
-            s_fail(ld, ld->cur_line, csv_strerror(csv_error(&p)), NULL);
+            int code = csv_error(&p);
+            s_fail(ld, ld->cur_line, code == CSV_EPARSE ? "bad quoting: a quote must open "
+                   "a field, be doubled inside it, and close it" : csv_strerror(code), NULL);
             break;
         }
         pos += n;
@@ -450,7 +452,7 @@ static void s_test_errors(void)
                    "t.csv:1: no label column 'label'");
     s_expect_error("x,y\n1,0\n", &o, "t.csv:1: no target column 'target'");
     s_expect_error("text,label\n\"ab,0\nc,1\n", &o, "t.csv:2: unterminated quoted field");
-    s_expect_error("text,label\nab\"c\",0\n", &o, "t.csv:2:");
+    s_expect_error("text,label\nab\"c\",0\n", &o, "t.csv:2: bad quoting");
     o.numeric = num_cols;
     o.n_numeric = 1;
     s_expect_error("x,label\n1,0\n2,1\nabc,0\n", &o, "t.csv:4: column 'x': 'abc' is not a number");

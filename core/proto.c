@@ -499,10 +499,12 @@ int proto_send(proto_msg_t **m_p, zsock_t *sock, zframe_t *route)
     if (route) {
         zframe_t *r = zframe_dup(route);
         rc = zframe_send(&r, sock, ZFRAME_MORE);
+        zframe_destroy(&r);
     }
     if (rc == 0) {
         zframe_t *f = zframe_new(buf, len);
         rc = f ? zframe_send(&f, sock, 0) : -1;
+        zframe_destroy(&f); /* czmq keeps a frame it could not send */
     }
     free(buf);
     return rc;

@@ -24,6 +24,8 @@
 
 #define LBFGS_M 10
 #define LBFGS_MAX_LS 50 /* line-search halvings before giving up */
+#define TRON_CG_RTOL 0.1 /* inner CG stops at this residual relative to |g| */
+#define TRON_ETA0 1e-4   /* a trust-region step is taken when it achieves this share */
 
 typedef struct {
     int d, k, kw;  /* features, classes, weight columns (1 when k == 2) */
@@ -36,7 +38,6 @@ typedef struct {
     const double *y;
     int kw;
     double inv_c;  /* 1 / C; 0 = no penalty */
-    double *z;     /* n x kw scores, then their gradient */
 } s_problem_t;
 
 /* Z = X W + b (n x kw). */
@@ -53,7 +54,9 @@ static void s_scores(const fmatrix_t *X, const double *theta, int kw, double *z)
     }
     for (int i = 0; i < n; i++) {
         double *zi = z + (size_t)i * kw;
-        for (int64_t p = X->indptr[i]; p < X->indptr[i + 1]; p++) {
+        for (int64_t p = X->indptr[i]; p < X->indptr[i + 1] && kw == 1; p++)
+            zi[0] += X->values[p] * theta[X->indices[p]]; /* the binary case, unrolled */
+        for (int64_t p = X->indptr[i]; p < X->indptr[i + 1] && kw > 1; p++) {
             const double *w = theta + (size_t)X->indices[p] * kw;
             double v = X->values[p];
             for (int c = 0; c < kw; c++)
@@ -89,35 +92,73 @@ static double s_loss_grad_z(const double *y, int n, int kw, double *z)
     return loss;
 }
 
-/* F(theta) and its gradient g. */
-static double s_eval(s_problem_t *pb, const double *theta, double *g)
+/* g = X^T r + inv_c * W for the weights, column sums of r for the intercepts: the
+ * chain rule through Z = X W + b, shared by the gradient and Hessian products. */
+static void s_backprop(const fmatrix_t *X, const double *r, const double *theta, int kw,
+                       double inv_c, double *g)
 {
-    const fmatrix_t *X = pb->X;
-    int n = X->n_rows, d = X->n_cols, kw = pb->kw;
+    int n = X->n_rows, d = X->n_cols;
     size_t nw = (size_t)d * kw;
-    s_scores(X, theta, kw, pb->z);
-    double f = s_loss_grad_z(pb->y, n, kw, pb->z);
-    /* Gradient: X^T dZ + W / C for the weights, column sums of dZ for the intercepts. */
     for (size_t j = 0; j < nw; j++)
-        g[j] = pb->inv_c * theta[j];
-    f += 0.5 * pb->inv_c * cblas_ddot((int)nw, theta, 1, theta, 1);
+        g[j] = inv_c * theta[j];
     double *gb = g + nw;
     memset(gb, 0, (size_t)kw * sizeof *gb);
     if (X->dense)
-        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, kw, n, 1.0, X->dense, d,
-                    pb->z, kw, 1.0, g, kw);
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, d, kw, n, 1.0, X->dense, d, r, kw,
+                    1.0, g, kw);
     for (int i = 0; i < n; i++) {
-        const double *zi = pb->z + (size_t)i * kw;
+        const double *ri = r + (size_t)i * kw;
         for (int c = 0; c < kw; c++)
-            gb[c] += zi[c];
-        for (int64_t p = X->dense ? 0 : X->indptr[i]; !X->dense && p < X->indptr[i + 1]; p++) {
+            gb[c] += ri[c];
+        if (X->dense)
+            continue;
+        for (int64_t p = X->indptr[i]; p < X->indptr[i + 1] && kw == 1; p++)
+            g[X->indices[p]] += X->values[p] * ri[0];
+        for (int64_t p = X->indptr[i]; p < X->indptr[i + 1] && kw > 1; p++) {
             double *gj = g + (size_t)X->indices[p] * kw;
             double v = X->values[p];
             for (int c = 0; c < kw; c++)
-                gj[c] += v * zi[c];
+                gj[c] += v * ri[c];
         }
     }
-    return f;
+}
+
+/* F(theta) and its gradient g; z (n x kw) is left holding dLoss/dZ at theta. */
+static double s_eval(const s_problem_t *pb, const double *theta, double *z, double *g)
+{
+    const fmatrix_t *X = pb->X;
+    size_t nw = (size_t)X->n_cols * pb->kw;
+    s_scores(X, theta, pb->kw, z);
+    double f = s_loss_grad_z(pb->y, X->n_rows, pb->kw, z);
+    s_backprop(X, z, theta, pb->kw, pb->inv_c, g);
+    return f + 0.5 * pb->inv_c * cblas_ddot((int)nw, theta, 1, theta, 1);
+}
+
+/* out = H v, the Hessian of F at the point where s_eval left dz, times v. Per row the
+ * loss Hessian in z is diag(p) - p p' (softmax) or p (1 - p) (logistic), with p
+ * recovered from dz = p - onehot(y). u is n x kw scratch. */
+static void s_hess_vec(const s_problem_t *pb, const double *dz, const double *v, double *u,
+                       double *out)
+{
+    const fmatrix_t *X = pb->X;
+    int kw = pb->kw;
+    s_scores(X, v, kw, u);
+    for (int i = 0; i < X->n_rows; i++) {
+        const double *di = dz + (size_t)i * kw;
+        double *ui = u + (size_t)i * kw;
+        int yi = (int)pb->y[i];
+        if (kw == 1) {
+            double p = di[0] + (yi == 1);
+            ui[0] *= p * (1 - p);
+            continue;
+        }
+        double pu = 0;
+        for (int c = 0; c < kw; c++)
+            pu += (di[c] + (c == yi)) * ui[c];
+        for (int c = 0; c < kw; c++)
+            ui[c] = (di[c] + (c == yi)) * (ui[c] - pu);
+    }
+    s_backprop(X, u, v, kw, pb->inv_c, out);
 }
 
 static double s_max_abs(const double *v, int n)
@@ -149,8 +190,9 @@ static void s_direction(int n, const double *g, double *const *s, double *const 
 }
 
 /* Minimise F from theta (in place). Returns iterations used. */
-static int s_lbfgs(s_problem_t *pb, double *theta, int n, int max_iter, double tol)
+static int s_lbfgs(const s_problem_t *pb, double *theta, int n, int max_iter, double tol)
 {
+    double *z = xmalloc(((size_t)pb->X->n_rows * pb->kw + 1) * sizeof *z);
     double *buf = xmalloc((size_t)n * (2 * LBFGS_M + 4) * sizeof(double));
     double *g = buf, *dir = g + n, *th2 = dir + n, *g2 = th2 + n;
     double *s[LBFGS_M], *y[LBFGS_M], rho[LBFGS_M], alpha[LBFGS_M];
@@ -158,7 +200,7 @@ static int s_lbfgs(s_problem_t *pb, double *theta, int n, int max_iter, double t
         s[i] = g2 + n + (size_t)(2 * i) * n;
         y[i] = s[i] + n;
     }
-    double f = s_eval(pb, theta, g);
+    double f = s_eval(pb, theta, z, g);
     int stored = 0, newest = LBFGS_M - 1, it = 0;
     while (it < max_iter && s_max_abs(g, n) > tol) {
         it++;
@@ -175,7 +217,7 @@ static int s_lbfgs(s_problem_t *pb, double *theta, int n, int max_iter, double t
         for (; ls < LBFGS_MAX_LS; ls++, step *= 0.5) {
             cblas_dcopy(n, theta, 1, th2, 1);
             cblas_daxpy(n, step, dir, 1, th2, 1);
-            f2 = s_eval(pb, th2, g2);
+            f2 = s_eval(pb, th2, z, g2);
             if (f2 <= f + 1e-4 * step * slope)
                 break;
         }
@@ -201,13 +243,90 @@ static int s_lbfgs(s_problem_t *pb, double *theta, int n, int max_iter, double t
             break;
     }
     free(buf);
+    free(z);
+    return it;
+}
+
+/* Steihaug's truncated CG for H s = -g inside ||s|| <= radius, to relative residual
+ * TRON_CG_RTOL. Leaves r = -g - H s; returns ||s||. buf holds 2 n + n_rows * kw + 1. */
+static double s_steihaug(const s_problem_t *pb, const double *dz, const double *g, int n,
+                         double radius, double *s, double *r, double *buf)
+{
+    double *d = buf, *hd = d + n, *u = hd + n;
+    memset(s, 0, (size_t)n * sizeof *s);
+    cblas_dcopy(n, g, 1, r, 1);
+    cblas_dscal(n, -1.0, r, 1);
+    cblas_dcopy(n, r, 1, d, 1);
+    double rr = cblas_ddot(n, r, 1, r, 1), stop = TRON_CG_RTOL * sqrt(rr);
+    for (int it = 0; it < n && sqrt(rr) > stop; it++) {
+        s_hess_vec(pb, dz, d, u, hd);
+        double alpha = rr / cblas_ddot(n, d, 1, hd, 1);
+        cblas_daxpy(n, alpha, d, 1, s, 1);
+        if (cblas_dnrm2(n, s, 1) > radius) {
+            /* Back to the boundary: the tau >= 0 with ||s_old + tau d|| = radius. */
+            cblas_daxpy(n, -alpha, d, 1, s, 1);
+            double sd = cblas_ddot(n, s, 1, d, 1), dd = cblas_ddot(n, d, 1, d, 1);
+            double ss = cblas_ddot(n, s, 1, s, 1), rad2 = radius * radius;
+            double tau = (sqrt(sd * sd + dd * (rad2 - ss)) - sd) / dd;
+            cblas_daxpy(n, tau, d, 1, s, 1);
+            cblas_daxpy(n, -tau, hd, 1, r, 1);
+            break;
+        }
+        cblas_daxpy(n, -alpha, hd, 1, r, 1);
+        double rr2 = cblas_ddot(n, r, 1, r, 1);
+        cblas_dscal(n, rr2 / rr, d, 1);
+        cblas_daxpy(n, 1.0, r, 1, d, 1);
+        rr = rr2;
+    }
+    return cblas_dnrm2(n, s, 1);
+}
+
+/* Trust-region Newton: Newton steps from truncated CG, the radius adapted by how well
+ * the quadratic model predicted the actual decrease. Each Hessian product is two
+ * passes over X, so it needs far fewer passes than L-BFGS on ill-conditioned text
+ * problems (large C). Same stopping rule as s_lbfgs. Returns iterations used. */
+static int s_tron(const s_problem_t *pb, double *theta, int n, int max_iter, double tol)
+{
+    size_t zn = (size_t)pb->X->n_rows * pb->kw + 1;
+    double *buf = xmalloc(((size_t)n * 7 + 3 * zn) * sizeof(double));
+    double *g = buf, *g2 = g + n, *s = g2 + n, *r = s + n, *th2 = r + n, *cg = th2 + n;
+    double *dz = cg + 2 * (size_t)n + zn, *dz2 = dz + zn; /* cg: s_steihaug's scratch */
+    double f = s_eval(pb, theta, dz, g);
+    double radius = cblas_dnrm2(n, g, 1);
+    int it = 0;
+    while (it < max_iter && s_max_abs(g, n) > tol) {
+        it++;
+        double snorm = s_steihaug(pb, dz, g, n, radius, s, r, cg);
+        /* Model decrease -(g's + s'Hs/2) = -(g's - r's)/2 since Hs = -g - r. */
+        double pred = -0.5 * (cblas_ddot(n, g, 1, s, 1) - cblas_ddot(n, r, 1, s, 1));
+        cblas_dcopy(n, theta, 1, th2, 1);
+        cblas_daxpy(n, 1.0, s, 1, th2, 1);
+        double f2 = s_eval(pb, th2, dz2, g2), rho = pred > 0 ? (f - f2) / pred : -1;
+        if (rho < 0.25)
+            radius = 0.25 * snorm;
+        else if (rho > 0.75 && snorm >= 0.99 * radius)
+            radius *= 2;
+        if (rho > TRON_ETA0) {
+            double *t = dz; /* accept: swap in the trial point's state */
+            dz = dz2;
+            dz2 = t;
+            cblas_dcopy(n, th2, 1, theta, 1);
+            cblas_dcopy(n, g2, 1, g, 1);
+            f = f2;
+        }
+        if (pred <= 64 * DBL_EPSILON * fmax(fabs(f), 1.0) || radius < 1e-12 * snorm)
+            break; /* no decrease left at this precision */
+    }
+    free(buf);
     return it;
 }
 
 /* Validate the hyperparameters; -1 with err. */
 static int s_check(int n_classes, double C, double tol, long max_iter, const char *penalty,
-                   char *err)
+                   const char *solver, char *err)
 {
+    if (strcmp(solver, "newton") != 0 && strcmp(solver, "lbfgs") != 0)
+        return set_err(err, "logreg: solver must be newton or lbfgs, got '%s'", solver);
     if (n_classes < 2)
         return set_err(err, "logreg: needs at least 2 classes, got %d", n_classes);
     if (!(C > 0) || !(tol > 0) || max_iter < 1)
@@ -224,8 +343,8 @@ static void *s_fit(const fmatrix_t *X, const double *y, int n_classes, const hpa
     assert(X && y);
     double C = hp_double(hp, "C", 1.0), tol = hp_double(hp, "tol", 1e-4);
     long max_iter = hp_long(hp, "max_iter", 100);
-    const char *penalty = hp_str(hp, "penalty", "l2");
-    if (s_check(n_classes, C, tol, max_iter, penalty, err) != 0)
+    const char *penalty = hp_str(hp, "penalty", "l2"), *solver = hp_str(hp, "solver", "newton");
+    if (s_check(n_classes, C, tol, max_iter, penalty, solver, err) != 0)
         return NULL;
     s_logreg_t *m = xcalloc(1, sizeof *m);
     m->d = X->n_cols;
@@ -235,9 +354,10 @@ static void *s_fit(const fmatrix_t *X, const double *y, int n_classes, const hpa
     m->theta = xcalloc((size_t)n, sizeof(double));
     s_problem_t pb = {.X = X, .y = y, .kw = m->kw,
                       .inv_c = strcmp(penalty, "none") == 0 ? 0.0 : 1.0 / C};
-    pb.z = xmalloc(((size_t)X->n_rows * m->kw + 1) * sizeof(double));
-    s_lbfgs(&pb, m->theta, n, (int)max_iter, tol);
-    free(pb.z);
+    if (strcmp(solver, "lbfgs") == 0)
+        s_lbfgs(&pb, m->theta, n, (int)max_iter, tol);
+    else
+        s_tron(&pb, m->theta, n, (int)max_iter, tol);
     return m;
 }
 
@@ -287,7 +407,7 @@ static double s_coef(const void *model, int c, int j)
     return j < 0 ? m->theta[(size_t)m->d * m->kw + c] : m->theta[(size_t)j * m->kw + c];
 }
 
-static const char *const s_hparams[] = {"C", "max_iter", "tol", "penalty", NULL};
+static const char *const s_hparams[] = {"C", "max_iter", "tol", "penalty", "solver", NULL};
 
 const model_ops_t logreg_model = {
     .name = "logreg",
@@ -301,7 +421,7 @@ const model_ops_t logreg_model = {
 };
 
 /* Fit the fixture in both layouts and compare with scikit-learn's coefficients. */
-static void s_check_fixture(const char *path, bool verbose)
+static void s_check_fixture(const char *path, const char *solver, bool verbose)
 {
     fixture_t fx;
     char err[HPS_ERR_LEN];
@@ -315,6 +435,7 @@ static void s_check_fixture(const char *path, bool verbose)
     hparams_set(hp, "C", c);
     hparams_set(hp, "tol", "1e-10");
     hparams_set(hp, "max_iter", "10000");
+    hparams_set(hp, "solver", solver);
     fmatrix_t dense = {.n_rows = fx.n, .n_cols = fx.d, .dense = fx.X};
     fmat_t csr;
     fixture_csr(&fx, &csr);
@@ -327,7 +448,7 @@ static void s_check_fixture(const char *path, bool verbose)
                 worst = fmax(worst, fabs(s_coef(m, v, j) -
                                          fx.coef[(size_t)v * (fx.d + 1) + 1 + j]));
         if (verbose)
-            printf("  %s (%s): max |coef - sklearn| = %.2e\n", path,
+            printf("  %s (%s, %s): max |coef - sklearn| = %.2e\n", path, solver,
                    layout ? "csr" : "dense", worst);
         assert(worst < 1e-4);
         double *p = xmalloc((size_t)fx.n * fx.n_classes * sizeof(double));
@@ -351,8 +472,11 @@ void logreg_test(bool verbose)
 {
     if (verbose)
         printf(" * logreg:\n");
-    s_check_fixture("tests/fixtures/logreg_binary.txt", verbose);
-    s_check_fixture("tests/fixtures/logreg_multi.txt", verbose);
+    for (int solver = 0; solver < 2; solver++) {
+        const char *name = solver ? "lbfgs" : "newton";
+        s_check_fixture("tests/fixtures/logreg_binary.txt", name, verbose);
+        s_check_fixture("tests/fixtures/logreg_multi.txt", name, verbose);
+    }
     char err[HPS_ERR_LEN];
     hparams_t *hp = hparams_new();
     hparams_set(hp, "C", "-1");

@@ -23,6 +23,10 @@
 #include "objectives/mlp_net.h"
 #include "objectives/model.h"
 
+/* Training keeps four arrays of this many doubles (weights, gradient, two Adam moments):
+ * 1 GiB. Hashed text features with a wide first layer reach it quickly. */
+#define MLP_MAX_PARAMS (1 << 25)
+
 static const char *const s_act_names[] = {"relu", "tanh", "logistic"};
 /* Per-layer size overrides of hidden_size, so tapering shapes are searchable too. */
 static const char *const s_layer_names[] = {"hidden1", "hidden2", "hidden3", "hidden4"};
@@ -141,6 +145,16 @@ static void *s_fit(const fmatrix_t *X, const double *y, int n_classes, const hpa
     }
     sizes[0] = X->n_cols;
     sizes[n_hidden + 1] = n_classes > 0 ? n_classes : 1;
+    double n_params = 0.0;
+    for (int k = 0; k <= n_hidden; k++)
+        n_params += ((double)sizes[k] + 1.0) * sizes[k + 1];
+    if (n_params > MLP_MAX_PARAMS) {
+        free(ys);
+        free(m);
+        set_err(err, "mlp: %.0f weights (%d inputs) exceed %d; lower hidden_size, or the "
+                "text features' hash_bits", n_params, X->n_cols, MLP_MAX_PARAMS);
+        return NULL;
+    }
     m->net = mlp_net_new(n_hidden, sizes, act, n_classes > 0, seed);
     /* Another stream than the initialisation's, for the shuffling. */
     mlp_net_train(m->net, X, ys ? ys : y, &o, hash_mix64(seed ^ 0x6d6c70u));
@@ -337,6 +351,11 @@ static void s_test_errors(void)
     assert(mlp_model.predict(m, &wide, out, err) < 0 && strstr(err, "features"));
     mlp_model.destroy(&m);
     mlp_model.destroy(&m); /* NULL is fine */
+    /* A million hashed features times 100 hidden units is refused, not allocated. */
+    int64_t indptr[] = {0, 1, 1, 2, 2};
+    int32_t indices[] = {7, 123456};
+    fmatrix_t hashed = {4, 1 << 20, NULL, indptr, indices, x};
+    assert(mlp_model.fit(&hashed, y, 3, hp, 1, err) == NULL && strstr(err, "hash_bits"));
     hparams_destroy(&hp);
 }
 

@@ -50,6 +50,7 @@ typedef struct {
     double *a[MLP_NET_MAX_HIDDEN + 2]; /* per layer output (after activation); [0] unused */
     double *delta[2];                  /* back-propagated errors, ping-pong, cap x widest */
     double *grad;                      /* gradient of the batch loss, n_params */
+    double *ones;                      /* cap ones */
 } mlp_work_t;
 
 /* ---------------------------------------------------------------- construction */
@@ -136,6 +137,9 @@ static void s_work_init(mlp_work_t *w, const mlp_net_t *m, int cap, bool gather)
     w->delta[0] = xmalloc(widest * sizeof(double));
     w->delta[1] = xmalloc(widest * sizeof(double));
     w->grad = xmalloc(m->n_params * sizeof(double));
+    w->ones = xmalloc((size_t)cap * sizeof(double));
+    for (int i = 0; i < cap; i++)
+        w->ones[i] = 1.0;
 }
 
 static void s_work_free(mlp_work_t *w)
@@ -146,6 +150,7 @@ static void s_work_free(mlp_work_t *w)
     free(w->delta[0]);
     free(w->delta[1]);
     free(w->grad);
+    free(w->ones);
     memset(w, 0, sizeof *w);
 }
 
@@ -332,18 +337,6 @@ static double s_output_delta(const mlp_net_t *m, const mlp_work_t *w, const mlp_
     return loss * inv;
 }
 
-/* out[j] = sum over rows of a (n x k). A plain loop: BLAS has no column sum, and a
- * daxpy call per row costs more in calls than in arithmetic at these sizes. */
-static void s_column_sums(const double *a, int n, int k, double *out)
-{
-    memset(out, 0, (size_t)k * sizeof(double));
-    for (int i = 0; i < n; i++) {
-        const double *row = a + (size_t)i * k;
-        for (int j = 0; j < k; j++)
-            out[j] += row[j];
-    }
-}
-
 /* Forward and backward pass of one batch: fills w->grad with the gradient of the
  * penalised mean batch loss and returns that loss. */
 static double s_loss_grad(const mlp_net_t *m, mlp_work_t *w, const mlp_batch_t *b,
@@ -367,7 +360,9 @@ static double s_loss_grad(const mlp_net_t *m, mlp_work_t *w, const mlp_batch_t *
             cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n_in, n_out, b->n, 1.0,
                         k == 0 ? w->in : w->a[k], n_in, delta, n_out, 1.0,
                         gW, n_out);
-        s_column_sums(delta, b->n, n_out, gb);
+        /* Bias gradient: column sums of delta, as a GEMV with a ones vector. */
+        cblas_dgemv(CblasRowMajor, CblasTrans, b->n, n_out, 1.0, delta, n_out, w->ones, 1,
+                    0.0, gb, 1);
         if (k == 0)
             break;
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b->n, n_in, n_out, 1.0, delta,
@@ -449,7 +444,6 @@ void mlp_net_train(mlp_net_t *m, const fmatrix_t *X, const double *y, const mlp_
     free(st.m2);
     s_work_free(&w);
 }
-
 
 /* ---------------------------------------------------------------- checks and inference */
 

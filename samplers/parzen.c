@@ -7,8 +7,10 @@
  * a large study has tens of thousands of kernels, and Scott's rule moves their common
  * bandwidth a little with every new trial, so recomputing Z each time would cost more
  * than the evaluation itself. Each entry keeps log Z and its derivative at the sigma
- * it was computed for; a sigma within PZ_REFRESH_TOL of that is served by the first
- * order correction (error below 1e-9 in log Z), anything further is recomputed. */
+ * it was computed for, and its first two derivatives; a sigma within PZ_REFRESH_TOL
+ * of that is served by the second-order Taylor expansion (the third-order remainder
+ * is below 1e-9 in log Z), anything further is recomputed. At 20,000 trials Scott's
+ * rule moves sigma by 4e-6 per trial, so a recompute comes every ~100 proposals. */
 #include "samplers/parzen_priv.h"
 
 #include <assert.h>
@@ -17,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PZ_REFRESH_TOL 2e-5 /* relative sigma drift served by the first-order correction */
+#define PZ_REFRESH_TOL 5e-4 /* relative sigma drift served by the Taylor expansion */
 
 /* ---------------------------------------------------------------------------------- */
 /* Parameter transforms                                                               */
@@ -123,16 +125,54 @@ double pz_cell_log_mass(const parzen_dim_t *dim, double u, double mu, double sig
     return parzen_log_gauss_mass((lb - mu) / sigma, (ub - mu) / sigma);
 }
 
-/* log Z and d log Z / d sigma for a kernel at mu: Z = Phi(b) - Phi(a) with
- * a = (low - mu) / sigma, b = (high - mu) / sigma, so dZ/dsigma = (a phi(a) - b phi(b)) /
- * sigma. */
-static void s_log_z(const parzen_dim_t *dim, double mu, double sigma, double *lz, float *der)
+/* The cells of a grid share their edges: cell g at u against the kernel at grid point g
+ * spans [beta_{g+1}, beta_g] sigmas with beta_i = (u + q/2 - plow - i q) / sigma. So one
+ * log tail per edge, log Phi(-|beta|), serves two cells, and each cell is then the
+ * same case analysis as parzen_log_gauss_mass() without further erfc calls. */
+void pz_cell_log_mass_row(const parzen_dim_t *dim, double u, double sigma, double *out,
+                          double *edge)
+{
+    assert(dim->q > 0);
+    int g_n = dim->n_grid;
+    if (!(u >= dim->plow && u <= dim->phigh)) { /* the edges would need clipping */
+        for (int g = 0; g < g_n; g++)
+            out[g] = pz_cell_log_mass(dim, u, dim->plow + g * dim->q, sigma);
+        return;
+    }
+    double top = (u + 0.5 * dim->q - dim->plow) / sigma, step = dim->q / sigma;
+    for (int i = 0; i <= g_n; i++)
+        edge[i] = pz_log_ndtr(-fabs(top - i * step));
+    for (int g = 0; g < g_n; g++) {
+        double a = top - (g + 1) * step, b = top - g * step;
+        double ta = edge[g + 1], tb = edge[g]; /* log Phi(-|a|), log Phi(-|b|) */
+        if (b <= 0) /* log(Phi(b) - Phi(a)) */
+            out[g] = s_log_diff(tb, ta);
+        else if (a > 0) /* log(Phi(-a) - Phi(-b)) */
+            out[g] = s_log_diff(ta, tb);
+        else /* central: 1 minus both tails (past 8.5 sigma a tail cannot matter) */
+            out[g] = log1p(-(a > -8.5 ? exp(ta) : 0) - (b < 8.5 ? exp(tb) : 0));
+    }
+}
+
+/* log Z for a kernel at mu, and its first two derivatives in sigma when d1 is not NULL:
+ * Z = Phi(b) - Phi(a) with a = (low - mu) / sigma, b = (high - mu) / sigma, so
+ *   Z'  = (a phi(a) - b phi(b)) / sigma,
+ *   Z'' = (b phi(b) (2 - b^2) - a phi(a) (2 - a^2)) / sigma^2,
+ *   (log Z)' = Z' / Z,  (log Z)'' = Z'' / Z - (Z' / Z)^2. */
+static double s_log_z(const parzen_dim_t *dim, double mu, double sigma, double *d1, double *d2)
 {
     double a = (dim->low - mu) / sigma, b = (dim->high - mu) / sigma;
-    *lz = parzen_log_gauss_mass(a, b);
+    double lz = parzen_log_gauss_mass(a, b);
+    if (!d1)
+        return lz;
     double pa = a > -38 ? exp(-0.5 * a * a - PZ_LOG_SQRT_2PI) : 0;
     double pb = b < 38 ? exp(-0.5 * b * b - PZ_LOG_SQRT_2PI) : 0;
-    *der = (float)((a * pa - b * pb) / (sigma * exp(*lz)));
+    double z = exp(lz);
+    double g1 = (a * pa - b * pb) / (sigma * z);
+    double g2 = (b * pb * (2 - b * b) - a * pa * (2 - a * a)) / (sigma * sigma * z);
+    *d1 = g1;
+    *d2 = g2 - g1 * g1;
+    return lz;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -147,19 +187,23 @@ parzen_t *parzen_new(int d, const parzen_dim_t *dims, const parzen_opts_t *opts)
     if (d)
         memcpy(self->dims, dims, sizeof *dims * (size_t)d);
     self->opts = *opts;
-    for (int p = 0; p < d; p++)
+    int max_grid = 0;
+    for (int p = 0; p < d; p++) {
         self->d_model += !dims[p].single;
+        max_grid = dims[p].n_grid > max_grid ? dims[p].n_grid : max_grid;
+    }
+    self->edge = xmalloc(sizeof *self->edge * (size_t)(max_grid + 1));
     size_t nd = (size_t)(d ? d : 1);
     self->mu = xcalloc(nd, sizeof *self->mu);
     self->gi = xcalloc(nd, sizeof *self->gi);
     self->zsig = xcalloc(nd, sizeof *self->zsig);
     self->zlog = xcalloc(nd, sizeof *self->zlog);
-    self->zder = xcalloc(nd, sizeof *self->zder);
     self->sig = xcalloc(nd, sizeof *self->sig);
     self->ord = xcalloc(nd, sizeof *self->ord);
     self->lc = xcalloc(nd, sizeof *self->lc);
     self->cat_marg = xcalloc(nd, sizeof *self->cat_marg);
     self->s = xcalloc(nd, sizeof *self->s);
+    self->minsig = xcalloc(nd, sizeof *self->minsig);
     self->prior_lnorm = xcalloc(nd, sizeof *self->prior_lnorm);
     self->cat_hit = xcalloc(nd, sizeof *self->cat_hit);
     self->cat_miss = xcalloc(nd, sizeof *self->cat_miss);
@@ -177,14 +221,15 @@ void parzen_destroy(parzen_t **self_p)
         return;
     for (int p = 0; p < self->d; p++) {
         free(self->mu[p]), free(self->gi[p]), free(self->zsig[p]), free(self->zlog[p]);
-        free(self->zder[p]), free(self->sig[p]), free(self->ord[p]), free(self->lc[p]);
+        free(self->sig[p]), free(self->ord[p]), free(self->lc[p]);
         free(self->cat_marg[p]);
     }
-    free(self->mu), free(self->gi), free(self->zsig), free(self->zlog), free(self->zder);
+    free(self->mu), free(self->gi), free(self->zsig), free(self->zlog);
+    free(self->zphi), free(self->zsum), free(self->zc1), free(self->zc2);
     free(self->sig), free(self->ord), free(self->lc), free(self->cat_marg);
     free(self->w), free(self->logw), free(self->logc), free(self->cum);
-    free(self->s), free(self->prior_lnorm), free(self->cat_hit), free(self->cat_miss);
-    free(self->sv), free(self->sid), free(self->tab), free(self->dims);
+    free(self->s), free(self->minsig), free(self->prior_lnorm), free(self->cat_hit), free(self->cat_miss);
+    free(self->sv), free(self->sid), free(self->tab), free(self->edge), free(self->dims);
     free(self);
     *self_p = NULL;
 }
@@ -206,8 +251,9 @@ static void s_reserve(parzen_t *self, long cap)
 {
     if (cap <= self->cap)
         return;
-    cap = cap < 2 * self->cap ? 2 * self->cap : cap < 16 ? 16 : cap;
-    bool uni = !self->opts.multivariate;
+    cap = cap < self->cap + self->cap / 2 ? self->cap + self->cap / 2 : cap;
+    cap = (cap + PZ_BLOCK - 1) / PZ_BLOCK * PZ_BLOCK; /* evaluation sweeps whole blocks */
+    bool uni = !self->opts.multivariate, numeric = false;
     for (int p = 0; p < self->d; p++) {
         const parzen_dim_t *dim = &self->dims[p];
         if (dim->single)
@@ -219,13 +265,21 @@ static void s_reserve(parzen_t *self, long cap)
                 S_GROW(self->lc[p], cap);
             continue;
         }
-        S_GROW(self->mu[p], cap), S_GROW(self->zsig[p], cap), S_GROW(self->zlog[p], cap);
-        S_GROW(self->zder[p], cap);
-        if (uni)
+        S_GROW(self->mu[p], cap);
+        numeric = true;
+        if (uni) {
             S_GROW(self->sig[p], cap), S_GROW(self->ord[p], cap), S_GROW(self->lc[p], cap);
+            S_GROW(self->zsig[p], cap), S_GROW(self->zlog[p], cap);
+        }
     }
+    if (numeric && !uni) {
+        S_GROW(self->zphi, cap), S_GROW(self->zsum, cap);
+        S_GROW(self->zc1, cap), S_GROW(self->zc2, cap);
+    }
+    if (uni)
+        S_GROW(self->sv, cap + 1), S_GROW(self->sid, cap + 1);
     S_GROW(self->w, cap), S_GROW(self->logw, cap), S_GROW(self->logc, cap);
-    S_GROW(self->cum, cap + 1), S_GROW(self->sv, cap + 1), S_GROW(self->sid, cap + 1);
+    S_GROW(self->cum, cap + 1);
     self->cap = cap;
 }
 
@@ -255,6 +309,8 @@ static long s_new_entry(parzen_t *self)
     long k = self->n++;
     self->w[k] = 0;
     self->logw[k] = -INFINITY;
+    if (self->zphi)
+        self->zphi[k] = NAN; /* no cached normaliser yet */
     return k;
 }
 
@@ -262,8 +318,8 @@ static long s_new_entry(parzen_t *self)
 static void s_set_mu(parzen_t *self, int p, long k, double u)
 {
     self->mu[p][k] = u;
-    self->zsig[p][k] = NAN; /* no cached normaliser yet */
     if (!self->opts.multivariate) {
+        self->zsig[p][k] = NAN; /* no cached normaliser yet */
         self->sig[p][k] = 1; /* any finite value: inactive kernels are still swept */
         s_ord_insert(self, p, k);
     }
@@ -324,11 +380,11 @@ void parzen_compact(parzen_t *self, const bool *keep)
         if (!self->mu[p])
             continue;
         S_FILTER(self->mu[p], keep, n);
-        S_FILTER(self->zsig[p], keep, n);
-        S_FILTER(self->zlog[p], keep, n);
-        S_FILTER(self->zder[p], keep, n);
-        if (self->sig[p])
+        if (self->sig[p]) {
             S_FILTER(self->sig[p], keep, n);
+            S_FILTER(self->zsig[p], keep, n);
+            S_FILTER(self->zlog[p], keep, n);
+        }
         if (self->ord[p]) {
             long k = 0;
             for (long i = 0; i < n; i++)
@@ -339,21 +395,28 @@ void parzen_compact(parzen_t *self, const bool *keep)
     }
     S_FILTER(self->w, keep, n);
     S_FILTER(self->logw, keep, n);
+    if (self->zphi) {
+        S_FILTER(self->zphi, keep, n);
+        S_FILTER(self->zsum, keep, n);
+        S_FILTER(self->zc1, keep, n);
+        S_FILTER(self->zc2, keep, n);
+    }
     self->n = kept;
     free(remap);
 }
 
 size_t parzen_memory(const parzen_t *self)
 {
-    /* w, logw, logc, cum, sv: doubles; sid: int32 */
-    size_t per = 5 * sizeof(double) + sizeof(int32_t), fixed = sizeof *self;
+    size_t per = 4 * sizeof(double), fixed = sizeof *self; /* w, logw, logc, cum */
+    per += self->zphi ? 2 * sizeof(double) + 2 * sizeof(float) : 0;
+    per += self->sv ? sizeof(double) + sizeof(int32_t) : 0;
     for (int p = 0; p < self->d; p++) {
         per += self->gi[p] ? sizeof(int32_t) : 0;
-        per += self->mu[p] ? 3 * sizeof(double) + sizeof(float) : 0;
-        per += self->sig[p] ? sizeof(double) + sizeof(int32_t) : 0;
+        per += self->mu[p] ? sizeof(double) : 0;
+        per += self->sig[p] ? 3 * sizeof(double) + sizeof(int32_t) : 0; /* sig zsig zlog ord */
         per += self->lc[p] ? sizeof(double) : 0;
         fixed += self->cat_marg[p] ? sizeof(double) * (size_t)self->dims[p].n_grid : 0;
-        fixed += sizeof(parzen_dim_t) + 14 * sizeof(void *);
+        fixed += sizeof(parzen_dim_t) + 16 * sizeof(void *);
     }
     return fixed + per * (size_t)self->cap + sizeof(double) * self->tab_cap;
 }
@@ -402,37 +465,69 @@ static void s_bandwidths_1d(parzen_t *self, int p, double minsig, double maxsig)
     }
 }
 
-/* Log normalisers of param p's kernels from the cache (see the file comment), folded
- * into logc (multivariate) or lc[p] (univariate). */
-static void s_normalisers(parzen_t *self, int p)
+/* Univariate normalisers of param p, into lc[p]: a kernel's log Z is recomputed only
+ * when its own bandwidth changed, which after the first ~100 trials (when the clip
+ * floor stops moving) happens only next to where an entry came or went. */
+static void s_normalisers_1d(parzen_t *self, int p)
 {
     const parzen_dim_t *dim = &self->dims[p];
-    bool multi = self->opts.multivariate, cont = dim->q == 0;
-    const double *mu = self->mu[p], *w = self->w;
-    double *zsig = self->zsig[p], *zlog = self->zlog[p];
-    float *zder = self->zder[p];
-    bool scaled = cont && self->opts.normalized;
-    double log_s = (multi && scaled ? log(self->s[p]) : 0) + (cont ? PZ_LOG_SQRT_2PI : 0);
+    bool cont = dim->q == 0, scaled = cont && self->opts.normalized;
+    const double *mu = self->mu[p], *sig = self->sig[p];
+    double *zsig = self->zsig[p], *zlog = self->zlog[p], *lc = self->lc[p];
+    double konst = cont ? PZ_LOG_SQRT_2PI : 0;
     for (long j = 0; j < self->n; j++) {
-        if (w[j] == 0) {
-            if (!multi)
-                self->lc[p][j] = -INFINITY;
+        if (self->w[j] == 0) {
+            lc[j] = -INFINITY;
             continue;
         }
-        double sg = multi ? self->s[p] : self->sig[p][j], lz;
-        if (zsig[j] == sg)
-            lz = zlog[j];
-        else if (multi && fabs(sg - zsig[j]) <= PZ_REFRESH_TOL * zsig[j])
-            lz = zlog[j] + (sg - zsig[j]) * (double)zder[j];
-        else {
-            s_log_z(dim, mu[j], sg, &zlog[j], &zder[j]);
-            zsig[j] = sg;
-            lz = zlog[j];
+        if (zsig[j] != sig[j]) {
+            zlog[j] = s_log_z(dim, mu[j], sig[j], NULL, NULL);
+            zsig[j] = sig[j];
         }
-        if (multi)
-            self->logc[j] -= lz + log_s;
+        lc[j] = self->logw[j] - zlog[j] - konst - (scaled ? log(sig[j]) : 0);
+    }
+}
+
+/* Entry j's summed log Z at the current bandwidths, cached with its derivatives. */
+static double s_joint_z(parzen_t *self, long j)
+{
+    double sum = 0, c1 = 0, c2 = 0;
+    for (int p = 0; p < self->d; p++) {
+        if (!self->mu[p])
+            continue;
+        double s = self->s[p], d1, d2;
+        sum += s_log_z(&self->dims[p], self->mu[p][j], s, &d1, &d2);
+        c1 += s * d1; /* derivatives in the relative change of phi: s' = s */
+        c2 += s * s * d2;
+    }
+    self->zphi[j] = self->phi;
+    self->zsum[j] = sum;
+    self->zc1[j] = (float)c1;
+    self->zc2[j] = (float)c2;
+    return sum;
+}
+
+/* Joint normalisers, folded into logc (see the file comment): every numeric param's
+ * bandwidth is range * phi, so one Taylor expansion in phi serves the whole sum. */
+static void s_normalisers_joint(parzen_t *self)
+{
+    double konst = 0; /* the terms that do not depend on the kernel's centre */
+    for (int p = 0; p < self->d; p++)
+        if (self->mu[p] && self->dims[p].q == 0)
+            konst += PZ_LOG_SQRT_2PI + (self->opts.normalized ? log(self->s[p]) : 0);
+    if (!self->zphi)
+        return; /* no numeric params */
+    for (long j = 0; j < self->n; j++) {
+        if (self->w[j] == 0)
+            continue;
+        double lz, dl = self->phi / self->zphi[j] - 1; /* NaN when nothing is cached */
+        if (dl == 0)
+            lz = self->zsum[j];
+        else if (fabs(dl) <= PZ_REFRESH_TOL)
+            lz = self->zsum[j] + dl * ((double)self->zc1[j] + 0.5 * dl * (double)self->zc2[j]);
         else
-            self->lc[p][j] = self->logw[j] - lz - log_s - (scaled ? log(sg) : 0);
+            lz = s_joint_z(self, j);
+        self->logc[j] -= lz + konst;
     }
 }
 
@@ -460,6 +555,23 @@ static void s_prepare_cat(parzen_t *self, int p)
         marg[c] = log((value * wsum + marg[c]) / den + self->w_prior / c_n);
 }
 
+/* Multivariate bandwidths: Scott's rule, the same fraction phi of every range. */
+static void s_bandwidths_joint(parzen_t *self)
+{
+    double n_obs = self->n_act > 0 ? (double)self->n_act : 1;
+    double phi = 0.2 * pow(n_obs, -1.0 / (self->d_model + 4));
+    double floor_phi = self->opts.magic_clip ? 1 / fmin(100.0, (double)self->n_act + 2) : 0;
+    self->phi = s_clip(phi, floor_phi, 1);
+    for (int p = 0; p < self->d; p++) {
+        if (!self->mu[p])
+            continue;
+        double range = self->dims[p].high - self->dims[p].low;
+        self->s[p] = s_clip(phi * range, self->minsig[p], range);
+        if (self->s[p] == PZ_EPS) /* the absolute floor binds: phi is not common */
+            self->phi = NAN;
+    }
+}
+
 static void s_prepare_param(parzen_t *self, int p)
 {
     const parzen_dim_t *dim = &self->dims[p];
@@ -472,19 +584,37 @@ static void s_prepare_param(parzen_t *self, int p)
     double range = dim->high - dim->low;
     /* len(mus) in Optuna counts the prior too */
     double minsig = self->opts.magic_clip ? range / fmin(100.0, (double)self->n_act + 2) : PZ_EPS;
-    if (self->opts.multivariate) {
-        double n_obs = self->n_act > 0 ? (double)self->n_act : 1;
-        double s = 0.2 * pow(n_obs, -1.0 / (self->d_model + 4)) * range;
-        self->s[p] = s_clip(s, minsig, range);
-    } else {
+    self->minsig[p] = minsig;
+    if (!self->opts.multivariate) {
         s_bandwidths_1d(self, p, minsig, range);
+        s_normalisers_1d(self, p);
     }
-    s_normalisers(self, p);
     /* The prior kernel: mid-range, sigma = range, so it spans [-1/2, 1/2] sigmas. */
     double lz = parzen_log_gauss_mass(-0.5, 0.5);
     if (dim->q == 0)
         lz += PZ_LOG_SQRT_2PI + (self->opts.normalized ? log(range) : 0);
     self->prior_lnorm[p] = lz;
+}
+
+/* Entries past n up to the end of the last block: no weight and finite kernel inputs,
+ * so evaluation can sweep whole blocks without a remainder loop. */
+static void s_pad(parzen_t *self)
+{
+    long end = (self->n + PZ_BLOCK - 1) / PZ_BLOCK * PZ_BLOCK;
+    assert(end <= self->cap);
+    for (long j = self->n; j < end; j++) {
+        self->logc[j] = -INFINITY;
+        for (int p = 0; p < self->d; p++) {
+            if (self->gi[p])
+                self->gi[p][j] = 0;
+            if (self->mu[p])
+                self->mu[p][j] = 0;
+            if (self->sig[p])
+                self->sig[p][j] = 1;
+            if (self->lc[p])
+                self->lc[p][j] = -INFINITY;
+        }
+    }
 }
 
 void parzen_prepare(parzen_t *self, const double *w)
@@ -513,4 +643,9 @@ void parzen_prepare(parzen_t *self, const double *w)
         memcpy(self->logc, self->logw, sizeof *self->logc * (size_t)self->n);
     for (int p = 0; p < self->d; p++)
         s_prepare_param(self, p);
+    if (self->opts.multivariate) {
+        s_bandwidths_joint(self);
+        s_normalisers_joint(self);
+    }
+    s_pad(self);
 }

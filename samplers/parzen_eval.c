@@ -8,17 +8,15 @@
  *
  * A stepped parameter's kernel is a difference of two normal CDFs. In the joint
  * mixture every observation kernel of a parameter shares one sigma, so its term
- * depends only on the observation's grid index: when the grid is smaller than the
- * entry count, the term is tabulated per candidate (grid-size erfc pairs instead of
- * n). The univariate mixture has per-kernel sigmas and computes each term. */
+ * depends only on the observation's grid index: unless the grid is much larger than
+ * the entry count, the term is tabulated per candidate (grid-size erfc calls instead
+ * of 2n). The univariate mixture has per-kernel sigmas and computes each term. */
 #include "samplers/parzen_priv.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define PZ_BLOCK 256
 
 long pz_pick(const parzen_t *self, rng_t *r)
 {
@@ -121,32 +119,93 @@ static double s_prior_term(const parzen_t *self, int p, double u)
     return -0.5 * z * z - self->prior_lnorm[p];
 }
 
-/* Fold a block of log terms into the running (max, sum) of a log-sum-exp. */
-static void s_merge(const double *acc, long jn, double *mx, double *sm)
+/* exp(x) for -708 <= x <= 0 (callers clamp: a term below e^-708 is noise next to the
+ * 1 every log-sum-exp here contains). Range reduction to r in [-ln2/2, ln2/2] and a
+ * degree-12 Taylor polynomial, error below 3e-16 relative; the power of two is built
+ * from the bits of the rounding sum. Plain arithmetic, so a loop over it vectorises,
+ * which libm's exp does not; this is where most of a large study's time goes. */
+static inline double s_exp_neg(double x)
+{
+    const double shift = 0x1.8p52, ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
+    double sh = x * M_LOG2E + shift, k = sh - shift;
+    double r = (x - k * ln2_hi) - k * ln2_lo;
+    double p = 1.0 / 479001600;
+    p = p * r + 1.0 / 39916800, p = p * r + 1.0 / 3628800, p = p * r + 1.0 / 362880;
+    p = p * r + 1.0 / 40320, p = p * r + 1.0 / 5040, p = p * r + 1.0 / 720;
+    p = p * r + 1.0 / 120, p = p * r + 1.0 / 24, p = p * r + 1.0 / 6, p = p * r + 0.5;
+    p = p * r + 1, p = p * r + 1;
+    uint64_t bits, sbits;
+    memcpy(&bits, &sh, sizeof bits);
+    memcpy(&sbits, &shift, sizeof sbits);
+    bits = (bits - sbits + 1023) << 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+/* Fold a block of log terms into the running (ref, sum) of a log-sum-exp: sum holds
+ * the total of exp(term - ref). bound must be >= every term of the block (the caller
+ * knows one without a pass over the terms: kernel terms are <= 0, so a block's
+ * constants bound it). When the bound is loose the sum can come out tiny; the caller
+ * then redoes the candidate with s_merge_exact(). */
+static void s_merge(const double *restrict acc, double bound, double *ref, double *sum)
+{
+    if (bound == -INFINITY)
+        return;
+    if (bound > *ref) {
+        *sum *= exp(*ref - bound);
+        *ref = bound;
+    }
+    double e[PZ_BLOCK], top = *ref;
+    for (long j = 0; j < PZ_BLOCK; j++) { /* clamping in its own loop keeps both vectorised */
+        double x = acc[j] - top;
+        e[j] = x > -708.0 ? x : -708.0;
+    }
+    for (long j = 0; j < PZ_BLOCK; j++)
+        e[j] = s_exp_neg(e[j]);
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (long j = 0; j < PZ_BLOCK; j += 4)
+        s0 += e[j], s1 += e[j + 1], s2 += e[j + 2], s3 += e[j + 3];
+    *sum += (s0 + s1) + (s2 + s3);
+}
+
+/* The same with the block's true maximum as the bound; n terms. */
+static void s_merge_exact(const double *acc, long n, double *ref, double *sum)
 {
     double bm = -INFINITY;
-    for (long j = 0; j < jn; j++)
+    for (long j = 0; j < n; j++)
         bm = acc[j] > bm ? acc[j] : bm;
     if (bm == -INFINITY)
         return;
-    if (bm > *mx) {
-        *sm *= exp(*mx - bm);
-        *mx = bm;
+    if (bm > *ref) {
+        *sum *= exp(*ref - bm);
+        *ref = bm;
     }
-    double s = 0, top = *mx;
-    for (long j = 0; j < jn; j++)
-        s += exp(acc[j] - top);
-    *sm += s;
+    for (long j = 0; j < n; j++)
+        *sum += exp(acc[j] - *ref);
 }
+
+/* Largest of a block of constants: a bound on the block's log terms. */
+static double s_block_max(const double *v)
+{
+    double m = -INFINITY;
+    for (long j = 0; j < PZ_BLOCK; j++)
+        m = v[j] > m ? v[j] : m;
+    return m;
+}
+
+/* A sum this small lost its leading terms to underflow under a loose bound. */
+#define PZ_TINY 1e-280
 
 /* Tables of stepped kernel terms for every candidate (see the file comment): tab[c *
  * stride + off[p] + g], off[p] < 0 when param p is not tabulated. Returns the stride. */
 static size_t s_tables(parzen_t *self, int m, const double *u, long *off)
 {
     size_t stride = 0;
+    long swept = (self->n + PZ_BLOCK - 1) / PZ_BLOCK * PZ_BLOCK; /* kernels a sweep touches */
     for (int p = 0; p < self->d; p++) {
         const parzen_dim_t *dim = &self->dims[p];
-        bool tab = !dim->single && dim->kind != PARAM_CAT && dim->q > 0 && dim->n_grid < self->n;
+        bool tab = !dim->single && dim->kind != PARAM_CAT && dim->q > 0 && dim->n_grid <= 2 * swept;
         off[p] = tab ? (long)stride : -1;
         stride += tab ? (size_t)dim->n_grid : 0;
     }
@@ -161,16 +220,16 @@ static size_t s_tables(parzen_t *self, int m, const double *u, long *off)
             const parzen_dim_t *dim = &self->dims[p];
             double *t = self->tab + (size_t)c * stride + (size_t)off[p];
             double uc = u[(size_t)c * (size_t)self->d + (size_t)p];
-            for (int g = 0; g < dim->n_grid; g++)
-                t[g] = pz_cell_log_mass(dim, uc, dim->plow + g * dim->q, self->s[p]);
+            pz_cell_log_mass_row(dim, uc, self->s[p], t, self->edge);
         }
     return stride;
 }
 
 /* Joint log terms of entries j0 .. j0+jn-1 at one candidate uc, into acc. */
 static void s_block(const parzen_t *self, const double *uc, const double *tab,
-                    const long *off, long j0, long jn, double *restrict acc)
+                    const long *off, long j0, double *restrict acc)
 {
+    const long jn = PZ_BLOCK; /* a constant trip count lets the loops vectorise */
     memcpy(acc, self->logc + j0, sizeof *acc * (size_t)jn);
     for (int p = 0; p < self->d; p++) {
         const parzen_dim_t *dim = &self->dims[p];
@@ -203,6 +262,19 @@ static void s_block(const parzen_t *self, const double *uc, const double *tab,
     }
 }
 
+/* The observation part of candidate c's joint log-sum-exp, with exact block maxima:
+ * the slow path for sums a loose bound left tiny. */
+static void s_obs_exact(const parzen_t *self, const double *uc, const double *tab,
+                        const long *off, double *mx, double *sm)
+{
+    double acc[PZ_BLOCK];
+    *mx = -INFINITY, *sm = 0;
+    for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) {
+        s_block(self, uc, tab, off, j0, acc);
+        s_merge_exact(acc, PZ_BLOCK, mx, sm);
+    }
+}
+
 void parzen_log_pdf(parzen_t *self, int m, const double *xs, double *out)
 {
     assert(self && xs && out && m >= 0 && self->opts.multivariate);
@@ -216,24 +288,66 @@ void parzen_log_pdf(parzen_t *self, int m, const double *xs, double *out)
         mx[c] = -INFINITY, sm[c] = 0;
     size_t stride = s_tables(self, m, u, off);
     double acc[PZ_BLOCK];
-    for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) {
-        long jn = self->n - j0 < PZ_BLOCK ? self->n - j0 : PZ_BLOCK;
+    for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) { /* padded to whole blocks */
+        double bound = s_block_max(self->logc + j0);
         for (int c = 0; c < m; c++) {
             s_block(self, u + (size_t)c * (size_t)d, self->tab + (size_t)c * stride, off, j0,
-                    jn, acc);
-            s_merge(acc, jn, &mx[c], &sm[c]);
+                    acc);
+            s_merge(acc, bound, &mx[c], &sm[c]);
         }
     }
     for (int c = 0; c < m; c++) {
+        const double *uc = u + (size_t)c * (size_t)d;
+        if (sm[c] < PZ_TINY)
+            s_obs_exact(self, uc, self->tab + (size_t)c * stride, off, &mx[c], &sm[c]);
         double lp = self->logw_prior;
         for (int p = 0; p < d; p++)
             if (!self->dims[p].single)
-                lp += s_prior_term(self, p, u[(size_t)c * (size_t)d + (size_t)p]);
-        s_merge(&lp, 1, &mx[c], &sm[c]);
+                lp += s_prior_term(self, p, uc[p]);
+        s_merge_exact(&lp, 1, &mx[c], &sm[c]);
         out[c] = mx[c] + log(sm[c]);
     }
     free(off);
     free(u);
+}
+
+/* Param p's log terms of entries j0 .. j0+PZ_BLOCK-1 at u, into acc (univariate). A
+ * stepped param's kernels mostly sit at the clip floor (many observations share each
+ * grid point, so neighbour gaps are 0): tab, when given, holds their terms by grid
+ * index for this u. */
+static void s_block_1d(const parzen_t *self, int p, double u, const double *tab, long j0,
+                       double *restrict acc)
+{
+    const parzen_dim_t *dim = &self->dims[p];
+    const double *restrict mu = self->mu[p] + j0, *restrict sg = self->sig[p] + j0;
+    const double *restrict lc = self->lc[p] + j0;
+    if (dim->q == 0) {
+        for (long j = 0; j < PZ_BLOCK; j++) {
+            double z = (u - mu[j]) / sg[j];
+            acc[j] = lc[j] - 0.5 * z * z;
+        }
+        return;
+    }
+    const int32_t *restrict g = self->gi[p] + j0;
+    const double floor_sig = self->minsig[p];
+    for (long j = 0; j < PZ_BLOCK; j++)
+        acc[j] = lc[j] + (tab && sg[j] == floor_sig ? tab[g[j]]
+                                                     : pz_cell_log_mass(dim, u, mu[j], sg[j]));
+}
+
+/* Stepped param p at u: the terms of floor-bandwidth kernels by grid index, or NULL
+ * when the grid is larger than the entry count (direct evaluation is then cheaper). */
+static const double *s_table_1d(parzen_t *self, int p, double u)
+{
+    const parzen_dim_t *dim = &self->dims[p];
+    if (dim->q == 0 || dim->n_grid > 2 * self->n)
+        return NULL;
+    if ((size_t)dim->n_grid > self->tab_cap) {
+        self->tab_cap = (size_t)dim->n_grid;
+        self->tab = xrealloc(self->tab, sizeof *self->tab * self->tab_cap);
+    }
+    pz_cell_log_mass_row(dim, u, self->minsig[p], self->tab, self->edge);
+    return self->tab;
 }
 
 void parzen_log_pdf_1d(parzen_t *self, int p, int m, const double *x, double *out)
@@ -250,23 +364,20 @@ void parzen_log_pdf_1d(parzen_t *self, int p, int m, const double *x, double *ou
             continue;
         }
         double u = parzen_to_u(dim, x[c]), mx = -INFINITY, sm = 0, acc[PZ_BLOCK];
-        for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) {
-            long jn = self->n - j0 < PZ_BLOCK ? self->n - j0 : PZ_BLOCK;
-            const double *restrict mu = self->mu[p] + j0, *restrict sg = self->sig[p] + j0;
-            const double *restrict lc = self->lc[p] + j0;
-            if (dim->q == 0) {
-                for (long j = 0; j < jn; j++) {
-                    double z = (u - mu[j]) / sg[j];
-                    acc[j] = lc[j] - 0.5 * z * z;
-                }
-            } else {
-                for (long j = 0; j < jn; j++)
-                    acc[j] = lc[j] + pz_cell_log_mass(dim, u, mu[j], sg[j]);
+        const double *tab = s_table_1d(self, p, u);
+        for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) { /* padded to whole blocks */
+            s_block_1d(self, p, u, tab, j0, acc);
+            s_merge(acc, s_block_max(self->lc[p] + j0), &mx, &sm);
+        }
+        if (sm < PZ_TINY) { /* the bound was loose: again with exact maxima */
+            mx = -INFINITY, sm = 0;
+            for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) {
+                s_block_1d(self, p, u, tab, j0, acc);
+                s_merge_exact(acc, PZ_BLOCK, &mx, &sm);
             }
-            s_merge(acc, jn, &mx, &sm);
         }
         double lp = self->logw_prior + s_prior_term(self, p, u);
-        s_merge(&lp, 1, &mx, &sm);
+        s_merge_exact(&lp, 1, &mx, &sm);
         out[c] = mx + log(sm);
     }
 }

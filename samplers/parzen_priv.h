@@ -10,6 +10,7 @@
 
 #define PZ_LOG_SQRT_2PI 0.91893853320467274178 /* log(sqrt(2 pi)) */
 #define PZ_EPS 1e-12                           /* smallest sigma without the magic clip */
+#define PZ_BLOCK 64 /* entries per evaluation block; capacity is a multiple of it */
 
 struct parzen_s {
     int d;
@@ -21,9 +22,14 @@ struct parzen_s {
     /* Columns, one value per entry, so kernel loops stream contiguous memory. */
     double **mu;          /* [d] numeric: kernel coordinate; NULL for categorical/single */
     int32_t **gi;         /* [d] stepped: grid index; categorical: choice; else NULL */
-    double **zsig;        /* [d] numeric: sigma the cached log Z was computed at (NaN: none) */
+    /* Normaliser caches (see parzen.c). Univariate: per kernel and param. */
+    double **zsig;        /* [d] numeric: sigma the cached log Z is for (NaN: none) */
     double **zlog;        /* [d] numeric: log Z, the kernel's mass inside the domain */
-    float **zder;         /* [d] numeric: d log Z / d sigma at zsig (first-order refresh) */
+    /* Joint: per entry, summed over the numeric params, keyed by the common factor
+     * phi = sigma / range that Scott's rule gives every param. */
+    double *zphi;         /* phi the sum was computed at (NaN: none) */
+    double *zsum;         /* sum of log Z */
+    float *zc1, *zc2;     /* its first and second derivatives in phi / zphi */
     double **sig;         /* [d] univariate numeric: each entry's own bandwidth */
     int32_t **ord;        /* [d] univariate numeric: entries sorted by mu, ties by index */
     double **lc;          /* [d] univariate: log weight - log normaliser of each entry */
@@ -36,16 +42,19 @@ struct parzen_s {
     long n_act;           /* entries with weight > 0 */
     double w_prior, logw_prior;
     double *s;            /* [d] multivariate: bandwidth of every observation kernel */
+    double *minsig;       /* [d] numeric: the clip floor, the usual univariate bandwidth */
+    double phi;           /* multivariate: s[p] / range for every numeric p; NaN if not common */
     double *prior_lnorm;  /* [d] log normaliser of the prior kernel */
     double *cat_hit;      /* [d] log weight of a categorical row at its own choice */
     double *cat_miss;     /* [d] ... at any other choice */
     double **cat_marg;    /* [d] univariate categorical: log mixture mass of each choice */
 
     /* Scratch, grown on demand. */
-    double *sv;           /* univariate bandwidths: sorted values, n + 1 */
+    double *sv;           /* univariate bandwidths: sorted values, cap + 1 */
     int32_t *sid;         /* ... and their entry indexes (-1 = prior) */
     double *tab;          /* per-candidate tables of stepped kernels */
     size_t tab_cap;
+    double *edge;         /* max n_grid + 1: cell edges for pz_cell_log_mass_row() */
 };
 
 /* Phi(a), the standard normal CDF. */
@@ -54,6 +63,10 @@ double pz_ndtr(double a);
 double pz_log_ndtr(double a);
 /* log of a stepped kernel's mass over the grid cell at u (kernel coordinates). */
 double pz_cell_log_mass(const parzen_dim_t *dim, double u, double mu, double sigma);
+/* out[g] = pz_cell_log_mass(dim, u, grid point g, sigma) for the whole grid, at about
+ * half the cost when u is inside the range. edge: scratch of n_grid + 1. */
+void pz_cell_log_mass_row(const parzen_dim_t *dim, double u, double sigma, double *out,
+                          double *edge);
 /* A draw from N(mu, sigma) truncated to [lo, hi]. */
 double pz_trunc_normal(rng_t *r, double mu, double sigma, double lo, double hi);
 /* Index of the component picked by a uniform draw: 0..n-1 an entry, n the prior. */

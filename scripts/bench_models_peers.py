@@ -96,7 +96,8 @@ def main():
         k, v = kv.split("=", 1)
         if k not in p:
             raise SystemExit("unknown parameter " + k)
-        p[k] = float(v)
+        # XGBoost rejects "8.0" for an integer parameter: keep the default's type.
+        p[k] = int(float(v)) if isinstance(p[k], int) else float(v)
     Xtr, ytr, Xte, yte, classification = load(args.data)
     if args.model == "mlp":
         mean, sd = Xtr.mean(axis=0), Xtr.std(axis=0)

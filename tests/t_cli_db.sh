@@ -102,7 +102,7 @@ expect 0 "$HPS" keygen -o "$TMP/keys" --name n1
 [ "$(sed -n 2p "$TMP/out" | tr -d '\n' | wc -c)" = 40 ] || fail "Z85 key: $(cat "$TMP/out")"
 [ -f "$TMP/keys/n1.key" ] && [ -f "$TMP/keys/n1.key_secret" ] || fail "key files"
 [ "$(stat -c %a "$TMP/keys/n1.key_secret")" = 600 ] || fail "secret key mode"
-grep -q "$(sed -n 2p "$TMP/out")" "$TMP/keys/n1.key" || fail "public key file content"
+grep -qF -- "$(sed -n 2p "$TMP/out")" "$TMP/keys/n1.key" || fail "public key file content"
 expect 1 "$HPS" keygen -o "$TMP/keys" --name n1
 grep -q "overwrite" "$TMP/err" || fail "overwrite message: $(cat "$TMP/err")"
 

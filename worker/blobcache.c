@@ -97,7 +97,8 @@ static void s_mark_verified(blobcache_t *self, const char *sha)
 {
     if (s_verified(self, sha))
         return;
-    self->verified = xrealloc(self->verified, sizeof *self->verified * (size_t)(self->n_verified + 1));
+    size_t n = (size_t)self->n_verified + 1;
+    self->verified = xrealloc(self->verified, sizeof *self->verified * n);
     snprintf(self->verified[self->n_verified++], 65, "%s", sha);
 }
 
@@ -138,7 +139,8 @@ void blobcache_want(blobcache_t *self, const char *sha)
     assert(is_sha256_hex(sha));
     if (s_find(self, sha) >= 0)
         return;
-    self->fetches = xrealloc(self->fetches, sizeof *self->fetches * (size_t)(self->n_fetches + 1));
+    size_t n = (size_t)self->n_fetches + 1;
+    self->fetches = xrealloc(self->fetches, sizeof *self->fetches * n);
     fetch_t *f = &self->fetches[self->n_fetches++];
     memset(f, 0, sizeof *f);
     snprintf(f->sha, sizeof f->sha, "%s", sha);

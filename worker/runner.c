@@ -36,7 +36,8 @@ struct runner_s {
     pid_t pid;
     int fd;             /* parent's end, non-blocking; -1 once closed */
     bool reaped;
-    int64_t started_ms; /* monotonic */
+    bool busy;          /* a trial was sent and its TELL has not come back */
+    int64_t started_ms; /* monotonic; of the current trial */
     long trial;
     int attempt;
     char *buf;          /* bytes received and not yet parsed into messages */
@@ -222,21 +223,40 @@ static bool s_command_allowed(const cfg_node_t *objective, const char *pattern)
     return ok;
 }
 
-/* Parse the config and pick the objective; NULL with res->error when it cannot run. */
-static const objective_ops_t *s_child_setup(const runner_spec_t *spec, study_config_t **study,
-                                            objective_result_t *res)
+/* The study of a trial, parsed once per distinct config: a trial process runs many
+ * trials of the same study, and validation is not free. */
+typedef struct {
+    char *json;            /* the config the study was parsed from; owned */
+    study_config_t *study; /* owned */
+} study_cache_t;
+
+static study_config_t *s_study_for(study_cache_t *cache, const char *json,
+                                   objective_result_t *res)
 {
-    if (spec->config_json) {
-        cfg_errs_t errs;
-        cfg_errs_init(&errs);
-        *study = study_config_from_json(spec->config_json, &errs);
-        if (!*study)
-            snprintf(res->error, sizeof res->error, "bad study config: %s",
-                     errs.n ? errs.msgs[0] : "unknown error");
-        cfg_errs_free(&errs);
-        if (!*study)
-            return NULL;
-    }
+    if (cache->json && strcmp(cache->json, json) == 0)
+        return cache->study;
+    free(cache->json);
+    cache->json = NULL;
+    study_config_destroy(&cache->study);
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cache->study = study_config_from_json(json, &errs);
+    if (cache->study)
+        cache->json = xstrdup(json);
+    else
+        snprintf(res->error, sizeof res->error, "bad study config: %s",
+                 errs.n ? errs.msgs[0] : "unknown error");
+    cfg_errs_free(&errs);
+    return cache->study;
+}
+
+/* Pick the objective of a trial; NULL with res->error when it cannot run. */
+static const objective_ops_t *s_child_setup(const runner_spec_t *spec, study_cache_t *cache,
+                                            study_config_t **study, objective_result_t *res)
+{
+    *study = NULL;
+    if (spec->config_json && !(*study = s_study_for(cache, spec->config_json, res)))
+        return NULL;
     const objective_ops_t *ops = spec->ops;
     if (!ops) {
         assert(*study);
@@ -272,18 +292,13 @@ static void s_child_signals(void)
             log_warn("trial process: cannot reset signal %d: %s", sigs[i], strerror(errno));
 }
 
-static void s_child_main(int fd, const runner_spec_t *spec, pid_t parent)
+/* Run one trial and send its TELL; -1 when the worker is gone. */
+static int s_child_trial(int fd, const runner_spec_t *spec, study_cache_t *cache)
 {
-    if (setsid() < 0)
-        log_warn("trial %ld: setsid: %s", spec->trial, strerror(errno));
-    /* If the worker is SIGKILLed, its trials must not run on unsupervised. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-        _exit(127);
-    s_child_signals();
     objective_result_t res;
     objective_result_init(&res);
-    study_config_t *study = NULL;
-    const objective_ops_t *ops = s_child_setup(spec, &study, &res);
+    study_config_t *study;
+    const objective_ops_t *ops = s_child_setup(spec, cache, &study, &res);
     if (ops) {
         child_t c = {fd, spec->trial, spec->attempt};
         objective_ctx_t ctx = {
@@ -301,15 +316,46 @@ static void s_child_main(int fd, const runner_spec_t *spec, pid_t parent)
     proto_msg_t *tell = runner_tell_new(spec->trial, spec->attempt, &res, 0);
     int rc = runner_frame_write(fd, tell, err);
     proto_destroy(&tell);
-    study_config_destroy(&study);
+    return rc;
+}
+
+/* The trial process: one TRIAL frame after another until the worker closes its end. */
+static void s_child_main(int fd, const runner_spec_t *base, pid_t parent)
+{
+    if (setsid() < 0)
+        log_warn("trial process: setsid: %s", strerror(errno));
+    /* If the worker is SIGKILLed, its trials must not run on unsupervised. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(127);
+    s_child_signals();
+    study_cache_t cache = {0};
+    int rc = 0;
+    char err[HPS_ERR_LEN];
+    proto_msg_t *m;
+    while (rc == 0 && (m = runner_frame_read(fd, err))) {
+        runner_spec_t spec = *base;
+        spec.trial = (long)proto_int_or(m, "trial", 0);
+        spec.attempt = (int)proto_int_or(m, "attempt", 0);
+        spec.x = proto_get_dbls(m, "x", &spec.nx);
+        spec.config_json = proto_get_str(m, "config");
+        const char *data = proto_get_str(m, "data");
+        spec.data_path = data && data[0] ? data : NULL;
+        spec.seed = (uint64_t)proto_int_or(m, "seed", 0);
+        spec.final = strcmp(proto_get_str(m, "kind"), "final") == 0;
+        if (spec.config_json && !spec.config_json[0])
+            spec.config_json = NULL;
+        rc = s_child_trial(fd, &spec, &cache);
+        proto_destroy(&m);
+    }
+    free(cache.json);
+    study_config_destroy(&cache.study);
     _exit(rc == 0 ? 0 : 126);
 }
 
 /* ---- the parent ------------------------------------------------------------------- */
 
-runner_t *runner_start(const runner_spec_t *spec, char *err)
+runner_t *runner_new(const runner_spec_t *base, char *err)
 {
-    assert(spec && (spec->config_json || spec->ops));
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
         set_err(err, "socketpair: %s", strerror(errno));
@@ -332,15 +378,56 @@ runner_t *runner_start(const runner_spec_t *spec, char *err)
     }
     if (pid == 0) {
         close(sv[0]);
-        s_child_main(sv[1], spec, parent);
+        s_child_main(sv[1], base, parent);
     }
     close(sv[1]);
     runner_t *self = xcalloc(1, sizeof *self);
     self->pid = pid;
     self->fd = sv[0];
     self->started_ms = now_ms();
+    return self;
+}
+
+int runner_run(runner_t *self, const runner_spec_t *spec, char *err)
+{
+    assert(!self->busy && (spec->config_json || spec->ops));
+    if (self->fd < 0 || self->reaped)
+        return set_err(err, "trial process has exited");
+    proto_msg_t *m = proto_new("TRIAL");
+    proto_set_str(m, "study", "");
+    proto_set_int(m, "trial", spec->trial);
+    proto_set_int(m, "attempt", spec->attempt);
+    proto_set_int(m, "number", 0);
+    proto_set_dbls(m, "x", spec->x, spec->nx);
+    proto_set_str(m, "config", spec->config_json ? spec->config_json : "");
+    proto_set_str(m, "data", spec->data_path ? spec->data_path : "");
+    proto_set_int(m, "seed", (int64_t)spec->seed);
+    proto_set_str(m, "kind", spec->final ? "final" : "search");
+    /* The idle child is blocked in read: one frame fits the socket buffer or is
+     * written as it drains. */
+    int fl = fcntl(self->fd, F_GETFL);
+    int rc = fl < 0 || fcntl(self->fd, F_SETFL, fl & ~O_NONBLOCK) != 0
+                 ? set_err(err, "fcntl: %s", strerror(errno))
+                 : runner_frame_write(self->fd, m, err);
+    if (rc == 0 && fcntl(self->fd, F_SETFL, fl) != 0)
+        rc = set_err(err, "fcntl: %s", strerror(errno));
+    proto_destroy(&m);
+    if (rc != 0)
+        return -1;
+    self->busy = true;
+    self->started_ms = now_ms();
     self->trial = spec->trial;
     self->attempt = spec->attempt;
+    return 0;
+}
+
+bool runner_busy(const runner_t *self) { return self->busy; }
+
+runner_t *runner_start(const runner_spec_t *spec, char *err)
+{
+    runner_t *self = runner_new(spec, err);
+    if (self && runner_run(self, spec, err) != 0)
+        runner_destroy(&self);
     return self;
 }
 
@@ -455,6 +542,8 @@ static proto_msg_t *s_pop(runner_t *self, char *err)
     if (self->len < 4 + (size_t)n)
         return NULL;
     proto_msg_t *m = proto_decode(self->buf + 4, n, err);
+    if (m && strcmp(proto_type(m), "TELL") == 0)
+        self->busy = false;
     self->len -= 4 + (size_t)n;
     memmove(self->buf, self->buf + 4 + n, self->len);
     return m;
@@ -477,7 +566,9 @@ static int s_fill(runner_t *self, char *err)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return 0;
-        if (n < 0)
+        /* A process that dies with bytes unread in its queue resets the connection:
+         * that is its end like any EOF, and its exit status says why. */
+        if (n < 0 && errno != ECONNRESET)
             set_err(err, "read from trial process: %s", strerror(errno));
         return -1;
     }
@@ -620,8 +711,9 @@ static void s_fake_sleep(const objective_ctx_t *ctx, objective_result_t *res)
         pause();
 }
 
-/* Drive a child to its end like the worker does: answer REPORTs (PRUNE from step
- * prune_at on), collect the TELL, reap. Returns the TELL or NULL; *status set. */
+/* Drive a trial like the worker does: answer REPORTs (PRUNE from step prune_at on)
+ * until the TELL comes (the process then waits for its next trial; *status = 0) or
+ * the process ends without one (reaped; *status is its wait status). */
 static proto_msg_t *s_drive(runner_t *r, long prune_at, int *status)
 {
     char err[HPS_ERR_LEN];
@@ -644,6 +736,10 @@ static proto_msg_t *s_drive(runner_t *r, long prune_at, int *status)
             }
         }
         assert(err[0] == '\0');
+        if (tell && !runner_busy(r)) {
+            *status = 0;
+            return tell;
+        }
         if (eof)
             break;
     }
@@ -677,7 +773,7 @@ static void s_objective_test(void)
     double d;
     int n;
     proto_msg_t *t = s_run_fake("fake", s_fake_run, NULL, 99, &status);
-    assert(t && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert(t && status == 0);
     assert(proto_int_or(t, "trial", 0) == 7 && proto_int_or(t, "attempt", 0) == 2);
     assert(strcmp(proto_get_str(t, "state"), "COMPLETE") == 0);
     assert(proto_get_dbl(t, "value", &d) == 0 && d == 1.5);
@@ -699,6 +795,28 @@ static void s_objective_test(void)
     assert(t && strcmp(proto_get_str(t, "state"), "FAIL") == 0);
     assert(strcmp(proto_get_str(t, "error"), "command not allowed on this worker") == 0);
     proto_destroy(&t);
+}
+
+/* One process serves trial after trial; each TELL names its own trial. */
+static void s_reuse_test(void)
+{
+    objective_ops_t ops = {.name = "fake", .run = s_fake_run};
+    double x[1] = {10};
+    runner_spec_t spec = {.trial = 1, .attempt = 1, .x = x, .nx = 1, .ops = &ops};
+    char err[HPS_ERR_LEN];
+    runner_t *r = runner_new(&spec, err);
+    assert(r);
+    pid_t pid = runner_pid(r);
+    for (long trial = 1; trial <= 3; trial++) {
+        spec.trial = trial;
+        assert(runner_run(r, &spec, err) == 0 && runner_busy(r));
+        int status;
+        proto_msg_t *t = s_drive(r, 99, &status);
+        assert(t && proto_int_or(t, "trial", 0) == trial && !runner_busy(r));
+        proto_destroy(&t);
+    }
+    assert(runner_pid(r) == pid);
+    runner_destroy(&r);
 }
 
 static void s_crash_test(void)
@@ -748,6 +866,7 @@ void runner_test(bool verbose)
         printf(" * runner: ");
     s_frame_test();
     s_objective_test();
+    s_reuse_test();
     s_crash_test();
     s_allow_test();
     if (verbose)

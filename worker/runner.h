@@ -10,6 +10,7 @@
  * means a dead peer is an error return, never a SIGPIPE that kills the worker).
  * Each message is a proto message, msgpack-encoded, behind a 4-byte big-endian length:
  *
+ *   parent -> child   TRIAL {trial, attempt, x, config, data (local path), seed, kind}
  *   child -> parent   REPORT {trial, attempt, step, value}    then waits for a reply
  *   parent -> child   CONTINUE | PRUNE {trial, attempt}
  *   child -> parent   TELL {trial, attempt, state, value, secs, ...}   the result
@@ -44,7 +45,15 @@ typedef struct {
 
 typedef struct runner_s runner_t;
 
-/* Fork the child. NULL with err when the socketpair or fork fails. */
+/* Fork an idle trial process. Of base only ops, cache_dir and allow_command are used:
+ * they hold for every trial it runs. NULL with err when socketpair or fork fails. */
+runner_t *runner_new(const runner_spec_t *base, char *err);
+/* Hand the idle process its next trial (the base fields of spec are ignored). -1 with
+ * err when the process is gone. */
+int runner_run(runner_t *self, const runner_spec_t *spec, char *err);
+/* A trial was handed over and its TELL has not been read yet. */
+bool runner_busy(const runner_t *self);
+/* runner_new + runner_run: a process for one trial. */
 runner_t *runner_start(const runner_spec_t *spec, char *err);
 /* Kill the child and its session (SIGKILL), reap it and free. Accepts *self_p == NULL. */
 void runner_destroy(runner_t **self_p);

@@ -34,6 +34,7 @@
 #define BYE_GRACE_MS 10000
 #define TICK_MS 100          /* longest sleep: bounds timer lateness */
 #define REAP_TICK_MS 2       /* a child closed its socket; its exit is imminent */
+#define SILENCE_WARN_MS 10000 /* no WELCOME for this long: say so (wrong endpoint or keys) */
 
 typedef enum { TASK_BLOB, TASK_RUNNING } task_phase_t;
 
@@ -72,6 +73,8 @@ typedef struct {
     blobcache_t *blobs;
     bool welcomed;           /* WELCOME received since the last HELLO */
     int64_t hello_at;        /* last HELLO attempt; 0 = send now */
+    int64_t unwelcome_since; /* first HELLO of the current attempt to join */
+    int64_t warned_at;       /* last "no answer" warning */
     bool hello_failed;       /* that send failed */
     int heartbeat_ms, lease_ms;
     int64_t hb_at;           /* last HEARTBEAT; 0 = send now */
@@ -83,6 +86,8 @@ typedef struct {
     int n_tasks;             /* slots in use (cancelled tasks count until reaped) */
     task_t *tasks;
     tell_t *tells;
+    runner_t **idle;         /* idle trial processes, at most `slots`; owned */
+    int n_idle;
 } worker_t;
 
 /* Objectives this build may have; HELLO lists the ones objective_find() knows. */
@@ -136,6 +141,16 @@ static void s_send_hello(worker_t *w, int64_t now)
     proto_set_strs(m, "objectives", names, n);
     w->hello_failed = s_send(w, &m) != 0;
     w->hello_at = now;
+    if (!w->unwelcome_since)
+        w->unwelcome_since = now;
+    /* zmq hides refused connections and failed CURVE handshakes; a silent coordinator
+     * is all the worker can notice. */
+    int64_t silent = now - w->unwelcome_since;
+    if (silent >= SILENCE_WARN_MS && now - w->warned_at >= 3 * SILENCE_WARN_MS) {
+        log_warn("no answer from %s for %lld s (not running, or CURVE keys not accepted?)",
+                 w->opts->endpoint, (long long)silent / 1000);
+        w->warned_at = now;
+    }
 }
 
 static void s_send_heartbeat(worker_t *w, int64_t now)
@@ -236,7 +251,12 @@ static void s_task_remove(worker_t *w, task_t *task)
             break;
         }
     }
-    runner_destroy(&task->runner);
+    /* A process that answered and was not cancelled serves the next trial. */
+    if (task->runner && !task->cancelled && !runner_busy(task->runner) &&
+        runner_fd(task->runner) >= 0 && w->n_idle < w->slots)
+        w->idle[w->n_idle++] = task->runner;
+    else
+        runner_destroy(&task->runner);
     proto_destroy(&task->result);
     proto_destroy(&task->trial);
     free(task);
@@ -268,7 +288,14 @@ static void s_task_start(worker_t *w, task_t *task)
         .final = strcmp(proto_get_str(task->trial, "kind"), "final") == 0,
         .allow_command = w->opts->allow_command};
     char err[HPS_ERR_LEN];
-    task->runner = runner_start(&spec, err);
+    /* An idle process if there is one (it may have died meanwhile: then a fresh one). */
+    while (w->n_idle > 0 && !task->runner) {
+        task->runner = w->idle[--w->n_idle];
+        if (runner_run(task->runner, &spec, err) != 0)
+            runner_destroy(&task->runner);
+    }
+    if (!task->runner)
+        task->runner = runner_start(&spec, err);
     free(data);
     if (!task->runner) {
         s_task_fail(w, task, err);
@@ -406,6 +433,10 @@ static void s_poll_children(worker_t *w, int64_t now)
             s_on_child_msg(w, t, &m, now);
         if (err[0])
             log_warn("trial %ld.%d: %s", t->id, t->attempt, err);
+        if (t->result && !runner_busy(t->runner) && !t->cancelled) {
+            s_task_exited(w, t, 0); /* answered; the process waits for the next trial */
+            continue;
+        }
         if (!eof)
             continue;
         int status = 0;
@@ -469,6 +500,7 @@ static void s_on_welcome(worker_t *w, const proto_msg_t *m)
         log_info("welcomed by coordinator (heartbeat %d ms, lease %d ms)", w->heartbeat_ms,
                  w->lease_ms);
     w->welcomed = true;
+    w->unwelcome_since = 0;
     w->asking = false;
     w->wait_until = 0;
     w->hb_at = 0; /* heartbeat at once: renews running trials' leases after a restart */
@@ -508,11 +540,15 @@ static void s_on_message(worker_t *w, proto_msg_t **m_p, int64_t now)
         if (!w->bye_deadline)
             w->bye_deadline = now + BYE_GRACE_MS;
     }
-    else if (strcmp(type, "RESET") == 0) {
+    else if (strcmp(type, "RESET") == 0 && w->welcomed) {
+        /* (Not yet welcomed: the HELLO timer is already at it; several RESETs can come
+         * from one restart, one per message the new coordinator did not expect.) */
         log_info("coordinator asks for HELLO again");
         w->welcomed = false;
         w->hello_at = 0;
     }
+    else if (strcmp(type, "RESET") == 0)
+        log_debug("RESET while saying HELLO already");
     else if (strcmp(type, "HB_ACK") == 0)
         s_on_cancel(w, m);
     else if (strcmp(type, "CONTINUE") == 0 || strcmp(type, "PRUNE") == 0) {
@@ -559,11 +595,12 @@ static void s_timers(worker_t *w, int64_t now)
     }
     if (w->hb_at == 0 || now - w->hb_at >= w->heartbeat_ms)
         s_send_heartbeat(w, now);
-    s_maybe_ask(w, now);
+    /* TELLs before the ASK: the sampler then sees a result before it proposes. */
+    s_resend_tells(w, now);
     proto_msg_t *fetch;
     while ((fetch = blobcache_due(w->blobs, now)))
         s_send(w, &fetch);
-    s_resend_tells(w, now);
+    s_maybe_ask(w, now);
 }
 
 static bool s_finished(worker_t *w, int64_t now)
@@ -697,6 +734,7 @@ static int s_init(worker_t *w, const worker_opts_t *opts, char *err)
     w->cache_dir = opts->cache_dir ? xstrdup(opts->cache_dir) : s_default_cache(err);
     if (!w->cache_dir)
         return -1;
+    w->idle = xcalloc((size_t)w->slots, sizeof(runner_t *));
     w->blobs = blobcache_new(w->cache_dir, err);
     if (!w->blobs)
         return -1;
@@ -705,8 +743,13 @@ static int s_init(worker_t *w, const worker_opts_t *opts, char *err)
 
 static void s_fini(worker_t *w)
 {
-    while (w->tasks)
+    while (w->tasks) {
+        w->tasks->cancelled = true; /* no process goes back to the pool */
         s_task_remove(w, w->tasks); /* kills and reaps running children */
+    }
+    while (w->n_idle > 0)
+        runner_destroy(&w->idle[--w->n_idle]);
+    free(w->idle);
     while (w->tells) {
         tell_t *t = w->tells;
         w->tells = t->next;

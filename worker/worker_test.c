@@ -305,7 +305,9 @@ void worker_test(bool verbose)
     assert(mkdtemp(dir));
     char *endpoint = xasprintf("ipc://%s/coord", dir);
     char *cache = xasprintf("%s/cache", dir);
-    /* Fork first: like `hps run`, the worker starts where no zmq context exists. */
+    /* Fork first: like `hps run`, the worker starts where no zmq context exists. The
+     * flush keeps the child's exit() from printing our buffered output again. */
+    fflush(stdout);
     pid_t pid = s_spawn_worker(endpoint, cache);
     fake_t f = {.sock = zsock_new(ZMQ_ROUTER)};
     assert(f.sock && zsock_bind(f.sock, "%s", endpoint) == 0);

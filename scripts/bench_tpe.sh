@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# TPE benchmarks: hps vs Optuna (the installed python3-optuna), results in docs/bench-tpe.md.
+#
+#   scripts/bench_tpe.sh [cost|quality|memory|all]     (default all; OUT=dir for raw logs)
+#
+# hps's side is `hps bench-tpe` (samplers/tpe_bench.c). Until main wires that subcommand,
+# a two-line driver is linked against build/libhps.a instead. Optuna's side is
+# scripts/bench_tpe_optuna.py. The Optuna quality runs take several minutes.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+what=${1:-all}
+out=${OUT:-build/bench-tpe}
+py=/usr/bin/python3
+mkdir -p "$out"
+
+make -s build/libhps.a
+if ./hps bench-tpe cost --sizes 10 --reps 1 >/dev/null 2>&1; then
+    bench() { ./hps bench-tpe "$@"; }
+else
+    drv=$(mktemp -d)
+    trap 'rm -rf "$drv"' EXIT
+    printf '#include "samplers/tpe_bench.h"\nint main(int c, char **v) { return tpe_bench_main(c, v); }\n' \
+        >"$drv/main.c"
+    # shellcheck disable=SC2046
+    cc -O2 -I. -o "$drv/bench" "$drv/main.c" build/libhps.a \
+        $(pkg-config --libs libczmq libzmq msgpack sqlite3 yaml-0.1 openblas xgboost libsodium) \
+        -lcsv -lm -lpthread
+    bench() { "$drv/bench" "$@"; }
+fi
+
+run() { # run LOGNAME CMD... : show and keep the output
+    echo "\$ ${*:2}" | tee -a "$out/$1.log"
+    "${@:2}" | tee -a "$out/$1.log"
+}
+
+if [ "$what" = cost ] || [ "$what" = all ]; then
+    : >"$out/cost.log"
+    run cost bench cost --sizes 100,1000,2000,10000,20000 --reps 51
+    run cost bench cost --sizes 100,1000,2000,10000,20000 --reps 51 --univariate
+    run cost $py scripts/bench_tpe_optuna.py cost --sizes 100,1000,2000 --reps 5
+    run cost $py scripts/bench_tpe_optuna.py cost --sizes 100,1000,2000 --reps 3 --univariate
+fi
+if [ "$what" = memory ] || [ "$what" = all ]; then
+    : >"$out/memory.log"
+    run memory bench memory --trials 100000
+    run memory bench memory --trials 100000 --univariate
+fi
+if [ "$what" = quality ] || [ "$what" = all ]; then
+    : >"$out/quality.log"
+    for cfg in "" "--univariate" "--workers 8" "--sampler random"; do
+        # shellcheck disable=SC2086
+        run quality bench quality --seeds 20 --trials 100 $cfg
+    done
+    run quality bench quality --seeds 20 --trials 100 --workers 8 --opts "deterministic: true, parallelism: 8"
+    for cfg in "" "--univariate" "--workers 8" "--sampler random"; do
+        # shellcheck disable=SC2086
+        run quality $py scripts/bench_tpe_optuna.py quality --seeds 20 --trials 100 $cfg
+    done
+fi
+echo "raw logs in $out/"
