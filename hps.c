@@ -6,6 +6,7 @@
 #include "coordinator/cli.h"
 #include "coordinator/cli_db.h"
 #include "core/util.h"
+#include "samplers/tpe_bench.h"
 #include "worker/worker.h"
 
 typedef struct {
@@ -24,13 +25,16 @@ static const command_t s_commands[] = {
     {"leaderboard", leaderboard_main, "compare studies (table, csv, json, md)"},
     {"promote", promote_main, "promote a study's best model to staging or production"},
     {"keygen", keygen_main, "write a CURVE key pair"},
+    {"bench-idle", bench_idle_main, NULL},
+    {"bench-tpe", tpe_bench_main, NULL},
 };
 
 static void s_help(FILE *f)
 {
     fprintf(f, "usage: hps COMMAND [options]   (hps COMMAND --help for its options)\n\n");
     for (size_t i = 0; i < ARRAY_SIZE(s_commands); i++)
-        fprintf(f, "  %-12s %s\n", s_commands[i].name, s_commands[i].help);
+        if (s_commands[i].help) /* hidden: benchmark helpers */
+            fprintf(f, "  %-12s %s\n", s_commands[i].name, s_commands[i].help);
 }
 
 int main(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "coordinator/coord.h"
@@ -161,6 +162,13 @@ int coord_main(int argc, char **argv)
     f.co.heartbeat_ms = (int)f.heartbeat_ms;
     f.co.lease_ms = (int)f.lease_ms;
     log_set_component("coord");
+    /* One descriptor per connected worker: allow as many as the hard limit does. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            log_warn("cannot raise the open-file limit");
+    }
     char err[HPS_ERR_LEN];
     bool usage;
     coord_t *c = coord_new(&f.co, &usage, err);

@@ -11,6 +11,8 @@ int run_main(int argc, char **argv);
 int submit_main(int argc, char **argv);
 int status_main(int argc, char **argv);
 int stop_main(int argc, char **argv);
+/* Hidden benchmark helpers (not in --help). */
+int bench_idle_main(int argc, char **argv);
 
 /* Shared by run and submit: load a study config with overrides, fill in data.sha256
  * (hashing data.path) and sampler.seed (keep_seed_from: a stored config JSON whose seed

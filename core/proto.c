@@ -465,10 +465,75 @@ static proto_msg_t *s_decode_map(const msgpack_object_map *map, char *err)
     return m;
 }
 
+/* Big-endian unsigned of n bytes at p. */
+static uint64_t s_be(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Whether every container in buf declares no more elements than bytes remain.
+ * msgpack-c's C unpacker allocates a container's element array from its declared
+ * count before reading the elements, so a 5-byte frame claiming 2^32 elements would
+ * make it allocate tens of gigabytes; this header walk bounds that allocation by the
+ * frame size. It only reads headers: decoding stays msgpack-c's job. */
+static bool s_sizes_plausible(const unsigned char *p, size_t len)
+{
+    size_t pos = 0;
+    uint64_t pending = 1; /* objects still to read */
+    while (pending > 0) {
+        if (pos >= len)
+            return false;
+        unsigned b = p[pos];
+        uint64_t skip = 1, children = 0;
+        if (b >= 0x80 && b <= 0x8f)
+            children = 2 * (b & 0x0f);
+        else if (b >= 0x90 && b <= 0x9f)
+            children = b & 0x0f;
+        else if (b >= 0xa0 && b <= 0xbf)
+            skip = 1 + (b & 0x1f);
+        else if (b == 0xc1)
+            return false;
+        else if (b >= 0xc4 && b <= 0xc9) { /* bin8/16/32, ext8/16/32 */
+            int w = 1 << ((b - 0xc4) % 3), ext = b >= 0xc7;
+            if (pos + 1 + (size_t)w > len)
+                return false;
+            skip = 1 + (uint64_t)w + (uint64_t)ext + s_be(p + pos + 1, w);
+        } else if (b >= 0xca && b <= 0xd3) { /* float32/64, uint8..64, int8..64 */
+            static const int sizes[] = {4, 8, 1, 2, 4, 8, 1, 2, 4, 8};
+            skip = 1 + (uint64_t)sizes[b - 0xca];
+        } else if (b >= 0xd4 && b <= 0xd8) /* fixext 1..16 */
+            skip = 2 + ((uint64_t)1 << (b - 0xd4));
+        else if (b >= 0xd9 && b <= 0xdb) { /* str8/16/32 */
+            int w = 1 << (b - 0xd9);
+            if (pos + 1 + (size_t)w > len)
+                return false;
+            skip = 1 + (uint64_t)w + s_be(p + pos + 1, w);
+        } else if (b >= 0xdc && b <= 0xdf) { /* array16/32, map16/32 */
+            int w = b == 0xdc || b == 0xde ? 2 : 4;
+            if (pos + 1 + (size_t)w > len)
+                return false;
+            skip = 1 + (uint64_t)w;
+            children = s_be(p + pos + 1, w) * (b >= 0xde ? 2 : 1);
+        }
+        if (skip > len - pos)
+            return false;
+        pos += skip;
+        pending = pending - 1 + children;
+        if (pending > len - pos)
+            return false;
+    }
+    return true;
+}
+
 proto_msg_t *proto_decode(const void *buf, size_t len, char *err)
 {
     if (len == 0 || len > PROTO_MAX_FRAME)
         return set_err(err, "frame of %zu bytes", len), NULL;
+    if (!s_sizes_plausible(buf, len))
+        return set_err(err, "not a msgpack message"), NULL;
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
     size_t off = 0;
@@ -623,6 +688,10 @@ static void s_reject_test(void)
     assert(!proto_decode(sb.data, sb.size, err) && strstr(err, "unknown message type"));
     msgpack_sbuffer_destroy(&sb);
     assert(!proto_decode("\x93\x01\x02\x03", 4, err) && strstr(err, "not a map"));
+    /* A container claiming far more elements than the frame holds is refused before
+     * msgpack-c would allocate for them. */
+    assert(!proto_decode("\xdd\xff\xff\xff\xff\x01", 6, err));
+    assert(!proto_decode("\x81\xa1v\xdf\x7f\xff\xff\xff", 8, err));
     assert(!proto_decode("\xc1", 1, err));
     assert(!proto_decode("", 0, err));
 }

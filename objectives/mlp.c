@@ -298,6 +298,46 @@ static void s_test_digits_like(bool verbose)
     free(x);
 }
 
+/* Bag of words, as TF-IDF gives the model: 5000 features; each document has 3 of the
+ * 40 words typical of its class (features 0..79) and 8 drawn from the other 4920, one
+ * from each of 8 bands so a row's columns come out distinct and sorted. Trained on CSR
+ * input, so the first layer is updated lazily; it must still generalise. */
+static void s_test_sparse_text(bool verbose)
+{
+    enum { N = 600, NTR = 480, D = 5000, W = 11, BAND = (D - 80) / 8 };
+    int64_t indptr[N + 1];
+    int32_t indices[N * W];
+    double values[N * W], y[N], proba[N * 2];
+    rng_t rng;
+    rng_seed(&rng, 17);
+    for (int i = 0; i < N; i++) {
+        y[i] = (double)(i % 2);
+        indptr[i] = (int64_t)i * W;
+        for (int k = 0; k < W; k++) {
+            int32_t word = k < 3 ? (i % 2) * 40 + k * 13 + (int32_t)rng_below(&rng, 13)
+                                 : 80 + (k - 3) * BAND + (int32_t)rng_below(&rng, BAND);
+            indices[i * W + k] = word;
+            values[i * W + k] = 1.0 / sqrt((double)W);
+        }
+    }
+    indptr[N] = (int64_t)N * W;
+    fmatrix_t train = {NTR, D, NULL, indptr, indices, values};
+    /* The test rows: the same arrays, indptr shifted to start at row NTR. */
+    fmatrix_t test = {N - NTR, D, NULL, indptr + NTR, indices, values};
+    static const char *const names[] = {"hidden_size", "epochs", "batch_size", "learning_rate"};
+    static const double hvals[] = {16, 30, 32, 0.01};
+    hparams_t *hp = s_hp(4, names, hvals);
+    char err[HPS_ERR_LEN];
+    void *m = mlp_model.fit(&train, y, 2, hp, 3, err);
+    assert(m && mlp_model.predict(m, &test, proba, err) == 0);
+    double acc = s_accuracy(proba, y + NTR, N - NTR, 2);
+    if (verbose)
+        printf("  sparse bag-of-words held-out accuracy %.3f\n", acc);
+    assert(acc > 0.9);
+    mlp_model.destroy(&m);
+    hparams_destroy(&hp);
+}
+
 /* Regression on a smooth function of three inputs with a large offset and scale, which
  * only works because targets are standardised internally. */
 static void s_test_regression(bool verbose)
@@ -365,6 +405,7 @@ void mlp_test(bool verbose)
         printf(" * mlp:\n");
     s_test_xor(verbose);
     s_test_digits_like(verbose);
+    s_test_sparse_text(verbose);
     s_test_regression(verbose);
     s_test_errors();
 }

@@ -10,11 +10,13 @@
  * All weights and biases live in one block `theta`, so Adam and the gradient check run
  * over a single vector. Layers are GEMMs on row-major batches (cblas_dgemm), which take
  * over half the training time on digits-sized data; a CSR input multiplies the first
- * layer sparsely, so TF-IDF features never need densifying. Everything is double
+ * layer sparsely, so TF-IDF features never need densifying, and trains it lazily (see
+ * mlp_net.h). Everything is double
  * precision, so the gradient check can demand agreement to 1e-5. Deterministic for a
  * seed and a BLAS thread count. */
 #include <assert.h>
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,11 @@ typedef struct {
     double *delta[2];                  /* back-propagated errors, ping-pong, cap x widest */
     double *grad;                      /* gradient of the batch loss, n_params */
     double *ones;                      /* cap ones */
+    /* Lazy first-layer updates (CSR training): the input features of the current batch. */
+    int *touched;                      /* their indexes; NULL = update every row */
+    int n_touched;
+    uint32_t *stamp;                   /* per input feature: last batch that had it */
+    uint32_t batch_no;
 } mlp_work_t;
 
 /* ---------------------------------------------------------------- construction */
@@ -89,6 +96,7 @@ mlp_net_t *mlp_net_new(int n_hidden, const int *sizes, mlp_act_t act, bool softm
         m->b_off[k] = off;
         off += (size_t)sizes[k + 1];
     }
+    assert(off <= INT_MAX); /* BLAS takes int lengths */
     m->n_params = off;
     m->theta = xmalloc(off * sizeof(double));
     s_init(m, seed);
@@ -124,8 +132,9 @@ static int s_widest(const mlp_net_t *m)
 }
 
 /* Scratch for batches of up to cap rows; gather when the batches are scattered rows of
- * a dense X (not for CSR input, whose n_cols may be a million hashed features). */
-static void s_work_init(mlp_work_t *w, const mlp_net_t *m, int cap, bool gather)
+ * a dense X (not for CSR input, whose n_cols may be a million hashed features); lazy
+ * for training on CSR input (see mlp_net_train). */
+static void s_work_init(mlp_work_t *w, const mlp_net_t *m, int cap, bool gather, bool lazy)
 {
     memset(w, 0, sizeof *w);
     w->cap = cap;
@@ -140,6 +149,10 @@ static void s_work_init(mlp_work_t *w, const mlp_net_t *m, int cap, bool gather)
     w->ones = xmalloc((size_t)cap * sizeof(double));
     for (int i = 0; i < cap; i++)
         w->ones[i] = 1.0;
+    if (lazy) {
+        w->touched = xmalloc((size_t)m->sizes[0] * sizeof(int));
+        w->stamp = xcalloc((size_t)m->sizes[0], sizeof(uint32_t));
+    }
 }
 
 static void s_work_free(mlp_work_t *w)
@@ -151,6 +164,8 @@ static void s_work_free(mlp_work_t *w)
     free(w->delta[1]);
     free(w->grad);
     free(w->ones);
+    free(w->touched);
+    free(w->stamp);
     memset(w, 0, sizeof *w);
 }
 
@@ -173,6 +188,28 @@ static const double *s_dense_input(const mlp_batch_t *b, mlp_work_t *w)
         memcpy(w->xb + (size_t)i * nc, b->X->dense + (size_t)b->rows[i] * nc,
                nc * sizeof(double));
     return w->xb;
+}
+
+/* List the input features present in batch b (CSR) in w->touched, each once. */
+static void s_mark_touched(mlp_work_t *w, const mlp_batch_t *b)
+{
+    assert(w->touched && !b->X->dense);
+    const fmatrix_t *X = b->X;
+    w->n_touched = 0;
+    if (++w->batch_no == 0) { /* wrapped: forget stamps from 2^32 batches ago */
+        memset(w->stamp, 0, (size_t)X->n_cols * sizeof(uint32_t));
+        w->batch_no = 1;
+    }
+    for (int i = 0; i < b->n; i++) {
+        int r = s_row(b, i);
+        for (int64_t p = X->indptr[r]; p < X->indptr[r + 1]; p++) {
+            int j = X->indices[p];
+            if (w->stamp[j] != w->batch_no) {
+                w->stamp[j] = w->batch_no;
+                w->touched[w->n_touched++] = j;
+            }
+        }
+    }
 }
 
 /* out (n x n_out) += X_batch (n x n_in, CSR) * W (n_in x n_out). */
@@ -337,8 +374,17 @@ static double s_output_delta(const mlp_net_t *m, const mlp_work_t *w, const mlp_
     return loss * inv;
 }
 
+/* gW = reg * W over n values; returns |W|^2 of them. */
+static double s_penalty(const double *W, double *gW, size_t n, double reg)
+{
+    memcpy(gW, W, n * sizeof(double));
+    cblas_dscal((int)n, reg, gW, 1);
+    return cblas_ddot((int)n, W, 1, W, 1);
+}
+
 /* Forward and backward pass of one batch: fills w->grad with the gradient of the
- * penalised mean batch loss and returns that loss. */
+ * penalised mean batch loss and returns that loss. Lazy (w->touched): the first
+ * layer's gradient and penalty cover only the rows of the batch's features. */
 static double s_loss_grad(const mlp_net_t *m, mlp_work_t *w, const mlp_batch_t *b,
                           const double *y, double alpha)
 {
@@ -351,9 +397,12 @@ static double s_loss_grad(const mlp_net_t *m, mlp_work_t *w, const mlp_batch_t *
         const double *W = m->theta + m->w_off[k];
         double *gW = w->grad + m->w_off[k], *gb = w->grad + m->b_off[k];
         /* The penalty's gradient first, so the data term can accumulate onto it. */
-        memcpy(gW, W, n_w * sizeof(double));
-        cblas_dscal((int)n_w, reg, gW, 1);
-        penalty += cblas_ddot((int)n_w, W, 1, W, 1);
+        for (int t = 0; k == 0 && w->touched && t < w->n_touched; t++) {
+            size_t row = (size_t)w->touched[t] * n_out;
+            penalty += s_penalty(W + row, gW + row, (size_t)n_out, reg);
+        }
+        if (k > 0 || !w->touched)
+            penalty += s_penalty(W, gW, n_w, reg);
         if (k == 0 && !b->X->dense)
             s_csr_t_times(b, delta, n_out, gW);
         else
@@ -382,22 +431,36 @@ typedef struct {
     long t;          /* steps taken */
 } mlp_adam_t;
 
-/* One Adam step, with scikit-learn's form of the bias correction (in the step size).
+/* Adam on parameters [from, to), with step size lr (bias correction included).
  * Local restrict pointers let the compiler keep them in registers: through m->theta it
  * must assume each store may change the struct. */
-static void s_adam_step(mlp_net_t *m, mlp_adam_t *st, const double *g, const mlp_opts_t *o)
+static void s_adam_range(mlp_net_t *m, mlp_adam_t *st, const double *g, const mlp_opts_t *o,
+                         double lr, size_t from, size_t to)
 {
-    st->t++;
-    double lr = o->lr * sqrt(1.0 - pow(o->beta2, (double)st->t)) /
-                (1.0 - pow(o->beta1, (double)st->t));
     double b1 = o->beta1, b2 = o->beta2, eps = o->eps;
     double *restrict th = m->theta, *restrict m1 = st->m1, *restrict m2 = st->m2;
     const double *restrict gr = g;
-    for (size_t i = 0, n = m->n_params; i < n; i++) {
+    for (size_t i = from; i < to; i++) {
         m1[i] = b1 * m1[i] + (1.0 - b1) * gr[i];
         m2[i] = b2 * m2[i] + (1.0 - b2) * gr[i] * gr[i];
         th[i] -= lr * m1[i] / (sqrt(m2[i]) + eps);
     }
+}
+
+/* One Adam step, with scikit-learn's form of the bias correction (in the step size).
+ * Lazy: first-layer rows of features absent from the batch keep weights and moments. */
+static void s_adam_step(mlp_net_t *m, mlp_adam_t *st, const mlp_work_t *w,
+                        const mlp_opts_t *o)
+{
+    st->t++;
+    double lr = o->lr * sqrt(1.0 - pow(o->beta2, (double)st->t)) /
+                (1.0 - pow(o->beta1, (double)st->t));
+    size_t h = (size_t)m->sizes[1];
+    assert(m->w_off[0] == 0 && m->b_off[0] == (size_t)m->sizes[0] * h);
+    for (int t = 0; w->touched && t < w->n_touched; t++)
+        s_adam_range(m, st, w->grad, o, lr, (size_t)w->touched[t] * h,
+                     (size_t)(w->touched[t] + 1) * h);
+    s_adam_range(m, st, w->grad, o, lr, w->touched ? m->b_off[0] : 0, m->n_params);
 }
 
 static void s_shuffle(int *perm, int n, rng_t *rng)
@@ -417,7 +480,7 @@ void mlp_net_train(mlp_net_t *m, const fmatrix_t *X, const double *y, const mlp_
     assert(m && X && y && o && X->n_rows > 0 && X->n_cols == m->sizes[0]);
     int n = X->n_rows, batch = (int)(o->batch < n ? o->batch : n);
     mlp_work_t w;
-    s_work_init(&w, m, batch, X->dense != NULL);
+    s_work_init(&w, m, batch, X->dense != NULL, X->dense == NULL);
     mlp_adam_t st = {xcalloc(m->n_params, sizeof(double)),
                      xcalloc(m->n_params, sizeof(double)), 0};
     int *perm = xmalloc((size_t)n * sizeof(int));
@@ -432,8 +495,10 @@ void mlp_net_train(mlp_net_t *m, const fmatrix_t *X, const double *y, const mlp_
         double total = 0.0;
         for (int start = 0; start < n; start += batch) {
             mlp_batch_t b = {X, perm + start, 0, n - start < batch ? n - start : batch};
+            if (w.touched)
+                s_mark_touched(&w, &b);
             total += s_loss_grad(m, &w, &b, y, o->alpha) * b.n;
-            s_adam_step(m, &st, w.grad, o);
+            s_adam_step(m, &st, &w, o);
         }
         double loss = total / n;
         stalled = loss > best - o->tol ? stalled + 1 : 0;
@@ -452,7 +517,7 @@ void mlp_net_forward(const mlp_net_t *m, const fmatrix_t *X, double *out)
     assert(m && X && out && X->n_cols == m->sizes[0]);
     int k = m->sizes[m->n_layers];
     mlp_work_t w;
-    s_work_init(&w, m, MLP_PREDICT_ROWS, false);
+    s_work_init(&w, m, MLP_PREDICT_ROWS, false, false);
     for (int start = 0; start < X->n_rows; start += MLP_PREDICT_ROWS) {
         int n = X->n_rows - start < MLP_PREDICT_ROWS ? X->n_rows - start : MLP_PREDICT_ROWS;
         mlp_batch_t b = {X, NULL, start, n};
@@ -467,7 +532,7 @@ double mlp_net_loss_grad(const mlp_net_t *m, const fmatrix_t *X, const int *rows
 {
     assert(m && X && rows && n > 0 && X->n_cols == m->sizes[0]);
     mlp_work_t w;
-    s_work_init(&w, m, n, X->dense != NULL);
+    s_work_init(&w, m, n, X->dense != NULL, false);
     mlp_batch_t b = {X, rows, 0, n};
     double loss = s_loss_grad(m, &w, &b, y, alpha);
     memcpy(grad, w.grad, m->n_params * sizeof(double));
@@ -482,7 +547,7 @@ double mlp_net_loss_grad(const mlp_net_t *m, const fmatrix_t *X, const int *rows
 static double s_grad_check(mlp_net_t *m, const mlp_batch_t *b, const double *y, double alpha)
 {
     mlp_work_t w;
-    s_work_init(&w, m, b->n, b->X->dense != NULL);
+    s_work_init(&w, m, b->n, b->X->dense != NULL, false);
     s_loss_grad(m, &w, b, y, alpha);
     double *g = xmalloc(m->n_params * sizeof(double)), worst = 0.0, h = 1e-5;
     memcpy(g, w.grad, m->n_params * sizeof(double));

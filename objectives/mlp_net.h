@@ -46,7 +46,11 @@ int mlp_net_outputs(const mlp_net_t *net);
 double *mlp_net_params(mlp_net_t *net, size_t *n);
 
 /* Train on X (dense or CSR, mlp_net_inputs columns) and y (class index for a softmax
- * output, else the target) with minibatch Adam; the shuffling is seeded. Can't fail. */
+ * output, else the target) with minibatch Adam; the shuffling is seeded. Can't fail.
+ * With CSR input the first layer is updated lazily, as sparse optimisers do (PyTorch's
+ * SparseAdam): a step changes only the rows of features present in the batch, penalty
+ * and moments included, so a step costs what the batch holds, not n_inputs x hidden.
+ * When every feature occurs in every batch this is exactly the dense update. */
 void mlp_net_train(mlp_net_t *net, const fmatrix_t *X, const double *y,
                    const mlp_opts_t *o, uint64_t seed);
 

@@ -125,33 +125,40 @@ double pz_cell_log_mass(const parzen_dim_t *dim, double u, double mu, double sig
     return parzen_log_gauss_mass((lb - mu) / sigma, (ub - mu) / sigma);
 }
 
-/* The cells of a grid share their edges: cell g at u against the kernel at grid point g
- * spans [beta_{g+1}, beta_g] sigmas with beta_i = (u + q/2 - plow - i q) / sigma. So one
- * log tail per edge, log Phi(-|beta|), serves two cells, and each cell is then the
- * same case analysis as parzen_log_gauss_mass() without further erfc calls. */
-void pz_cell_log_mass_row(const parzen_dim_t *dim, double u, double sigma, double *out,
-                          double *edge)
+/* On a grid, a stepped kernel's mass over a cell depends only on how many steps the
+ * cell lies from the kernel's centre: m steps away it spans [(m - 1/2) h, (m + 1/2) h]
+ * sigmas, h = q / sigma. So all kernels sharing one sigma need just these 2G - 1
+ * values, out[m + G - 1] for |m| < G; and neighbouring cells share an edge, so one
+ * log tail per edge, log Phi(-|edge|), feeds the same case analysis as
+ * parzen_log_gauss_mass(). edge: scratch of 2G. */
+void pz_cell_offsets(const parzen_dim_t *dim, double sigma, double *out, double *edge)
 {
-    assert(dim->q > 0);
+    assert(dim->q > 0 && dim->n_grid >= 1);
     int g_n = dim->n_grid;
-    if (!(u >= dim->plow && u <= dim->phigh)) { /* the edges would need clipping */
-        for (int g = 0; g < g_n; g++)
-            out[g] = pz_cell_log_mass(dim, u, dim->plow + g * dim->q, sigma);
-        return;
-    }
-    double top = (u + 0.5 * dim->q - dim->plow) / sigma, step = dim->q / sigma;
-    for (int i = 0; i <= g_n; i++)
-        edge[i] = pz_log_ndtr(-fabs(top - i * step));
-    for (int g = 0; g < g_n; g++) {
-        double a = top - (g + 1) * step, b = top - g * step;
-        double ta = edge[g + 1], tb = edge[g]; /* log Phi(-|a|), log Phi(-|b|) */
+    double h = dim->q / sigma;
+    for (int i = 0; i < 2 * g_n; i++) /* edge i sits at (i - G + 1/2) h */
+        edge[i] = pz_log_ndtr(-fabs((i - g_n + 0.5) * h));
+    for (int m = 1 - g_n; m < g_n; m++) {
+        double a = (m - 0.5) * h, b = (m + 0.5) * h;
+        double ta = edge[m - 1 + g_n], tb = edge[m + g_n]; /* log Phi(-|a|), log Phi(-|b|) */
+        double *o = &out[m + g_n - 1];
         if (b <= 0) /* log(Phi(b) - Phi(a)) */
-            out[g] = s_log_diff(tb, ta);
+            *o = s_log_diff(tb, ta);
         else if (a > 0) /* log(Phi(-a) - Phi(-b)) */
-            out[g] = s_log_diff(ta, tb);
+            *o = s_log_diff(ta, tb);
         else /* central: 1 minus both tails (past 8.5 sigma a tail cannot matter) */
-            out[g] = log1p(-(a > -8.5 ? exp(ta) : 0) - (b < 8.5 ? exp(tb) : 0));
+            *o = log1p(-(a > -8.5 ? exp(ta) : 0) - (b < 8.5 ? exp(tb) : 0));
     }
+}
+
+/* Grid index of u, or -1 when u is not a grid point of param dim. */
+int pz_grid_index(const parzen_dim_t *dim, double u)
+{
+    double k = round((u - dim->plow) / dim->q);
+    if (!(k >= 0 && k < dim->n_grid))
+        return -1;
+    double back = dim->plow + k * dim->q;
+    return fabs(back - u) <= 1e-9 * fmax(1.0, fabs(u)) ? (int)k : -1;
 }
 
 /* log Z for a kernel at mu, and its first two derivatives in sigma when d1 is not NULL:
@@ -192,7 +199,7 @@ parzen_t *parzen_new(int d, const parzen_dim_t *dims, const parzen_opts_t *opts)
         self->d_model += !dims[p].single;
         max_grid = dims[p].n_grid > max_grid ? dims[p].n_grid : max_grid;
     }
-    self->edge = xmalloc(sizeof *self->edge * (size_t)(max_grid + 1));
+    self->edge = xmalloc(sizeof *self->edge * (size_t)(2 * max_grid + 1));
     size_t nd = (size_t)(d ? d : 1);
     self->mu = xcalloc(nd, sizeof *self->mu);
     self->gi = xcalloc(nd, sizeof *self->gi);

@@ -197,37 +197,36 @@ static double s_block_max(const double *v)
 /* A sum this small lost its leading terms to underflow under a loose bound. */
 #define PZ_TINY 1e-280
 
-/* Tables of stepped kernel terms for every candidate (see the file comment): tab[c *
- * stride + off[p] + g], off[p] < 0 when param p is not tabulated. Returns the stride. */
-static size_t s_tables(parzen_t *self, int m, const double *u, long *off)
+/* Offset tables of the stepped params (see the file comment and pz_cell_offsets()):
+ * param p's starts at tab + off[p], off[p] < 0 when p is evaluated directly (a huge
+ * grid, or a candidate off the grid); kc[c * d + p] is candidate c's grid index. */
+static void s_tables(parzen_t *self, int m, const double *u, long *off, int *kc)
 {
-    size_t stride = 0;
+    size_t need = 0;
     long swept = (self->n + PZ_BLOCK - 1) / PZ_BLOCK * PZ_BLOCK; /* kernels a sweep touches */
     for (int p = 0; p < self->d; p++) {
         const parzen_dim_t *dim = &self->dims[p];
-        bool tab = !dim->single && dim->kind != PARAM_CAT && dim->q > 0 && dim->n_grid <= 2 * swept;
-        off[p] = tab ? (long)stride : -1;
-        stride += tab ? (size_t)dim->n_grid : 0;
+        bool tab = !dim->single && dim->kind != PARAM_CAT && dim->q > 0 &&
+                   2L * dim->n_grid <= (long)m * swept;
+        for (int c = 0; tab && c < m; c++) {
+            kc[c * self->d + p] = pz_grid_index(dim, u[c * self->d + p]);
+            tab = kc[c * self->d + p] >= 0;
+        }
+        off[p] = tab ? (long)need : -1;
+        need += tab ? 2 * (size_t)dim->n_grid - 1 : 0;
     }
-    if (stride * (size_t)m > self->tab_cap) {
-        self->tab_cap = stride * (size_t)m;
+    if (need > self->tab_cap) {
+        self->tab_cap = need;
         self->tab = xrealloc(self->tab, sizeof *self->tab * self->tab_cap);
     }
-    for (int c = 0; c < m; c++)
-        for (int p = 0; p < self->d; p++) {
-            if (off[p] < 0)
-                continue;
-            const parzen_dim_t *dim = &self->dims[p];
-            double *t = self->tab + (size_t)c * stride + (size_t)off[p];
-            double uc = u[(size_t)c * (size_t)self->d + (size_t)p];
-            pz_cell_log_mass_row(dim, uc, self->s[p], t, self->edge);
-        }
-    return stride;
+    for (int p = 0; p < self->d; p++)
+        if (off[p] >= 0)
+            pz_cell_offsets(&self->dims[p], self->s[p], self->tab + off[p], self->edge);
 }
 
 /* Joint log terms of entries j0 .. j0+jn-1 at one candidate uc, into acc. */
-static void s_block(const parzen_t *self, const double *uc, const double *tab,
-                    const long *off, long j0, double *restrict acc)
+static void s_block(const parzen_t *self, const double *uc, const int *kc, const long *off,
+                    long j0, double *restrict acc)
 {
     const long jn = PZ_BLOCK; /* a constant trip count lets the loops vectorise */
     memcpy(acc, self->logc + j0, sizeof *acc * (size_t)jn);
@@ -249,11 +248,11 @@ static void s_block(const parzen_t *self, const double *uc, const double *tab,
                 double z = (x - mu[j]) * is;
                 acc[j] -= 0.5 * z * z;
             }
-        } else if (off[p] >= 0) {
+        } else if (off[p] >= 0) { /* t[-g]: the cell kc[p] - g steps from kernel g */
             const int32_t *restrict g = self->gi[p] + j0;
-            const double *restrict t = tab + off[p];
+            const double *restrict t = self->tab + off[p] + dim->n_grid - 1 + kc[p];
             for (long j = 0; j < jn; j++)
-                acc[j] += t[g[j]];
+                acc[j] += t[-g[j]];
         } else {
             const double *restrict mu = self->mu[p] + j0;
             for (long j = 0; j < jn; j++)
@@ -264,13 +263,13 @@ static void s_block(const parzen_t *self, const double *uc, const double *tab,
 
 /* The observation part of candidate c's joint log-sum-exp, with exact block maxima:
  * the slow path for sums a loose bound left tiny. */
-static void s_obs_exact(const parzen_t *self, const double *uc, const double *tab,
+static void s_obs_exact(const parzen_t *self, const double *uc, const int *kc,
                         const long *off, double *mx, double *sm)
 {
     double acc[PZ_BLOCK];
     *mx = -INFINITY, *sm = 0;
     for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) {
-        s_block(self, uc, tab, off, j0, acc);
+        s_block(self, uc, kc, off, j0, acc);
         s_merge_exact(acc, PZ_BLOCK, mx, sm);
     }
 }
@@ -282,24 +281,24 @@ void parzen_log_pdf(parzen_t *self, int m, const double *xs, double *out)
     double *u = xmalloc(sizeof *u * (size_t)(m * d + 2 * m + 1));
     double *mx = u + m * d, *sm = mx + m;
     long *off = xmalloc(sizeof *off * (size_t)(d + 1));
+    int *kc = xmalloc(sizeof *kc * (size_t)(m * d + 1));
     for (int i = 0; i < m * d; i++)
         u[i] = parzen_to_u(&self->dims[i % d], xs[i]);
     for (int c = 0; c < m; c++)
         mx[c] = -INFINITY, sm[c] = 0;
-    size_t stride = s_tables(self, m, u, off);
+    s_tables(self, m, u, off, kc);
     double acc[PZ_BLOCK];
     for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) { /* padded to whole blocks */
         double bound = s_block_max(self->logc + j0);
         for (int c = 0; c < m; c++) {
-            s_block(self, u + (size_t)c * (size_t)d, self->tab + (size_t)c * stride, off, j0,
-                    acc);
+            s_block(self, u + (size_t)c * (size_t)d, kc + (size_t)c * (size_t)d, off, j0, acc);
             s_merge(acc, bound, &mx[c], &sm[c]);
         }
     }
     for (int c = 0; c < m; c++) {
         const double *uc = u + (size_t)c * (size_t)d;
         if (sm[c] < PZ_TINY)
-            s_obs_exact(self, uc, self->tab + (size_t)c * stride, off, &mx[c], &sm[c]);
+            s_obs_exact(self, uc, kc + (size_t)c * (size_t)d, off, &mx[c], &sm[c]);
         double lp = self->logw_prior;
         for (int p = 0; p < d; p++)
             if (!self->dims[p].single)
@@ -307,14 +306,15 @@ void parzen_log_pdf(parzen_t *self, int m, const double *xs, double *out)
         s_merge_exact(&lp, 1, &mx[c], &sm[c]);
         out[c] = mx[c] + log(sm[c]);
     }
+    free(kc);
     free(off);
     free(u);
 }
 
 /* Param p's log terms of entries j0 .. j0+PZ_BLOCK-1 at u, into acc (univariate). A
  * stepped param's kernels mostly sit at the clip floor (many observations share each
- * grid point, so neighbour gaps are 0): tab, when given, holds their terms by grid
- * index for this u. */
+ * grid point, so neighbour gaps are 0): when tab is given, tab[-g] is the term of such
+ * a kernel at grid index g. */
 static void s_block_1d(const parzen_t *self, int p, double u, const double *tab, long j0,
                        double *restrict acc)
 {
@@ -331,29 +331,34 @@ static void s_block_1d(const parzen_t *self, int p, double u, const double *tab,
     const int32_t *restrict g = self->gi[p] + j0;
     const double floor_sig = self->minsig[p];
     for (long j = 0; j < PZ_BLOCK; j++)
-        acc[j] = lc[j] + (tab && sg[j] == floor_sig ? tab[g[j]]
+        acc[j] = lc[j] + (tab && sg[j] == floor_sig ? tab[-g[j]]
                                                      : pz_cell_log_mass(dim, u, mu[j], sg[j]));
 }
 
-/* Stepped param p at u: the terms of floor-bandwidth kernels by grid index, or NULL
- * when the grid is larger than the entry count (direct evaluation is then cheaper). */
-static const double *s_table_1d(parzen_t *self, int p, double u)
+/* Stepped param p: the offset table of floor-bandwidth kernels (built on the first
+ * candidate), positioned for u; NULL when u is off the grid or the grid is large. */
+static const double *s_table_1d(parzen_t *self, int p, double u, bool *built)
 {
     const parzen_dim_t *dim = &self->dims[p];
-    if (dim->q == 0 || dim->n_grid > 2 * self->n)
+    int k = dim->q > 0 && dim->n_grid <= 2 * self->n ? pz_grid_index(dim, u) : -1;
+    if (k < 0)
         return NULL;
-    if ((size_t)dim->n_grid > self->tab_cap) {
-        self->tab_cap = (size_t)dim->n_grid;
-        self->tab = xrealloc(self->tab, sizeof *self->tab * self->tab_cap);
+    if (!*built) {
+        if ((size_t)(2 * dim->n_grid) > self->tab_cap) {
+            self->tab_cap = 2 * (size_t)dim->n_grid;
+            self->tab = xrealloc(self->tab, sizeof *self->tab * self->tab_cap);
+        }
+        pz_cell_offsets(dim, self->minsig[p], self->tab, self->edge);
+        *built = true;
     }
-    pz_cell_log_mass_row(dim, u, self->minsig[p], self->tab, self->edge);
-    return self->tab;
+    return self->tab + dim->n_grid - 1 + k;
 }
 
 void parzen_log_pdf_1d(parzen_t *self, int p, int m, const double *x, double *out)
 {
     assert(self && x && out && p >= 0 && p < self->d && !self->opts.multivariate);
     const parzen_dim_t *dim = &self->dims[p];
+    bool built = false;
     for (int c = 0; c < m; c++) {
         if (dim->single) {
             out[c] = 0;
@@ -364,7 +369,7 @@ void parzen_log_pdf_1d(parzen_t *self, int p, int m, const double *x, double *ou
             continue;
         }
         double u = parzen_to_u(dim, x[c]), mx = -INFINITY, sm = 0, acc[PZ_BLOCK];
-        const double *tab = s_table_1d(self, p, u);
+        const double *tab = s_table_1d(self, p, u, &built);
         for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) { /* padded to whole blocks */
             s_block_1d(self, p, u, tab, j0, acc);
             s_merge(acc, s_block_max(self->lc[p] + j0), &mx, &sm);

@@ -54,7 +54,7 @@ struct parzen_s {
     int32_t *sid;         /* ... and their entry indexes (-1 = prior) */
     double *tab;          /* per-candidate tables of stepped kernels */
     size_t tab_cap;
-    double *edge;         /* max n_grid + 1: cell edges for pz_cell_log_mass_row() */
+    double *edge;         /* 2 max n_grid + 1: cell edges for pz_cell_offsets() */
 };
 
 /* Phi(a), the standard normal CDF. */
@@ -63,10 +63,11 @@ double pz_ndtr(double a);
 double pz_log_ndtr(double a);
 /* log of a stepped kernel's mass over the grid cell at u (kernel coordinates). */
 double pz_cell_log_mass(const parzen_dim_t *dim, double u, double mu, double sigma);
-/* out[g] = pz_cell_log_mass(dim, u, grid point g, sigma) for the whole grid, at about
- * half the cost when u is inside the range. edge: scratch of n_grid + 1. */
-void pz_cell_log_mass_row(const parzen_dim_t *dim, double u, double sigma, double *out,
-                          double *edge);
+/* Log masses of a stepped kernel over the cells 1-G .. G-1 steps from its centre,
+ * into out[2G - 1] (see parzen.c). edge: scratch of 2G. */
+void pz_cell_offsets(const parzen_dim_t *dim, double sigma, double *out, double *edge);
+/* Grid index of u (kernel coordinates) or -1 when u is off the grid. */
+int pz_grid_index(const parzen_dim_t *dim, double u);
 /* A draw from N(mu, sigma) truncated to [lo, hi]. */
 double pz_trunc_normal(rng_t *r, double mu, double sigma, double lo, double hi);
 /* Index of the component picked by a uniform draw: 0..n-1 an entry, n the prior. */

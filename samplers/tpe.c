@@ -1,5 +1,12 @@
 /* tpe — Optuna 3.x's TPE sampler, kept cheap for large studies.
  *
+ * Options (the `sampler:` map): type: tpe, seed (0), n_startup_trials (10),
+ * n_ei_candidates (24), prior_weight (1.0), consider_magic_clip (true),
+ * consider_endpoints (false), multivariate (true), constant_liar (true),
+ * deterministic (false), parallelism (4), normalized_kernels (false: densities exactly
+ * as Optuna 3.1.0 computes them, whose truncated-normal logpdf leaves out -log sigma;
+ * true gives proper densities, as Optuna >= 3.5 after its issue #5109).
+ *
  * Behaviour and defaults follow optuna.samplers.TPESampler: the first
  * n_startup_trials (10) proposals are random draws (the random sampler, same seed);
  * then the finished trials split into a good set, the gamma(n) = min(ceil(n / 10), 25)

@@ -364,12 +364,12 @@ static void s_test_options(void)
 
 /* The incremental state (compacted failures, cached normalisers refreshed to first
  * order) must give the densities a fresh replay gives. */
-static void s_test_incremental(void)
+static void s_test_incremental(const char *yaml, int per)
 {
     enum { N = 3000, M = 8 };
     static double xs[N * T_D];
-    double l1[M], g1[M], l2[M], g2[M];
-    void *a = s_new(&s_space, "{type: tpe, n_startup_trials: 0}", DIR_MINIMIZE);
+    double l1[M * T_D], g1[M * T_D], l2[M * T_D], g2[M * T_D];
+    void *a = s_new(&s_space, yaml, DIR_MINIMIZE);
     rng_t r;
     rng_seed(&r, 5);
     for (int t = 0; t < N; t++) {
@@ -387,7 +387,7 @@ static void s_test_incremental(void)
             assert(tpe_log_densities(a, t + 1, M, xs, l1, g1) == SAMPLER_OK);
     }
     assert(tpe_size(a) < N * 3 / 4); /* failures were compacted away */
-    void *b = s_new(&s_space, "{type: tpe, n_startup_trials: 0}", DIR_MINIMIZE);
+    void *b = s_new(&s_space, yaml, DIR_MINIMIZE);
     for (int t = 0; t < N; t++) {
         if (t % 3 == 1 || (t > 2000 && t < 2600))
             continue;
@@ -396,7 +396,7 @@ static void s_test_incremental(void)
     }
     assert(tpe_log_densities(a, N, M, xs + 100 * T_D, l1, g1) == SAMPLER_OK);
     assert(tpe_log_densities(b, N, M, xs + 100 * T_D, l2, g2) == SAMPLER_OK);
-    for (int c = 0; c < M; c++)
+    for (int c = 0; c < M * per; c++)
         assert(l1[c] == l2[c] && s_close(g1[c], g2[c], 1e-8));
     assert(tpe_sampler.memory(a) > 1000 && tpe_sampler.memory(a) < 2000u * N);
     tpe_sampler.destroy(&a);
@@ -410,6 +410,7 @@ void tpe_test(bool verbose)
     s_test_reproducible();
     s_test_deterministic();
     s_test_categorical();
-    s_test_incremental();
+    s_test_incremental("{type: tpe, n_startup_trials: 0}", 1);
+    s_test_incremental("{type: tpe, n_startup_trials: 0, multivariate: false}", T_D);
     s_test_quality(verbose);
 }

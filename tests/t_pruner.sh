@@ -1,0 +1,26 @@
+# The median pruner on a synthetic learning curve (10 reported steps per trial): bad
+# trials are pruned, good ones run to the end.
+. "$(dirname "$0")/lib.sh"
+DB=$TMP/p.db
+cat >"$TMP/s.yaml" <<'Y'
+study: prune
+n_trials: 40
+objective: {type: synthetic, function: sphere, steps: 10}
+space:
+  x: {type: float, low: -5, high: 5}
+  y: {type: float, low: -5, high: 5}
+sampler: {type: random, seed: 4}
+pruner: {type: median, n_startup_trials: 5}
+Y
+"$HPS" run "$TMP/s.yaml" -j 2 --db "$DB" -q >/dev/null
+pruned=$(count_state PRUNED); complete=$(count_state COMPLETE)
+[ "$pruned" -ge 5 ] || fail "only $pruned pruned"
+[ $((pruned + complete)) = 40 ] || fail "states: $pruned pruned, $complete complete"
+# Rank trials by their first reported value (the curve keeps the order of the final
+# values): the best five must all have completed, the worst quarter been pruned
+# (except the startup trials, which are never pruned).
+sql "SELECT t.number, t.state, i.value FROM trials t JOIN intermediate i ON i.trial_id = t.id
+     WHERE i.step = 1 ORDER BY i.value" >"$TMP/rank.txt"
+head -5 "$TMP/rank.txt" | awk -F'|' '$2 != 2 {bad=1} END {exit bad}' || fail "a good trial was pruned: $(head -5 "$TMP/rank.txt")"
+tail -10 "$TMP/rank.txt" | awk -F'|' '$1 >= 5 && $2 != 3 {bad=1} END {exit bad}' || fail "a bad trial completed: $(tail -10 "$TMP/rank.txt")"
+echo "ok: $pruned pruned, $complete complete; best five complete, worst quarter pruned"
