@@ -6,6 +6,7 @@
 #include "coordinator/cli.h"
 #include "coordinator/cli_db.h"
 #include "core/util.h"
+#include "objectives/model_bench.h"
 #include "samplers/tpe_bench.h"
 #include "worker/worker.h"
 
@@ -27,6 +28,8 @@ static const command_t s_commands[] = {
     {"keygen", keygen_main, "write a CURVE key pair"},
     {"bench-idle", bench_idle_main, NULL},
     {"bench-tpe", tpe_bench_main, NULL},
+    {"bench-model", model_bench_main, NULL},
+    {"bench-mlp-xgb", model_bench2_main, NULL},
 };
 
 static void s_help(FILE *f)

@@ -67,17 +67,6 @@ static int s_parse(int argc, char **argv, client_flags_t *f)
     return 0;
 }
 
-static zcert_t *s_cert(const char *path)
-{
-    char *p = xstrdup(path);
-    size_t n = strlen(p);
-    if (n > 7 && strcmp(p + n - 7, "_secret") == 0)
-        p[n - 7] = '\0';
-    zcert_t *c = zcert_load(p);
-    free(p);
-    return c;
-}
-
 static zsock_t *s_connect(const client_flags_t *f, char *err)
 {
     zsock_t *sock = zsock_new(ZMQ_DEALER);
@@ -85,7 +74,7 @@ static zsock_t *s_connect(const client_flags_t *f, char *err)
         return set_err(err, "cannot create socket"), NULL;
     zsock_set_linger(sock, 0);
     if (f->cert) {
-        zcert_t *mine = s_cert(f->cert), *server = s_cert(f->server_key);
+        zcert_t *mine = zcert_load(f->cert), *server = zcert_load(f->server_key);
         if (!mine || !server) {
             set_err(err, "cannot load %s", mine ? f->server_key : f->cert);
             zcert_destroy(&mine);

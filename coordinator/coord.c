@@ -469,18 +469,6 @@ static bool s_local_endpoint(const char *ep)
            strncmp(host, "[::1]:", 6) == 0;
 }
 
-/* zcert_load wants the public file name; accept the secret file's name too. */
-static zcert_t *s_load_cert(const char *path)
-{
-    char *p = xstrdup(path);
-    size_t n = strlen(p);
-    if (n > 7 && strcmp(p + n - 7, "_secret") == 0)
-        p[n - 7] = '\0';
-    zcert_t *cert = zcert_load(p);
-    free(p);
-    return cert;
-}
-
 static int s_setup_curve(coord_t *self, bool *usage, char *err)
 {
     const coord_opts_t *o = &self->opts;
@@ -495,7 +483,9 @@ static int s_setup_curve(coord_t *self, bool *usage, char *err)
         *usage = true;
         return set_err(err, "--cert needs --allow DIR (the public keys of allowed clients)");
     }
-    zcert_t *cert = s_load_cert(o->cert_path);
+    /* zcert_load reads FILE_secret when it exists, else FILE: the secret file's own name
+     * and its public name both work. */
+    zcert_t *cert = zcert_load(o->cert_path);
     if (!cert || !*zcert_secret_txt(cert) || strcmp(zcert_secret_txt(cert), "0000000000"
                                                     "000000000000000000000000000000") == 0) {
         zcert_destroy(&cert);

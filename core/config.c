@@ -605,3 +605,9 @@ int cfg_check_keys(const cfg_node_t *map, const char *const *allowed, cfg_errs_t
     }
     return rc;
 }
+
+const char *cfg_type_or(const cfg_node_t *section, const char *def)
+{
+    const cfg_node_t *t = section ? cfg_get(section, "type") : NULL;
+    return t && t->type == CFG_SCALAR ? t->value : def;
+}

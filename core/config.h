@@ -91,6 +91,9 @@ void cfg_json_scalar(strbuf_t *sb, const char *text, bool quoted);
  * 1.0e-4 equals 0.0001, a plain `abc` equals "abc"). */
 bool cfg_equal(const cfg_node_t *a, const cfg_node_t *b);
 
+/* The `type` of a section (sampler:, pruner:, ...) or def when absent. Borrowed. */
+const char *cfg_type_or(const cfg_node_t *section, const char *def);
+
 /* Canonical JSON text of a tree (caller frees). Unquoted scalars that read as numbers,
  * true/false or null are emitted as such; everything else as a string. */
 char *cfg_to_json(const cfg_node_t *node);

@@ -345,6 +345,14 @@ char *sb_take(strbuf_t *sb)
     return p;
 }
 
+const void *registry_find(const void *const *table, const char *name)
+{
+    for (; *table; table++)
+        if (strcmp(*(const char *const *)*table, name) == 0)
+            return *table;
+    return NULL;
+}
+
 uint64_t hash_mix64(uint64_t x)
 {
     x += 0x9e3779b97f4a7c15ULL;

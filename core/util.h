@@ -76,6 +76,11 @@ double rng_normal(rng_t *r);              /* standard normal */
 uint64_t rng_below(rng_t *r, uint64_t n); /* [0, n), unbiased; n > 0 */
 uint64_t hash_mix64(uint64_t x);          /* splitmix64 finaliser */
 
+/* The entry called name in a NULL-terminated table of pointers to structs whose first
+ * member is `const char *name` (the ops tables of samplers, pruners, objectives and
+ * models); NULL when none. */
+const void *registry_find(const void *const *table, const char *name);
+
 void util_test(bool verbose);
 
 #endif

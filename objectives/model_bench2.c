@@ -1,9 +1,9 @@
-/* model_bench2 — `hps model-bench2`: how long the mlp and xgboost models take to train
+/* model_bench2 — `hps bench-mlp-xgb`: how long the mlp and xgboost models take to train
  * on a bundled dataset, and how well they score, next to scripts/bench_models_peers.py
  * which prints the same line for scikit-learn's MLPClassifier and Python xgboost.
  *
- *   hps model-bench2 mlp data/digits.csv --repeat 5 hidden_size=100 epochs=200
- *   hps model-bench2 xgboost data/diamonds.csv --repeat 3 n_rounds=200
+ *   hps bench-mlp-xgb mlp data/digits.csv --repeat 5 hidden_size=100 epochs=200
+ *   hps bench-mlp-xgb xgboost data/diamonds.csv --repeat 3 n_rounds=200
  *
  * Both sides prepare the data identically, so only the training differs: every fifth
  * row (index % 5 == 4) is the test set (the files are in source order, so this is a
@@ -20,6 +20,7 @@
 
 #include "core/dataset.h"
 #include "objectives/model.h"
+#include "objectives/model_bench.h"
 
 #define BENCH_MAX_RUNS 100
 
@@ -187,7 +188,7 @@ int model_bench2_main(int argc, char **argv)
     long repeat = 3;
     const model_ops_t *ops = argc > 2 ? model_find(argv[1]) : NULL;
     if (!ops) {
-        fprintf(stderr, "usage: hps model-bench2 mlp|xgboost DATA.csv [--repeat N] "
+        fprintf(stderr, "usage: hps bench-mlp-xgb mlp|xgboost DATA.csv [--repeat N] "
                         "[name=value ...]\n");
         return 2;
     }

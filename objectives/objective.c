@@ -11,15 +11,12 @@ static const objective_ops_t *const s_objectives[] = {
     &ridge_objective,
     &mlp_objective,
     &xgboost_objective,
-    NULL, /* placeholder so the table is never empty; skipped by lookups */
+    NULL, /* the end */
 };
 
 const objective_ops_t *objective_find(const char *name)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(s_objectives); i++)
-        if (s_objectives[i] && strcmp(s_objectives[i]->name, name) == 0)
-            return s_objectives[i];
-    return NULL;
+    return registry_find((const void *const *)s_objectives, name);
 }
 
 void objective_result_init(objective_result_t *res)

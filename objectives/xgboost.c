@@ -9,6 +9,12 @@
  * CSR row are *missing*, not zero. Predictions come from XGBoosterPredictFromDMatrix
  * with the config Python's Booster.predict sends.
  *
+ * Hyperparameters (XGBoost's names and defaults): max_depth (6), eta (0.3; also
+ * accepted as learning_rate), subsample (1), colsample_bytree (1), min_child_weight (1),
+ * lambda (1), alpha (0), gamma (0), max_bin (256), tree_method ("hist"), plus
+ * n_rounds (100 boosting rounds) and nthread (1). The objective follows the task:
+ * binary:logistic, multi:softprob with num_class, or reg:squarederror.
+ *
  * Threads: `nthread` defaults to 1, because a worker slot is one core and fairness
  * between slots matters more than one trial's speed. XGBoost's seed is the fit seed
  * modulo 2^31 (XGBoost parses it as a signed int). Every C API call returns 0 or -1;

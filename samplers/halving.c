@@ -32,42 +32,24 @@ typedef struct {
     sortvec_t rungs[HALVING_MAX_RUNGS];
 } halving_t;
 
-static const char *const s_keys[] = {"type", "min_resource", "reduction_factor",
-                                     "min_early_stopping_rate", "bootstrap_count", NULL};
-
-static int s_options(const cfg_node_t *opts, halving_t *h, cfg_errs_t *errs)
-{
-    int rc = 0;
-    rc |= pruner_opt_long(opts, "min_resource", 1, 1, &h->min_resource, errs);
-    rc |= pruner_opt_long(opts, "reduction_factor", 4, 2, &h->factor, errs);
-    rc |= pruner_opt_long(opts, "min_early_stopping_rate", 0, 0, &h->rate, errs);
-    rc |= pruner_opt_long(opts, "bootstrap_count", 0, 0, &h->bootstrap, errs);
-    return rc ? -1 : 0;
-}
+static const pruner_opt_t s_opts[] = {
+    {"min_resource", 1, 1, offsetof(halving_t, min_resource)},
+    {"reduction_factor", 4, 2, offsetof(halving_t, factor)},
+    {"min_early_stopping_rate", 0, 0, offsetof(halving_t, rate)},
+    {"bootstrap_count", 0, 0, offsetof(halving_t, bootstrap)},
+    {NULL, 0, 0, 0},
+};
 
 static int s_check(const cfg_node_t *opts, cfg_errs_t *errs)
 {
-    halving_t h;
-    int before = errs->n;
-    if (opts)
-        cfg_check_keys(opts, s_keys, errs);
-    s_options(opts, &h, errs);
-    return errs->n > before ? -1 : 0;
+    return pruner_opts_check(opts, s_opts, errs);
 }
 
 static void *s_create(const cfg_node_t *opts, direction_t dir, char *err)
 {
-    halving_t *self = xcalloc(1, sizeof *self);
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    if (s_options(opts, self, &errs) != 0) {
-        set_err(err, "%s", errs.n ? errs.msgs[0] : "halving pruner: bad options");
-        cfg_errs_free(&errs);
-        free(self);
-        return NULL;
-    }
-    cfg_errs_free(&errs);
-    self->dir = dir;
+    halving_t *self = pruner_opts_new(opts, s_opts, sizeof *self, err);
+    if (self)
+        self->dir = dir;
     return self;
 }
 

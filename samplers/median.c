@@ -45,43 +45,24 @@ typedef struct {
     long n_complete;
 } median_t;
 
-static const char *const s_keys[] = {"type",           "n_startup_trials", "n_warmup_steps",
-                                     "interval_steps", "n_min_trials",     NULL};
-
-/* Read all options; -1 when one is bad (errors added). */
-static int s_options(const cfg_node_t *opts, median_t *m, cfg_errs_t *errs)
-{
-    int rc = 0;
-    rc |= pruner_opt_long(opts, "n_startup_trials", 5, 0, &m->n_startup, errs);
-    rc |= pruner_opt_long(opts, "n_warmup_steps", 0, 0, &m->n_warmup, errs);
-    rc |= pruner_opt_long(opts, "interval_steps", 1, 1, &m->interval, errs);
-    rc |= pruner_opt_long(opts, "n_min_trials", 1, 1, &m->n_min, errs);
-    return rc ? -1 : 0;
-}
+static const pruner_opt_t s_opts[] = {
+    {"n_startup_trials", 5, 0, offsetof(median_t, n_startup)},
+    {"n_warmup_steps", 0, 0, offsetof(median_t, n_warmup)},
+    {"interval_steps", 1, 1, offsetof(median_t, interval)},
+    {"n_min_trials", 1, 1, offsetof(median_t, n_min)},
+    {NULL, 0, 0, 0},
+};
 
 static int s_check(const cfg_node_t *opts, cfg_errs_t *errs)
 {
-    median_t m;
-    int before = errs->n;
-    if (opts)
-        cfg_check_keys(opts, s_keys, errs);
-    s_options(opts, &m, errs);
-    return errs->n > before ? -1 : 0;
+    return pruner_opts_check(opts, s_opts, errs);
 }
 
 static void *s_create(const cfg_node_t *opts, direction_t dir, char *err)
 {
-    median_t *self = xcalloc(1, sizeof *self);
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    if (s_options(opts, self, &errs) != 0) {
-        set_err(err, "%s", errs.n ? errs.msgs[0] : "median pruner: bad options");
-        cfg_errs_free(&errs);
-        free(self);
-        return NULL;
-    }
-    cfg_errs_free(&errs);
-    self->dir = dir;
+    median_t *self = pruner_opts_new(opts, s_opts, sizeof *self, err);
+    if (self)
+        self->dir = dir;
     return self;
 }
 

@@ -56,39 +56,70 @@ static const pruner_ops_t *const s_pruners[] = {
     &none_pruner,
     &median_pruner,
     &halving_pruner,
-    NULL, /* placeholder so the table is never empty; skipped by lookups */
+    NULL, /* the end */
 };
 
 const pruner_ops_t *pruner_find(const char *name)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(s_pruners); i++)
-        if (s_pruners[i] && strcmp(s_pruners[i]->name, name) == 0)
-            return s_pruners[i];
-    return NULL;
+    return registry_find((const void *const *)s_pruners, name);
 }
 
-const char *pruner_name_of(const cfg_node_t *opts)
-{
-    const cfg_node_t *t = opts ? cfg_get(opts, "type") : NULL;
-    return t && t->type == CFG_SCALAR ? t->value : "none";
-}
+const char *pruner_name_of(const cfg_node_t *opts) { return cfg_type_or(opts, "none"); }
 
 /* ---- shared helpers ---------------------------------------------------------------- */
 
-int pruner_opt_long(const cfg_node_t *opts, const char *key, long def, long min, long *out,
-                    cfg_errs_t *errs)
+/* Read every option of table into obj; -1 when one is bad (errors added). */
+static int s_opts_read(const cfg_node_t *opts, const pruner_opt_t *table, void *obj,
+                       cfg_errs_t *errs)
 {
-    *out = def;
-    if (!opts)
-        return 0;
-    if (cfg_long(opts, key, def, out, errs) != 0)
-        return -1;
-    if (*out < min) {
-        cfg_error(errs, cfg_get(opts, key), "%s: must be >= %ld", key, min);
-        *out = def;
-        return -1;
+    int rc = 0;
+    for (const pruner_opt_t *o = table; o->key; o++) {
+        long *out = (long *)((char *)obj + o->offset);
+        *out = o->def;
+        if (!opts)
+            continue;
+        if (cfg_long(opts, o->key, o->def, out, errs) != 0)
+            rc = -1;
+        else if (*out < o->min) {
+            cfg_error(errs, cfg_get(opts, o->key), "%s: must be >= %ld", o->key, o->min);
+            *out = o->def;
+            rc = -1;
+        }
     }
-    return 0;
+    return rc;
+}
+
+int pruner_opts_check(const cfg_node_t *opts, const pruner_opt_t *table, cfg_errs_t *errs)
+{
+    const char *keys[16] = {"type"};
+    size_t n = 1;
+    for (const pruner_opt_t *o = table; o->key && n + 1 < ARRAY_SIZE(keys); o++)
+        keys[n++] = o->key;
+    keys[n] = NULL;
+    int before = errs->n;
+    if (opts)
+        cfg_check_keys(opts, keys, errs);
+    /* Values are read into scratch space: offsets stay below 256 longs' worth. */
+    long scratch[256];
+    for (const pruner_opt_t *o = table; o->key; o++)
+        assert(o->offset + sizeof(long) <= sizeof scratch);
+    s_opts_read(opts, table, scratch, errs);
+    return errs->n > before ? -1 : 0;
+}
+
+void *pruner_opts_new(const cfg_node_t *opts, const pruner_opt_t *table, size_t size,
+                      char *err)
+{
+    void *obj = xcalloc(1, size);
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    if (s_opts_read(opts, table, obj, &errs) != 0) {
+        set_err(err, "%s", errs.n ? errs.msgs[0] : "bad pruner options");
+        free(obj);
+        obj = NULL;
+    }
+    cfg_errs_free(&errs);
+    return obj;
 }
 
 void sortvec_insert(sortvec_t *s, double x)

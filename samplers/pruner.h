@@ -28,8 +28,20 @@ const char *pruner_name_of(const cfg_node_t *opts);
 /* Shared by the pruners (pruner.c). */
 
 /* Read an integer option of a pruner that must be >= min; errors at the value. */
-int pruner_opt_long(const cfg_node_t *opts, const char *key, long def, long min, long *out,
-                    cfg_errs_t *errs);
+/* A pruner's integer options as a table: key, default, minimum, and the offset of the
+ * long field that receives it. The table ends with a NULL key. */
+typedef struct {
+    const char *key;
+    long def, min;
+    size_t offset;
+} pruner_opt_t;
+
+/* check(): unknown keys (besides `type`) and bad values become errors. 0 or -1. */
+int pruner_opts_check(const cfg_node_t *opts, const pruner_opt_t *table, cfg_errs_t *errs);
+/* create(): a zeroed object of size bytes with the options read into it; NULL with
+ * err when an option is bad (check() has normally caught that already). */
+void *pruner_opts_new(const cfg_node_t *opts, const pruner_opt_t *table, size_t size,
+                      char *err);
 
 /* A sorted (ascending) vector of doubles, NaN-free: the values of a step or a rung. */
 typedef struct {

@@ -5,6 +5,7 @@ set -euo pipefail
 TMP=$(mktemp -d /tmp/hps-test.XXXXXX)
 PIDS=()
 cleanup() {
+    exec 2>/dev/null # bash would report each killed job
     for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
     rm -rf "$TMP"

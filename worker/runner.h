@@ -87,6 +87,10 @@ void runner_crash_reason(int status, char *out, size_t size);
 int runner_frame_write(int fd, const proto_msg_t *m, char *err);
 proto_msg_t *runner_frame_read(int fd, char *err);
 
+/* Whether a `command` objective's command line (its `run` string, or argv joined by
+ * spaces) matches the worker's --allow-command pattern (NULL pattern: anything). */
+bool runner_command_allowed(const cfg_node_t *objective, const char *pattern);
+
 void runner_test(bool verbose);
 
 #endif

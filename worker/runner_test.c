@@ -1,0 +1,280 @@
+/* runner_test — unit tests of worker/runner.c: framing, trial processes (reuse,
+ * reports and pruning, crashes, cancel), and the --allow-command rule. */
+#include <assert.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "worker/runner.h"
+
+
+#include <poll.h>
+#include <sys/resource.h>
+
+/* A large message written by another process arrives in many partial reads. */
+static void s_frame_test(void)
+{
+    char err[HPS_ERR_LEN];
+    int sv[2];
+    assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    size_t big = 3 * 1024 * 1024;
+    pid_t pid = fork();
+    assert(pid >= 0);
+    if (pid == 0) {
+        close(sv[0]);
+        char *data = xmalloc(big);
+        for (size_t i = 0; i < big; i++)
+            data[i] = (char)(i * 7);
+        proto_msg_t *m = proto_new("CHUNK");
+        proto_set_str(m, "sha256", "x");
+        proto_set_int(m, "offset", 0);
+        proto_set_int(m, "total", (int64_t)big);
+        proto_set_bin(m, "data", data, big);
+        int rc = runner_frame_write(sv[1], m, err);
+        proto_destroy(&m);
+        m = proto_new("CONTINUE");
+        proto_set_int(m, "trial", 5);
+        proto_set_int(m, "attempt", 1);
+        rc |= runner_frame_write(sv[1], m, err);
+        proto_destroy(&m);
+        _exit(rc == 0 ? 0 : 1);
+    }
+    close(sv[1]);
+    proto_msg_t *m = runner_frame_read(sv[0], err);
+    assert(m && strcmp(proto_type(m), "CHUNK") == 0);
+    size_t len;
+    const char *data = proto_get_bin(m, "data", &len);
+    assert(data && len == big && data[12345] == (char)(12345 * 7));
+    proto_destroy(&m);
+    m = runner_frame_read(sv[0], err);
+    assert(m && strcmp(proto_type(m), "CONTINUE") == 0 && proto_int_or(m, "trial", 0) == 5);
+    proto_destroy(&m);
+    assert(runner_frame_read(sv[0], err) == NULL && err[0] == '\0'); /* clean EOF */
+    int status;
+    assert(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(sv[0]);
+
+    /* A length beyond the limit is rejected, not allocated. */
+    assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    uint32_t be = htonl(PROTO_MAX_FRAME + 1);
+    assert(write(sv[1], &be, 4) == 4);
+    assert(runner_frame_read(sv[0], err) == NULL && strstr(err, "too large"));
+    close(sv[0]);
+    close(sv[1]);
+}
+
+/* Fake objectives, selected by name. */
+static void s_fake_run(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    (void)ctx;
+    res->state = TRIAL_COMPLETE;
+    res->value = 1.5;
+}
+
+static void s_fake_report(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    for (long step = 0; step < 5; step++) {
+        res->fold_scores[res->n_folds++] = ctx->x[0] + (double)step;
+        if (ctx->report(ctx->report_arg, step, ctx->x[0] + (double)step)) {
+            res->state = TRIAL_PRUNED;
+            res->value = ctx->x[0] + (double)step;
+            return;
+        }
+    }
+    res->state = TRIAL_COMPLETE;
+    res->value = 42;
+}
+
+static void s_fake_segv(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    (void)ctx;
+    (void)res;
+    struct rlimit no_core = {0, 0};
+    assert(setrlimit(RLIMIT_CORE, &no_core) == 0);
+    /* Sanitizers catch SIGSEGV and exit(1); the test wants the plain signal. */
+    assert(signal(SIGSEGV, SIG_DFL) != SIG_ERR);
+    assert(raise(SIGSEGV) == 0);
+}
+
+static void s_fake_exit(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    (void)ctx;
+    (void)res;
+    _exit(3);
+}
+
+static void s_fake_sleep(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    (void)ctx;
+    (void)res;
+    for (;;)
+        pause();
+}
+
+/* Drive a trial like the worker does: answer REPORTs (PRUNE from step prune_at on)
+ * until the TELL comes (the process then waits for its next trial; *status = 0) or
+ * the process ends without one (reaped; *status is its wait status). */
+static proto_msg_t *s_drive(runner_t *r, long prune_at, int *status)
+{
+    char err[HPS_ERR_LEN];
+    proto_msg_t *tell = NULL;
+    for (;;) {
+        if (runner_fd(r) >= 0) {
+            struct pollfd p = {runner_fd(r), POLLIN, 0};
+            assert(poll(&p, 1, 5000) == 1);
+        }
+        bool eof;
+        proto_msg_t *m;
+        while ((m = runner_read(r, &eof, err))) {
+            if (strcmp(proto_type(m), "REPORT") == 0) {
+                assert(runner_reply(r, proto_int_or(m, "step", 0) >= prune_at, err) == 0);
+                proto_destroy(&m);
+            }
+            else {
+                assert(strcmp(proto_type(m), "TELL") == 0 && !tell);
+                tell = m;
+            }
+        }
+        assert(err[0] == '\0');
+        if (tell && !runner_busy(r)) {
+            *status = 0;
+            return tell;
+        }
+        if (eof)
+            break;
+    }
+    int rc;
+    while ((rc = runner_reap(r, status, err)) == 0)
+        usleep(1000);
+    assert(rc == 1);
+    return tell;
+}
+
+static proto_msg_t *s_run_fake(const char *name, void (*run)(const objective_ctx_t *,
+                                                             objective_result_t *),
+                               const char *allow, long prune_at, int *status)
+{
+    objective_ops_t ops = {.name = name, .run = run};
+    double x[1] = {10};
+    runner_spec_t spec = {.trial = 7, .attempt = 2, .x = x, .nx = 1, .seed = 1,
+                          .allow_command = allow, .ops = &ops};
+    char err[HPS_ERR_LEN];
+    runner_t *r = runner_start(&spec, err);
+    assert(r);
+    proto_msg_t *tell = s_drive(r, prune_at, status);
+    runner_destroy(&r);
+    assert(r == NULL);
+    return tell;
+}
+
+static void s_objective_test(void)
+{
+    int status;
+    double d;
+    int n;
+    proto_msg_t *t = s_run_fake("fake", s_fake_run, NULL, 99, &status);
+    assert(t && status == 0);
+    assert(proto_int_or(t, "trial", 0) == 7 && proto_int_or(t, "attempt", 0) == 2);
+    assert(strcmp(proto_get_str(t, "state"), "COMPLETE") == 0);
+    assert(proto_get_dbl(t, "value", &d) == 0 && d == 1.5);
+    /* NaN and empty optional fields are left out. */
+    assert(!proto_get_str(t, "error") && proto_get_dbl(t, "cv_mean", &d) != 0);
+    assert(!proto_get_dbls(t, "folds", &n));
+    proto_destroy(&t);
+
+    /* Reports are answered; PRUNE at step 2 stops the objective there. */
+    t = s_run_fake("fake", s_fake_report, NULL, 2, &status);
+    assert(t && strcmp(proto_get_str(t, "state"), "PRUNED") == 0);
+    assert(proto_get_dbl(t, "value", &d) == 0 && d == 12);
+    const double *folds = proto_get_dbls(t, "folds", &n);
+    assert(folds && n == 3 && folds[2] == 12);
+    proto_destroy(&t);
+
+    /* A `command` objective is refused before it runs (the fake would crash). */
+    t = s_run_fake("command", s_fake_segv, "python3 *", 99, &status);
+    assert(t && strcmp(proto_get_str(t, "state"), "FAIL") == 0);
+    assert(strcmp(proto_get_str(t, "error"), "command not allowed on this worker") == 0);
+    proto_destroy(&t);
+}
+
+/* One process serves trial after trial; each TELL names its own trial. */
+static void s_reuse_test(void)
+{
+    objective_ops_t ops = {.name = "fake", .run = s_fake_run};
+    double x[1] = {10};
+    runner_spec_t spec = {.trial = 1, .attempt = 1, .x = x, .nx = 1, .ops = &ops};
+    char err[HPS_ERR_LEN];
+    runner_t *r = runner_new(&spec, err);
+    assert(r);
+    pid_t pid = runner_pid(r);
+    for (long trial = 1; trial <= 3; trial++) {
+        spec.trial = trial;
+        assert(runner_run(r, &spec, err) == 0 && runner_busy(r));
+        int status;
+        proto_msg_t *t = s_drive(r, 99, &status);
+        assert(t && proto_int_or(t, "trial", 0) == trial && !runner_busy(r));
+        proto_destroy(&t);
+    }
+    assert(runner_pid(r) == pid);
+    runner_destroy(&r);
+}
+
+static void s_crash_test(void)
+{
+    int status;
+    char why[HPS_ERR_LEN];
+    assert(s_run_fake("fake", s_fake_segv, NULL, 99, &status) == NULL);
+    runner_crash_reason(status, why, sizeof why);
+    assert(strcmp(why, "objective crashed: signal 11 (Segmentation fault)") == 0);
+    assert(s_run_fake("fake", s_fake_exit, NULL, 99, &status) == NULL);
+    runner_crash_reason(status, why, sizeof why);
+    assert(strcmp(why, "objective exited with status 3") == 0);
+
+    /* A cancelled child is killed with its session. */
+    objective_ops_t ops = {.name = "fake", .run = s_fake_sleep};
+    runner_spec_t spec = {.trial = 1, .attempt = 1, .ops = &ops};
+    char err[HPS_ERR_LEN];
+    runner_t *r = runner_start(&spec, err);
+    assert(r && runner_reap(r, &status, err) == 0);
+    runner_kill(r);
+    proto_msg_t *t = s_drive(r, 0, &status);
+    assert(!t && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    runner_destroy(&r);
+}
+
+static void s_allow_test(void)
+{
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    const char *text = "{type: command, run: 'python3 train.py --fast'}";
+    cfg_node_t *run = cfg_parse(text, strlen(text), "t", &errs);
+    text = "{type: command, run: [/usr/bin/python3, train.py]}";
+    cfg_node_t *argv = cfg_parse(text, strlen(text), "t", &errs);
+    assert(run && argv && errs.n == 0);
+    assert(runner_command_allowed(run, NULL) && runner_command_allowed(run, "python3 *"));
+    assert(!runner_command_allowed(run, "/usr/bin/*"));
+    assert(runner_command_allowed(argv, "/usr/bin/python3 train.py"));
+    assert(!runner_command_allowed(argv, "python3 *"));
+    cfg_free(&run);
+    cfg_free(&argv);
+    cfg_errs_free(&errs);
+}
+
+void runner_test(bool verbose)
+{
+    if (verbose)
+        printf(" * runner: ");
+    s_frame_test();
+    s_objective_test();
+    s_reuse_test();
+    s_crash_test();
+    s_allow_test();
+    if (verbose)
+        printf("OK\n");
+}
