@@ -20,6 +20,7 @@
 #include "core/split.h"
 #include "objectives/features.h"
 #include "objectives/model.h"
+#include "objectives/model_bench.h"
 
 #define BENCH_MAX_REPEAT 100
 

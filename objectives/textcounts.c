@@ -147,7 +147,8 @@ static void s_build(textcounts_t *tc, const dataset_t *ds)
         }
         for (size_t i = 0; i < ids.n; i++)
             row[i] = (uint32_t)ids.v[i];
-        qsort(row, ids.n, sizeof *row, s_cmp_u32);
+        if (ids.n > 1)
+            qsort(row, ids.n, sizeof *row, s_cmp_u32);
         if (nnz + ids.n > cap) {
             cap = 2 * (nnz + ids.n);
             tc->ids = xrealloc(tc->ids, cap * sizeof *tc->ids);
@@ -264,7 +265,8 @@ textcounts_t *textcounts_get(const dataset_t *ds, const text_opts_t *o, const ch
         free(path);
         return tc;
     }
-    s_build(tc, ds);
+    if (tc->n_text > 0) /* else indptr stays all zeros: no terms */
+        s_build(tc, ds);
     if (path) {
         /* A cache that cannot be written costs time on the next trial, not correctness. */
         char err[HPS_ERR_LEN];

@@ -203,11 +203,14 @@ parzen_t *parzen_new(int d, const parzen_dim_t *dims, const parzen_opts_t *opts)
     size_t nd = (size_t)(d ? d : 1);
     self->mu = xcalloc(nd, sizeof *self->mu);
     self->gi = xcalloc(nd, sizeof *self->gi);
-    self->zsig = xcalloc(nd, sizeof *self->zsig);
     self->zlog = xcalloc(nd, sizeof *self->zlog);
     self->sig = xcalloc(nd, sizeof *self->sig);
     self->ord = xcalloc(nd, sizeof *self->ord);
-    self->lc = xcalloc(nd, sizeof *self->lc);
+    self->smu = xcalloc(nd, sizeof *self->smu);
+    self->ssig = xcalloc(nd, sizeof *self->ssig);
+    self->slc = xcalloc(nd, sizeof *self->slc);
+    self->sgi = xcalloc(nd, sizeof *self->sgi);
+    self->span = xcalloc(nd, sizeof *self->span);
     self->cat_marg = xcalloc(nd, sizeof *self->cat_marg);
     self->s = xcalloc(nd, sizeof *self->s);
     self->minsig = xcalloc(nd, sizeof *self->minsig);
@@ -227,13 +230,14 @@ void parzen_destroy(parzen_t **self_p)
     if (!self)
         return;
     for (int p = 0; p < self->d; p++) {
-        free(self->mu[p]), free(self->gi[p]), free(self->zsig[p]), free(self->zlog[p]);
-        free(self->sig[p]), free(self->ord[p]), free(self->lc[p]);
-        free(self->cat_marg[p]);
+        free(self->mu[p]), free(self->gi[p]), free(self->zlog[p]), free(self->sig[p]);
+        free(self->ord[p]), free(self->smu[p]), free(self->ssig[p]), free(self->slc[p]);
+        free(self->sgi[p]), free(self->span[p]), free(self->cat_marg[p]);
     }
-    free(self->mu), free(self->gi), free(self->zsig), free(self->zlog);
+    free(self->mu), free(self->gi), free(self->zlog), free(self->sig), free(self->ord);
     free(self->zphi), free(self->zsum), free(self->zc1), free(self->zc2);
-    free(self->sig), free(self->ord), free(self->lc), free(self->cat_marg);
+    free(self->smu), free(self->ssig), free(self->slc), free(self->sgi), free(self->span);
+    free(self->cat_marg);
     free(self->w), free(self->logw), free(self->logc), free(self->cum);
     free(self->s), free(self->minsig), free(self->prior_lnorm), free(self->cat_hit), free(self->cat_miss);
     free(self->sv), free(self->sid), free(self->tab), free(self->edge), free(self->dims);
@@ -245,6 +249,7 @@ void parzen_clear(parzen_t *self)
 {
     assert(self);
     self->n = 0;
+    self->n_sorted = 0;
     self->n_act = 0;
 }
 
@@ -267,17 +272,17 @@ static void s_reserve(parzen_t *self, long cap)
             continue;
         if (dim->kind == PARAM_CAT || dim->q > 0)
             S_GROW(self->gi[p], cap);
-        if (dim->kind == PARAM_CAT) {
-            if (uni)
-                S_GROW(self->lc[p], cap);
+        if (dim->kind == PARAM_CAT)
             continue;
-        }
         S_GROW(self->mu[p], cap);
         numeric = true;
-        if (uni) {
-            S_GROW(self->sig[p], cap), S_GROW(self->ord[p], cap), S_GROW(self->lc[p], cap);
-            S_GROW(self->zsig[p], cap), S_GROW(self->zlog[p], cap);
-        }
+        if (!uni)
+            continue;
+        S_GROW(self->zlog[p], cap), S_GROW(self->sig[p], cap), S_GROW(self->ord[p], cap);
+        S_GROW(self->smu[p], cap), S_GROW(self->ssig[p], cap), S_GROW(self->slc[p], cap);
+        S_GROW(self->span[p], cap / PZ_BLOCK);
+        if (dim->q > 0)
+            S_GROW(self->sgi[p], cap);
     }
     if (numeric && !uni) {
         S_GROW(self->zphi, cap), S_GROW(self->zsum, cap);
@@ -288,24 +293,6 @@ static void s_reserve(parzen_t *self, long cap)
     S_GROW(self->w, cap), S_GROW(self->logw, cap), S_GROW(self->logc, cap);
     S_GROW(self->cum, cap + 1);
     self->cap = cap;
-}
-
-/* Insert entry j (the newest, so the largest index) into param p's sorted order:
- * after every entry with a smaller or equal value. */
-static void s_ord_insert(parzen_t *self, int p, long j)
-{
-    const double *mu = self->mu[p];
-    int32_t *ord = self->ord[p];
-    long lo = 0, hi = j; /* ord[0..j) holds the older entries */
-    while (lo < hi) {
-        long mid = lo + (hi - lo) / 2;
-        if (mu[ord[mid]] <= mu[j])
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    memmove(ord + lo + 1, ord + lo, sizeof *ord * (size_t)(j - lo));
-    ord[lo] = (int32_t)j;
 }
 
 /* A new entry, not yet a component: its index. */
@@ -326,9 +313,8 @@ static void s_set_mu(parzen_t *self, int p, long k, double u)
 {
     self->mu[p][k] = u;
     if (!self->opts.multivariate) {
-        self->zsig[p][k] = NAN; /* no cached normaliser yet */
-        self->sig[p][k] = 1; /* any finite value: inactive kernels are still swept */
-        s_ord_insert(self, p, k);
+        self->sig[p][k] = NAN; /* no cached normaliser yet */
+        self->ord[p][k] = (int32_t)k; /* in the unsorted tail until the next prepare */
     }
 }
 
@@ -377,28 +363,27 @@ long parzen_append_from(parzen_t *self, const parzen_t *src, long j)
 void parzen_compact(parzen_t *self, const bool *keep)
 {
     assert(self && keep);
-    long n = self->n, kept = 0;
+    long n = self->n, kept = 0, sorted = 0;
     int32_t *remap = xmalloc(sizeof *remap * (size_t)(n ? n : 1));
-    for (long j = 0; j < n; j++)
+    for (long j = 0; j < n; j++) {
         remap[j] = keep[j] ? (int32_t)kept++ : -1;
+        sorted += keep[j] && j < self->n_sorted; /* the sorted entries are 0 .. n_sorted-1 */
+    }
     for (int p = 0; p < self->d; p++) {
         if (self->gi[p])
             S_FILTER(self->gi[p], keep, n);
         if (!self->mu[p])
             continue;
         S_FILTER(self->mu[p], keep, n);
-        if (self->sig[p]) {
-            S_FILTER(self->sig[p], keep, n);
-            S_FILTER(self->zsig[p], keep, n);
-            S_FILTER(self->zlog[p], keep, n);
-        }
-        if (self->ord[p]) {
-            long k = 0;
-            for (long i = 0; i < n; i++)
-                if (remap[self->ord[p][i]] >= 0)
-                    self->ord[p][k++] = remap[self->ord[p][i]];
-            assert(k == kept);
-        }
+        if (!self->ord[p])
+            continue;
+        S_FILTER(self->sig[p], keep, n);
+        S_FILTER(self->zlog[p], keep, n);
+        long k = 0;
+        for (long i = 0; i < n; i++)
+            if (remap[self->ord[p][i]] >= 0)
+                self->ord[p][k++] = remap[self->ord[p][i]];
+        assert(k == kept);
     }
     S_FILTER(self->w, keep, n);
     S_FILTER(self->logw, keep, n);
@@ -409,6 +394,7 @@ void parzen_compact(parzen_t *self, const bool *keep)
         S_FILTER(self->zc2, keep, n);
     }
     self->n = kept;
+    self->n_sorted = sorted;
     free(remap);
 }
 
@@ -420,8 +406,9 @@ size_t parzen_memory(const parzen_t *self)
     for (int p = 0; p < self->d; p++) {
         per += self->gi[p] ? sizeof(int32_t) : 0;
         per += self->mu[p] ? sizeof(double) : 0;
-        per += self->sig[p] ? 3 * sizeof(double) + sizeof(int32_t) : 0; /* sig zsig zlog ord */
-        per += self->lc[p] ? sizeof(double) : 0;
+        /* zlog sig ord, smu ssig slc, a block's span */
+        per += self->ord[p] ? 5 * sizeof(double) + sizeof(int32_t) + sizeof(pz_span_t) / PZ_BLOCK : 0;
+        per += self->sgi[p] ? sizeof(int32_t) : 0;
         fixed += self->cat_marg[p] ? sizeof(double) * (size_t)self->dims[p].n_grid : 0;
         fixed += sizeof(parzen_dim_t) + 16 * sizeof(void *);
     }
@@ -431,10 +418,50 @@ size_t parzen_memory(const parzen_t *self)
 /* ---------------------------------------------------------------------------------- */
 /* Bandwidths and normalisers                                                         */
 
-/* Univariate bandwidths of param p: each kernel's sigma is the larger gap to its
- * neighbours among the components and the prior's mid-range point, with the range
- * ends as outer neighbours only when opts.endpoints (Optuna's rule). */
-static void s_bandwidths_1d(parzen_t *self, int p, double minsig, double maxsig)
+typedef struct { /* an entry of the unsorted tail, for s_ord_flush() */
+    double mu;
+    int32_t j;
+} s_key_t;
+
+static int s_key_cmp(const void *va, const void *vb)
+{
+    const s_key_t *a = va, *b = vb;
+    return a->mu < b->mu ? -1 : a->mu > b->mu ? 1 : (a->j > b->j) - (a->j < b->j);
+}
+
+/* Sort the entries appended since the last prepare into every univariate order: the
+ * tail is sorted on its own, then merged from the back, an older entry staying before
+ * a newer one of equal value. O(n) when a prepare follows each append, O(n log n)
+ * after a bulk load, where inserting one by one would cost O(n^2). */
+static void s_ord_flush(parzen_t *self)
+{
+    long ns = self->n_sorted, t = self->n - ns;
+    if (t == 0)
+        return;
+    s_key_t *key = xmalloc(sizeof *key * (size_t)t);
+    for (int p = 0; p < self->d; p++) {
+        if (!self->ord[p])
+            continue;
+        const double *mu = self->mu[p];
+        int32_t *ord = self->ord[p];
+        for (long k = 0; k < t; k++) /* the tail holds entries ns .. n-1 */
+            key[k] = (s_key_t){mu[ns + k], (int32_t)(ns + k)};
+        qsort(key, (size_t)t, sizeof *key, s_key_cmp);
+        long i = ns - 1, out = self->n - 1;
+        for (long k = t - 1; k >= 0; out--) {
+            if (i >= 0 && mu[ord[i]] > key[k].mu)
+                ord[out] = ord[i--];
+            else
+                ord[out] = key[k--].j;
+        }
+    }
+    free(key);
+    self->n_sorted = self->n;
+}
+
+/* Param p's components in order of their centres, with the prior's mid-range point
+ * among them (sorted after equal observations), into sv and sid. Returns the count. */
+static long s_gather_1d(parzen_t *self, int p)
 {
     const parzen_dim_t *dim = &self->dims[p];
     const double *mu = self->mu[p];
@@ -448,7 +475,7 @@ static void s_bandwidths_1d(parzen_t *self, int p, double minsig, double maxsig)
         int32_t j = ord[i];
         if (self->w[j] == 0)
             continue;
-        if (!prior_done && mu[j] > mid) { /* the prior sorts after equal observations */
+        if (!prior_done && mu[j] > mid) {
             sv[k] = mid, sid[k++] = -1;
             prior_done = true;
         }
@@ -457,6 +484,24 @@ static void s_bandwidths_1d(parzen_t *self, int p, double minsig, double maxsig)
     if (!prior_done)
         sv[k] = mid, sid[k++] = -1;
     assert(k == self->n_act + 1);
+    return k;
+}
+
+/* Univariate kernels of param p, into the evaluation columns in order of their
+ * centres. Each kernel's sigma is the larger gap to its neighbours among the
+ * components and the prior's mid-range point, with the range ends as outer neighbours
+ * only when opts.endpoints (Optuna's rule). Its log Z is recomputed only when that
+ * sigma changed, which after the first ~100 trials (when the clip floor stops moving)
+ * happens only next to where an entry came or went. */
+static void s_kernels_1d(parzen_t *self, int p, double minsig, double maxsig)
+{
+    const parzen_dim_t *dim = &self->dims[p];
+    long k = s_gather_1d(self, p), pos = 0;
+    const double *sv = self->sv;
+    const int32_t *sid = self->sid;
+    bool cont = dim->q == 0, scaled = cont && self->opts.normalized;
+    double konst = cont ? PZ_LOG_SQRT_2PI : 0;
+    double *sig = self->sig[p], *zlog = self->zlog[p];
     for (long i = 0; i < k; i++) {
         if (sid[i] < 0)
             continue; /* the prior's sigma is the whole range */
@@ -468,30 +513,43 @@ static void s_bandwidths_1d(parzen_t *self, int p, double minsig, double maxsig)
             else if (i == k - 1)
                 sg = sv[k - 1] - sv[k - 2];
         }
-        self->sig[p][sid[i]] = s_clip(sg, minsig, maxsig);
+        sg = s_clip(sg, minsig, maxsig);
+        int32_t j = sid[i];
+        if (sig[j] != sg) {
+            zlog[j] = s_log_z(dim, sv[i], sg, NULL, NULL);
+            sig[j] = sg;
+        }
+        self->smu[p][pos] = sv[i];
+        self->ssig[p][pos] = sg;
+        self->slc[p][pos] = self->logw[j] - zlog[j] - konst - (scaled ? log(sg) : 0);
+        if (self->sgi[p])
+            self->sgi[p][pos] = self->gi[p][j];
+        pos++;
     }
+    assert(pos == self->n_act);
 }
 
-/* Univariate normalisers of param p, into lc[p]: a kernel's log Z is recomputed only
- * when its own bandwidth changed, which after the first ~100 trials (when the clip
- * floor stops moving) happens only next to where an entry came or went. */
-static void s_normalisers_1d(parzen_t *self, int p)
+/* Pad param p's evaluation columns to whole blocks (copies of the last kernel with
+ * lc = -inf, which keeps the spans tight) and compute each block's span. */
+static void s_spans_1d(parzen_t *self, int p)
 {
-    const parzen_dim_t *dim = &self->dims[p];
-    bool cont = dim->q == 0, scaled = cont && self->opts.normalized;
-    const double *mu = self->mu[p], *sig = self->sig[p];
-    double *zsig = self->zsig[p], *zlog = self->zlog[p], *lc = self->lc[p];
-    double konst = cont ? PZ_LOG_SQRT_2PI : 0;
-    for (long j = 0; j < self->n; j++) {
-        if (self->w[j] == 0) {
-            lc[j] = -INFINITY;
-            continue;
+    double *smu = self->smu[p], *ssig = self->ssig[p], *slc = self->slc[p];
+    int32_t *sgi = self->sgi[p];
+    long n_k = self->n_act, end = self->n_blk * PZ_BLOCK;
+    assert(end <= self->cap);
+    for (long i = n_k; i < end; i++) {
+        smu[i] = smu[n_k - 1], ssig[i] = ssig[n_k - 1], slc[i] = -INFINITY;
+        if (sgi)
+            sgi[i] = sgi[n_k - 1];
+    }
+    for (long b = 0; b < self->n_blk; b++) {
+        const long j0 = b * PZ_BLOCK;
+        double sg = 0, lc = -INFINITY;
+        for (long j = j0; j < j0 + PZ_BLOCK; j++) {
+            sg = ssig[j] > sg ? ssig[j] : sg;
+            lc = slc[j] > lc ? slc[j] : lc;
         }
-        if (zsig[j] != sig[j]) {
-            zlog[j] = s_log_z(dim, mu[j], sig[j], NULL, NULL);
-            zsig[j] = sig[j];
-        }
-        lc[j] = self->logw[j] - zlog[j] - konst - (scaled ? log(sig[j]) : 0);
+        self->span[p][b] = (pz_span_t){smu[j0], smu[j0 + PZ_BLOCK - 1], sg, lc};
     }
 }
 
@@ -593,8 +651,8 @@ static void s_prepare_param(parzen_t *self, int p)
     double minsig = self->opts.magic_clip ? range / fmin(100.0, (double)self->n_act + 2) : PZ_EPS;
     self->minsig[p] = minsig;
     if (!self->opts.multivariate) {
-        s_bandwidths_1d(self, p, minsig, range);
-        s_normalisers_1d(self, p);
+        s_kernels_1d(self, p, minsig, range);
+        s_spans_1d(self, p);
     }
     /* The prior kernel: mid-range, sigma = range, so it spans [-1/2, 1/2] sigmas. */
     double lz = parzen_log_gauss_mass(-0.5, 0.5);
@@ -604,7 +662,7 @@ static void s_prepare_param(parzen_t *self, int p)
 }
 
 /* Entries past n up to the end of the last block: no weight and finite kernel inputs,
- * so evaluation can sweep whole blocks without a remainder loop. */
+ * so the joint evaluation can sweep whole blocks without a remainder loop. */
 static void s_pad(parzen_t *self)
 {
     long end = (self->n + PZ_BLOCK - 1) / PZ_BLOCK * PZ_BLOCK;
@@ -616,10 +674,6 @@ static void s_pad(parzen_t *self)
                 self->gi[p][j] = 0;
             if (self->mu[p])
                 self->mu[p][j] = 0;
-            if (self->sig[p])
-                self->sig[p][j] = 1;
-            if (self->lc[p])
-                self->lc[p][j] = -INFINITY;
         }
     }
 }
@@ -636,6 +690,7 @@ void parzen_prepare(parzen_t *self, const double *w)
         n_act += w[j] > 0;
     }
     self->n_act = n_act;
+    self->n_blk = (n_act + PZ_BLOCK - 1) / PZ_BLOCK;
     double run = 0;
     for (long j = 0; j < self->n; j++) {
         self->w[j] = w[j] / total;
@@ -648,6 +703,8 @@ void parzen_prepare(parzen_t *self, const double *w)
     self->cum[self->n] = run + self->w_prior;
     if (self->opts.multivariate)
         memcpy(self->logc, self->logw, sizeof *self->logc * (size_t)self->n);
+    else
+        s_ord_flush(self);
     for (int p = 0; p < self->d; p++)
         s_prepare_param(self, p);
     if (self->opts.multivariate) {

@@ -12,6 +12,14 @@
 #define PZ_EPS 1e-12                           /* smallest sigma without the magic clip */
 #define PZ_BLOCK 64 /* entries per evaluation block; capacity is a multiple of it */
 
+/* What bounds a block of univariate kernels: a kernel at mu with bandwidth sigma adds
+ * at most lc - (|u - mu| - q/2)^2 / (2 sigma^2) to the log-density at u. */
+typedef struct {
+    double lo, hi;        /* smallest and largest centre */
+    double sig;           /* largest bandwidth */
+    double lc;            /* largest log weight - log normaliser */
+} pz_span_t;
+
 struct parzen_s {
     int d;
     parzen_dim_t *dims;   /* d; owned copy */
@@ -23,20 +31,33 @@ struct parzen_s {
     double **mu;          /* [d] numeric: kernel coordinate; NULL for categorical/single */
     int32_t **gi;         /* [d] stepped: grid index; categorical: choice; else NULL */
     /* Normaliser caches (see parzen.c). Univariate: per kernel and param. */
-    double **zsig;        /* [d] numeric: sigma the cached log Z is for (NaN: none) */
-    double **zlog;        /* [d] numeric: log Z, the kernel's mass inside the domain */
+    double **zlog;        /* [d] univariate numeric: log Z at sig, the kernel's mass inside
+                             the domain */
+    double **sig;         /* [d] univariate numeric: bandwidth at the last prepare that made
+                             the entry a component (NaN: never), the one zlog is for */
     /* Joint: per entry, summed over the numeric params, keyed by the common factor
      * phi = sigma / range that Scott's rule gives every param. */
     double *zphi;         /* phi the sum was computed at (NaN: none) */
     double *zsum;         /* sum of log Z */
     float *zc1, *zc2;     /* its first and second derivatives in phi / zphi */
-    double **sig;         /* [d] univariate numeric: each entry's own bandwidth */
-    int32_t **ord;        /* [d] univariate numeric: entries sorted by mu, ties by index */
-    double **lc;          /* [d] univariate: log weight - log normaliser of each entry */
+    int32_t **ord;        /* [d] univariate numeric: entries [0, n_sorted) sorted by mu, ties
+                             by index, then the newer ones in index order */
+    long n_sorted;        /* entries ord[] has sorted in (the tail waits for a prepare) */
     double *w;            /* normalised weight of each entry (0 = not a component) */
     double *logw;         /* its log (-inf = not a component) */
     double *logc;         /* multivariate: log weight - sum of log normalisers */
     double *cum;          /* running sum of w, for picking components */
+
+    /* Univariate evaluation columns, rebuilt per numeric param by parzen_prepare(): the
+     * components in order of their centres, padded to whole blocks with lc = -inf, and
+     * a span per block that bounds its terms, so a candidate skips the blocks too far
+     * away to matter (see parzen_eval.c). */
+    double **smu;         /* [d] kernel centre */
+    double **ssig;        /* [d] its bandwidth */
+    double **slc;         /* [d] log weight - log normaliser */
+    int32_t **sgi;        /* [d] stepped: grid index */
+    pz_span_t **span;     /* [d] one per block */
+    long n_blk;           /* blocks of the columns: n_act / PZ_BLOCK rounded up */
 
     /* Set by parzen_prepare(). */
     long n_act;           /* entries with weight > 0 */

@@ -18,17 +18,25 @@ else
     passed=$((passed + p)); failed=$((failed + f))
     [ "$f" -gt 0 ] && { echo "$out" | grep -v '^ok '; failures+=("unit"); }
 fi
+# Under `make sanitize` every process of every test reports to files here; a test whose
+# processes reported anything fails. (Ignored by binaries built without sanitizers.)
+sanlog=$(mktemp -d /tmp/hps-san.XXXXXX)
+export ASAN_OPTIONS="log_path=$sanlog/asan:detect_leaks=1"
+export UBSAN_OPTIONS="log_path=$sanlog/ubsan:print_stacktrace=1:halt_on_error=1"
+trap 'rm -rf "$sanlog"' EXIT
 for t in "$here"/t_${ONLY:-*}.sh; do
     [ -e "$t" ] || continue
     name=$(basename "$t" .sh)
     log=$(mktemp)
     start=$(date +%s)
-    if timeout 300 bash "$t" >"$log" 2>&1; then
+    rm -f "$sanlog"/*
+    if timeout 300 bash "$t" >"$log" 2>&1 && [ -z "$(ls -A "$sanlog")" ]; then
         echo "ok   $name ($(( $(date +%s) - start ))s)"
         passed=$((passed + 1))
     else
         echo "FAIL $name ($(( $(date +%s) - start ))s)"
         tail -40 "$log" | sed 's/^/    /'
+        for f in "$sanlog"/*; do [ -e "$f" ] && head -30 "$f" | sed 's/^/    san: /'; done
         failed=$((failed + 1)); failures+=("$name")
     fi
     rm -f "$log"

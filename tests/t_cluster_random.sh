@@ -7,6 +7,8 @@ ep=tcp://127.0.0.1:$port
 write_study "$TMP/s.yaml" rand200 200 "sampler: {type: random, seed: 1}"
 start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 3000
 for i in 1 2 3; do start w$i "$HPS" worker --connect "$ep" --slots 1 --name w$i; done
+# all three have joined (their HELLO is in the workers table) before there is work
+wait_for 60 "len(st['workers']) == 3"
 "$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null
 wait_for 120 "st['studies'][0]['state'] == 'done'"
 [ "$(count_state COMPLETE)" = 200 ] || fail "COMPLETE != 200"
@@ -16,6 +18,7 @@ wait_for 120 "st['studies'][0]['state'] == 'done'"
 # every worker did some of the work
 for i in 1 2 3; do
     n=$(sql "SELECT COUNT(*) FROM trials WHERE worker = 'w$i'")
-    [ "$n" -gt 0 ] || fail "worker w$i ran nothing"
+    [ "$n" -gt 0 ] || fail "worker w$i ran nothing: $(sql "SELECT worker, COUNT(*) FROM trials GROUP BY worker")"
 done
+sql "SELECT worker, COUNT(*) FROM trials GROUP BY worker" >&2
 echo "ok: 200 complete across 3 workers"
