@@ -23,8 +23,8 @@
 #include "objectives/mlp_net.h"
 #include "objectives/model.h"
 
-/* Training keeps four arrays of this many doubles (weights, gradient, two Adam moments):
- * 1 GiB. Hashed text features with a wide first layer reach it quickly. */
+/* Training keeps four arrays of this many floats (weights, gradient, two Adam moments):
+ * 512 MiB. Hashed text features with a wide first layer reach it quickly. */
 #define MLP_MAX_PARAMS (1 << 25)
 
 static const char *const s_act_names[] = {"relu", "tanh", "logistic"};

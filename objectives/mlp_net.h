@@ -5,7 +5,13 @@
  * self-test compares back-propagated gradients with finite differences. The loss is
  * the mean over a batch of cross-entropy after a softmax output, or of half the squared
  * error after an identity output, plus `0.5 * alpha * |W|^2 / batch` (weights only, as
- * scikit-learn). */
+ * scikit-learn).
+ *
+ * Precision: the network computes in mlp_real, float unless MLP_NET_F64 is 1 before
+ * this header. Single-precision GEMMs run twice as fast as double ones and the
+ * trained models score the same; objectives/mlp_net_f64.c compiles the same source
+ * again in double (its functions are named mlp_net_f64_*) so that the self-test can
+ * hold back-propagation to a gradient check as strict as double allows. */
 #ifndef HPS_MLP_NET_H
 #define HPS_MLP_NET_H
 
@@ -16,6 +22,15 @@
 #include "objectives/model.h"
 
 #define MLP_NET_MAX_HIDDEN 8 /* hidden layers */
+
+#ifndef MLP_NET_F64
+#define MLP_NET_F64 0
+#endif
+#if MLP_NET_F64
+typedef double mlp_real;
+#else
+typedef float mlp_real;
+#endif
 
 typedef enum { MLP_RELU, MLP_TANH, MLP_LOGISTIC } mlp_act_t;
 
@@ -43,7 +58,7 @@ int mlp_net_outputs(const mlp_net_t *net);
 
 /* All weights and biases in one block, layer by layer: W (inputs x outputs,
  * row-major) then b. Borrowed; writable, for checks. *n gets the count. */
-double *mlp_net_params(mlp_net_t *net, size_t *n);
+mlp_real *mlp_net_params(mlp_net_t *net, size_t *n);
 
 /* Train on X (dense or CSR, mlp_net_inputs columns) and y (class index for a softmax
  * output, else the target) with minibatch Adam; the shuffling is seeded. Can't fail.
@@ -54,14 +69,17 @@ double *mlp_net_params(mlp_net_t *net, size_t *n);
 void mlp_net_train(mlp_net_t *net, const fmatrix_t *X, const double *y,
                    const mlp_opts_t *o, uint64_t seed);
 
-/* Outputs for every row of X into out[n_rows * outputs]. Can't fail. */
+/* Outputs for every row of X into out[n_rows * outputs], computed in mlp_real.
+ * Can't fail. */
 void mlp_net_forward(const mlp_net_t *net, const fmatrix_t *X, double *out);
 
 /* The penalised mean loss over rows[0..n) of X, and its gradient into
  * grad[n_params]. Allocates its own scratch: for checks, not for training loops. */
 double mlp_net_loss_grad(const mlp_net_t *net, const fmatrix_t *X, const int *rows, int n,
-                         const double *y, double alpha, double *grad);
+                         const double *y, double alpha, mlp_real *grad);
 
+/* mlp_net_test() runs its checks in float, then mlp_net_f64_test() runs them in double. */
 void mlp_net_test(bool verbose);
+void mlp_net_f64_test(bool verbose);
 
 #endif

@@ -8,13 +8,15 @@ HPS=${1:-./hps}
 db=${DEMO_DB:-demo.db}
 workers=${DEMO_WORKERS:-2}
 rm -rf "$db" "$db-wal" "$db-shm" "$db.blobs"
-declare -A trials=([quick]=4 [balanced]=12 [rigorous]=12)
+# Trials per model and strategy: trees cost seconds a trial on text, logreg milliseconds.
+declare -A trials=([logreg-quick]=4 [logreg-balanced]=20 [logreg-rigorous]=20
+                   [xgboost-quick]=3 [xgboost-balanced]=8 [xgboost-rigorous]=5)
 for model in logreg xgboost; do
     for strategy in quick balanced rigorous; do
-        echo "== $model / $strategy (${trials[$strategy]} trials)" >&2
+        n=${trials[$model-$strategy]}
+        echo "== $model / $strategy ($n trials)" >&2
         "$HPS" run configs/reviews.yaml "model=$model" "strategy=$strategy" \
-            "study=reviews-$model-$strategy" "n_trials=${trials[$strategy]}" \
-            -j "$workers" --db "$db" -q >/dev/null
+            "study=reviews-$model-$strategy" "n_trials=$n" -j "$workers" --db "$db" -q >/dev/null
     done
 done
 echo
