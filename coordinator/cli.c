@@ -13,6 +13,7 @@
 
 #include "coordinator/coord.h"
 #include "core/log.h"
+#include "objectives/objective.h"
 
 static int s_usage(const char *msg, const char *usage)
 {
@@ -46,6 +47,8 @@ static char *s_stored_seed(const char *json)
     return out;
 }
 
+/* Hash the dataset into data.sha256, after the objective has checked every row of it
+ * (a bad row is reported here as file:line and nothing is submitted). */
 static int s_fill_data(study_config_t *cfg, cfg_errs_t *errs)
 {
     const cfg_node_t *path = cfg->data ? cfg_get(cfg->data, "path") : NULL;
@@ -54,6 +57,11 @@ static int s_fill_data(study_config_t *cfg, cfg_errs_t *errs)
     char sha[65], err[HPS_ERR_LEN];
     if (path->type != CFG_SCALAR || sha256_file(path->value, sha, err) != 0) {
         cfg_error(errs, path, "data.path: %s", path->type == CFG_SCALAR ? err : "not a string");
+        return -1;
+    }
+    const objective_ops_t *ops = objective_find(cfg_type_or(cfg->objective, ""));
+    if (ops && ops->check_data && ops->check_data(cfg, path->value, err) != 0) {
+        cfg_error_at(errs, NULL, 0, 0, "%s", err);
         return -1;
     }
     return cfg_set_path(cfg->root, "data.sha256", sha, errs);

@@ -195,10 +195,13 @@ static direction_t s_direction(const study_config_t *study)
 
 static void s_run(const objective_ctx_t *ctx, objective_result_t *res);
 
-const objective_ops_t logreg_objective = {"logreg", s_check, s_direction, s_run};
-const objective_ops_t ridge_objective = {"ridge", s_check, s_direction, s_run};
-const objective_ops_t mlp_objective = {"mlp", s_check, s_direction, s_run};
-const objective_ops_t xgboost_objective = {"xgboost", s_check, s_direction, s_run};
+static int s_check_data(const study_config_t *study, const char *path, char *err);
+
+const objective_ops_t logreg_objective = {"logreg", s_check, s_direction, s_run, s_check_data};
+const objective_ops_t ridge_objective = {"ridge", s_check, s_direction, s_run, s_check_data};
+const objective_ops_t mlp_objective = {"mlp", s_check, s_direction, s_run, s_check_data};
+const objective_ops_t xgboost_objective = {"xgboost", s_check, s_direction, s_run,
+                                           s_check_data};
 
 /* ---- running a trial ---- */
 
@@ -308,11 +311,10 @@ static int s_test_split(s_trial_t *t, char *err)
     return 0;
 }
 
-/* Data, strategy and hyperparameters of the trial. 0 ok, -1 with err. */
-static int s_setup(s_trial_t *t, const objective_ctx_t *ctx, char *err)
+/* Model, data, strategy and the test split of a study. 0 ok, -1 with err. */
+static int s_prepare(s_trial_t *t, const study_config_t *study, const char *data_path,
+                     char *err)
 {
-    const study_config_t *study = ctx->study;
-    t->ctx = ctx;
     t->model = s_model_of(study);
     if (!t->model)
         return set_err(err, "objective: no such model in this build");
@@ -323,7 +325,7 @@ static int s_setup(s_trial_t *t, const objective_ctx_t *ctx, char *err)
     if (rc == 0) {
         dataset_opts_t o = {.label = d.label, .target = d.target, .text = d.text,
                             .n_text = d.n_text, .numeric = d.numeric, .n_numeric = d.n_numeric};
-        const char *path = ctx->data_path ? ctx->data_path : d.path;
+        const char *path = data_path ? data_path : d.path;
         t->ds = path ? dataset_load(path, &o, err) : NULL;
         if (!path)
             set_err(err, "data: no path");
@@ -343,8 +345,17 @@ static int s_setup(s_trial_t *t, const objective_ctx_t *ctx, char *err)
     if (task == TASK_CLASSIFICATION ? !t->model->classification : !t->model->regression)
         return set_err(err, "%s does not do %s", t->model->name,
                        task == TASK_CLASSIFICATION ? "classification" : "regression");
-    t->hp = hparams_from_study(study, ctx->x);
-    if (s_text_opts(t->hp, &t->topts, err) != 0 || s_test_split(t, err) != 0)
+    return s_test_split(t, err);
+}
+
+/* Data, strategy and hyperparameters of the trial. 0 ok, -1 with err. */
+static int s_setup(s_trial_t *t, const objective_ctx_t *ctx, char *err)
+{
+    t->ctx = ctx;
+    if (s_prepare(t, ctx->study, ctx->data_path, err) != 0)
+        return -1;
+    t->hp = hparams_from_study(ctx->study, ctx->x);
+    if (s_text_opts(t->hp, &t->topts, err) != 0)
         return -1;
     t->tc = textcounts_get(t->ds, &t->topts, ctx->cache_dir);
     return 0;
@@ -430,4 +441,14 @@ static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
         rowset_free(&val);
     }
     s_teardown(&t);
+}
+
+/* Load the dataset and carve the test split as a trial would, then drop it all. */
+static int s_check_data(const study_config_t *study, const char *path, char *err)
+{
+    s_trial_t t;
+    memset(&t, 0, sizeof t);
+    int rc = s_prepare(&t, study, path, err);
+    s_teardown(&t);
+    return rc;
 }

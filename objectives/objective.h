@@ -51,6 +51,9 @@ typedef struct {
     direction_t (*default_direction)(const study_config_t *study);
     /* Run one trial; always fills res (state FAIL with res->error on failure). */
     void (*run)(const objective_ctx_t *ctx, objective_result_t *res);
+    /* Validate the study's dataset before anything is stored (hps run / submit): a bad
+     * row is "file:line: message" in err and the command exits 2. NULL = no data. */
+    int (*check_data)(const study_config_t *study, const char *path, char *err);
 } objective_ops_t;
 
 extern const objective_ops_t synthetic_objective, command_objective;

@@ -1,10 +1,11 @@
 /* parzen — building the estimator: parameter transforms, Gaussian tail arithmetic,
  * entry columns, and parzen_prepare(), which turns a weight pattern into bandwidths
- * and normalisers (see parzen.h). Densities and sampling live in parzen_eval.c.
+ * and normalisers (see parzen.h). Joint densities and sampling live in parzen_eval.c,
+ * everything particular to the univariate mixture in parzen_1d.c.
  *
- * Why normalisers are cached: a truncated kernel's log density carries log Z, the
- * mass of its Gaussian inside the domain, which needs two erfc calls. The bad set of
- * a large study has tens of thousands of kernels, and Scott's rule moves their common
+ * Why the joint normalisers are cached: a truncated kernel's log density carries log
+ * Z, the mass of its Gaussian inside the domain, which needs two erfc calls. The bad
+ * set of a large study has tens of thousands of kernels, and Scott's rule moves their common
  * bandwidth a little with every new trial, so recomputing Z each time would cost more
  * than the evaluation itself. Each entry keeps log Z and its derivative at the sigma
  * it was computed for, and its first two derivatives; a sigma within PZ_REFRESH_TOL
@@ -106,12 +107,17 @@ double pz_log_ndtr(double a)
 /* log(exp(lp) - exp(lq)) for lp >= lq. */
 static double s_log_diff(double lp, double lq) { return lp + log1p(-exp(lq - lp)); }
 
+/* One-sided intervals (both ends in the same tail) subtract the two tail masses; while
+ * those are far from underflow (within 20 sigmas) that is direct, one log instead of
+ * three logs and an exp, and no less accurate. */
 double parzen_log_gauss_mass(double a, double b)
 {
     if (b <= 0)
-        return s_log_diff(pz_log_ndtr(b), pz_log_ndtr(a));
+        return a > -20 ? log(pz_ndtr(b) - pz_ndtr(a))
+                       : s_log_diff(pz_log_ndtr(b), pz_log_ndtr(a));
     if (a > 0)
-        return s_log_diff(pz_log_ndtr(-a), pz_log_ndtr(-b));
+        return b < 20 ? log(pz_ndtr(-a) - pz_ndtr(-b))
+                      : s_log_diff(pz_log_ndtr(-a), pz_log_ndtr(-b));
     /* Central: both tails are small, so subtract them from 1 (no cancellation). Past
      * 8.5 sigma a tail is below 1e-17 and cannot change the result. */
     double left = a > -8.5 ? pz_ndtr(a) : 0;
@@ -166,7 +172,7 @@ int pz_grid_index(const parzen_dim_t *dim, double u)
  *   Z'  = (a phi(a) - b phi(b)) / sigma,
  *   Z'' = (b phi(b) (2 - b^2) - a phi(a) (2 - a^2)) / sigma^2,
  *   (log Z)' = Z' / Z,  (log Z)'' = Z'' / Z - (Z' / Z)^2. */
-static double s_log_z(const parzen_dim_t *dim, double mu, double sigma, double *d1, double *d2)
+double pz_log_z(const parzen_dim_t *dim, double mu, double sigma, double *d1, double *d2)
 {
     double a = (dim->low - mu) / sigma, b = (dim->high - mu) / sigma;
     double lz = parzen_log_gauss_mass(a, b);
@@ -203,14 +209,15 @@ parzen_t *parzen_new(int d, const parzen_dim_t *dims, const parzen_opts_t *opts)
     size_t nd = (size_t)(d ? d : 1);
     self->mu = xcalloc(nd, sizeof *self->mu);
     self->gi = xcalloc(nd, sizeof *self->gi);
-    self->zlog = xcalloc(nd, sizeof *self->zlog);
-    self->sig = xcalloc(nd, sizeof *self->sig);
-    self->ord = xcalloc(nd, sizeof *self->ord);
     self->smu = xcalloc(nd, sizeof *self->smu);
+    self->sidx = xcalloc(nd, sizeof *self->sidx);
+    self->zsig = xcalloc(nd, sizeof *self->zsig);
+    self->zlog = xcalloc(nd, sizeof *self->zlog);
     self->ssig = xcalloc(nd, sizeof *self->ssig);
     self->slc = xcalloc(nd, sizeof *self->slc);
     self->sgi = xcalloc(nd, sizeof *self->sgi);
     self->span = xcalloc(nd, sizeof *self->span);
+    self->smom = xcalloc(nd, sizeof *self->smom);
     self->cat_marg = xcalloc(nd, sizeof *self->cat_marg);
     self->s = xcalloc(nd, sizeof *self->s);
     self->minsig = xcalloc(nd, sizeof *self->minsig);
@@ -230,13 +237,14 @@ void parzen_destroy(parzen_t **self_p)
     if (!self)
         return;
     for (int p = 0; p < self->d; p++) {
-        free(self->mu[p]), free(self->gi[p]), free(self->zlog[p]), free(self->sig[p]);
-        free(self->ord[p]), free(self->smu[p]), free(self->ssig[p]), free(self->slc[p]);
-        free(self->sgi[p]), free(self->span[p]), free(self->cat_marg[p]);
+        free(self->mu[p]), free(self->gi[p]), free(self->smu[p]), free(self->sidx[p]);
+        free(self->sgi[p]), free(self->zsig[p]), free(self->zlog[p]), free(self->ssig[p]);
+        free(self->slc[p]), free(self->span[p]), free(self->smom[p]), free(self->cat_marg[p]);
     }
-    free(self->mu), free(self->gi), free(self->zlog), free(self->sig), free(self->ord);
+    free(self->mu), free(self->gi), free(self->smu), free(self->sidx), free(self->sgi);
+    free(self->zsig), free(self->zlog), free(self->ssig), free(self->slc), free(self->span);
+    free(self->smom);
     free(self->zphi), free(self->zsum), free(self->zc1), free(self->zc2);
-    free(self->smu), free(self->ssig), free(self->slc), free(self->sgi), free(self->span);
     free(self->cat_marg);
     free(self->w), free(self->logw), free(self->logc), free(self->cum);
     free(self->s), free(self->minsig), free(self->prior_lnorm), free(self->cat_hit), free(self->cat_miss);
@@ -278,9 +286,9 @@ static void s_reserve(parzen_t *self, long cap)
         numeric = true;
         if (!uni)
             continue;
-        S_GROW(self->zlog[p], cap), S_GROW(self->sig[p], cap), S_GROW(self->ord[p], cap);
-        S_GROW(self->smu[p], cap), S_GROW(self->ssig[p], cap), S_GROW(self->slc[p], cap);
-        S_GROW(self->span[p], cap / PZ_BLOCK);
+        S_GROW(self->smu[p], cap), S_GROW(self->sidx[p], cap), S_GROW(self->zsig[p], cap);
+        S_GROW(self->zlog[p], cap), S_GROW(self->ssig[p], cap), S_GROW(self->slc[p], cap);
+        S_GROW(self->span[p], cap / PZ_BLOCK), S_GROW(self->smom[p], cap / PZ_BLOCK * PZ_NMOM);
         if (dim->q > 0)
             S_GROW(self->sgi[p], cap);
     }
@@ -308,16 +316,6 @@ static long s_new_entry(parzen_t *self)
     return k;
 }
 
-/* Numeric param p of entry k sits at u (kernel coordinates). */
-static void s_set_mu(parzen_t *self, int p, long k, double u)
-{
-    self->mu[p][k] = u;
-    if (!self->opts.multivariate) {
-        self->sig[p][k] = NAN; /* no cached normaliser yet */
-        self->ord[p][k] = (int32_t)k; /* in the unsorted tail until the next prepare */
-    }
-}
-
 long parzen_append(parzen_t *self, const double *x)
 {
     assert(self && x);
@@ -333,7 +331,7 @@ long parzen_append(parzen_t *self, const double *x)
         }
         if (dim->q > 0)
             self->gi[p][k] = (int32_t)s_clip(round((u - dim->plow) / dim->q), 0, dim->n_grid - 1);
-        s_set_mu(self, p, k, u);
+        self->mu[p][k] = u; /* univariate: sorted in at the next prepare */
     }
     return k;
 }
@@ -346,7 +344,7 @@ long parzen_append_from(parzen_t *self, const parzen_t *src, long j)
         if (self->gi[p])
             self->gi[p][k] = src->gi[p][j];
         if (self->mu[p])
-            s_set_mu(self, p, k, src->mu[p][j]);
+            self->mu[p][k] = src->mu[p][j];
     }
     return k;
 }
@@ -363,27 +361,17 @@ long parzen_append_from(parzen_t *self, const parzen_t *src, long j)
 void parzen_compact(parzen_t *self, const bool *keep)
 {
     assert(self && keep);
-    long n = self->n, kept = 0, sorted = 0;
+    long n = self->n, kept = 0;
     int32_t *remap = xmalloc(sizeof *remap * (size_t)(n ? n : 1));
-    for (long j = 0; j < n; j++) {
+    for (long j = 0; j < n; j++)
         remap[j] = keep[j] ? (int32_t)kept++ : -1;
-        sorted += keep[j] && j < self->n_sorted; /* the sorted entries are 0 .. n_sorted-1 */
-    }
+    if (!self->opts.multivariate)
+        pz_compact_1d(self, remap);
     for (int p = 0; p < self->d; p++) {
         if (self->gi[p])
             S_FILTER(self->gi[p], keep, n);
-        if (!self->mu[p])
-            continue;
-        S_FILTER(self->mu[p], keep, n);
-        if (!self->ord[p])
-            continue;
-        S_FILTER(self->sig[p], keep, n);
-        S_FILTER(self->zlog[p], keep, n);
-        long k = 0;
-        for (long i = 0; i < n; i++)
-            if (remap[self->ord[p][i]] >= 0)
-                self->ord[p][k++] = remap[self->ord[p][i]];
-        assert(k == kept);
+        if (self->mu[p])
+            S_FILTER(self->mu[p], keep, n);
     }
     S_FILTER(self->w, keep, n);
     S_FILTER(self->logw, keep, n);
@@ -394,7 +382,6 @@ void parzen_compact(parzen_t *self, const bool *keep)
         S_FILTER(self->zc2, keep, n);
     }
     self->n = kept;
-    self->n_sorted = sorted;
     free(remap);
 }
 
@@ -406,8 +393,10 @@ size_t parzen_memory(const parzen_t *self)
     for (int p = 0; p < self->d; p++) {
         per += self->gi[p] ? sizeof(int32_t) : 0;
         per += self->mu[p] ? sizeof(double) : 0;
-        /* zlog sig ord, smu ssig slc, a block's span */
-        per += self->ord[p] ? 5 * sizeof(double) + sizeof(int32_t) + sizeof(pz_span_t) / PZ_BLOCK : 0;
+        /* smu sidx zsig zlog ssig slc, a block's span and series */
+        if (self->smu[p])
+            per += 5 * sizeof(double) + sizeof(int32_t) +
+                   (sizeof(pz_span_t) + PZ_NMOM * sizeof(double)) / PZ_BLOCK;
         per += self->sgi[p] ? sizeof(int32_t) : 0;
         fixed += self->cat_marg[p] ? sizeof(double) * (size_t)self->dims[p].n_grid : 0;
         fixed += sizeof(parzen_dim_t) + 16 * sizeof(void *);
@@ -418,141 +407,6 @@ size_t parzen_memory(const parzen_t *self)
 /* ---------------------------------------------------------------------------------- */
 /* Bandwidths and normalisers                                                         */
 
-typedef struct { /* an entry of the unsorted tail, for s_ord_flush() */
-    double mu;
-    int32_t j;
-} s_key_t;
-
-static int s_key_cmp(const void *va, const void *vb)
-{
-    const s_key_t *a = va, *b = vb;
-    return a->mu < b->mu ? -1 : a->mu > b->mu ? 1 : (a->j > b->j) - (a->j < b->j);
-}
-
-/* Sort the entries appended since the last prepare into every univariate order: the
- * tail is sorted on its own, then merged from the back, an older entry staying before
- * a newer one of equal value. O(n) when a prepare follows each append, O(n log n)
- * after a bulk load, where inserting one by one would cost O(n^2). */
-static void s_ord_flush(parzen_t *self)
-{
-    long ns = self->n_sorted, t = self->n - ns;
-    if (t == 0)
-        return;
-    s_key_t *key = xmalloc(sizeof *key * (size_t)t);
-    for (int p = 0; p < self->d; p++) {
-        if (!self->ord[p])
-            continue;
-        const double *mu = self->mu[p];
-        int32_t *ord = self->ord[p];
-        for (long k = 0; k < t; k++) /* the tail holds entries ns .. n-1 */
-            key[k] = (s_key_t){mu[ns + k], (int32_t)(ns + k)};
-        qsort(key, (size_t)t, sizeof *key, s_key_cmp);
-        long i = ns - 1, out = self->n - 1;
-        for (long k = t - 1; k >= 0; out--) {
-            if (i >= 0 && mu[ord[i]] > key[k].mu)
-                ord[out] = ord[i--];
-            else
-                ord[out] = key[k--].j;
-        }
-    }
-    free(key);
-    self->n_sorted = self->n;
-}
-
-/* Param p's components in order of their centres, with the prior's mid-range point
- * among them (sorted after equal observations), into sv and sid. Returns the count. */
-static long s_gather_1d(parzen_t *self, int p)
-{
-    const parzen_dim_t *dim = &self->dims[p];
-    const double *mu = self->mu[p];
-    const int32_t *ord = self->ord[p];
-    double mid = 0.5 * (dim->low + dim->high);
-    double *sv = self->sv;
-    int32_t *sid = self->sid;
-    long k = 0;
-    bool prior_done = false;
-    for (long i = 0; i < self->n; i++) {
-        int32_t j = ord[i];
-        if (self->w[j] == 0)
-            continue;
-        if (!prior_done && mu[j] > mid) {
-            sv[k] = mid, sid[k++] = -1;
-            prior_done = true;
-        }
-        sv[k] = mu[j], sid[k++] = j;
-    }
-    if (!prior_done)
-        sv[k] = mid, sid[k++] = -1;
-    assert(k == self->n_act + 1);
-    return k;
-}
-
-/* Univariate kernels of param p, into the evaluation columns in order of their
- * centres. Each kernel's sigma is the larger gap to its neighbours among the
- * components and the prior's mid-range point, with the range ends as outer neighbours
- * only when opts.endpoints (Optuna's rule). Its log Z is recomputed only when that
- * sigma changed, which after the first ~100 trials (when the clip floor stops moving)
- * happens only next to where an entry came or went. */
-static void s_kernels_1d(parzen_t *self, int p, double minsig, double maxsig)
-{
-    const parzen_dim_t *dim = &self->dims[p];
-    long k = s_gather_1d(self, p), pos = 0;
-    const double *sv = self->sv;
-    const int32_t *sid = self->sid;
-    bool cont = dim->q == 0, scaled = cont && self->opts.normalized;
-    double konst = cont ? PZ_LOG_SQRT_2PI : 0;
-    double *sig = self->sig[p], *zlog = self->zlog[p];
-    for (long i = 0; i < k; i++) {
-        if (sid[i] < 0)
-            continue; /* the prior's sigma is the whole range */
-        double left = i > 0 ? sv[i - 1] : dim->low, right = i < k - 1 ? sv[i + 1] : dim->high;
-        double sg = fmax(sv[i] - left, right - sv[i]);
-        if (!self->opts.endpoints && k >= 2) {
-            if (i == 0)
-                sg = sv[1] - sv[0];
-            else if (i == k - 1)
-                sg = sv[k - 1] - sv[k - 2];
-        }
-        sg = s_clip(sg, minsig, maxsig);
-        int32_t j = sid[i];
-        if (sig[j] != sg) {
-            zlog[j] = s_log_z(dim, sv[i], sg, NULL, NULL);
-            sig[j] = sg;
-        }
-        self->smu[p][pos] = sv[i];
-        self->ssig[p][pos] = sg;
-        self->slc[p][pos] = self->logw[j] - zlog[j] - konst - (scaled ? log(sg) : 0);
-        if (self->sgi[p])
-            self->sgi[p][pos] = self->gi[p][j];
-        pos++;
-    }
-    assert(pos == self->n_act);
-}
-
-/* Pad param p's evaluation columns to whole blocks (copies of the last kernel with
- * lc = -inf, which keeps the spans tight) and compute each block's span. */
-static void s_spans_1d(parzen_t *self, int p)
-{
-    double *smu = self->smu[p], *ssig = self->ssig[p], *slc = self->slc[p];
-    int32_t *sgi = self->sgi[p];
-    long n_k = self->n_act, end = self->n_blk * PZ_BLOCK;
-    assert(end <= self->cap);
-    for (long i = n_k; i < end; i++) {
-        smu[i] = smu[n_k - 1], ssig[i] = ssig[n_k - 1], slc[i] = -INFINITY;
-        if (sgi)
-            sgi[i] = sgi[n_k - 1];
-    }
-    for (long b = 0; b < self->n_blk; b++) {
-        const long j0 = b * PZ_BLOCK;
-        double sg = 0, lc = -INFINITY;
-        for (long j = j0; j < j0 + PZ_BLOCK; j++) {
-            sg = ssig[j] > sg ? ssig[j] : sg;
-            lc = slc[j] > lc ? slc[j] : lc;
-        }
-        self->span[p][b] = (pz_span_t){smu[j0], smu[j0 + PZ_BLOCK - 1], sg, lc};
-    }
-}
-
 /* Entry j's summed log Z at the current bandwidths, cached with its derivatives. */
 static double s_joint_z(parzen_t *self, long j)
 {
@@ -561,7 +415,7 @@ static double s_joint_z(parzen_t *self, long j)
         if (!self->mu[p])
             continue;
         double s = self->s[p], d1, d2;
-        sum += s_log_z(&self->dims[p], self->mu[p][j], s, &d1, &d2);
+        sum += pz_log_z(&self->dims[p], self->mu[p][j], s, &d1, &d2);
         c1 += s * d1; /* derivatives in the relative change of phi: s' = s */
         c2 += s * s * d2;
     }
@@ -650,10 +504,8 @@ static void s_prepare_param(parzen_t *self, int p)
     /* len(mus) in Optuna counts the prior too */
     double minsig = self->opts.magic_clip ? range / fmin(100.0, (double)self->n_act + 2) : PZ_EPS;
     self->minsig[p] = minsig;
-    if (!self->opts.multivariate) {
-        s_kernels_1d(self, p, minsig, range);
-        s_spans_1d(self, p);
-    }
+    if (!self->opts.multivariate)
+        pz_prepare_1d(self, p, minsig, range);
     /* The prior kernel: mid-range, sigma = range, so it spans [-1/2, 1/2] sigmas. */
     double lz = parzen_log_gauss_mass(-0.5, 0.5);
     if (dim->q == 0)
@@ -690,7 +542,7 @@ void parzen_prepare(parzen_t *self, const double *w)
         n_act += w[j] > 0;
     }
     self->n_act = n_act;
-    self->n_blk = (n_act + PZ_BLOCK - 1) / PZ_BLOCK;
+    self->n_blk = (self->n + PZ_BLOCK - 1) / PZ_BLOCK; /* univariate: every entry is swept */
     double run = 0;
     for (long j = 0; j < self->n; j++) {
         self->w[j] = w[j] / total;
@@ -704,7 +556,7 @@ void parzen_prepare(parzen_t *self, const double *w)
     if (self->opts.multivariate)
         memcpy(self->logc, self->logw, sizeof *self->logc * (size_t)self->n);
     else
-        s_ord_flush(self);
+        pz_flush_1d(self);
     for (int p = 0; p < self->d; p++)
         s_prepare_param(self, p);
     if (self->opts.multivariate) {

@@ -14,7 +14,9 @@
  * mixture weights for the next evaluations (weight 0 leaves an entry out, so the good
  * and bad sets of TPE are both weight patterns over the same columns), and the
  * truncation normalisers are cached per entry, so a prepare costs O(n d) cheap work.
- * Evaluation runs in blocks over the columns, which is where the time goes. */
+ * Evaluation runs in blocks over the columns, which is where the time goes. The
+ * univariate mixture also keeps each parameter's entries sorted by value, so a
+ * density reads only the kernels near its point (parzen_1d.c). */
 #ifndef HPS_PARZEN_H
 #define HPS_PARZEN_H
 

@@ -1,4 +1,5 @@
-/* parzen_eval — densities of and draws from a prepared estimator (see parzen.h).
+/* parzen_eval — densities of and draws from a prepared joint (multivariate) estimator,
+ * and the log-sum-exp arithmetic the univariate one (parzen_1d.c) shares (see parzen.h).
  *
  * Log-densities are log-sum-exps over every component. They run in blocks of
  * PZ_BLOCK entries: for one candidate, each parameter adds its kernel term to a
@@ -10,7 +11,7 @@
  * mixture every observation kernel of a parameter shares one sigma, so its term
  * depends only on the observation's grid index: unless the grid is much larger than
  * the entry count, the term is tabulated per candidate (grid-size erfc calls instead
- * of 2n). The univariate mixture has per-kernel sigmas and computes each term. */
+ * of 2n). */
 #include "samplers/parzen_priv.h"
 
 #include <assert.h>
@@ -80,34 +81,7 @@ void parzen_sample(const parzen_t *self, rng_t *r, int m, double *xs)
     }
 }
 
-void parzen_sample_1d(const parzen_t *self, int p, rng_t *r, int m, double *x)
-{
-    assert(self && r && x && p >= 0 && p < self->d && !self->opts.multivariate);
-    const parzen_dim_t *dim = &self->dims[p];
-    for (int c = 0; c < m; c++) {
-        if (dim->single) {
-            x[c] = dim->plow;
-        } else if (dim->kind == PARAM_CAT) { /* straight from the marginal of the choices */
-            double t = rng_uniform(r), run = 0;
-            int k = 0;
-            for (; k < dim->n_grid - 1; k++) {
-                run += exp(self->cat_marg[p][k]);
-                if (t < run)
-                    break;
-            }
-            x[c] = k;
-        } else {
-            long j = pz_pick(self, r);
-            bool prior = j == self->n;
-            double mu = prior ? 0.5 * (dim->low + dim->high) : self->mu[p][j];
-            double sg = prior ? dim->high - dim->low : self->sig[p][j];
-            x[c] = parzen_from_u(dim, pz_trunc_normal(r, mu, sg, dim->low, dim->high));
-        }
-    }
-}
-
-/* Log-density of param p's prior kernel at u (kernel coordinates). */
-static double s_prior_term(const parzen_t *self, int p, double u)
+double pz_prior_term(const parzen_t *self, int p, double u)
 {
     const parzen_dim_t *dim = &self->dims[p];
     if (dim->kind == PARAM_CAT)
@@ -119,36 +93,9 @@ static double s_prior_term(const parzen_t *self, int p, double u)
     return -0.5 * z * z - self->prior_lnorm[p];
 }
 
-/* exp(x) for -708 <= x <= 0 (callers clamp: a term below e^-708 is noise next to the
- * 1 every log-sum-exp here contains). Range reduction to r in [-ln2/2, ln2/2] and a
- * degree-12 Taylor polynomial, error below 3e-16 relative; the power of two is built
- * from the bits of the rounding sum. Plain arithmetic, so a loop over it vectorises,
- * which libm's exp does not; this is where most of a large study's time goes. */
-static inline double s_exp_neg(double x)
-{
-    const double shift = 0x1.8p52, ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
-    double sh = x * M_LOG2E + shift, k = sh - shift;
-    double r = (x - k * ln2_hi) - k * ln2_lo;
-    double p = 1.0 / 479001600;
-    p = p * r + 1.0 / 39916800, p = p * r + 1.0 / 3628800, p = p * r + 1.0 / 362880;
-    p = p * r + 1.0 / 40320, p = p * r + 1.0 / 5040, p = p * r + 1.0 / 720;
-    p = p * r + 1.0 / 120, p = p * r + 1.0 / 24, p = p * r + 1.0 / 6, p = p * r + 0.5;
-    p = p * r + 1, p = p * r + 1;
-    uint64_t bits, sbits;
-    memcpy(&bits, &sh, sizeof bits);
-    memcpy(&sbits, &shift, sizeof sbits);
-    bits = (bits - sbits + 1023) << 52;
-    double scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
-
-/* Fold a block of log terms into the running (ref, sum) of a log-sum-exp: sum holds
- * the total of exp(term - ref). bound must be >= every term of the block (the caller
- * knows one without a pass over the terms: kernel terms are <= 0, so a block's
- * constants bound it). When the bound is loose the sum can come out tiny; the caller
- * then redoes the candidate with s_merge_exact(). */
-static void s_merge(const double *restrict acc, double bound, double *ref, double *sum)
+/* See parzen_priv.h. The caller knows a bound without a pass over the terms: kernel
+ * terms are <= 0, so a block's constants bound it. */
+PZ_VECTOR void pz_merge(const double *restrict acc, double bound, double *ref, double *sum)
 {
     if (bound == -INFINITY)
         return;
@@ -162,15 +109,14 @@ static void s_merge(const double *restrict acc, double bound, double *ref, doubl
         e[j] = x > -708.0 ? x : -708.0;
     }
     for (long j = 0; j < PZ_BLOCK; j++)
-        e[j] = s_exp_neg(e[j]);
+        e[j] = pz_exp_neg(e[j]);
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     for (long j = 0; j < PZ_BLOCK; j += 4)
         s0 += e[j], s1 += e[j + 1], s2 += e[j + 2], s3 += e[j + 3];
     *sum += (s0 + s1) + (s2 + s3);
 }
 
-/* The same with the block's true maximum as the bound; n terms. */
-static void s_merge_exact(const double *acc, long n, double *ref, double *sum)
+void pz_merge_exact(const double *acc, long n, double *ref, double *sum)
 {
     double bm = -INFINITY;
     for (long j = 0; j < n; j++)
@@ -194,10 +140,6 @@ static double s_block_max(const double *v)
     return m;
 }
 
-/* A sum this small lost its leading terms to underflow under a loose bound. */
-#define PZ_TINY 1e-280
-/* Univariate: blocks bounded below e^-PZ_SKIP of the density are skipped. */
-#define PZ_SKIP 40.0
 
 /* Offset tables of the stepped params (see the file comment and pz_cell_offsets()):
  * param p's starts at tab + off[p], off[p] < 0 when p is evaluated directly (a huge
@@ -227,8 +169,8 @@ static void s_tables(parzen_t *self, int m, const double *u, long *off, int *kc)
 }
 
 /* Joint log terms of entries j0 .. j0+jn-1 at one candidate uc, into acc. */
-static void s_block(const parzen_t *self, const double *uc, const int *kc, const long *off,
-                    long j0, double *restrict acc)
+PZ_VECTOR static void s_block(const parzen_t *self, const double *uc, const int *kc,
+                              const long *off, long j0, double *restrict acc)
 {
     const long jn = PZ_BLOCK; /* a constant trip count lets the loops vectorise */
     memcpy(acc, self->logc + j0, sizeof *acc * (size_t)jn);
@@ -272,7 +214,7 @@ static void s_obs_exact(const parzen_t *self, const double *uc, const int *kc,
     *mx = -INFINITY, *sm = 0;
     for (long j0 = 0; j0 < self->n; j0 += PZ_BLOCK) {
         s_block(self, uc, kc, off, j0, acc);
-        s_merge_exact(acc, PZ_BLOCK, mx, sm);
+        pz_merge_exact(acc, PZ_BLOCK, mx, sm);
     }
 }
 
@@ -294,7 +236,7 @@ void parzen_log_pdf(parzen_t *self, int m, const double *xs, double *out)
         double bound = s_block_max(self->logc + j0);
         for (int c = 0; c < m; c++) {
             s_block(self, u + (size_t)c * (size_t)d, kc + (size_t)c * (size_t)d, off, j0, acc);
-            s_merge(acc, bound, &mx[c], &sm[c]);
+            pz_merge(acc, bound, &mx[c], &sm[c]);
         }
     }
     for (int c = 0; c < m; c++) {
@@ -304,136 +246,13 @@ void parzen_log_pdf(parzen_t *self, int m, const double *xs, double *out)
         double lp = self->logw_prior;
         for (int p = 0; p < d; p++)
             if (!self->dims[p].single)
-                lp += s_prior_term(self, p, uc[p]);
-        s_merge_exact(&lp, 1, &mx[c], &sm[c]);
+                lp += pz_prior_term(self, p, uc[p]);
+        pz_merge_exact(&lp, 1, &mx[c], &sm[c]);
         out[c] = mx[c] + log(sm[c]);
     }
     free(kc);
     free(off);
     free(u);
-}
-
-/* Param p's log terms of kernels j0 .. j0+PZ_BLOCK-1 of the univariate columns at u,
- * into acc. A stepped param's kernels mostly sit at the clip floor (many observations
- * share each grid point, so neighbour gaps are 0): when tab is given, tab[-g] is the
- * term of such a kernel at grid index g. */
-static void s_block_1d(const parzen_t *self, int p, double u, const double *tab, long j0,
-                       double *restrict acc)
-{
-    const parzen_dim_t *dim = &self->dims[p];
-    const double *restrict mu = self->smu[p] + j0, *restrict sg = self->ssig[p] + j0;
-    const double *restrict lc = self->slc[p] + j0;
-    if (dim->q == 0) {
-        for (long j = 0; j < PZ_BLOCK; j++) {
-            double z = (u - mu[j]) / sg[j];
-            acc[j] = lc[j] - 0.5 * z * z;
-        }
-        return;
-    }
-    const int32_t *restrict g = self->sgi[p] + j0;
-    const double floor_sig = self->minsig[p];
-    for (long j = 0; j < PZ_BLOCK; j++)
-        acc[j] = lc[j] + (tab && sg[j] == floor_sig ? tab[-g[j]]
-                                                     : pz_cell_log_mass(dim, u, mu[j], sg[j]));
-}
-
-/* Stepped param p: the offset table of floor-bandwidth kernels (built on the first
- * candidate), positioned for u; NULL when u is off the grid or the grid is large. */
-static const double *s_table_1d(parzen_t *self, int p, double u, bool *built)
-{
-    const parzen_dim_t *dim = &self->dims[p];
-    int k = dim->q > 0 && dim->n_grid <= 2 * self->n ? pz_grid_index(dim, u) : -1;
-    if (k < 0)
-        return NULL;
-    if (!*built) {
-        if ((size_t)(2 * dim->n_grid) > self->tab_cap) {
-            self->tab_cap = 2 * (size_t)dim->n_grid;
-            self->tab = xrealloc(self->tab, sizeof *self->tab * self->tab_cap);
-        }
-        pz_cell_offsets(dim, self->minsig[p], self->tab, self->edge);
-        *built = true;
-    }
-    return self->tab + dim->n_grid - 1 + k;
-}
-
-/* A bound on the log terms of a block at u: its largest lc less the Gaussian fall-off
- * from its nearest centre at its widest sigma. A stepped kernel's term is the log mass
- * of the cell [u - q/2, u + q/2], at most log Phi(-t / sigma) <= -t^2 / (2 sigma^2)
- * with t the distance to the cell. */
-static double s_span_bound(const pz_span_t *sp, double u, double half_q)
-{
-    double t = (u < sp->lo ? sp->lo - u : u > sp->hi ? u - sp->hi : 0) - half_q;
-    if (!(t > 0))
-        return sp->lc;
-    double z = t / sp->sig;
-    return sp->lc - 0.5 * z * z;
-}
-
-/* The block holding u's place among the centres (the first whose largest centre is
- * >= u, else the last); 0 when there are none. */
-static long s_span_find(const pz_span_t *span, long nb, double u)
-{
-    long lo = 0, hi = nb > 0 ? nb - 1 : 0;
-    while (lo < hi) {
-        long mid = lo + (hi - lo) / 2;
-        if (span[mid].hi >= u)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
-/* Univariate log-density of param p at u: the prior's term, then the blocks from u's
- * outwards, alternating sides so the large terms come first. A block whose bound is
- * below S e^-PZ_SKIP / (kernels), S the sum so far, is skipped: all skipped terms
- * together are below e^-PZ_SKIP (4e-18) of the density, beneath double precision.
- * Past ~10 sigmas from u nothing counts, so with the usual floor bandwidth (range /
- * 100) a candidate reads a fifth of the kernels. exact: every block, with exact maxima
- * (the slow path for sums a loose bound left tiny). Returns false when the sum did. */
-static bool s_log_pdf_at(const parzen_t *self, int p, double u, const double *tab, bool exact,
-                         double *out)
-{
-    const pz_span_t *span = self->span[p];
-    const long nb = self->n_blk;
-    const double half_q = 0.5 * self->dims[p].q;
-    const double cut = PZ_SKIP + log((double)(nb * PZ_BLOCK + 1));
-    double mx = self->logw_prior + s_prior_term(self, p, u), sm = 1, acc[PZ_BLOCK];
-    double lim = mx - cut; /* blocks bounded below this are skipped */
-    long b0 = s_span_find(span, nb, u), left = b0 - 1, right = b0;
-    for (bool go_left = false; left >= 0 || right < nb; go_left = !go_left) {
-        long b = right >= nb || (go_left && left >= 0) ? left-- : right++;
-        double bound = s_span_bound(&span[b], u, half_q);
-        if (exact) {
-            s_block_1d(self, p, u, tab, b * PZ_BLOCK, acc);
-            s_merge_exact(acc, PZ_BLOCK, &mx, &sm);
-        } else if (bound >= lim) {
-            s_block_1d(self, p, u, tab, b * PZ_BLOCK, acc);
-            s_merge(acc, bound, &mx, &sm);
-            lim = mx + log(sm) - cut;
-        }
-    }
-    *out = mx + log(sm);
-    return sm >= PZ_TINY;
-}
-
-void parzen_log_pdf_1d(parzen_t *self, int p, int m, const double *x, double *out)
-{
-    assert(self && x && out && p >= 0 && p < self->d && !self->opts.multivariate);
-    const parzen_dim_t *dim = &self->dims[p];
-    bool built = false;
-    for (int c = 0; c < m; c++) {
-        if (dim->single) {
-            out[c] = 0;
-        } else if (dim->kind == PARAM_CAT) {
-            out[c] = self->cat_marg[p][(int)x[c]];
-        } else {
-            double u = parzen_to_u(dim, x[c]);
-            const double *tab = s_table_1d(self, p, u, &built);
-            if (!s_log_pdf_at(self, p, u, tab, false, &out[c]))
-                s_log_pdf_at(self, p, u, tab, true, &out[c]);
-        }
-    }
 }
 
 /* ---------------------------------------------------------------------------------- */

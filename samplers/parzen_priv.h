@@ -1,10 +1,12 @@
-/* parzen_priv — the estimator's layout, shared by parzen.c (building, bandwidths,
- * normalisers) and parzen_eval.c (densities and sampling). Nothing outside these two
- * files includes it. */
+/* parzen_priv — the estimator's layout, shared by parzen.c (building, joint bandwidths
+ * and normalisers), parzen_eval.c (joint densities and sampling, log-sum-exp) and
+ * parzen_1d.c (the univariate mixture). Nothing outside these files includes it. */
 #ifndef HPS_PARZEN_PRIV_H
 #define HPS_PARZEN_PRIV_H
 
+#include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "samplers/parzen.h"
 
@@ -12,12 +14,28 @@
 #define PZ_EPS 1e-12                           /* smallest sigma without the magic clip */
 #define PZ_BLOCK 64 /* entries per evaluation block; capacity is a multiple of it */
 
+/* Marks the few loops that are most of a large study's time: on x86-64 they are also
+ * compiled for AVX2 (4 doubles a vector instead of SSE2's 2), the version picked when
+ * the program loads. Both round alike: neither uses FMA (AVX2 alone does not enable
+ * it), and sums run in the order the source writes. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define PZ_VECTOR __attribute__((target_clones("avx2", "default")))
+#else
+#define PZ_VECTOR
+#endif
+
+#define PZ_NMOM 21 /* most terms of a univariate block's series (see parzen_1d.c) */
+
 /* What bounds a block of univariate kernels: a kernel at mu with bandwidth sigma adds
- * at most lc - (|u - mu| - q/2)^2 / (2 sigma^2) to the log-density at u. */
+ * at most lc - (|u - mu| - q/2)^2 / (2 sigma^2) to the log-density at u. A block
+ * whose kernels all share one sigma and sit close together can also be summed as a
+ * series in u around its centre (see parzen_1d.c). */
 typedef struct {
     double lo, hi;        /* smallest and largest centre */
     double sig;           /* largest bandwidth */
     double lc;            /* largest log weight - log normaliser */
+    double c;             /* the series' centre, (lo + hi) / 2 */
+    int nk;               /* terms of the series kept in smom; 0 = none, sum the kernels */
 } pz_span_t;
 
 struct parzen_s {
@@ -30,34 +48,31 @@ struct parzen_s {
     /* Columns, one value per entry, so kernel loops stream contiguous memory. */
     double **mu;          /* [d] numeric: kernel coordinate; NULL for categorical/single */
     int32_t **gi;         /* [d] stepped: grid index; categorical: choice; else NULL */
-    /* Normaliser caches (see parzen.c). Univariate: per kernel and param. */
-    double **zlog;        /* [d] univariate numeric: log Z at sig, the kernel's mass inside
-                             the domain */
-    double **sig;         /* [d] univariate numeric: bandwidth at the last prepare that made
-                             the entry a component (NaN: never), the one zlog is for */
-    /* Joint: per entry, summed over the numeric params, keyed by the common factor
-     * phi = sigma / range that Scott's rule gives every param. */
+    /* Joint normaliser cache (see parzen.c): per entry, summed over the numeric params,
+     * keyed by the common factor phi = sigma / range that Scott's rule gives every param. */
     double *zphi;         /* phi the sum was computed at (NaN: none) */
     double *zsum;         /* sum of log Z */
     float *zc1, *zc2;     /* its first and second derivatives in phi / zphi */
-    int32_t **ord;        /* [d] univariate numeric: entries [0, n_sorted) sorted by mu, ties
-                             by index, then the newer ones in index order */
-    long n_sorted;        /* entries ord[] has sorted in (the tail waits for a prepare) */
     double *w;            /* normalised weight of each entry (0 = not a component) */
     double *logw;         /* its log (-inf = not a component) */
     double *logc;         /* multivariate: log weight - sum of log normalisers */
     double *cum;          /* running sum of w, for picking components */
 
-    /* Univariate evaluation columns, rebuilt per numeric param by parzen_prepare(): the
-     * components in order of their centres, padded to whole blocks with lc = -inf, and
-     * a span per block that bounds its terms, so a candidate skips the blocks too far
-     * away to matter (see parzen_eval.c). */
+    /* Univariate numeric params: the entries in order of their centres, ties by index
+     * (see parzen_1d.c). Entries 0 .. n_sorted-1 are in; newer ones wait in mu and gi
+     * for the next prepare. NULL for other params and in multivariate mode. */
+    long n_sorted;
     double **smu;         /* [d] kernel centre */
-    double **ssig;        /* [d] its bandwidth */
-    double **slc;         /* [d] log weight - log normaliser */
+    int32_t **sidx;       /* [d] entry index */
     int32_t **sgi;        /* [d] stepped: grid index */
+    double **zsig;        /* [d] sigma the cached log Z is for (NaN: none) */
+    double **zlog;        /* [d] log Z, the kernel's mass inside the domain */
+    /* ... and, rebuilt by every parzen_prepare() and padded to whole blocks: */
+    double **ssig;        /* [d] bandwidth (the clip floor when not a component) */
+    double **slc;         /* [d] log weight - log normaliser (-inf when not a component) */
     pz_span_t **span;     /* [d] one per block */
-    long n_blk;           /* blocks of the columns: n_act / PZ_BLOCK rounded up */
+    double **smom;        /* [d] PZ_NMOM per block: its series' coefficients */
+    long n_blk;           /* blocks: n_sorted / PZ_BLOCK rounded up */
 
     /* Set by parzen_prepare(). */
     long n_act;           /* entries with weight > 0 */
@@ -71,12 +86,36 @@ struct parzen_s {
     double **cat_marg;    /* [d] univariate categorical: log mixture mass of each choice */
 
     /* Scratch, grown on demand. */
-    double *sv;           /* univariate bandwidths: sorted values, cap + 1 */
-    int32_t *sid;         /* ... and their entry indexes (-1 = prior) */
+    double *sv;           /* univariate bandwidths: the components' values, cap + 1 */
+    int32_t *sid;         /* ... and their column positions (-1 = prior) */
     double *tab;          /* per-candidate tables of stepped kernels */
     size_t tab_cap;
     double *edge;         /* 2 max n_grid + 1: cell edges for pz_cell_offsets() */
 };
+
+/* exp(x) for -708 <= x <= 0 (callers clamp: a term below e^-708 is noise next to the
+ * 1 every log-sum-exp here contains). Range reduction to r in [-ln2/2, ln2/2] and a
+ * degree-12 Taylor polynomial, error below 3e-16 relative; the power of two is built
+ * from the bits of the rounding sum. Plain arithmetic, so a loop over it vectorises,
+ * which libm's exp does not; this is where most of a large study's time goes. */
+static inline double pz_exp_neg(double x)
+{
+    const double shift = 0x1.8p52, ln2_hi = 0x1.62e42fefa3800p-1, ln2_lo = 0x1.ef35793c76730p-45;
+    double sh = x * M_LOG2E + shift, k = sh - shift;
+    double r = (x - k * ln2_hi) - k * ln2_lo;
+    double p = 1.0 / 479001600;
+    p = p * r + 1.0 / 39916800, p = p * r + 1.0 / 3628800, p = p * r + 1.0 / 362880;
+    p = p * r + 1.0 / 40320, p = p * r + 1.0 / 5040, p = p * r + 1.0 / 720;
+    p = p * r + 1.0 / 120, p = p * r + 1.0 / 24, p = p * r + 1.0 / 6, p = p * r + 0.5;
+    p = p * r + 1, p = p * r + 1;
+    uint64_t bits, sbits;
+    memcpy(&bits, &sh, sizeof bits);
+    memcpy(&sbits, &shift, sizeof sbits);
+    bits = (bits - sbits + 1023) << 52;
+    double scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
 
 /* Phi(a), the standard normal CDF. */
 double pz_ndtr(double a);
@@ -93,5 +132,30 @@ int pz_grid_index(const parzen_dim_t *dim, double u);
 double pz_trunc_normal(rng_t *r, double mu, double sigma, double lo, double hi);
 /* Index of the component picked by a uniform draw: 0..n-1 an entry, n the prior. */
 long pz_pick(const parzen_t *self, rng_t *r);
+/* log Z for a kernel at mu, and its first two derivatives in sigma when d1 is not NULL
+ * (see parzen.c). */
+double pz_log_z(const parzen_dim_t *dim, double mu, double sigma, double *d1, double *d2);
+/* Log-density of param p's prior kernel at u (kernel coordinates). */
+double pz_prior_term(const parzen_t *self, int p, double u);
+
+/* A sum this small lost its leading terms to underflow under a loose bound. */
+#define PZ_TINY 1e-280
+/* Fold a block of PZ_BLOCK log terms into the running (ref, sum) of a log-sum-exp: sum
+ * holds the total of exp(term - ref). bound must be >= every term of the block. When
+ * it is loose the sum can come out tiny (< PZ_TINY); the caller then redoes the
+ * candidate with pz_merge_exact(). */
+void pz_merge(const double *restrict acc, double bound, double *ref, double *sum);
+/* The same for n terms with the block's true maximum as the bound. */
+void pz_merge_exact(const double *acc, long n, double *ref, double *sum);
+
+/* Univariate (parzen_1d.c). Merge the entries appended since the last call into the
+ * sorted columns. */
+void pz_flush_1d(parzen_t *self);
+/* Drop the entries whose remap[j] is -1 from the sorted columns, renumbering the others
+ * to remap[j] (parzen_compact()). */
+void pz_compact_1d(parzen_t *self, const int32_t *remap);
+/* Param p's bandwidths (between minsig and maxsig), normalisers and evaluation columns
+ * for the weights of this prepare; the columns must be flushed. */
+void pz_prepare_1d(parzen_t *self, int p, double minsig, double maxsig);
 
 #endif

@@ -2,7 +2,7 @@
  *
  * Options (the `sampler:` map): type: tpe, seed (0), n_startup_trials (10),
  * n_ei_candidates (24), prior_weight (1.0), consider_magic_clip (true),
- * consider_endpoints (false), multivariate (true), constant_liar (true),
+ * consider_endpoints (false), multivariate (false), constant_liar (true),
  * deterministic (false), parallelism (4), normalized_kernels (false: densities exactly
  * as Optuna 3.1.0 computes them, whose truncated-normal logpdf leaves out -log sigma;
  * true gives proper densities, as Optuna >= 3.5 after its issue #5109).
@@ -16,7 +16,8 @@
  * value, ranked after every complete trial (hps gets no step, so unlike Optuna a
  * pruned trial's step does not order it among pruned ones); failed trials are ignored.
  * Running trials enter the bad set as constant liars (on by default), which is what
- * keeps parallel workers apart. Joint (multivariate) density by default.
+ * keeps parallel workers apart. One density per parameter by default (univariate, as
+ * Optuna's default); multivariate: true models the parameters jointly.
  *
  * Why it stays fast: every trial is one entry of the bad estimator's columns, appended
  * in trial order when it starts and never rebuilt; a proposal only rewrites the weight
@@ -24,7 +25,9 @@
  * turns into bandwidths with its cached normalisers. The ranking needs only the best
  * 25 finished trials, kept in a small sorted array updated on each finish, so the
  * good/bad split costs nothing per proposal. Failed entries are compacted away in
- * batches. What remains per proposal is evaluating g at the candidates: O(24 n d).
+ * batches. What remains per proposal is evaluating g at the candidates: O(24 n d) in
+ * the joint mode; in the univariate one, whose kernels the estimator keeps sorted per
+ * parameter, only the kernels within reach of each candidate count (parzen_1d.c).
  *
  * Reproducibility: proposal k draws from a generator seeded by (seed, k), so a study
  * replayed through started()/finished() proposes the same points. With deterministic:
@@ -105,7 +108,7 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
     cfg_double(opts, "prior_weight", 1.0, &o->prior_weight, errs);
     cfg_bool(opts, "consider_magic_clip", true, &o->magic_clip, errs);
     cfg_bool(opts, "consider_endpoints", false, &o->endpoints, errs);
-    cfg_bool(opts, "multivariate", true, &o->multivariate, errs);
+    cfg_bool(opts, "multivariate", false, &o->multivariate, errs);
     cfg_bool(opts, "constant_liar", true, &o->constant_liar, errs);
     cfg_bool(opts, "deterministic", false, &o->deterministic, errs);
     cfg_long(opts, "parallelism", 4, &o->parallelism, errs);

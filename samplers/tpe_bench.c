@@ -172,12 +172,15 @@ static int s_args(int argc, char **argv, bench_args_t *a)
     return 0;
 }
 
-/* The sampler options for one study. */
+/* The sampler options for one study. TPE's mode is always explicit (multivariate
+ * unless --univariate), whatever the sampler's default. */
 static void s_yaml(char *buf, size_t len, const bench_args_t *a, long seed)
 {
-    snprintf(buf, len, "{type: %s, seed: %ld%s%s%s%s}", a->sampler, seed,
-             strcmp(a->sampler, "tpe") == 0 && a->univariate ? ", multivariate: false" : "",
-             a->opts[0] ? ", " : "", a->opts, "");
+    const char *mode = strcmp(a->sampler, "tpe") != 0 ? ""
+                       : a->univariate              ? ", multivariate: false"
+                                                    : ", multivariate: true";
+    snprintf(buf, len, "{type: %s, seed: %ld%s%s%s}", a->sampler, seed, mode,
+             a->opts[0] ? ", " : "", a->opts);
 }
 
 /* ---------------------------------------------------------------------------------- */

@@ -5,6 +5,7 @@
  *           [--univariate] [--functions a,b] [--opts YAML]     best-value regret
  *   memory  [--trials N]                                        sampler->memory()
  *
+ * TPE runs multivariate unless --univariate (the sampler's own default is univariate).
  * Results go to stdout, one line per measurement; scripts/bench_tpe.sh runs them
  * next to scripts/bench_tpe_optuna.py and writes docs/bench-tpe.md. */
 #ifndef HPS_TPE_BENCH_H

@@ -41,7 +41,26 @@ expect2 "no such study database" "$HPS" leaderboard --db "$TMP/missing.db"
 expect2 "format" "$HPS" leaderboard --db "$DB" --format xml
 expect2 "CONFIG and --to ENDPOINT are required" "$HPS" submit $good
 expect2 "--cert and --server-key go together" "$HPS" submit $good --to tcp://127.0.0.1:1 --cert x
+# bad CSV rows are found before anything is submitted: file:line, exit 2
+csvcase() { # csvcase NAME CONTENT EXPECTED
+    printf '%b' "$2" >"$TMP/$1.csv"
+    cat >"$TMP/$1.yaml" <<Y
+study: csv-$1
+n_trials: 2
+data: {path: $TMP/$1.csv, label: label, text: [text], numeric: [n]}
+objective: {type: logreg}
+space:
+  C: {type: float, low: 0.1, high: 10, log: true}
+strategy: {type: quick, test: {fraction: 0.3}}
+Y
+    expect2 "$3" "$HPS" run "$TMP/$1.yaml" -j 1 --db "$DB"
+}
+csvcase quote 'text,n,label\n"a b,1,0\nc d,2,1\n' "$TMP/quote.csv:2: unterminated quoted field"
+csvcase fields 'text,n,label\na b,1,0\nc d,2\n' "$TMP/fields.csv:3:"
+csvcase number 'text,n,label\na b,1,0\nc d,x,1\n' "$TMP/number.csv:3:"
+csvcase nolabel 'text,n,y\na b,1,0\nc d,2,1\n' "$TMP/nolabel.csv"
+csvcase utf8 'text,n,label\na \xff b,1,0\nc d,2,1\n' "$TMP/utf8.csv:2:"
 after=$(dbsum)
 [ "$before" = "$after" ] || fail "the database changed"
-[ "$n" -ge 30 ] || fail "only $n cases"
+[ "$n" -ge 35 ] || fail "only $n cases"
 echo "ok: $n bad inputs, each exit 2 with its message; DB untouched"
