@@ -241,7 +241,7 @@ static double s_sum(const double *v)
  * x = PZ_TMAX r, terms errs by less than 1e-18 of the sum: a clustered block then
  * costs ~nk multiply-adds per point instead of 64 exponentials. Stepped kernels are
  * not Gaussian in u: only a block on a single grid point (r = 0, nk = 1) qualifies. */
-static void s_series_1d(parzen_t *self, int p, long b, double minsig)
+PZ_VECTOR static void s_series_1d(parzen_t *self, int p, long b, double minsig)
 {
     pz_span_t *sp = &self->span[p][b];
     double r = (sp->hi - sp->lo) / (2 * sp->sig);
@@ -264,8 +264,9 @@ static void s_series_1d(parzen_t *self, int p, long b, double minsig)
         a[j] = pz_exp_neg(a[j]);
     for (int k = 0; k < nk; k++) {
         m[k] = s_sum(a);
+        double inv = 1.0 / (k + 1);
         for (long j = 0; j < PZ_BLOCK; j++)
-            a[j] *= e[j] / (k + 1);
+            a[j] *= e[j] * inv;
     }
     sp->nk = nk;
 }

@@ -137,6 +137,7 @@ typedef struct {
     const char *sizes, *functions, *sampler, *opts;
     long reps, seeds, trials, workers;
     bool univariate;
+    bool clustered; /* cost: 9 of 10 filled trials near the optimum */
 } bench_args_t;
 
 /* Parse --flags after the mode; -1 (message printed) on a bad one. */
@@ -159,6 +160,8 @@ static int s_args(int argc, char **argv, bench_args_t *a)
                                                            : NULL;
         if (strcmp(f, "--univariate") == 0) {
             a->univariate = true;
+        } else if (strcmp(f, "--clustered") == 0) {
+            a->clustered = true;
         } else if (num && v && parse_long(v, num) == 0 && *num >= 1) {
             i++;
         } else if (str && v) {
@@ -186,9 +189,21 @@ static void s_yaml(char *buf, size_t len, const bench_args_t *a, long seed)
 /* ---------------------------------------------------------------------------------- */
 /* Modes                                                                              */
 
-/* A study of fn's space (copied into params) with n random finished trials. */
+/* Pull a random point of the cost space 20 times closer to the optimum of
+ * s_cost_obj(), as a study that has converged fills most of its trials. */
+static void s_cluster(double *x)
+{
+    for (int i = 0; i < 6; i++)
+        x[i] = 1 + (x[i] - 1) * 0.05;
+    x[6] = exp(log(1e-2) + (log(x[6]) - log(1e-2)) * 0.05);
+    x[7] = round(30 + (x[7] - 30) * 0.05);
+    x[8] = 1;
+}
+
+/* A study of fn's space (copied into params) with n random finished trials; with
+ * clustered (cost space only), 9 of 10 of them near the optimum. */
 static void *s_grown(const bench_fn_t *fn, param_t *params, space_t *space, const char *yaml,
-                     long n)
+                     long n, bool clustered)
 {
     memcpy(params, fn->params, sizeof *params * (size_t)fn->d);
     *space = (space_t){.n = fn->d, .params = params};
@@ -204,6 +219,8 @@ static void *s_grown(const bench_fn_t *fn, param_t *params, space_t *space, cons
     for (long t = 0; t < n; t++) {
         int rc = random_sampler.propose(rnd, t, x, err);
         assert(rc == SAMPLER_OK);
+        if (clustered && t % 10 != 0)
+            s_cluster(x);
         tpe_sampler.started(tpe, t, x);
         tpe_sampler.finished(tpe, t, TRIAL_COMPLETE, s_eval(fn, x));
     }
@@ -222,7 +239,7 @@ static int s_cost(const bench_args_t *a)
     for (char *tok = strtok_r(sizes, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         long n;
         void *tpe = NULL;
-        if (parse_long(tok, &n) != 0 || n < 0 || !(tpe = s_grown(&s_cost_fn, params, &space, yaml, n))) {
+        if (parse_long(tok, &n) != 0 || n < 0 || !(tpe = s_grown(&s_cost_fn, params, &space, yaml, n, a->clustered))) {
             fprintf(stderr, "bench-tpe: bad size '%s'\n", tok);
             rc = 2;
             break;
@@ -240,9 +257,10 @@ static int s_cost(const bench_args_t *a)
         size_t mem = tpe_sampler.memory(tpe);
         double med = s_median(ms, (int)a->reps), p90 = ms[(a->reps * 9) / 10];
         double cmed = s_median(cpu, (int)a->reps), cp90 = cpu[(a->reps * 9) / 10];
-        printf("cost %s n=%ld cpu_median_ms=%.4f cpu_p90_ms=%.4f wall_median_ms=%.4f "
+        printf("cost %s%s n=%ld cpu_median_ms=%.4f cpu_p90_ms=%.4f wall_median_ms=%.4f "
                "wall_p90_ms=%.4f memory_bytes=%zu\n",
-               a->univariate ? "univariate" : "multivariate", n, cmed, cp90, med, p90, mem);
+               a->univariate ? "univariate" : "multivariate", a->clustered ? "-clustered" : "",
+               n, cmed, cp90, med, p90, mem);
         fflush(stdout);
         tpe_sampler.destroy(&tpe);
     }
@@ -318,7 +336,7 @@ static int s_memory(const bench_args_t *a)
     space_t space;
     s_yaml(yaml, sizeof yaml, a, 1);
     double t0 = s_now();
-    void *tpe = s_grown(&s_cost_fn, params, &space, yaml, a->trials);
+    void *tpe = s_grown(&s_cost_fn, params, &space, yaml, a->trials, false);
     if (!tpe)
         return 2;
     double secs = s_now() - t0;

@@ -1,9 +1,10 @@
 /* tpe_bench — benchmarks of the TPE sampler, wired as `hps bench-tpe MODE ...`:
  *
  *   cost    [--sizes 100,1000,...] [--reps N] [--univariate]   time per suggestion
+ *           [--clustered]                   (9 of 10 filled trials near the optimum)
  *   quality [--seeds N] [--trials N] [--workers N] [--sampler tpe|random]
  *           [--univariate] [--functions a,b] [--opts YAML]     best-value regret
- *   memory  [--trials N]                                        sampler->memory()
+ *   memory  [--trials N] [--univariate]                          sampler->memory()
  *
  * TPE runs multivariate unless --univariate (the sampler's own default is univariate).
  * Results go to stdout, one line per measurement; scripts/bench_tpe.sh runs them
