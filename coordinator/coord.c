@@ -21,6 +21,7 @@
 typedef struct {
     char *name;        /* owned */
     int slots;
+    int prefetch;      /* leases it may hold beyond its slots (short trials) */
     int64_t last_seen; /* now_ms() of the last message */
     bool byed;         /* told BYE (embedded run is over) */
 } worker_rec_t;
@@ -105,8 +106,9 @@ static void s_on_hello(ctx_t *c)
     coord_t *self = c->self;
     const char *name = proto_get_str(c->msg, "worker");
     int64_t slots = proto_int_or(c->msg, "slots", 1), pid = proto_int_or(c->msg, "pid", 0);
-    if (slots < 1 || slots > 4096)
-        return s_error(c, "slots must be 1..4096");
+    int64_t prefetch = proto_int_or(c->msg, "prefetch", 0);
+    if (slots < 1 || slots > 4096 || prefetch < 0 || prefetch > 64)
+        return s_error(c, "slots must be 1..4096 and prefetch 0..64");
     char *key = zframe_strhex(c->route);
     worker_rec_t *w = zhashx_lookup(self->workers, key);
     if (!w) {
@@ -118,6 +120,7 @@ static void s_on_hello(ctx_t *c)
     free(w->name);
     w->name = xstrdup(name);
     w->slots = (int)slots;
+    w->prefetch = (int)prefetch;
     w->last_seen = now_ms();
     char err[HPS_ERR_LEN];
     if (store_worker_seen(self->store, name, proto_get_str(c->msg, "host"), (long)pid,
@@ -143,7 +146,7 @@ static void s_on_ask(ctx_t *c)
     if (!w)
         return;
     /* Full: usually its TELL is still on the way; ask again soon. */
-    if (sched_leases_of(self->sched, w->name) >= w->slots)
+    if (sched_leases_of(self->sched, w->name) >= w->slots + w->prefetch)
         return s_wait(c, 20);
     sched_lease_t l;
     char err[HPS_ERR_LEN];

@@ -129,7 +129,7 @@ static int s_spawn(const char *endpoint, long n, pid_t *pids)
             snprintf(name, sizeof name, "local-%d-%ld", (int)getppid(), i + 1);
             snprintf(comp, sizeof comp, "worker %ld", i + 1);
             log_set_component(comp);
-            worker_opts_t o = {.endpoint = endpoint, .slots = 1, .name = name};
+            worker_opts_t o = {.endpoint = endpoint, .slots = 1, .name = name, .prefetch = 1};
             int rc = worker_run(&o, err);
             if (rc != 0)
                 log_error("%s", err);

@@ -176,9 +176,17 @@ static void s_lease_free(void **item)
     *item = NULL;
 }
 
-static void s_key(int64_t trial, char key[24])
+/* Leases are keyed by trial id itself: the key is a pointer to the lease's own id
+ * field, hashed and compared as an integer (no formatting on the hot path). */
+static size_t s_id_hash(const void *key)
 {
-    snprintf(key, 24, "%lld", (long long)trial);
+    return (size_t)hash_mix64((uint64_t)*(const int64_t *)key);
+}
+
+static int s_id_cmp(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 static lease_t *s_lease_add(sched_t *self, study_t *s, int64_t trial, int attempt, long number,
@@ -194,9 +202,7 @@ static lease_t *s_lease_add(sched_t *self, study_t *s, int64_t trial, int attemp
     l->expires = now_ms() + self->lease_ms;
     l->x = xmalloc(sizeof(double) * (size_t)s_nx(s));
     memcpy(l->x, x, sizeof(double) * (size_t)s_nx(s));
-    char key[24];
-    s_key(trial, key);
-    int rc = zhashx_insert(self->leases, key, l);
+    int rc = zhashx_insert(self->leases, &l->trial, l);
     assert(rc == 0);
     (void)rc;
     s->n_leased++;
@@ -205,17 +211,14 @@ static lease_t *s_lease_add(sched_t *self, study_t *s, int64_t trial, int attemp
 
 static lease_t *s_lease_get(sched_t *self, int64_t trial)
 {
-    char key[24];
-    s_key(trial, key);
-    return zhashx_lookup(self->leases, key);
+    return zhashx_lookup(self->leases, &trial);
 }
 
 static void s_lease_drop(sched_t *self, lease_t *l)
 {
-    char key[24];
-    s_key(l->trial, key);
+    int64_t key = l->trial;
     l->study->n_leased--;
-    zhashx_delete(self->leases, key); /* frees l */
+    zhashx_delete(self->leases, &key); /* frees l */
 }
 
 /* ---- completion ------------------------------------------------------------------------ */
@@ -378,6 +381,10 @@ sched_t *sched_new(store_t *store, int lease_ms, char *err)
     self->leases = zhashx_new();
     assert(self->leases);
     zhashx_set_destructor(self->leases, s_lease_free);
+    zhashx_set_key_hasher(self->leases, s_id_hash);
+    zhashx_set_key_comparator(self->leases, s_id_cmp);
+    zhashx_set_key_duplicator(self->leases, NULL);
+    zhashx_set_key_destructor(self->leases, NULL);
     store_study_t *list;
     int n;
     if (store_studies(store, &list, &n, err) != 0) {

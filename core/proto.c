@@ -40,7 +40,7 @@ typedef struct {
 } schema_t;
 
 static const schema_t s_schema[] = {
-    {"HELLO", {"worker:S", "host:S", "pid:I", "slots:I", "objectives:SS?"}},
+    {"HELLO", {"worker:S", "host:S", "pid:I", "slots:I", "objectives:SS?", "prefetch:I?"}},
     {"WELCOME", {"heartbeat_ms:I", "lease_ms:I"}},
     {"ASK", {"slots_free:I"}},
     {"TRIAL", {"study:S", "trial:I", "attempt:I", "number:I", "x:DD", "config:S", "data:S",

@@ -6,7 +6,7 @@
  * an error string (never a crash), so handlers may rely on required fields existing.
  *
  * Messages (I int, D double, S string, B bytes, DD/II/SS arrays; ? optional):
- *   HELLO     worker S, host S, pid I, slots I, objectives SS?   worker -> coord
+ *   HELLO     worker S, host S, pid I, slots I, objectives SS?, prefetch I?   worker -> coord
  *   WELCOME   heartbeat_ms I, lease_ms I
  *   ASK       slots_free I
  *   TRIAL     study S, trial I, attempt I, number I, x DD, config S, data S, seed I, kind S

@@ -12,7 +12,9 @@
  * entry's log weight (which the weight ramp changes every time), and a candidate
  * visits blocks from its own position outwards, skipping every block whose bound says
  * it cannot matter (s_log_pdf_at). At 20,000 random trials a candidate reads about a
- * fifth of the kernels.
+ * fifth of the kernels. Where kernels crowd together, as in a converged study, every
+ * block near a candidate counts; a block that shares one bandwidth is then summed from
+ * a short series around its centre instead of kernel by kernel (s_series_1d).
  *
  * Appending is O(1): new entries wait in the trial-order columns (mu, gi) until the
  * next prepare merges them in, one memmove per column per merged run, so a bulk load
@@ -223,15 +225,6 @@ static int s_terms(double x)
     return n;
 }
 
-/* Sum of a block of terms, in four running sums that vectorise. */
-static double s_sum(const double *v)
-{
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (long j = 0; j < PZ_BLOCK; j += 4)
-        s0 += v[j], s1 += v[j + 1], s2 += v[j + 2], s3 += v[j + 3];
-    return (s0 + s1) + (s2 + s3);
-}
-
 /* Block b of param p as a series, when its kernels share one sigma (the floor) and
  * lie close together. With t = (u - c) / sigma and e_j = (mu_j - c) / sigma, kernel j
  * contributes exp(lc_j - (t - e_j)^2 / 2) = exp(lc - t^2 / 2) a_j exp(t e_j), where
@@ -262,9 +255,11 @@ PZ_VECTOR static void s_series_1d(parzen_t *self, int p, long b, double minsig)
     }
     for (long j = 0; j < PZ_BLOCK; j++)
         a[j] = pz_exp_neg(a[j]);
-    for (int k = 0; k < nk; k++) {
-        m[k] = s_sum(a);
-        double inv = 1.0 / (k + 1);
+    for (int k = 0; k < nk; k++) { /* four running sums, which vectorise */
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0, inv = 1.0 / (k + 1);
+        for (long j = 0; j < PZ_BLOCK; j += 4)
+            s0 += a[j], s1 += a[j + 1], s2 += a[j + 2], s3 += a[j + 3];
+        m[k] = (s0 + s1) + (s2 + s3);
         for (long j = 0; j < PZ_BLOCK; j++)
             a[j] *= e[j] * inv;
     }

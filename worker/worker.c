@@ -26,69 +26,7 @@
 #include "core/util.h"
 #include "worker/blobcache.h"
 #include "worker/runner.h"
-
-#define HELLO_RESEND_MS 1000
-#define HELLO_RETRY_MS 100   /* after a failed send: the connection is not up yet */
-#define TELL_BACKOFF_MS 500
-#define TELL_BACKOFF_MAX_MS 10000
-#define BYE_GRACE_MS 10000
-#define TICK_MS 100          /* longest sleep: bounds timer lateness */
-#define REAP_TICK_MS 2       /* a child closed its socket; its exit is imminent */
-#define SILENCE_WARN_MS 10000 /* no WELCOME for this long: say so (wrong endpoint or keys) */
-
-typedef enum { TASK_BLOB, TASK_RUNNING } task_phase_t;
-
-/* A leased trial. */
-typedef struct task_s {
-    proto_msg_t *trial;      /* the TRIAL message; owned */
-    long id;
-    int attempt;
-    task_phase_t phase;
-    const char *sha;         /* dataset, borrowed from trial; "" = none */
-    runner_t *runner;        /* TASK_RUNNING; owned */
-    proto_msg_t *result;     /* the child's TELL once sent; owned */
-    bool report_pending;     /* a REPORT awaits the coordinator's CONTINUE/PRUNE */
-    int64_t report_at;       /* when it was forwarded */
-    bool cancelled;          /* lease lost: killed, no TELL */
-    struct task_s *next;
-} task_t;
-
-/* A TELL awaiting its ACK. */
-typedef struct tell_s {
-    long trial;
-    int attempt;
-    char *buf;               /* encoded message; owned */
-    size_t len;
-    int64_t next_at;         /* next (re)send */
-    int backoff_ms;
-    struct tell_s *next;
-} tell_t;
-
-typedef struct {
-    const worker_opts_t *opts;
-    int slots;
-    char name[256];
-    char *cache_dir;         /* owned */
-    zsock_t *sock;
-    blobcache_t *blobs;
-    bool welcomed;           /* WELCOME received since the last HELLO */
-    int64_t hello_at;        /* last HELLO attempt; 0 = send now */
-    int64_t unwelcome_since; /* first HELLO of the current attempt to join */
-    int64_t warned_at;       /* last "no answer" warning */
-    bool hello_failed;       /* that send failed */
-    int heartbeat_ms, lease_ms;
-    int64_t hb_at;           /* last HEARTBEAT; 0 = send now */
-    bool asking;             /* an ASK is outstanding */
-    int64_t ask_at, wait_until;
-    bool draining;           /* BYE or max_trials reached: take no more trials */
-    int64_t bye_deadline;    /* 0 = none */
-    int started;             /* trials taken, for max_trials */
-    int n_tasks;             /* slots in use (cancelled tasks count until reaped) */
-    task_t *tasks;
-    tell_t *tells;
-    runner_t **idle;         /* idle trial processes, at most `slots`; owned */
-    int n_idle;
-} worker_t;
+#include "worker/worker_priv.h"
 
 /* Objectives this build may have; HELLO lists the ones objective_find() knows. */
 static const char *const s_objective_names[] = {"synthetic", "command", "logreg",
@@ -139,6 +77,7 @@ static void s_send_hello(worker_t *w, int64_t now)
     proto_set_int(m, "pid", getpid());
     proto_set_int(m, "slots", w->slots);
     proto_set_strs(m, "objectives", names, n);
+    proto_set_int(m, "prefetch", w->opts->prefetch > 0 ? w->opts->prefetch : 0);
     w->hello_failed = s_send(w, &m) != 0;
     w->hello_at = now;
     if (!w->unwelcome_since)
@@ -172,7 +111,10 @@ static void s_send_heartbeat(worker_t *w, int64_t now)
 
 static void s_maybe_ask(worker_t *w, int64_t now)
 {
-    int free_slots = w->slots - w->n_tasks;
+    /* Short trials: lease the next ones while these run, so a slot never waits for the
+     * coordinator's answer. Long ones: no (a prefetched trial would idle meanwhile). */
+    int ahead = w->short_trials && w->opts->prefetch > 0 ? w->opts->prefetch : 0;
+    int free_slots = w->slots + ahead - w->n_tasks;
     if (w->opts->max_trials > 0 && w->opts->max_trials - w->started < free_slots)
         free_slots = w->opts->max_trials - w->started;
     if (w->draining || free_slots <= 0 || now < w->wait_until)
@@ -243,7 +185,7 @@ static task_t *s_task_find(worker_t *w, long id, int attempt)
     return NULL;
 }
 
-static void s_task_remove(worker_t *w, task_t *task)
+void worker__task_remove(worker_t *w, task_t *task)
 {
     for (task_t **p = &w->tasks; *p; p = &(*p)->next) {
         if (*p == task) {
@@ -272,11 +214,23 @@ static void s_task_fail(worker_t *w, task_t *task, const char *why)
     snprintf(res.error, sizeof res.error, "%s", why);
     proto_msg_t *tell = runner_tell_new(task->id, task->attempt, &res, 0);
     s_queue_tell(w, &tell);
-    s_task_remove(w, task);
+    worker__task_remove(w, task);
+}
+
+static int s_running(const worker_t *w)
+{
+    int n = 0;
+    for (const task_t *t = w->tasks; t; t = t->next)
+        n += t->phase == TASK_RUNNING;
+    return n;
 }
 
 static void s_task_start(worker_t *w, task_t *task)
 {
+    if (s_running(w) >= w->slots) {
+        task->phase = TASK_QUEUED; /* prefetched: starts when a slot frees */
+        return;
+    }
     int nx = 0;
     const double *x = proto_get_dbls(task->trial, "x", &nx);
     char *data = task->sha[0] ? blobcache_path(w->blobs, task->sha) : NULL;
@@ -318,8 +272,8 @@ static void s_on_trial(worker_t *w, proto_msg_t **m_p, int64_t now)
         log_debug("trial %ld.%d already here, duplicate TRIAL ignored", id, attempt);
         return;
     }
-    if (w->n_tasks >= w->slots)
-        log_warn("trial %ld.%d arrived with no free slot; running it anyway", id, attempt);
+    if (w->n_tasks >= w->slots + (w->opts->prefetch > 0 ? w->opts->prefetch : 0))
+        log_warn("trial %ld.%d arrived with no room; queueing it anyway", id, attempt);
     task_t *task = xcalloc(1, sizeof *task);
     task->trial = m;
     *m_p = NULL;
@@ -372,10 +326,11 @@ static void s_task_exited(worker_t *w, task_t *task, int status)
 {
     if (task->cancelled) {
         log_info("trial %ld.%d cancelled", task->id, task->attempt);
-        s_task_remove(w, task);
+        worker__task_remove(w, task);
         return;
     }
     double secs = runner_secs(task->runner);
+    w->short_trials = secs * 1000 < PREFETCH_BELOW_MS;
     proto_msg_t *tell = task->result;
     task->result = NULL;
     if (tell) {
@@ -394,7 +349,7 @@ static void s_task_exited(worker_t *w, task_t *task, int status)
              proto_get_str(tell, "state"), proto_dbl_or(tell, "value", NAN), secs,
              error ? ": " : "", error ? error : "");
     s_queue_tell(w, &tell);
-    s_task_remove(w, task);
+    worker__task_remove(w, task);
 }
 
 static void s_on_child_msg(worker_t *w, task_t *task, proto_msg_t **m_p, int64_t now)
@@ -450,6 +405,20 @@ static void s_poll_children(worker_t *w, int64_t now)
     }
 }
 
+/* Start prefetched trials, oldest lease first, while slots are free. */
+static void s_start_queued(worker_t *w)
+{
+    for (;;) {
+        task_t *oldest = NULL;
+        for (task_t *t = w->tasks; t; t = t->next)
+            if (t->phase == TASK_QUEUED && !t->cancelled)
+                oldest = t; /* the list is newest first */
+        if (!oldest || s_running(w) >= w->slots)
+            return;
+        s_task_start(w, oldest);
+    }
+}
+
 /* CONTINUE/PRUNE from the coordinator, or a timeout (prune false), to the child. */
 static void s_answer_report(task_t *task, bool prune)
 {
@@ -479,8 +448,8 @@ static void s_on_cancel(worker_t *w, const proto_msg_t *m)
         if (!t || t->cancelled)
             continue;
         log_warn("trial %ld.%d: lease lost, killing it", t->id, t->attempt);
-        if (t->phase == TASK_BLOB) {
-            s_task_remove(w, t);
+        if (t->phase != TASK_RUNNING) { /* nothing runs yet: just forget it */
+            worker__task_remove(w, t);
             continue;
         }
         t->cancelled = true;
@@ -650,126 +619,21 @@ static int s_loop(worker_t *w, char *err)
             return -1;
         s_drain_socket(w);
         s_poll_children(w, now_ms());
+        s_start_queued(w);
     }
     log_info("interrupted: stopping %d trial(s)", w->n_tasks);
     return 0;
-}
-
-/* ---- setup ------------------------------------------------------------------------ */
-
-static char *s_default_cache(char *err)
-{
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    if (xdg && xdg[0])
-        return xasprintf("%s/hps", xdg);
-    const char *home = getenv("HOME");
-    if (home && home[0])
-        return xasprintf("%s/.cache/hps", home);
-    set_err(err, "no cache directory: set --cache, $XDG_CACHE_HOME or $HOME");
-    return NULL;
-}
-
-static int s_apply_curve(worker_t *w, char *err)
-{
-    const worker_opts_t *o = w->opts;
-    if (!o->cert_path && !o->server_key_path)
-        return 0;
-    if (!o->cert_path || !o->server_key_path)
-        return set_err(err, "CURVE needs both a worker certificate and the server key");
-    zcert_t *mine = zcert_load(o->cert_path);
-    if (!mine)
-        return set_err(err, "cannot load certificate %s", o->cert_path);
-    zcert_t *server = zcert_load(o->server_key_path);
-    if (!server) {
-        zcert_destroy(&mine);
-        return set_err(err, "cannot load server key %s", o->server_key_path);
-    }
-    zcert_apply(mine, w->sock);
-    zsock_set_curve_serverkey(w->sock, zcert_public_txt(server));
-    zcert_destroy(&mine);
-    zcert_destroy(&server);
-    return 0;
-}
-
-static int s_open_socket(worker_t *w, char *err)
-{
-    w->sock = zsock_new(ZMQ_DEALER);
-    if (!w->sock)
-        return set_err(err, "cannot create socket: %s", zmq_strerror(zmq_errno()));
-    /* The name as routing id: the coordinator knows us again after a reconnect. */
-    zsock_set_identity(w->sock, w->name);
-    zsock_set_sndtimeo(w->sock, 0);
-    zsock_set_immediate(w->sock, 1);
-    zsock_set_linger(w->sock, 200); /* a last TELL may still be on its way at exit */
-    if (s_apply_curve(w, err) != 0)
-        return -1;
-    if (zsock_connect(w->sock, "%s", w->opts->endpoint) != 0)
-        return set_err(err, "cannot connect to %s: %s", w->opts->endpoint,
-                       zmq_strerror(zmq_errno()));
-    return 0;
-}
-
-static int s_init(worker_t *w, const worker_opts_t *opts, char *err)
-{
-    memset(w, 0, sizeof *w);
-    w->opts = opts;
-    w->slots = opts->slots > 0 ? opts->slots : 1;
-    w->heartbeat_ms = 1000;
-    if (!opts->endpoint || !opts->endpoint[0])
-        return set_err(err, "no coordinator endpoint");
-    if (opts->name && (!opts->name[0] || strlen(opts->name) >= sizeof w->name))
-        return set_err(err, "worker name must have 1 to %zu characters", sizeof w->name - 1);
-    if (opts->name)
-        snprintf(w->name, sizeof w->name, "%s", opts->name);
-    else {
-        char host[200];
-        if (gethostname(host, sizeof host) != 0)
-            snprintf(host, sizeof host, "worker");
-        host[sizeof host - 1] = '\0';
-        snprintf(w->name, sizeof w->name, "%s-%d", host, (int)getpid());
-    }
-    char *name_log = xasprintf("worker %s", w->name);
-    log_set_component(name_log);
-    free(name_log);
-    w->cache_dir = opts->cache_dir ? xstrdup(opts->cache_dir) : s_default_cache(err);
-    if (!w->cache_dir)
-        return -1;
-    w->idle = xcalloc((size_t)w->slots, sizeof(runner_t *));
-    w->blobs = blobcache_new(w->cache_dir, err);
-    if (!w->blobs)
-        return -1;
-    return s_open_socket(w, err);
-}
-
-static void s_fini(worker_t *w)
-{
-    while (w->tasks) {
-        w->tasks->cancelled = true; /* no process goes back to the pool */
-        s_task_remove(w, w->tasks); /* kills and reaps running children */
-    }
-    while (w->n_idle > 0)
-        runner_destroy(&w->idle[--w->n_idle]);
-    free(w->idle);
-    while (w->tells) {
-        tell_t *t = w->tells;
-        w->tells = t->next;
-        free(t->buf);
-        free(t);
-    }
-    zsock_destroy(&w->sock);
-    blobcache_destroy(&w->blobs);
-    free(w->cache_dir);
 }
 
 int worker_run(const worker_opts_t *opts, char *err)
 {
     assert(opts && err);
     worker_t w;
-    int rc = s_init(&w, opts, err);
+    int rc = worker__init(&w, opts, err);
     if (rc == 0) {
         log_info("connecting to %s with %d slot(s)", opts->endpoint, w.slots);
         rc = s_loop(&w, err);
     }
-    s_fini(&w);
+    worker__fini(&w);
     return rc;
 }

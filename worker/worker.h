@@ -38,6 +38,9 @@ typedef struct {
     const char *allow_command;   /* fnmatch pattern the `command` objective's run string
                                     must match; NULL = any */
     int max_trials;              /* exit after this many trials (0 = no limit); tests */
+    int prefetch;                /* trials leased ahead of free slots while trials are
+                                    short (< 1 s), hiding the coordinator round trip;
+                                    0 = none (hps worker and hps run use 1) */
 } worker_opts_t;
 
 /* Run until BYE (after running trials finish and their TELLs are ACKed, or a 10 s

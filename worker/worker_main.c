@@ -25,6 +25,8 @@ static const char s_usage[] =
     "  --server-key FILE     CURVE: the coordinator's public certificate\n"
     "  --allow-command PAT   only run `command` objectives whose command line matches\n"
     "                        this shell pattern (fnmatch), e.g. 'python3 train*.py *'\n"
+    "  --prefetch N          while trials are short (< 1 s), lease N more than the free\n"
+    "                        slots so none waits for the coordinator (default 1; 0 = off)\n"
     "  --max-trials N        exit after N trials (for tests)\n"
     "  -v, --verbose         debug logging\n"
     "  -q, --quiet           warnings and errors only\n"
@@ -46,7 +48,7 @@ static int s_positive(const char *flag, const char *text, int max, int *out)
 /* Parse argv into opts. 0 ok, 1 --help shown, -1 bad flags (message printed). */
 static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *level)
 {
-    enum { O_CONNECT = 256, O_SLOTS, O_NAME, O_CACHE, O_CERT, O_SKEY, O_ALLOW, O_MAX };
+    enum { O_CONNECT = 256, O_SLOTS, O_NAME, O_CACHE, O_CERT, O_SKEY, O_ALLOW, O_MAX, O_PRE };
     static const struct option longopts[] = {
         {"connect", required_argument, NULL, O_CONNECT},
         {"slots", required_argument, NULL, O_SLOTS},
@@ -56,6 +58,7 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         {"server-key", required_argument, NULL, O_SKEY},
         {"allow-command", required_argument, NULL, O_ALLOW},
         {"max-trials", required_argument, NULL, O_MAX},
+        {"prefetch", required_argument, NULL, O_PRE},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -73,6 +76,11 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         case O_SKEY: opts->server_key_path = optarg; break;
         case O_ALLOW: opts->allow_command = optarg; break;
         case O_MAX: rc = s_positive("--max-trials", optarg, 1 << 30, &opts->max_trials); break;
+        case O_PRE:
+            /* 0 is allowed here: "off" */
+            rc = strcmp(optarg, "0") == 0 ? (opts->prefetch = 0)
+                                          : s_positive("--prefetch", optarg, 64, &opts->prefetch);
+            break;
         case 'v': *level = LL_DEBUG; break;
         case 'q': *level = LL_WARN; break;
         case 'h': return 1;
@@ -108,7 +116,7 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
 
 int worker_main(int argc, char **argv)
 {
-    worker_opts_t opts = {.slots = 1};
+    worker_opts_t opts = {.slots = 1, .prefetch = 1};
     log_level_t level = log_level();
     int rc = s_parse(argc, argv, &opts, &level);
     if (rc > 0) {

@@ -1,0 +1,87 @@
+/* worker_priv — the worker's state, shared by worker.c (the event loop) and
+ * worker_setup.c (construction). Internal to worker/. */
+#ifndef HPS_WORKER_PRIV_H
+#define HPS_WORKER_PRIV_H
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/proto.h"
+#include "worker/blobcache.h"
+#include "worker/runner.h"
+#include "worker/worker.h"
+
+#define HELLO_RESEND_MS 1000
+#define HELLO_RETRY_MS 100   /* after a failed send: the connection is not up yet */
+#define TELL_BACKOFF_MS 500
+#define TELL_BACKOFF_MAX_MS 10000
+#define BYE_GRACE_MS 10000
+#define TICK_MS 100          /* longest sleep: bounds timer lateness */
+#define REAP_TICK_MS 2       /* a child closed its socket; its exit is imminent */
+#define SILENCE_WARN_MS 10000 /* no WELCOME for this long: say so (wrong endpoint or keys) */
+
+#define PREFETCH_BELOW_MS 1000 /* prefetch only while trials take less than this */
+
+/* BLOB: waiting for its dataset; QUEUED: prefetched, waiting for a free slot. */
+typedef enum { TASK_BLOB, TASK_QUEUED, TASK_RUNNING } task_phase_t;
+
+/* A leased trial. */
+typedef struct task_s {
+    proto_msg_t *trial;      /* the TRIAL message; owned */
+    long id;
+    int attempt;
+    task_phase_t phase;
+    const char *sha;         /* dataset, borrowed from trial; "" = none */
+    runner_t *runner;        /* TASK_RUNNING; owned */
+    proto_msg_t *result;     /* the child's TELL once sent; owned */
+    bool report_pending;     /* a REPORT awaits the coordinator's CONTINUE/PRUNE */
+    int64_t report_at;       /* when it was forwarded */
+    bool cancelled;          /* lease lost: killed, no TELL */
+    struct task_s *next;
+} task_t;
+
+/* A TELL awaiting its ACK. */
+typedef struct tell_s {
+    long trial;
+    int attempt;
+    char *buf;               /* encoded message; owned */
+    size_t len;
+    int64_t next_at;         /* next (re)send */
+    int backoff_ms;
+    struct tell_s *next;
+} tell_t;
+
+typedef struct {
+    const worker_opts_t *opts;
+    int slots;
+    char name[256];
+    char *cache_dir;         /* owned */
+    zsock_t *sock;
+    blobcache_t *blobs;
+    bool welcomed;           /* WELCOME received since the last HELLO */
+    int64_t hello_at;        /* last HELLO attempt; 0 = send now */
+    int64_t unwelcome_since; /* first HELLO of the current attempt to join */
+    int64_t warned_at;       /* last "no answer" warning */
+    bool hello_failed;       /* that send failed */
+    int heartbeat_ms, lease_ms;
+    int64_t hb_at;           /* last HEARTBEAT; 0 = send now */
+    bool asking;             /* an ASK is outstanding */
+    int64_t ask_at, wait_until;
+    bool draining;           /* BYE or max_trials reached: take no more trials */
+    int64_t bye_deadline;    /* 0 = none */
+    int started;             /* trials taken, for max_trials */
+    int n_tasks;             /* leased tasks (cancelled ones count until reaped) */
+    bool short_trials;       /* the last trial took < PREFETCH_BELOW_MS: prefetch */
+    task_t *tasks;
+    tell_t *tells;
+    runner_t **idle;         /* idle trial processes, at most `slots`; owned */
+    int n_idle;
+} worker_t;
+
+int worker__init(worker_t *w, const worker_opts_t *opts, char *err);
+/* Kills and reaps every trial, frees everything. */
+void worker__fini(worker_t *w);
+void worker__task_remove(worker_t *w, task_t *task);
+
+#endif

@@ -1,0 +1,116 @@
+/* worker_setup — building and tearing down a worker_t: name, cache, socket, CURVE
+ * keys (see worker.h; the event loop is worker.c). */
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "worker/worker_priv.h"
+
+
+static char *s_default_cache(char *err)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    if (xdg && xdg[0])
+        return xasprintf("%s/hps", xdg);
+    const char *home = getenv("HOME");
+    if (home && home[0])
+        return xasprintf("%s/.cache/hps", home);
+    set_err(err, "no cache directory: set --cache, $XDG_CACHE_HOME or $HOME");
+    return NULL;
+}
+
+static int s_apply_curve(worker_t *w, char *err)
+{
+    const worker_opts_t *o = w->opts;
+    if (!o->cert_path && !o->server_key_path)
+        return 0;
+    if (!o->cert_path || !o->server_key_path)
+        return set_err(err, "CURVE needs both a worker certificate and the server key");
+    zcert_t *mine = zcert_load(o->cert_path);
+    if (!mine)
+        return set_err(err, "cannot load certificate %s", o->cert_path);
+    zcert_t *server = zcert_load(o->server_key_path);
+    if (!server) {
+        zcert_destroy(&mine);
+        return set_err(err, "cannot load server key %s", o->server_key_path);
+    }
+    zcert_apply(mine, w->sock);
+    zsock_set_curve_serverkey(w->sock, zcert_public_txt(server));
+    zcert_destroy(&mine);
+    zcert_destroy(&server);
+    return 0;
+}
+
+static int s_open_socket(worker_t *w, char *err)
+{
+    w->sock = zsock_new(ZMQ_DEALER);
+    if (!w->sock)
+        return set_err(err, "cannot create socket: %s", zmq_strerror(zmq_errno()));
+    /* The name as routing id: the coordinator knows us again after a reconnect. */
+    zsock_set_identity(w->sock, w->name);
+    zsock_set_sndtimeo(w->sock, 0);
+    zsock_set_immediate(w->sock, 1);
+    zsock_set_linger(w->sock, 200); /* a last TELL may still be on its way at exit */
+    if (s_apply_curve(w, err) != 0)
+        return -1;
+    if (zsock_connect(w->sock, "%s", w->opts->endpoint) != 0)
+        return set_err(err, "cannot connect to %s: %s", w->opts->endpoint,
+                       zmq_strerror(zmq_errno()));
+    return 0;
+}
+
+int worker__init(worker_t *w, const worker_opts_t *opts, char *err)
+{
+    memset(w, 0, sizeof *w);
+    w->opts = opts;
+    w->slots = opts->slots > 0 ? opts->slots : 1;
+    w->heartbeat_ms = 1000;
+    if (!opts->endpoint || !opts->endpoint[0])
+        return set_err(err, "no coordinator endpoint");
+    if (opts->name && (!opts->name[0] || strlen(opts->name) >= sizeof w->name))
+        return set_err(err, "worker name must have 1 to %zu characters", sizeof w->name - 1);
+    if (opts->name)
+        snprintf(w->name, sizeof w->name, "%s", opts->name);
+    else {
+        char host[200];
+        if (gethostname(host, sizeof host) != 0)
+            snprintf(host, sizeof host, "worker");
+        host[sizeof host - 1] = '\0';
+        snprintf(w->name, sizeof w->name, "%s-%d", host, (int)getpid());
+    }
+    char *name_log = xasprintf("worker %s", w->name);
+    log_set_component(name_log);
+    free(name_log);
+    w->cache_dir = opts->cache_dir ? xstrdup(opts->cache_dir) : s_default_cache(err);
+    if (!w->cache_dir)
+        return -1;
+    w->idle = xcalloc((size_t)w->slots, sizeof(runner_t *));
+    w->blobs = blobcache_new(w->cache_dir, err);
+    if (!w->blobs)
+        return -1;
+    return s_open_socket(w, err);
+}
+
+void worker__fini(worker_t *w)
+{
+    while (w->tasks) {
+        w->tasks->cancelled = true; /* no process goes back to the pool */
+        worker__task_remove(w, w->tasks); /* kills and reaps running children */
+    }
+    while (w->n_idle > 0)
+        runner_destroy(&w->idle[--w->n_idle]);
+    free(w->idle);
+    while (w->tells) {
+        tell_t *t = w->tells;
+        w->tells = t->next;
+        free(t->buf);
+        free(t);
+    }
+    zsock_destroy(&w->sock);
+    blobcache_destroy(&w->blobs);
+    free(w->cache_dir);
+}
+
