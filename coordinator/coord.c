@@ -38,6 +38,7 @@ struct coord_s {
     zhashx_t *workers;       /* routing id (hex) -> worker_rec_t */
     int64_t idle_since;      /* exit_when_done: when everything became done */
     long n_msgs;             /* messages handled, for the per-message cost */
+    zlistx_t *outbox;        /* replies held until their batch commits; NULL outside */
 };
 
 typedef struct {
@@ -57,17 +58,39 @@ static void s_worker_free(void **item)
     *item = NULL;
 }
 
+/* Reply to the sender. Inside a batch the reply waits in the outbox: nothing is
+ * acknowledged before the commit that makes it true. */
 static void s_send(ctx_t *c, proto_msg_t **m)
 {
-    if (proto_send(m, c->self->sock, c->route) != 0)
-        log_warn("send failed: %s", zmq_strerror(zmq_errno()));
+    coord_t *self = c->self;
+    if (!self->outbox) {
+        if (proto_send(m, self->sock, c->route) != 0)
+            log_warn("send failed: %s", zmq_strerror(zmq_errno()));
+        return;
+    }
+    char *buf;
+    size_t len;
+    proto_encode(*m, &buf, &len);
+    proto_destroy(m);
+    zmsg_t *z = zmsg_new();
+    zframe_t *route = zframe_dup(c->route);
+    if (!z || !route || zmsg_append(z, &route) != 0 || zmsg_addmem(z, buf, len) != 0)
+        log_warn("cannot queue a reply");
+    else
+        zlistx_add_end(self->outbox, z), z = NULL;
+    zframe_destroy(&route);
+    zmsg_destroy(&z);
+    free(buf);
 }
 
 static void s_error(ctx_t *c, const char *msg)
 {
-    log_warn("%s from %s: %s", proto_type(c->msg), zframe_strhex(c->route), msg);
-    if (proto_send_error(c->self->sock, c->route, msg) != 0)
-        log_warn("send failed: %s", zmq_strerror(zmq_errno()));
+    char *who = zframe_strhex(c->route);
+    log_warn("%s from %s: %s", c->msg ? proto_type(c->msg) : "message", who, msg);
+    free(who);
+    proto_msg_t *m = proto_new("ERROR");
+    proto_set_str(m, "msg", msg);
+    s_send(c, &m);
 }
 
 static void s_simple(ctx_t *c, const char *type)
@@ -233,6 +256,8 @@ static void s_on_tell(ctx_t *c)
     if (rc == TELL_STALE)
         proto_set_int(m, "stale", 1);
     s_send(c, &m);
+    if (proto_int_or(msg, "ask", 0) > 0)
+        s_on_ask(c); /* the worker's next ASK rode along */
 }
 
 static void s_on_fetch(ctx_t *c)
@@ -355,10 +380,8 @@ static void s_handle_one(coord_t *self)
     ctx_t c = {.self = self, .user_id = user_id};
     c.msg = proto_recv_auth(self->sock, &c.route, user_id, err);
     if (!c.msg) {
-        if (c.route && *err) {
-            log_warn("malformed message from %s: %s", zframe_strhex(c.route), err);
-            proto_send_error(self->sock, c.route, err);
-        }
+        if (c.route && *err)
+            s_error(&c, err);
         zframe_destroy(&c.route);
         return;
     }
@@ -420,6 +443,36 @@ static void s_progress(coord_t *self)
     sb_free(&sb);
 }
 
+static void s_outbox_free(void **item)
+{
+    zmsg_destroy((zmsg_t **)item);
+}
+
+/* Handle what is queued (up to a bound, to come back to the timers) as one batch:
+ * one commit, then every reply. A failed commit is fatal: memory may be ahead of the
+ * file, and a restart replays the file. */
+static int s_drain(coord_t *self, char *err)
+{
+    if (store_batch_begin(self->store, err) != 0)
+        return -1;
+    self->outbox = zlistx_new();
+    assert(self->outbox);
+    zlistx_set_destructor(self->outbox, s_outbox_free);
+    for (int n = 0; n < 256 && (zsock_events(self->sock) & ZMQ_POLLIN); n++)
+        s_handle_one(self);
+    zlistx_t *outbox = self->outbox;
+    self->outbox = NULL;
+    int rc = store_batch_commit(self->store, err);
+    zmsg_t *z;
+    while (rc == 0 && (z = zlistx_detach(outbox, NULL))) {
+        if (zmsg_send(&z, self->sock) != 0)
+            log_warn("send failed: %s", zmq_strerror(zmq_errno()));
+        zmsg_destroy(&z);
+    }
+    zlistx_destroy(&outbox);
+    return rc;
+}
+
 int coord_run(coord_t *self, char *err)
 {
     zpoller_t *poller = zpoller_new(self->sock, NULL);
@@ -429,11 +482,9 @@ int coord_run(coord_t *self, char *err)
     int rc = 0;
     while (rc == 0 && !zsys_interrupted && !s_finished(self)) {
         void *which = zpoller_wait(poller, tick_ms);
-        if (which == self->sock) {
-            /* Drain what is queued, but come back to the timers regularly. */
-            for (int n = 0; n < 1000 && (zsock_events(self->sock) & ZMQ_POLLIN); n++)
-                s_handle_one(self);
-        } else if (zpoller_terminated(poller))
+        if (which == self->sock)
+            rc = s_drain(self, err);
+        else if (zpoller_terminated(poller))
             break;
         int64_t now = now_ms();
         if (now - last_tick >= tick_ms) {

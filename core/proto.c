@@ -54,7 +54,7 @@ static const schema_t s_schema[] = {
     {"CONTINUE", {"trial:I", "attempt:I"}},
     {"PRUNE", {"trial:I", "attempt:I"}},
     {"TELL", {"trial:I", "attempt:I", "state:S", "value:D", "secs:D", "folds:DD?", "error:S?",
-              "cv_mean:D?", "cv_std:D?", "val:D?", "test:D?"}},
+              "cv_mean:D?", "cv_std:D?", "val:D?", "test:D?", "ask:I?"}},
     {"ACK", {"trial:I", "attempt:I", "stale:I?"}},
     {"FETCH", {"sha256:S", "offset:I"}},
     {"CHUNK", {"sha256:S", "offset:I", "total:I", "data:B"}},

@@ -18,7 +18,7 @@
  *   REPORT    trial I, attempt I, step I, value D
  *   CONTINUE  trial I, attempt I           PRUNE  trial I, attempt I
  *   TELL      trial I, attempt I, state S, value D, secs D, folds DD?, error S?,
- *             cv_mean D?, cv_std D?, val D?, test D?
+ *             cv_mean D?, cv_std D?, val D?, test D?, ask I? (an ASK riding along)
  *   ACK       trial I, attempt I, stale I?
  *   FETCH     sha256 S, offset I             CHUNK  sha256 S, offset I, total I, data B
  *   PUT       sha256 S, offset I, total I, data B      PUT_ACK  sha256 S, offset I

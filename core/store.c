@@ -67,6 +67,7 @@ static const char *const s_schema =
 
 struct store_s {
     sqlite3 *db;
+    bool in_batch;            /* inside store_batch_begin .. store_batch_commit */
     sqlite3_stmt *q[Q_COUNT]; /* prepared lazily, finalized on close */
 };
 
@@ -111,16 +112,41 @@ static int s_step_done(store_t *self, sqlite3_stmt *st, char *err)
     return sqlite3_changes(self->db);
 }
 
-static int s_begin(store_t *self, char *err) { return s_exec(self, "BEGIN IMMEDIATE", err); }
+/* One state change: its own transaction, or inside a batch its own savepoint (a
+ * nested transaction: all of it or nothing, whatever the other changes do). */
+static int s_begin(store_t *self, char *err)
+{
+    return s_exec(self, self->in_batch ? "SAVEPOINT change" : "BEGIN IMMEDIATE", err);
+}
 
 /* Commit when rc == 0, roll back otherwise; returns rc (or -1 if the commit fails). */
 static int s_end(store_t *self, int rc, char *err)
 {
     if (rc == 0)
-        return s_exec(self, "COMMIT", err);
+        return s_exec(self, self->in_batch ? "RELEASE change" : "COMMIT", err);
+    char ignore[HPS_ERR_LEN];
+    s_exec(self, self->in_batch ? "ROLLBACK TO change; RELEASE change" : "ROLLBACK", ignore);
+    return rc;
+}
+
+int store_batch_begin(store_t *self, char *err)
+{
+    assert(!self->in_batch);
+    if (s_exec(self, "BEGIN IMMEDIATE", err) != 0)
+        return -1;
+    self->in_batch = true;
+    return 0;
+}
+
+int store_batch_commit(store_t *self, char *err)
+{
+    assert(self->in_batch);
+    self->in_batch = false;
+    if (s_exec(self, "COMMIT", err) == 0)
+        return 0;
     char ignore[HPS_ERR_LEN];
     s_exec(self, "ROLLBACK", ignore);
-    return rc;
+    return -1;
 }
 
 static int s_bind_real_or_null(sqlite3_stmt *st, int i, double v)

@@ -26,6 +26,14 @@ typedef struct store_s store_t;
  * NULL with err on failure, including a file from a newer schema. */
 store_t *store_open(const char *path, bool create, bool sync_full, char *err);
 void store_close(store_t **self_p);
+/* Group commit: between these two calls every mutator below runs in a savepoint of one
+ * enclosing transaction, so each state change stays atomic on its own while one
+ * commit (one WAL append, one fsync under --sync full) makes a whole batch durable.
+ * The caller must not acknowledge any change of the batch before the commit returns
+ * 0; if it fails, everything since batch_begin is rolled back. */
+int store_batch_begin(store_t *self, char *err);
+int store_batch_commit(store_t *self, char *err);
+
 /* The connection, for read-only queries of report modules. Borrowed. */
 sqlite3 *store_db(store_t *self);
 

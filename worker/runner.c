@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,13 @@ static int s_write_all(int fd, const char *buf, size_t len, char *err)
         ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            /* The parent's end is non-blocking: wait until the child reads. */
+            struct pollfd p = {fd, POLLOUT, 0};
+            if (poll(&p, 1, -1) < 0 && errno != EINTR)
+                return set_err(err, "poll: %s", strerror(errno));
+            continue;
+        }
         if (n < 0)
             return set_err(err, "send to trial process: %s", strerror(errno));
         buf += n;
@@ -403,14 +411,9 @@ int runner_run(runner_t *self, const runner_spec_t *spec, char *err)
     proto_set_str(m, "data", spec->data_path ? spec->data_path : "");
     proto_set_int(m, "seed", (int64_t)spec->seed);
     proto_set_str(m, "kind", spec->final ? "final" : "search");
-    /* The idle child is blocked in read: one frame fits the socket buffer or is
-     * written as it drains. */
-    int fl = fcntl(self->fd, F_GETFL);
-    int rc = fl < 0 || fcntl(self->fd, F_SETFL, fl & ~O_NONBLOCK) != 0
-                 ? set_err(err, "fcntl: %s", strerror(errno))
-                 : runner_frame_write(self->fd, m, err);
-    if (rc == 0 && fcntl(self->fd, F_SETFL, fl) != 0)
-        rc = set_err(err, "fcntl: %s", strerror(errno));
+    /* The idle child is blocked in read: the frame fits the socket buffer, or the
+     * write waits for the child to drain it. */
+    int rc = runner_frame_write(self->fd, m, err);
     proto_destroy(&m);
     if (rc != 0)
         return -1;

@@ -109,7 +109,9 @@ static void s_send_heartbeat(worker_t *w, int64_t now)
     w->hb_at = now;
 }
 
-static void s_maybe_ask(worker_t *w, int64_t now)
+/* How many trials to ask for now; 0 = don't ask. Marks the ASK as outstanding when
+ * the answer is not 0 (the caller sends it). */
+static int s_ask_room(worker_t *w, int64_t now)
 {
     /* Short trials: lease the next ones while these run, so a slot never waits for the
      * coordinator's answer. Long ones: no (a prefetched trial would idle meanwhile). */
@@ -117,23 +119,36 @@ static void s_maybe_ask(worker_t *w, int64_t now)
     int free_slots = w->slots + ahead - w->n_tasks;
     if (w->opts->max_trials > 0 && w->opts->max_trials - w->started < free_slots)
         free_slots = w->opts->max_trials - w->started;
-    if (w->draining || free_slots <= 0 || now < w->wait_until)
-        return;
+    if (!w->welcomed || w->draining || free_slots <= 0 || now < w->wait_until)
+        return 0;
     /* Unanswered for 2 heartbeats: lost (restart, dropped send). The coordinator bounds
      * leases by slots, so a duplicate ASK cannot overbook us. */
     if (w->asking && now - w->ask_at < 2 * (int64_t)w->heartbeat_ms)
-        return;
-    proto_msg_t *m = proto_new("ASK");
-    proto_set_int(m, "slots_free", free_slots);
-    s_send(w, &m);
+        return 0;
     w->asking = true;
     w->ask_at = now;
+    return free_slots;
+}
+
+static void s_maybe_ask(worker_t *w, int64_t now)
+{
+    int n = s_ask_room(w, now);
+    if (!n)
+        return;
+    proto_msg_t *m = proto_new("ASK");
+    proto_set_int(m, "slots_free", n);
+    s_send(w, &m);
 }
 
 /* ---- TELLs ------------------------------------------------------------------------ */
 
+/* Queue a TELL for sending until ACKed. When the worker would ask for work now, the
+ * TELL carries the ASK (field `ask`): one message instead of two per trial. */
 static void s_queue_tell(worker_t *w, proto_msg_t **tell_p)
 {
+    int ask = s_ask_room(w, now_ms());
+    if (ask)
+        proto_set_int(*tell_p, "ask", ask);
     tell_t *t = xcalloc(1, sizeof *t);
     t->trial = (long)proto_int_or(*tell_p, "trial", 0);
     t->attempt = (int)proto_int_or(*tell_p, "attempt", 0);
@@ -213,8 +228,8 @@ static void s_task_fail(worker_t *w, task_t *task, const char *why)
     objective_result_init(&res);
     snprintf(res.error, sizeof res.error, "%s", why);
     proto_msg_t *tell = runner_tell_new(task->id, task->attempt, &res, 0);
-    s_queue_tell(w, &tell);
     worker__task_remove(w, task);
+    s_queue_tell(w, &tell);
 }
 
 static int s_running(const worker_t *w)
@@ -348,8 +363,8 @@ static void s_task_exited(worker_t *w, task_t *task, int status)
     log_info("trial %ld.%d %s value %g in %.2f s%s%s", task->id, task->attempt,
              proto_get_str(tell, "state"), proto_dbl_or(tell, "value", NAN), secs,
              error ? ": " : "", error ? error : "");
+    worker__task_remove(w, task); /* first: the slot is free when the TELL asks for work */
     s_queue_tell(w, &tell);
-    worker__task_remove(w, task);
 }
 
 static void s_on_child_msg(worker_t *w, task_t *task, proto_msg_t **m_p, int64_t now)
