@@ -209,6 +209,8 @@ static direction_t s_default_direction(const study_config_t *study)
 /* Sleep ms milliseconds, resuming after signals. */
 static void s_sleep_ms(long ms)
 {
+    if (ms <= 0)
+        return;
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0)
         assert(errno == EINTR); /* EINVAL/EFAULT would be a bug here */
