@@ -146,6 +146,16 @@ static void s_on_hello(ctx_t *c)
     w->prefetch = (int)prefetch;
     w->last_seen = now_ms();
     char err[HPS_ERR_LEN];
+    /* Another process under a known name (a restarted worker): the old one is gone,
+     * and its leases with it. The same process after our restart keeps them. */
+    long old_pid;
+    if (store_worker_pid(self->store, name, &old_pid, err) == 0 && old_pid != pid) {
+        int n = sched_release_worker(self->sched, name, err);
+        if (n > 0)
+            log_warn("worker %s restarted: its %d trial(s) go back to the queue", name, n);
+        if (n < 0)
+            log_error("%s", err);
+    }
     if (store_worker_seen(self->store, name, proto_get_str(c->msg, "host"), (long)pid,
                           (int)slots, err) != 0)
         log_warn("%s", err);
@@ -243,8 +253,11 @@ static void s_on_tell(ctx_t *c)
         .error = proto_get_str(msg, "error"),
     };
     r.folds = proto_get_dbls(msg, "folds", &r.n_folds);
-    if (state == TRIAL_COMPLETE && !isfinite(r.value))
-        return s_error(c, "TELL: a COMPLETE trial needs a finite value");
+    if (state == TRIAL_COMPLETE && !isfinite(r.value)) {
+        /* Keep it, as what it is: a retry would only send the same value again. */
+        r.state = TRIAL_FAIL;
+        r.error = "objective returned a non-finite value";
+    }
     int64_t trial = proto_int_or(msg, "trial", 0), attempt = proto_int_or(msg, "attempt", 0);
     char err[HPS_ERR_LEN];
     int rc = sched_tell(c->self->sched, trial, (int)attempt, &r, err);
@@ -482,9 +495,14 @@ int coord_run(coord_t *self, char *err)
     int rc = 0;
     while (rc == 0 && !zsys_interrupted && !s_finished(self)) {
         void *which = zpoller_wait(poller, tick_ms);
-        if (which == self->sock)
-            rc = s_drain(self, err);
-        else if (zpoller_terminated(poller))
+        if (which == self->sock && (rc = s_drain(self, err)) != 0)
+            break; /* a batch that did not commit: memory is ahead of the file */
+        if (sched_broken(self->sched)) {
+            rc = set_err(err, "a state change failed halfway (see above); restart the "
+                              "coordinator to replay the study file");
+            break;
+        }
+        if (which != self->sock && zpoller_terminated(poller))
             break;
         int64_t now = now_ms();
         if (now - last_tick >= tick_ms) {
@@ -582,6 +600,11 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         coord_destroy(&self);
         return NULL;
     }
+    /* A worker that reconnects under its name takes the name over from a half-open
+     * old connection; ZMTP heartbeats find such dead connections. */
+    zsock_set_router_handover(self->sock, 1);
+    zsock_set_heartbeat_ivl(self->sock, self->opts.heartbeat_ms);
+    zsock_set_heartbeat_timeout(self->sock, 3 * self->opts.heartbeat_ms);
     zsock_set_sndhwm(self->sock, 100000);
     zsock_set_rcvhwm(self->sock, 100000);
     zsock_set_linger(self->sock, 200);

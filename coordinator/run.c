@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,6 +126,9 @@ static int s_spawn(const char *endpoint, long n, pid_t *pids)
             return (int)i;
         }
         if (pids[i] == 0) {
+            /* A local worker ends with its `hps run`, even after a kill -9 of it. */
+            if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1)
+                _exit(1);
             char name[64], comp[80], err[HPS_ERR_LEN];
             snprintf(name, sizeof name, "local-%d-%ld", (int)getppid(), i + 1);
             snprintf(comp, sizeof comp, "worker %ld", i + 1);

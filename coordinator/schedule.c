@@ -62,7 +62,8 @@ struct sched_s {
     study_t **studies;
     int n_studies;
     int rr;           /* round-robin cursor */
-    zhashx_t *leases; /* "trial id" -> lease_t */
+    zhashx_t *leases; /* trial id -> lease_t */
+    bool broken;      /* a state change failed after memory moved: restart to replay */
 };
 
 /* ---- study lifecycle ----------------------------------------------------------------- */
@@ -153,7 +154,10 @@ static bool s_better(const study_t *s, double a, double b)
 
 static void s_note_best(study_t *s, int64_t trial, const double *x, double value)
 {
-    if (isnan(value) || (s->has_best && !s_better(s, value, s->best_value)))
+    /* Ties go to the earlier trial, so live runs and replays agree on the best. */
+    bool better = !s->has_best || s_better(s, value, s->best_value) ||
+                  (value == s->best_value && trial < s->best_trial);
+    if (isnan(value) || !better)
         return;
     s->has_best = true;
     s->best_value = value;
@@ -551,6 +555,8 @@ static int s_commit(sched_t *self, lease_t *l, const store_result_t *r, char *er
     s_lease_drop(self, l);
     int rc = s_finished(self, s, trial, number, final, x, r->state, r->value, err);
     free(x);
+    if (rc != 0)
+        self->broken = true; /* the result is stored, what follows from it is not */
     return rc;
 }
 
@@ -570,6 +576,9 @@ int sched_tell(sched_t *self, int64_t trial, int attempt, const store_result_t *
         return store_tell_stale(self->store, trial, attempt, r, err) == 0 ? TELL_STALE : -1;
     if (attempt == current && state >= TRIAL_COMPLETE)
         return TELL_DUPLICATE;
+    /* RUNNING without a lease: its study is not live (stopped); keep the result. */
+    if (attempt == current && state == TRIAL_RUNNING)
+        return store_trial_finish(self->store, trial, attempt, r, err) == 0 ? TELL_RECORDED : -1;
     return set_err(err, "trial %lld attempt %d was never handed out", (long long)trial, attempt);
 }
 
@@ -620,6 +629,8 @@ static int s_expire_one(sched_t *self, lease_t *l, char *err)
     }
     if (store_trial_requeue(self->store, l->trial, next, err) != 0)
         return -1;
+    if (!l->final)
+        s->pops->finished(s->pruner, l->number, TRIAL_WAITING); /* its curve starts anew */
     s_enqueue(s, l->trial, next, l->number, l->final, l->x);
     s_lease_drop(self, l);
     return 0;
@@ -639,6 +650,24 @@ int sched_expire(sched_t *self, char *err)
     for (int i = 0; i < n && rc == 0; i++)
         rc = s_expire_one(self, s_lease_get(self, expired[i]), err);
     free(expired);
+    return rc == 0 ? n : -1;
+}
+
+bool sched_broken(const sched_t *self) { return self->broken; }
+
+int sched_release_worker(sched_t *self, const char *worker, char *err)
+{
+    int64_t *ids = NULL;
+    int n = 0;
+    for (lease_t *l = zhashx_first(self->leases); l; l = zhashx_next(self->leases))
+        if (strcmp(l->worker, worker) == 0) {
+            ids = xrealloc(ids, sizeof(int64_t) * (size_t)(n + 1));
+            ids[n++] = l->trial;
+        }
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++)
+        rc = s_expire_one(self, s_lease_get(self, ids[i]), err);
+    free(ids);
     return rc == 0 ? n : -1;
 }
 

@@ -62,6 +62,12 @@ void sched_heartbeat(sched_t *self, const char *worker, const int64_t *pairs, in
                      int64_t **cancel, int *n_cancel);
 /* Requeue or fail every lease past its expiry; returns how many, or -1 with err. */
 int sched_expire(sched_t *self, char *err);
+/* Requeue (as the next attempt) every lease held by worker: a new process took its
+ * name, so the old one and its trials are gone. Returns how many, or -1 with err. */
+int sched_release_worker(sched_t *self, const char *worker, char *err);
+/* True after a state change failed halfway (stored, but not all that follows from
+ * it): the coordinator must stop, and a restart replays the file. */
+bool sched_broken(const sched_t *self);
 /* Number of leases held by worker. */
 int sched_leases_of(sched_t *self, const char *worker);
 /* Stop a study: no new trials; running ones may still report. 1 = no such study. */

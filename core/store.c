@@ -22,6 +22,7 @@ enum {
     Q_TRIAL_FINISH,
     Q_TELL_INSERT,
     Q_INTER_INSERT,
+    Q_INTER_DELETE,
     Q_COUNT
 };
 
@@ -41,6 +42,7 @@ static const char *const s_sql[Q_COUNT] = {
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [Q_INTER_INSERT] = "INSERT OR IGNORE INTO intermediate(trial_id, step, value)"
                        " VALUES (?1, ?2, ?3)",
+    [Q_INTER_DELETE] = "DELETE FROM intermediate WHERE trial_id = ?1",
 };
 
 static const char *const s_schema =
@@ -116,6 +118,10 @@ static int s_step_done(store_t *self, sqlite3_stmt *st, char *err)
  * nested transaction: all of it or nothing, whatever the other changes do). */
 static int s_begin(store_t *self, char *err)
 {
+    /* SQLite rolls a whole transaction back on some errors (disk full, I/O); a
+     * savepoint then would quietly start a transaction of its own. */
+    if (self->in_batch && sqlite3_get_autocommit(self->db))
+        return set_err(err, "sqlite: the batch transaction was rolled back");
     return s_exec(self, self->in_batch ? "SAVEPOINT change" : "BEGIN IMMEDIATE", err);
 }
 
@@ -479,7 +485,21 @@ int store_trial_requeue(store_t *self, int64_t trial_id, int new_attempt, char *
         return -1;
     sqlite3_bind_int64(st, 1, trial_id);
     sqlite3_bind_int(st, 2, new_attempt);
-    return s_update1(self, st, "requeue", err);
+    int rc = s_begin(self, err);
+    if (rc == 0) {
+        int changed = s_step_done(self, st, err);
+        rc = changed == 1 ? 0 : changed == 0 ? set_err(err, "requeue: trial is not running") : -1;
+    }
+    /* The next attempt reports its steps anew: the abandoned attempt's go. */
+    st = rc == 0 ? s_stmt(self, Q_INTER_DELETE, err) : NULL;
+    if (rc == 0 && !st)
+        rc = -1;
+    if (st) {
+        sqlite3_bind_int64(st, 1, trial_id);
+        if (s_step_done(self, st, err) < 0)
+            rc = -1;
+    }
+    return s_end(self, rc, err);
 }
 
 int store_trial_state(store_t *self, int64_t trial_id, trial_state_t *state, int *attempt,
@@ -610,6 +630,23 @@ int store_worker_seen(store_t *self, const char *name, const char *host, long pi
     return s_write1(self, st, err);
 }
 
+int store_worker_pid(store_t *self, const char *name, long *pid, char *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(self->db, "SELECT pid FROM workers WHERE name = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return s_db_err(self, err, "prepare");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st), ret = 1;
+    if (rc == SQLITE_ROW) {
+        *pid = (long)sqlite3_column_int64(st, 0);
+        ret = 0;
+    } else if (rc != SQLITE_DONE)
+        ret = s_db_err(self, err, "worker");
+    sqlite3_finalize(st);
+    return ret;
+}
+
 int store_promotion(store_t *self, int64_t study_id, const char *stage, const char *tier,
                     bool forced, double test_score, char *err)
 {
@@ -660,7 +697,12 @@ void store_test(bool verbose)
                         .cv_std = NAN, .val_score = NAN, .test_score = NAN};
     assert(store_trial_finish(s, t1, 1, &r, err) == 0);
     assert(store_trial_finish(s, t1, 1, &r, err) == -1); /* not running any more */
+    assert(store_intermediate(s, t2, 1, 0.9, err) == 0);
     assert(store_trial_requeue(s, t2, 2, err) == 0);
+    sqlite3_stmt *q;
+    assert(sqlite3_prepare_v2(s->db, "SELECT COUNT(*) FROM intermediate", -1, &q, NULL) == 0);
+    assert(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0); /* attempt 1's */
+    sqlite3_finalize(q);
     assert(store_trial_finish(s, t2, 1, &r, err) == -1); /* superseded attempt */
     assert(store_tell_stale(s, t2, 1, &r, err) == 0);
     assert(store_trial_lease(s, t2, 2, "w2", err) == 0);

@@ -111,6 +111,8 @@ int store_tell_stale(store_t *self, int64_t trial_id, int attempt, const store_r
 int store_intermediate(store_t *self, int64_t trial_id, long step, double value, char *err);
 int store_worker_seen(store_t *self, const char *name, const char *host, long pid, int slots,
                       char *err);
+/* The pid a worker of this name last said HELLO with: 0 found, 1 none, -1 error. */
+int store_worker_pid(store_t *self, const char *name, long *pid, char *err);
 int store_promotion(store_t *self, int64_t study_id, const char *stage, const char *tier,
                     bool forced, double test_score, char *err);
 

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -248,9 +249,14 @@ static int s_build(cmd_spec_t *spec, const objective_ctx_t *ctx, char *err)
 
 /* In the child, between fork and exec: async-signal-safe calls only. Reports a failed
  * chdir (stage 0) or exec (stage 1) through the status pipe. Never returns. */
-_Noreturn static void s_child(const cmd_spec_t *spec, const int fds[3][2], int status_fd)
+_Noreturn static void s_child(const cmd_spec_t *spec, const int fds[3][2], int status_fd,
+                              pid_t parent)
 {
     int why[2];
+    /* The program dies with the trial process (which dies with its worker): a kill -9
+     * of the worker must not leave a training run behind. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(127);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -310,9 +316,10 @@ static int s_spawn(const cmd_spec_t *spec, cmd_proc_t *p, char *err)
                 close(fds[j][0]), close(fds[j][1]);
             return -1;
         }
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        s_child(spec, (const int(*)[2])fds, fds[3][1]);
+        s_child(spec, (const int(*)[2])fds, fds[3][1], parent);
     int fork_errno = errno;
     /* both sides call setpgid so a kill(-pid) can never miss a just-forked child */
     if (pid > 0 && setpgid(pid, pid) != 0 && errno != EACCES && errno != ESRCH)

@@ -101,10 +101,13 @@ static int s_report(void *vself, long number, long step, double value)
     return 0;
 }
 
-/* Rung values outlive their trials: later trials compete with them. */
-static void s_finished(void *self, long number, trial_state_t state)
+/* Rung values outlive their trials: later trials compete with them. A retried
+ * attempt starts again from the first rung. */
+static void s_finished(void *vself, long number, trial_state_t state)
 {
-    (void)self, (void)number, (void)state;
+    halving_t *self = vself;
+    if (state == TRIAL_WAITING && number < self->n_passed)
+        self->passed[number] = 0;
 }
 
 static void s_destroy(void **self_p)

@@ -14,7 +14,9 @@ typedef struct {
     void *(*create)(const cfg_node_t *opts, direction_t dir, char *err);
     /* Trial `number` reached `step` with `value`: 1 = prune it, 0 = continue. */
     int (*report)(void *self, long number, long step, double value);
-    /* The trial ended (COMPLETE, PRUNED or FAIL). */
+    /* The trial ended (COMPLETE, PRUNED or FAIL), or its attempt was abandoned
+     * (WAITING: a lost lease; the trial runs again and reports its steps anew, so the
+     * abandoned attempt's values must be forgotten). */
     void (*finished)(void *self, long number, trial_state_t state);
     void (*destroy)(void **self_p);
 } pruner_ops_t;

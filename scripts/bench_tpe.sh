@@ -3,9 +3,8 @@
 #
 #   scripts/bench_tpe.sh [cost|quality|memory|all]     (default all; OUT=dir for raw logs)
 #
-# hps's side is `hps bench-tpe` (samplers/tpe_bench.c). Until main wires that subcommand,
-# a two-line driver is linked against build/libhps.a instead. Optuna's side is
-# scripts/bench_tpe_optuna.py. The Optuna quality runs take several minutes.
+# hps's side is the hidden subcommand `hps bench-tpe` (samplers/tpe_bench.c); Optuna's
+# side is scripts/bench_tpe_optuna.py. The Optuna quality runs take several minutes.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -14,20 +13,8 @@ out=${OUT:-build/bench-tpe}
 py=/usr/bin/python3
 mkdir -p "$out"
 
-make -s build/libhps.a
-if ./hps bench-tpe cost --sizes 10 --reps 1 >/dev/null 2>&1; then
-    bench() { ./hps bench-tpe "$@"; }
-else
-    drv=$(mktemp -d)
-    trap 'rm -rf "$drv"' EXIT
-    printf '#include "samplers/tpe_bench.h"\nint main(int c, char **v) { return tpe_bench_main(c, v); }\n' \
-        >"$drv/main.c"
-    # shellcheck disable=SC2046
-    cc -O2 -I. -o "$drv/bench" "$drv/main.c" build/libhps.a \
-        $(pkg-config --libs libczmq libzmq msgpack sqlite3 yaml-0.1 openblas xgboost libsodium) \
-        -lcsv -lm -lpthread
-    bench() { "$drv/bench" "$@"; }
-fi
+make -s hps
+bench() { ./hps bench-tpe "$@"; }
 
 run() { # run LOGNAME CMD... : show and keep the output
     echo "\$ ${*:2}" | tee -a "$out/$1.log"

@@ -1,0 +1,33 @@
+# A worker killed mid-trial and restarted under the same name (systemd style): the new
+# process's HELLO releases the old one's lease at once, long before the lease would
+# expire, and the trial re-runs as attempt 2.
+. "$(dirname "$0")/lib.sh"
+DB=$TMP/wr.db
+port=$(free_port)
+ep=tcp://127.0.0.1:$port
+cat >"$TMP/s.yaml" <<'Y'
+study: restart
+n_trials: 3
+objective: {type: synthetic, function: sphere, sleep_ms: 1000}
+space:
+  x: {type: float, low: -5, high: 5}
+sampler: {type: random, seed: 6}
+Y
+start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 60000
+start w1 "$HPS" worker --connect "$ep" --name node7
+"$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null
+deadline=$(( $(date +%s) + 30 ))
+until [ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 1" 2>/dev/null || echo 0)" = 1 ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || fail "no trial started"
+    sleep 0.05
+done
+trial=$(sql "SELECT id FROM trials WHERE state = 1")
+kill -9 "$LAST_PID"
+start w2 "$HPS" worker --connect "$ep" --name node7
+# well inside the 60 s lease: only the released lease can explain a re-run
+wait_for 20 "st['studies'][0]['state'] == 'done'"
+[ "$(sql "SELECT attempt, state FROM trials WHERE id = $trial")" = "2|2" ] \
+    || fail "trial $trial: $(sql "SELECT attempt, state FROM trials WHERE id = $trial")"
+[ "$(count_state COMPLETE)" = 3 ] || fail "COMPLETE != 3"
+grep -q "worker node7 restarted" "$TMP/coord.log" || fail "no release logged"
+echo "ok: the restarted worker's HELLO released trial $trial at once"
