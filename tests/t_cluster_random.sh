@@ -5,6 +5,9 @@ DB=$TMP/c.db
 port=$(free_port)
 ep=tcp://127.0.0.1:$port
 write_study "$TMP/s.yaml" rand200 200 "sampler: {type: random, seed: 1}"
+# 20 ms a trial: the study lasts over a second, so every worker (asking every 200 ms
+# while idle) gets a share
+sed -i 's/function: sphere}/function: sphere, sleep_ms: 20}/' "$TMP/s.yaml"
 start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 3000
 for i in 1 2 3; do start w$i "$HPS" worker --connect "$ep" --slots 1 --name w$i; done
 # all three have joined (their HELLO is in the workers table) before there is work
