@@ -70,7 +70,7 @@ int blob_read(const char *dir, const char *sha, int64_t offset, size_t max, char
 int blob_put(const char *dir, const char *sha, int64_t offset, int64_t total, const void *data,
              size_t len, int64_t *next, char *err)
 {
-    if (!is_sha256_hex(sha) || total < 0 || offset < 0 || offset + (int64_t)len > total)
+    if (!is_sha256_hex(sha) || total < 0 || offset < 0 || (int64_t)len > total - offset)
         return set_err(err, "bad upload chunk");
     if (mkdir_p(dir, err) != 0)
         return -1;
@@ -85,7 +85,13 @@ int blob_put(const char *dir, const char *sha, int64_t offset, int64_t total, co
     *next = have;
     if (offset == have) {
         FILE *f = fopen(part, offset == 0 ? "wb" : "ab");
-        if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0)
+        bool ok = f && fwrite(data, 1, len, f) == len;
+        /* complete: on disk before it is renamed into the folder the DB relies on */
+        if (ok && offset + (int64_t)len == total)
+            ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+        if (f && fclose(f) != 0)
+            ok = false;
+        if (!ok)
             rc = set_err(err, "%s: %s", part, strerror(errno));
         else
             *next = have + (int64_t)len;

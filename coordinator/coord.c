@@ -225,6 +225,8 @@ static void s_on_heartbeat(ctx_t *c)
 static void s_on_report(ctx_t *c)
 {
     int64_t trial = proto_int_or(c->msg, "trial", 0), attempt = proto_int_or(c->msg, "attempt", 0);
+    if (attempt < 1 || attempt > 1000000)
+        return s_error(c, "REPORT: attempt out of range");
     bool prune;
     char err[HPS_ERR_LEN];
     if (sched_report(c->self->sched, trial, (int)attempt, (long)proto_int_or(c->msg, "step", 0),
@@ -259,6 +261,8 @@ static void s_on_tell(ctx_t *c)
         r.error = "objective returned a non-finite value";
     }
     int64_t trial = proto_int_or(msg, "trial", 0), attempt = proto_int_or(msg, "attempt", 0);
+    if (attempt < 1 || attempt > 1000000)
+        return s_error(c, "TELL: attempt out of range");
     char err[HPS_ERR_LEN];
     int rc = sched_tell(c->self->sched, trial, (int)attempt, &r, err);
     if (rc < 0)

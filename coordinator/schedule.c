@@ -233,6 +233,10 @@ static int s_set_state(sched_t *self, study_t *s, study_state_t state, char *err
     if (store_study_set_state(self->store, s->id, names[state], err) != 0)
         return -1;
     s->state = state;
+    if (state == ST_DONE) { /* nothing is leased or queued any more: free the models */
+        s->sops->destroy(&s->sampler);
+        s->pops->destroy(&s->pruner);
+    }
     log_info("study %s: %s", s->cfg->name, names[state]);
     return 0;
 }

@@ -57,6 +57,7 @@ static const char *const s_schema =
     " attempt INTEGER NOT NULL, worker TEXT, x BLOB, value REAL, secs REAL,"
     " cv_mean REAL, cv_std REAL, val_score REAL, test_score REAL, folds TEXT, error TEXT,"
     " created REAL, started REAL, finished REAL, UNIQUE(study_id, kind, number));"
+    "CREATE INDEX trials_state ON trials(study_id, kind, state);"
     "CREATE TABLE intermediate(trial_id INTEGER NOT NULL, step INTEGER NOT NULL,"
     " value REAL, PRIMARY KEY(trial_id, step)) WITHOUT ROWID;"
     "CREATE TABLE tells(trial_id INTEGER NOT NULL, attempt INTEGER NOT NULL,"

@@ -45,6 +45,14 @@ for row in con.execute(sys.argv[2]):
     print("|".join("" if v is None else str(v) for v in row))
 PY
 }
+# wait_sql SECONDS QUERY EXPECTED: poll a query of $DB until it prints EXPECTED.
+wait_sql() {
+    local deadline=$(( $(date +%s) + $1 ))
+    until [ "$(sql "$2" 2>/dev/null || true)" = "$3" ]; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "timeout: $2 -> $(sql "$2" 2>&1) (want $3)"
+        sleep 0.05
+    done
+}
 # A synthetic study config: write_study FILE NAME N_TRIALS [extra yaml lines...]
 write_study() {
     local file=$1 name=$2 n=$3; shift 3

@@ -17,11 +17,7 @@ start w1 "$HPS" worker --connect "$ep" --name victim
 victim=$LAST_PID
 "$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null
 # wait until the victim holds a running trial, then kill it
-deadline=$(( $(date +%s) + 30 ))
-until [ "$(sql "SELECT COUNT(*) FROM trials WHERE worker = 'victim' AND state = 1" 2>/dev/null || echo 0)" = 1 ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "victim never got a trial"
-    sleep 0.1
-done
+wait_sql 30 "SELECT COUNT(*) FROM trials WHERE worker = 'victim' AND state = 1" 1
 killed=$(sql "SELECT id FROM trials WHERE worker = 'victim' AND state = 1")
 kill -9 "$victim"
 start w2 "$HPS" worker --connect "$ep" --name rescuer

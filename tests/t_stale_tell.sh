@@ -17,32 +17,20 @@ start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --leas
 start w1 "$HPS" worker --connect "$ep" --name frozen
 frozen=$LAST_PID
 "$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null
-deadline=$(( $(date +%s) + 30 ))
-until [ "$(sql "SELECT COUNT(*) FROM trials WHERE worker = 'frozen' AND state = 1" 2>/dev/null || echo 0)" = 1 ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "no trial started"
-    sleep 0.05
-done
+wait_sql 30 "SELECT COUNT(*) FROM trials WHERE worker = 'frozen' AND state = 1" 1
 trial=$(sql "SELECT id FROM trials WHERE worker = 'frozen' AND state = 1")
 # freeze the worker and its trial process (own session, so name it too)
 pkill -STOP -s "$(ps -o sid= -p "$(pgrep -P "$frozen" | head -1)" | tr -d ' ')" 2>/dev/null || true
 kill -STOP "$frozen"
 start w2 "$HPS" worker --connect "$ep" --name thawed-rescuer
 # the rescuer finishes attempt 2 while the first worker is frozen
-deadline=$(( $(date +%s) + 60 ))
-until [ "$(sql "SELECT state, attempt FROM trials WHERE id = $trial")" = "2|2" ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "trial not re-run: $(sql "SELECT state, attempt, worker FROM trials WHERE id = $trial")"
-    sleep 0.1
-done
+wait_sql 60 "SELECT state, attempt FROM trials WHERE id = $trial" "2|2"
 value2=$(sql "SELECT value FROM trials WHERE id = $trial")
 pkill -CONT -s "$(ps -o sid= -p "$(pgrep -P "$frozen" | head -1)" | tr -d ' ')" 2>/dev/null || true
 kill -CONT "$frozen"
 wait_for 60 "st['studies'][0]['state'] == 'done'"
 # the late TELL arrives (the thawed worker retries until ACKed): logged stale
-deadline=$(( $(date +%s) + 30 ))
-until [ "$(sql "SELECT stale FROM tells WHERE trial_id = $trial AND attempt = 1")" = 1 ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "no stale TELL logged: $(sql "SELECT * FROM tells WHERE trial_id = $trial")"
-    sleep 0.1
-done
+wait_sql 30 "SELECT stale FROM tells WHERE trial_id = $trial AND attempt = 1" "1"
 [ "$(sql "SELECT value, attempt, worker FROM trials WHERE id = $trial")" = "$value2|2|thawed-rescuer" ] \
     || fail "stale TELL changed the trial: $(sql "SELECT value, attempt, worker FROM trials WHERE id = $trial")"
 [ "$(count_state COMPLETE)" = 4 ] || fail "COMPLETE != 4"

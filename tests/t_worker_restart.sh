@@ -16,11 +16,7 @@ Y
 start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 60000
 start w1 "$HPS" worker --connect "$ep" --name node7
 "$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null
-deadline=$(( $(date +%s) + 30 ))
-until [ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 1" 2>/dev/null || echo 0)" = 1 ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "no trial started"
-    sleep 0.05
-done
+wait_sql 30 "SELECT COUNT(*) FROM trials WHERE state = 1" 1
 trial=$(sql "SELECT id FROM trials WHERE state = 1")
 kill -9 "$LAST_PID"
 start w2 "$HPS" worker --connect "$ep" --name node7
