@@ -195,8 +195,13 @@ static int s_simple_call(const client_flags_t *f, proto_msg_t *m, const char *cm
     zsock_t *sock = s_connect(f, err);
     proto_msg_t *r = sock ? s_call(sock, &m, f->timeout_ms, err) : NULL;
     proto_destroy(&m);
-    if (r && strcmp(proto_type(r), "STATUS_REPLY") == 0)
-        puts(proto_get_str(r, "json"));
+    if (r && strcmp(proto_type(r), "STATUS_REPLY") == 0) {
+        const char *text = proto_get_str(r, "text");
+        if (f->json || !text)
+            puts(proto_get_str(r, "json"));
+        else
+            fputs(text, stdout);
+    }
     else if (r)
         printf("stopped %s\n", proto_get_str(r, "study"));
     else

@@ -361,6 +361,10 @@ static void s_on_status(ctx_t *c)
     }
     proto_msg_t *m = proto_new("STATUS_REPLY");
     proto_set_str(m, "json", sb.buf);
+    sb.len = 0;
+    sb.buf[0] = '\0';
+    if (report_status_text(c->self->store, NULL, &sb, err) == 0)
+        proto_set_str(m, "text", sb.buf);
     sb_free(&sb);
     s_send(c, &m);
 }

@@ -63,7 +63,7 @@ static const schema_t s_schema[] = {
     {"SUBMIT", {"config:S"}},
     {"SUBMITTED", {"study:S", "created:I"}},
     {"STATUS", {NULL}},
-    {"STATUS_REPLY", {"json:S"}},
+    {"STATUS_REPLY", {"json:S", "text:S?"}},
     {"STOP", {"study:S"}},
     {"STOPPED", {"study:S"}},
     {"ERROR", {"msg:S"}},

@@ -23,7 +23,7 @@
  *   FETCH     sha256 S, offset I             CHUNK  sha256 S, offset I, total I, data B
  *   PUT       sha256 S, offset I, total I, data B      PUT_ACK  sha256 S, offset I
  *   SUBMIT    config S                       SUBMITTED  study S, created I
- *   STATUS    -                              STATUS_REPLY  json S
+ *   STATUS    -                              STATUS_REPLY  json S, text S?
  *   STOP      study S                        STOPPED  study S
  *   ERROR     msg S
  */

@@ -23,5 +23,19 @@ for i in 1 2 3; do
     n=$(sql "SELECT COUNT(*) FROM trials WHERE worker = 'w$i'")
     [ "$n" -gt 0 ] || fail "worker w$i ran nothing: $(sql "SELECT worker, COUNT(*) FROM trials GROUP BY worker")"
 done
-sql "SELECT worker, COUNT(*) FROM trials GROUP BY worker" >&2
-echo "ok: 200 complete across 3 workers"
+# live status over the socket, as JSON and as text
+"$HPS" status --to "$ep" --json | python3 -c "import json,sys; st=json.load(sys.stdin); assert st['studies'][0]['trials']['COMPLETE'] == 200" \
+    || fail "status --to --json"
+"$HPS" status --to "$ep" | grep -q rand200 || fail "status --to (text)"
+# stop: a running study takes no new trials (in-flight ones may still finish)
+write_study "$TMP/stop.yaml" stopme 1000 "sampler: {type: random, seed: 2}"
+sed -i 's/function: sphere}/function: sphere, sleep_ms: 50}/' "$TMP/stop.yaml"
+"$HPS" submit "$TMP/stop.yaml" --to "$ep" >/dev/null
+wait_for 30 "[s for s in st['studies'] if s['study'] == 'stopme'][0]['trials']['COMPLETE'] >= 3"
+[ "$("$HPS" stop stopme --to "$ep")" = "stopped stopme" ] || fail "stop"
+at_stop=$(sql "SELECT COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id WHERE s.name = 'stopme'")
+wait_sql 10 "SELECT COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id WHERE s.name = 'stopme' AND t.state = 1" 0
+after=$(sql "SELECT COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id WHERE s.name = 'stopme'")
+[ "$after" = "$at_stop" ] || fail "stopped study grew from $at_stop to $after trials"
+[ "$(sql "SELECT state FROM studies WHERE name = 'stopme'")" = stopped ] || fail "state"
+echo "ok: 200 complete across 3 workers; status --to; stop"
