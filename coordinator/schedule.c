@@ -406,18 +406,22 @@ sched_t *sched_new(store_t *store, int lease_ms, char *err)
         cfg_errs_t errs;
         cfg_errs_init(&errs);
         study_config_t *cfg = study_config_from_json(list[i].config, &errs);
-        if (!cfg) {
-            rc = set_err(err, "study %s: stored config: %s", list[i].name,
-                         errs.n ? errs.msgs[0] : "invalid");
-        } else {
-            study_t *s = s_study_new(&cfg, list[i].id, err);
-            rc = s ? 0 : -1;
-            if (s)
-                s_add_study(self, s);
-            if (s && s_replay(self, s, err) != 0)
-                rc = -1;
-        }
+        study_t *s = NULL;
+        if (!cfg)
+            set_err(err, "stored config: %s", errs.n ? errs.msgs[0] : "invalid");
+        else
+            s = s_study_new(&cfg, list[i].id, err);
         cfg_errs_free(&errs);
+        study_config_destroy(&cfg);
+        if (!s) {
+            /* One study this build cannot run (say, a sampler it lacks) must not keep
+             * the others from running: it is stopped, with the reason in the log. */
+            log_error("study %s cannot be resumed, stopping it: %s", list[i].name, err);
+            rc = store_study_set_state(store, list[i].id, "stopped", err);
+            continue;
+        }
+        s_add_study(self, s);
+        rc = s_replay(self, s, err);
     }
     store_studies_free(&list, n);
     if (rc != 0)
