@@ -202,6 +202,8 @@ static void s_on_ask(ctx_t *c)
     proto_set_str(m, "data", l.data);
     proto_set_int(m, "seed", (int64_t)(l.seed >> 1));
     proto_set_str(m, "kind", l.final ? "final" : "search");
+    if (l.timeout > 0)
+        proto_set_dbl(m, "timeout", l.timeout);
     s_send(c, &m);
 }
 

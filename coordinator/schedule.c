@@ -488,6 +488,7 @@ static void s_fill(const lease_t *l, sched_lease_t *out)
     out->config = s->cfg->json;
     out->data = s->data;
     out->seed = hash_mix64(s->seed ^ hash_mix64((uint64_t)l->number + 1));
+    out->timeout = s->cfg->trial_timeout;
 }
 
 /* Try to lease one trial of study s: 1 leased, 0 nothing here, -1 error. */

@@ -38,6 +38,7 @@ typedef struct {
     const char *config; /* the study's canonical JSON */
     const char *data;   /* dataset sha256, or "" */
     uint64_t seed;
+    double timeout;     /* seconds, 0 = none */
 } sched_lease_t;
 
 enum { SCHED_LEASED = 0, SCHED_NOTHING = 1, SCHED_ALL_DONE = 2 };

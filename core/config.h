@@ -104,6 +104,8 @@ typedef struct {
     direction_t direction;
     long n_trials;
     int max_retries;             /* extra attempts after a lost lease; default 3 */
+    double trial_timeout;        /* seconds a trial may run before the worker kills it
+                                    (FAIL); 0 = none */
     space_t *space;              /* owned */
     cfg_node_t *root;            /* the merged tree (defaults: resolved and removed,
                                     overrides applied); owned */

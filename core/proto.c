@@ -44,7 +44,7 @@ static const schema_t s_schema[] = {
     {"WELCOME", {"heartbeat_ms:I", "lease_ms:I"}},
     {"ASK", {"slots_free:I"}},
     {"TRIAL", {"study:S", "trial:I", "attempt:I", "number:I", "x:DD", "config:S", "data:S",
-               "seed:I", "kind:S"}},
+               "seed:I", "kind:S", "timeout:D?"}},
     {"WAIT", {"ms:I"}},
     {"BYE", {NULL}},
     {"RESET", {NULL}},

@@ -9,7 +9,8 @@
  *   HELLO     worker S, host S, pid I, slots I, objectives SS?, prefetch I?   worker -> coord
  *   WELCOME   heartbeat_ms I, lease_ms I
  *   ASK       slots_free I
- *   TRIAL     study S, trial I, attempt I, number I, x DD, config S, data S, seed I, kind S
+ *   TRIAL     study S, trial I, attempt I, number I, x DD, config S, data S, seed I, kind S,
+ *             timeout D? (seconds; the worker kills a trial that runs longer: FAIL)
  *   WAIT      ms I
  *   BYE       -                                                   coord -> worker: exit
  *   RESET     -                                                   coord -> worker: say HELLO

@@ -19,7 +19,7 @@
 
 static const char *const s_top_keys[] = {
     "defaults", "study",   "direction", "n_trials", "max_retries", "data", "objective",
-    "space",    "sampler", "pruner",    "strategy", "seed",        NULL};
+    "space",    "sampler", "pruner",    "strategy", "seed",        "trial_timeout", NULL};
 
 static const char *const s_data_keys[] = {"path", "sha256", "label",   "target",
                                           "text", "numeric", NULL};
@@ -69,6 +69,10 @@ static int s_scalars(study_config_t *s, cfg_errs_t *errs)
         cfg_error(errs, cfg_get(root, "max_retries"), "max_retries: must be between 0 and %d",
                   STUDY_MAX_RETRIES);
     s->max_retries = (int)retries;
+    if (cfg_double(root, "trial_timeout", 0, &s->trial_timeout, errs) == 0 &&
+        !(s->trial_timeout >= 0 && s->trial_timeout <= 30 * 86400.0))
+        cfg_error(errs, cfg_get(root, "trial_timeout"),
+                  "trial_timeout: seconds from 0 (none) to 2592000");
     if (cfg_long(root, "seed", 0, &seed, errs) == 0 && seed < 0)
         cfg_error(errs, cfg_get(root, "seed"), "seed: must be >= 0");
     s->direction = 0;

@@ -19,3 +19,19 @@ set -e
 grep -q "different config" "$TMP/err3.txt" || fail "message: $(cat "$TMP/err3.txt")"
 [ "$(sha256sum "$DB" | cut -d' ' -f1)" = "$sum" ] || fail "DB changed"
 echo "ok: run, resume, conflicting config refused"
+# trial_timeout: the worker kills a trial that runs longer; it is recorded FAIL with the
+# reason, and the study still ends.
+DB=$TMP/to.db
+cat >"$TMP/to.yaml" <<'Y'
+study: timeout
+n_trials: 3
+trial_timeout: 0.5
+objective: {type: synthetic, function: sphere, sleep_ms: 5000}
+space:
+  x: {type: float, low: -1, high: 1}
+sampler: {type: random, seed: 1}
+Y
+"$HPS" run "$TMP/to.yaml" -j 2 --db "$DB" -q >/dev/null 2>&1 || fail "timeout study"
+[ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 4 AND error = 'trial timed out after 0.5 s' AND secs < 3")" = 3 ] \
+    || fail "timeouts: $(sql "SELECT state, error, secs FROM trials")"
+echo "ok: trial_timeout kills and records FAIL"

@@ -356,7 +356,11 @@ static void s_task_exited(worker_t *w, task_t *task, int status)
     else {
         objective_result_t res;
         objective_result_init(&res);
-        runner_crash_reason(status, res.error, sizeof res.error);
+        if (task->timed_out)
+            snprintf(res.error, sizeof res.error, "trial timed out after %g s",
+                     proto_dbl_or(task->trial, "timeout", 0));
+        else
+            runner_crash_reason(status, res.error, sizeof res.error);
         tell = runner_tell_new(task->id, task->attempt, &res, secs);
     }
     const char *error = proto_get_str(tell, "error");
@@ -447,11 +451,22 @@ static void s_answer_report(task_t *task, bool prune)
 
 static void s_report_timeouts(worker_t *w, int64_t now)
 {
-    for (task_t *t = w->tasks; t; t = t->next)
+    for (task_t *t = w->tasks; t; t = t->next) {
         if (t->report_pending && now - t->report_at >= 2 * (int64_t)w->heartbeat_ms) {
             log_info("trial %ld.%d: no answer to REPORT, continuing", t->id, t->attempt);
             s_answer_report(t, false);
         }
+        /* The study's trial_timeout: a hung objective must not keep its lease alive
+         * through our heartbeats forever. */
+        double limit = proto_dbl_or(t->trial, "timeout", 0);
+        if (limit > 0 && t->phase == TASK_RUNNING && !t->timed_out && !t->cancelled &&
+            runner_secs(t->runner) > limit) {
+            log_warn("trial %ld.%d: timed out after %g s, killing it", t->id, t->attempt, limit);
+            t->timed_out = true;
+            t->report_pending = false;
+            runner_kill(t->runner); /* reaped as a death without result: FAIL */
+        }
+    }
 }
 
 static void s_on_cancel(worker_t *w, const proto_msg_t *m)

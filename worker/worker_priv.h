@@ -38,6 +38,7 @@ typedef struct task_s {
     bool report_pending;     /* a REPORT awaits the coordinator's CONTINUE/PRUNE */
     int64_t report_at;       /* when it was forwarded */
     bool cancelled;          /* lease lost: killed, no TELL */
+    bool timed_out;          /* ran past the study's trial_timeout: killed, FAIL */
     struct task_s *next;
 } task_t;
 
