@@ -239,7 +239,8 @@ static int s_cost(const bench_args_t *a)
     for (char *tok = strtok_r(sizes, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         long n;
         void *tpe = NULL;
-        if (parse_long(tok, &n) != 0 || n < 0 || !(tpe = s_grown(&s_cost_fn, params, &space, yaml, n, a->clustered))) {
+        if (parse_long(tok, &n) != 0 || n < 0 ||
+            !(tpe = s_grown(&s_cost_fn, params, &space, yaml, n, a->clustered))) {
             fprintf(stderr, "bench-tpe: bad size '%s'\n", tok);
             rc = 2;
             break;
@@ -301,10 +302,16 @@ static double s_study(const bench_fn_t *fn, const bench_args_t *a, long seed)
     return best - s_optimum(fn);
 }
 
+/* Per function: the summary line, then the per-seed regrets in seed order (for
+ * scripts/tpe_quality_stats.py), both labelled as scripts/bench_tpe_optuna.py does. */
 static int s_quality(const bench_args_t *a)
 {
-    double *reg = xmalloc(sizeof *reg * (size_t)a->seeds);
+    double *reg = xmalloc(sizeof *reg * 2 * (size_t)a->seeds), *sorted = reg + a->seeds;
     int rc = 0;
+    char label[64];
+    snprintf(label, sizeof label, "%s%s%s", a->sampler,
+             strcmp(a->sampler, "tpe") ? "" : a->univariate ? "-uni" : "-multi",
+             a->opts[0] ? "+opts" : "");
     for (size_t f = 0; f < ARRAY_SIZE(s_fns); f++) {
         const bench_fn_t *fn = &s_fns[f];
         if (a->functions && !strstr(a->functions, fn->name))
@@ -318,11 +325,15 @@ static int s_quality(const bench_args_t *a)
             rc = 2;
             break;
         }
-        printf("quality fn=%s sampler=%s%s%s workers=%ld seeds=%ld trials=%ld "
+        memcpy(sorted, reg, sizeof *reg * (size_t)a->seeds);
+        printf("quality fn=%s sampler=%s workers=%ld seeds=%ld trials=%ld "
                "median_regret=%.6g mean_regret=%.6g secs=%.2f\n",
-               fn->name, a->sampler, strcmp(a->sampler, "tpe") ? "" : a->univariate ? "-uni" : "-multi",
-               a->opts[0] ? "+opts" : "", a->workers, a->seeds, a->trials,
-               s_median(reg, (int)a->seeds), mean, s_now() - t0);
+               fn->name, label, a->workers, a->seeds, a->trials,
+               s_median(sorted, (int)a->seeds), mean, s_now() - t0);
+        printf("seeds fn=%s sampler=%s workers=%ld regrets=", fn->name, label, a->workers);
+        for (long s = 0; s < a->seeds; s++)
+            printf("%s%.10g", s ? "," : "", reg[s]);
+        printf("\n");
         fflush(stdout);
     }
     free(reg);
@@ -363,6 +374,7 @@ int tpe_bench_main(int argc, char **argv)
             a.trials = 100000; /* the documented default for this mode */
         return s_memory(&a);
     }
-    fprintf(stderr, "usage: hps bench-tpe cost|quality|memory [options] (see samplers/tpe_bench.h)\n");
+    fprintf(stderr, "usage: hps bench-tpe cost|quality|memory [options] "
+                    "(see samplers/tpe_bench.h)\n");
     return 2;
 }

@@ -7,6 +7,8 @@
  *   memory  [--trials N] [--univariate]                          sampler->memory()
  *
  * TPE runs multivariate unless --univariate (the sampler's own default is univariate).
+ * quality prints, per function, a summary line and a `seeds ... regrets=r0,r1,...` line
+ * (seed order), which scripts/tpe_quality_stats.py compares with Optuna's.
  * Results go to stdout, one line per measurement; scripts/bench_tpe.sh runs them
  * next to scripts/bench_tpe_optuna.py and writes docs/bench-tpe.md. */
 #ifndef HPS_TPE_BENCH_H

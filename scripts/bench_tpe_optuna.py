@@ -9,7 +9,9 @@ The spaces, objectives and parallel simulation mirror samplers/tpe_bench.c: the 
 space has 6 floats, a log float, an int and a categorical; quality runs branin,
 hartmann3, ackley (4-d), rastrigin (4-d), six-hump camel and a mixed log/int/
 categorical/step space, with `workers` trials outstanding (ask/tell, the oldest told
-first, constant_liar=True when workers > 1). Output lines match the C driver's.
+first, constant_liar=True when workers > 1). Output lines match the C driver's; quality
+also prints each function's per-seed regrets (`seeds fn=... regrets=r0,r1,...`, seed
+order) for scripts/tpe_quality_stats.py.
 """
 import argparse
 import math
@@ -150,6 +152,8 @@ def run_quality(args):
               f"seeds={args.seeds} trials={args.trials} "
               f"median_regret={statistics.median(reg):.6g} mean_regret={statistics.mean(reg):.6g} "
               f"secs={time.perf_counter() - t0:.2f}", flush=True)
+        print(f"seeds fn={name} sampler=optuna-{label} workers={args.workers} "
+              f"regrets={','.join(f'{r:.10g}' for r in reg)}", flush=True)
 
 
 def main():
