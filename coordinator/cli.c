@@ -117,7 +117,7 @@ typedef struct {
     long heartbeat_ms, lease_ms;
 } coord_flags_t;
 
-/* Options shared by `coordinator` and `run`; returns 0 handled, 1 not ours, -1 bad. */
+/* The tuning flags of `coordinator`: 0 handled, 1 not one of them, -1 bad value. */
 static int s_coord_flag(coord_flags_t *f, int opt, const char *arg)
 {
     switch (opt) {

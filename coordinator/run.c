@@ -159,9 +159,8 @@ static void s_reap(pid_t *pids, int n)
     }
 }
 
-static int s_print_result(const run_flags_t *f, coord_t *c, const char *study)
+static int s_print_result(const run_flags_t *f, const char *study)
 {
-    (void)c;
     char err[HPS_ERR_LEN];
     store_t *st = store_open(f->db, false, false, err);
     if (!st) {
@@ -251,7 +250,7 @@ int run_main(int argc, char **argv)
     free(endpoint);
     study_config_destroy(&cfg);
     if (rc == 0 && !zsys_interrupted)
-        rc = s_print_result(&f, NULL, study);
+        rc = s_print_result(&f, study);
     else
         rc = usage ? 2 : 1;
     free(study);

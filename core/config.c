@@ -44,15 +44,7 @@ static void s_errs_add(cfg_errs_t *e, const char *file, int line, int col, const
         sb_printf(&sb, "%s:%d:%d: ", file, line, col);
     else if (file)
         sb_printf(&sb, "%s: ", file);
-    va_list cp;
-    va_copy(cp, ap);
-    int n = vsnprintf(NULL, 0, fmt, cp);
-    va_end(cp);
-    assert(n >= 0);
-    char *msg = xmalloc((size_t)n + 1);
-    vsnprintf(msg, (size_t)n + 1, fmt, ap);
-    sb_puts(&sb, msg);
-    free(msg);
+    sb_vprintf(&sb, fmt, ap);
     e->msgs = xrealloc(e->msgs, (size_t)(e->n + 1) * sizeof *e->msgs);
     e->msgs[e->n++] = sb_take(&sb);
 }

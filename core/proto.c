@@ -575,13 +575,6 @@ int proto_send(proto_msg_t **m_p, zsock_t *sock, zframe_t *route)
     return rc;
 }
 
-int proto_send_error(zsock_t *sock, zframe_t *route, const char *msg)
-{
-    proto_msg_t *m = proto_new("ERROR");
-    proto_set_str(m, "msg", msg);
-    return proto_send(&m, sock, route);
-}
-
 proto_msg_t *proto_recv(zsock_t *sock, zframe_t **route_out, char *err)
 {
     return proto_recv_auth(sock, route_out, NULL, err);

@@ -84,8 +84,6 @@ proto_msg_t *proto_recv(zsock_t *sock, zframe_t **route_out, char *err);
 /* proto_recv that also returns the sender's CURVE public key (ZAP User-Id, Z85) in
  * user_id[64], or "" when the connection is not authenticated. */
 proto_msg_t *proto_recv_auth(zsock_t *sock, zframe_t **route_out, char *user_id, char *err);
-/* ERROR reply helper. */
-int proto_send_error(zsock_t *sock, zframe_t *route, const char *msg);
 
 void proto_test(bool verbose);
 

@@ -280,22 +280,28 @@ void sb_putn(strbuf_t *sb, const char *s, size_t n)
 void sb_putc(strbuf_t *sb, char c) { sb_putn(sb, &c, 1); }
 void sb_puts(strbuf_t *sb, const char *s) { sb_putn(sb, s, strlen(s)); }
 
-void sb_printf(strbuf_t *sb, const char *fmt, ...)
+void sb_vprintf(strbuf_t *sb, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_list cp;
+    va_copy(cp, ap);
+    int n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
     assert(n >= 0);
     if (sb->len + (size_t)n + 1 > sb->cap) {
         while (sb->len + (size_t)n + 1 > sb->cap)
             sb->cap *= 2;
         sb->buf = xrealloc(sb->buf, sb->cap);
     }
-    va_start(ap, fmt);
     vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
     sb->len += (size_t)n;
+}
+
+void sb_printf(strbuf_t *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vprintf(sb, fmt, ap);
+    va_end(ap);
 }
 
 void sb_json_str(strbuf_t *sb, const char *s)

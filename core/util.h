@@ -6,6 +6,7 @@
 #ifndef HPS_UTIL_H
 #define HPS_UTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,7 @@ void sb_putc(strbuf_t *sb, char c);
 void sb_puts(strbuf_t *sb, const char *s);
 void sb_putn(strbuf_t *sb, const char *s, size_t n);
 void sb_printf(strbuf_t *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vprintf(strbuf_t *sb, const char *fmt, va_list ap);
 /* Append s as a JSON string literal with quotes and escapes. */
 void sb_json_str(strbuf_t *sb, const char *s);
 /* Append a double as JSON: shortest round-trip text, null for NaN/inf. */

@@ -14,14 +14,12 @@ static const model_ops_t *const s_models[] = {
     &ridge_model,
     &mlp_model,
     &xgboost_model,
+    NULL, /* the end */
 };
 
 const model_ops_t *model_find(const char *name)
 {
-    for (size_t i = 0; name && i < ARRAY_SIZE(s_models); i++)
-        if (strcmp(s_models[i]->name, name) == 0)
-            return s_models[i];
-    return NULL;
+    return name ? registry_find((const void *const *)s_models, name) : NULL;
 }
 
 typedef struct {
@@ -140,7 +138,7 @@ void model_test(bool verbose)
         printf(" * model:\n");
     assert(model_find("logreg") == &logreg_model && model_find("ridge") == &ridge_model);
     assert(model_find("svm") == NULL && model_find(NULL) == NULL);
-    for (size_t i = 0; i < ARRAY_SIZE(s_models); i++)
+    for (size_t i = 0; s_models[i]; i++)
         assert(s_models[i]->fit && s_models[i]->predict && s_models[i]->destroy &&
                s_models[i]->hparams);
     hparams_t *hp = hparams_new();
