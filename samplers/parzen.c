@@ -336,6 +336,21 @@ long parzen_append(parzen_t *self, const double *x)
     return k;
 }
 
+void parzen_entry(const parzen_t *self, long j, double *u)
+{
+    assert(self && u && j >= 0 && j < self->n);
+    for (int p = 0; p < self->d; p++) {
+        const parzen_dim_t *dim = &self->dims[p];
+        u[p] = dim->single ? 0 : dim->kind == PARAM_CAT ? self->gi[p][j] : self->mu[p][j];
+    }
+}
+
+const parzen_dim_t *parzen_dim(const parzen_t *self, int p)
+{
+    assert(self && p >= 0 && p < self->d);
+    return &self->dims[p];
+}
+
 long parzen_append_from(parzen_t *self, const parzen_t *src, long j)
 {
     assert(self && src && j >= 0 && j < src->n && self->d == src->d);

@@ -67,6 +67,9 @@ long parzen_append(parzen_t *self, const double *x);
 /* Add a copy of src's entry j (same dims): exact, no round trip through x. */
 long parzen_append_from(parzen_t *self, const parzen_t *src, long j);
 long parzen_size(const parzen_t *self);
+/* Entry j's kernel coordinates (choice index for categoricals) into u[d]. */
+void parzen_entry(const parzen_t *self, long j, double *u);
+const parzen_dim_t *parzen_dim(const parzen_t *self, int p);
 /* Drop the entries with keep[j] false, keeping the others' order. */
 void parzen_compact(parzen_t *self, const bool *keep);
 

@@ -1,11 +1,15 @@
-/* tpe — Optuna 3.x's TPE sampler, kept cheap for large studies.
+/* tpe — Optuna 3.x's TPE sampler, kept cheap for large studies, plus a local
+ * refinement step.
  *
  * Options (the `sampler:` map): type: tpe, seed (0), n_startup_trials (10),
  * n_ei_candidates (24), prior_weight (1.0), consider_magic_clip (true),
  * consider_endpoints (false), multivariate (false), constant_liar (true),
  * deterministic (false), parallelism (4), normalized_kernels (false: densities exactly
  * as Optuna 3.1.0 computes them, whose truncated-normal logpdf leaves out -log sigma;
- * true gives proper densities, as Optuna >= 3.5 after its issue #5109).
+ * true gives proper densities, as Optuna >= 3.5 after its issue #5109),
+ * refine_every (3; 0 = never, which is Optuna 3.1's TPE unchanged), refine_scale
+ * (0.05), refine_candidates (4): every refine_every-th proposal after the startup
+ * ones is a small step from the best trial instead (tpe_refine.c).
  *
  * Behaviour and defaults follow optuna.samplers.TPESampler: the first
  * n_startup_trials (10) proposals are random draws (the random sampler, same seed);
@@ -43,48 +47,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "samplers/parzen.h"
-
-#define TPE_TOP 25 /* gamma(n) never exceeds this: the most the good set needs */
-
-typedef struct {
-    uint64_t seed;
-    long n_startup;     /* random proposals until this many trials finished */
-    long n_ei;          /* candidates drawn from l(x) */
-    double prior_weight;
-    bool magic_clip, endpoints, multivariate, constant_liar, deterministic;
-    bool normalized;    /* see parzen_opts_t; false = Optuna 3.1's densities */
-    long parallelism;   /* deterministic mode: trials a proposal may not wait for */
-} tpe_opts_t;
-
-typedef struct { /* one of the best finished trials */
-    int rank;       /* 0 complete, 1 pruned */
-    double key;     /* value to minimise */
-    long number;
-} tpe_top_t;
-
-typedef struct {
-    const space_t *space; /* borrowed */
-    direction_t dir;
-    tpe_opts_t o;
-    int d;
-    void *rnd;            /* random sampler for the startup proposals; owned */
-    parzen_t *bad;        /* one entry per trial, in trial order: the columns of g */
-    parzen_t *good;       /* refilled per proposal from the good set (<= 25 entries) */
-    /* Trials, aligned with bad's entries. */
-    long n, cap;
-    long *number;         /* ascending */
-    uint8_t *state;       /* trial_state_t */
-    uint8_t *seen;        /* 1 once the finished state counts (see s_absorb) */
-    double *key;          /* direction * value; NaN values rank last (+inf) */
-    long absorbed;        /* deterministic: entries [0, absorbed) are seen */
-    long n_fin;           /* seen complete + pruned trials */
-    long n_dead;          /* seen failures still in the columns */
-    tpe_top_t top[TPE_TOP];
-    int n_top;
-    double *w;            /* scratch: weights of bad's entries */
-    double *cand, *lg, *lb; /* scratch: candidates and their log-densities */
-} tpe_t;
+#include "samplers/tpe_priv.h"
 
 /* ---------------------------------------------------------------------------------- */
 /* Options                                                                            */
@@ -92,7 +55,8 @@ typedef struct {
 static const char *const s_keys[] = {
     "type", "seed", "n_startup_trials", "n_ei_candidates", "prior_weight",
     "consider_magic_clip", "consider_endpoints", "multivariate", "constant_liar",
-    "deterministic", "parallelism", "normalized_kernels", NULL};
+    "deterministic", "parallelism", "normalized_kernels", "refine_every", "refine_scale",
+    "refine_candidates", NULL};
 
 /* Read (and range-check) the options; 0 or -1 with errors added. */
 static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
@@ -113,6 +77,9 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
     cfg_bool(opts, "deterministic", false, &o->deterministic, errs);
     cfg_long(opts, "parallelism", 4, &o->parallelism, errs);
     cfg_bool(opts, "normalized_kernels", false, &o->normalized, errs);
+    cfg_long(opts, "refine_every", 3, &o->refine_every, errs);
+    cfg_double(opts, "refine_scale", 0.05, &o->refine_scale, errs);
+    cfg_long(opts, "refine_candidates", 4, &o->refine_cands, errs);
     if (errs->n > before)
         return -1;
     if (o->n_startup < 0)
@@ -123,6 +90,12 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
         cfg_error(errs, cfg_get(opts, "prior_weight"), "prior_weight: must be > 0");
     if (o->parallelism < 0 || o->parallelism > 1000000)
         cfg_error(errs, cfg_get(opts, "parallelism"), "parallelism: must be in 0..1000000");
+    if (o->refine_every < 0 || o->refine_every > 1000000)
+        cfg_error(errs, cfg_get(opts, "refine_every"), "refine_every: must be in 0..1000000");
+    if (!(o->refine_scale > 0 && o->refine_scale <= 1))
+        cfg_error(errs, cfg_get(opts, "refine_scale"), "refine_scale: must be in (0, 1]");
+    if (o->refine_cands < 1 || o->refine_cands > 100000)
+        cfg_error(errs, cfg_get(opts, "refine_candidates"), "refine_candidates: must be in 1..100000");
     return errs->n > before ? -1 : 0;
 }
 
@@ -167,10 +140,12 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     self->bad = parzen_new(self->d, dims, &po);
     self->good = parzen_new(self->d, dims, &po);
     free(dims);
-    size_t m = (size_t)o.n_ei * (size_t)(self->d ? self->d : 1);
+    self->n_scratch = o.n_ei > o.refine_cands ? o.n_ei : o.refine_cands;
+    size_t m = (size_t)self->n_scratch * (size_t)(self->d ? self->d : 1);
     self->cand = xmalloc(sizeof *self->cand * m);
     self->lg = xmalloc(sizeof *self->lg * m);
     self->lb = xmalloc(sizeof *self->lb * m);
+    self->aux = xmalloc(sizeof *self->aux * 3 * (size_t)self->n_scratch);
     return self;
 }
 
@@ -184,7 +159,7 @@ static void s_destroy(void **self_p)
     parzen_destroy(&self->bad);
     parzen_destroy(&self->good);
     free(self->number), free(self->state), free(self->seen), free(self->key), free(self->w);
-    free(self->cand), free(self->lg), free(self->lb);
+    free(self->cand), free(self->lg), free(self->lb), free(self->aux);
     free(self);
     *self_p = NULL;
 }
@@ -194,7 +169,7 @@ static size_t s_memory(const void *vself)
     const tpe_t *self = vself;
     size_t per = sizeof(long) + 2 + 2 * sizeof(double);
     return sizeof *self + per * (size_t)self->cap + parzen_memory(self->bad) +
-           parzen_memory(self->good) + 3 * sizeof(double) * (size_t)self->o.n_ei * (size_t)self->d;
+           parzen_memory(self->good) + 3 * sizeof(double) * (size_t)self->n_scratch * (size_t)(self->d + 1);
 }
 
 long tpe_size(const void *vself) { return ((const tpe_t *)vself)->n; }
@@ -203,7 +178,7 @@ long tpe_size(const void *vself) { return ((const tpe_t *)vself)->n; }
 /* Trials                                                                             */
 
 /* Entry index of trial `number`, or -1. */
-static long s_find(const tpe_t *self, long number)
+long tpe_find(const tpe_t *self, long number)
 {
     long lo = 0, hi = self->n;
     while (lo < hi) {
@@ -222,7 +197,7 @@ static void s_started(void *vself, long number, const double *x)
     assert(self && x && number >= 0);
     /* The coordinator reports trials in number order; a repeat changes nothing. */
     if (self->n > 0 && number <= self->number[self->n - 1]) {
-        assert(s_find(self, number) >= 0);
+        assert(tpe_find(self, number) >= 0);
         return;
     }
     if (self->n == self->cap) {
@@ -309,7 +284,7 @@ static void s_finished(void *vself, long number, trial_state_t state, double val
 {
     tpe_t *self = vself;
     assert(self && (state == TRIAL_COMPLETE || state == TRIAL_PRUNED || state == TRIAL_FAIL));
-    long j = s_find(self, number);
+    long j = tpe_find(self, number);
     if (j < 0 || self->state[j] != TRIAL_RUNNING)
         return; /* never started here, or already final: nothing to learn */
     self->state[j] = (uint8_t)state;
@@ -370,7 +345,7 @@ static int s_split(tpe_t *self, long number, long *below)
     assert(n_below <= self->n_top);
     int nb = 0;
     for (long i = 0; i < n_below; i++) {
-        long j = s_find(self, self->top[i].number);
+        long j = tpe_find(self, self->top[i].number);
         assert(j >= 0 && self->seen[j]);
         int k = nb++;
         for (; k > 0 && below[k - 1] > j; k--)
@@ -426,8 +401,7 @@ static uint64_t s_trial_seed(uint64_t seed, long number)
     return hash_mix64(hash_mix64(seed ^ 0x7470655f73656564ULL) + hash_mix64((uint64_t)number));
 }
 
-/* Index of the best score log l - log g among m (the first on ties, as np.argmax). */
-static int s_argmax(const double *lg, const double *lb, int m)
+int tpe_argmax(const double *lg, const double *lb, int m)
 {
     int best = 0;
     double top = -INFINITY;
@@ -453,18 +427,20 @@ static int s_propose(void *vself, long number, double *x, char *err)
     rng_t r;
     rng_seed(&r, s_trial_seed(self->o.seed, number));
     int m = (int)self->o.n_ei, d = self->d;
-    if (self->o.multivariate) {
+    if (tpe_is_refine(&self->o, number) && tpe_refine(self, number, &r, x) == 0) {
+        /* a local step around the best trial (tpe_refine.c) */
+    } else if (self->o.multivariate) {
         parzen_sample(self->good, &r, m, self->cand);
         parzen_log_pdf(self->good, m, self->cand, self->lg);
         parzen_log_pdf(self->bad, m, self->cand, self->lb);
-        int best = s_argmax(self->lg, self->lb, m);
+        int best = tpe_argmax(self->lg, self->lb, m);
         memcpy(x, self->cand + (size_t)best * (size_t)d, sizeof *x * (size_t)d);
     } else {
         for (int p = 0; p < d; p++) {
             parzen_sample_1d(self->good, p, &r, m, self->cand);
             parzen_log_pdf_1d(self->good, p, m, self->cand, self->lg);
             parzen_log_pdf_1d(self->bad, p, m, self->cand, self->lb);
-            x[p] = self->cand[s_argmax(self->lg, self->lb, m)];
+            x[p] = self->cand[tpe_argmax(self->lg, self->lb, m)];
         }
     }
     space_snap(self->space, x);

@@ -136,6 +136,7 @@ static void *s_sampler(const sampler_ops_t *ops, const space_t *space, const cha
 typedef struct {
     const char *sizes, *functions, *sampler, *opts;
     long reps, seeds, trials, workers;
+    long seed0; /* quality: first seed (tuning runs use seeds apart from the reported ones) */
     bool univariate;
     bool clustered; /* cost: 9 of 10 filled trials near the optimum */
 } bench_args_t;
@@ -152,6 +153,7 @@ static int s_args(int argc, char **argv, bench_args_t *a)
                     : strcmp(f, "--seeds") == 0   ? &a->seeds
                     : strcmp(f, "--trials") == 0  ? &a->trials
                     : strcmp(f, "--workers") == 0 ? &a->workers
+                    : strcmp(f, "--seed0") == 0   ? &a->seed0
                                                   : NULL;
         const char **str = strcmp(f, "--sizes") == 0       ? &a->sizes
                            : strcmp(f, "--functions") == 0 ? &a->functions
@@ -162,7 +164,7 @@ static int s_args(int argc, char **argv, bench_args_t *a)
             a->univariate = true;
         } else if (strcmp(f, "--clustered") == 0) {
             a->clustered = true;
-        } else if (num && v && parse_long(v, num) == 0 && *num >= 1) {
+        } else if (num && v && parse_long(v, num) == 0 && *num >= (num == &a->seed0 ? 0 : 1)) {
             i++;
         } else if (str && v) {
             *str = v;
@@ -318,7 +320,7 @@ static int s_quality(const bench_args_t *a)
             continue;
         double mean = 0, t0 = s_now();
         for (long s = 0; s < a->seeds; s++) {
-            reg[s] = s_study(fn, a, s);
+            reg[s] = s_study(fn, a, a->seed0 + s);
             mean += reg[s] / (double)a->seeds;
         }
         if (isnan(mean)) {

@@ -1,0 +1,74 @@
+/* tpe_priv.h — the TPE sampler's state, shared by tpe.c (the sampler) and
+ * tpe_refine.c (its local refinement step). Not a public interface. */
+#ifndef HPS_TPE_PRIV_H
+#define HPS_TPE_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/space.h"
+#include "core/trial.h"
+#include "core/util.h"
+#include "samplers/parzen.h"
+#include "samplers/sampler.h"
+
+#define TPE_TOP 25 /* gamma(n) never exceeds this: the most the good set needs */
+
+typedef struct {
+    uint64_t seed;
+    long n_startup;     /* random proposals until this many trials finished */
+    long n_ei;          /* candidates drawn from l(x) */
+    double prior_weight;
+    bool magic_clip, endpoints, multivariate, constant_liar, deterministic;
+    bool normalized;    /* see parzen_opts_t; false = Optuna 3.1's densities */
+    long parallelism;   /* deterministic mode: trials a proposal may not wait for */
+    long refine_every;  /* every K-th proposal refines the best trial (0 = never) */
+    double refine_scale; /* first step, as a fraction of each range */
+    long refine_cands;   /* local candidates scored by l/g */
+} tpe_opts_t;
+
+typedef struct { /* one of the best finished trials */
+    int rank;       /* 0 complete, 1 pruned */
+    double key;     /* value to minimise */
+    long number;
+} tpe_top_t;
+
+typedef struct {
+    const space_t *space; /* borrowed */
+    direction_t dir;
+    tpe_opts_t o;
+    int d;
+    void *rnd;            /* random sampler for the startup proposals; owned */
+    parzen_t *bad;        /* one entry per trial, in trial order: the columns of g */
+    parzen_t *good;       /* refilled per proposal from the good set (<= 25 entries) */
+    /* Trials, aligned with bad's entries. */
+    long n, cap;
+    long *number;         /* ascending */
+    uint8_t *state;       /* trial_state_t */
+    uint8_t *seen;        /* 1 once the finished state counts (see s_absorb) */
+    double *key;          /* direction * value; NaN values rank last (+inf) */
+    long absorbed;        /* deterministic: entries [0, absorbed) are seen */
+    long n_fin;           /* seen complete + pruned trials */
+    long n_dead;          /* seen failures still in the columns */
+    tpe_top_t top[TPE_TOP];
+    int n_top;
+    double *w;            /* scratch: weights of bad's entries */
+    double *cand, *lg, *lb; /* scratch: candidates and their log-densities */
+    long n_scratch;       /* candidates the scratch holds */
+    double *aux;          /* scratch: 3 * n_scratch (refinement, univariate scores) */
+} tpe_t;
+
+/* Entry index of trial `number`, or -1 (tpe.c). */
+long tpe_find(const tpe_t *self, long number);
+/* Index of the best score log l - log g among m (the first on ties, as np.argmax). */
+int tpe_argmax(const double *lg, const double *lb, int m);
+/* Whether proposal `number` is a refinement step (tpe_refine.c). */
+bool tpe_is_refine(const tpe_opts_t *o, long number);
+/* The step sigma of refinement proposal `number`, from the refinement trials visible
+ * to it (a fraction of each range). */
+double tpe_refine_sigma(const tpe_t *self, long number);
+/* Propose x near the best finished trial (tpe_refine.c): 0, or -1 when no local
+ * candidate differs from it (the caller then runs plain TPE). l and g must be prepared. */
+int tpe_refine(tpe_t *self, long number, rng_t *r, double *x);
+
+#endif
