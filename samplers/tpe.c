@@ -7,7 +7,7 @@
  * deterministic (false), parallelism (4), normalized_kernels (false: densities exactly
  * as Optuna 3.1.0 computes them, whose truncated-normal logpdf leaves out -log sigma;
  * true gives proper densities, as Optuna >= 3.5 after its issue #5109),
- * refine_every (3; 0 = never, which is Optuna 3.1's TPE unchanged), refine_scale
+ * refine_every (2; 0 = never, which is Optuna 3.1's TPE unchanged), refine_scale
  * (0.05), refine_candidates (4): every refine_every-th proposal after the startup
  * ones is a small step from the best trial instead (tpe_refine.c).
  *
@@ -77,7 +77,7 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
     cfg_bool(opts, "deterministic", false, &o->deterministic, errs);
     cfg_long(opts, "parallelism", 4, &o->parallelism, errs);
     cfg_bool(opts, "normalized_kernels", false, &o->normalized, errs);
-    cfg_long(opts, "refine_every", 3, &o->refine_every, errs);
+    cfg_long(opts, "refine_every", 2, &o->refine_every, errs);
     cfg_double(opts, "refine_scale", 0.05, &o->refine_scale, errs);
     cfg_long(opts, "refine_candidates", 4, &o->refine_cands, errs);
     if (errs->n > before)

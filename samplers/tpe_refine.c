@@ -3,7 +3,7 @@
  * TPE draws its candidates from l(x), whose kernels are at least range / (n_good + 1)
  * wide (the magic clip: a tenth of the range with ten good trials), so it finds the
  * basin of an optimum quickly but rarely its bottom. Every refine_every-th proposal
- * (3 by default; 0 turns this off and leaves Optuna 3.1's TPE unchanged) is instead
+ * (2 by default; 0 turns this off and leaves Optuna 3.1's TPE unchanged) is instead
  * a small step from the best finished trial: refine_candidates (4) Gaussian
  * perturbations of its numeric parameters (categoricals keep its choice) with a
  * common step sigma, as a fraction of each (log-)range, and TPE's own score

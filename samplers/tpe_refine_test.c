@@ -46,7 +46,7 @@ static void s_test_sigma(void)
 {
     /* refine trials (n_startup 3, every 3rd): 5 and 8. 5 beats 0..4, 8 does not. */
     static const double v[9] = {5, 4, 3, 3.5, 6, 1, 2, 2.5, 2};
-    void *tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_scale: 0.05}");
+    void *tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_every: 3, refine_scale: 0.05}");
     s_feed(tpe, v, 6);
     assert(s_near(tpe_refine_sigma(tpe, 6), 0.05 * exp(0.6)));
     assert(s_near(tpe_refine_sigma(tpe, 5), 0.05)); /* later trials do not count */
@@ -60,18 +60,18 @@ static void s_test_sigma(void)
     static const double w[6] = {5, 4, 3, 1, 6, 2};
     char err[HPS_ERR_LEN];
     double x;
-    tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3}");
+    tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_every: 3}");
     s_feed(tpe, w, 6);
     assert(s_near(tpe_refine_sigma(tpe, 6), 0.05 * exp(-0.15)));
     tpe_sampler.destroy(&tpe);
-    tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, deterministic: true, "
+    tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_every: 3, deterministic: true, "
                            "parallelism: 2}");
     s_feed(tpe, w, 6);
     assert(tpe_sampler.propose(tpe, 8, &x, err) == SAMPLER_OK); /* sees trials 0..5 */
     assert(s_near(tpe_refine_sigma(tpe, 8), 0.05 * exp(0.6)));
     tpe_sampler.destroy(&tpe);
     /* The same without deterministic mode: two trials still running give the lag. */
-    tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3}");
+    tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_every: 3}");
     s_feed(tpe, w, 6);
     double y = 0.5;
     tpe_sampler.started(tpe, 6, &y);
@@ -143,7 +143,7 @@ static void s_test_where(const char *mode)
         assert(x[3] == c[3]);
         refined++;
     }
-    assert(refined == 17); /* 11, 14, ..., 59 */
+    assert(refined == 25); /* 11, 13, ..., 59 */
     tpe_sampler.destroy(&tpe);
 }
 
