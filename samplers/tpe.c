@@ -56,7 +56,7 @@ static const char *const s_keys[] = {
     "type", "seed", "n_startup_trials", "n_ei_candidates", "prior_weight",
     "consider_magic_clip", "consider_endpoints", "multivariate", "constant_liar",
     "deterministic", "parallelism", "normalized_kernels", "refine_every", "refine_scale",
-    "refine_candidates", NULL};
+    "refine_candidates", "max_history", NULL};
 
 /* Read (and range-check) the options; 0 or -1 with errors added. */
 static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
@@ -80,6 +80,7 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
     cfg_long(opts, "refine_every", 2, &o->refine_every, errs);
     cfg_double(opts, "refine_scale", 0.05, &o->refine_scale, errs);
     cfg_long(opts, "refine_candidates", 4, &o->refine_cands, errs);
+    cfg_long(opts, "max_history", 20000, &o->max_history, errs);
     if (errs->n > before)
         return -1;
     if (o->n_startup < 0)
@@ -96,6 +97,8 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
         cfg_error(errs, cfg_get(opts, "refine_scale"), "refine_scale: must be in (0, 1]");
     if (o->refine_cands < 1 || o->refine_cands > 100000)
         cfg_error(errs, cfg_get(opts, "refine_candidates"), "refine_candidates: must be in 1..100000");
+    if (o->max_history != 0 && (o->max_history < 100 || o->max_history > 100000000))
+        cfg_error(errs, cfg_get(opts, "max_history"), "max_history: must be 0 (all) or in 100..100000000");
     return errs->n > before ? -1 : 0;
 }
 
@@ -177,6 +180,8 @@ long tpe_size(const void *vself) { return ((const tpe_t *)vself)->n; }
 /* ---------------------------------------------------------------------------------- */
 /* Trials                                                                             */
 
+static void s_forget_old(tpe_t *self);
+
 /* Entry index of trial `number`, or -1. */
 long tpe_find(const tpe_t *self, long number)
 {
@@ -215,6 +220,7 @@ static void s_started(void *vself, long number, const double *x)
     self->seen[j] = 0;
     self->key[j] = INFINITY;
     self->n++;
+    s_forget_old(self);
 }
 
 /* Whether a ranks before b: complete before pruned, then by value, then by age. */
@@ -242,13 +248,29 @@ static void s_top_insert(tpe_t *self, const tpe_top_t *t)
     self->top[i] = *t;
 }
 
-/* Drop failed entries that no proposal can see again. */
-static void s_compact(tpe_t *self)
+bool tpe_too_old(const tpe_t *self, long j, long number)
+{
+    return self->o.max_history > 0 && self->number[j] < number - self->o.max_history;
+}
+
+static bool s_in_top(const tpe_t *self, long number)
+{
+    for (int i = 0; i < self->n_top; i++)
+        if (self->top[i].number == number)
+            return true;
+    return false;
+}
+
+/* Drop the entries no proposal from `number` on can see: failures, and finished
+ * trials that are too old (max_history) and not among the best. */
+static void s_compact(tpe_t *self, long number)
 {
     bool *keep = xmalloc(sizeof *keep * (size_t)(self->n ? self->n : 1));
     long k = 0, absorbed = 0;
     for (long j = 0; j < self->n; j++) {
-        keep[j] = !(self->seen[j] && self->state[j] == TRIAL_FAIL);
+        keep[j] = !(self->seen[j] && (self->state[j] == TRIAL_FAIL ||
+                                      (tpe_too_old(self, j, number) &&
+                                       !s_in_top(self, self->number[j]))));
         if (!keep[j])
             continue;
         absorbed += j < self->absorbed;
@@ -263,6 +285,17 @@ static void s_compact(tpe_t *self)
     self->n_dead = 0;
 }
 
+/* max_history: free, now and then, the entries that no later proposal can see. Every
+ * later proposal is numbered above the newest started trial. */
+static void s_forget_old(tpe_t *self)
+{
+    long cap = self->o.max_history;
+    if (cap == 0 || self->n <= self->forget_at || self->n == 0)
+        return;
+    s_compact(self, self->number[self->n - 1]);
+    self->forget_at = (self->n > cap ? self->n : cap) + cap / 8 + 64;
+}
+
 /* Entry j's final state starts to count: immediately on finish, or in deterministic
  * mode once a proposal's window has moved past it. */
 static void s_absorb(tpe_t *self, long j)
@@ -271,13 +304,14 @@ static void s_absorb(tpe_t *self, long j)
     self->seen[j] = 1;
     if (self->state[j] == TRIAL_FAIL) {
         if (++self->n_dead > 64 && self->n_dead > self->n / 8)
-            s_compact(self);
+            s_compact(self, 0);
         return;
     }
     self->n_fin++;
     tpe_top_t t = {.rank = self->state[j] == TRIAL_PRUNED, .key = self->key[j],
                    .number = self->number[j]};
     s_top_insert(self, &t);
+    s_forget_old(self);
 }
 
 static void s_finished(void *vself, long number, trial_state_t state, double value)
@@ -332,7 +366,7 @@ static bool s_in_view(const tpe_t *self, long j, long number)
     } else if (!self->seen[j]) {
         return self->o.constant_liar;
     }
-    return self->state[j] != TRIAL_FAIL;
+    return self->state[j] != TRIAL_FAIL && !tpe_too_old(self, j, number);
 }
 
 /* Split the seen trials for proposal `number`: the good set's entries go to below[]
@@ -358,9 +392,10 @@ static int s_split(tpe_t *self, long number, long *below)
         n_above += self->w[j] > 0;
     }
     for (int i = 0; i < nb; i++) {
-        assert(self->w[below[i]] > 0);
-        self->w[below[i]] = 0;
-        n_above--;
+        if (self->w[below[i]] > 0) { /* 0: older than max_history, yet among the best */
+            self->w[below[i]] = 0;
+            n_above--;
+        }
     }
     for (long j = 0, rank = 0; j < self->n; j++)
         if (self->w[j] > 0)

@@ -25,6 +25,8 @@ typedef struct {
     long refine_every;  /* every K-th proposal refines the best trial (0 = never) */
     double refine_scale; /* first step, as a fraction of each range */
     long refine_cands;   /* local candidates scored by l/g */
+    long max_history;    /* proposal k models trials numbered >= k - max_history (and the
+                            best 25 of all); older ones are freed. 0 = all, as Optuna */
 } tpe_opts_t;
 
 typedef struct { /* one of the best finished trials */
@@ -50,6 +52,7 @@ typedef struct {
     long absorbed;        /* deterministic: entries [0, absorbed) are seen */
     long n_fin;           /* seen complete + pruned trials */
     long n_dead;          /* seen failures still in the columns */
+    long forget_at;       /* max_history: free old entries once n exceeds this */
     tpe_top_t top[TPE_TOP];
     int n_top;
     double *w;            /* scratch: weights of bad's entries */
@@ -62,6 +65,8 @@ typedef struct {
 long tpe_find(const tpe_t *self, long number);
 /* Index of the best score log l - log g among m (the first on ties, as np.argmax). */
 int tpe_argmax(const double *lg, const double *lb, int m);
+/* Whether entry j is old enough for proposal `number` to ignore (max_history). */
+bool tpe_too_old(const tpe_t *self, long j, long number);
 /* Whether proposal `number` is a refinement step (tpe_refine.c). */
 bool tpe_is_refine(const tpe_opts_t *o, long number);
 /* The step sigma of refinement proposal `number`, from the refinement trials visible

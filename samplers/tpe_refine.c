@@ -18,7 +18,8 @@
  * t - lag: lag is the parallelism in deterministic mode, else the number of trials
  * now running — with P workers a trial was proposed while about P - 1 earlier ones
  * were still running, and a refinement that merely beats a sibling launched next to
- * it must not count as a success.
+ * it must not count as a success. Only trials within max_history count, as for the
+ * densities, so the rule does not depend on when old entries were freed.
  *
  * Why this and not more EI candidates: drawing 64 or 128 candidates from l(x) sharpens
  * the argmax but not the kernels, and was worse than 24 on half of the benchmark
@@ -55,10 +56,11 @@ double tpe_refine_sigma(const tpe_t *self, long number)
         long t = self->number[j];
         if (t >= number)
             break;
-        if (!self->seen[j] || self->state[j] != TRIAL_COMPLETE)
+        if (!self->seen[j] || self->state[j] != TRIAL_COMPLETE || tpe_too_old(self, j, number))
             continue;
         for (; i < self->n && self->number[i] < t - lag; i++)
-            if (self->seen[i] && self->state[i] == TRIAL_COMPLETE && self->key[i] < best)
+            if (self->seen[i] && self->state[i] == TRIAL_COMPLETE && self->key[i] < best &&
+                !tpe_too_old(self, i, number))
                 best = self->key[i];
         if (tpe_is_refine(&self->o, t))
             lsig += self->key[j] < best ? R_UP : -R_DOWN;

@@ -355,7 +355,8 @@ static void s_test_options(void)
                                       "{type: tpe, multivariate: 3}", "{type: tpe, parallelism: -2}",
                                       "{type: tpe, refine_every: -1}", "{type: tpe, refine_scale: 0}",
                                       "{type: tpe, refine_scale: 2}",
-                                      "{type: tpe, refine_candidates: 0}"};
+                                      "{type: tpe, refine_candidates: 0}",
+                                      "{type: tpe, max_history: 99}"};
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         cfg_node_t *opts = s_opts(bad[i]);
         cfg_errs_t errs;
@@ -374,7 +375,8 @@ static void s_test_options(void)
 }
 
 /* The incremental state (compacted failures, cached normalisers refreshed to first
- * order) must give the densities a fresh replay gives. */
+ * order, old entries freed under max_history at whatever moments) must give the
+ * densities a fresh replay gives. */
 static void s_test_incremental(const char *yaml, int per)
 {
     enum { N = 3000, M = 8 };
@@ -398,6 +400,8 @@ static void s_test_incremental(const char *yaml, int per)
             assert(tpe_log_densities(a, t + 1, M, xs, l1, g1) == SAMPLER_OK);
     }
     assert(tpe_size(a) < N * 3 / 4); /* failures were compacted away */
+    if (strstr(yaml, "max_history: 500")) /* the window, its slack and the best 25 */
+        assert(tpe_size(a) <= 500 + 500 / 8 + 64 + 25);
     void *b = s_new(&s_space, yaml, DIR_MINIMIZE);
     for (int t = 0; t < N; t++) {
         if (t % 3 == 1 || (t > 2000 && t < 2600))
@@ -420,6 +424,9 @@ void tpe_test(bool verbose)
     s_test_options();
     s_test_incremental("{type: tpe, n_startup_trials: 0, multivariate: true}", 1);
     s_test_incremental("{type: tpe, n_startup_trials: 0, multivariate: false}", T_D);
+    s_test_incremental("{type: tpe, n_startup_trials: 0, multivariate: true, max_history: 500}", 1);
+    s_test_incremental("{type: tpe, n_startup_trials: 0, multivariate: false, max_history: 500}",
+                       T_D);
     for (size_t i = 0; i < ARRAY_SIZE(s_modes); i++) {
         s_test_reproducible(s_modes[i]);
         s_test_deterministic(s_modes[i]);
