@@ -26,15 +26,23 @@ run() { # run LOGNAME CMD... : show and keep the output
 
 if [ "$what" = cost ] || [ "$what" = all ]; then
     : >"$out/cost.log"
-    run cost bench cost --sizes 100,1000,2000,10000,20000 --reps 51
-    run cost bench cost --sizes 100,1000,2000,10000,20000 --reps 51 --univariate
+    run cost bench cost --sizes 100,1000,2000,10000,20000,100000 --reps 51
+    run cost bench cost --sizes 100,1000,2000,10000,20000,100000 --reps 51 --univariate
+    # TPE proposals alone (no refinement steps, which are cheaper)
+    run cost bench cost --sizes 100,1000,2000,10000,20000 --reps 51 --opts "refine_every: 0"
+    run cost bench cost --sizes 100,1000,2000,10000,20000 --reps 51 --univariate \
+        --opts "refine_every: 0"
     run cost $py scripts/bench_tpe_optuna.py cost --sizes 100,1000,2000 --reps 5
     run cost $py scripts/bench_tpe_optuna.py cost --sizes 100,1000,2000 --reps 3 --univariate
 fi
 if [ "$what" = memory ] || [ "$what" = all ]; then
     : >"$out/memory.log"
-    run memory bench memory --trials 100000
-    run memory bench memory --trials 100000 --univariate
+    for n in 100000 1000000; do
+        run memory bench memory --trials $n
+        run memory bench memory --trials $n --univariate
+    done
+    run memory bench memory --trials 100000 --opts "max_history: 0" # unbounded, as Optuna
+    run memory bench memory --trials 100000 --univariate --opts "max_history: 0"
 fi
 if [ "$what" = quality ] || [ "$what" = all ]; then
     : >"$out/quality.log"
@@ -45,6 +53,16 @@ if [ "$what" = quality ] || [ "$what" = all ]; then
     done
     run quality bench quality --seeds "$seeds" --trials 100 --workers 8 \
         --opts "deterministic: true, parallelism: 8"
+    # Without the refinement steps (Optuna 3.1's TPE), and the functions outside the suite
+    for cfg in "--univariate" "--univariate --workers 8" "" "--workers 8"; do
+        # shellcheck disable=SC2086
+        run quality bench quality --seeds "$seeds" --trials 100 $cfg --opts "refine_every: 0"
+        # shellcheck disable=SC2086
+        run quality bench quality --seeds "$seeds" --trials 100 $cfg \
+            --functions rosenbrock,sphere,cost --opts "refine_every: 0"
+        # shellcheck disable=SC2086
+        run quality bench quality --seeds "$seeds" --trials 100 $cfg --functions rosenbrock,sphere,cost
+    done
     for cfg in "${cfgs[@]}"; do
         # shellcheck disable=SC2086
         run quality $py scripts/bench_tpe_optuna.py quality --seeds "$seeds" --trials 100 $cfg
