@@ -194,12 +194,6 @@ static int s_numeric_column(s_loader_t *ld, int c, double *num, bool strict)
     return 0;
 }
 
-static int s_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static int s_cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -232,7 +226,7 @@ static int s_classes(s_loader_t *ld, int c, dataset_t *ds)
     memcpy(skeys, txt, (size_t)n * sizeof *skeys);
     memcpy(nkeys, num, (size_t)n * sizeof *nkeys);
     if (ints)
-        qsort(nkeys, (size_t)n, sizeof *nkeys, s_cmp_double);
+        qsort(nkeys, (size_t)n, sizeof *nkeys, cmp_double);
     else
         qsort(skeys, (size_t)n, sizeof *skeys, s_cmp_str);
     int k = 0;
@@ -249,7 +243,7 @@ static int s_classes(s_loader_t *ld, int c, dataset_t *ds)
                      "use `target:` for regression", ld->name, ds->y_name, k,
                      DATASET_MAX_CLASSES);
     for (int r = 0; r < n && rc == 0; r++) {
-        void *hit = ints ? bsearch(&num[r], nkeys, (size_t)k, sizeof *nkeys, s_cmp_double)
+        void *hit = ints ? bsearch(&num[r], nkeys, (size_t)k, sizeof *nkeys, cmp_double)
                          : bsearch(&txt[r], skeys, (size_t)k, sizeof *skeys, s_cmp_str);
         assert(hit);
         ds->y[r] = (double)(ints ? (double *)hit - nkeys : (const char **)hit - skeys);

@@ -359,6 +359,19 @@ const void *registry_find(const void *const *table, const char *name)
     return NULL;
 }
 
+int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double median_sort(double *v, size_t n)
+{
+    assert(v && n > 0);
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 uint64_t hash_mix64(uint64_t x)
 {
     x += 0x9e3779b97f4a7c15ULL;
@@ -435,6 +448,9 @@ void util_test(bool verbose)
     assert(parse_double("1e-3", &d) == 0 && d == 1e-3);
     assert(parse_double("1x", &d) == -1 && parse_double("", &d) == -1);
     assert(parse_long("42", &l) == 0 && l == 42 && parse_long("4.2", &l) == -1);
+    double odd[3] = {3, -1, 2}, even[4] = {4, 1, 3, 2};
+    assert(median_sort(odd, 3) == 2 && odd[0] == -1 && odd[2] == 3);
+    assert(median_sort(even, 4) == 2.5 && even[0] == 1 && even[3] == 4);
     rng_t a, b;
     rng_seed(&a, 7);
     rng_seed(&b, 7);

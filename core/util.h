@@ -83,6 +83,12 @@ uint64_t hash_mix64(uint64_t x);          /* splitmix64 finaliser */
  * models); NULL when none. */
 const void *registry_find(const void *const *table, const char *name);
 
+/* qsort/bsearch order of doubles (ascending; not for NaN). */
+int cmp_double(const void *a, const void *b);
+/* Sorts v[0..n) in place and returns its median (the mean of the middle two when n is
+ * even); n > 0. */
+double median_sort(double *v, size_t n);
+
 void util_test(bool verbose);
 
 #endif

@@ -64,12 +64,6 @@ static int s_parse(int argc, char **argv, s_args_t *a)
     return 0;
 }
 
-static int s_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Train and test rows from the `split` column. -1 with err. */
 static int s_split(const dataset_t *ds, rowset_t *train, rowset_t *test, char *err)
 {
@@ -103,7 +97,7 @@ static int s_time_fit(const s_args_t *a, const dataset_t *ds, const fmat_t *xtr,
         if (!m)
             return -1;
     }
-    qsort(times, (size_t)a->repeat, sizeof *times, s_cmp_double);
+    qsort(times, (size_t)a->repeat, sizeof *times, cmp_double);
     *secs = times[a->repeat / 2];
     double *p = xmalloc((size_t)xte->m.n_rows * ds->n_classes * sizeof *p);
     int rc = lr->predict(m, &xte->m, p, err);

@@ -134,12 +134,6 @@ static double s_score(const double *pred, const bench_part_t *part, int n_classe
     return n_classes ? sum / part->n_rows : sqrt(sum / part->n_rows);
 }
 
-static int s_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* CPU seconds used by this process so far (all threads). */
 static double s_cpu_secs(void)
 {
@@ -153,8 +147,7 @@ static double s_median(const double *v, int n)
 {
     double s[BENCH_MAX_RUNS];
     memcpy(s, v, (size_t)n * sizeof(double));
-    qsort(s, (size_t)n, sizeof(double), s_cmp_double);
-    return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    return median_sort(s, (size_t)n);
 }
 
 /* Fit and score `repeat` times (seed = run index); prints one result line. */

@@ -304,7 +304,7 @@ static void s_absorb(tpe_t *self, long j)
     self->seen[j] = 1;
     if (self->state[j] == TRIAL_FAIL) {
         if (++self->n_dead > 64 && self->n_dead > self->n / 8)
-            s_compact(self, 0);
+            s_compact(self, 0); /* failures only: nothing is too old for proposal 0 */
         return;
     }
     self->n_fin++;

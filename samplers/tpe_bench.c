@@ -115,18 +115,6 @@ static double s_clock(clockid_t id)
 
 static double s_now(void) { return s_clock(CLOCK_MONOTONIC); }
 
-static int s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double s_median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, s_cmp);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* A sampler from inline YAML options; NULL (message printed) on bad options. */
 static void *s_sampler(const sampler_ops_t *ops, const space_t *space, const char *yaml)
 {
@@ -274,8 +262,8 @@ static int s_cost(const bench_args_t *a)
             tpe_sampler.finished(tpe, n + r, TRIAL_COMPLETE, s_eval(s_cost_fn(), x));
         }
         size_t mem = tpe_sampler.memory(tpe);
-        double med = s_median(ms, (int)a->reps), p90 = ms[(a->reps * 9) / 10];
-        double cmed = s_median(cpu, (int)a->reps), cp90 = cpu[(a->reps * 9) / 10];
+        double med = median_sort(ms, (size_t)a->reps), p90 = ms[(a->reps * 9) / 10];
+        double cmed = median_sort(cpu, (size_t)a->reps), cp90 = cpu[(a->reps * 9) / 10];
         printf("cost %s%s n=%ld cpu_median_ms=%.4f cpu_p90_ms=%.4f wall_median_ms=%.4f "
                "wall_p90_ms=%.4f memory_bytes=%zu\n",
                a->univariate ? "univariate" : "multivariate", a->clustered ? "-clustered" : "",
@@ -347,7 +335,7 @@ static int s_quality(const bench_args_t *a)
         printf("quality fn=%s sampler=%s workers=%ld seeds=%ld trials=%ld "
                "median_regret=%.6g mean_regret=%.6g secs=%.2f\n",
                fn->name, label, a->workers, a->seeds, a->trials,
-               s_median(sorted, (int)a->seeds), mean, s_now() - t0);
+               median_sort(sorted, (size_t)a->seeds), mean, s_now() - t0);
         printf("seeds fn=%s sampler=%s workers=%ld regrets=", fn->name, label, a->workers);
         for (long s = 0; s < a->seeds; s++)
             printf("%s%.10g", s ? "," : "", reg[s]);

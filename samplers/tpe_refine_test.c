@@ -193,12 +193,6 @@ static double s_sphere_study(const char *yaml, int n)
     return best;
 }
 
-static int s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* On a smooth bowl (s_sphere_study), 20 fixed seeds x 100 trials: refinement beats
  * plain TPE (the same seeds) by median and on most seeds. */
 static void s_test_quality(bool verbose, const char *mode)
@@ -214,9 +208,7 @@ static void s_test_quality(bool verbose, const char *mode)
         p[s] = s_sphere_study(yaml, N);
         wins += r[s] < p[s];
     }
-    qsort(r, S, sizeof *r, s_cmp);
-    qsort(p, S, sizeof *p, s_cmp);
-    double rm = 0.5 * (r[S / 2 - 1] + r[S / 2]), pm = 0.5 * (p[S / 2 - 1] + p[S / 2]);
+    double rm = median_sort(r, S), pm = median_sort(p, S);
     if (verbose || !(wins >= 14 && rm < 0.7 * pm))
         printf("tpe_refine: %s, median best %.4f (refine) vs %.4f (plain TPE), refine better "
                "on %d/%d\n", mode, rm, pm, wins, S);
