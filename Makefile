@@ -4,6 +4,19 @@
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 PKGS     := libczmq libzmq msgpack sqlite3 yaml-0.1 openblas xgboost libsodium
+
+# `make check`, `make demo`, `make bench`, `make soak` and `make sanitize` install missing
+# Debian packages (scripts/deps.sh) and then re-enter make, so that pkg-config below is
+# asked only once the packages are there: a variable computed when make reads this file
+# would otherwise stay empty on a fresh machine for the whole run. Any other goal that
+# builds needs the packages already and says how to get them.
+ENTRY    := deps clean check demo bench soak sanitize
+ifneq ($(filter-out $(ENTRY),$(or $(MAKECMDGOALS),all)),)
+  ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),ok)
+    $(error build packages missing (pkg-config: $(PKGS)); run `make deps` or scripts/deps.sh \
+      first, or use `make check` / `make demo`, which install them)
+  endif
+endif
 ALLCFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -fno-math-errno -Wall -Wextra -Werror -I. \
             $(shell pkg-config --cflags $(PKGS)) -MMD -MP
 LDLIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lm -lpthread
@@ -29,7 +42,7 @@ LIB     := $(BUILD)/libhps.a
 SELFTEST := $(BUILD)/selftest
 DEPS    := $(LIBOBJ:.o=.d) $(BUILD)/hps.d $(BUILD)/tests/selftest.d
 
-.PHONY: all check unit demo sanitize bench soak clean deps
+.PHONY: all check unit demo sanitize bench soak clean deps run-check run-demo run-bench run-soak
 all: $(HPS)
 
 $(BUILD)/%.o: %.c
@@ -63,20 +76,27 @@ deps:
 unit: $(SELFTEST)
 	$(SELFTEST)
 
-check: deps $(HPS) $(SELFTEST)
+# The entry goals: packages first, then a fresh make that can see them.
+check demo soak: deps
+	@$(MAKE) --no-print-directory run-$@
+
+sanitize: deps
+	@$(MAKE) --no-print-directory SANITIZER=address run-check
+
+bench:
+	@scripts/deps.sh --bench
+	@$(MAKE) --no-print-directory run-bench
+
+run-check: $(HPS) $(SELFTEST)
 	HPS=$(abspath $(HPS)) SELFTEST=$(abspath $(SELFTEST)) tests/run.sh
 
-sanitize:
-	$(MAKE) SANITIZER=address check
-
-demo: deps $(HPS)
+run-demo: $(HPS)
 	scripts/demo.sh $(abspath $(HPS))
 
-bench: $(HPS)
-	@scripts/deps.sh --bench
+run-bench: $(HPS)
 	HPS=$(abspath $(HPS)) scripts/bench.sh
 
-soak: $(HPS)
+run-soak: $(HPS)
 	HPS=$(abspath $(HPS)) scripts/soak.sh
 
 clean:

@@ -7,7 +7,11 @@ pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlit
 # The test suite compares against Optuna/scikit-learn/xgboost reference values computed
 # once and committed as fixtures, but a few tests cross-check live when the peers exist.
 peers=(python3-optuna python3-sklearn python3-xgboost python3-numpy)
-[ "${1:-}" = "--bench" ] && pkgs+=("${peers[@]}")
+case "${1:-}" in
+    "") ;;
+    --bench) pkgs+=("${peers[@]}") ;;
+    *) echo "usage: scripts/deps.sh [--bench]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
