@@ -1,6 +1,7 @@
 /* hps — main(): the subcommand table and exit codes (0 ok, 1 runtime failure, 2 bad
  * input). Each subcommand's *_main parses its own flags. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "coordinator/cli.h"
@@ -40,6 +41,30 @@ static void s_help(FILE *f)
             fprintf(f, "  %-12s %s\n", s_commands[i].name, s_commands[i].help);
 }
 
+static const command_t *s_find(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(s_commands); i++)
+        if (strcmp(name, s_commands[i].name) == 0)
+            return &s_commands[i];
+    return NULL;
+}
+
+/* "hps: unknown command 'statsu' (did you mean 'status'?)" and the command list. */
+static int s_unknown(const char *name)
+{
+    const char *names[ARRAY_SIZE(s_commands) + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(s_commands); i++)
+        if (s_commands[i].help)
+            names[n++] = s_commands[i].name;
+    names[n] = NULL;
+    char *hint = did_you_mean(name, names, NULL);
+    fprintf(stderr, "hps: unknown command '%s'%s\n", name, hint);
+    free(hint);
+    s_help(stderr);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -50,22 +75,28 @@ int main(int argc, char **argv)
         printf("hps %s\n", HPS_VERSION);
         return 0;
     }
+    if (strcmp(argv[1], "help") == 0 && argc > 2) { /* hps help COMMAND */
+        const command_t *c = s_find(argv[2]);
+        char *help_argv[] = {argv[2], "--help", NULL};
+        return c ? c->fn(2, help_argv) : s_unknown(argv[2]);
+    }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         s_help(stdout);
         return 0;
     }
-    for (size_t i = 0; i < ARRAY_SIZE(s_commands); i++) {
-        if (strcmp(argv[1], s_commands[i].name) != 0)
-            continue;
-        for (int a = 2; a < argc; a++)
-            if (strcmp(argv[a], "--version") == 0) {
-                printf("hps %s\n", HPS_VERSION);
-                return 0;
-            }
-        return s_commands[i].fn(argc - 1, argv + 1);
+    const command_t *c = s_find(argv[1]);
+    if (!c)
+        return s_unknown(argv[1]);
+    /* --version anywhere, and -h as --help for every command (each parser knows --help;
+     * not all of them give -h a meaning). Arguments after "--" are left alone. */
+    for (int a = 2; a < argc && strcmp(argv[a], "--") != 0; a++) {
+        if (strcmp(argv[a], "--version") == 0) {
+            printf("hps %s\n", HPS_VERSION);
+            return 0;
+        }
+        if (strcmp(argv[a], "-h") == 0)
+            argv[a] = "--help";
     }
-    fprintf(stderr, "hps: unknown command '%s'\n", argv[1]);
-    s_help(stderr);
-    return 2;
+    return c->fn(argc - 1, argv + 1);
 }

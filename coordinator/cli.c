@@ -5,6 +5,7 @@
  * then runs a coordinator on a private ipc endpoint until the study is done. */
 #include "coordinator/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,15 +53,24 @@ static char *s_stored_seed(const char *json)
 static int s_fill_data(study_config_t *cfg, cfg_errs_t *errs)
 {
     const cfg_node_t *path = cfg->data ? cfg_get(cfg->data, "path") : NULL;
-    if (!path)
+    if (!cfg->data_file)
         return 0;
     char sha[65], err[HPS_ERR_LEN];
-    if (path->type != CFG_SCALAR || sha256_file(path->value, sha, err) != 0) {
-        cfg_error(errs, path, "data.path: %s", path->type == CFG_SCALAR ? err : "not a string");
+    FILE *f = fopen(cfg->data_file, "rb");
+    if (!f) {
+        bool override = path->line == 0;
+        cfg_error(errs, path, "data.path: cannot open '%s' (%s %s): %s", cfg->data_file,
+                  override ? "relative to" : "resolved relative to",
+                  override ? "the current directory" : path->file, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    if (sha256_file(cfg->data_file, sha, err) != 0) {
+        cfg_error(errs, path, "data.path: %s", err);
         return -1;
     }
     const objective_ops_t *ops = objective_find(cfg_type_or(cfg->objective, ""));
-    if (ops && ops->check_data && ops->check_data(cfg, path->value, err) != 0) {
+    if (ops && ops->check_data && ops->check_data(cfg, cfg->data_file, err) != 0) {
         cfg_error_at(errs, NULL, 0, 0, "%s", err);
         return -1;
     }
@@ -89,6 +99,10 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
             char *json = cfg_to_json(cfg->root);
             out = study_config_from_json(json, &errs);
             free(json);
+            if (out) {
+                out->data_file = cfg->data_file; /* where run and submit read the data */
+                cfg->data_file = NULL;
+            }
         }
     }
     study_config_destroy(&cfg);

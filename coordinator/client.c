@@ -168,10 +168,9 @@ int submit_main(int argc, char **argv)
     char err[HPS_ERR_LEN];
     zsock_t *sock = s_connect(&f, err);
     rc = sock ? 0 : -1;
-    const cfg_node_t *path = cfg->data ? cfg_get(cfg->data, "path") : NULL;
     const cfg_node_t *sha = cfg->data ? cfg_get(cfg->data, "sha256") : NULL;
-    if (rc == 0 && path && sha)
-        rc = s_upload(sock, path->value, sha->value, f.timeout_ms, err);
+    if (rc == 0 && cfg->data_file && sha)
+        rc = s_upload(sock, cfg->data_file, sha->value, f.timeout_ms, err);
     if (rc == 0) {
         proto_msg_t *m = proto_new("SUBMIT");
         proto_set_str(m, "config", cfg->json);

@@ -224,8 +224,8 @@ int run_main(int argc, char **argv)
     bool usage = false;
     coord_t *c = coord_new(&co, &usage, err);
     rc = c ? 0 : -1;
-    const cfg_node_t *path = cfg->data ? cfg_get(cfg->data, "path") : NULL;
-    if (rc == 0 && path && blob_import(coord_blob_dir(c), path->value, sha, err) != 0)
+    if (rc == 0 && cfg->data_file &&
+        blob_import(coord_blob_dir(c), cfg->data_file, sha, err) != 0)
         rc = -1;
     if (rc == 0 && coord_submit(c, &cfg, err) != 0) {
         rc = -1;

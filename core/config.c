@@ -540,62 +540,37 @@ int cfg_bool(const cfg_node_t *map, const char *key, bool def, bool *out, cfg_er
     return 0;
 }
 
-/* Edit distance counting a swap of neighbours as one edit (n_trail -> n_trials is 2),
- * for "did you mean" hints; long strings are not compared. */
-static int s_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return 99;
-    int rows[3][64]; /* rolling rows i-2, i-1, i of the DP table */
-    for (size_t j = 0; j <= lb; j++)
-        rows[0][j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int *row = rows[i % 3], *prev = rows[(i + 2) % 3], *prev2 = rows[(i + 1) % 3];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int best = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            if (prev[j] + 1 < best)
-                best = prev[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                prev2[j - 2] + 1 < best)
-                best = prev2[j - 2] + 1;
-            row[j] = best;
-        }
-    }
-    return rows[la % 3][lb];
-}
-
-int cfg_check_keys(const cfg_node_t *map, const char *const *allowed, cfg_errs_t *errs)
+int cfg_check_keys_hint(const cfg_node_t *map, const char *const *allowed,
+                       const char *const *override_hints, cfg_errs_t *errs)
 {
     assert(allowed);
     if (!map || map->type != CFG_MAP)
         return 0;
     int rc = 0;
     for (int i = 0; i < map->n; i++) {
-        const char *best = NULL;
-        int best_d = 3; /* hint only for near misses: typos, not other words */
+        const char *key = map->keys[i];
         bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++) {
-            ok = strcmp(*a, map->keys[i]) == 0;
-            int d = s_distance(*a, map->keys[i]);
-            if (d < best_d && d < (int)strlen(*a)) {
-                best_d = d;
-                best = *a;
-            }
-        }
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, key) == 0;
         if (ok)
             continue;
+        const char *best = closest_name(key, allowed);
+        /* A key set by an override (no position of its own) may be a misspelt group. */
+        const char *alt = map->key_line[i] == 0 ? closest_name(key, override_hints) : NULL;
+        if (alt && (!best || edit_distance(alt, key) < edit_distance(best, key)))
+            best = alt;
         if (best)
-            cfg_key_error(errs, map, i, "unknown key '%s' (did you mean '%s'?)", map->keys[i],
-                          best);
+            cfg_key_error(errs, map, i, "unknown key '%s' (did you mean '%s'?)", key, best);
         else
-            cfg_key_error(errs, map, i, "unknown key '%s'", map->keys[i]);
+            cfg_key_error(errs, map, i, "unknown key '%s'", key);
         rc = -1;
     }
     return rc;
+}
+
+int cfg_check_keys(const cfg_node_t *map, const char *const *allowed, cfg_errs_t *errs)
+{
+    return cfg_check_keys_hint(map, allowed, NULL, errs);
 }
 
 const char *cfg_type_or(const cfg_node_t *section, const char *def)

@@ -79,6 +79,10 @@ int cfg_long(const cfg_node_t *map, const char *key, long def, long *out, cfg_er
 int cfg_bool(const cfg_node_t *map, const char *key, bool def, bool *out, cfg_errs_t *errs);
 /* Every key of map must be in allowed (NULL-terminated); others get "unknown key 'x'". */
 int cfg_check_keys(const cfg_node_t *map, const char *const *allowed, cfg_errs_t *errs);
+/* The same, with more names (NULL = none) to suggest for keys set by an override: the
+ * top level suggests group names there ("modle=logreg": did you mean 'model'?). */
+int cfg_check_keys_hint(const cfg_node_t *map, const char *const *allowed,
+                        const char *const *override_hints, cfg_errs_t *errs);
 
 /* How a scalar reads: plain text (also every quoted scalar), a number (YAML 1.2 core:
  * 1, -2.5, 1e-3, 1.0e-4), true/false (any case style), or null (a CFG_NULL node). */
@@ -115,6 +119,9 @@ typedef struct {
     const cfg_node_t *data;      /* borrowed; NULL when the objective needs no data */
     const cfg_node_t *strategy;  /* borrowed; NULL = none */
     char *json;                  /* cfg_to_json(root); owned */
+    char *data_file;             /* data.path resolved for reading (see
+                                    study_config_load); NULL when there is none or the
+                                    study came from JSON; owned */
 } study_config_t;
 
 /* Load a study: read path, merge `defaults:` groups (<group>/<name>.yaml beside the
@@ -122,7 +129,13 @@ typedef struct {
  * there, "group=null" drops it; "a.b=value" sets a value), validate everything (space,
  * sampler, pruner, objective, strategy options). Errors from overrides read
  * "override 'a.b=value': message". The objective's and sampler's checks run only when
- * the space parsed. A missing sampler.seed is left missing. NULL with all errors. */
+ * the space parsed. A missing sampler.seed is left missing. NULL with all errors.
+ * A new study also follows the direction rules a stored one is spared: an objective
+ * without a default direction (command) needs `direction:`, and an explicit one must
+ * agree with the metric of a model objective.
+ * data.path stays in the tree as written (so the stored config does not depend on the
+ * directory hps ran in); data_file is where to read it: relative to the directory of
+ * the file that sets it, or to the current directory when an override sets it. */
 study_config_t *study_config_load(const char *path, int n_overrides, char *const *overrides,
                                   cfg_errs_t *errs);
 /* Rebuild a study from its canonical JSON (as stored in the DB). */

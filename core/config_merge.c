@@ -10,6 +10,7 @@
 #include "core/config_priv.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -132,22 +133,102 @@ static bool s_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+static bool s_is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+void cfg_names_free(char ***names_p)
+{
+    assert(names_p);
+    for (char **n = *names_p; n && *n; n++)
+        free(*n);
+    free(*names_p);
+    *names_p = NULL;
+}
+
+/* Entries of dir that are group folders (want_dirs: subfolders holding a .yaml file)
+ * or group files (NAME.yaml files, listed as NAME). NULL-terminated, never NULL (an
+ * unreadable dir lists nothing); free with cfg_names_free(). */
+static char **s_list(const char *dir, bool want_dirs)
+{
+    char **names = xcalloc(1, sizeof *names);
+    int n = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        char *full = xasprintf("%s/%s", dir, e->d_name);
+        char *name = NULL;
+        if (want_dirs && e->d_name[0] != '.' && s_is_dir(full)) {
+            char **inside = s_list(full, false);
+            if (inside[0])
+                name = xstrdup(e->d_name);
+            cfg_names_free(&inside);
+        } else if (!want_dirs && len > 5 && !strcmp(e->d_name + len - 5, ".yaml") &&
+                   s_is_file(full)) {
+            name = xstrndup(e->d_name, len - 5);
+        }
+        free(full);
+        if (!name)
+            continue;
+        names = xrealloc(names, (size_t)(n + 2) * sizeof *names);
+        names[n++] = name;
+        names[n] = NULL;
+    }
+    if (d)
+        closedir(d);
+    return names;
+}
+
+/* The folder of a config file ("." for a bare file name). Caller frees. */
+static char *s_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    if (slash == path)
+        return xstrdup("/");
+    return xstrndup(path, (size_t)(slash - path));
+}
+
+char **cfg_group_names(const char *config_path)
+{
+    char *dir = s_dirname(config_path);
+    char **names = s_list(dir, true);
+    free(dir);
+    return names;
+}
+
+/* "unknown model 'xgbost' (did you mean 'xgboost'? choices in configs/model/: ...)"
+ * for a chosen group file that does not exist. */
+static void s_unknown_name(const char *gdir, const s_choice_t *ch, cfg_errs_t *errs)
+{
+    char **names = s_list(gdir, false);
+    char *label = xasprintf("choices in %s/", gdir);
+    char *hint = did_you_mean(ch->name, (const char *const *)names, label);
+    cfg_error_at(errs, ch->file, ch->line, ch->col, "unknown %s '%s'%s", ch->group, ch->name,
+                 names[0] ? hint : " (the folder has no .yaml files)");
+    free(hint);
+    free(label);
+    cfg_names_free(&names);
+}
+
 /* Load one chosen group file and merge it under root. */
 static void s_apply_group(cfg_node_t *root, const char *dir, const s_choice_t *ch,
                           cfg_errs_t *errs)
 {
     if (!ch->name)
         return;
-    char *path = xasprintf("%s/%s/%s.yaml", dir, ch->group, ch->name);
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-        cfg_error_at(errs, ch->file, ch->line, ch->col, "%s: cannot find group file '%s'",
-                     ch->group, path);
-        free(path);
-        return;
-    }
-    cfg_node_t *g = cfg_load(path, errs);
+    char *gdir = xasprintf("%s/%s", dir, ch->group);
+    char *path = xasprintf("%s/%s.yaml", gdir, ch->name);
+    cfg_node_t *g = NULL;
+    if (!s_is_file(path))
+        s_unknown_name(gdir, ch, errs);
+    else
+        g = cfg_load(path, errs);
     free(path);
+    free(gdir);
     if (!g)
         return;
     int d = cfg_map_find(g, "defaults");
@@ -160,6 +241,35 @@ static void s_apply_group(cfg_node_t *root, const char *dir, const s_choice_t *c
         return; /* g consumed */
     }
     cfg_free(&g);
+}
+
+/* Choices whose group folder is missing beside the config (it was copied alone) get
+ * one error naming them all and where they were looked for; they are then dropped. */
+static void s_missing_folders(const char *dir, s_choices_t *c, cfg_errs_t *errs)
+{
+    strbuf_t sb;
+    sb_init(&sb);
+    const s_choice_t *first = NULL;
+    for (int i = 0; i < c->n; i++) {
+        s_choice_t *ch = &c->items[i];
+        char *gdir = xasprintf("%s/%s", dir, ch->group);
+        if (ch->name && !s_is_dir(gdir)) {
+            sb_printf(&sb, "%s%s/", first ? ", " : "", ch->group);
+            first = first ? first : ch;
+            free(ch->name);
+            ch->name = NULL;
+        }
+        free(gdir);
+    }
+    if (first) {
+        char *abs = realpath(dir, NULL);
+        cfg_error_at(errs, first->file, first->line, first->col,
+                     "defaults: no group folder %s in '%s/' (group files <group>/<name>.yaml "
+                     "are looked up beside the config file: copy those folders along)",
+                     sb.buf, abs ? abs : dir);
+        free(abs);
+    }
+    sb_free(&sb);
 }
 
 /* Split "key=value" (a leading '+' on the key, Hydra's "add", is accepted). Returns
@@ -180,16 +290,6 @@ static char *s_split(const char *arg, const char **value, cfg_errs_t *errs)
     }
     *value = eq + 1;
     return xstrndup(key, (size_t)(eq - key));
-}
-
-static char *s_dirname(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return xstrdup(".");
-    if (slash == path)
-        return xstrdup("/");
-    return xstrndup(path, (size_t)(slash - path));
 }
 
 enum { S_OV_BAD = 0, S_OV_VALUE, S_OV_GROUP };
@@ -228,6 +328,7 @@ int cfg_compose(cfg_node_t *root, const char *path, int n_overrides,
     char *dir = s_dirname(path);
     char *kind = xcalloc((size_t)n_overrides + 1, 1);
     s_group_overrides(dir, n_overrides, overrides, &choices, kind, errs);
+    s_missing_folders(dir, &choices, errs);
     for (int i = choices.n - 1; i >= 0; i--)
         s_apply_group(root, dir, &choices.items[i], errs);
     for (int i = 0; i < n_overrides; i++) {

@@ -32,4 +32,9 @@ void cfg_relocate(cfg_node_t *node, const char *file, int line, int col);
 int cfg_compose(cfg_node_t *root, const char *path, int n_overrides,
                 char *const *overrides, cfg_errs_t *errs);
 
+/* The group folders beside a config file (subfolders holding a .yaml file), for "did
+ * you mean" hints. NULL-terminated; free with cfg_names_free(). */
+char **cfg_group_names(const char *config_path);
+void cfg_names_free(char ***names_p);
+
 #endif

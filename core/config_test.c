@@ -372,14 +372,14 @@ static void s_test_groups(const char *dir, bool verbose)
 
     s_load(dir, "main.yaml", 1, ov2, "defaults: not supported inside group files", verbose);
     char *ov3[] = {"strategy=nope"};
-    s_load(dir, "main.yaml", 1, ov3, "override 'strategy=nope': strategy: cannot find group "
-                                     "file",
+    s_load(dir, "main.yaml", 1, ov3, "override 'strategy=nope': unknown strategy 'nope' "
+                                     "(choices in ",
            verbose);
     char *ov4[] = {"sampler=broken"};
     s_load(dir, "main.yaml", 1, ov4, "sampler/broken.yaml:2:1:", verbose);
     char *ov5[] = {"sampler=typo"};
     s_load(dir, "main.yaml", 1, ov5, "sampler/typo.yaml:2:1: unknown key 'n_trail'", verbose);
-    s_load(dir, "bad_defaults.yaml", 0, NULL, "bad_defaults.yaml:1:22: strategy: cannot find",
+    s_load(dir, "bad_defaults.yaml", 0, NULL, "bad_defaults.yaml:1:22: unknown strategy 'nope'",
            verbose);
     s_load(dir, "bad_defaults.yaml", 0, NULL, "bad_defaults.yaml:1:28: defaults: '_self_'",
            verbose);
@@ -517,6 +517,55 @@ static void s_test_bad_configs(bool verbose)
     assert(count >= 22);
 }
 
+/* "Did you mean" for group names and override keys; group folders missing beside a
+ * config; data.path resolved against the file that sets it. Runs after s_test_groups. */
+static void s_test_hints_and_paths(const char *dir, bool verbose)
+{
+    char *ov1[] = {"strategy=quik"};
+    s_load(dir, "main.yaml", 1, ov1, "override 'strategy=quik': unknown strategy 'quik' (did "
+                                     "you mean 'quick'? choices in ", verbose);
+    s_load(dir, "main.yaml", 1, ov1, "/strategy/: quick, rigorous)", verbose);
+    char *ov2[] = {"stratgey=quick"};
+    s_load(dir, "main.yaml", 1, ov2, "unknown key 'stratgey' (did you mean 'strategy'?)",
+           verbose);
+    char *ov3[] = {"sampelr=seeded"}; /* a group only: no such top-level key */
+    char *ov4[] = {"modle=nested"};
+    s_load(dir, "main.yaml", 1, ov3, "unknown key 'sampelr' (did you mean 'sampler'?)", verbose);
+    s_load(dir, "main.yaml", 1, ov4, "override 'modle=nested': unknown key 'modle' (did you mean "
+                                     "'model'?)", verbose);
+    /* A config copied without its group folders: one error naming them and the folder. */
+    s_write(dir, "alone/main.yaml", s_main_yaml);
+    cfg_errs_t e;
+    cfg_errs_init(&e);
+    char *path = xasprintf("%s/alone/main.yaml", dir);
+    assert(!study_config_load(path, 0, NULL, &e) && e.n == 1);
+    assert(s_has(&e, "alone/main.yaml:2:15: defaults: no group folder strategy/, sampler/ in '",
+                 verbose));
+    assert(s_has(&e, "/alone/' (group files <group>/<name>.yaml are looked up", verbose));
+    cfg_errs_free(&e);
+    free(path);
+    /* data.path: relative to the file that sets it, or to the current directory when an
+     * override does; absolute paths as written. The tree keeps the text as written. */
+    s_write(dir, "sub/d.yaml", "study: d\nn_trials: 1\ndata: {path: ../x.csv}\n"
+                               "objective: {type: synthetic, function: sphere}\n"
+                               "space: {x: {type: float, low: 0, high: 1}}\n");
+    study_config_t *s = s_load(dir, "sub/d.yaml", 0, NULL, NULL, verbose);
+    char *want = xasprintf("%s/sub/../x.csv", dir);
+    assert(!strcmp(s->data_file, want) && !strcmp(cfg_get(s->data, "path")->value, "../x.csv"));
+    free(want);
+    study_config_destroy(&s);
+    char *ov5[] = {"data.path=y.csv"}, *ov6[] = {"data.path=/abs/z.csv"}, cwd[4096];
+    s = s_load(dir, "sub/d.yaml", 1, ov5, NULL, verbose);
+    assert(getcwd(cwd, sizeof cwd));
+    want = xasprintf("%s/y.csv", cwd);
+    assert(!strcmp(s->data_file, want));
+    free(want);
+    study_config_destroy(&s);
+    s = s_load(dir, "sub/d.yaml", 1, ov6, NULL, verbose);
+    assert(!strcmp(s->data_file, "/abs/z.csv"));
+    study_config_destroy(&s);
+}
+
 void config_test(bool verbose)
 {
     printf(" * config: ");
@@ -532,6 +581,7 @@ void config_test(bool verbose)
         char *dir = mkdtemp(tmpl);
         assert(dir);
         s_test_groups(dir, verbose);
+        s_test_hints_and_paths(dir, verbose);
         s_test_overrides(dir, verbose);
         s_test_validation(dir, verbose);
         s_test_from_json(dir, verbose);

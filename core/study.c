@@ -7,6 +7,7 @@
  * because their checks may read it. */
 #include "core/config.h"
 #include "core/config_priv.h"
+#include "core/metrics.h"
 #include "objectives/objective.h"
 #include "samplers/pruner.h"
 #include "samplers/sampler.h"
@@ -14,6 +15,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STUDY_MAX_RETRIES 1000 /* beyond this a lost lease is a bug, not bad luck */
 
@@ -102,6 +104,17 @@ static bool s_type_ok(const cfg_node_t *section, cfg_errs_t *errs)
     return cfg_str(section, "type", NULL, &type, errs) == 0;
 }
 
+/* "unknown sampler type 'tpee' (did you mean 'tpe'? choices: grid, random, tpe)" at
+ * node; frees names (a registry's name list). */
+static void s_unknown_type(cfg_errs_t *errs, const cfg_node_t *node, const char *what,
+                           const char *name, const char **names)
+{
+    char *hint = did_you_mean(name, names, "choices");
+    cfg_error(errs, node, "unknown %s type '%s'%s", what, name, hint);
+    free(hint);
+    free(names);
+}
+
 static void s_sampler(study_config_t *s, cfg_errs_t *errs)
 {
     if (!s_type_ok(s->sampler, errs))
@@ -109,7 +122,8 @@ static void s_sampler(study_config_t *s, cfg_errs_t *errs)
     const char *name = sampler_name_of(s->sampler);
     const sampler_ops_t *ops = sampler_find(name);
     if (!ops)
-        cfg_error(errs, s_type_node(s->root, s->sampler), "unknown sampler type '%s'", name);
+        s_unknown_type(errs, s_type_node(s->root, s->sampler), "sampler", name,
+                       sampler_names());
     else if (s->space)
         ops->check(s->sampler, s->space, errs);
 }
@@ -121,14 +135,35 @@ static void s_pruner(study_config_t *s, cfg_errs_t *errs)
     const char *name = pruner_name_of(s->pruner);
     const pruner_ops_t *ops = pruner_find(name);
     if (!ops && strcmp(name, "none") != 0) /* "none" needs no registered pruner */
-        cfg_error(errs, s_type_node(s->root, s->pruner), "unknown pruner type '%s'", name);
+        s_unknown_type(errs, s_type_node(s->root, s->pruner), "pruner", name, pruner_names());
     else if (ops && ops->check)
         ops->check(s->pruner, errs);
 }
 
+/* The rules for `direction:` that a new study must follow (strict: loaded from a file).
+ * Studies stored before them still load: they keep minimising, as they did. */
+static void s_direction_rules(study_config_t *s, const objective_ops_t *ops, cfg_errs_t *errs)
+{
+    if (s->direction == 0 && !ops->default_direction) {
+        cfg_error(errs, s_type_node(s->root, s->objective),
+                  "objective: a %s objective needs 'direction: minimize' or 'direction: "
+                  "maximize' in the study (hps cannot tell whether a higher score is better)",
+                  ops->name);
+        return;
+    }
+    const char *metric = ops->metric_of ? ops->metric_of(s) : NULL;
+    direction_t want = metric ? metric_direction(metric) : 0;
+    if (s->direction != 0 && metric && s->direction != want)
+        cfg_error(errs, cfg_get(s->root, "direction"),
+                  "direction: %s, but the metric %s is %s (drop 'direction:' or set it to "
+                  "%s)", s->direction == DIR_MAXIMIZE ? "maximize" : "minimize", metric,
+                  want == DIR_MAXIMIZE ? "maximised" : "minimised",
+                  want == DIR_MAXIMIZE ? "maximize" : "minimize");
+}
+
 /* The objective: required, registered, and its own check. Sets the direction when the
  * config gives none. */
-static void s_objective(study_config_t *s, cfg_errs_t *errs)
+static void s_objective(study_config_t *s, bool strict, cfg_errs_t *errs)
 {
     const cfg_node_t *obj = s->objective;
     const char *type = NULL;
@@ -137,18 +172,23 @@ static void s_objective(study_config_t *s, cfg_errs_t *errs)
         if (!type)
             cfg_error(errs, obj, "objective: missing 'type'");
         else if (!(ops = objective_find(type)))
-            cfg_error(errs, cfg_get(obj, "type"), "unknown objective type '%s'", type);
+            s_unknown_type(errs, cfg_get(obj, "type"), "objective", type, objective_names());
     }
     int rc = -1;
     if (ops && s->space)
         rc = ops->check(s, errs);
+    if (rc == 0 && strict)
+        s_direction_rules(s, ops, errs);
     if (s->direction == 0)
         s->direction = rc == 0 && ops->default_direction ? ops->default_direction(s)
                                                          : DIR_MINIMIZE;
 }
 
-/* Validates root (taken over) into a study; NULL with errors. */
-static study_config_t *s_validate(cfg_node_t *root, cfg_errs_t *errs)
+/* Validates root (taken over) into a study; NULL with errors. config_path: the file it
+ * was loaded from (strict rules for new studies, group names in hints), or NULL for a
+ * stored study. */
+static study_config_t *s_validate(cfg_node_t *root, const char *config_path,
+                                  cfg_errs_t *errs)
 {
     assert(root && errs);
     if (root->type != CFG_MAP) {
@@ -159,7 +199,9 @@ static study_config_t *s_validate(cfg_node_t *root, cfg_errs_t *errs)
     int before = errs->n;
     study_config_t *s = xcalloc(1, sizeof *s);
     s->root = root;
-    cfg_check_keys(root, s_top_keys, errs);
+    char **groups = config_path ? cfg_group_names(config_path) : NULL;
+    cfg_check_keys_hint(root, s_top_keys, (const char *const *)groups, errs);
+    cfg_names_free(&groups);
     s_scalars(s, errs);
     if (s_required(root, "objective", errs))
         s->objective = s_section(root, "objective", errs);
@@ -172,13 +214,42 @@ static study_config_t *s_validate(cfg_node_t *root, cfg_errs_t *errs)
     if (space)
         s->space = space_from_cfg(space, errs);
     s->json = cfg_to_json(root);
-    s_objective(s, errs);
+    s_objective(s, config_path != NULL, errs);
     s_sampler(s, errs);
     s_pruner(s, errs);
     if (errs->n > before)
         study_config_destroy(&s);
     assert(!s || (s->objective && s->space && s->name));
     return s;
+}
+
+/* Resolve data.path into s->data_file: an absolute path as it is, one given on the
+ * command line (an override) against the current directory, one written in a file
+ * against that file's directory. Made absolute so that error messages show what was
+ * tried. -1 when data.path is not a string. */
+static int s_data_file(study_config_t *s, cfg_errs_t *errs)
+{
+    const cfg_node_t *path = s->data ? cfg_get(s->data, "path") : NULL;
+    if (!path || path->type == CFG_NULL)
+        return 0;
+    if (path->type != CFG_SCALAR || !*path->value) {
+        cfg_error(errs, path, "data.path: expected a file name");
+        return -1;
+    }
+    char *rel = NULL;
+    if (path->value[0] != '/' && path->line > 0 && strrchr(path->file, '/'))
+        rel = xasprintf("%.*s/%s", (int)(strrchr(path->file, '/') - path->file), path->file,
+                        path->value);
+    else
+        rel = xstrdup(path->value);
+    char cwd[4096];
+    if (rel[0] != '/' && getcwd(cwd, sizeof cwd)) {
+        s->data_file = xasprintf("%s/%s", cwd, rel);
+        free(rel);
+    } else {
+        s->data_file = rel; /* no current directory to name: relative is still right */
+    }
+    return 0;
 }
 
 study_config_t *study_config_load(const char *path, int n_overrides, char *const *overrides,
@@ -198,14 +269,17 @@ study_config_t *study_config_load(const char *path, int n_overrides, char *const
         cfg_free(&root);
         return NULL;
     }
-    return s_validate(root, errs);
+    study_config_t *s = s_validate(root, path, errs);
+    if (s && s_data_file(s, errs) != 0)
+        study_config_destroy(&s);
+    return s;
 }
 
 study_config_t *study_config_from_json(const char *json, cfg_errs_t *errs)
 {
     assert(json && errs);
     cfg_node_t *root = cfg_parse(json, strlen(json), "<stored study>", errs);
-    return root ? s_validate(root, errs) : NULL;
+    return root ? s_validate(root, NULL, errs) : NULL;
 }
 
 void study_config_destroy(study_config_t **self_p)
@@ -218,6 +292,7 @@ void study_config_destroy(study_config_t **self_p)
     space_destroy(&s->space);
     cfg_free(&s->root);
     free(s->json);
+    free(s->data_file);
     free(s);
     *self_p = NULL;
 }

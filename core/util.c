@@ -359,6 +359,92 @@ const void *registry_find(const void *const *table, const char *name)
     return NULL;
 }
 
+const char **registry_names(const void *const *table)
+{
+    size_t n = 0;
+    while (table[n])
+        n++;
+    const char **names = xmalloc((n + 1) * sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = *(const char *const *)table[i];
+    names[n] = NULL;
+    return names;
+}
+
+int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 99;
+    int rows[3][64]; /* rolling rows i-2, i-1, i of the DP table */
+    for (size_t j = 0; j <= lb; j++)
+        rows[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int *row = rows[i % 3], *prev = rows[(i + 2) % 3], *prev2 = rows[(i + 1) % 3];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int best = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
+            row[j] = best;
+        }
+    }
+    return rows[la % 3][lb];
+}
+
+const char *closest_name(const char *word, const char *const *names)
+{
+    assert(word);
+    const char *best = NULL;
+    int best_d = 3; /* hint only for near misses: typos, not other words */
+    size_t lw = strlen(word);
+    for (; names && *names; names++) {
+        int d = edit_distance(*names, word);
+        size_t longer = strlen(*names) > lw ? strlen(*names) : lw;
+        if (d < best_d && 2 * (size_t)d <= longer) {
+            best_d = d;
+            best = *names;
+        }
+    }
+    return best;
+}
+
+static int s_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char *did_you_mean(const char *word, const char *const *names, const char *label)
+{
+    const char *near = closest_name(word, names);
+    size_t n = 0;
+    while (names && names[n])
+        n++;
+    if (!near && (!label || n == 0))
+        return xstrdup("");
+    strbuf_t sb;
+    sb_init(&sb);
+    sb_puts(&sb, " (");
+    if (near)
+        sb_printf(&sb, "did you mean '%s'?%s", near, label && n ? " " : "");
+    if (label && n) {
+        const char **sorted = xmalloc(n * sizeof *sorted);
+        memcpy(sorted, names, n * sizeof *sorted);
+        qsort(sorted, n, sizeof *sorted, s_cmp_str);
+        sb_printf(&sb, "%s: ", label);
+        for (size_t i = 0; i < n; i++)
+            sb_printf(&sb, "%s%s", i ? ", " : "", sorted[i]);
+        free(sorted);
+    }
+    sb_putc(&sb, ')');
+    return sb_take(&sb);
+}
+
 int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -467,4 +553,23 @@ void util_test(bool verbose)
     char *s = xasprintf("%d-%s", 4, "x");
     assert(strcmp(s, "4-x") == 0);
     free(s);
+    assert(edit_distance("n_trail", "n_trials") == 2 && edit_distance("ab", "ba") == 1);
+    const char *const names[] = {"xgboost", "logreg", "mlp", "ridge", NULL};
+    assert(closest_name("xgbost", names) == names[0] && !closest_name("svm", names));
+    const char *const two[] = {"ab", "C", NULL};
+    assert(!closest_name("xy", two) && !closest_name("D", two)); /* all of it changed */
+    assert(closest_name("CC", two) == two[1] && closest_name("abc", two) == two[0]);
+    s = did_you_mean("logregg", names, "choices");
+    assert(!strcmp(s, " (did you mean 'logreg'? choices: logreg, mlp, ridge, xgboost)"));
+    free(s);
+    s = did_you_mean("svm", names, NULL);
+    assert(!strcmp(s, ""));
+    free(s);
+    s = did_you_mean("svm", names, "choices");
+    assert(!strcmp(s, " (choices: logreg, mlp, ridge, xgboost)"));
+    free(s);
+    const char *const *table[] = {&names[2], &names[0], NULL};
+    const char **got = registry_names((const void *const *)table);
+    assert(!strcmp(got[0], "mlp") && !strcmp(got[1], "xgboost") && !got[2]);
+    free(got);
 }

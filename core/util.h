@@ -82,6 +82,20 @@ uint64_t hash_mix64(uint64_t x);          /* splitmix64 finaliser */
  * member is `const char *name` (the ops tables of samplers, pruners, objectives and
  * models); NULL when none. */
 const void *registry_find(const void *const *table, const char *name);
+/* The names of such a table, NULL-terminated. Caller frees the array (not the names). */
+const char **registry_names(const void *const *table);
+
+/* Edit distance counting a swap of neighbours as one edit (n_trail -> n_trials is 2);
+ * strings over 63 bytes are "far" (99). Can't fail. */
+int edit_distance(const char *a, const char *b);
+/* The name in names (NULL-terminated) that word is a near miss of (a typo: at most
+ * 2 edits, and at most half the longer of the two: CC -> C, not x -> y), or NULL.
+ * Borrowed from names. */
+const char *closest_name(const char *word, const char *const *names);
+/* " (did you mean 'x'? LABEL: a, b, c)" for an unknown word: the question only for a
+ * near miss, the sorted list of names only when label is not NULL; "" when there is
+ * nothing to say. For "unknown model 'xgbost'%s" messages; caller frees. */
+char *did_you_mean(const char *word, const char *const *names, const char *label);
 
 /* qsort/bsearch order of doubles (ascending; not for NaN). */
 int cmp_double(const void *a, const void *b);

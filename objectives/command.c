@@ -136,12 +136,6 @@ static int s_check(const study_config_t *study, cfg_errs_t *errs)
     return errs->n > before ? -1 : 0;
 }
 
-static direction_t s_default_direction(const study_config_t *study)
-{
-    (void)study;
-    return DIR_MINIMIZE;
-}
-
 /* ---- building the spec ------------------------------------------------------------- */
 
 /* Set NAME=VALUE in the environment being built, replacing an earlier NAME. Takes
@@ -595,7 +589,7 @@ static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
 const objective_ops_t command_objective = {
     .name = "command",
     .check = s_check,
-    .default_direction = s_default_direction,
+    .default_direction = NULL, /* a study must say: only its author knows the score */
     .run = s_run,
 };
 
@@ -740,7 +734,7 @@ void command_test(bool verbose)
     assert(strstr(errs.msgs[3], "c.yaml:3:6: env: expected a map"));
     if (verbose)
         cfg_errs_print(&errs, stdout);
-    assert(command_objective.default_direction(&study) == DIR_MINIMIZE);
+    assert(command_objective.default_direction == NULL); /* studies must say */
     cfg_free(&obj);
     cfg_errs_free(&errs);
 }

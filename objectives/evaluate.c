@@ -141,10 +141,14 @@ static void s_check_names(const study_config_t *study, const model_ops_t *m, cfg
     memcpy(allowed + 1 + n, s_feature_keys, sizeof s_feature_keys);
     cfg_check_keys(study->objective, allowed, errs);
     const cfg_node_t *space = cfg_get(study->root, "space");
-    for (int i = 0; space && space->type == CFG_MAP && i < space->n; i++)
-        if (!s_in(allowed + 1, space->keys[i]))
-            cfg_key_error(errs, space, i, "space: %s has no hyperparameter '%s'", m->name,
-                          space->keys[i]);
+    for (int i = 0; space && space->type == CFG_MAP && i < space->n; i++) {
+        if (s_in(allowed + 1, space->keys[i]))
+            continue;
+        char *hint = did_you_mean(space->keys[i], allowed + 1, "parameters");
+        cfg_key_error(errs, space, i, "space.%s: %s takes no parameter '%s'%s", space->keys[i],
+                      m->name, space->keys[i], hint);
+        free(hint);
+    }
     free(allowed);
     /* Fixed feature options are checked now rather than failing every trial. */
     hparams_t *hp = hparams_from_study(study, NULL);
@@ -181,7 +185,7 @@ static int s_check(const study_config_t *study, cfg_errs_t *errs)
     return errs->n > before ? -1 : 0;
 }
 
-static direction_t s_direction(const study_config_t *study)
+static const char *s_metric_of(const study_config_t *study)
 {
     strategy_t st;
     cfg_errs_t errs;
@@ -190,18 +194,26 @@ static direction_t s_direction(const study_config_t *study)
     int metric = strategy_parse(study, task, &st, &errs) == 0 ? strategy_metric(&st, task)
                                                                : METRIC_ACCURACY;
     cfg_errs_free(&errs);
-    return metric_direction(metric_name((metric_t)metric));
+    return metric_name((metric_t)metric);
+}
+
+static direction_t s_direction(const study_config_t *study)
+{
+    return metric_direction(s_metric_of(study));
 }
 
 static void s_run(const objective_ctx_t *ctx, objective_result_t *res);
 
 static int s_check_data(const study_config_t *study, const char *path, char *err);
 
-const objective_ops_t logreg_objective = {"logreg", s_check, s_direction, s_run, s_check_data};
-const objective_ops_t ridge_objective = {"ridge", s_check, s_direction, s_run, s_check_data};
-const objective_ops_t mlp_objective = {"mlp", s_check, s_direction, s_run, s_check_data};
+const objective_ops_t logreg_objective = {"logreg", s_check, s_direction, s_run, s_check_data,
+                                          s_metric_of};
+const objective_ops_t ridge_objective = {"ridge", s_check, s_direction, s_run, s_check_data,
+                                         s_metric_of};
+const objective_ops_t mlp_objective = {"mlp", s_check, s_direction, s_run, s_check_data,
+                                       s_metric_of};
 const objective_ops_t xgboost_objective = {"xgboost", s_check, s_direction, s_run,
-                                           s_check_data};
+                                           s_check_data, s_metric_of};
 
 /* ---- running a trial ---- */
 

@@ -141,8 +141,12 @@ static void s_test_errors(void)
                         "Cee: 1}\nspace: {alpha: {type: float, low: 1, high: 2}}\n"
                         "strategy: {metric: rmse}\n", base);
     s_study(y, ":5:27: unknown key 'Cee'");
-    s_study(y, "space: logreg has no hyperparameter 'alpha'");
+    s_study(y, "6:9: space.alpha: logreg takes no parameter 'alpha' (parameters: C, hash_bits");
     s_study(y, "strategy.metric: rmse is a regression metric");
+    free(y);
+    y = xasprintf("%sdata: {path: data/x.csv, label: y}\nobjective: {type: logreg}\n"
+                  "space: {CC: {type: float, low: 1, high: 2}}\n", base);
+    s_study(y, "space.CC: logreg takes no parameter 'CC' (did you mean 'C'? parameters: C, ");
     free(y);
     y = xasprintf("%sdata: {target: y}\nobjective: {type: logreg, hash_bits: 40}\n"
                   "space: {C: {type: float, low: 1, high: 2}}\n", base);

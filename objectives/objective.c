@@ -19,6 +19,11 @@ const objective_ops_t *objective_find(const char *name)
     return registry_find((const void *const *)s_objectives, name);
 }
 
+const char **objective_names(void)
+{
+    return registry_names((const void *const *)s_objectives);
+}
+
 void objective_result_init(objective_result_t *res)
 {
     memset(res, 0, sizeof *res);

@@ -47,13 +47,17 @@ typedef struct {
     const char *name; /* "synthetic", "command", "logreg", ... */
     /* Validate the objective section (and data/strategy as it needs). 0 ok, -1 errors. */
     int (*check)(const study_config_t *study, cfg_errs_t *errs);
-    /* Direction when the config gives none. */
+    /* Direction when the config gives none; NULL = no default, a new study must say
+     * (the command objective: only its author knows what its score means). */
     direction_t (*default_direction)(const study_config_t *study);
     /* Run one trial; always fills res (state FAIL with res->error on failure). */
     void (*run)(const objective_ctx_t *ctx, objective_result_t *res);
     /* Validate the study's dataset before anything is stored (hps run / submit): a bad
      * row is "file:line: message" in err and the command exits 2. NULL = no data. */
     int (*check_data)(const study_config_t *study, const char *path, char *err);
+    /* The metric the score is ("accuracy", "rmse"), whose direction an explicit
+     * `direction:` must agree with; NULL (or no function) when any direction goes. */
+    const char *(*metric_of)(const study_config_t *study);
 } objective_ops_t;
 
 extern const objective_ops_t synthetic_objective, command_objective;
@@ -62,6 +66,8 @@ extern const objective_ops_t logreg_objective, ridge_objective, mlp_objective,
     xgboost_objective;
 
 const objective_ops_t *objective_find(const char *name);
+/* The registered names, NULL-terminated; caller frees the array. */
+const char **objective_names(void);
 /* Initialise res: state FAIL, value and scores NaN, no folds, empty error. */
 void objective_result_init(objective_result_t *res);
 

@@ -64,6 +64,8 @@ const pruner_ops_t *pruner_find(const char *name)
     return registry_find((const void *const *)s_pruners, name);
 }
 
+const char **pruner_names(void) { return registry_names((const void *const *)s_pruners); }
+
 const char *pruner_name_of(const cfg_node_t *opts) { return cfg_type_or(opts, "none"); }
 
 /* ---- shared helpers ---------------------------------------------------------------- */

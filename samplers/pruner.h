@@ -24,6 +24,8 @@ typedef struct {
 extern const pruner_ops_t none_pruner, median_pruner, halving_pruner;
 
 const pruner_ops_t *pruner_find(const char *name);
+/* The registered names, NULL-terminated; caller frees the array. */
+const char **pruner_names(void);
 /* Name of the pruner a study uses ("none" when `pruner:` is absent). */
 const char *pruner_name_of(const cfg_node_t *opts);
 

@@ -16,4 +16,6 @@ const sampler_ops_t *sampler_find(const char *name)
     return registry_find((const void *const *)s_samplers, name);
 }
 
+const char **sampler_names(void) { return registry_names((const void *const *)s_samplers); }
+
 const char *sampler_name_of(const cfg_node_t *opts) { return cfg_type_or(opts, "random"); }

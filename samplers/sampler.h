@@ -48,6 +48,8 @@ extern const sampler_ops_t tpe_sampler;
 
 /* The registry. NULL when no sampler has that name. */
 const sampler_ops_t *sampler_find(const char *name);
+/* The registered names, NULL-terminated; caller frees the array. */
+const char **sampler_names(void);
 /* Name of the sampler a study uses ("random" when `sampler:` is absent). */
 const char *sampler_name_of(const cfg_node_t *opts);
 

@@ -11,6 +11,7 @@ print((y - 5.1 / (4 * math.pi ** 2) * x * x + 5 / math.pi * x - 6) ** 2
 P
 cat >"$TMP/s.yaml" <<Y
 study: det
+direction: minimize
 n_trials: 40
 objective: {type: command, run: [python3, $TMP/jitter.py], timeout: 30}
 space:
