@@ -141,7 +141,7 @@ static int s_finish(const char *cmd, int rc, strbuf_t *sb, const char *err)
 /* ---- status, leaderboard ---------------------------------------------------------- */
 
 static const char s_status_usage[] =
-    "usage: hps status --db FILE [--json] [STUDY]\n"
+    "usage: hps status [--db FILE] [--json] [STUDY]\n"
     "  --db FILE   study database (default hps.db)\n"
     "  --json      one JSON object: {\"studies\": [...], \"workers\": [...]}\n"
     "  STUDY       only this study\n";

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coordinator/cli.h"
 #include "coordinator/cli_db.h"
@@ -17,16 +18,39 @@ typedef struct {
     int n_args;
 } client_flags_t;
 
-static const char s_client_usage[] =
-    "usage: hps submit CONFIG [key=value ...] --to ENDPOINT [options]\n"
-    "       hps status (--to ENDPOINT | --db FILE) [--json] [STUDY]\n"
-    "       hps stop STUDY --to ENDPOINT [options]\n"
-    "  --cert FILE         this client's CURVE secret key (hps keygen)\n"
-    "  --server-key FILE   the coordinator's public key\n"
-    "  --timeout SECS      how long to wait for the coordinator (default 10)\n";
+/* The options every client command takes. */
+#define S_CONNECT_HELP                                                                    \
+    "  --cert FILE         this client's CURVE secret key (hps keygen)\n"                  \
+    "  --server-key FILE   the coordinator's public key (both needed off loopback)\n"      \
+    "  --timeout SECS      how long to wait for the coordinator (default 10)\n"            \
+    "  -v, -q              more or less logging on stderr\n"
 
-/* 0 parsed, or an exit code. */
-static int s_parse(int argc, char **argv, client_flags_t *f)
+static const char s_submit_usage[] =
+    "usage: hps submit CONFIG [key=value ...] --to ENDPOINT [options]\n"
+    "Add a study to a running coordinator. Its dataset is uploaded first (by sha256,\n"
+    "skipped when the coordinator has it already); workers then run its trials.\n"
+    "  --to ENDPOINT       the coordinator, e.g. tcp://head:5555\n" S_CONNECT_HELP;
+
+static const char s_status_usage[] =
+    "usage: hps status [--to ENDPOINT | --db FILE] [--json] [STUDY]\n"
+    "Studies (DONE = COMPLETE + PRUNED + FAIL of n_trials, each count, best) and\n"
+    "workers (alive, gone or left, and when the coordinator last heard from them).\n"
+    "  --to ENDPOINT       ask a running coordinator (live, exact)\n"
+    "  --db FILE           read a study file (default hps.db when neither is given;\n"
+    "                      worker times there are up to a quarter lease behind)\n"
+    "  --json              one JSON object: {\"studies\": [...], \"workers\": [...]}\n"
+    "  STUDY               only this study (exit 2 if there is none of that name)\n"
+    "with --to:\n" S_CONNECT_HELP;
+
+static const char s_stop_usage[] =
+    "usage: hps stop STUDY --to ENDPOINT [options]\n"
+    "Stop a study on a running coordinator: it hands out no new trials (trials already\n"
+    "running may still finish).\n"
+    "  --to ENDPOINT       the coordinator, e.g. tcp://head:5555\n" S_CONNECT_HELP;
+
+/* 0 parsed, -1 after --help (exit 0), or an exit code. with_db: --db and --json are
+ * accepted (status only). */
+static int s_parse(int argc, char **argv, const char *usage, bool with_db, client_flags_t *f)
 {
     static const struct option longopts[] = {
         {"to", required_argument, 0, 't'},         {"cert", required_argument, 0, 'c'},
@@ -38,7 +62,12 @@ static int s_parse(int argc, char **argv, client_flags_t *f)
     int opt;
     long secs;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "-vq", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "-vqh", longopts, NULL)) != -1) {
+        if ((opt == 'd' || opt == 'J') && !with_db) {
+            fprintf(stderr, "hps %s: --%s is only for hps status\n%s", argv[0],
+                    opt == 'd' ? "db" : "json", usage);
+            return 2;
+        }
         switch (opt) {
         case 1: f->args[f->n_args++] = optarg; break;
         case 't': f->to = optarg; break;
@@ -56,8 +85,8 @@ static int s_parse(int argc, char **argv, client_flags_t *f)
             }
             f->timeout_ms = secs * 1000;
             break;
-        case 'h': fputs(s_client_usage, stdout); return -1;
-        default: fputs(s_client_usage, stderr); return 2;
+        case 'h': fputs(usage, stdout); return -1;
+        default: fputs(usage, stderr); return 2;
         }
     }
     if ((f->cert != NULL) != (f->server_key != NULL)) {
@@ -94,8 +123,10 @@ static zsock_t *s_connect(const client_flags_t *f, char *err)
     return sock;
 }
 
-/* Send m and wait for the reply; ERROR replies become err. NULL on failure. */
-static proto_msg_t *s_call(zsock_t *sock, proto_msg_t **m, long timeout_ms, char *err)
+/* Send m and wait for the reply; ERROR replies become err (and *bad, when not NULL,
+ * says whether the coordinator found the request itself bad). NULL on failure. */
+static proto_msg_t *s_call(zsock_t *sock, proto_msg_t **m, long timeout_ms, bool *bad,
+                           char *err)
 {
     if (proto_send(m, sock, NULL) != 0)
         return set_err(err, "send failed"), NULL;
@@ -108,6 +139,8 @@ static proto_msg_t *s_call(zsock_t *sock, proto_msg_t **m, long timeout_ms, char
     }
     if (strcmp(proto_type(r), "ERROR") == 0) {
         set_err(err, "%s", proto_get_str(r, "msg"));
+        if (bad)
+            *bad = proto_int_or(r, "bad", 0) != 0;
         proto_destroy(&r);
     }
     return r;
@@ -129,7 +162,7 @@ static int s_upload(zsock_t *sock, const char *path, const char *sha, long timeo
         proto_set_int(m, "offset", off);
         proto_set_int(m, "total", (int64_t)len);
         proto_set_bin(m, "data", data + off, n);
-        proto_msg_t *r = s_call(sock, &m, timeout_ms, err);
+        proto_msg_t *r = s_call(sock, &m, timeout_ms, NULL, err);
         if (!r) {
             rc = -1;
             break;
@@ -146,7 +179,7 @@ static int s_upload(zsock_t *sock, const char *path, const char *sha, long timeo
 int submit_main(int argc, char **argv)
 {
     client_flags_t f;
-    int rc = s_parse(argc, argv, &f);
+    int rc = s_parse(argc, argv, s_submit_usage, false, &f);
     if (rc == 0 && (f.n_args < 1 || !f.to)) {
         fprintf(stderr, "hps submit: CONFIG and --to ENDPOINT are required\n");
         rc = 2;
@@ -174,7 +207,7 @@ int submit_main(int argc, char **argv)
     if (rc == 0) {
         proto_msg_t *m = proto_new("SUBMIT");
         proto_set_str(m, "config", cfg->json);
-        proto_msg_t *r = s_call(sock, &m, f.timeout_ms, err);
+        proto_msg_t *r = s_call(sock, &m, f.timeout_ms, NULL, err);
         rc = r ? 0 : -1;
         if (r)
             printf("submitted %s\n", proto_get_str(r, "study"));
@@ -187,12 +220,14 @@ int submit_main(int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
-/* One request without arguments beyond an optional study; prints the reply. */
+/* One request without arguments beyond an optional study; prints the reply. Exit 2 when
+ * the coordinator calls the request bad (an unknown study), 1 on other failures. */
 static int s_simple_call(const client_flags_t *f, proto_msg_t *m, const char *cmd)
 {
     char err[HPS_ERR_LEN];
+    bool bad = false;
     zsock_t *sock = s_connect(f, err);
-    proto_msg_t *r = sock ? s_call(sock, &m, f->timeout_ms, err) : NULL;
+    proto_msg_t *r = sock ? s_call(sock, &m, f->timeout_ms, &bad, err) : NULL;
     proto_destroy(&m);
     if (r && strcmp(proto_type(r), "STATUS_REPLY") == 0) {
         const char *text = proto_get_str(r, "text");
@@ -205,25 +240,43 @@ static int s_simple_call(const client_flags_t *f, proto_msg_t *m, const char *cm
         printf("stopped %s\n", proto_get_str(r, "study"));
     else
         fprintf(stderr, "hps %s: %s\n", cmd, err);
-    int rc = r ? 0 : 1;
+    int rc = r ? 0 : bad ? 2 : 1;
     proto_destroy(&r);
     zsock_destroy(&sock);
     return rc;
 }
 
+/* Neither --to nor --db: hps.db here, as leaderboard and promote do; never created. */
+static int s_default_db(client_flags_t *f)
+{
+    f->db = "hps.db";
+    if (access(f->db, F_OK) == 0)
+        return 0;
+    fprintf(stderr, "hps status: no hps.db in this directory (give --db FILE, or --to ENDPOINT "
+                    "for a running coordinator)\n");
+    return 2;
+}
+
 int status_main(int argc, char **argv)
 {
     client_flags_t f;
-    int rc = s_parse(argc, argv, &f);
-    if (rc == 0 && (!f.to == !f.db || f.n_args > 1)) {
+    int rc = s_parse(argc, argv, s_status_usage, true, &f);
+    if (rc == 0 && ((f.to && f.db) || f.n_args > 1)) {
         fprintf(stderr, "hps status: give one of --to ENDPOINT or --db FILE, and at most "
-                        "one STUDY\n");
+                        "one STUDY\n%s", s_status_usage);
         rc = 2;
     }
+    if (rc == 0 && !f.to && !f.db)
+        rc = s_default_db(&f);
+    const char *study = f.n_args ? f.args[0] : NULL;
     if (rc == 0 && f.db)
-        rc = status_db_run(f.db, f.json, f.n_args ? f.args[0] : NULL);
-    else if (rc == 0)
-        rc = s_simple_call(&f, proto_new("STATUS"), "status");
+        rc = status_db_run(f.db, f.json, study);
+    else if (rc == 0) {
+        proto_msg_t *m = proto_new("STATUS");
+        if (study)
+            proto_set_str(m, "study", study);
+        rc = s_simple_call(&f, m, "status");
+    }
     free(f.args);
     return rc < 0 ? 0 : rc;
 }
@@ -231,7 +284,7 @@ int status_main(int argc, char **argv)
 int stop_main(int argc, char **argv)
 {
     client_flags_t f;
-    int rc = s_parse(argc, argv, &f);
+    int rc = s_parse(argc, argv, s_stop_usage, false, &f);
     if (rc == 0 && (f.n_args != 1 || !f.to)) {
         fprintf(stderr, "hps stop: STUDY and --to ENDPOINT are required\n");
         rc = 2;

@@ -3,7 +3,13 @@
  * Workers are known by the routing id they set (their name), so a reconnect keeps
  * the same identity; a message from a worker the coordinator does not know (it was
  * restarted) is answered RESET and the worker says HELLO again. Leases belong to the
- * scheduler; this file only translates messages and keeps the worker table. */
+ * scheduler; this file only translates messages and keeps the worker table.
+ *
+ * Every message from a known worker renews its last_seen in memory. The file's
+ * workers.last_seen follows at most every lease_ms / STORE_HEARD_FLUSH_DIV (one small
+ * transaction for all workers heard since), and at once before a STATUS reply, so
+ * `hps status --to` is exact and `--db` a fraction of a lease behind, without a write
+ * per heartbeat. */
 #include "coordinator/coord.h"
 
 #include <assert.h>
@@ -23,6 +29,7 @@ typedef struct {
     int slots;
     int prefetch;      /* leases it may hold beyond its slots (short trials) */
     int64_t last_seen; /* now_ms() of the last message */
+    int64_t flushed;   /* the last_seen written to the file */
     bool byed;         /* told BYE (embedded run is over) */
 } worker_rec_t;
 
@@ -37,6 +44,7 @@ struct coord_s {
     zcertstore_t *submitters; /* keys allowed to SUBMIT/STOP under CURVE */
     zhashx_t *workers;       /* routing id (hex) -> worker_rec_t */
     int64_t idle_since;      /* exit_when_done: when everything became done */
+    int64_t heard_flushed_at; /* now_ms() of the last write of last_seen times */
     long n_msgs;             /* messages handled, for the per-message cost */
     zlistx_t *outbox;        /* replies held until their batch commits; NULL outside */
 };
@@ -46,6 +54,7 @@ typedef struct {
     zframe_t *route;
     proto_msg_t *msg;
     const char *user_id;     /* CURVE public key of the sender, or "" */
+    worker_rec_t *worker;    /* the sender, when a known worker */
 } ctx_t;
 
 static void s_worker_free(void **item)
@@ -102,14 +111,38 @@ static void s_simple(ctx_t *c, const char *type)
 /* The worker behind this route, or NULL after answering RESET. */
 static worker_rec_t *s_worker(ctx_t *c)
 {
-    char *key = zframe_strhex(c->route);
-    worker_rec_t *w = zhashx_lookup(c->self->workers, key);
-    free(key);
-    if (w)
-        w->last_seen = now_ms();
-    else
+    if (!c->worker)
         s_simple(c, "RESET");
-    return w;
+    return c->worker;
+}
+
+/* Write the last_seen times that moved since their last write, in the open transaction
+ * (a batch) or in one of their own. A failure is logged: the times are only advice. */
+static void s_flush_heard(coord_t *self)
+{
+    int64_t now = now_ms();
+    double epoch = now_secs();
+    self->heard_flushed_at = now;
+    char err[HPS_ERR_LEN];
+    bool own = false;
+    int rc = 0;
+    for (worker_rec_t *w = zhashx_first(self->workers); w && rc == 0;
+         w = zhashx_next(self->workers)) {
+        if (w->last_seen <= w->flushed)
+            continue;
+        if (!own && !store_in_batch(self->store)) {
+            if ((rc = store_batch_begin(self->store, err)) != 0)
+                break;
+            own = true;
+        }
+        double at = epoch - (double)(now - w->last_seen) / 1e3;
+        if ((rc = store_worker_heard(self->store, w->name, at, err)) == 0)
+            w->flushed = w->last_seen;
+    }
+    if (rc != 0)
+        log_warn("recording when workers were last heard from: %s", err);
+    if (own && store_batch_commit(self->store, err) != 0)
+        log_warn("recording when workers were last heard from: %s", err);
 }
 
 /* SUBMIT, PUT and STOP: open on plain loopback, submitters' keys only under CURVE. */
@@ -144,7 +177,8 @@ static void s_on_hello(ctx_t *c)
     w->name = xstrdup(name);
     w->slots = (int)slots;
     w->prefetch = (int)prefetch;
-    w->last_seen = now_ms();
+    w->last_seen = w->flushed = now_ms();
+    w->byed = false;
     char err[HPS_ERR_LEN];
     /* Another process under a known name (a restarted worker): the old one is gone,
      * and its leases with it. The same process after our restart keeps them. */
@@ -157,7 +191,7 @@ static void s_on_hello(ctx_t *c)
             log_error("%s", err);
     }
     if (store_worker_seen(self->store, name, proto_get_str(c->msg, "host"), (long)pid,
-                          (int)slots, err) != 0)
+                          (int)slots, self->opts.lease_ms, err) != 0)
         log_warn("%s", err);
     proto_msg_t *m = proto_new("WELCOME");
     proto_set_int(m, "heartbeat_ms", self->opts.heartbeat_ms);
@@ -187,6 +221,8 @@ static void s_on_ask(ctx_t *c)
     if (rc < 0)
         return s_error(c, err);
     if (rc == SCHED_ALL_DONE && self->opts.exit_when_done) {
+        if (!w->byed && store_worker_left(self->store, w->name, err) != 0)
+            log_warn("%s", err);
         w->byed = true;
         return s_simple(c, "BYE");
     }
@@ -352,20 +388,29 @@ static void s_on_submit(ctx_t *c)
     s_send(c, &m);
 }
 
+/* STATUS {study?}: an unknown study is the client's bad input, flagged `bad` so that
+ * `hps status` exits 2 as with --db. */
 static void s_on_status(ctx_t *c)
 {
+    const char *study = proto_get_str(c->msg, "study");
+    study = study && *study ? study : NULL;
+    s_flush_heard(c->self); /* live status is exact: every time heard so far */
     strbuf_t sb;
     sb_init(&sb);
     char err[HPS_ERR_LEN];
-    if (report_status_json(c->self->store, NULL, &sb, err) != 0) {
+    int rc = report_status_json(c->self->store, study, &sb, err);
+    if (rc != 0) {
         sb_free(&sb);
-        return s_error(c, err);
+        proto_msg_t *m = proto_new("ERROR");
+        proto_set_str(m, "msg", err);
+        proto_set_int(m, "bad", rc == 1);
+        return s_send(c, &m);
     }
     proto_msg_t *m = proto_new("STATUS_REPLY");
     proto_set_str(m, "json", sb.buf);
     sb.len = 0;
     sb.buf[0] = '\0';
-    if (report_status_text(c->self->store, NULL, &sb, err) == 0)
+    if (report_status_text(c->self->store, study, &sb, err) == 0)
         proto_set_str(m, "text", sb.buf);
     sb_free(&sb);
     s_send(c, &m);
@@ -408,6 +453,13 @@ static void s_handle_one(coord_t *self)
         zframe_destroy(&c.route);
         return;
     }
+    if (c.route) {
+        char *key = zframe_strhex(c.route);
+        c.worker = zhashx_lookup(self->workers, key);
+        free(key);
+        if (c.worker)
+            c.worker->last_seen = now_ms(); /* whatever it says, it is alive */
+    }
     size_t i = 0;
     while (i < ARRAY_SIZE(s_handlers) && strcmp(s_handlers[i].type, proto_type(c.msg)) != 0)
         i++;
@@ -435,6 +487,8 @@ static int s_tick(coord_t *self, char *err)
     for (const char *k = zlistx_first(gone); k; k = zlistx_next(gone))
         zhashx_delete(self->workers, k);
     zlistx_destroy(&gone);
+    if (now - self->heard_flushed_at >= self->opts.lease_ms / STORE_HEARD_FLUSH_DIV)
+        s_flush_heard(self);
     return 0;
 }
 

@@ -62,11 +62,11 @@ static const schema_t s_schema[] = {
     {"PUT_ACK", {"sha256:S", "offset:I"}},
     {"SUBMIT", {"config:S"}},
     {"SUBMITTED", {"study:S", "created:I"}},
-    {"STATUS", {NULL}},
+    {"STATUS", {"study:S?"}},
     {"STATUS_REPLY", {"json:S", "text:S?"}},
     {"STOP", {"study:S"}},
     {"STOPPED", {"study:S"}},
-    {"ERROR", {"msg:S"}},
+    {"ERROR", {"msg:S", "bad:I?"}},
 };
 
 static const schema_t *s_schema_find(const char *type)

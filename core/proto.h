@@ -24,9 +24,9 @@
  *   FETCH     sha256 S, offset I             CHUNK  sha256 S, offset I, total I, data B
  *   PUT       sha256 S, offset I, total I, data B      PUT_ACK  sha256 S, offset I
  *   SUBMIT    config S                       SUBMITTED  study S, created I
- *   STATUS    -                              STATUS_REPLY  json S, text S?
+ *   STATUS    study S? (only this study)     STATUS_REPLY  json S, text S?
  *   STOP      study S                        STOPPED  study S
- *   ERROR     msg S
+ *   ERROR     msg S, bad I? (1: the request itself is bad, e.g. an unknown study)
  */
 #ifndef HPS_PROTO_H
 #define HPS_PROTO_H

@@ -201,7 +201,9 @@ done:
 static int s_load_workers(sqlite3 *db, report_data_t *d, char *err)
 {
     sqlite3_stmt *st;
-    if (s_prepare(db, "SELECT name, host, pid, slots, last_seen FROM workers ORDER BY name",
+    if (s_prepare(db,
+                  "SELECT name, host, pid, slots, last_seen, lease_ms, left_at FROM workers"
+                  " ORDER BY name",
                   &st, err) != 0)
         return -1;
     int rc, cap = 0;
@@ -216,6 +218,8 @@ static int s_load_workers(sqlite3 *db, report_data_t *d, char *err)
         w->pid = (long)sqlite3_column_int64(st, 2);
         w->slots = sqlite3_column_int(st, 3);
         w->last_seen = s_real(st, 4);
+        w->lease_ms = (long)sqlite3_column_int64(st, 5);
+        w->left_at = s_real(st, 6);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : s_db_err(db, err, "workers");
@@ -283,6 +287,9 @@ char *report_duration(double secs)
 
 /* ---- status ----------------------------------------------------------------------- */
 
+/* The coordinator's default --lease-ms, for worker rows of files older than schema 2. */
+#define S_DEFAULT_LEASE_MS 10000
+
 /* The order of DESIGN's "trials" object, which scripts read. */
 static const trial_state_t s_status_order[TRIAL_NSTATES] = {
     TRIAL_COMPLETE, TRIAL_RUNNING, TRIAL_WAITING, TRIAL_FAIL, TRIAL_PRUNED};
@@ -309,7 +316,19 @@ static void s_study_json(strbuf_t *out, const report_row_t *r)
     sb_putc(out, '}');
 }
 
-static void s_worker_json(strbuf_t *out, const report_worker_t *w)
+/* alive, gone or left. Gone: not heard from for longer than its lease plus the period
+ * at which the coordinator writes last_seen to the file (store.h), so a busy worker
+ * read from the file is never gone by mistake; its trials are being (or have been)
+ * re-queued. Left: told BYE when an embedded run ended. */
+static const char *s_worker_state(const report_worker_t *w, double now)
+{
+    if (!isnan(w->left_at))
+        return "left";
+    double lease = (double)(w->lease_ms > 0 ? w->lease_ms : S_DEFAULT_LEASE_MS) / 1e3;
+    return now - w->last_seen > lease + lease / STORE_HEARD_FLUSH_DIV ? "gone" : "alive";
+}
+
+static void s_worker_json(strbuf_t *out, const report_worker_t *w, double now)
 {
     sb_puts(out, "{\"name\": ");
     sb_json_str(out, w->name ? w->name : "");
@@ -317,15 +336,47 @@ static void s_worker_json(strbuf_t *out, const report_worker_t *w)
     sb_json_str(out, w->host ? w->host : "");
     sb_printf(out, ", \"pid\": %ld, \"slots\": %d, \"last_seen\": ", w->pid, w->slots);
     sb_json_num(out, w->last_seen);
-    sb_putc(out, '}');
+    sb_printf(out, ", \"state\": \"%s\"}", s_worker_state(w, now));
+}
+
+/* The names of every study, for the error on an unknown one: "no study 'x' (studies:
+ * a, b)". Returns 1 (bad input), or -1 when even the names cannot be read. */
+static int s_no_study(store_t *st, const char *study, char *err)
+{
+    sqlite3_stmt *q;
+    if (s_prepare(store_db(st), "SELECT name FROM studies ORDER BY name", &q, err) != 0)
+        return -1;
+    strbuf_t sb;
+    sb_init(&sb);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        sb_printf(&sb, "%s%s", n++ ? ", " : "", (const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        rc = s_db_err(store_db(st), err, "studies");
+    else {
+        set_err(err, "no study '%s' (%s%s)", study, n ? "studies: " : "the file has none",
+                n ? sb.buf : "");
+        rc = 1;
+    }
+    sb_free(&sb);
+    return rc;
+}
+
+/* report_data_load with the status error for an unknown study. */
+static int s_status_load(store_t *st, const char *study, report_data_t *d, char *err)
+{
+    int rc = report_data_load(st, study, d, err);
+    return rc == 1 && study ? s_no_study(st, study, err) : rc;
 }
 
 int report_status_json(store_t *st, const char *study, strbuf_t *out, char *err)
 {
     report_data_t d;
-    int rc = report_data_load(st, study, &d, err);
+    int rc = s_status_load(st, study, &d, err);
     if (rc != 0)
         return rc;
+    double now = now_secs();
     sb_puts(out, "{\"studies\": [");
     for (int i = 0; i < d.n_rows; i++) {
         sb_puts(out, i ? ", " : "");
@@ -334,7 +385,7 @@ int report_status_json(store_t *st, const char *study, strbuf_t *out, char *err)
     sb_puts(out, "], \"workers\": [");
     for (int i = 0; i < d.n_workers; i++) {
         sb_puts(out, i ? ", " : "");
-        s_worker_json(out, &d.workers[i]);
+        s_worker_json(out, &d.workers[i], now);
     }
     sb_puts(out, "]}\n");
     report_data_free(&d);
@@ -346,22 +397,28 @@ static char *s_num_text(double v)
     return isnan(v) ? xstrdup("-") : xasprintf("%.5g", v);
 }
 
+/* DONE counts finished trials, COMPLETE + PRUNED + FAIL, against n_trials: what the
+ * scheduler counts towards the budget and `hps run`'s progress line shows. */
 static void s_status_studies(strbuf_t *out, const report_data_t *d)
 {
-    static const char *const titles[] = {"STUDY",   "STATE", "DONE",   "RUNNING", "WAITING",
-                                         "PRUNED",  "FAIL",  "BEST #", "VALUE",   "PARAMS"};
-    static const bool right[] = {false, false, true, true, true, true, true, true, true, false};
+    static const char *const titles[] = {"STUDY",   "STATE",   "DONE",   "COMPLETE",
+                                         "PRUNED",  "FAIL",    "RUNNING", "WAITING",
+                                         "BEST #",  "VALUE",   "PARAMS"};
+    static const trial_state_t counted[] = {TRIAL_COMPLETE, TRIAL_PRUNED, TRIAL_FAIL,
+                                            TRIAL_RUNNING, TRIAL_WAITING};
+    static const bool right[] = {false, false, true, true, true, true,
+                                 true,  true,  true, true, false};
     report_grid_t g;
     report_grid_init(&g, (int)ARRAY_SIZE(titles), titles, right);
     for (int i = 0; i < d->n_rows; i++) {
         const report_row_t *r = &d->rows[i];
+        long finished = r->counts[TRIAL_COMPLETE] + r->counts[TRIAL_PRUNED] +
+                        r->counts[TRIAL_FAIL];
         report_grid_put(&g, xstrdup(r->name));
         report_grid_put(&g, xstrdup(r->state));
-        report_grid_put(&g, xasprintf("%ld/%ld", r->counts[TRIAL_COMPLETE], r->n_trials));
-        report_grid_put(&g, xasprintf("%ld", r->counts[TRIAL_RUNNING]));
-        report_grid_put(&g, xasprintf("%ld", r->counts[TRIAL_WAITING]));
-        report_grid_put(&g, xasprintf("%ld", r->counts[TRIAL_PRUNED]));
-        report_grid_put(&g, xasprintf("%ld", r->counts[TRIAL_FAIL]));
+        report_grid_put(&g, xasprintf("%ld/%ld", finished, r->n_trials));
+        for (size_t k = 0; k < ARRAY_SIZE(counted); k++)
+            report_grid_put(&g, xasprintf("%ld", r->counts[counted[k]]));
         report_grid_put(&g, r->has_best ? xasprintf("%ld", r->best_number) : xstrdup("-"));
         report_grid_put(&g, s_num_text(r->has_best ? r->best_value : NAN));
         report_grid_put(&g, xstrdup(r->has_best && r->best_params ? r->best_params : "-"));
@@ -372,8 +429,9 @@ static void s_status_studies(strbuf_t *out, const report_data_t *d)
 
 static void s_status_workers(strbuf_t *out, const report_data_t *d, double now)
 {
-    static const char *const titles[] = {"WORKER", "HOST", "PID", "SLOTS", "LAST SEEN"};
-    static const bool right[] = {false, false, true, true, true};
+    static const char *const titles[] = {"WORKER", "HOST", "PID", "SLOTS", "STATE",
+                                         "LAST SEEN"};
+    static const bool right[] = {false, false, true, true, false, true};
     report_grid_t g;
     report_grid_init(&g, (int)ARRAY_SIZE(titles), titles, right);
     for (int i = 0; i < d->n_workers; i++) {
@@ -382,6 +440,7 @@ static void s_status_workers(strbuf_t *out, const report_data_t *d, double now)
         report_grid_put(&g, xstrdup(w->host ? w->host : "-"));
         report_grid_put(&g, xasprintf("%ld", w->pid));
         report_grid_put(&g, xasprintf("%d", w->slots));
+        report_grid_put(&g, xstrdup(s_worker_state(w, now)));
         char *ago = report_duration(now - w->last_seen);
         report_grid_put(&g, xasprintf("%s ago", ago));
         free(ago);
@@ -393,7 +452,7 @@ static void s_status_workers(strbuf_t *out, const report_data_t *d, double now)
 int report_status_text(store_t *st, const char *study, strbuf_t *out, char *err)
 {
     report_data_t d;
-    int rc = report_data_load(st, study, &d, err);
+    int rc = s_status_load(st, study, &d, err);
     if (rc != 0)
         return rc;
     if (d.n_rows == 0)

@@ -18,10 +18,14 @@
 /* DESIGN's stable `hps status --json` object, one line:
  * {"studies": [{"study", "state", "n_trials", "trials": {"COMPLETE", "RUNNING",
  *  "WAITING", "FAIL", "PRUNED"}, "best": {"trial", "value", "params"} | null}],
- *  "workers": [{"name", "host", "pid", "slots", "last_seen"}]}
+ *  "workers": [{"name", "host", "pid", "slots", "last_seen", "state"}]}
  * Counts and best cover search trials only (the final refit is not a search trial);
  * best follows the study's direction; params is null when the stored config cannot
- * render the point. study NULL = every study (ordered by name). */
+ * render the point. study NULL = every study (ordered by name); an unknown one is
+ * bad input: "no study 'x' (studies: a, b)". A worker's last_seen is when the
+ * coordinator last heard from it (epoch seconds; in the file up to a quarter lease
+ * late), state is "alive", "gone" (silent for longer than its lease and that
+ * quarter) or "left" (told BYE when an embedded run ended). */
 int report_status_json(store_t *st, const char *study, strbuf_t *out, char *err);
 
 /* The same content as aligned tables for a terminal. */

@@ -37,7 +37,9 @@ typedef struct {
     char *name, *host; /* owned */
     long pid;
     int slots;
-    double last_seen;  /* epoch seconds */
+    double last_seen;  /* epoch seconds: when the coordinator last heard from it */
+    long lease_ms;     /* the coordinator's lease then; 0 = unknown (an older file) */
+    double left_at;    /* epoch seconds it was told BYE; NaN = not */
 } report_worker_t;
 
 /* Load the rows (one study, or all when study is NULL) and the workers in one read

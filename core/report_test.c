@@ -72,7 +72,7 @@ static void s_fixture(store_t *s)
 
     rc = store_study_insert(s, "z", s_cfg_z, DIR_MINIMIZE, 2, &z, err);
     assert(rc == 0);
-    rc = store_worker_seen(s, "w1", "h", 42, 2, err);
+    rc = store_worker_seen(s, "w1", "h", 42, 2, 10000, err);
     assert(rc == 0);
 }
 
@@ -105,19 +105,22 @@ static void s_check_status(store_t *s, bool verbose)
     assert(strstr(sb.buf, "\"study\": \"z\"") && strstr(sb.buf, "\"best\": null}"));
     assert(strstr(sb.buf, "\"workers\": [{\"name\": \"w1\", \"host\": \"h\", \"pid\": 42,"
                           " \"slots\": 2, \"last_seen\": "));
+    assert(strstr(sb.buf, ", \"state\": \"alive\"}]}"));
     assert(sb.buf[sb.len - 1] == '\n' && s_count(sb.buf, "\n") == 1);
     sb_free(&sb);
 
     sb_init(&sb);
     rc = report_status_json(s, "b,c", &sb, err);
     assert(rc == 0 && strstr(sb.buf, "b,c") && !strstr(sb.buf, "\"study\": \"a\""));
-    assert(report_status_json(s, "nope", &sb, err) == 1 && strstr(err, "nope"));
+    assert(report_status_json(s, "nope", &sb, err) == 1);
+    assert(strcmp(err, "no study 'nope' (studies: a, b,c, z)") == 0);
     assert(report_status_text(s, "nope", &sb, err) == 1);
     sb_free(&sb);
 
     sb_init(&sb);
     rc = report_status_text(s, NULL, &sb, err);
-    assert(rc == 0 && strstr(sb.buf, "STUDY") && strstr(sb.buf, "w1") && strstr(sb.buf, "2/3"));
+    assert(rc == 0 && strstr(sb.buf, "STUDY") && strstr(sb.buf, "w1") && strstr(sb.buf, "4/3"));
+    assert(strstr(sb.buf, "COMPLETE") && strstr(sb.buf, " alive "));
     if (verbose)
         printf("%s", sb.buf);
     sb_free(&sb);
@@ -172,6 +175,36 @@ static void s_check_board(store_t *s, bool verbose)
     sb_free(&sb);
 }
 
+/* Worker states: alive, gone (silent past its lease and the flush period), left. */
+static void s_check_workers(store_t *s, bool verbose)
+{
+    char err[HPS_ERR_LEN];
+    int rc = store_worker_seen(s, "gone", "h", 1, 1, 1000, err);
+    assert(rc == 0);
+    rc = sqlite3_exec(store_db(s), "UPDATE workers SET last_seen = last_seen - 1.3",
+                      NULL, NULL, NULL); /* > 1 s lease + 0.25 s */
+    assert(rc == SQLITE_OK);
+    rc = store_worker_seen(s, "here", "h", 2, 1, 1000, err);
+    assert(rc == 0);
+    rc = store_worker_seen(s, "left", "h", 3, 1, 1000, err) || store_worker_left(s, "left", err);
+    assert(rc == 0);
+    strbuf_t sb;
+    sb_init(&sb);
+    rc = report_status_json(s, NULL, &sb, err);
+    assert(rc == 0 && strstr(sb.buf, "\"pid\": 1, \"slots\": 1, \"last_seen\": "));
+    assert(strstr(sb.buf, "\"state\": \"gone\"}, {\"name\": \"here\""));
+    assert(strstr(sb.buf, "\"state\": \"alive\"}, {\"name\": \"left\""));
+    assert(strstr(sb.buf, "\"state\": \"left\"}]}"));
+    sb.len = 0;
+    rc = report_status_text(s, NULL, &sb, err);
+    if (verbose)
+        printf("%s", sb.buf);
+    assert(rc == 0 && strstr(sb.buf, "no studies\n") && strstr(sb.buf, " gone "));
+    assert(report_status_text(s, "x", &sb, err) == 1);
+    assert(strcmp(err, "no study 'x' (the file has none)") == 0);
+    sb_free(&sb);
+}
+
 void report_test(bool verbose)
 {
     char err[HPS_ERR_LEN], path[] = "/tmp/hps-report-XXXXXX";
@@ -203,6 +236,7 @@ void report_test(bool verbose)
     sb_init(&sb);
     assert(report_leaderboard(s, "json", &sb, err) == 0 && strcmp(sb.buf, "[]\n") == 0);
     sb_free(&sb);
+    s_check_workers(s, verbose);
     store_close(&s);
     for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
         snprintf(side, sizeof side, "%s%s", path, suffix[i]);

@@ -23,6 +23,7 @@ enum {
     Q_TELL_INSERT,
     Q_INTER_INSERT,
     Q_INTER_DELETE,
+    Q_WORKER_HEARD,
     Q_COUNT
 };
 
@@ -43,6 +44,7 @@ static const char *const s_sql[Q_COUNT] = {
     [Q_INTER_INSERT] = "INSERT OR IGNORE INTO intermediate(trial_id, step, value)"
                        " VALUES (?1, ?2, ?3)",
     [Q_INTER_DELETE] = "DELETE FROM intermediate WHERE trial_id = ?1",
+    [Q_WORKER_HEARD] = "UPDATE workers SET last_seen = ?2 WHERE name = ?1 AND last_seen < ?2",
 };
 
 static const char *const s_schema =
@@ -64,9 +66,17 @@ static const char *const s_schema =
     " state INTEGER NOT NULL, value REAL, stale INTEGER NOT NULL, at REAL,"
     " PRIMARY KEY(trial_id, attempt)) WITHOUT ROWID;"
     "CREATE TABLE workers(name TEXT PRIMARY KEY, host TEXT, pid INTEGER, slots INTEGER,"
-    " first_seen REAL, last_seen REAL);"
+    " first_seen REAL, last_seen REAL, lease_ms INTEGER, left_at REAL);"
     "CREATE TABLE promotions(id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL,"
     " stage TEXT NOT NULL, tier TEXT, forced INTEGER NOT NULL, test_score REAL, at REAL);";
+
+/* s_upgrade[v] takes a file from schema version v to v + 1 (s_schema is the newest
+ * whole). Version 2: workers.lease_ms (the coordinator's lease, to tell a gone worker)
+ * and workers.left_at (when it was told BYE). */
+static const char *const s_upgrade[STORE_SCHEMA_VERSION] = {
+    [1] = "ALTER TABLE workers ADD COLUMN lease_ms INTEGER;"
+          "ALTER TABLE workers ADD COLUMN left_at REAL;",
+};
 
 struct store_s {
     sqlite3 *db;
@@ -156,6 +166,8 @@ int store_batch_commit(store_t *self, char *err)
     return -1;
 }
 
+bool store_in_batch(const store_t *self) { return self->in_batch; }
+
 static int s_bind_real_or_null(sqlite3_stmt *st, int i, double v)
 {
     return isnan(v) ? sqlite3_bind_null(st, i) : sqlite3_bind_double(st, i, v);
@@ -177,7 +189,9 @@ static int s_migrate(store_t *self, char *err)
         return 0;
     if (s_begin(self, err) != 0)
         return -1;
-    int rc = s_exec(self, s_schema, err);
+    int rc = version == 0 ? s_exec(self, s_schema, err) : 0;
+    for (int v = version; rc == 0 && v > 0 && v < STORE_SCHEMA_VERSION; v++)
+        rc = s_exec(self, s_upgrade[v], err);
     if (rc == 0) {
         char sql[64];
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
@@ -614,13 +628,14 @@ int store_intermediate(store_t *self, int64_t trial_id, long step, double value,
 }
 
 int store_worker_seen(store_t *self, const char *name, const char *host, long pid, int slots,
-                      char *err)
+                      long lease_ms, char *err)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(self->db,
-                           "INSERT INTO workers(name, host, pid, slots, first_seen, last_seen)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(name) DO UPDATE SET"
-                           " host = ?2, pid = ?3, slots = ?4, last_seen = ?5",
+                           "INSERT INTO workers(name, host, pid, slots, first_seen, last_seen,"
+                           " lease_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)"
+                           " ON CONFLICT(name) DO UPDATE SET host = ?2, pid = ?3, slots = ?4,"
+                           " last_seen = ?5, lease_ms = ?6, left_at = NULL",
                            -1, &st, NULL) != SQLITE_OK)
         return s_db_err(self, err, "prepare");
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
@@ -628,6 +643,31 @@ int store_worker_seen(store_t *self, const char *name, const char *host, long pi
     sqlite3_bind_int64(st, 3, pid);
     sqlite3_bind_int(st, 4, slots);
     sqlite3_bind_double(st, 5, now_secs());
+    sqlite3_bind_int64(st, 6, lease_ms);
+    return s_write1(self, st, err);
+}
+
+int store_worker_heard(store_t *self, const char *name, double at, char *err)
+{
+    sqlite3_stmt *st = s_stmt(self, Q_WORKER_HEARD, err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 2, at);
+    int rc = s_begin(self, err);
+    if (rc == 0 && s_step_done(self, st, err) < 0)
+        rc = -1;
+    return s_end(self, rc, err);
+}
+
+int store_worker_left(store_t *self, const char *name, char *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(self->db, "UPDATE workers SET left_at = ?2 WHERE name = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return s_db_err(self, err, "prepare");
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 2, now_secs());
     return s_write1(self, st, err);
 }
 
@@ -674,6 +714,55 @@ static int s_count_cb(void *arg, const store_trial_t *t)
     counts[t->state]++;
     assert(t->nx == 2 && t->x[1] == 2.5);
     return 0;
+}
+
+/* Remove a test DB and its WAL side files. */
+static void s_unlink_db(const char *path)
+{
+    char side[600];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+/* A version-1 file (workers without lease_ms, left_at) opens, upgraded in place, and
+ * keeps its rows. */
+static void s_test_upgrade(const char *path)
+{
+    char err[HPS_ERR_LEN];
+    sqlite3 *db;
+    assert(sqlite3_open(path, &db) == SQLITE_OK);
+    assert(sqlite3_exec(db,
+                        "CREATE TABLE workers(name TEXT PRIMARY KEY, host TEXT, pid INTEGER,"
+                        " slots INTEGER, first_seen REAL, last_seen REAL);"
+                        "INSERT INTO workers VALUES ('old', 'h', 1, 2, 5, 6);"
+                        "PRAGMA user_version = 1;",
+                        NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    store_t *s = store_open(path, false, false, err);
+    assert(s);
+    sqlite3_stmt *q;
+    assert(sqlite3_prepare_v2(s->db, "SELECT last_seen, lease_ms IS NULL, left_at IS NULL"
+                              " FROM workers", -1, &q, NULL) == SQLITE_OK);
+    assert(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_double(q, 0) == 6);
+    assert(sqlite3_column_int(q, 1) == 1 && sqlite3_column_int(q, 2) == 1);
+    sqlite3_finalize(q);
+    assert(store_worker_heard(s, "old", 7, err) == 0);
+    assert(store_worker_heard(s, "old", 6.5, err) == 0); /* older: ignored */
+    assert(store_worker_left(s, "old", err) == 0);
+    assert(store_worker_seen(s, "old", "h2", 3, 2, 1000, err) == 0);
+    assert(sqlite3_prepare_v2(s->db, "SELECT lease_ms, left_at IS NULL, first_seen FROM workers",
+                              -1, &q, NULL) == SQLITE_OK);
+    assert(sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 1000);
+    assert(sqlite3_column_int(q, 1) == 1 && sqlite3_column_double(q, 2) == 5);
+    sqlite3_finalize(q);
+    store_close(&s);
+    s = store_open(path, false, false, err); /* upgraded once: no second ALTER */
+    assert(s);
+    store_close(&s);
+    s_unlink_db(path);
 }
 
 void store_test(bool verbose)
@@ -724,10 +813,6 @@ void store_test(bool verbose)
     assert(counts[TRIAL_COMPLETE] == 1 && counts[TRIAL_RUNNING] == 1);
     store_study_clear(&st);
     store_close(&s);
-    char side[600];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    s_unlink_db(path);
+    s_test_upgrade(path);
 }

@@ -17,7 +17,7 @@
 #include "core/trial.h"
 #include "core/util.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct store_s store_t;
 
@@ -33,6 +33,8 @@ void store_close(store_t **self_p);
  * 0; if it fails, everything since batch_begin is rolled back. */
 int store_batch_begin(store_t *self, char *err);
 int store_batch_commit(store_t *self, char *err);
+/* Whether a batch is open. This function can't fail. */
+bool store_in_batch(const store_t *self);
 
 /* The connection, for read-only queries of report modules. Borrowed. */
 sqlite3 *store_db(store_t *self);
@@ -109,8 +111,18 @@ int store_tell_stale(store_t *self, int64_t trial_id, int attempt, const store_r
                      char *err);
 /* Intermediate value; a repeat of (trial, step) keeps the first value. */
 int store_intermediate(store_t *self, int64_t trial_id, long step, double value, char *err);
+/* A worker said HELLO: its row (created or replaced), heard from now, under the
+ * coordinator's lease_ms; clears left_at. */
 int store_worker_seen(store_t *self, const char *name, const char *host, long pid, int slots,
-                      char *err);
+                      long lease_ms, char *err);
+/* Record that the worker was last heard from at `at` (epoch seconds; an older time
+ * than the stored one is ignored). The coordinator keeps these in memory and calls
+ * this at most every lease_ms / STORE_HEARD_FLUSH_DIV ms per worker, not per message,
+ * so readers of the file see last_seen up to that much late. */
+int store_worker_heard(store_t *self, const char *name, double at, char *err);
+#define STORE_HEARD_FLUSH_DIV 4
+/* The worker was told BYE (an embedded run ended): it left on purpose. */
+int store_worker_left(store_t *self, const char *name, char *err);
 /* The pid a worker of this name last said HELLO with: 0 found, 1 none, -1 error. */
 int store_worker_pid(store_t *self, const char *name, long *pid, char *err);
 int store_promotion(store_t *self, int64_t study_id, const char *stage, const char *tier,

@@ -36,7 +36,7 @@ expect2 "--bind is required" "$HPS" coordinator --db "$DB"
 expect2 "CURVE keys are required" "$HPS" coordinator --bind tcp://0.0.0.0:1 --db "$DB"
 expect2 "--connect" "$HPS" worker
 expect2 "--slots" "$HPS" worker --connect tcp://127.0.0.1:1 --slots 0
-expect2 "give one of --to ENDPOINT or --db FILE" "$HPS" status
+expect2 "give one of --to ENDPOINT or --db FILE" "$HPS" status --to tcp://127.0.0.1:1 --db "$DB"
 expect2 "no such study database" "$HPS" leaderboard --db "$TMP/missing.db"
 expect2 "format" "$HPS" leaderboard --db "$DB" --format xml
 expect2 "CONFIG and --to ENDPOINT are required" "$HPS" submit $good

@@ -36,7 +36,8 @@ assert set(b) == {"trial", "value", "params"} and set(b["params"]) == {"x", "y"}
 assert abs(b["value"] - (b["params"]["x"] ** 2 + b["params"]["y"] ** 2)) < 1e-9, b
 assert by["q,r"]["trials"]["COMPLETE"] == 3
 for w in st["workers"]:
-    assert set(w) == {"name", "host", "pid", "slots", "last_seen"}, w
+    assert set(w) == {"name", "host", "pid", "slots", "last_seen", "state"}, w
+    assert w["state"] == "left", w  # told BYE when hps run ended
 assert st["workers"], "hps run's workers are recorded"
 PY
 expect 0 "$HPS" status --db "$DB" --json "q,r"
@@ -45,7 +46,7 @@ python3 -c "import json,sys; st=json.load(open('$TMP/out')); assert [s['study'] 
 expect 0 "$HPS" status --db "$DB"
 grep -q "^bad " "$TMP/out" || fail "status table: $(cat "$TMP/out")"
 expect 2 "$HPS" status --db "$DB" nope
-grep -q "unknown study 'nope'" "$TMP/err" || fail "unknown study message: $(cat "$TMP/err")"
+grep -qF "no study 'nope' (studies: bad, q,r)" "$TMP/err" || fail "unknown study message: $(cat "$TMP/err")"
 
 # ---- leaderboard
 expect 0 "$HPS" leaderboard --db "$DB" --format csv
