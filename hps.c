@@ -22,7 +22,7 @@ static const command_t s_commands[] = {
     {"coordinator", coord_main, "serve studies to workers over ZeroMQ"},
     {"worker", worker_main, "run trials for a coordinator"},
     {"submit", submit_main, "add a study to a running coordinator"},
-    {"status", status_main, "studies, trials and workers (--to ENDPOINT or --db FILE)"},
+    {"status", status_main, "studies, trials and workers (default hps.db; --to ENDPOINT for live)"},
     {"stop", stop_main, "stop a study on a running coordinator"},
     {"leaderboard", leaderboard_main, "compare studies (table, csv, json, md)"},
     {"promote", promote_main, "promote a study's best model to staging or production"},
