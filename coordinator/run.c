@@ -24,7 +24,10 @@ static const char s_run_usage[] =
     "  --db FILE          study database (default hps.db); an existing study resumes\n"
     "  --json             print the final status as JSON instead of the leaderboard\n"
     "  --heartbeat-ms N, --lease-ms N, --sync full|normal   as for hps coordinator\n"
-    "  -v, -q             more or less logging\n";
+    "  -v, -q             more or less logging (-q: no progress either)\n"
+    "Progress on stderr: a line per study rewritten in place on a terminal, else a line\n"
+    "every 5 s and at each 10%. Ctrl-C (or SIGTERM) stops: running trials go back to the\n"
+    "queue and the exit status is 130 (143); run the same command again to resume.\n";
 
 typedef struct {
     const char *config, *db;
