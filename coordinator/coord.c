@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include "coordinator/blobs.h"
+#include "coordinator/progress.h"
 #include "coordinator/schedule.h"
 #include "core/log.h"
 #include "core/proto.h"
@@ -507,19 +508,6 @@ static bool s_finished(coord_t *self)
     return true;
 }
 
-static void s_progress(coord_t *self)
-{
-    strbuf_t sb;
-    sb_init(&sb);
-    sched_progress(self->sched, &sb);
-    if (sb.len) {
-        sb.buf[sb.len - 1] = '\0';
-        fprintf(stderr, "\r\033[K%s", sb.buf);
-        fflush(stderr);
-    }
-    sb_free(&sb);
-}
-
 static void s_outbox_free(void **item)
 {
     zmsg_destroy((zmsg_t **)item);
@@ -550,12 +538,22 @@ static int s_drain(coord_t *self, char *err)
     return rc;
 }
 
+/* Slots of the workers not yet told BYE: how many leases can be running at once. */
+static long s_slots(coord_t *self)
+{
+    long n = 0;
+    for (worker_rec_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        n += w->byed ? 0 : w->slots;
+    return n;
+}
+
 int coord_run(coord_t *self, char *err)
 {
     zpoller_t *poller = zpoller_new(self->sock, NULL);
     assert(poller);
     int tick_ms = self->opts.heartbeat_ms / 4 > 10 ? self->opts.heartbeat_ms / 4 : 10;
-    int64_t last_tick = now_ms(), last_progress = 0;
+    int64_t last_tick = now_ms();
+    progress_t *progress = progress_new(self->opts.progress, stderr);
     int rc = 0;
     while (rc == 0 && !zsys_interrupted && !s_finished(self)) {
         void *which = zpoller_wait(poller, tick_ms);
@@ -573,15 +571,11 @@ int coord_run(coord_t *self, char *err)
             last_tick = now;
             rc = s_tick(self, err);
         }
-        if (self->opts.progress && now - last_progress >= 500) {
-            last_progress = now;
-            s_progress(self);
-        }
+        progress_tick(progress, self->sched, s_slots(self), now);
     }
-    if (self->opts.progress) {
-        s_progress(self);
-        fputc('\n', stderr);
-    }
+    /* also after Ctrl-C: ends the line */
+    progress_end(progress, self->sched, s_slots(self), now_ms());
+    progress_destroy(&progress);
     zpoller_destroy(&poller);
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0 && self->n_msgs > 0) {
@@ -591,6 +585,18 @@ int coord_run(coord_t *self, char *err)
                  self->n_msgs, cpu * 1e6 / (double)self->n_msgs, cpu);
     }
     return rc;
+}
+
+int coord_release_leases(coord_t *self, char *err)
+{
+    if (store_batch_begin(self->store, err) != 0)
+        return -1;
+    /* Each release is atomic on its own (store first, then memory): the ones made
+     * before a failure are kept, and what failed stays RUNNING in both. */
+    int n = sched_release_all(self->sched, err);
+    char commit_err[HPS_ERR_LEN];
+    int rc = store_batch_commit(self->store, n < 0 ? commit_err : err);
+    return n < 0 || rc != 0 ? -1 : n;
 }
 
 /* Plain (unauthenticated) binds are allowed only where nobody else can connect. */

@@ -19,7 +19,7 @@ typedef struct {
     const char *allow_dir;      /* public certs of clients allowed to connect */
     const char *submitters_dir; /* public certs allowed to SUBMIT/STOP; NULL = none (CURVE) */
     bool exit_when_done;        /* return once every study is done (embedded run) */
-    bool progress;              /* print progress lines to stderr */
+    int progress;               /* progress_mode_t (progress.h) on stderr; 0 = none */
 } coord_opts_t;
 
 typedef struct coord_s coord_t;
@@ -37,6 +37,11 @@ int coord_submit(coord_t *self, study_config_t **cfg_p, char *err);
 /* Serve until interrupted, or (exit_when_done) until all studies are done and workers
  * have been sent BYE. 0 ok, -1 with err on a fatal store error. */
 int coord_run(coord_t *self, char *err);
+/* Put every running trial back in the queue as the same attempt, in one commit: for an
+ * embedded run, whose workers are its own children and are gone (interrupted, or a
+ * previous run's). Not for a coordinator with remote workers: they still run their
+ * trials and will TELL. Returns how many, or -1 with err (nothing released). */
+int coord_release_leases(coord_t *self, char *err);
 
 int coord_main(int argc, char **argv);
 

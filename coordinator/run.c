@@ -12,6 +12,7 @@
 #include "coordinator/blobs.h"
 #include "coordinator/cli.h"
 #include "coordinator/coord.h"
+#include "coordinator/progress.h"
 #include "core/log.h"
 #include "core/report.h"
 #include "core/store.h"
@@ -23,7 +24,10 @@ static const char s_run_usage[] =
     "  --db FILE          study database (default hps.db); an existing study resumes\n"
     "  --json             print the final status as JSON instead of the leaderboard\n"
     "  --heartbeat-ms N, --lease-ms N, --sync full|normal   as for hps coordinator\n"
-    "  -v, -q             more or less logging\n";
+    "  -v, -q             more or less logging (-q: no progress either)\n"
+    "Progress on stderr: a line per study rewritten in place on a terminal, else a line\n"
+    "every 5 s and at each 10%. Ctrl-C (or SIGTERM) stops: running trials go back to the\n"
+    "queue and the exit status is 130 (143); run the same command again to resume.\n";
 
 typedef struct {
     const char *config, *db;
@@ -180,6 +184,77 @@ static int s_print_result(const run_flags_t *f, const char *study)
     return rc == 0 ? 0 : 1;
 }
 
+/* The first SIGINT or SIGTERM; 0 = none. */
+static volatile sig_atomic_t s_signal;
+
+/* First signal: stop serving (zsys_interrupted ends coord_run), release the running
+ * trials, stop the workers. A second one exits at once: every change is its own SQLite
+ * transaction, so the file stays consistent, and the next run takes back what is left
+ * running. */
+static void s_on_signal(int sig)
+{
+    if (s_signal)
+        _exit(128 + s_signal);
+    s_signal = sig;
+    zsys_interrupted = 1;
+}
+
+/* Load and check the config; a resumed study keeps its stored seed. NULL after
+ * printing the errors (exit 2). */
+static study_config_t *s_load(run_flags_t *f)
+{
+    /* A first pass only to learn the study name, so a resumed study keeps its seed. */
+    study_config_t *cfg = cli_load_study(f->config, f->n_over, f->over, NULL);
+    char *stored = cfg ? s_stored_config(f->db, cfg->name) : NULL;
+    if (stored) {
+        study_config_destroy(&cfg);
+        cfg = cli_load_study(f->config, f->n_over, f->over, stored);
+        if (cfg && strcmp(cfg->json, stored) != 0) {
+            fprintf(stderr, "hps run: study '%s' already exists in %s with a different "
+                            "config (choose another study name)\n", cfg->name, f->db);
+            study_config_destroy(&cfg);
+        }
+        free(stored);
+    }
+    return cfg;
+}
+
+/* The embedded coordinator on endpoint, until the study is done or a signal. Every
+ * worker of it is a child of this process, so trials left RUNNING by an earlier run
+ * (killed hard) are released at the start, and on a signal the running ones are
+ * released (*released: how many, -1 when that failed). 0, or -1 with err (*usage: exit
+ * code 2). */
+static int s_serve(const run_flags_t *f, study_config_t **cfg_p, const char *endpoint,
+                   bool *usage, int *released, char *err)
+{
+    coord_opts_t co = {.bind = endpoint, .db_path = f->db, .heartbeat_ms = (int)f->heartbeat_ms,
+                       .lease_ms = (int)f->lease_ms, .sync_full = f->sync_full,
+                       .exit_when_done = true,
+                       .progress = f->quiet ? PROGRESS_OFF
+                                   : isatty(2) ? PROGRESS_TTY : PROGRESS_LINES};
+    char sha[65];
+    coord_t *c = coord_new(&co, usage, err);
+    int rc = c ? 0 : -1;
+    if (rc == 0 && (*released = coord_release_leases(c, err)) < 0)
+        rc = -1;
+    else if (rc == 0 && *released > 0)
+        log_info("%d trial(s) left running by an earlier run go back to the queue", *released);
+    if (rc == 0 && (*cfg_p)->data_file &&
+        blob_import(coord_blob_dir(c), (*cfg_p)->data_file, sha, err) != 0)
+        rc = -1;
+    if (rc == 0 && coord_submit(c, cfg_p, err) != 0) {
+        rc = -1;
+        *usage = true;
+    }
+    if (rc == 0)
+        rc = coord_run(c, err);
+    *released = 0;
+    if (rc == 0 && s_signal)
+        *released = coord_release_leases(c, err);
+    coord_destroy(&c);
+    return rc;
+}
+
 int run_main(int argc, char **argv)
 {
     run_flags_t f;
@@ -189,21 +264,7 @@ int run_main(int argc, char **argv)
         free(f.over);
         return rc;
     }
-    /* A first pass only to learn the study name, so a resumed study keeps its seed. */
-    study_config_t *cfg = cli_load_study(f.config, f.n_over, f.over, NULL);
-    if (cfg) {
-        char *stored = s_stored_config(f.db, cfg->name);
-        if (stored) {
-            study_config_destroy(&cfg);
-            cfg = cli_load_study(f.config, f.n_over, f.over, stored);
-            if (cfg && strcmp(cfg->json, stored) != 0) {
-                fprintf(stderr, "hps run: study '%s' already exists in %s with a different "
-                                "config (choose another study name)\n", cfg->name, f.db);
-                study_config_destroy(&cfg);
-            }
-            free(stored);
-        }
-    }
+    study_config_t *cfg = s_load(&f);
     free(f.over);
     if (!cfg)
         return 2;
@@ -217,27 +278,17 @@ int run_main(int argc, char **argv)
     char *endpoint = xasprintf("ipc://%s/coord.ipc", dir);
     pid_t *pids = xcalloc((size_t)f.workers, sizeof(pid_t));
     int n = s_spawn(endpoint, f.workers, pids);
-    coord_opts_t co = {.bind = endpoint, .db_path = f.db, .heartbeat_ms = (int)f.heartbeat_ms,
-                       .lease_ms = (int)f.lease_ms, .sync_full = f.sync_full,
-                       .exit_when_done = true, .progress = isatty(2) && !f.quiet};
-    char err[HPS_ERR_LEN], *study = xstrdup(cfg->name), sha[65];
+    /* After the fork (czmq's context must not be forked), before anything is served. */
+    zsys_init();
+    zsys_handler_set(s_on_signal);
+    char err[HPS_ERR_LEN], *study = xstrdup(cfg->name);
     bool usage = false;
-    coord_t *c = coord_new(&co, &usage, err);
-    rc = c ? 0 : -1;
-    if (rc == 0 && cfg->data_file &&
-        blob_import(coord_blob_dir(c), cfg->data_file, sha, err) != 0)
-        rc = -1;
-    if (rc == 0 && coord_submit(c, &cfg, err) != 0) {
-        rc = -1;
-        usage = true;
-    }
-    if (rc == 0)
-        rc = coord_run(c, err);
-    if (rc != 0)
+    int released = 0;
+    rc = s_serve(&f, &cfg, endpoint, &usage, &released, err);
+    if (rc != 0 || released < 0)
         fprintf(stderr, "hps run: %s\n", err);
-    coord_destroy(&c);
-    /* Every study is done (or we stop): workers still waiting for BYE have nothing to
-     * lose, and SIGTERM makes them exit at once. */
+    /* Every study is done, or we stop: workers still waiting for BYE have nothing to
+     * lose, and SIGTERM makes them exit at once (their trial processes with them). */
     for (int i = 0; i < n; i++)
         if (kill(pids[i], SIGTERM) != 0 && errno != ESRCH)
             log_warn("kill %d: %s", (int)pids[i], strerror(errno));
@@ -249,7 +300,14 @@ int run_main(int argc, char **argv)
     free(pids);
     free(endpoint);
     study_config_destroy(&cfg);
-    if (rc == 0 && !zsys_interrupted)
+    if (s_signal) {
+        if (released >= 0)
+            fprintf(stderr, "hps run: interrupted; %d running trial%s released; rerun the same "
+                            "command to resume\n", released, released == 1 ? "" : "s");
+        else
+            fprintf(stderr, "hps run: interrupted; rerun the same command to resume\n");
+        rc = 128 + s_signal;
+    } else if (rc == 0)
         rc = s_print_result(&f, study);
     else
         rc = usage ? 2 : 1;

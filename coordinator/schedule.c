@@ -33,6 +33,7 @@ typedef struct {
     study_state_t state;
     long next_number;           /* search trials created so far */
     long n_finished;            /* search trials COMPLETE, PRUNED or FAIL */
+    long n_ended[TRIAL_NSTATES]; /* n_finished by state (progress lines) */
     long n_leased;              /* leases held (search + final) */
     bool sampler_done;          /* the sampler has no more points (grid) */
     bool has_final;             /* a final refit on the test split follows the search */
@@ -301,17 +302,25 @@ static int s_check_done(sched_t *self, study_t *s, char *err)
     return 0;
 }
 
+/* A search trial ended (live or in a replay): counts, sampler, pruner and best. */
+static void s_observe(study_t *s, int64_t trial, long number, const double *x,
+                      trial_state_t state, double value)
+{
+    s->n_finished++;
+    s->n_ended[state]++;
+    s->sops->finished(s->sampler, number, state, state == TRIAL_FAIL ? NAN : value);
+    s->pops->finished(s->pruner, number, state);
+    if (state == TRIAL_COMPLETE)
+        s_note_best(s, trial, x, value);
+}
+
 /* A trial's result is committed: update sampler, pruner, best and completion. */
 static int s_finished(sched_t *self, study_t *s, int64_t trial, long number, bool final,
                       const double *x, trial_state_t state, double value, char *err)
 {
     if (final)
         return s_finish_final(self, s, trial, err);
-    s->n_finished++;
-    s->sops->finished(s->sampler, number, state, state == TRIAL_FAIL ? NAN : value);
-    s->pops->finished(s->pruner, number, state);
-    if (state == TRIAL_COMPLETE)
-        s_note_best(s, trial, x, value);
+    s_observe(s, trial, number, x, state, value);
     return s_check_done(self, s, err);
 }
 
@@ -344,14 +353,8 @@ static int s_replay_trial(void *arg, const store_trial_t *t)
         s_enqueue(s, t->id, t->attempt, t->number, t->final, t->x);
     else if (t->final)
         r->final_done = t->id;
-    else {
-        s->n_finished++;
-        s->sops->finished(s->sampler, t->number, t->state,
-                          t->state == TRIAL_FAIL ? NAN : t->value);
-        s->pops->finished(s->pruner, t->number, t->state);
-        if (t->state == TRIAL_COMPLETE)
-            s_note_best(s, t->id, t->x, t->value);
-    }
+    else
+        s_observe(s, t->id, t->number, t->x, t->state, t->value);
     return 0;
 }
 
@@ -622,6 +625,22 @@ void sched_heartbeat(sched_t *self, const char *worker, const int64_t *pairs, in
     }
 }
 
+/* Lease l goes back in the queue as attempt (the next one for a lost lease, the same
+ * one for a released lease), committed first; the lease is dropped. */
+static int s_requeue(sched_t *self, lease_t *l, int attempt, char *err)
+{
+    study_t *s = l->study;
+    int rc = attempt == l->attempt ? store_trial_release(self->store, l->trial, attempt, err)
+                                   : store_trial_requeue(self->store, l->trial, attempt, err);
+    if (rc != 0)
+        return -1;
+    if (!l->final)
+        s->pops->finished(s->pruner, l->number, TRIAL_WAITING); /* its curve starts anew */
+    s_enqueue(s, l->trial, attempt, l->number, l->final, l->x);
+    s_lease_drop(self, l);
+    return 0;
+}
+
 /* One expired lease: the next attempt goes back in the queue, or the trial fails. */
 static int s_expire_one(sched_t *self, lease_t *l, char *err)
 {
@@ -636,13 +655,7 @@ static int s_expire_one(sched_t *self, lease_t *l, char *err)
                             .cv_std = NAN, .val_score = NAN, .test_score = NAN, .error = why};
         return s_commit(self, l, &r, err);
     }
-    if (store_trial_requeue(self->store, l->trial, next, err) != 0)
-        return -1;
-    if (!l->final)
-        s->pops->finished(s->pruner, l->number, TRIAL_WAITING); /* its curve starts anew */
-    s_enqueue(s, l->trial, next, l->number, l->final, l->x);
-    s_lease_drop(self, l);
-    return 0;
+    return s_requeue(self, l, next, err);
 }
 
 int sched_expire(sched_t *self, char *err)
@@ -663,6 +676,18 @@ int sched_expire(sched_t *self, char *err)
 }
 
 bool sched_broken(const sched_t *self) { return self->broken; }
+
+int sched_release_all(sched_t *self, char *err)
+{
+    int n = 0;
+    lease_t *l;
+    while ((l = zhashx_first(self->leases))) {
+        if (s_requeue(self, l, l->attempt, err) != 0)
+            return -1;
+        n++;
+    }
+    return n;
+}
 
 int sched_release_worker(sched_t *self, const char *worker, char *err)
 {
@@ -708,14 +733,26 @@ bool sched_idle(sched_t *self)
     return true;
 }
 
-void sched_progress(sched_t *self, strbuf_t *out)
+int sched_n_studies(const sched_t *self) { return self->n_studies; }
+
+void sched_study_progress(const sched_t *self, int i, sched_progress_t *out)
 {
-    for (int i = 0; i < self->n_studies; i++) {
-        const study_t *s = self->studies[i];
-        sb_printf(out, "%s: %ld/%ld done, %ld running", s->cfg->name, s->n_finished,
-                  s->cfg->n_trials, s->n_leased);
-        if (s->has_best)
-            sb_printf(out, ", best %.6g", s->best_value);
-        sb_putc(out, '\n');
-    }
+    assert(i >= 0 && i < self->n_studies);
+    const study_t *s = self->studies[i];
+    static const char *const names[] = {"running", "done", "stopped"};
+    *out = (sched_progress_t){
+        .name = s->cfg->name,
+        .state = names[s->state],
+        .n_trials = s->sampler_done ? s->next_number : s->cfg->n_trials,
+        .complete = s->n_ended[TRIAL_COMPLETE],
+        .pruned = s->n_ended[TRIAL_PRUNED],
+        .fail = s->n_ended[TRIAL_FAIL],
+        .running = s->n_leased,
+        .has_best = s->has_best,
+        .best = s->best_value,
+    };
+    if (s->has_final && s->final_created)
+        out->refit = s->state == ST_DONE ? SCHED_REFIT_DONE : SCHED_REFIT_RUNNING;
+    else if (s->has_final && s->state == ST_RUNNING)
+        out->refit = SCHED_REFIT_PENDING;
 }

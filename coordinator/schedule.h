@@ -66,6 +66,10 @@ int sched_expire(sched_t *self, char *err);
 /* Requeue (as the next attempt) every lease held by worker: a new process took its
  * name, so the old one and its trials are gone. Returns how many, or -1 with err. */
 int sched_release_worker(sched_t *self, const char *worker, char *err);
+/* Put every lease back in the queue as the same attempt (not a failure, no retry used
+ * up), committed first: the caller stopped all workers (an interrupted `hps run`).
+ * Returns how many, or -1 with err. */
+int sched_release_all(sched_t *self, char *err);
 /* True after a state change failed halfway (stored, but not all that follows from
  * it): the coordinator must stop, and a restart replays the file. */
 bool sched_broken(const sched_t *self);
@@ -75,8 +79,23 @@ int sched_leases_of(sched_t *self, const char *worker);
 int sched_stop(sched_t *self, const char *name, char *err);
 /* True when every study is done or stopped and nothing is leased. */
 bool sched_idle(sched_t *self);
-/* One line of progress ("study: 34/100 done, 2 running, best 0.12") per study. */
-void sched_progress(sched_t *self, strbuf_t *out);
+enum { SCHED_REFIT_NONE, SCHED_REFIT_PENDING, SCHED_REFIT_RUNNING, SCHED_REFIT_DONE };
+/* Where a study stands, for progress lines. Counts are of search trials; the final
+ * refit (kind: final) is the refit field alone. */
+typedef struct {
+    const char *name;          /* borrowed until the next sched_* call */
+    const char *state;         /* running | done | stopped */
+    long n_trials;             /* planned (what a grid had, when it ran out early) */
+    long complete, pruned, fail; /* ended so far: "done" is their sum */
+    long running;              /* leases held, the refit's included */
+    bool has_best;
+    double best;               /* raw value of the best COMPLETE trial */
+    int refit;                 /* SCHED_REFIT_* */
+} sched_progress_t;
+/* Studies known to this scheduler (running at start, or submitted since); never shrinks. */
+int sched_n_studies(const sched_t *self);
+/* Progress of study i (0 <= i < sched_n_studies). This function can't fail. */
+void sched_study_progress(const sched_t *self, int i, sched_progress_t *out);
 
 void schedule_test(bool verbose);
 

@@ -18,6 +18,7 @@ enum {
     Q_TRIAL_INSERT,
     Q_TRIAL_LEASE,
     Q_TRIAL_REQUEUE,
+    Q_TRIAL_RELEASE,
     Q_TRIAL_STATE,
     Q_TRIAL_FINISH,
     Q_TELL_INSERT,
@@ -34,6 +35,8 @@ static const char *const s_sql[Q_COUNT] = {
                       " WHERE id = ?1 AND attempt = ?2 AND state = 0",
     [Q_TRIAL_REQUEUE] = "UPDATE trials SET state = 0, attempt = ?2, worker = NULL"
                         " WHERE id = ?1 AND state = 1 AND attempt = ?2 - 1",
+    [Q_TRIAL_RELEASE] = "UPDATE trials SET state = 0, worker = NULL"
+                        " WHERE id = ?1 AND state = 1 AND attempt = ?2",
     [Q_TRIAL_STATE] = "SELECT state, attempt FROM trials WHERE id = ?1",
     [Q_TRIAL_FINISH] = "UPDATE trials SET state = ?3, value = ?4, secs = ?5, cv_mean = ?6,"
                        " cv_std = ?7, val_score = ?8, test_score = ?9, folds = ?10,"
@@ -493,19 +496,20 @@ int store_trial_lease(store_t *self, int64_t trial_id, int attempt, const char *
     return s_update1(self, st, "lease", err);
 }
 
-int store_trial_requeue(store_t *self, int64_t trial_id, int new_attempt, char *err)
+/* RUNNING -> WAITING through statement q (bound: ?1 trial, ?2 attempt), and the
+ * trial's intermediate values go: the next run reports its steps anew. */
+static int s_to_waiting(store_t *self, int q, int64_t trial_id, int attempt, char *err)
 {
-    sqlite3_stmt *st = s_stmt(self, Q_TRIAL_REQUEUE, err);
+    sqlite3_stmt *st = s_stmt(self, q, err);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, trial_id);
-    sqlite3_bind_int(st, 2, new_attempt);
+    sqlite3_bind_int(st, 2, attempt);
     int rc = s_begin(self, err);
     if (rc == 0) {
         int changed = s_step_done(self, st, err);
         rc = changed == 1 ? 0 : changed == 0 ? set_err(err, "requeue: trial is not running") : -1;
     }
-    /* The next attempt reports its steps anew: the abandoned attempt's go. */
     st = rc == 0 ? s_stmt(self, Q_INTER_DELETE, err) : NULL;
     if (rc == 0 && !st)
         rc = -1;
@@ -515,6 +519,16 @@ int store_trial_requeue(store_t *self, int64_t trial_id, int new_attempt, char *
             rc = -1;
     }
     return s_end(self, rc, err);
+}
+
+int store_trial_requeue(store_t *self, int64_t trial_id, int new_attempt, char *err)
+{
+    return s_to_waiting(self, Q_TRIAL_REQUEUE, trial_id, new_attempt, err);
+}
+
+int store_trial_release(store_t *self, int64_t trial_id, int attempt, char *err)
+{
+    return s_to_waiting(self, Q_TRIAL_RELEASE, trial_id, attempt, err);
 }
 
 int store_trial_state(store_t *self, int64_t trial_id, trial_state_t *state, int *attempt,
@@ -798,6 +812,13 @@ void store_test(bool verbose)
     assert(store_trial_lease(s, t2, 2, "w2", err) == 0);
     trial_state_t state;
     int attempt;
+    /* released (its worker was stopped): WAITING again as the same attempt */
+    assert(store_trial_release(s, t2, 1, err) == -1); /* not the running attempt */
+    assert(store_trial_release(s, t2, 2, err) == 0);
+    assert(store_trial_state(s, t2, &state, &attempt, err) == 0);
+    assert(state == TRIAL_WAITING && attempt == 2);
+    assert(store_trial_release(s, t2, 2, err) == -1); /* not running any more */
+    assert(store_trial_lease(s, t2, 2, "w2", err) == 0);
     assert(store_trial_state(s, t2, &state, &attempt, err) == 0);
     assert(state == TRIAL_RUNNING && attempt == 2);
     assert(store_intermediate(s, t2, 1, 0.3, err) == 0);

@@ -90,6 +90,9 @@ int store_trial_lease(store_t *self, int64_t trial_id, int attempt, const char *
                       char *err);
 /* RUNNING -> WAITING as attempt new_attempt (a lost lease). */
 int store_trial_requeue(store_t *self, int64_t trial_id, int new_attempt, char *err);
+/* RUNNING -> WAITING as the same attempt: its worker was stopped on purpose (an
+ * interrupted `hps run`), which is not a failure and uses up no retry. */
+int store_trial_release(store_t *self, int64_t trial_id, int attempt, char *err);
 /* Current state and attempt of a trial; 1 when there is no such trial. */
 int store_trial_state(store_t *self, int64_t trial_id, trial_state_t *state, int *attempt,
                       char *err);
