@@ -1,5 +1,6 @@
 /* report_grid — a grid of text cells drawn as an aligned table, CSV or Markdown: the
  * renderers behind `hps status` and `hps leaderboard` (see report_priv.h). */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,11 +26,22 @@ void report_grid_put(report_grid_t *g, char *text)
     g->cells[g->n++] = text;
 }
 
+void report_grid_break(report_grid_t *g)
+{
+    int row = g->n / g->ncols;
+    assert(g->n % g->ncols == 0);
+    if (g->n_breaks && g->breaks[g->n_breaks - 1] == row)
+        return;
+    g->breaks = xrealloc(g->breaks, sizeof *g->breaks * (size_t)(g->n_breaks + 1));
+    g->breaks[g->n_breaks++] = row;
+}
+
 void report_grid_free(report_grid_t *g)
 {
     for (int i = 0; i < g->n; i++)
         free(g->cells[i]);
     free(g->cells);
+    free(g->breaks);
     memset(g, 0, sizeof *g);
 }
 
@@ -58,7 +70,12 @@ void report_grid_table(const report_grid_t *g, strbuf_t *out)
         for (int c = 0; c < g->ncols; c++)
             if (s_width(s_cell(g, r, c)) > w[c])
                 w[c] = s_width(s_cell(g, r, c));
+    int brk = 0; /* next break */
     for (int r = -1; r < s_rows(g); r++) {
+        if (brk < g->n_breaks && g->breaks[brk] == r) {
+            sb_putc(out, '\n');
+            brk++;
+        }
         for (int c = 0; c < g->ncols; c++) {
             const char *s = s_cell(g, r, c);
             size_t pad = w[c] - s_width(s);
