@@ -169,10 +169,16 @@ static int s_entry_cmp(const void *pa, const void *pb)
     return strcmp(a->row->name, b->row->name); /* names are unique: a total order */
 }
 
+/* A shell pattern, or the exact name (which may hold pattern characters). */
+static bool s_match(const char *pattern, const char *name)
+{
+    return strcmp(pattern, name) == 0 || fnmatch(pattern, name, 0) == 0;
+}
+
 static bool s_selected(const char *name, const report_board_opts_t *o)
 {
     for (int i = 0; i < o->n_studies; i++)
-        if (strcmp(o->studies[i], name) == 0 || fnmatch(o->studies[i], name, 0) == 0)
+        if (s_match(o->studies[i], name))
             return true;
     return o->n_studies == 0;
 }
@@ -201,8 +207,7 @@ static int s_board(const report_data_t *d, const report_board_opts_t *o, s_key_t
     for (int i = 0; i < o->n_studies; i++) {
         bool any = false;
         for (int j = 0; j < d->n_rows && !any; j++)
-            any = strcmp(o->studies[i], d->rows[j].name) == 0 ||
-                  fnmatch(o->studies[i], d->rows[j].name, 0) == 0;
+            any = s_match(o->studies[i], d->rows[j].name);
         if (!any)
             return set_err(err, "no study matches '%s'", o->studies[i]);
     }

@@ -59,7 +59,8 @@ for s in halted live; do
     sed -i 's/function: sphere}/function: sphere, sleep_ms: 30}/' "$TMP/$s.yaml"
     "$HPS" submit "$TMP/$s.yaml" --to "$ep" >/dev/null || fail "submit $s"
 done
-wait_for 60 "all(s['trials']['COMPLETE'] >= 2 for s in st['studies'] if s['study'] in ('halted', 'live'))"
+wait_for 60 "all(s['trials']['COMPLETE'] >= 2 for s in st['studies']
+                if s['study'] in ('halted', 'live'))"
 [ "$("$HPS" stop halted --to "$ep")" = "stopped halted" ] || fail "stop"
 wait_sql 10 "SELECT state FROM studies WHERE name = 'halted'" stopped
 { kill -9 "$coord" "$worker"; wait "$coord" "$worker" || true; } 2>/dev/null
@@ -142,10 +143,11 @@ for line, r in zip(lines[2:], rows):
 PY
 
 expect 0 "$HPS" leaderboard --db "$DB"
-head -1 "$TMP/out" | grep -q '^rank  study  *metric  *dir  *state  ' || fail "table header: $(cat "$TMP/out")"
-grep -q '^ *[0-9]  live  *value  *min  *running ' "$TMP/out" || fail "running row: $(cat "$TMP/out")"
-grep -q '^ *[0-9]  halted  *value  *min  *stopped ' "$TMP/out" || fail "stopped row: $(cat "$TMP/out")"
-grep -q '^ *1  acc[12]  *accuracy  *max  *done ' "$TMP/out" || fail "accuracy row: $(cat "$TMP/out")"
+table() { grep -q "$1" "$TMP/out" || fail "table, $2: $(cat "$TMP/out")"; }
+table '^rank  study  *metric  *dir  *state  ' header
+table '^ *[0-9]  live  *value  *min  *running ' "running row"
+table '^ *[0-9]  halted  *value  *min  *stopped ' "stopped row"
+table '^ *1  acc[12]  *accuracy  *max  *done ' "accuracy row"
 # four groups: three blank lines between them, none elsewhere
 [ "$(grep -c '^$' "$TMP/out")" = 3 ] || fail "group separation: $(cat "$TMP/out")"
 [ "$(grep -c . "$TMP/out")" = 11 ] || fail "table rows: $(cat "$TMP/out")"
@@ -195,7 +197,10 @@ expect 0 "$HPS" leaderboard --help
 grep -q -- "--sort KEY" "$TMP/out" && grep -q -- "--study PATTERN" "$TMP/out" || fail "--help"
 
 # ---- --study
-studies() { python3 -c "import csv,sys; print(' '.join(r['study'] for r in csv.DictReader(open(sys.argv[1], newline=''))))" "$TMP/out"; }
+studies() { # the studies of the CSV board in $TMP/out
+    python3 -c "import csv, sys
+print(' '.join(r['study'] for r in csv.DictReader(open(sys.argv[1], newline=''))))" "$TMP/out"
+}
 expect 0 "$HPS" leaderboard --db "$DB" --format csv --study 'min*' --sort study
 [ "$(studies)" = "min1 min2 min3" ] || fail "--study 'min*': $(studies)"
 grep -q "params.C" "$TMP/out" && fail "parameter columns of studies not shown"
