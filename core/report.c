@@ -3,9 +3,9 @@
  * Rows are read with plain SELECTs through store_db() inside one BEGIN .. COMMIT, so
  * counts, best trial and workers come from the same snapshot while a coordinator keeps
  * committing. The study config is read with cfg_parse (JSON is YAML) rather than
- * study_config_from_json: a report needs only objective.type, strategy.type and the
- * space, and must keep working for a DB moved away from its data files, which full
- * validation would reject. */
+ * study_config_from_json: a report needs only objective.type, strategy.type/metric,
+ * data.label/target and the space, and must keep working for a DB moved away from its
+ * data files, which full validation would reject. */
 #include "core/report.h"
 
 #include <math.h>
