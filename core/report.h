@@ -32,7 +32,8 @@ int report_status_text(store_t *st, const char *study, strbuf_t *out, char *err)
  * direction: accuracy studies together, rmse studies together, a synthetic or command
  * objective's plain "value" apart; groups in metric name order, maximising first), and
  * within a group in the --sort order. Columns: the rank within the group by best value
- * (competition ranking, 1 1 3; none without a complete trial), study, metric, direction,
+ * (competition ranking, 1 1 3; none without a complete trial; over every study of the
+ * file, so a --study selection keeps each study's rank), study, metric, direction,
  * state (running, done, stopped), model, strategy, trial counts, best value ± its CV
  * std, the final refit's test score, tier, latest promotion stage, wall time, and in
  * csv/json/md the best trial's parameters.

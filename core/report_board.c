@@ -212,15 +212,17 @@ static int s_board(const report_data_t *d, const report_board_opts_t *o, s_key_t
             return set_err(err, "no study matches '%s'", o->studies[i]);
     }
     s_entry_t *e = xcalloc((size_t)d->n_rows + 1, sizeof *e);
-    *n = 0;
     for (int i = 0; i < d->n_rows; i++) {
         const report_row_t *r = &d->rows[i];
-        if (s_selected(r->name, o))
-            e[(*n)++] = (s_entry_t){.row = r, .metric = r->metric ? r->metric : "value",
-                                    .key = s_key(r, k, now)};
+        e[i] = (s_entry_t){.row = r, .metric = r->metric ? r->metric : "value",
+                           .key = s_key(r, k, now)};
     }
+    s_rank(e, d->n_rows); /* over every study: a rank does not depend on the view */
+    *n = 0;
+    for (int i = 0; i < d->n_rows; i++)
+        if (s_selected(e[i].row->name, o))
+            e[(*n)++] = e[i];
     qsort(e, (size_t)*n, sizeof *e, s_entry_cmp);
-    s_rank(e, *n);
     *out = e;
     return 0;
 }

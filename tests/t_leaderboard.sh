@@ -204,6 +204,19 @@ print(' '.join(r['study'] for r in csv.DictReader(open(sys.argv[1], newline=''))
 expect 0 "$HPS" leaderboard --db "$DB" --format csv --study 'min*' --sort study
 [ "$(studies)" = "min1 min2 min3" ] || fail "--study 'min*': $(studies)"
 grep -q "params.C" "$TMP/out" && fail "parameter columns of studies not shown"
+python3 - "$TMP/out" "$TMP/board.json" <<'PY' || fail "--study changed a rank: $(cat "$TMP/out")"
+import csv, json, sys
+full = {r["study"]: r["rank"] for r in json.load(open(sys.argv[2]))}
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    assert int(r["rank"]) == full[r["study"]], (r, full)
+PY
+expect 0 "$HPS" leaderboard --db "$DB" --format csv --study min3
+python3 - "$TMP/out" "$TMP/board.json" <<'PY' || fail "--study min3 rank: $(cat "$TMP/out")"
+import csv, json, sys
+full = {r["study"]: r["rank"] for r in json.load(open(sys.argv[2]))}
+(row,) = csv.DictReader(open(sys.argv[1], newline=""))
+assert full["min3"] >= 3 and int(row["rank"]) == full["min3"], (row, full)  # min1, min2 beat it
+PY
 expect 0 "$HPS" leaderboard --db "$DB" --format csv --study acc1 --study 'max?' --sort study
 [ "$(studies)" = "acc1 max1 max2" ] || fail "--study union: $(studies)"
 expect 1 "$HPS" leaderboard --db "$DB" --study 'min*' --study 'nope*'
