@@ -31,12 +31,16 @@ enum {
     O_OUT = 1 << 5,
     O_NAME = 1 << 6,
     O_OPERAND = 1 << 7, /* one positional argument (STUDY) */
+    O_SORT = 1 << 8,
+    O_STUDY = 1 << 9,   /* --study PATTERN, repeatable */
 };
 
 typedef struct {
-    const char *db, *format, *stage, *dir, *name;
+    const char *db, *format, *stage, *dir, *name, *sort;
     const char *operand; /* NULL when not given */
     bool json, force;
+    const char **studies; /* n_studies --study patterns (argv strings); array owned */
+    int n_studies;
 } s_flags_t;
 
 static const struct option s_longopts[] = {
@@ -44,6 +48,7 @@ static const struct option s_longopts[] = {
     {"format", required_argument, 0, 'f'}, {"stage", required_argument, 0, 's'},
     {"force", no_argument, 0, 'F'},       {"out", required_argument, 0, 'o'},
     {"name", required_argument, 0, 'n'},  {"help", no_argument, 0, 'h'},
+    {"sort", required_argument, 0, 'S'},  {"study", required_argument, 0, 'y'},
     {0, 0, 0, 0}};
 
 static unsigned s_flag_bit(int opt)
@@ -56,6 +61,8 @@ static unsigned s_flag_bit(int opt)
     case 'F': return O_FORCE;
     case 'o': return O_OUT;
     case 'n': return O_NAME;
+    case 'S': return O_SORT;
+    case 'y': return O_STUDY;
     case 1: return O_OPERAND;
     default: return 0;
     }
@@ -70,11 +77,13 @@ static int s_usage(const char *cmd, const char *usage, const char *fmt, const ch
 }
 
 /* Parse argv (argv[0] = the subcommand) into f, accepting only the flags in allowed.
- * Returns -1 to go on, or the exit code: 0 after --help, 2 on bad flags. */
+ * Returns -1 to go on, or the exit code: 0 after --help, 2 on bad flags. The caller
+ * frees f->studies whatever the result. */
 static int s_parse(const char *cmd, const char *usage, unsigned allowed, int argc,
                    char **argv, s_flags_t *f)
 {
-    *f = (s_flags_t){.db = "hps.db", .format = "table", .dir = ".", .name = "hps"};
+    *f = (s_flags_t){.db = "hps.db", .format = "table", .dir = ".", .name = "hps",
+                     .sort = "best"};
     int opt;
     optind = 1;
     opterr = 0; /* our messages name the command and show its usage */
@@ -98,6 +107,11 @@ static int s_parse(const char *cmd, const char *usage, unsigned allowed, int arg
         case 'F': f->force = true; break;
         case 'o': f->dir = optarg; break;
         case 'n': f->name = optarg; break;
+        case 'S': f->sort = optarg; break;
+        case 'y':
+            f->studies = xrealloc(f->studies, sizeof *f->studies * (size_t)(f->n_studies + 1));
+            f->studies[f->n_studies++] = optarg;
+            break;
         case 1:
             if (f->operand)
                 return s_usage(cmd, usage, "unexpected argument '%s'", optarg);
@@ -169,29 +183,58 @@ int status_db_main(int argc, char **argv)
 }
 
 static const char s_board_usage[] =
-    "usage: hps leaderboard [--db FILE] [--format table|csv|json|md]\n"
-    "  --db FILE      study database (default hps.db)\n"
-    "  --format FMT   table (default), csv, json or md (Markdown)\n";
+    "usage: hps leaderboard [--db FILE] [--format FMT] [--sort KEY] [--study PATTERN]...\n"
+    "  --db FILE         study database (default hps.db)\n"
+    "  --format FMT      table (default), csv, json or md (Markdown)\n"
+    "  --sort KEY        order within each metric group (default best):\n"
+    "                      best     best value first, by the study's direction\n"
+    "                      test     final test score, best first\n"
+    "                      trials   most completed trials first\n"
+    "                      wall     shortest wall time first\n"
+    "                      study    by name (also: name)\n"
+    "                      created  newest first\n"
+    "  --study PATTERN   only studies whose name matches the shell pattern (quote it;\n"
+    "                    repeatable); a pattern matching no study is an error (exit 1)\n"
+    "Studies are grouped by metric and direction (accuracy apart from rmse; a synthetic\n"
+    "or command objective's plain value apart again); rank is by best value within the\n"
+    "group, and a study with no complete trial comes last. csv, json and md add the best\n"
+    "trial's parameters (csv: one params.NAME column per parameter).\n";
 
-int leaderboard_main(int argc, char **argv)
+/* The leaderboard of parsed flags: exit code. */
+static int s_board_run(const s_flags_t *f)
 {
-    s_flags_t f;
-    int code = s_parse("leaderboard", s_board_usage, O_DB | O_FORMAT, argc, argv, &f);
-    if (code >= 0)
-        return code;
     /* Checked before opening, so a bad flag is reported as one even without a DB. */
-    if (!report_format_valid(f.format))
+    if (!report_format_valid(f->format))
         return s_usage("leaderboard", s_board_usage,
-                       "unknown format '%s' (table, csv, json or md)", f.format);
+                       "unknown format '%s' (table, csv, json or md)", f->format);
+    if (!report_sort_valid(f->sort)) {
+        fprintf(stderr, "hps leaderboard: unknown sort key '%s' (%s)\n", f->sort,
+                report_sort_keys);
+        return 2;
+    }
     store_t *st;
-    if ((code = s_open("leaderboard", f.db, &st)) != 0)
+    int code = s_open("leaderboard", f->db, &st);
+    if (code != 0)
         return code;
     char err[HPS_ERR_LEN];
     strbuf_t sb;
     sb_init(&sb);
-    int rc = report_leaderboard(st, f.format, &sb, err);
+    report_board_opts_t o = {.format = f->format, .sort = f->sort, .studies = f->studies,
+                             .n_studies = f->n_studies};
+    int rc = report_board(st, &o, &sb, err);
     store_close(&st);
     return s_finish("leaderboard", rc, &sb, err);
+}
+
+int leaderboard_main(int argc, char **argv)
+{
+    s_flags_t f;
+    int code = s_parse("leaderboard", s_board_usage, O_DB | O_FORMAT | O_SORT | O_STUDY, argc,
+                       argv, &f);
+    if (code < 0)
+        code = s_board_run(&f);
+    free(f.studies);
+    return code;
 }
 
 /* ---- promote ---------------------------------------------------------------------- */
@@ -459,6 +502,12 @@ void cli_db_test(bool verbose)
     assert(leaderboard_main(3, missing) == 2);
     char *fmt[] = {"leaderboard", "--db", path, "--format", "xml", NULL};
     assert(leaderboard_main(5, fmt) == 2);
+    char *sort[] = {"leaderboard", "--study", "a", "--db", path, "--sort", "speed", NULL};
+    assert(leaderboard_main(7, sort) == 2);
+    char *nomatch[] = {"leaderboard", "--study", "s", "--db", path, "--study", "x*", NULL};
+    assert(leaderboard_main(7, nomatch) == 1);
+    char *instatus[] = {"status", "--db", path, "--study", "s", NULL};
+    assert(status_db_main(5, instatus) == 2);
     char *nostage[] = {"promote", "s", "--db", path, NULL};
     assert(promote_main(4, nostage) == 2);
     char *unknown[] = {"promote", "--db", path, "nope", "--stage", "staging", NULL};

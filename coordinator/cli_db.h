@@ -1,8 +1,9 @@
 /* cli_db — the subcommands that work on a study file rather than a live coordinator:
  * `hps status --db`, `hps leaderboard`, `hps promote`, and `hps keygen` (which needs
  * neither). Each *_main takes argv with argv[0] = the subcommand name and returns the
- * exit code: 0 success, 1 runtime failure (or a refused promotion), 2 bad flags, a
- * missing DB file or an unknown study. Results go to stdout, messages to stderr.
+ * exit code: 0 success, 1 runtime failure (or a refused promotion, or a leaderboard
+ * --study pattern that matches no study), 2 bad flags, a missing DB file or an unknown
+ * study. Results go to stdout, messages to stderr.
  *
  * The DB is opened without create, so a mistyped path is an error, not a new empty
  * file; only promote writes (one promotions row). */
@@ -17,7 +18,7 @@
 int status_db_main(int argc, char **argv);
 /* The same with parsed flags, for `hps status` when it sees --db (study may be NULL). */
 int status_db_run(const char *db, bool json, const char *study);
-/* hps leaderboard [--db FILE] [--format table|csv|json|md] */
+/* hps leaderboard [--db FILE] [--format table|csv|json|md] [--sort KEY] [--study PAT]... */
 int leaderboard_main(int argc, char **argv);
 /* hps promote STUDY [--db FILE] --stage staging|production [--force] */
 int promote_main(int argc, char **argv);

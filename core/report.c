@@ -3,9 +3,9 @@
  * Rows are read with plain SELECTs through store_db() inside one BEGIN .. COMMIT, so
  * counts, best trial and workers come from the same snapshot while a coordinator keeps
  * committing. The study config is read with cfg_parse (JSON is YAML) rather than
- * study_config_from_json: a report needs only objective.type, strategy.type and the
- * space, and must keep working for a DB moved away from its data files, which full
- * validation would reject. */
+ * study_config_from_json: a report needs only objective.type, strategy.type/metric,
+ * data.label/target and the space, and must keep working for a DB moved away from its
+ * data files, which full validation would reject. */
 #include "core/report.h"
 
 #include <math.h>
@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/report_priv.h"
 #include "core/space.h"
+#include "objectives/model.h"
 
 /* ---- reading the rows ------------------------------------------------------------- */
 
@@ -77,32 +78,78 @@ static int s_queries_prepare(s_queries_t *q, char *err)
                      &q->stage, err);
 }
 
-/* Model and strategy names, and the best point rendered with the study's space. */
+/* The metric a model objective scores with, as objectives/evaluate.c decides it:
+ * strategy.metric, else accuracy for `label:` data and rmse for `target:` data. With
+ * neither, the task is known only once the data is read; the stored direction is what
+ * the search followed (accuracy maximises, rmse minimises), so it decides. Other
+ * objectives (synthetic, command) have no named metric: NULL. */
+static const char *s_metric(const cfg_node_t *root, const char *model, direction_t dir,
+                            cfg_errs_t *errs)
+{
+    const char *metric = NULL;
+    if (!model || !model_find(model))
+        return NULL;
+    if (cfg_str(root, "strategy.metric", NULL, &metric, errs) == 0 && metric)
+        return metric;
+    if (cfg_get(root, "data.target"))
+        return "rmse";
+    if (cfg_get(root, "data.label"))
+        return "accuracy";
+    return dir == DIR_MAXIMIZE ? "accuracy" : "rmse";
+}
+
+/* The best point x (nx values) rendered with the study's space, whole and decoded per
+ * parameter; nothing when the space does not parse or has another size. */
+static void s_best_params(report_row_t *r, const cfg_node_t *root, const double *x, int nx,
+                          cfg_errs_t *errs)
+{
+    space_t *space = space_from_cfg(cfg_get(root, "space"), errs);
+    if (space && space->n == nx) {
+        strbuf_t sb;
+        sb_init(&sb);
+        space_point_json(&sb, space, x);
+        r->best_params = sb_take(&sb);
+        r->n_params = space->n;
+        r->params = xcalloc((size_t)space->n, sizeof *r->params);
+        for (int i = 0; i < space->n; i++) {
+            const param_t *p = &space->params[i];
+            report_param_t *o = &r->params[i];
+            sb_init(&sb);
+            space_value_json(&sb, p, x[i]);
+            o->json = sb_take(&sb);
+            o->name = xstrdup(p->name);
+            o->text = p->kind == PARAM_CAT ? xstrdup(p->choices[lround(x[i])])
+                                           : xstrdup(o->json);
+            o->is_float = p->kind == PARAM_FLOAT;
+            o->value = x[i];
+        }
+    }
+    space_destroy(&space);
+}
+
+/* Model, strategy and metric names, and the best point rendered with the study's
+ * space. */
 static void s_config_meta(report_row_t *r, const char *config, const double *x, int nx)
 {
     cfg_errs_t errs;
     cfg_errs_init(&errs);
     cfg_node_t *root = cfg_parse(config, strlen(config), r->name, &errs);
-    const char *model = NULL, *strategy = NULL;
+    const char *model = NULL, *strategy = NULL, *metric = NULL;
     if (root) {
         /* A failed read leaves none: a report never fails on an odd config. */
         if (cfg_str(root, "objective.type", NULL, &model, &errs) != 0)
             model = NULL;
         if (cfg_str(root, "strategy.type", NULL, &strategy, &errs) != 0)
             strategy = NULL;
+        metric = s_metric(root, model, r->direction, &errs);
+        if (metric && !strategy)
+            strategy = "quick"; /* a model's default strategy (core/strategy.h) */
     }
     r->model = model ? xstrdup(model) : NULL;
     r->strategy = strategy ? xstrdup(strategy) : NULL;
-    if (root && r->has_best && x) {
-        space_t *space = space_from_cfg(cfg_get(root, "space"), &errs);
-        if (space && space->n == nx) {
-            strbuf_t sb;
-            sb_init(&sb);
-            space_point_json(&sb, space, x);
-            r->best_params = sb_take(&sb);
-        }
-        space_destroy(&space);
-    }
+    r->metric = metric ? xstrdup(metric) : NULL;
+    if (root && r->has_best && x)
+        s_best_params(r, root, x, nx, &errs);
     cfg_free(&root);
     cfg_errs_free(&errs);
 }
@@ -252,6 +299,13 @@ void report_data_free(report_data_t *d)
         free(r->model);
         free(r->strategy);
         free(r->best_params);
+        for (int j = 0; j < r->n_params; j++) {
+            free(r->params[j].name);
+            free(r->params[j].json);
+            free(r->params[j].text);
+        }
+        free(r->params);
+        free(r->metric);
         free(r->tier);
         free(r->stage);
     }

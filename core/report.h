@@ -5,8 +5,9 @@
  * readers and the writer run side by side). Nothing is written.
  *
  * Return convention of every function: 0 ok (text appended to out), 1 bad input (an
- * unknown study or format; err says which), -1 a database error in err. The CLI maps
- * these to exit codes 0, 2 and 1. */
+ * unknown study, format or sort key; err says which), -1 a runtime failure in err (a
+ * database error, or a leaderboard pattern that matches no study). The CLI maps these
+ * to exit codes 0, 2 and 1. */
 #ifndef HPS_REPORT_H
 #define HPS_REPORT_H
 
@@ -31,14 +32,51 @@ int report_status_json(store_t *st, const char *study, strbuf_t *out, char *err)
 /* The same content as aligned tables for a terminal. */
 int report_status_text(store_t *st, const char *study, strbuf_t *out, char *err);
 
-/* One row per study (ordered by name): model, strategy, completed/n_trials, best value
- * ± its CV std, the final refit's test score, tier, latest promotion stage, wall time.
- * format: "table" (aligned), "csv" (RFC 4180 quoting, machine columns), "json" (array
- * of objects, machine columns) or "md" (Markdown table). */
+/* The leaderboard: one row per study, grouped by what the value measures (metric and
+ * direction: accuracy studies together, rmse studies together, a synthetic or command
+ * objective's plain "value" apart; groups in metric name order, maximising first), and
+ * within a group in the --sort order. Columns: the rank within the group by best value
+ * (competition ranking, 1 1 3; none without a complete trial; over every study of the
+ * file, so a --study selection keeps each study's rank), study, metric, direction,
+ * state (running, done, stopped), model, strategy, trial counts, best value ± its CV
+ * std, the final refit's test score, tier, latest promotion stage, wall time, and in
+ * csv/json/md the best trial's parameters.
+ *
+ * format: "table" (aligned, a blank line between groups, no parameters), "md" (Markdown,
+ * parameters as one "name=value, ..." cell), "csv" (RFC 4180, machine values, one
+ * params.NAME column per parameter name of any shown study) or "json" (an array of
+ * objects in board order, machine values, "params": {name: value} or null).
+ *
+ * sort (NULL = best), each within a group, ties by study name:
+ *   best     best value, best first by the study's direction; none last
+ *   test     final test score, best first by direction; none last
+ *   trials   most completed trials first
+ *   wall     shortest wall time first
+ *   study    study name (also: name)
+ *   created  newest first
+ *
+ * studies: shell globs (fnmatch) on study names, a row shows when any matches (an
+ * exact name always matches itself); n_studies = 0 shows every study. A pattern that
+ * matches no study is a failure (-1, err "no study matches 'X'"), so a script asking
+ * for one study never mistakes an empty board for it. */
+typedef struct {
+    const char *format;         /* NULL = table */
+    const char *sort;           /* NULL = best */
+    const char *const *studies; /* n_studies patterns; borrowed */
+    int n_studies;
+} report_board_opts_t;
+
+int report_board(store_t *st, const report_board_opts_t *opts, strbuf_t *out, char *err);
+
+/* Every study, sorted by best, in format. */
 int report_leaderboard(store_t *st, const char *format, strbuf_t *out, char *err);
 
-/* Whether format is one report_leaderboard accepts. */
+/* Whether format / sort is one report_board accepts. */
 bool report_format_valid(const char *format);
+bool report_sort_valid(const char *sort);
+
+/* The accepted sort keys, for messages: "best, test, trials, wall, study, name, created". */
+extern const char report_sort_keys[];
 
 void report_test(bool verbose);
 

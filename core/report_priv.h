@@ -11,12 +11,23 @@
 #include "core/trial.h"
 #include "core/util.h"
 
+/* One parameter of a study's best trial. */
+typedef struct {
+    char *name;    /* owned */
+    char *json;    /* JSON value: 0.0123, 3, "l2"; owned */
+    char *text;    /* plain text, full precision: 0.0123, 3, l2; owned */
+    bool is_float; /* a float parameter: value holds it, for rounding in human views */
+    double value;
+} report_param_t;
+
 /* Everything any report shows about one study. */
 typedef struct {
     int64_t id;
     char *name;                 /* owned */
     char *model;                /* objective.type; NULL = absent; owned */
     char *strategy;             /* strategy.type; NULL = absent; owned */
+    char *metric;               /* what value scores (accuracy, rmse, ...); NULL = a
+                                 * synthetic or command objective's own value; owned */
     char state[16];             /* running | done | stopped */
     direction_t direction;
     long n_trials;
@@ -26,6 +37,8 @@ typedef struct {
     double best_value;
     double best_std;            /* cv_std of the best trial; NaN = none */
     char *best_params;          /* JSON object; NULL = not renderable; owned */
+    report_param_t *params;     /* the same decoded, config order; owned */
+    int n_params;               /* 0 when best_params is NULL */
     double test_score;          /* final refit on the test split; NaN = none */
     char *tier;                 /* NULL until the final refit; owned */
     char *stage;                /* latest promotion; NULL = none; owned */
@@ -64,12 +77,17 @@ typedef struct {
     int n;                     /* cells appended so far */
     int cap;
     char **cells;
+    int *breaks;               /* rows preceded by a blank line in a table, ascending */
+    int n_breaks;
 } report_grid_t;
 
 void report_grid_init(report_grid_t *g, int ncols, const char *const *titles,
                       const bool *right);
 /* Append the next cell; takes ownership of text (NULL renders as ""). */
 void report_grid_put(report_grid_t *g, char *text);
+/* A blank line before the next row appended, in the table renderer only (CSV and
+ * Markdown would end or break there). */
+void report_grid_break(report_grid_t *g);
 void report_grid_free(report_grid_t *g);
 /* Renderers; none can fail. */
 void report_grid_table(const report_grid_t *g, strbuf_t *out);

@@ -126,53 +126,140 @@ static void s_check_status(store_t *s, bool verbose)
     sb_free(&sb);
 }
 
-static char *s_board(store_t *s, const char *format, bool verbose)
+/* The board of o, which must succeed. Caller frees. */
+static char *s_board_opts(store_t *s, const report_board_opts_t *o, bool verbose)
 {
     char err[HPS_ERR_LEN];
     strbuf_t sb;
     sb_init(&sb);
-    int rc = report_leaderboard(s, format, &sb, err);
+    int rc = report_board(s, o, &sb, err);
     assert(rc == 0);
     if (verbose)
-        printf("--- %s\n%s", format, sb.buf);
+        printf("--- %s, sort %s\n%s", o->format, o->sort ? o->sort : "-", sb.buf);
     return sb_take(&sb);
+}
+
+static char *s_board(store_t *s, const char *format, bool verbose)
+{
+    report_board_opts_t o = {.format = format};
+    return s_board_opts(s, &o, verbose);
+}
+
+/* Whether lines starting with each of starts[] come in that order. */
+static bool s_in_order(const char *text, const char *const *starts, int n)
+{
+    const char *at = text;
+    for (int i = 0; i < n && at; i++) {
+        char *line = xasprintf("\n%s", starts[i]);
+        at = strstr(at, line);
+        at = at ? at + 1 : NULL;
+        free(line);
+    }
+    return at != NULL;
+}
+
+/* Study y ties a (0.2) and finishes last, for ranks and --sort created. */
+static void s_add_tie(store_t *s)
+{
+    char err[HPS_ERR_LEN];
+    int64_t y;
+    int rc = store_study_insert(s, "y", s_cfg_a, DIR_MINIMIZE, 1, &y, err);
+    assert(rc == 0);
+    double x[1] = {0.5};
+    s_trial(s, y, 0, false, x, 1, TRIAL_COMPLETE, 0.2, NAN);
+    rc = store_study_set_state(s, y, "done", err);
+    assert(rc == 0);
+}
+
+static void s_check_board_csv_json(store_t *s, bool verbose)
+{
+    char *csv = s_board(s, "csv", verbose);
+    assert(s_count(csv, "\n") == 5);
+    assert(strncmp(csv, "rank,study,metric,direction,state,model,strategy,complete,pruned,"
+                        "fail,n_trials,best_trial,best,best_std,test_score,tier,stage,forced,"
+                        "created,wall_secs,params.C,params.p,params.x\n", 155) == 0);
+    assert(strstr(csv, "\n1,\"b,c\",accuracy,maximize,done,logreg,balanced,2,0,0,4,1,0.9,0.02,"
+                       "0.88,standard,staging,false,"));
+    assert(strstr(csv, ",2.5,l2,\n1,a,value,minimize,running,synthetic,,2,1,1,3,1,0.2,,,,,"
+                       "false,"));
+    assert(strstr(csv, ",,,-0.1\n1,y,value,minimize,done,"));
+    assert(strstr(csv, ",,,0.5\n,z,value,minimize,running,synthetic,,0,0,0,2,,,,,,,false,"));
+    free(csv);
+
+    char *json = s_board(s, "json", verbose);
+    assert(json[0] == '[' && s_count(json, "\"study\": ") == 4);
+    assert(strstr(json, "[\n  {\"rank\": 1, \"study\": \"b,c\", \"metric\": \"accuracy\","
+                        " \"direction\": \"maximize\", \"state\": \"done\""));
+    assert(strstr(json, "\"test_score\": 0.88, \"tier\": \"standard\", \"stage\": \"staging\","
+                        " \"forced\": false"));
+    assert(strstr(json, "\"params\": {\"C\": 2.5, \"p\": \"l2\"}},\n"));
+    assert(strstr(json, "{\"rank\": null, \"study\": \"z\"") && strstr(json, "\"params\": null}"));
+    assert(strstr(json, "\"strategy\": null"));
+    free(json);
+}
+
+static void s_check_board_human(store_t *s, bool verbose)
+{
+    char *md = s_board(s, "md", verbose);
+    assert(s_count(md, "\n") == 6);
+    assert(strncmp(md, "| rank | study | metric | dir | state | model | strategy | trials |",
+                   67) == 0);
+    assert(strstr(md, "\n| ---: | --- | --- | --- | --- | --- | --- | ---: |"));
+    assert(strstr(md, "| 1 | b,c | accuracy | max | done | logreg | balanced | 2/4 | 0.9 ± 0.02"
+                      " | 0.88 | standard | staging |"));
+    assert(strstr(md, "| C=2.5, p=l2 |\n| 1 | a | value | min | running |"));
+    assert(strstr(md, "| x=-0.1 |\n| 1 | y |") && strstr(md, "| - | z | value | min |"));
+    free(md);
+
+    char *table = s_board(s, "table", verbose);
+    assert(s_count(table, "\n") == 6 && strncmp(table, "rank  study", 11) == 0);
+    assert(strstr(table, "0.9 ± 0.02") && strstr(table, " - "));
+    assert(strstr(table, "\n\n   1  a ")); /* a blank line between the metric groups */
+    static const char *const order[] = {"   1  b,c ", "   1  a ", "   1  y ", "   -  z "};
+    assert(s_in_order(table, order, 4));
+    free(table);
+}
+
+static void s_check_board_opts(store_t *s, bool verbose)
+{
+    /* Newest first within each group; the rank stays by best value. */
+    report_board_opts_t o = {.format = "csv", .sort = "created"};
+    char *csv = s_board_opts(s, &o, verbose);
+    static const char *const created[] = {"1,\"b,c\",", "1,y,", ",z,", "1,a,"};
+    assert(s_in_order(csv, created, 4));
+    free(csv);
+
+    static const char *const pats[] = {"?", "b,c"};
+    o = (report_board_opts_t){.format = "csv", .sort = "name", .studies = pats, .n_studies = 1};
+    csv = s_board_opts(s, &o, verbose);
+    assert(s_count(csv, "\n") == 4 && !strstr(csv, "b,c") && !strstr(csv, "params.C"));
+    free(csv);
+    o.studies = pats + 1;
+    csv = s_board_opts(s, &o, verbose);
+    assert(s_count(csv, "\n") == 2 && strstr(csv, "\"b,c\""));
+    free(csv);
+
+    char err[HPS_ERR_LEN];
+    strbuf_t sb;
+    sb_init(&sb);
+    static const char *const none[] = {"a", "nope*"};
+    o = (report_board_opts_t){.studies = none, .n_studies = 2};
+    assert(report_board(s, &o, &sb, err) == -1 && strstr(err, "no study matches 'nope*'"));
+    o = (report_board_opts_t){.sort = "speed"};
+    assert(report_board(s, &o, &sb, err) == 1 && strstr(err, "speed") && strstr(err, "wall"));
+    assert(report_leaderboard(s, "xml", &sb, err) == 1 && strstr(err, "xml"));
+    assert(!report_format_valid("xml") && report_format_valid("md"));
+    assert(!report_sort_valid("speed") && report_sort_valid("test") && !report_sort_valid(NULL));
+    assert(sb.len == 0);
+    sb_free(&sb);
 }
 
 static void s_check_board(store_t *s, bool verbose)
 {
-    char *csv = s_board(s, "csv", verbose);
-    assert(s_count(csv, "\n") == 4);
-    assert(strncmp(csv, "study,model,strategy,state,complete,n_trials,best,best_std,", 59) == 0);
-    assert(strstr(csv, "\na,synthetic,,running,2,3,0.2,,,,,false,"));
-    assert(strstr(csv, "\n\"b,c\",logreg,balanced,done,2,4,0.9,0.02,0.88,standard,staging,"
-                       "false,"));
-    free(csv);
-
-    char *md = s_board(s, "md", verbose);
-    assert(s_count(md, "\n") == 5);
-    assert(strncmp(md, "| study | model | strategy | trials |", 37) == 0);
-    assert(strstr(md, "\n| --- | --- | --- | ---: |"));
-    assert(strstr(md, "| b,c | logreg | balanced | 2/4 | 0.9 ± 0.02 | 0.88 | standard |"));
-    free(md);
-
-    char *json = s_board(s, "json", verbose);
-    assert(json[0] == '[' && s_count(json, "\"study\": ") == 3);
-    assert(strstr(json, "\"test_score\": 0.88, \"tier\": \"standard\", \"stage\": \"staging\","
-                        " \"forced\": false"));
-    assert(strstr(json, "\"strategy\": null"));
-    free(json);
-
-    char *table = s_board(s, "table", verbose);
-    assert(s_count(table, "\n") == 4 && strncmp(table, "study", 5) == 0);
-    assert(strstr(table, "0.9 ± 0.02") && strstr(table, " - "));
-    free(table);
-
-    char err[HPS_ERR_LEN];
-    strbuf_t sb;
-    sb_init(&sb);
-    assert(report_leaderboard(s, "xml", &sb, err) == 1 && strstr(err, "xml"));
-    assert(!report_format_valid("xml") && report_format_valid("md"));
-    sb_free(&sb);
+    s_add_tie(s);
+    s_check_board_csv_json(s, verbose);
+    s_check_board_human(s, verbose);
+    s_check_board_opts(s, verbose);
 }
 
 /* Worker states: alive, gone (silent past its lease and the flush period), left. */

@@ -53,12 +53,13 @@ expect 0 "$HPS" leaderboard --db "$DB" --format csv
 python3 - "$TMP/out" <<'PY' || fail "csv: $(cat "$TMP/out")"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-assert [r["study"] for r in rows] == ["bad", "q,r"], rows
-assert rows[0]["model"] == "synthetic" and rows[0]["complete"] == "5", rows[0]
-assert float(rows[0]["best"]) >= 0
+by = {r["study"]: r for r in rows}
+assert len(rows) == 2 and set(by) == {"bad", "q,r"}, rows
+assert by["bad"]["model"] == "synthetic" and by["bad"]["complete"] == "5", by["bad"]
+assert float(by["bad"]["best"]) >= 0 and by["bad"]["metric"] == "value", by["bad"]
 PY
-grep -q '^"q,r",' "$TMP/out" || fail "csv quoting: $(cat "$TMP/out")"
-expect 0 "$HPS" leaderboard --db "$DB" --format json
+grep -q '^[12],"q,r",' "$TMP/out" || fail "csv quoting: $(cat "$TMP/out")"
+expect 0 "$HPS" leaderboard --db "$DB" --format json --sort study
 python3 -c "
 import json; rows = json.load(open('$TMP/out'))
 assert [r['study'] for r in rows] == ['bad', 'q,r'], rows
@@ -66,11 +67,12 @@ assert rows[1]['n_trials'] == 3 and rows[1]['complete'] == 3, rows[1]
 " || fail "json: $(cat "$TMP/out")"
 expect 0 "$HPS" leaderboard --db "$DB" --format md
 [ "$(wc -l <"$TMP/out")" = 4 ] || fail "md rows: $(cat "$TMP/out")"
-head -1 "$TMP/out" | grep -q '^| study | model |' || fail "md header: $(cat "$TMP/out")"
-sed -n 2p "$TMP/out" | grep -q '^| --- |' || fail "md rule: $(cat "$TMP/out")"
+head -1 "$TMP/out" | grep -q '^| rank | study | metric | dir | state | model |' \
+    || fail "md header: $(cat "$TMP/out")"
+sed -n 2p "$TMP/out" | grep -q '^| ---: | --- |' || fail "md rule: $(cat "$TMP/out")"
 expect 0 "$HPS" leaderboard --db "$DB"
 [ "$(wc -l <"$TMP/out")" = 3 ] || fail "table rows: $(cat "$TMP/out")"
-grep -q '^bad  *synthetic' "$TMP/out" || fail "table: $(cat "$TMP/out")"
+grep -q '^ *[12]  bad  *value  *min  *done  *synthetic' "$TMP/out" || fail "table: $(cat "$TMP/out")"
 expect 2 "$HPS" leaderboard --db "$DB" --format xml
 expect 2 "$HPS" leaderboard --db "$DB" --bogus
 [ "$(sha256sum "$DB" | cut -d' ' -f1)" = "$sum" ] || fail "status/leaderboard changed the DB"
@@ -91,7 +93,7 @@ else
     expect 0 "$HPS" promote bad --db "$DB" --stage production --force
     grep -q "FORCED" "$TMP/out" || fail "forced message: $(cat "$TMP/out")"
     [ "$(sql "SELECT stage, forced FROM promotions")" = "production|1" ] || fail "forced row"
-    expect 0 "$HPS" leaderboard --db "$DB" --format json
+    expect 0 "$HPS" leaderboard --db "$DB" --format json --study bad
     python3 -c "
 import json; r = json.load(open('$TMP/out'))[0]
 assert r['stage'] == 'production' and r['forced'] is True, r" || fail "stage on the leaderboard"
