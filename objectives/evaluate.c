@@ -461,6 +461,12 @@ static int s_check_data(const study_config_t *study, const char *path, char *err
     s_trial_t t;
     memset(&t, 0, sizeof t);
     int rc = s_prepare(&t, study, path, err);
+    /* With neither label nor target in the config, the direction was taken from
+     * accuracy; a file whose header says regression would then maximise its rmse. */
+    if (rc == 0 && strategy_task(study) == TASK_UNKNOWN && !t.ds->classification) {
+        rc = set_err(err, "%s: a 'target' column (regression) but no 'target:' in data: "
+                          "add 'target: target' so the study minimises its error", path);
+    }
     s_teardown(&t);
     return rc;
 }

@@ -60,6 +60,12 @@ csvcase fields 'text,n,label\na b,1,0\nc d,2\n' "$TMP/fields.csv:3:"
 csvcase number 'text,n,label\na b,1,0\nc d,x,1\n' "$TMP/number.csv:3:"
 csvcase nolabel 'text,n,y\na b,1,0\nc d,2,1\n' "$TMP/nolabel.csv"
 csvcase utf8 'text,n,label\na \xff b,1,0\nc d,2,1\n' "$TMP/utf8.csv:2:"
+# neither label nor target named, and the header says regression: the direction taken
+# from accuracy would maximise the error, so it must be named
+printf 'x,target\n1,2.5\n2,3.5\n3,1.5\n4,0.5\n' >"$TMP/reg.csv"
+printf 'study: reg\nn_trials: 2\ndata: {path: %s}\nobjective: {type: ridge}\nspace:\n  alpha: {type: float, low: 0.1, high: 10}\n' \
+    "$TMP/reg.csv" >"$TMP/reg.yaml"
+expect2 "no 'target:' in data: add 'target: target'" "$HPS" run "$TMP/reg.yaml" -j 1 --db "$DB"
 after=$(dbsum)
 [ "$before" = "$after" ] || fail "the database changed"
 [ "$n" -ge 35 ] || fail "only $n cases"
