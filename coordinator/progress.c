@@ -183,7 +183,9 @@ static void s_print(progress_t *self, const sched_t *sched, long slots, int64_t 
     uint64_t key;
     bool tty = self->mode == PROGRESS_TTY;
     s_render(self, sched, slots, now, tty ? " ; " : "\n", &sb, &key);
-    if (force || tty || s_line_due(self, key, now)) {
+    /* A log needs no repeat of its last line at the end: only a change is printed. */
+    bool repeat = end && !tty && self->last_print && key == self->last_key;
+    if (!repeat && (force || tty || s_line_due(self, key, now))) {
         if (tty) {
             s_fit(self, &sb);
             fprintf(self->out, "\r\033[K%s%s", sb.buf, end ? "\n" : "");
