@@ -65,7 +65,10 @@ struct sched_s {
     int rr;           /* round-robin cursor */
     zhashx_t *leases; /* trial id -> lease_t */
     bool broken;      /* a state change failed after memory moved: restart to replay */
+    const int64_t *clock; /* ms; NULL = now_ms() (see sched_set_clock) */
 };
+
+static int64_t s_now(const sched_t *self) { return self->clock ? *self->clock : now_ms(); }
 
 /* ---- study lifecycle ----------------------------------------------------------------- */
 
@@ -204,7 +207,7 @@ static lease_t *s_lease_add(sched_t *self, study_t *s, int64_t trial, int attemp
     l->final = final;
     l->study = s;
     l->worker = xstrdup(worker);
-    l->expires = now_ms() + self->lease_ms;
+    l->expires = s_now(self) + self->lease_ms;
     l->x = xmalloc(sizeof(double) * (size_t)s_nx(s));
     memcpy(l->x, x, sizeof(double) * (size_t)s_nx(s));
     int rc = zhashx_insert(self->leases, &l->trial, l);
@@ -612,7 +615,7 @@ void sched_heartbeat(sched_t *self, const char *worker, const int64_t *pairs, in
 {
     *cancel = NULL;
     *n_cancel = 0;
-    int64_t now = now_ms();
+    int64_t now = s_now(self);
     for (int i = 0; i + 1 < n; i += 2) {
         lease_t *l = s_lease_get(self, pairs[i]);
         if (l && l->attempt == pairs[i + 1] && strcmp(l->worker, worker) == 0) {
@@ -660,7 +663,7 @@ static int s_expire_one(sched_t *self, lease_t *l, char *err)
 
 int sched_expire(sched_t *self, char *err)
 {
-    int64_t now = now_ms();
+    int64_t now = s_now(self);
     int64_t *expired = NULL;
     int n = 0;
     for (lease_t *l = zhashx_first(self->leases); l; l = zhashx_next(self->leases))
@@ -755,4 +758,12 @@ void sched_study_progress(const sched_t *self, int i, sched_progress_t *out)
         out->refit = s->state == ST_DONE ? SCHED_REFIT_DONE : SCHED_REFIT_RUNNING;
     else if (s->has_final && s->state == ST_RUNNING)
         out->refit = SCHED_REFIT_PENDING;
+}
+
+void sched_set_clock(sched_t *self, const int64_t *clock)
+{
+    self->clock = clock;
+    int64_t expires = s_now(self) + self->lease_ms;
+    for (lease_t *l = zhashx_first(self->leases); l; l = zhashx_next(self->leases))
+        l->expires = expires;
 }

@@ -97,6 +97,11 @@ int sched_n_studies(const sched_t *self);
 /* Progress of study i (0 <= i < sched_n_studies). This function can't fail. */
 void sched_study_progress(const sched_t *self, int i, sched_progress_t *out);
 
+/* Read the time (ms) from *clock instead of the monotonic clock, so that a test moves
+ * time by hand; NULL goes back to now_ms(). Every lease held expires lease_ms from the
+ * new clock's now. This function can't fail. */
+void sched_set_clock(sched_t *self, const int64_t *clock);
+
 void schedule_test(bool verbose);
 
 #endif
