@@ -277,13 +277,16 @@ static void s_on_report(ctx_t *c)
     s_send(c, &m);
 }
 
-static void s_on_tell(ctx_t *c)
+/* The result a TELL carries: 0 with r, trial and attempt filled (r's strings and folds
+ * borrowed from msg), or -1 with err. A COMPLETE without a finite value is kept as what
+ * it is, a FAIL: a retry would only send the same value again. */
+static int s_tell_result(const proto_msg_t *msg, store_result_t *r, int64_t *trial,
+                         int *attempt, char *err)
 {
-    const proto_msg_t *msg = c->msg;
     int state = trial_state_parse(proto_get_str(msg, "state"));
     if (state != TRIAL_COMPLETE && state != TRIAL_PRUNED && state != TRIAL_FAIL)
-        return s_error(c, "TELL: state must be COMPLETE, PRUNED or FAIL");
-    store_result_t r = {
+        return set_err(err, "TELL: state must be COMPLETE, PRUNED or FAIL");
+    *r = (store_result_t){
         .state = (trial_state_t)state,
         .value = proto_dbl_or(msg, "value", NAN),
         .secs = proto_dbl_or(msg, "secs", NAN),
@@ -293,26 +296,41 @@ static void s_on_tell(ctx_t *c)
         .test_score = proto_dbl_or(msg, "test", NAN),
         .error = proto_get_str(msg, "error"),
     };
-    r.folds = proto_get_dbls(msg, "folds", &r.n_folds);
-    if (state == TRIAL_COMPLETE && !isfinite(r.value)) {
-        /* Keep it, as what it is: a retry would only send the same value again. */
-        r.state = TRIAL_FAIL;
-        r.error = "objective returned a non-finite value";
+    r->folds = proto_get_dbls(msg, "folds", &r->n_folds);
+    if (state == TRIAL_COMPLETE && !isfinite(r->value)) {
+        r->state = TRIAL_FAIL;
+        r->error = "objective returned a non-finite value";
     }
-    int64_t trial = proto_int_or(msg, "trial", 0), attempt = proto_int_or(msg, "attempt", 0);
-    if (attempt < 1 || attempt > 1000000)
-        return s_error(c, "TELL: attempt out of range");
+    *trial = proto_int_or(msg, "trial", 0);
+    int64_t at = proto_int_or(msg, "attempt", 0);
+    if (at < 1 || at > 1000000)
+        return set_err(err, "TELL: attempt out of range");
+    *attempt = (int)at;
+    return 0;
+}
+
+static void s_on_tell(ctx_t *c)
+{
+    store_result_t r;
+    int64_t trial;
+    int attempt;
     char err[HPS_ERR_LEN];
-    int rc = sched_tell(c->self->sched, trial, (int)attempt, &r, err);
-    if (rc < 0)
-        return s_error(c, err);
+    if (s_tell_result(c->msg, &r, &trial, &attempt, err) != 0) {
+        s_error(c, err);
+        return;
+    }
+    int rc = sched_tell(c->self->sched, trial, attempt, &r, err);
+    if (rc < 0) {
+        s_error(c, err);
+        return;
+    }
     proto_msg_t *m = proto_new("ACK");
     proto_set_int(m, "trial", trial);
     proto_set_int(m, "attempt", attempt);
     if (rc == TELL_STALE)
         proto_set_int(m, "stale", 1);
     s_send(c, &m);
-    if (proto_int_or(msg, "ask", 0) > 0)
+    if (proto_int_or(c->msg, "ask", 0) > 0)
         s_on_ask(c); /* the worker's next ASK rode along */
 }
 
@@ -722,3 +740,58 @@ void coord_destroy(coord_t **self_p)
 
 const char *coord_endpoint(coord_t *self) { return self->endpoint; }
 const char *coord_blob_dir(coord_t *self) { return self->blob_dir; }
+
+/* ---- self-test: the parts of message handling that need no socket ------------------------ */
+
+static proto_msg_t *s_test_tell(const char *state, double value, int64_t attempt)
+{
+    proto_msg_t *m = proto_new("TELL");
+    proto_set_int(m, "trial", 7);
+    proto_set_int(m, "attempt", attempt);
+    proto_set_str(m, "state", state);
+    proto_set_dbl(m, "value", value);
+    proto_set_dbl(m, "secs", 0.5);
+    return m;
+}
+
+void coord_test(bool verbose)
+{
+    (void)verbose;
+    store_result_t r;
+    int64_t trial;
+    int attempt;
+    char err[HPS_ERR_LEN];
+    proto_msg_t *m = s_test_tell("COMPLETE", 0.25, 2);
+    const double folds[] = {0.2, 0.3};
+    proto_set_dbls(m, "folds", folds, 2);
+    proto_set_dbl(m, "test", 0.5);
+    assert(s_tell_result(m, &r, &trial, &attempt, err) == 0);
+    assert(trial == 7 && attempt == 2 && r.state == TRIAL_COMPLETE && r.value == 0.25);
+    assert(r.secs == 0.5 && r.test_score == 0.5 && isnan(r.cv_mean) && isnan(r.val_score));
+    assert(r.n_folds == 2 && r.folds[1] == 0.3 && !r.error);
+    proto_destroy(&m);
+    /* A COMPLETE without a finite value is stored as the FAIL it is; a FAIL's NaN is fine. */
+    m = s_test_tell("COMPLETE", INFINITY, 1);
+    assert(s_tell_result(m, &r, &trial, &attempt, err) == 0);
+    assert(r.state == TRIAL_FAIL && strstr(r.error, "non-finite"));
+    proto_destroy(&m);
+    m = s_test_tell("FAIL", NAN, 1);
+    proto_set_str(m, "error", "boom");
+    assert(s_tell_result(m, &r, &trial, &attempt, err) == 0);
+    assert(r.state == TRIAL_FAIL && strcmp(r.error, "boom") == 0);
+    proto_destroy(&m);
+    /* Only end states, and attempts the scheduler could have handed out. */
+    const char *states[] = {"RUNNING", "WAITING", "complete", "PRUNED", "PRUNED", "PRUNED"};
+    const int64_t attempts[] = {1, 1, 1, 0, 1000001, (int64_t)1 << 40};
+    for (size_t i = 0; i < ARRAY_SIZE(states); i++) {
+        m = s_test_tell(states[i], 1, attempts[i]);
+        assert(s_tell_result(m, &r, &trial, &attempt, err) == -1);
+        assert(strstr(err, i < 3 ? "state" : "attempt"));
+        proto_destroy(&m);
+    }
+    /* Plain binds only where nobody else can connect. */
+    assert(s_local_endpoint("tcp://127.0.0.1:5555") && s_local_endpoint("tcp://localhost:1"));
+    assert(s_local_endpoint("tcp://[::1]:5555") && s_local_endpoint("ipc:///tmp/x"));
+    assert(!s_local_endpoint("tcp://0.0.0.0:5555") && !s_local_endpoint("tcp://*:5555"));
+    assert(!s_local_endpoint("tcp://localhost.example.com:1") && !s_local_endpoint("udp://x"));
+}

@@ -42,6 +42,8 @@ int coord_run(coord_t *self, char *err);
  * previous run's). Not for a coordinator with remote workers: they still run their
  * trials and will TELL. Returns how many, or -1 with err (nothing released). */
 int coord_release_leases(coord_t *self, char *err);
+/* TELL decoding and the loopback check, without a socket. */
+void coord_test(bool verbose);
 
 int coord_main(int argc, char **argv);
 
