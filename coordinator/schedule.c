@@ -53,7 +53,7 @@ typedef struct {
     bool final;
     study_t *study;
     char *worker;   /* owned */
-    int64_t expires; /* now_ms() deadline */
+    int64_t expires; /* deadline, ms of s_now() */
     double *x;      /* owned */
 } lease_t;
 
