@@ -183,6 +183,13 @@ static bool s_selected(const char *name, const report_board_opts_t *o)
     return o->n_studies == 0;
 }
 
+/* Whether signed value a beats b by more than rounding: two studies that print the same
+ * best (0.73625 and 0.7362500000000001 from a differently ordered mean) tie. */
+static bool s_beats(double a, double b)
+{
+    return a < b - 1e-9 * fmax(fabs(a), fabs(b));
+}
+
 /* Competition ranking by best value within each group: equal values share a rank and
  * the next rank skips (1, 1, 3). Quadratic, for boards of hundreds of studies. */
 static void s_rank(s_entry_t *e, int n)
@@ -194,7 +201,7 @@ static void s_rank(s_entry_t *e, int n)
         e[i].rank = 1;
         for (int j = 0; j < n; j++)
             if (e[j].row->has_best && s_group_cmp(&e[i], &e[j]) == 0 &&
-                s_signed(e[j].row, e[j].row->best_value) < mine)
+                s_beats(s_signed(e[j].row, e[j].row->best_value), mine))
                 e[i].rank++;
     }
 }

@@ -158,7 +158,7 @@ static bool s_in_order(const char *text, const char *const *starts, int n)
     return at != NULL;
 }
 
-/* Study y ties a (0.2) and finishes last, for ranks and --sort created. */
+/* Study y ties a (0.2, up to rounding) and finishes last, for ranks and --sort created. */
 static void s_add_tie(store_t *s)
 {
     char err[HPS_ERR_LEN];
@@ -166,7 +166,7 @@ static void s_add_tie(store_t *s)
     int rc = store_study_insert(s, "y", s_cfg_a, DIR_MINIMIZE, 1, &y, err);
     assert(rc == 0);
     double x[1] = {0.5};
-    s_trial(s, y, 0, false, x, 1, TRIAL_COMPLETE, 0.2, NAN);
+    s_trial(s, y, 0, false, x, 1, TRIAL_COMPLETE, 0.2 * (1 + 1e-15), NAN);
     rc = store_study_set_state(s, y, "done", err);
     assert(rc == 0);
 }
