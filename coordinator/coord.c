@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include "coordinator/blobs.h"
+#include "coordinator/dblock.h"
 #include "coordinator/progress.h"
 #include "coordinator/schedule.h"
 #include "core/log.h"
@@ -38,6 +39,7 @@ struct coord_s {
     coord_opts_t opts;
     char *endpoint;          /* owned */
     char *blob_dir;          /* owned */
+    dblock_t *lock; /* one coordinator per database */
     store_t *store;
     sched_t *sched;
     zsock_t *sock;
@@ -700,7 +702,8 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         coord_destroy(&self);
         return NULL;
     }
-    self->store = store_open(opts->db_path, true, opts->sync_full, err);
+    self->lock = dblock_acquire(opts->db_path, err);
+    self->store = self->lock ? store_open(opts->db_path, true, opts->sync_full, err) : NULL;
     self->sched = self->store ? sched_new(self->store, self->opts.lease_ms, err) : NULL;
     if (!self->sched) {
         coord_destroy(&self);
@@ -732,6 +735,7 @@ void coord_destroy(coord_t **self_p)
     zhashx_destroy(&self->workers);
     sched_destroy(&self->sched);
     store_close(&self->store);
+    dblock_release(&self->lock);
     free(self->blob_dir);
     free(self->endpoint);
     free(self);
