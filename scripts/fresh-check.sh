@@ -133,6 +133,7 @@ deb $mirror $suite main
 deb $mirror $suite-updates main
 deb $security $suite-security main
 EOF
+    rm -f "$boot"/var/cache/apt/archives/*.deb
     tar -C "$boot" --numeric-owner -czpf "$cache.tmp" . && mv "$cache.tmp" "$cache"
     elapsed "$t0" "$(now)" >"$cache.seconds"
     rm -rf --one-file-system "$boot"
@@ -148,17 +149,26 @@ mount_all() {
     cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 }
 
+# Copy stdin to stderr, and to file $1 with the seconds since $2 before each line.
+stamp() {
+    local line
+    while IFS= read -r line; do
+        printf '%s\n' "$line" >&2
+        printf '%7s %s\n' "$(elapsed "$2" "$(now)")" "$line"
+    done >"$1"
+}
+
 # run_goal GOAL: `make GOAL` in the clone as root with a login-like clean environment.
 # Prints "seconds status".
 run_goal() {
     local goal=$1 log=$logs/make-$1.log t0 st
-    say "make $goal (log: $log)"
+    say "make $goal (log, each line with the seconds since the start: $log)"
     t0=$(now)
     set +e
     # shellcheck disable=SC2016 # $1 is expanded by the inner bash
     timeout "$limit" chroot "$root" /usr/bin/env -i HOME=/root PATH="$chroot_path" \
         LANG=C.UTF-8 TERM=dumb /bin/bash -c 'cd /root/hps && exec make "$1"' _ "$goal" \
-        2>&1 | tee "$log" >&2
+        2>&1 | stamp "$log" "$t0"
     st=${PIPESTATUS[0]}
     set -e
     echo "$(elapsed "$t0" "$(now)") $st"
@@ -194,7 +204,8 @@ for goal in $order; do
     left=$(kill_chrooted "$root")
     line="make $goal: ${secs} s, exit $st"
     if [ "$goal" = check ]; then
-        counts=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logs/make-$goal.log" | tail -1) || true
+        counts=$(sed -nE 's/^ *[0-9.]+ ([0-9]+ passed, [0-9]+ failed)$/\1/p' \
+            "$logs/make-$goal.log" | tail -1)
         line+=", ${counts:-NO \"N passed, N failed\" line}"
         [ -n "$counts" ] || st=1
     fi
