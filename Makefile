@@ -18,8 +18,8 @@ ifneq ($(filter-out $(ENTRY),$(or $(MAKECMDGOALS),all)),)
   endif
 endif
 ALLCFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -fno-math-errno -Wall -Wextra -Werror -I. \
-            $(shell pkg-config --cflags $(PKGS)) -MMD -MP
-LDLIBS   := $(shell pkg-config --libs $(PKGS)) -lcsv -lm -lpthread
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -lpthread
 
 ifeq ($(SANITIZER),address)
   BUILD    := build-asan

@@ -3,7 +3,8 @@
 # Usage: scripts/deps.sh [--bench]   (--bench adds the Python peers used by `make bench`)
 set -euo pipefail
 pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlite3-dev
-      libopenblas-dev libyaml-dev libxgboost-dev libcsv-dev libsodium-dev iproute2 python3)
+      libopenblas-dev libyaml-dev libxgboost-dev libcsv-dev libsodium-dev iproute2 python3
+      procps)   # ps, pgrep, pkill: t_stale_tell freezes a trial process with them
 # The test suite compares against Optuna/scikit-learn/xgboost reference values computed
 # once and committed as fixtures, but a few tests cross-check live when the peers exist.
 peers=(python3-optuna python3-sklearn python3-xgboost python3-numpy)
@@ -18,8 +19,17 @@ for p in "${pkgs[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "deps.sh: installing ${missing[*]}" >&2
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo -n"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || {
+        echo "deps.sh: not root and no sudo; as root run: apt-get install ${missing[*]}" >&2
+        exit 1
+    }
+    sudo=(sudo -n)
+fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ! "${sudo[@]}" apt-get update -qq ||
+   ! "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    echo "deps.sh: installing failed; by hand: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+fi
