@@ -14,7 +14,7 @@ db=${DEMO_DB:-demo.db}
 workers=${DEMO_WORKERS:-2}
 rm -rf "$db" "$db-wal" "$db-shm" "$db.blobs"
 studies=(logreg:quick:10 logreg:balanced:20 logreg:rigorous:20
-         xgboost:quick:3 xgboost:balanced:6 xgboost:rigorous:3)
+         xgboost:quick:3 xgboost:balanced:4 xgboost:rigorous:2)
 rows=$(($(wc -l <data/reviews.csv) - 1))
 echo "hps demo: ${#studies[@]} studies on data/reviews.csv ($rows reviews) with $workers local" \
      "workers, about 1.5 minutes on a 2-core machine. Results go to $db."

@@ -18,7 +18,7 @@ for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
-echo "deps.sh: installing ${missing[*]}" >&2
+echo "deps.sh: installing ${missing[*]} (once; about a minute)" >&2
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null || {

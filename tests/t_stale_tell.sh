@@ -20,13 +20,16 @@ frozen=$LAST_PID
 wait_sql 30 "SELECT COUNT(*) FROM trials WHERE worker = 'frozen' AND state = 1" 1
 trial=$(sql "SELECT id FROM trials WHERE worker = 'frozen' AND state = 1")
 # freeze the worker and its trial process (own session, so name it too)
-pkill -STOP -s "$(ps -o sid= -p "$(pgrep -P "$frozen" | head -1)" | tr -d ' ')" 2>/dev/null || true
+child=$(pgrep -P "$frozen" | head -1)
+sid=$(ps -o sid= -p "$child" | tr -d ' ')
+[ -n "$child" ] && [ -n "$sid" ] || fail "no trial process of the worker found (procps missing?)"
+pkill -STOP -s "$sid"
 kill -STOP "$frozen"
 start w2 "$HPS" worker --connect "$ep" --name thawed-rescuer
 # the rescuer finishes attempt 2 while the first worker is frozen
 wait_sql 60 "SELECT state, attempt FROM trials WHERE id = $trial" "2|2"
 value2=$(sql "SELECT value FROM trials WHERE id = $trial")
-pkill -CONT -s "$(ps -o sid= -p "$(pgrep -P "$frozen" | head -1)" | tr -d ' ')" 2>/dev/null || true
+pkill -CONT -s "$sid"
 kill -CONT "$frozen"
 wait_for 60 "st['studies'][0]['state'] == 'done'"
 # the late TELL arrives (the thawed worker retries until ACKed): logged stale
