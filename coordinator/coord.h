@@ -43,6 +43,4 @@ int coord_run(coord_t *self, char *err);
  * trials and will TELL. Returns how many, or -1 with err (nothing released). */
 int coord_release_leases(coord_t *self, char *err);
 
-int coord_main(int argc, char **argv);
-
 #endif

@@ -1,9 +1,6 @@
-/* cli — `hps coordinator` and `hps run` (see cli.h).
- *
- * `hps run` is the embedded cluster: it validates the config first (so bad input never
- * touches the DB), forks N workers before any ZeroMQ context exists in this process,
- * then runs a coordinator on a private ipc endpoint until the study is done. */
-#include "coordinator/cli.h"
+/* coordinator — `hps coordinator`, and the study loading of `hps run` and `hps submit`
+ * (see coordinator.h). */
+#include "cli/coordinator.h"
 
 #include <errno.h>
 #include <getopt.h>

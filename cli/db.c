@@ -1,10 +1,10 @@
 /* cli_db — `hps status --db`, `hps leaderboard`, `hps promote`, `hps keygen` (see
- * cli_db.h).
+ * db.h).
  *
  * The four commands share one flag parser: a single getopt_long table for every flag,
  * and a per-command mask of the flags it accepts, so `hps status --force` is rejected
  * with the status usage rather than silently ignored. */
-#include "coordinator/cli_db.h"
+#include "cli/db.h"
 
 #include <assert.h>
 #include <czmq.h>

@@ -1,4 +1,7 @@
-/* run — `hps run CONFIG [key=value...] [-j N]`: the embedded cluster (see cli.h). */
+/* run — `hps run CONFIG [key=value...] [-j N]`: the embedded cluster (see run.h). It
+ * validates the config first (so bad input never touches the DB), forks N workers before
+ * any ZeroMQ context exists in this process, then runs a coordinator on a private ipc
+ * endpoint until the study is done. */
 #include <czmq.h>
 #include <errno.h>
 #include <getopt.h>
@@ -9,8 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/run.h"
+#include "cli/coordinator.h"
 #include "coordinator/blobs.h"
-#include "coordinator/cli.h"
 #include "coordinator/coord.h"
 #include "coordinator/progress.h"
 #include "core/log.h"
