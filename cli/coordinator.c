@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "coordinator/coord.h"
+#include "coordinator/study_check.h"
 #include "core/log.h"
 #include "objectives/objective.h"
 
@@ -79,7 +80,7 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
 {
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    study_config_t *cfg = study_config_load(path, n_over, over, &errs);
+    study_config_t *cfg = study_config_load(path, n_over, over, &study_check_all, &errs);
     study_config_t *out = NULL;
     if (cfg && s_fill_data(cfg, &errs) == 0) {
         int rc = 0;
@@ -94,7 +95,7 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
         if (rc == 0) {
             /* Re-validate from the canonical text: what is stored is what was checked. */
             char *json = cfg_to_json(cfg->root);
-            out = study_config_from_json(json, &errs);
+            out = study_config_from_json(json, &study_check_all, &errs);
             free(json);
             if (out) {
                 out->data_file = cfg->data_file; /* where run and submit read the data */

@@ -4,7 +4,7 @@
 #ifndef HPS_CLI_COORDINATOR_H
 #define HPS_CLI_COORDINATOR_H
 
-#include "core/config.h"
+#include "core/study.h"
 
 int coord_main(int argc, char **argv);
 

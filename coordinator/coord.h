@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "core/config.h"
+#include "core/study.h"
 #include "core/util.h"
 
 typedef struct {

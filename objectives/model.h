@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "core/study.h"
 #include "core/util.h"
 
 /* A feature matrix: dense row-major, or CSR when dense == NULL. Borrowed views. */
