@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/report.h"
 #include "core/store.h"
+#include "objectives/model.h"
 #include "worker/worker.h"
 
 static const char s_run_usage[] =
@@ -178,7 +179,7 @@ static int s_print_result(const run_flags_t *f, const char *study)
     strbuf_t sb;
     sb_init(&sb);
     int rc = f->json ? report_status_json(st, study, &sb, err)
-                     : report_leaderboard(st, "table", &sb, err);
+                     : report_leaderboard(st, "table", model_known, &sb, err);
     if (rc == 0)
         fputs(sb.buf, stdout);
     else
