@@ -77,13 +77,13 @@ def main():
     p.add_argument("--hash_bits", type=int, default=18, help="hps hashes terms into 2^bits")
     args = p.parse_args()
     lines = [sklearn_line(args, "lbfgs"), sklearn_line(args, "liblinear")]
-    if args.hps:
+    if args.hps_bench:
         lines.insert(0, hps_line(args))
     for r in lines:
         print("%-18s features %.3f s  fit %.3f s (median of %d)  test accuracy %.4f  (%d features)"
               % (r["impl"], r["features_s"], r["fit_s"], r["repeat"], r["accuracy"],
                  r["n_features"]))
-    if args.hps:
+    if args.hps_bench:
         h = lines[0]
         for r in lines[1:]:
             same = abs(h["accuracy"] - r["accuracy"]) <= 0.005
