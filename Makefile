@@ -18,7 +18,8 @@ ifneq ($(filter-out $(ENTRY),$(or $(MAKECMDGOALS),all)),)
   endif
 endif
 ALLCFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -fno-math-errno -Wall -Wextra -Werror -I. \
-            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
+            -ffunction-sections -fdata-sections $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
+LDFLAGS  += -Wl,--gc-sections
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -lpthread
 
 ifeq ($(SANITIZER),address)
@@ -26,48 +27,72 @@ ifeq ($(SANITIZER),address)
   ALLCFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
   LDFLAGS  += -fsanitize=address,undefined
   HPS      := $(BUILD)/hps
+  HPS_BENCH := $(BUILD)/hps-bench
 else ifeq ($(SANITIZER),thread)
   BUILD    := build-tsan
   ALLCFLAGS += -fsanitize=thread
   LDFLAGS  += -fsanitize=thread
   HPS      := $(BUILD)/hps
+  HPS_BENCH := $(BUILD)/hps-bench
 else
   BUILD    := build
   HPS      := hps
+  HPS_BENCH := hps-bench
 endif
 
-LIBSRC  := $(sort $(wildcard core/*.c samplers/*.c objectives/*.c coordinator/*.c worker/*.c))
-LIBOBJ  := $(LIBSRC:%.c=$(BUILD)/%.o)
-LIB     := $(BUILD)/libhps.a
+# The layers (docs/design.md): the library (core, samplers, objectives, coordinator,
+# worker) in libhps.a; the command front-ends of cli/ that hps.c dispatches to; the
+# benchmark programs of bench/, linked into ./hps-bench for `make bench`. Unit tests stay
+# beside their modules but out of ./hps: *_test.c files go into libhps_test.a, which only
+# the selftest links, and a foo_test() at the bottom of a module is dropped by the
+# linker (one section per function, --gc-sections), since nothing in hps calls it.
+LIBALL   := $(sort $(wildcard core/*.c samplers/*.c objectives/*.c coordinator/*.c worker/*.c))
+TESTSRC  := $(filter %_test.c,$(LIBALL))
+LIBSRC   := $(filter-out %_test.c,$(LIBALL))
+CLISRC   := $(sort $(wildcard cli/*.c))
+BENCHSRC := $(filter-out bench/hps_bench.c,$(sort $(wildcard bench/*.c)))
+LIB      := $(BUILD)/libhps.a
+LIBTEST  := $(BUILD)/libhps_test.a
+LIBCLI   := $(BUILD)/libhps_cli.a
+LIBBENCH := $(BUILD)/libhps_bench.a
 SELFTEST := $(BUILD)/selftest
-DEPS    := $(LIBOBJ:.o=.d) $(BUILD)/hps.d $(BUILD)/tests/selftest.d
+ALLSRC   := $(LIBALL) $(CLISRC) $(BENCHSRC)
+DEPS     := $(ALLSRC:%.c=$(BUILD)/%.d) $(BUILD)/hps.d $(BUILD)/bench/hps_bench.d \
+            $(BUILD)/tests/selftest.d
 
 .PHONY: all check unit demo sanitize bench soak clean deps run-check run-demo run-bench run-soak
-all: $(HPS)
+all: $(HPS) $(HPS_BENCH)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -c $< -o $@
 
-$(LIB): $(LIBOBJ)
+$(LIB): $(LIBSRC:%.c=$(BUILD)/%.o)
+$(LIBTEST): $(TESTSRC:%.c=$(BUILD)/%.o)
+$(LIBCLI): $(CLISRC:%.c=$(BUILD)/%.o)
+$(LIBBENCH): $(BENCHSRC:%.c=$(BUILD)/%.o)
+$(LIB) $(LIBTEST) $(LIBCLI) $(LIBBENCH):
 	@rm -f $@
 	ar rcs $@ $^
 
-$(HPS): $(BUILD)/hps.o $(LIB)
+$(HPS): $(BUILD)/hps.o $(LIBCLI) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# The unit-test table is generated from every `void foo_test(bool verbose)` in the library,
-# so adding a module's self-test needs no edit here.
-$(BUILD)/selftest_list.h: $(LIBSRC)
+$(HPS_BENCH): $(BUILD)/bench/hps_bench.o $(LIBBENCH) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The unit-test table is generated from every `void foo_test(bool verbose)` in the
+# library, cli/ and bench/, so adding a module's self-test needs no edit here.
+$(BUILD)/selftest_list.h: $(ALLSRC)
 	@mkdir -p $(BUILD)
-	@grep -ho '^void [a-z0-9_]*_test *(bool verbose)' $(LIBSRC) | \
+	@grep -ho '^void [a-z0-9_]*_test *(bool verbose)' $(ALLSRC) | \
 	  sed 's/^void \([a-z0-9_]*\)_test.*/X(\1)/' > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/tests/selftest.o: tests/selftest.c $(BUILD)/selftest_list.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALLCFLAGS) -I$(BUILD) -c $< -o $@
 
-$(SELFTEST): $(BUILD)/tests/selftest.o $(LIB)
+$(SELFTEST): $(BUILD)/tests/selftest.o $(LIBTEST) $(LIBCLI) $(LIBBENCH) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 deps:
@@ -93,13 +118,13 @@ run-check: $(HPS) $(SELFTEST)
 run-demo: $(HPS)
 	scripts/demo.sh $(abspath $(HPS))
 
-run-bench: $(HPS)
-	HPS=$(abspath $(HPS)) scripts/bench.sh
+run-bench: $(HPS) $(HPS_BENCH)
+	HPS=$(abspath $(HPS)) HPS_BENCH=$(abspath $(HPS_BENCH)) bench/bench.sh
 
 run-soak: $(HPS)
 	HPS=$(abspath $(HPS)) scripts/soak.sh
 
 clean:
-	rm -rf build build-asan build-tsan hps
+	rm -rf build build-asan build-tsan hps hps-bench
 
 -include $(DEPS)

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coordinator/cli.h"
-#include "coordinator/cli_db.h"
+#include "cli/client.h"
+#include "cli/coordinator.h"
+#include "cli/db.h"
+#include "cli/run.h"
+#include "cli/worker_main.h"
 #include "core/util.h"
-#include "objectives/model_bench.h"
-#include "samplers/tpe_bench.h"
-#include "worker/worker.h"
 
 typedef struct {
     const char *name;
@@ -27,18 +27,13 @@ static const command_t s_commands[] = {
     {"leaderboard", leaderboard_main, "compare studies (table, csv, json, md)"},
     {"promote", promote_main, "promote a study's best model to staging or production"},
     {"keygen", keygen_main, "write a CURVE key pair"},
-    {"bench-idle", bench_idle_main, NULL},
-    {"bench-tpe", tpe_bench_main, NULL},
-    {"bench-model", model_bench_main, NULL},
-    {"bench-mlp-xgb", model_bench2_main, NULL},
 };
 
 static void s_help(FILE *f)
 {
     fprintf(f, "usage: hps COMMAND [options]   (hps COMMAND --help for its options)\n\n");
     for (size_t i = 0; i < ARRAY_SIZE(s_commands); i++)
-        if (s_commands[i].help) /* hidden: benchmark helpers */
-            fprintf(f, "  %-12s %s\n", s_commands[i].name, s_commands[i].help);
+        fprintf(f, "  %-12s %s\n", s_commands[i].name, s_commands[i].help);
 }
 
 static const command_t *s_find(const char *name)
@@ -55,8 +50,7 @@ static int s_unknown(const char *name)
     const char *names[ARRAY_SIZE(s_commands) + 1];
     size_t n = 0;
     for (size_t i = 0; i < ARRAY_SIZE(s_commands); i++)
-        if (s_commands[i].help)
-            names[n++] = s_commands[i].name;
+        names[n++] = s_commands[i].name;
     names[n] = NULL;
     char *hint = did_you_mean(name, names, NULL);
     fprintf(stderr, "hps: unknown command '%s'%s\n", name, hint);

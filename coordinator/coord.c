@@ -21,6 +21,7 @@
 #include "coordinator/dblock.h"
 #include "coordinator/progress.h"
 #include "coordinator/schedule.h"
+#include "coordinator/study_check.h"
 #include "core/log.h"
 #include "core/proto.h"
 #include "core/report.h"
@@ -389,7 +390,8 @@ static void s_on_submit(ctx_t *c)
         return;
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    study_config_t *cfg = study_config_from_json(proto_get_str(c->msg, "config"), &errs);
+    study_config_t *cfg = study_config_from_json(proto_get_str(c->msg, "config"),
+                                                 &study_check_all, &errs);
     if (!cfg) {
         s_error(c, errs.n ? errs.msgs[0] : "invalid study config");
         cfg_errs_free(&errs);

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "core/config.h"
+#include "core/study.h"
 #include "core/util.h"
 
 typedef struct {
@@ -44,7 +44,5 @@ int coord_run(coord_t *self, char *err);
 int coord_release_leases(coord_t *self, char *err);
 /* TELL decoding and the loopback check, without a socket. */
 void coord_test(bool verbose);
-
-int coord_main(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "coordinator/study_check.h"
 #include "core/log.h"
 #include "core/promote.h"
 #include "samplers/pruner.h"
@@ -411,7 +412,7 @@ sched_t *sched_new(store_t *store, int lease_ms, char *err)
             continue;
         cfg_errs_t errs;
         cfg_errs_init(&errs);
-        study_config_t *cfg = study_config_from_json(list[i].config, &errs);
+        study_config_t *cfg = study_config_from_json(list[i].config, &study_check_all, &errs);
         study_t *s = NULL;
         if (!cfg)
             set_err(err, "stored config: %s", errs.n ? errs.msgs[0] : "invalid");

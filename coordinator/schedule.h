@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "core/study.h"
 #include "core/store.h"
 
 typedef struct sched_s sched_t;

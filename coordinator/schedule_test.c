@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "coordinator/schedule.h"
+#include "coordinator/study_check.h"
 #include "core/log.h"
 
 #define LEASE_MS 1000
@@ -65,7 +66,7 @@ static void s_submit(fx_t *f, const char *yaml)
 {
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    study_config_t *cfg = study_config_from_json(yaml, &errs);
+    study_config_t *cfg = study_config_from_json(yaml, &study_check_all, &errs);
     if (!cfg)
         fprintf(stderr, "schedule_test: %s\n", errs.n ? errs.msgs[0] : "?");
     cfg_errs_free(&errs);
@@ -232,8 +233,8 @@ static void s_test_lease_done(const char *dir)
     /* Resubmitting the same config resumes it; another config under the name is refused. */
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    study_config_t *same = study_config_from_json(STUDY("a", "n_trials: 3"), &errs);
-    study_config_t *other = study_config_from_json(STUDY("a", "n_trials: 4"), &errs);
+    study_config_t *same = study_config_from_json(STUDY("a", "n_trials: 3"), &study_check_all, &errs);
+    study_config_t *other = study_config_from_json(STUDY("a", "n_trials: 4"), &study_check_all, &errs);
     cfg_errs_free(&errs);
     assert(same && other);
     bool created = true;

@@ -89,6 +89,20 @@ void cfg_errs_print(const cfg_errs_t *e, FILE *f)
         fprintf(f, "%s\n", e->msgs[i]);
 }
 
+bool cfg_errs_has(const cfg_errs_t *e, const char *sub, bool verbose)
+{
+    bool found = false;
+    for (int i = 0; i < e->n; i++) {
+        if (verbose)
+            printf("    %s\n", e->msgs[i]);
+        found = found || strstr(e->msgs[i], sub) != NULL;
+    }
+    if (!found)
+        for (int i = 0; i < e->n; i++)
+            fprintf(stderr, "wanted '%s', have: %s\n", sub, e->msgs[i]);
+    return found;
+}
+
 /* ------------------------------------------------------------------ nodes */
 
 cfg_node_t *cfg_node_new(cfg_type_t type, const char *file, int line, int col)

@@ -1,7 +1,7 @@
 /* config — study configs: YAML (libyaml) into a tree with source marks, Hydra-style
- * groups and key=value overrides, validation into a study_config_t, and a canonical
- * JSON form that is stored in the DB and shipped to workers (JSON is YAML, so the same
- * parser reads it back).
+ * groups and key=value overrides, and a canonical JSON form that is stored in the DB
+ * and shipped to workers (JSON is YAML, so the same parser reads it back). Validation
+ * into a study_config_t is core/study.h.
  *
  * Errors read like compiler errors, "configs/a.yaml:14:5: n_trials: must be >= 1",
  * and are all collected (cfg_errs_t), not only the first. */
@@ -50,6 +50,9 @@ void cfg_error_at(cfg_errs_t *e, const char *file, int line, int col, const char
 void cfg_key_error(cfg_errs_t *e, const cfg_node_t *map, int i, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void cfg_errs_print(const cfg_errs_t *e, FILE *f); /* one per line */
+/* Whether some error contains sub (for tests): prints every error on stdout when verbose,
+ * and on stderr what was wanted when none matches. */
+bool cfg_errs_has(const cfg_errs_t *e, const char *sub, bool verbose);
 
 /* Parse YAML text or a file. NULL (and errors) on a syntax error, a duplicate key,
  * an anchor or alias (not supported), or a second document. Plain null, ~ and empty
@@ -101,46 +104,6 @@ const char *cfg_type_or(const cfg_node_t *section, const char *def);
 /* Canonical JSON text of a tree (caller frees). Unquoted scalars that read as numbers,
  * true/false or null are emitted as such; everything else as a string. */
 char *cfg_to_json(const cfg_node_t *node);
-
-/* A validated study. */
-typedef struct {
-    char *name;                  /* `study:`; owned */
-    direction_t direction;
-    long n_trials;
-    int max_retries;             /* extra attempts after a lost lease; default 3 */
-    double trial_timeout;        /* seconds a trial may run before the worker kills it
-                                    (FAIL); 0 = none */
-    space_t *space;              /* owned */
-    cfg_node_t *root;            /* the merged tree (defaults: resolved and removed,
-                                    overrides applied); owned */
-    const cfg_node_t *objective; /* borrowed from root; never NULL after validation */
-    const cfg_node_t *sampler;   /* borrowed; NULL = defaults */
-    const cfg_node_t *pruner;    /* borrowed; NULL = none */
-    const cfg_node_t *data;      /* borrowed; NULL when the objective needs no data */
-    const cfg_node_t *strategy;  /* borrowed; NULL = none */
-    char *json;                  /* cfg_to_json(root); owned */
-    char *data_file;             /* data.path resolved for reading (see
-                                    study_config_load); NULL when there is none or the
-                                    study came from JSON; owned */
-} study_config_t;
-
-/* Load a study: read path, merge `defaults:` groups (<group>/<name>.yaml beside the
- * file), apply overrides ("group=name" picks a group file when <group>/ is a directory
- * there, "group=null" drops it; "a.b=value" sets a value), validate everything (space,
- * sampler, pruner, objective, strategy options). Errors from overrides read
- * "override 'a.b=value': message". The objective's and sampler's checks run only when
- * the space parsed. A missing sampler.seed is left missing. NULL with all errors.
- * A new study also follows the direction rules a stored one is spared: an objective
- * without a default direction (command) needs `direction:`, and an explicit one must
- * agree with the metric of a model objective.
- * data.path stays in the tree as written (so the stored config does not depend on the
- * directory hps ran in); data_file is where to read it: relative to the directory of
- * the file that sets it, or to the current directory when an override sets it. */
-study_config_t *study_config_load(const char *path, int n_overrides, char *const *overrides,
-                                  cfg_errs_t *errs);
-/* Rebuild a study from its canonical JSON (as stored in the DB). */
-study_config_t *study_config_from_json(const char *json, cfg_errs_t *errs);
-void study_config_destroy(study_config_t **self_p);
 
 void config_test(bool verbose);
 

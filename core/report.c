@@ -15,7 +15,6 @@
 #include "core/config.h"
 #include "core/report_priv.h"
 #include "core/space.h"
-#include "objectives/model.h"
 
 /* ---- reading the rows ------------------------------------------------------------- */
 
@@ -81,14 +80,11 @@ static int s_queries_prepare(s_queries_t *q, char *err)
 /* The metric a model objective scores with, as objectives/evaluate.c decides it:
  * strategy.metric, else accuracy for `label:` data and rmse for `target:` data. With
  * neither, the task is known only once the data is read; the stored direction is what
- * the search followed (accuracy maximises, rmse minimises), so it decides. Other
- * objectives (synthetic, command) have no named metric: NULL. */
-static const char *s_metric(const cfg_node_t *root, const char *model, direction_t dir,
-                            cfg_errs_t *errs)
+ * the search followed (accuracy maximises, rmse minimises), so it decides. Whether the
+ * objective is a model at all is for the caller to say (report_models). */
+static const char *s_metric(const cfg_node_t *root, direction_t dir, cfg_errs_t *errs)
 {
     const char *metric = NULL;
-    if (!model || !model_find(model))
-        return NULL;
     if (cfg_str(root, "strategy.metric", NULL, &metric, errs) == 0 && metric)
         return metric;
     if (cfg_get(root, "data.target"))
@@ -141,9 +137,7 @@ static void s_config_meta(report_row_t *r, const char *config, const double *x, 
             model = NULL;
         if (cfg_str(root, "strategy.type", NULL, &strategy, &errs) != 0)
             strategy = NULL;
-        metric = s_metric(root, model, r->direction, &errs);
-        if (metric && !strategy)
-            strategy = "quick"; /* a model's default strategy (core/strategy.h) */
+        metric = s_metric(root, r->direction, &errs);
     }
     r->model = model ? xstrdup(model) : NULL;
     r->strategy = strategy ? xstrdup(strategy) : NULL;
@@ -289,6 +283,19 @@ int report_data_load(store_t *st, const char *study, report_data_t *out, char *e
     if (rc != 0)
         report_data_free(out);
     return rc;
+}
+
+void report_models(report_data_t *d, bool (*is_model)(const char *objective_type))
+{
+    for (int i = 0; i < d->n_rows; i++) {
+        report_row_t *r = &d->rows[i];
+        if (!r->model || !is_model || !is_model(r->model)) {
+            free(r->metric); /* synthetic, command: their own value */
+            r->metric = NULL;
+        } else if (!r->strategy) {
+            r->strategy = xstrdup("quick"); /* a model's default strategy (strategy.h) */
+        }
+    }
 }
 
 void report_data_free(report_data_t *d)

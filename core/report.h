@@ -64,12 +64,16 @@ typedef struct {
     const char *sort;           /* NULL = best */
     const char *const *studies; /* n_studies patterns; borrowed */
     int n_studies;
+    /* Which objective types are models, scored by a metric with a strategy (core knows
+     * no objectives: objectives/model.h's model_known); NULL = none. */
+    bool (*is_model)(const char *objective_type);
 } report_board_opts_t;
 
 int report_board(store_t *st, const report_board_opts_t *opts, strbuf_t *out, char *err);
 
-/* Every study, sorted by best, in format. */
-int report_leaderboard(store_t *st, const char *format, strbuf_t *out, char *err);
+/* Every study, sorted by best, in format; is_model as in report_board_opts_t. */
+int report_leaderboard(store_t *st, const char *format,
+                       bool (*is_model)(const char *objective_type), strbuf_t *out, char *err);
 
 /* Whether format / sort is one report_board accepts. */
 bool report_format_valid(const char *format);

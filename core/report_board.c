@@ -479,6 +479,7 @@ int report_board(store_t *st, const report_board_opts_t *opts, strbuf_t *out, ch
     int rc = report_data_load(st, NULL, &d, err);
     if (rc != 0)
         return rc;
+    report_models(&d, opts->is_model);
     double now = now_secs();
     s_entry_t *e = NULL;
     int n = 0;
@@ -492,8 +493,9 @@ int report_board(store_t *st, const report_board_opts_t *opts, strbuf_t *out, ch
     return rc;
 }
 
-int report_leaderboard(store_t *st, const char *format, strbuf_t *out, char *err)
+int report_leaderboard(store_t *st, const char *format,
+                       bool (*is_model)(const char *objective_type), strbuf_t *out, char *err)
 {
-    report_board_opts_t o = {.format = format};
+    report_board_opts_t o = {.format = format, .is_model = is_model};
     return report_board(st, &o, out, err);
 }

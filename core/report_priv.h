@@ -27,7 +27,8 @@ typedef struct {
     char *model;                /* objective.type; NULL = absent; owned */
     char *strategy;             /* strategy.type; NULL = absent; owned */
     char *metric;               /* what value scores (accuracy, rmse, ...); NULL = a
-                                 * synthetic or command objective's own value; owned */
+                                 * synthetic or command objective's own value (once
+                                 * report_models ran); owned */
     char state[16];             /* running | done | stopped */
     direction_t direction;
     long n_trials;
@@ -65,6 +66,11 @@ typedef struct {
 } report_data_t;
 int report_data_load(store_t *st, const char *study, report_data_t *out, char *err);
 void report_data_free(report_data_t *d);
+/* Settle model, metric and strategy of the rows: a model objective (is_model says which
+ * objective types are, NULL = none) keeps its metric and gets the default strategy
+ * "quick"; others lose the metric. Until then every row has the metric it would have
+ * as a model. */
+void report_models(report_data_t *d, bool (*is_model)(const char *objective_type));
 
 /* Wall time of a study: finished - created, or now - created while it runs. */
 double report_row_wall(const report_row_t *r, double now);

@@ -126,6 +126,9 @@ static void s_check_status(store_t *s, bool verbose)
     sb_free(&sb);
 }
 
+/* The model objectives of these tests (the registry is objectives/model.c's). */
+static bool s_is_model(const char *type) { return strcmp(type, "logreg") == 0; }
+
 /* The board of o, which must succeed. Caller frees. */
 static char *s_board_opts(store_t *s, const report_board_opts_t *o, bool verbose)
 {
@@ -141,7 +144,7 @@ static char *s_board_opts(store_t *s, const report_board_opts_t *o, bool verbose
 
 static char *s_board(store_t *s, const char *format, bool verbose)
 {
-    report_board_opts_t o = {.format = format};
+    report_board_opts_t o = {.format = format, .is_model = s_is_model};
     return s_board_opts(s, &o, verbose);
 }
 
@@ -223,14 +226,15 @@ static void s_check_board_human(store_t *s, bool verbose)
 static void s_check_board_opts(store_t *s, bool verbose)
 {
     /* Newest first within each group; the rank stays by best value. */
-    report_board_opts_t o = {.format = "csv", .sort = "created"};
+    report_board_opts_t o = {.format = "csv", .sort = "created", .is_model = s_is_model};
     char *csv = s_board_opts(s, &o, verbose);
     static const char *const created[] = {"1,\"b,c\",", "1,y,", ",z,", "1,a,"};
     assert(s_in_order(csv, created, 4));
     free(csv);
 
     static const char *const pats[] = {"?", "b,c"};
-    o = (report_board_opts_t){.format = "csv", .sort = "name", .studies = pats, .n_studies = 1};
+    o = (report_board_opts_t){.format = "csv", .sort = "name", .studies = pats, .n_studies = 1,
+                              .is_model = s_is_model};
     csv = s_board_opts(s, &o, verbose);
     assert(s_count(csv, "\n") == 4 && !strstr(csv, "b,c") && !strstr(csv, "params.C"));
     free(csv);
@@ -247,7 +251,7 @@ static void s_check_board_opts(store_t *s, bool verbose)
     assert(report_board(s, &o, &sb, err) == -1 && strstr(err, "no study matches 'nope*'"));
     o = (report_board_opts_t){.sort = "speed"};
     assert(report_board(s, &o, &sb, err) == 1 && strstr(err, "speed") && strstr(err, "wall"));
-    assert(report_leaderboard(s, "xml", &sb, err) == 1 && strstr(err, "xml"));
+    assert(report_leaderboard(s, "xml", s_is_model, &sb, err) == 1 && strstr(err, "xml"));
     assert(!report_format_valid("xml") && report_format_valid("md"));
     assert(!report_sort_valid("speed") && report_sort_valid("test") && !report_sort_valid(NULL));
     assert(sb.len == 0);
@@ -321,7 +325,7 @@ void report_test(bool verbose)
     assert(strcmp(sb.buf, "{\"studies\": [], \"workers\": []}\n") == 0);
     sb_free(&sb);
     sb_init(&sb);
-    assert(report_leaderboard(s, "json", &sb, err) == 0 && strcmp(sb.buf, "[]\n") == 0);
+    assert(report_leaderboard(s, "json", s_is_model, &sb, err) == 0 && strcmp(sb.buf, "[]\n") == 0);
     sb_free(&sb);
     s_check_workers(s, verbose);
     store_close(&s);

@@ -14,7 +14,7 @@
 static const char *const s_kinds[] = {"quick", "balanced", "rigorous"};
 static const char *const s_keys[] = {"type", "folds", "metric", "test", "val_fraction",
                                      "seed", "max_fold_std", NULL};
-static const char *const s_test_keys[] = {"column", "value", "fraction", NULL};
+static const char *const s_holdout_keys[] = {"column", "value", "fraction", NULL};
 
 task_t strategy_task(const study_config_t *study)
 {
@@ -52,7 +52,7 @@ static void s_test(const cfg_node_t *test, strategy_t *out, cfg_errs_t *errs)
         cfg_error(errs, test, "test: expected {column: NAME, value: V} or {fraction: F}");
         return;
     }
-    cfg_check_keys(test, s_test_keys, errs);
+    cfg_check_keys(test, s_holdout_keys, errs);
     cfg_str(test, "column", NULL, &out->test_column, errs);
     cfg_str(test, "value", NULL, &out->test_value, errs);
     bool has_fraction = cfg_get(test, "fraction") != NULL;

@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "core/study.h"
 
 typedef enum { STRATEGY_QUICK = 0, STRATEGY_BALANCED, STRATEGY_RIGOROUS } strategy_kind_t;
 

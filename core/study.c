@@ -1,16 +1,12 @@
-/* study — turns a composed config tree into a validated study_config_t (see config.h).
+/* study — turns a composed config tree into a validated study_config_t (see study.h).
  *
  * Validation reports every problem it can find in one pass. The keys of the sections
  * owned by plugins (objective, sampler, pruner, strategy, and data beyond its key
- * names) are checked by those plugins' check() functions, so adding an option to an
- * objective needs no edit here. Plugins are asked only once the space parsed,
- * because their checks may read it. */
-#include "core/config.h"
+ * names) are checked by those plugins, through the caller's study_checks_t, so adding
+ * an option to an objective needs no edit here. */
+#include "core/study.h"
+
 #include "core/config_priv.h"
-#include "core/metrics.h"
-#include "objectives/objective.h"
-#include "samplers/pruner.h"
-#include "samplers/sampler.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -90,105 +86,25 @@ static int s_scalars(study_config_t *s, cfg_errs_t *errs)
     return errs->n > before ? -1 : 0;
 }
 
-/* Where to report a plugin name: its `type:` value, else its section, else the root. */
-static const cfg_node_t *s_type_node(const cfg_node_t *root, const cfg_node_t *section)
+/* The plugins' checks, in the order objective, sampler, pruner (see study_checks_t). */
+static void s_plugins(study_config_t *s, bool strict, const study_checks_t *checks,
+                      cfg_errs_t *errs)
 {
-    const cfg_node_t *t = section ? cfg_get(section, "type") : NULL;
-    return t ? t : section ? section : root;
-}
-
-/* A plugin section's `type:` must be a string when present. */
-static bool s_type_ok(const cfg_node_t *section, cfg_errs_t *errs)
-{
-    const char *type;
-    return cfg_str(section, "type", NULL, &type, errs) == 0;
-}
-
-/* "unknown sampler type 'tpee' (did you mean 'tpe'? choices: grid, random, tpe)" at
- * node; frees names (a registry's name list). */
-static void s_unknown_type(cfg_errs_t *errs, const cfg_node_t *node, const char *what,
-                           const char *name, const char **names)
-{
-    char *hint = did_you_mean(name, names, "choices");
-    cfg_error(errs, node, "unknown %s type '%s'%s", what, name, hint);
-    free(hint);
-    free(names);
-}
-
-static void s_sampler(study_config_t *s, cfg_errs_t *errs)
-{
-    if (!s_type_ok(s->sampler, errs))
-        return;
-    const char *name = sampler_name_of(s->sampler);
-    const sampler_ops_t *ops = sampler_find(name);
-    if (!ops)
-        s_unknown_type(errs, s_type_node(s->root, s->sampler), "sampler", name,
-                       sampler_names());
-    else if (s->space)
-        ops->check(s->sampler, s->space, errs);
-}
-
-static void s_pruner(study_config_t *s, cfg_errs_t *errs)
-{
-    if (!s_type_ok(s->pruner, errs))
-        return;
-    const char *name = pruner_name_of(s->pruner);
-    const pruner_ops_t *ops = pruner_find(name);
-    if (!ops && strcmp(name, "none") != 0) /* "none" needs no registered pruner */
-        s_unknown_type(errs, s_type_node(s->root, s->pruner), "pruner", name, pruner_names());
-    else if (ops && ops->check)
-        ops->check(s->pruner, errs);
-}
-
-/* The rules for `direction:` that a new study must follow (strict: loaded from a file).
- * Studies stored before them still load: they keep minimising, as they did. */
-static void s_direction_rules(study_config_t *s, const objective_ops_t *ops, cfg_errs_t *errs)
-{
-    if (s->direction == 0 && !ops->default_direction) {
-        cfg_error(errs, s_type_node(s->root, s->objective),
-                  "objective: a %s objective needs 'direction: minimize' or 'direction: "
-                  "maximize' in the study (hps cannot tell whether a higher score is better)",
-                  ops->name);
-        return;
-    }
-    const char *metric = ops->metric_of ? ops->metric_of(s) : NULL;
-    direction_t want = metric ? metric_direction(metric) : 0;
-    if (s->direction != 0 && metric && s->direction != want)
-        cfg_error(errs, cfg_get(s->root, "direction"),
-                  "direction: %s, but the metric %s is %s (drop 'direction:' or set it to "
-                  "%s)", s->direction == DIR_MAXIMIZE ? "maximize" : "minimize", metric,
-                  want == DIR_MAXIMIZE ? "maximised" : "minimised",
-                  want == DIR_MAXIMIZE ? "maximize" : "minimize");
-}
-
-/* The objective: required, registered, and its own check. Sets the direction when the
- * config gives none. */
-static void s_objective(study_config_t *s, bool strict, cfg_errs_t *errs)
-{
-    const cfg_node_t *obj = s->objective;
-    const char *type = NULL;
-    const objective_ops_t *ops = NULL;
-    if (obj && cfg_str(obj, "type", NULL, &type, errs) == 0) {
-        if (!type)
-            cfg_error(errs, obj, "objective: missing 'type'");
-        else if (!(ops = objective_find(type)))
-            s_unknown_type(errs, cfg_get(obj, "type"), "objective", type, objective_names());
-    }
-    int rc = -1;
-    if (ops && s->space)
-        rc = ops->check(s, errs);
-    if (rc == 0 && strict)
-        s_direction_rules(s, ops, errs);
+    if (checks && checks->objective)
+        checks->objective(s, strict, errs);
     if (s->direction == 0)
-        s->direction = rc == 0 && ops->default_direction ? ops->default_direction(s)
-                                                         : DIR_MINIMIZE;
+        s->direction = DIR_MINIMIZE;
+    if (checks && checks->sampler)
+        checks->sampler(s, errs);
+    if (checks && checks->pruner)
+        checks->pruner(s, errs);
 }
 
 /* Validates root (taken over) into a study; NULL with errors. config_path: the file it
  * was loaded from (strict rules for new studies, group names in hints), or NULL for a
  * stored study. */
 static study_config_t *s_validate(cfg_node_t *root, const char *config_path,
-                                  cfg_errs_t *errs)
+                                  const study_checks_t *checks, cfg_errs_t *errs)
 {
     assert(root && errs);
     if (root->type != CFG_MAP) {
@@ -214,9 +130,7 @@ static study_config_t *s_validate(cfg_node_t *root, const char *config_path,
     if (space)
         s->space = space_from_cfg(space, errs);
     s->json = cfg_to_json(root);
-    s_objective(s, config_path != NULL, errs);
-    s_sampler(s, errs);
-    s_pruner(s, errs);
+    s_plugins(s, config_path != NULL, checks, errs);
     if (errs->n > before)
         study_config_destroy(&s);
     assert(!s || (s->objective && s->space && s->name));
@@ -253,7 +167,7 @@ static int s_data_file(study_config_t *s, cfg_errs_t *errs)
 }
 
 study_config_t *study_config_load(const char *path, int n_overrides, char *const *overrides,
-                                  cfg_errs_t *errs)
+                                  const study_checks_t *checks, cfg_errs_t *errs)
 {
     assert(path && errs && n_overrides >= 0);
     cfg_node_t *root = cfg_load(path, errs);
@@ -269,17 +183,18 @@ study_config_t *study_config_load(const char *path, int n_overrides, char *const
         cfg_free(&root);
         return NULL;
     }
-    study_config_t *s = s_validate(root, path, errs);
+    study_config_t *s = s_validate(root, path, checks, errs);
     if (s && s_data_file(s, errs) != 0)
         study_config_destroy(&s);
     return s;
 }
 
-study_config_t *study_config_from_json(const char *json, cfg_errs_t *errs)
+study_config_t *study_config_from_json(const char *json, const study_checks_t *checks,
+                                       cfg_errs_t *errs)
 {
     assert(json && errs);
     cfg_node_t *root = cfg_parse(json, strlen(json), "<stored study>", errs);
-    return root ? s_validate(root, NULL, errs) : NULL;
+    return root ? s_validate(root, NULL, checks, errs) : NULL;
 }
 
 void study_config_destroy(study_config_t **self_p)
@@ -295,4 +210,27 @@ void study_config_destroy(study_config_t **self_p)
     free(s->data_file);
     free(s);
     *self_p = NULL;
+}
+
+/* ---- for the plugin checks ---------------------------------------------------------- */
+
+const cfg_node_t *study_type_node(const study_config_t *study, const cfg_node_t *section)
+{
+    const cfg_node_t *t = section ? cfg_get(section, "type") : NULL;
+    return t ? t : section ? section : study->root;
+}
+
+bool study_type_ok(const cfg_node_t *section, cfg_errs_t *errs)
+{
+    const char *type;
+    return cfg_str(section, "type", NULL, &type, errs) == 0;
+}
+
+void study_unknown_type(cfg_errs_t *errs, const cfg_node_t *node, const char *what,
+                        const char *name, const char **names)
+{
+    char *hint = did_you_mean(name, names, "choices");
+    cfg_error(errs, node, "unknown %s type '%s'%s", what, name, hint);
+    free(hint);
+    free(names);
 }

@@ -9,6 +9,8 @@
 
 #include "objectives/objective.h"
 
+static const study_checks_t s_checks = {objective_check_study, NULL, NULL};
+
 /* Load a study from YAML text via a temporary file; NULL with the errors printed
  * when want_error is NULL, else asserts an error containing want_error. */
 static study_config_t *s_study(const char *yaml, const char *want_error)
@@ -20,7 +22,7 @@ static study_config_t *s_study(const char *yaml, const char *want_error)
     assert(write(fd, yaml, len) == (ssize_t)len && close(fd) == 0);
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    study_config_t *s = study_config_load(path, 0, NULL, &errs);
+    study_config_t *s = study_config_load(path, 0, NULL, &s_checks, &errs);
     unlink(path);
     bool found = false;
     for (int i = 0; i < errs.n; i++)

@@ -22,6 +22,8 @@ const model_ops_t *model_find(const char *name)
     return name ? registry_find((const void *const *)s_models, name) : NULL;
 }
 
+bool model_known(const char *name) { return model_find(name) != NULL; }
+
 typedef struct {
     char *name;  /* owned */
     char *text;  /* owned: the value as written */

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "core/study.h"
 #include "core/util.h"
 
 /* A feature matrix: dense row-major, or CSR when dense == NULL. Borrowed views. */
@@ -64,6 +64,8 @@ typedef struct {
 } model_ops_t;
 
 const model_ops_t *model_find(const char *name);
+/* Whether name is a model objective (for report_board_opts_t.is_model). */
+bool model_known(const char *name);
 
 /* Defined in objectives/mlp.c and objectives/xgboost.c. */
 extern const model_ops_t mlp_model, xgboost_model;

@@ -1,10 +1,13 @@
-/* objective — the registry of objectives (see objective.h). */
+/* objective — the registry of objectives, and the check of a study's objective section
+ * against it (see objective.h). */
 #include "objectives/objective.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/metrics.h"
 
 static const objective_ops_t *const s_objectives[] = {
     &synthetic_objective,
@@ -31,6 +34,50 @@ void objective_result_init(objective_result_t *res)
     memset(res, 0, sizeof *res);
     res->state = TRIAL_FAIL;
     res->value = res->cv_mean = res->cv_std = res->val_score = res->test_score = NAN;
+}
+
+/* The rules for `direction:` that a new study must follow (strict: loaded from a file).
+ * Studies stored before them still load: they keep minimising, as they did. */
+static void s_direction_rules(study_config_t *s, const objective_ops_t *ops, cfg_errs_t *errs)
+{
+    if (s->direction == 0 && !ops->default_direction) {
+        cfg_error(errs, study_type_node(s, s->objective),
+                  "objective: a %s objective needs 'direction: minimize' or 'direction: "
+                  "maximize' in the study (hps cannot tell whether a higher score is better)",
+                  ops->name);
+        return;
+    }
+    const char *metric = ops->metric_of ? ops->metric_of(s) : NULL;
+    direction_t want = metric ? metric_direction(metric) : 0;
+    if (s->direction != 0 && metric && s->direction != want)
+        cfg_error(errs, cfg_get(s->root, "direction"),
+                  "direction: %s, but the metric %s is %s (drop 'direction:' or set it to "
+                  "%s)", s->direction == DIR_MAXIMIZE ? "maximize" : "minimize", metric,
+                  want == DIR_MAXIMIZE ? "maximised" : "minimised",
+                  want == DIR_MAXIMIZE ? "maximize" : "minimize");
+}
+
+void objective_check_study(study_config_t *s, bool strict, cfg_errs_t *errs)
+{
+    assert(s && errs);
+    const cfg_node_t *obj = s->objective;
+    const char *type = NULL;
+    const objective_ops_t *ops = NULL;
+    if (obj && cfg_str(obj, "type", NULL, &type, errs) == 0) {
+        if (!type)
+            cfg_error(errs, obj, "objective: missing 'type'");
+        else if (!(ops = objective_find(type)))
+            study_unknown_type(errs, cfg_get(obj, "type"), "objective", type,
+                               objective_names());
+    }
+    int rc = -1;
+    if (ops && s->space)
+        rc = ops->check(s, errs);
+    if (rc == 0 && strict)
+        s_direction_rules(s, ops, errs);
+    if (s->direction == 0)
+        s->direction = rc == 0 && ops->default_direction ? ops->default_direction(s)
+                                                         : DIR_MINIMIZE;
 }
 
 void objective_test(bool verbose)

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/config.h"
+#include "core/study.h"
 #include "core/trial.h"
 
 #define OBJ_MAX_FOLDS 64
@@ -68,6 +68,12 @@ extern const objective_ops_t logreg_objective, ridge_objective, mlp_objective,
 const objective_ops_t *objective_find(const char *name);
 /* The registered names, NULL-terminated; caller frees the array. */
 const char **objective_names(void);
+/* The objective check of a study (a study_checks_t's objective): objective.type
+ * present, registered ("unknown objective type 'x' (did you mean ...)") and its own
+ * check() passed (asked only when the space parsed); when strict, the direction rules
+ * of a new study. Sets study->direction when the config gives none: the objective's
+ * default, else minimize. Errors go to errs. */
+void objective_check_study(study_config_t *study, bool strict, cfg_errs_t *errs);
 /* Initialise res: state FAIL, value and scores NaN, no folds, empty error. */
 void objective_result_init(objective_result_t *res);
 

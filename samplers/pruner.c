@@ -68,6 +68,20 @@ const char **pruner_names(void) { return registry_names((const void *const *)s_p
 
 const char *pruner_name_of(const cfg_node_t *opts) { return cfg_type_or(opts, "none"); }
 
+void pruner_check_study(const study_config_t *s, cfg_errs_t *errs)
+{
+    assert(s && errs);
+    if (!study_type_ok(s->pruner, errs))
+        return;
+    const char *name = pruner_name_of(s->pruner);
+    const pruner_ops_t *ops = pruner_find(name);
+    if (!ops && strcmp(name, "none") != 0) /* "none" needs no registered pruner */
+        study_unknown_type(errs, study_type_node(s, s->pruner), "pruner", name,
+                           pruner_names());
+    else if (ops && ops->check)
+        ops->check(s->pruner, errs);
+}
+
 /* ---- shared helpers ---------------------------------------------------------------- */
 
 /* Read every option of table into obj; -1 when one is bad (errors added). */

@@ -5,7 +5,7 @@
 #ifndef HPS_PRUNER_H
 #define HPS_PRUNER_H
 
-#include "core/config.h"
+#include "core/study.h"
 #include "core/trial.h"
 
 typedef struct {
@@ -28,6 +28,9 @@ const pruner_ops_t *pruner_find(const char *name);
 const char **pruner_names(void);
 /* Name of the pruner a study uses ("none" when `pruner:` is absent). */
 const char *pruner_name_of(const cfg_node_t *opts);
+/* The pruner check of a study (a study_checks_t's pruner): pruner.type registered (or
+ * "none") and the pruner's own check of its options. Errors go to errs. */
+void pruner_check_study(const study_config_t *study, cfg_errs_t *errs);
 
 /* Shared by the pruners (pruner.c). */
 

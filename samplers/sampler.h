@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "core/config.h"
+#include "core/study.h"
 #include "core/space.h"
 #include "core/trial.h"
 
@@ -52,6 +52,10 @@ const sampler_ops_t *sampler_find(const char *name);
 const char **sampler_names(void);
 /* Name of the sampler a study uses ("random" when `sampler:` is absent). */
 const char *sampler_name_of(const cfg_node_t *opts);
+/* The sampler check of a study (a study_checks_t's sampler): sampler.type registered
+ * ("unknown sampler type 'x' (did you mean ...)") and, when the space parsed, the
+ * sampler's own check of its options. Errors go to errs. */
+void sampler_check_study(const study_config_t *study, cfg_errs_t *errs);
 
 void sampler_test(bool verbose);
 

@@ -238,6 +238,9 @@ typedef struct {
     study_config_t *study; /* owned */
 } study_cache_t;
 
+/* A trial process checks only the objective it runs: no sampler or pruner registry. */
+static const study_checks_t s_checks = {objective_check_study, NULL, NULL};
+
 static study_config_t *s_study_for(study_cache_t *cache, const char *json,
                                    objective_result_t *res)
 {
@@ -248,7 +251,7 @@ static study_config_t *s_study_for(study_cache_t *cache, const char *json,
     study_config_destroy(&cache->study);
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    cache->study = study_config_from_json(json, &errs);
+    cache->study = study_config_from_json(json, &s_checks, &errs);
     if (cache->study)
         cache->json = xstrdup(json);
     else

@@ -49,12 +49,6 @@ typedef struct {
  * certificates, endpoint) or its event loop fails. */
 int worker_run(const worker_opts_t *opts, char *err);
 
-/* `hps worker --connect EP [--slots N] [--name NAME] [--cache DIR]
- *             [--cert FILE --server-key FILE] [--allow-command PATTERN] [-v|-q]`.
- * argv[0] is the subcommand name ("worker"); flags follow. Exit code: 0 ok, 1 runtime
- * failure, 2 bad flags (message on stderr). --help prints usage on stdout, exits 0. */
-int worker_main(int argc, char **argv);
-
 void worker_test(bool verbose);
 
 #endif

@@ -5,8 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "coordinator/cli.h"
-#include "coordinator/cli_db.h"
+#include "cli/client.h"
+#include "cli/coordinator.h"
+#include "cli/db.h"
 #include "core/log.h"
 #include "core/proto.h"
 

@@ -1,4 +1,7 @@
-/* run — `hps run CONFIG [key=value...] [-j N]`: the embedded cluster (see cli.h). */
+/* run — `hps run CONFIG [key=value...] [-j N]`: the embedded cluster (see run.h). It
+ * validates the config first (so bad input never touches the DB), forks N workers before
+ * any ZeroMQ context exists in this process, then runs a coordinator on a private ipc
+ * endpoint until the study is done. */
 #include <czmq.h>
 #include <errno.h>
 #include <getopt.h>
@@ -9,13 +12,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/run.h"
+#include "cli/coordinator.h"
 #include "coordinator/blobs.h"
-#include "coordinator/cli.h"
 #include "coordinator/coord.h"
 #include "coordinator/progress.h"
 #include "core/log.h"
 #include "core/report.h"
 #include "core/store.h"
+#include "objectives/model.h"
 #include "worker/worker.h"
 
 static const char s_run_usage[] =
@@ -174,7 +179,7 @@ static int s_print_result(const run_flags_t *f, const char *study)
     strbuf_t sb;
     sb_init(&sb);
     int rc = f->json ? report_status_json(st, study, &sb, err)
-                     : report_leaderboard(st, "table", &sb, err);
+                     : report_leaderboard(st, "table", model_known, &sb, err);
     if (rc == 0)
         fputs(sb.buf, stdout);
     else

@@ -3,11 +3,12 @@
 # Optuna (2 processes sharing SQLite) on a no-op objective, the coordinator's CPU cost
 # per message, and connected idle workers. Prints a Markdown table; raw numbers go to
 # $OUT (default docs/bench-cluster.json).
-# Env: HPS (binary), N_HPS (trials per hps run, default 20000), N_OPTUNA (default 2000),
+# Env: HPS and HPS_BENCH (binaries), N_HPS (trials per hps run, default 20000), N_OPTUNA (default 2000),
 #      IDLE (idle worker counts to try, default "1000 4000 8000")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HPS=${HPS:-./hps}
+HPS_BENCH=${HPS_BENCH:-./hps-bench}
 N_HPS=${N_HPS:-20000}
 N_OPTUNA=${N_OPTUNA:-2000}
 IDLE=${IDLE:-"1000 4000 8000"}
@@ -42,7 +43,7 @@ for i in 1 2 3; do
     python3 -c "print($N_HPS / ($e - $s))"
 done >"$tmp/hps_full.txt"
 hps_full=$(median <"$tmp/hps_full.txt")
-opt=$(/usr/bin/python3 scripts/bench_optuna_throughput.py "$N_OPTUNA" 2)
+opt=$(/usr/bin/python3 bench/optuna_throughput.py "$N_OPTUNA" 2)
 opt_rate=$(echo "$opt" | python3 -c 'import json,sys; print(json.load(sys.stdin)["per_sec"])')
 
 # 2. per-message cost: standalone coordinator, 2 workers, SIGTERM when done
@@ -64,7 +65,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 ipid=$!
 idle_best=0
 for n in $IDLE; do
-    r=$("$HPS" bench-idle --connect "tcp://127.0.0.1:$port" --workers "$n" --secs 5 || true)
+    r=$("$HPS_BENCH" idle --connect "tcp://127.0.0.1:$port" --workers "$n" --secs 5 || true)
     echo "idle $n: $r" >&2
     ok=$(echo "$r" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(int(r["welcomed"]==r["opened"] and r["heartbeats_answered"]==r["heartbeats_sent"]))' 2>/dev/null || echo 0)
     [ "$ok" = 1 ] && idle_best=$n

@@ -22,5 +22,5 @@ echo '```'
 echo "hps, no pruner:     wall ${t_np} s"
 echo "hps, median pruner: wall ${t_p} s"
 "$HPS" leaderboard --db "$tmp/s.db" --format md
-/usr/bin/python3 -W ignore scripts/bench_scenario_optuna.py --trials 100 --jobs 2
+/usr/bin/python3 -W ignore bench/scenario_optuna.py --trials 100 --jobs 2
 echo '```'

@@ -1,10 +1,10 @@
 /* cli_db — `hps status --db`, `hps leaderboard`, `hps promote`, `hps keygen` (see
- * cli_db.h).
+ * db.h).
  *
  * The four commands share one flag parser: a single getopt_long table for every flag,
  * and a per-command mask of the flags it accepts, so `hps status --force` is rejected
  * with the status usage rather than silently ignored. */
-#include "coordinator/cli_db.h"
+#include "cli/db.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -19,6 +19,7 @@
 
 #include "core/promote.h"
 #include "core/report.h"
+#include "objectives/model.h"
 
 /* ---- flags ------------------------------------------------------------------------ */
 
@@ -220,7 +221,7 @@ static int s_board_run(const s_flags_t *f)
     strbuf_t sb;
     sb_init(&sb);
     report_board_opts_t o = {.format = f->format, .sort = f->sort, .studies = f->studies,
-                             .n_studies = f->n_studies};
+                             .n_studies = f->n_studies, .is_model = model_known};
     int rc = report_board(st, &o, &sb, err);
     store_close(&st);
     return s_finish("leaderboard", rc, &sb, err);

@@ -1,17 +1,17 @@
 #!/usr/bin/python3
 """Train time at equal accuracy: hps logreg against scikit-learn on reviews TF-IDF.
 
-Prints one line per implementation, the same shape as `hps bench-model`, then the
+Prints one line per implementation, the same shape as `hps-bench model`, then the
 speed-up of hps over each scikit-learn solver and whether the test accuracies agree
 within 0.5 points. Both sides use the file's own train/test split, TF-IDF over word
 unigrams and bigrams (sublinear tf, smooth idf, L2 rows) fitted on the training rows,
 and L2 logistic regression with the same C, tol and max_iter. Timed: the features
 once, the fit --repeat times (median).
 
-    /usr/bin/python3 scripts/bench_models.py --hps ./hps [--repeat 5] [--C 10]
-    /usr/bin/python3 scripts/bench_models.py --hps ./hps --C 1 --hash_bits 22
+    /usr/bin/python3 bench/models.py --hps-bench ./hps-bench [--repeat 5] [--C 10]
+    /usr/bin/python3 bench/models.py --hps-bench ./hps-bench --C 1 --hash_bits 22
 
---hps takes the hps binary (runs `hps bench-model`); without it only scikit-learn runs.
+--hps-bench takes the hps-bench binary (runs `hps-bench model`); without it only scikit-learn runs.
 Set OPENBLAS_NUM_THREADS / OMP_NUM_THREADS in the environment to pin threads for both.
 """
 import argparse
@@ -58,7 +58,7 @@ def sklearn_line(args, solver):
 
 
 def hps_line(args):
-    cmd = [args.hps, "bench-model", "--data", args.data, "--repeat", str(args.repeat), "--json",
+    cmd = [args.hps_bench, "model", "--data", args.data, "--repeat", str(args.repeat), "--json",
            "C=%g" % args.C, "tol=%g" % args.tol, "max_iter=%d" % args.max_iter,
            "min_df=%d" % args.min_df, "hash_bits=%d" % args.hash_bits]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -67,7 +67,7 @@ def hps_line(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--hps", help="path to the hps binary")
+    p.add_argument("--hps-bench", help="path to the hps-bench binary")
     p.add_argument("--data", default="data/reviews.csv")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--C", type=float, default=10.0)
@@ -77,13 +77,13 @@ def main():
     p.add_argument("--hash_bits", type=int, default=18, help="hps hashes terms into 2^bits")
     args = p.parse_args()
     lines = [sklearn_line(args, "lbfgs"), sklearn_line(args, "liblinear")]
-    if args.hps:
+    if args.hps_bench:
         lines.insert(0, hps_line(args))
     for r in lines:
         print("%-18s features %.3f s  fit %.3f s (median of %d)  test accuracy %.4f  (%d features)"
               % (r["impl"], r["features_s"], r["fit_s"], r["repeat"], r["accuracy"],
                  r["n_features"]))
-    if args.hps:
+    if args.hps_bench:
         h = lines[0]
         for r in lines[1:]:
             same = abs(h["accuracy"] - r["accuracy"]) <= 0.005

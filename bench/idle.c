@@ -1,16 +1,18 @@
-/* bench_idle — `hps bench-idle --connect EP --workers N [--secs S]`: opens N DEALER
+/* bench_idle — `hps-bench idle --connect EP --workers N [--secs S]`: opens N DEALER
  * connections that behave as idle workers (HELLO, then a HEARTBEAT every second), and
  * reports how many the coordinator welcomed and how many heartbeats it answered.
  * Used by `make bench` to measure the number of connected idle workers. */
+#include "bench/idle.h"
+
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "coordinator/cli.h"
 #include "core/log.h"
 #include "core/proto.h"
+#include "core/util.h"
 
 static void s_raise_fd_limit(void)
 {
@@ -78,12 +80,12 @@ int bench_idle_main(int argc, char **argv)
             ep = optarg;
         else if ((opt == 'n' && (parse_long(optarg, &n) != 0 || n < 1 || n > 100000)) ||
                  (opt == 's' && (parse_long(optarg, &secs) != 0 || secs < 1)) || opt == '?') {
-            fprintf(stderr, "usage: hps bench-idle --connect EP --workers N [--secs S]\n");
+            fprintf(stderr, "usage: hps-bench idle --connect EP --workers N [--secs S]\n");
             return 2;
         }
     }
     if (!ep) {
-        fprintf(stderr, "hps bench-idle: --connect is required\n");
+        fprintf(stderr, "hps-bench idle: --connect is required\n");
         return 2;
     }
     s_raise_fd_limit();

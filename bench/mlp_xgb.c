@@ -1,9 +1,9 @@
-/* model_bench2 — `hps bench-mlp-xgb`: how long the mlp and xgboost models take to train
- * on a bundled dataset, and how well they score, next to scripts/bench_models_peers.py
+/* model_bench2 — `hps-bench mlp-xgb`: how long the mlp and xgboost models take to train
+ * on a bundled dataset, and how well they score, next to bench/models_peers.py
  * which prints the same line for scikit-learn's MLPClassifier and Python xgboost.
  *
- *   hps bench-mlp-xgb mlp data/digits.csv --repeat 5 hidden_size=100 epochs=200
- *   hps bench-mlp-xgb xgboost data/diamonds.csv --repeat 3 n_rounds=200
+ *   hps-bench mlp-xgb mlp data/digits.csv --repeat 5 hidden_size=100 epochs=200
+ *   hps-bench mlp-xgb xgboost data/diamonds.csv --repeat 3 n_rounds=200
  *
  * Both sides prepare the data identically, so only the training differs: every fifth
  * row (index % 5 == 4) is the test set (the files are in source order, so this is a
@@ -23,7 +23,7 @@
 
 #include "core/dataset.h"
 #include "objectives/model.h"
-#include "objectives/model_bench.h"
+#include "bench/model.h"
 
 #define BENCH_MAX_RUNS 100
 
@@ -196,7 +196,7 @@ int model_bench2_main(int argc, char **argv)
     long repeat = 3;
     const model_ops_t *ops = argc > 2 ? model_find(argv[1]) : NULL;
     if (!ops) {
-        fprintf(stderr, "usage: hps bench-mlp-xgb mlp|xgboost DATA.csv [--repeat N] "
+        fprintf(stderr, "usage: hps-bench mlp-xgb mlp|xgboost DATA.csv [--repeat N] "
                         "[name=value ...]\n");
         return 2;
     }
@@ -206,14 +206,14 @@ int model_bench2_main(int argc, char **argv)
         if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
             if (parse_long(argv[++i], &repeat) == 0 && repeat >= 1 && repeat <= BENCH_MAX_RUNS)
                 continue;
-            fprintf(stderr, "hps bench-mlp-xgb: --repeat wants 1..%d\n", BENCH_MAX_RUNS);
+            fprintf(stderr, "hps-bench mlp-xgb: --repeat wants 1..%d\n", BENCH_MAX_RUNS);
         } else if (eq && eq > argv[i]) {
             char *name = xstrndup(argv[i], (size_t)(eq - argv[i]));
             hparams_set(hp, name, eq + 1);
             free(name);
             continue;
         } else {
-            fprintf(stderr, "hps bench-mlp-xgb: bad argument '%s' (want name=value)\n", argv[i]);
+            fprintf(stderr, "hps-bench mlp-xgb: bad argument '%s' (want name=value)\n", argv[i]);
         }
         hparams_destroy(&hp);
         return 2;
@@ -223,7 +223,7 @@ int model_bench2_main(int argc, char **argv)
     if (ds)
         rc = s_run(ops, argv[2], ds, hp, (int)repeat, err) < 0 ? 1 : 0;
     if (rc)
-        fprintf(stderr, "hps bench-mlp-xgb: %s\n", err);
+        fprintf(stderr, "hps-bench mlp-xgb: %s\n", err);
     hparams_destroy(&hp);
     dataset_destroy(&ds);
     return rc;

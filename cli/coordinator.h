@@ -1,18 +1,12 @@
-/* cli — entry points of the coordinator-side subcommands: `hps coordinator`, `hps run`,
- * `hps submit`, `hps status --to`, `hps stop`. Each returns the process exit code:
- * 0 success, 1 runtime failure, 2 bad input. */
-#ifndef HPS_CLI_H
-#define HPS_CLI_H
+/* coordinator — `hps coordinator` (flags into coord_opts_t, then coord_run), and the
+ * study loading that `hps run` and `hps submit` share. Exit codes: 0 success, 1 runtime
+ * failure, 2 bad input. */
+#ifndef HPS_CLI_COORDINATOR_H
+#define HPS_CLI_COORDINATOR_H
 
-#include "core/config.h"
+#include "core/study.h"
 
 int coord_main(int argc, char **argv);
-int run_main(int argc, char **argv);
-int submit_main(int argc, char **argv);
-int status_main(int argc, char **argv);
-int stop_main(int argc, char **argv);
-/* Hidden benchmark helpers (not in --help). */
-int bench_idle_main(int argc, char **argv);
 
 /* Shared by run and submit: load a study config with overrides, fill in data.sha256
  * (hashing the file data.path names, resolved into data_file: see study_config_load;

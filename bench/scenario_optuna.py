@@ -9,7 +9,7 @@ fold exactly as hps does; the best parameters are then refit on the whole traini
 part and scored once on the test part (the file's `split` column). Prints the wall
 time, the best CV mean ± std, the test accuracy, and a JSON line.
 
-    /usr/bin/python3 scripts/bench_scenario_optuna.py [--trials 100] [--jobs 2]
+    /usr/bin/python3 bench/scenario_optuna.py [--trials 100] [--jobs 2]
 """
 import argparse
 import csv

@@ -1,8 +1,8 @@
-/* model_bench — `hps bench-model`: how long logreg takes to train on the reviews TF-IDF
- * features and how well it scores, next to scripts/bench_models.py, which prints the
+/* model_bench — `hps-bench model`: how long logreg takes to train on the reviews TF-IDF
+ * features and how well it scores, next to bench/models.py, which prints the
  * same line for scikit-learn (TfidfVectorizer + LogisticRegression).
  *
- *   hps bench-model [--data data/reviews.csv] [--repeat 5] [--json] [C=1 max_iter=100 ...]
+ *   hps-bench model [--data data/reviews.csv] [--repeat 5] [--json] [C=1 max_iter=100 ...]
  *
  * The split is the file's own `split` column (train / test). Each side builds its own
  * TF-IDF (unigrams + bigrams, sublinear tf, smooth idf, L2 rows; hps hashes the terms,
@@ -20,7 +20,7 @@
 #include "core/split.h"
 #include "objectives/features.h"
 #include "objectives/model.h"
-#include "objectives/model_bench.h"
+#include "bench/model.h"
 
 #define BENCH_MAX_REPEAT 100
 
@@ -33,7 +33,7 @@ typedef struct {
 
 static int s_usage(void)
 {
-    fprintf(stderr, "usage: hps bench-model [--data FILE.csv] [--repeat N] [--json] "
+    fprintf(stderr, "usage: hps-bench model [--data FILE.csv] [--repeat N] [--json] "
                     "[NAME=VALUE ...]\n  logreg on the TF-IDF of the `text` column, "
                     "train/test from the `split` column\n");
     return 2;
@@ -175,7 +175,7 @@ int model_bench_main(int argc, char **argv)
     int rc = s_bench(&a, err);
     hparams_destroy(&a.hp);
     if (rc != 0) {
-        fprintf(stderr, "hps bench-model: %s\n", err);
+        fprintf(stderr, "hps-bench model: %s\n", err);
         return 1;
     }
     return 0;

@@ -1,12 +1,12 @@
 #!/usr/bin/python3
-"""Peers of `hps bench-mlp-xgb`: scikit-learn's MLPClassifier/MLPRegressor and Python
+"""Peers of `hps-bench mlp-xgb`: scikit-learn's MLPClassifier/MLPRegressor and Python
 xgboost, on the same data prepared the same way, printing the same result line.
 
-    /usr/bin/python3 scripts/bench_models_peers.py mlp data/digits.csv --repeat 5 [name=value ...]
-    /usr/bin/python3 scripts/bench_models_peers.py xgboost data/diamonds.csv --repeat 3 [name=value ...]
+    /usr/bin/python3 bench/models_peers.py mlp data/digits.csv --repeat 5 [name=value ...]
+    /usr/bin/python3 bench/models_peers.py xgboost data/diamonds.csv --repeat 3 [name=value ...]
 
 Parameters use hps's names (see objectives/model.h) and hps's defaults. Preparation, as
-in objectives/model_bench2.c: rows with index % 5 == 4 are the test set; string columns
+in bench/mlp_xgb.c: rows with index % 5 == 4 are the test set; string columns
 become the rank of their value among the column's distinct values; for the mlp,
 features are standardised on the training rows. Run r uses seed r (random_state /
 seed). Timed is the fit alone (for xgboost: xgb.DMatrix + xgb.train), in wall time and

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/worker_main.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "worker/worker.h"

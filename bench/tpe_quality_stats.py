@@ -4,7 +4,7 @@
     tpe_quality_stats.py [--alpha 0.05] [--wide] LOG...
 
 Reads the `seeds fn=F sampler=S workers=W regrets=r0,r1,...` lines that
-`hps bench-tpe quality` and `scripts/bench_tpe_optuna.py quality` print (any mix of
+`hps-bench tpe quality` and `bench/tpe_optuna.py quality` print (any mix of
 logs; other lines are ignored). A configuration is the sampler label without the
 `optuna-` prefix plus the worker count (e.g. `tpe-uni x8`); hps's and Optuna's lines of
 the same configuration and function are paired. For each pair it prints both medians,

@@ -1,17 +1,17 @@
 #!/usr/bin/python3
-"""Optuna's side of the TPE benchmarks (scripts/bench_tpe.sh runs both sides).
+"""Optuna's side of the TPE benchmarks (bench/tpe.sh runs both sides).
 
-    bench_tpe_optuna.py cost    [--sizes 100,1000,2000] [--reps N] [--univariate]
-    bench_tpe_optuna.py quality [--seeds N] [--trials N] [--workers N]
+    tpe_optuna.py cost    [--sizes 100,1000,2000] [--reps N] [--univariate]
+    tpe_optuna.py quality [--seeds N] [--trials N] [--workers N]
                                 [--sampler tpe|random] [--univariate] [--functions a,b]
 
-The spaces, objectives and parallel simulation mirror samplers/tpe_bench.c: the cost
+The spaces, objectives and parallel simulation mirror bench/tpe.c: the cost
 space has 6 floats, a log float, an int and a categorical; quality runs branin,
 hartmann3, ackley (4-d), rastrigin (4-d), six-hump camel and a mixed log/int/
 categorical/step space, with `workers` trials outstanding (ask/tell, the oldest told
 first, constant_liar=True when workers > 1). Output lines match the C driver's; quality
 also prints each function's per-seed regrets (`seeds fn=... regrets=r0,r1,...`, seed
-order) for scripts/tpe_quality_stats.py.
+order) for bench/tpe_quality_stats.py.
 """
 import argparse
 import math
@@ -96,7 +96,7 @@ def cost_obj(x):
     return v + (math.log10(x[6]) + 2) ** 2 + ((x[7] - 30) / 30) ** 2 + (0 if x[8] == 1 else 1)
 
 
-# Outside the suite (only when named by --functions), as in samplers/tpe_bench.c: checks
+# Outside the suite (only when named by --functions), as in bench/tpe.c: checks
 # that choices tuned on the six above carry over.
 EXTRA = {
     "rosenbrock": (rosenbrock, box(4, -5, 10), 0.0),

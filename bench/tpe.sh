@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # TPE benchmarks: hps vs Optuna (the installed python3-optuna), results in docs/bench-tpe.md.
 #
-#   scripts/bench_tpe.sh [cost|quality|memory|all]     (default all; OUT=dir for raw logs,
+#   bench/tpe.sh [cost|quality|memory|all]     (default all; OUT=dir for raw logs,
 #                                                       SEEDS=n quality seeds, default 20)
 #
-# hps's side is the hidden subcommand `hps bench-tpe` (samplers/tpe_bench.c); Optuna's
-# side is scripts/bench_tpe_optuna.py. The Optuna quality runs take about a minute per
+# hps's side is the hidden subcommand `hps-bench tpe` (bench/tpe.c); Optuna's
+# side is bench/tpe_optuna.py. The Optuna quality runs take about a minute per
 # configuration at 20 seeds (2-core VM).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,8 +16,8 @@ seeds=${SEEDS:-20}
 py=/usr/bin/python3
 mkdir -p "$out"
 
-make -s hps
-bench() { ./hps bench-tpe "$@"; }
+make -s hps-bench
+bench() { ./hps-bench tpe "$@"; }
 
 run() { # run LOGNAME CMD... : show and keep the output
     echo "\$ ${*:2}" | tee -a "$out/$1.log"
@@ -32,8 +32,8 @@ if [ "$what" = cost ] || [ "$what" = all ]; then
     run cost bench cost --sizes 100,1000,2000,10000,20000 --reps 51 --opts "refine_every: 0"
     run cost bench cost --sizes 100,1000,2000,10000,20000 --reps 51 --univariate \
         --opts "refine_every: 0"
-    run cost $py scripts/bench_tpe_optuna.py cost --sizes 100,1000,2000 --reps 5
-    run cost $py scripts/bench_tpe_optuna.py cost --sizes 100,1000,2000 --reps 3 --univariate
+    run cost $py bench/tpe_optuna.py cost --sizes 100,1000,2000 --reps 5
+    run cost $py bench/tpe_optuna.py cost --sizes 100,1000,2000 --reps 3 --univariate
 fi
 if [ "$what" = memory ] || [ "$what" = all ]; then
     : >"$out/memory.log"
@@ -65,9 +65,9 @@ if [ "$what" = quality ] || [ "$what" = all ]; then
     done
     for cfg in "${cfgs[@]}"; do
         # shellcheck disable=SC2086
-        run quality $py scripts/bench_tpe_optuna.py quality --seeds "$seeds" --trials 100 $cfg
+        run quality $py bench/tpe_optuna.py quality --seeds "$seeds" --trials 100 $cfg
     done
     # Per-seed regrets of both sides: medians, Mann-Whitney U p-values, verdicts.
-    $py scripts/tpe_quality_stats.py "$out/quality.log" | tee "$out/quality-stats.md"
+    $py bench/tpe_quality_stats.py "$out/quality.log" | tee "$out/quality-stats.md"
 fi
 echo "raw logs in $out/"

@@ -1,9 +1,9 @@
 /* tpe_bench — suggestion cost, search quality and memory of the TPE sampler (see
- * tpe_bench.h). Everything runs in-process against the sampler_ops_t interface, the
+ * tpe.h). Everything runs in-process against the sampler_ops_t interface, the
  * way the coordinator drives it: propose, started, finished, in trial order. Parallel
  * workers are simulated by keeping `workers` trials outstanding and finishing the
- * oldest first, which is also what scripts/bench_tpe_optuna.py does with ask/tell. */
-#include "samplers/tpe_bench.h"
+ * oldest first, which is also what bench/tpe_optuna.py does with ask/tell. */
+#include "bench/tpe.h"
 
 #include <assert.h>
 #include <math.h>
@@ -66,7 +66,7 @@ static const bench_fn_t *s_cost_fn(void)
 }
 
 /* The mixed int / categorical / log / step function; minimum 0 at lr = 10^-2.5,
- * n = 37, c = 2, x = 0.3, s = 0.65. scripts/bench_tpe_optuna.py has the same. */
+ * n = 37, c = 2, x = 0.3, s = 0.65. bench/tpe_optuna.py has the same. */
 static double s_mixed(const double *x)
 {
     static const double pen[5] = {0.8, 0.3, 0, 0.5, 1.0};
@@ -127,7 +127,7 @@ static void *s_sampler(const sampler_ops_t *ops, const space_t *space, const cha
         smp = ops->create(space, opts, DIR_MINIMIZE, err);
     if (!smp) {
         cfg_errs_print(&errs, stderr);
-        fprintf(stderr, "bench-tpe: bad sampler options '%s' %s\n", yaml, err);
+        fprintf(stderr, "hps-bench tpe: bad sampler options '%s' %s\n", yaml, err);
     }
     cfg_free(&opts);
     cfg_errs_free(&errs);
@@ -174,7 +174,7 @@ static int s_args(int argc, char **argv, bench_args_t *a)
             *str = v;
             i++;
         } else {
-            fprintf(stderr, "bench-tpe: bad argument '%s'\n", f);
+            fprintf(stderr, "hps-bench tpe: bad argument '%s'\n", f);
             return -1;
         }
     }
@@ -247,7 +247,7 @@ static int s_cost(const bench_args_t *a)
         void *tpe = NULL;
         if (parse_long(tok, &n) != 0 || n < 0 ||
             !(tpe = s_grown(s_cost_fn(), params, &space, yaml, n, a->clustered))) {
-            fprintf(stderr, "bench-tpe: bad size '%s'\n", tok);
+            fprintf(stderr, "hps-bench tpe: bad size '%s'\n", tok);
             rc = 2;
             break;
         }
@@ -309,7 +309,7 @@ static double s_study(const bench_fn_t *fn, const bench_args_t *a, long seed)
 }
 
 /* Per function: the summary line, then the per-seed regrets in seed order (for
- * scripts/tpe_quality_stats.py), both labelled as scripts/bench_tpe_optuna.py does. */
+ * bench/tpe_quality_stats.py), both labelled as bench/tpe_optuna.py does. */
 static int s_quality(const bench_args_t *a)
 {
     double *reg = xmalloc(sizeof *reg * 2 * (size_t)a->seeds), *sorted = reg + a->seeds;
@@ -380,7 +380,7 @@ int tpe_bench_main(int argc, char **argv)
             a.trials = 100000; /* the documented default for this mode */
         return s_memory(&a);
     }
-    fprintf(stderr, "usage: hps bench-tpe cost|quality|memory [options] "
-                    "(see samplers/tpe_bench.h)\n");
+    fprintf(stderr, "usage: hps-bench tpe cost|quality|memory [options] "
+                    "(see bench/tpe.h)\n");
     return 2;
 }

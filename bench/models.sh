@@ -4,21 +4,21 @@
 # Prints each side's lines verbatim (fenced), for docs/results.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-HPS=${HPS:-./hps}
+HPS_BENCH=${HPS_BENCH:-./hps-bench}
 py=/usr/bin/python3
 fence() { echo '```'; "$@" 2>&1; echo '```'; echo; }
 echo "### logreg on reviews TF-IDF (C=10) vs scikit-learn"
 echo
-fence $py scripts/bench_models.py --hps "$HPS" --repeat 5
+fence $py bench/models.py --hps-bench "$HPS_BENCH" --repeat 5
 echo "### mlp on digits (200 epochs) vs scikit-learn MLPClassifier, 3 alternating rounds"
 echo
 for r in 1 2 3; do
-    fence env OPENBLAS_NUM_THREADS=1 "$HPS" bench-mlp-xgb mlp data/digits.csv --repeat 5 n_iter_no_change=200
-    fence env OPENBLAS_NUM_THREADS=1 $py -W ignore scripts/bench_models_peers.py mlp data/digits.csv --repeat 5 n_iter_no_change=200
+    fence env OPENBLAS_NUM_THREADS=1 "$HPS_BENCH" mlp-xgb mlp data/digits.csv --repeat 5 n_iter_no_change=200
+    fence env OPENBLAS_NUM_THREADS=1 $py -W ignore bench/models_peers.py mlp data/digits.csv --repeat 5 n_iter_no_change=200
 done
 echo "### xgboost on diamonds (53,940 rows) vs Python xgboost, 3 alternating rounds"
 echo
 for r in 1 2 3; do
-    fence "$HPS" bench-mlp-xgb xgboost data/diamonds.csv --repeat 3
-    fence $py -W ignore scripts/bench_models_peers.py xgboost data/diamonds.csv --repeat 3
+    fence "$HPS_BENCH" mlp-xgb xgboost data/diamonds.csv --repeat 3
+    fence $py -W ignore bench/models_peers.py xgboost data/diamonds.csv --repeat 3
 done

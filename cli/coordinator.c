@@ -1,9 +1,6 @@
-/* cli — `hps coordinator` and `hps run` (see cli.h).
- *
- * `hps run` is the embedded cluster: it validates the config first (so bad input never
- * touches the DB), forks N workers before any ZeroMQ context exists in this process,
- * then runs a coordinator on a private ipc endpoint until the study is done. */
-#include "coordinator/cli.h"
+/* coordinator — `hps coordinator`, and the study loading of `hps run` and `hps submit`
+ * (see coordinator.h). */
+#include "cli/coordinator.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +10,7 @@
 #include <unistd.h>
 
 #include "coordinator/coord.h"
+#include "coordinator/study_check.h"
 #include "core/log.h"
 #include "objectives/objective.h"
 
@@ -82,7 +80,7 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
 {
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    study_config_t *cfg = study_config_load(path, n_over, over, &errs);
+    study_config_t *cfg = study_config_load(path, n_over, over, &study_check_all, &errs);
     study_config_t *out = NULL;
     if (cfg && s_fill_data(cfg, &errs) == 0) {
         int rc = 0;
@@ -97,7 +95,7 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
         if (rc == 0) {
             /* Re-validate from the canonical text: what is stored is what was checked. */
             char *json = cfg_to_json(cfg->root);
-            out = study_config_from_json(json, &errs);
+            out = study_config_from_json(json, &study_check_all, &errs);
             free(json);
             if (out) {
                 out->data_file = cfg->data_file; /* where run and submit read the data */

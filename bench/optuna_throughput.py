@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Optuna's durable trial throughput: P processes sharing one SQLite storage, a no-op
 objective over two floats, RandomSampler. Prints JSON {"trials", "secs", "per_sec"}.
-Usage: bench_optuna_throughput.py N_TRIALS [PROCESSES]"""
+Usage: optuna_throughput.py N_TRIALS [PROCESSES]"""
 import json, multiprocessing as mp, os, sys, tempfile, time
 
 import optuna
