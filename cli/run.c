@@ -234,7 +234,7 @@ static int s_serve(const run_flags_t *f, study_config_t **cfg_p, const char *end
 {
     coord_opts_t co = {.bind = endpoint, .db_path = f->db, .heartbeat_ms = (int)f->heartbeat_ms,
                        .lease_ms = (int)f->lease_ms, .sync_full = f->sync_full,
-                       .exit_when_done = true,
+                       .exit_when_done = true, .only_study = (*cfg_p)->name,
                        .progress = f->quiet ? PROGRESS_OFF
                                    : isatty(2) ? PROGRESS_TTY : PROGRESS_LINES};
     char sha[65];

@@ -706,7 +706,7 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
     }
     self->lock = dblock_acquire(opts->db_path, err);
     self->store = self->lock ? store_open(opts->db_path, true, opts->sync_full, err) : NULL;
-    self->sched = self->store ? sched_new(self->store, self->opts.lease_ms, err) : NULL;
+    self->sched = self->store ? sched_new(self->store, self->opts.lease_ms, opts->only_study, err) : NULL;
     if (!self->sched) {
         coord_destroy(&self);
         return NULL;

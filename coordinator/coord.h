@@ -19,6 +19,7 @@ typedef struct {
     const char *allow_dir;      /* public certs of clients allowed to connect */
     const char *submitters_dir; /* public certs allowed to SUBMIT/STOP; NULL = none (CURVE) */
     bool exit_when_done;        /* return once every study is done (embedded run) */
+    const char *only_study;     /* serve this study alone (hps run); NULL = every study */
     int progress;               /* progress_mode_t (progress.h) on stderr; 0 = none */
 } coord_opts_t;
 

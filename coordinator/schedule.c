@@ -388,7 +388,7 @@ static void s_add_study(sched_t *self, study_t *s)
     self->studies[self->n_studies++] = s;
 }
 
-sched_t *sched_new(store_t *store, int lease_ms, char *err)
+sched_t *sched_new(store_t *store, int lease_ms, const char *only, char *err)
 {
     sched_t *self = xcalloc(1, sizeof *self);
     self->store = store;
@@ -408,7 +408,7 @@ sched_t *sched_new(store_t *store, int lease_ms, char *err)
     }
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
-        if (strcmp(list[i].state, "running") != 0)
+        if (strcmp(list[i].state, "running") != 0 || (only && strcmp(list[i].name, only) != 0))
             continue;
         cfg_errs_t errs;
         cfg_errs_init(&errs);

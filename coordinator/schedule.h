@@ -17,8 +17,9 @@
 
 typedef struct sched_s sched_t;
 
-/* Load every running study of the store and replay it. NULL with err on failure. */
-sched_t *sched_new(store_t *store, int lease_ms, char *err);
+/* Load every running study of the store (only the one named `only`, when not NULL) and
+ * replay it. NULL with err on failure. */
+sched_t *sched_new(store_t *store, int lease_ms, const char *only, char *err);
 void sched_destroy(sched_t **self_p);
 
 /* Add a study, or resume the stored study of the same name when its config is the

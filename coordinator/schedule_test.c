@@ -33,7 +33,7 @@ static void s_open(fx_t *f)
 {
     f->store = store_open(f->path, true, false, f->err);
     assert(f->store);
-    f->sched = sched_new(f->store, LEASE_MS, f->err);
+    f->sched = sched_new(f->store, LEASE_MS, NULL, f->err);
     if (!f->sched)
         fprintf(stderr, "schedule_test: %s\n", f->err);
     assert(f->sched);

@@ -35,3 +35,23 @@ Y
 [ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 4 AND error = 'trial timed out after 0.5 s' AND secs < 3")" = 3 ] \
     || fail "timeouts: $(sql "SELECT state, error, secs FROM trials")"
 echo "ok: trial_timeout kills and records FAIL"
+
+# `hps run` serves the study it names, not the other unfinished studies of the file: the
+# slow study interrupted here stays as it was while a quick one runs beside it.
+DB=$TMP/two.db
+write_study "$TMP/slow.yaml" slow 50 "sampler: {type: random, seed: 2}"
+sed -i 's/function: sphere/function: sphere, sleep_ms: 400/' "$TMP/slow.yaml"
+write_study "$TMP/quick.yaml" quick 20
+"$HPS" run "$TMP/slow.yaml" -j 2 --db "$DB" -q >/dev/null 2>&1 &
+P=$!
+PIDS+=("$P")
+wait_sql 30 "SELECT COUNT(*) >= 2 FROM trials WHERE state = 2" 1
+kill -INT "$P"
+wait "$P" || [ $? = 130 ] || fail "slow run did not stop with 130"
+slow_before=$(sql "SELECT COUNT(*), MAX(number) FROM trials t JOIN studies s ON s.id = t.study_id
+                   WHERE s.name = 'slow'")
+"$HPS" run "$TMP/quick.yaml" -j 2 --db "$DB" -q >/dev/null || fail "quick run"
+[ "$(sql "SELECT COUNT(*), MAX(number) FROM trials t JOIN studies s ON s.id = t.study_id
+          WHERE s.name = 'slow'")" = "$slow_before" ] || fail "hps run quick also ran study slow"
+[ "$(sql "SELECT state FROM studies WHERE name = 'quick'")" = done ] || fail "quick not done"
+echo "ok: hps run serves only the study it names"
