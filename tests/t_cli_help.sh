@@ -19,6 +19,12 @@ done
 "$HPS" run "$root/configs/reviews.yaml" -j 1 -h --db "$TMP/h.db" | grep -q "^usage: hps run" \
     || fail "-h among other flags"
 [ ! -e "$TMP/h.db" ] || fail "-h wrote a database"
+# -h or --help as the value of a flag is still help, never a file or folder named so
+(cd "$TMP" && "$HPS" keygen -o -h | grep -q "^usage: hps keygen") || fail "keygen -o -h"
+(cd "$TMP" && "$HPS" run "$root/configs/reviews.yaml" --db --help -q | grep -q "^usage: hps run") \
+    || fail "run --db --help"
+[ -z "$(ls -A "$TMP" | grep -e '^-')" ] || fail "a file named like a flag: $(ls -A "$TMP")"
+"$HPS" help help | grep -q "^usage: hps COMMAND" || fail "hps help help"
 
 # expect2 SUBSTRING CMD...: exit 2, SUBSTRING on stderr, and no database (a fresh path
 # per case) or blob folder created.
@@ -37,6 +43,7 @@ cd "$TMP"
 cfg=$root/configs/reviews.yaml
 expect2 "hps: unknown command 'statsu' (did you mean 'status'?)" "$HPS" statsu
 expect2 "hps: unknown command 'rnu' (did you mean 'run'?)" "$HPS" help rnu
+expect2 "hps: unknown command 'LEADERBOARD' (did you mean 'leaderboard'?)" "$HPS" LEADERBOARD
 expect2 "override 'model=xgbost': unknown model 'xgbost' (did you mean 'xgboost'? choices in $root/configs/model/: logreg, mlp, ridge, xgboost)" \
     "$HPS" run "$cfg" model=xgbost --db "$(db)"
 expect2 "override 'modle=logreg': unknown key 'modle' (did you mean 'model'?)" \
