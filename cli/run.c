@@ -105,7 +105,7 @@ static int s_parse(int argc, char **argv, run_flags_t *f)
 }
 
 /* The stored config of a study of this name in db, if any (caller frees). */
-static char *s_stored_config(const char *db, const char *name)
+static char *s_stored_config(const char *db, const char *name, char state[16])
 {
     if (access(db, F_OK) != 0)
         return NULL;
@@ -118,6 +118,7 @@ static char *s_stored_config(const char *db, const char *name)
     if (store_study_get(st, name, &s, err) == 0) {
         json = s.config;
         s.config = NULL;
+        memcpy(state, s.state, sizeof s.state);
         store_study_clear(&s);
     }
     store_close(&st);
@@ -205,12 +206,15 @@ static void s_on_signal(int sig)
 }
 
 /* Load and check the config; a resumed study keeps its stored seed. NULL after
- * printing the errors (exit 2). */
-static study_config_t *s_load(run_flags_t *f)
+ * printing the errors, with the exit code in *code (2 bad input, 1 a stopped study). A
+ * study already done loads, with a note: its results are printed again. */
+static study_config_t *s_load(run_flags_t *f, int *code)
 {
+    char state[16] = "";
+    *code = 2;
     /* A first pass only to learn the study name, so a resumed study keeps its seed. */
     study_config_t *cfg = cli_load_study(f->config, f->n_over, f->over, NULL);
-    char *stored = cfg ? s_stored_config(f->db, cfg->name) : NULL;
+    char *stored = cfg ? s_stored_config(f->db, cfg->name, state) : NULL;
     if (stored) {
         study_config_destroy(&cfg);
         cfg = cli_load_study(f->config, f->n_over, f->over, stored);
@@ -221,6 +225,15 @@ static study_config_t *s_load(run_flags_t *f)
         }
         free(stored);
     }
+    if (cfg && strcmp(state, "stopped") == 0) {
+        fprintf(stderr, "hps run: study '%s' in %s was stopped (hps stop); hps run does not "
+                        "restart a stopped study (choose another study name)\n", cfg->name,
+                f->db);
+        study_config_destroy(&cfg);
+        *code = 1;
+    } else if (cfg && strcmp(state, "done") == 0)
+        fprintf(stderr, "hps run: study '%s' is already done in %s; nothing to run\n",
+                cfg->name, f->db);
     return cfg;
 }
 
@@ -269,10 +282,10 @@ int run_main(int argc, char **argv)
         free(f.over);
         return rc;
     }
-    study_config_t *cfg = s_load(&f);
+    study_config_t *cfg = s_load(&f, &rc);
     free(f.over);
     if (!cfg)
-        return 2;
+        return rc;
     log_set_component("coord");
     char dir[] = "/tmp/hps-run-XXXXXX";
     if (!mkdtemp(dir)) {

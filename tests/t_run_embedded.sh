@@ -55,3 +55,18 @@ slow_before=$(sql "SELECT COUNT(*), MAX(number) FROM trials t JOIN studies s ON 
           WHERE s.name = 'slow'")" = "$slow_before" ] || fail "hps run quick also ran study slow"
 [ "$(sql "SELECT state FROM studies WHERE name = 'quick'")" = done ] || fail "quick not done"
 echo "ok: hps run serves only the study it names"
+
+# A done study: a note and its results again, exit 0. A stopped one (as `hps stop` leaves
+# it): exit 1 with the reason, nothing run.
+"$HPS" run "$TMP/quick.yaml" -j 1 --db "$DB" >"$TMP/again.out" 2>"$TMP/again.err" \
+    || fail "rerun of a done study: exit $?"
+grep -q "study 'quick' is already done in .*two.db; nothing to run" "$TMP/again.err" \
+    || fail "done study: $(cat "$TMP/again.err")"
+grep -q "quick" "$TMP/again.out" || fail "done study: no results"
+python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE studies SET state='stopped' WHERE name='slow'\"); c.commit()" "$DB"
+before=$(sql "SELECT COUNT(*) FROM trials")
+rc=0; "$HPS" run "$TMP/slow.yaml" -j 1 --db "$DB" >/dev/null 2>"$TMP/stopped.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "study 'slow' in .*two.db was stopped" "$TMP/stopped.err" \
+    || fail "stopped study: exit $rc: $(cat "$TMP/stopped.err")"
+[ "$(sql "SELECT COUNT(*) FROM trials")" = "$before" ] || fail "stopped study ran trials"
+echo "ok: a done study says so, a stopped one is refused"
