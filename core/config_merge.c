@@ -263,10 +263,14 @@ static void s_missing_folders(const char *dir, s_choices_t *c, cfg_errs_t *errs)
     }
     if (first) {
         char *abs = realpath(dir, NULL);
+        char **groups = s_list(dir, true); /* a typo (modl) rather than a lone copy? */
+        char *hint = did_you_mean(first->group, (const char *const *)groups, NULL);
         cfg_error_at(errs, first->file, first->line, first->col,
-                     "defaults: no group folder %s in '%s/' (group files <group>/<name>.yaml "
-                     "are looked up beside the config file: copy those folders along)",
-                     sb.buf, abs ? abs : dir);
+                     "defaults: no group folder %s in '%s/'%s (group files "
+                     "<group>/<name>.yaml are looked up beside the config file: copy those "
+                     "folders along)", sb.buf, abs ? abs : dir, hint);
+        free(hint);
+        cfg_names_free(&groups);
         free(abs);
     }
     sb_free(&sb);
@@ -286,6 +290,10 @@ static char *s_split(const char *arg, const char **value, cfg_errs_t *errs)
         key++;
     if (key == eq) {
         cfg_error_at(errs, NULL, 0, 0, "override '%s': empty key", arg);
+        return NULL;
+    }
+    if (!eq[1]) {
+        cfg_error_at(errs, NULL, 0, 0, "override '%s': empty value", arg);
         return NULL;
     }
     *value = eq + 1;

@@ -50,6 +50,13 @@ expect2 "override 'modle=logreg': unknown key 'modle' (did you mean 'model'?)" \
     "$HPS" run "$cfg" modle=logreg --db "$(db)"
 expect2 "override 'n_trail=5': unknown key 'n_trail' (did you mean 'n_trials'?)" \
     "$HPS" run "$cfg" n_trail=5 --db "$(db)"
+expect2 "override 'model=': empty value" "$HPS" run "$cfg" model= --db "$(db)"
+expect2 "override 'study=': empty value" "$HPS" run "$cfg" study= --db "$(db)"
+mkdir -p "$TMP/typo" && cp -r "$root/configs/model" "$root/configs/strategy" \
+    "$root/configs/sampler" "$TMP/typo/"
+sed 's/^  - model: logreg/  - modl: logreg/' "$cfg" >"$TMP/typo/r.yaml"
+expect2 "defaults: no group folder modl/ in '$TMP/typo/' (did you mean 'model'?)" \
+    "$HPS" run "$TMP/typo/r.yaml" --db "$(db)"
 expect2 "override 'sampler.type=tpee': unknown sampler type 'tpee' (did you mean 'tpe'? choices: grid, random, tpe)" \
     "$HPS" run "$cfg" sampler.type=tpee --db "$(db)"
 
