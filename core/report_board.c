@@ -484,7 +484,9 @@ int report_board(store_t *st, const report_board_opts_t *opts, strbuf_t *out, ch
     s_entry_t *e = NULL;
     int n = 0;
     rc = s_board(&d, opts, (s_key_t)s_sort(sort), now, &e, &n, err);
-    if (rc == 0 && fmt->render)
+    if (rc == 0 && n == 0 && strcmp(format, "table") == 0)
+        sb_puts(out, "no studies\n"); /* as hps status says; csv/json/md keep their shape */
+    else if (rc == 0 && fmt->render)
         s_board_grid(fmt, e, n, now, out);
     else if (rc == 0)
         s_board_json(fmt, e, n, now, out);

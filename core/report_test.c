@@ -293,6 +293,12 @@ static void s_check_workers(store_t *s, bool verbose)
     assert(rc == 0 && strstr(sb.buf, "no studies\n") && strstr(sb.buf, " gone "));
     assert(report_status_text(s, "x", &sb, err) == 1);
     assert(strcmp(err, "no study 'x' (the file has none)") == 0);
+    sb.len = 0;
+    rc = report_board(s, &(report_board_opts_t){.format = "table"}, &sb, err);
+    assert(rc == 0 && strcmp(sb.buf, "no studies\n") == 0); /* not a bare header */
+    sb.len = 0;
+    rc = report_board(s, &(report_board_opts_t){.format = "csv"}, &sb, err);
+    assert(rc == 0 && strncmp(sb.buf, "rank,study,", 11) == 0); /* machines keep the header */
     sb_free(&sb);
 }
 
