@@ -192,6 +192,9 @@ static int s_print_result(const run_flags_t *f, const char *study)
 
 /* The first SIGINT or SIGTERM; 0 = none. */
 static volatile sig_atomic_t s_signal;
+/* The private socket and its folder, for the second signal's hurried exit (unlink and
+ * rmdir are async-signal-safe; the paths are set before any handler is installed). */
+static char s_sock_path[64], s_sock_dir[32];
 
 /* First signal: stop serving (zsys_interrupted ends coord_run), release the running
  * trials, stop the workers. A second one exits at once: every change is its own SQLite
@@ -199,8 +202,11 @@ static volatile sig_atomic_t s_signal;
  * running. */
 static void s_on_signal(int sig)
 {
-    if (s_signal)
+    if (s_signal) {
+        unlink(s_sock_path);
+        rmdir(s_sock_dir);
         _exit(128 + s_signal);
+    }
     s_signal = sig;
     zsys_interrupted = 1;
 }
@@ -294,6 +300,8 @@ int run_main(int argc, char **argv)
         return 1;
     }
     char *endpoint = xasprintf("ipc://%s/coord.ipc", dir);
+    snprintf(s_sock_dir, sizeof s_sock_dir, "%s", dir);
+    snprintf(s_sock_path, sizeof s_sock_path, "%s/coord.ipc", dir);
     pid_t *pids = xcalloc((size_t)f.workers, sizeof(pid_t));
     int n = s_spawn(endpoint, f.workers, pids);
     /* After the fork (czmq's context must not be forked), before anything is served. */
@@ -311,10 +319,8 @@ int run_main(int argc, char **argv)
         if (kill(pids[i], SIGTERM) != 0 && errno != ESRCH)
             log_warn("kill %d: %s", (int)pids[i], strerror(errno));
     s_reap(pids, n);
-    char *sock = xasprintf("%s/coord.ipc", dir);
-    unlink(sock);
+    unlink(s_sock_path);
     rmdir(dir);
-    free(sock);
     free(pids);
     free(endpoint);
     study_config_destroy(&cfg);
