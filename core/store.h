@@ -3,10 +3,14 @@
  * coordinator acknowledges anything, so a kill -9 at any instant leaves a consistent
  * file that `hps coordinator` resumes from.
  *
- * Tables: studies, trials (state, attempt, lease, worker, params as a blob of internal
- * values, results), intermediate (REPORTed values), tells (every TELL received, stale
- * ones marked), workers, promotions. Trials are identified by their rowid across all
- * studies; `number` counts a study's search trials from 0 (the final refit is -1). */
+ * Tables: studies (the config, the one source of direction and n_trials), trials
+ * (state by name, attempt, lease, worker, params as a blob of internal values,
+ * results), intermediate (REPORTed values), tells (every TELL received, stale ones
+ * marked), workers, promotions. Trials are identified by their rowid across all
+ * studies; `number` counts a study's search trials from 0 (the final refit is -1).
+ *
+ * Every SQL statement of hps is behind this header (core/store*.c); callers get typed
+ * results and 0/-1 with err. */
 #ifndef HPS_STORE_H
 #define HPS_STORE_H
 
