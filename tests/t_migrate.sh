@@ -24,7 +24,8 @@ assert st["old"]["n_trials"] == 6 and st["old"]["best"]["trial"] == 3, st["old"]
 assert st["up"]["n_trials"] == 3 and st["up"]["best"]["trial"] == 1, st["up"]  # maximised
 PY
 [ "$(sql "SELECT state, COUNT(*) FROM trials GROUP BY state ORDER BY state")" = \
-  "$(printf 'COMPLETE|6\nPRUNED|1\nRUNNING|1\nWAITING|1')" ] || fail "states: $(sql "SELECT state FROM trials")"
+  "$(printf 'COMPLETE|6\nPRUNED|1\nRUNNING|1\nWAITING|1')" ] \
+    || fail "states: $(sql "SELECT state FROM trials")"
 [ "$(sql "SELECT state, COUNT(*) FROM tells GROUP BY state ORDER BY state")" = \
   "$(printf 'COMPLETE|6\nPRUNED|1')" ] || fail "tells: $(sql "SELECT * FROM tells")"
 [ "$(sql "SELECT id, number, hex(x), value, attempt FROM trials WHERE state = 'COMPLETE'
