@@ -12,6 +12,7 @@
 #include "coordinator/coord.h"
 #include "coordinator/study_check.h"
 #include "core/log.h"
+#include "core/store.h"
 #include "objectives/objective.h"
 
 static int s_usage(const char *msg, const char *usage)
@@ -93,9 +94,15 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
             free(seed);
         }
         if (rc == 0) {
-            /* Re-validate from the canonical text: what is stored is what was checked. */
-            char *json = cfg_to_json(cfg->root);
-            out = study_config_from_json(json, &study_check_all, &errs);
+            /* Re-validate from the canonical text, which states the direction: what is
+             * stored is what was checked. */
+            char *text = cfg_to_json(cfg->root), err[HPS_ERR_LEN];
+            char *json = store_study_config(text, cfg->direction, err);
+            if (json)
+                out = study_config_from_json(json, &study_check_all, &errs);
+            else
+                cfg_error_at(&errs, NULL, 0, 0, "%s", err);
+            free(text);
             free(json);
             if (out) {
                 out->data_file = cfg->data_file; /* where run and submit read the data */

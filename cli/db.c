@@ -245,28 +245,6 @@ static bool s_stage_valid(const char *stage)
     return stage && (strcmp(stage, "staging") == 0 || strcmp(stage, "production") == 0);
 }
 
-/* The tier (owned; NULL before the final refit) and test score of a study. */
-static int s_study_tier(store_t *st, int64_t id, char **tier, double *test_score, char *err)
-{
-    sqlite3 *db = store_db(st);
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, "SELECT tier, test_score FROM studies WHERE id = ?1", -1, &q,
-                           NULL) != SQLITE_OK)
-        return set_err(err, "sqlite: prepare: %s", sqlite3_errmsg(db));
-    sqlite3_bind_int64(q, 1, id);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(q, 0);
-        *tier = t ? xstrdup((const char *)t) : NULL;
-        *test_score = sqlite3_column_type(q, 1) == SQLITE_NULL ? NAN
-                                                                : sqlite3_column_double(q, 1);
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW)
-        return set_err(err, "sqlite: study tier: %s", sqlite3_errmsg(db));
-    return 0;
-}
-
 int cli_db_promote(store_t *st, const char *study, const char *stage, bool force, char *msg)
 {
     if (!s_stage_valid(stage)) {
@@ -281,11 +259,12 @@ int cli_db_promote(store_t *st, const char *study, const char *stage, bool force
     }
     if (rc != 0)
         return -1;
-    char *tier = NULL, why[HPS_ERR_LEN];
-    double test_score = NAN;
+    const char *tier = s.tier;
+    double test_score = s.test_score;
+    char why[HPS_ERR_LEN];
     bool forced = false;
-    int ret = s_study_tier(st, s.id, &tier, &test_score, msg);
-    if (ret == 0 && !tier) {
+    int ret = 0;
+    if (!tier) {
         set_err(msg, "study '%s' has no final refit (not finished, or no strategy with a"
                 " test split), so it has no tier and no model to promote", study);
         ret = 1;
@@ -303,7 +282,6 @@ int cli_db_promote(store_t *st, const char *study, const char *stage, bool force
     else if (ret == 0)
         set_err(msg, "promoted '%s' to %s (tier %s, test score %.5g)", study, stage, tier,
                 test_score);
-    free(tier);
     store_study_clear(&s);
     return ret;
 }
@@ -414,18 +392,22 @@ int keygen_main(int argc, char **argv)
 
 /* ---- self-test -------------------------------------------------------------------- */
 
-static long s_count_promotions(store_t *st, const char *where)
+/* The promotions of study id matching stage ("" = any), forced (-1 = any) and tier
+ * (NULL = any). */
+static int s_count_promotions(store_t *st, int64_t id, const char *stage, int forced,
+                              const char *tier)
 {
-    char *sql = xasprintf("SELECT COUNT(*) FROM promotions WHERE %s", where);
-    sqlite3_stmt *q;
-    int rc = sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL);
-    assert(rc == SQLITE_OK);
-    rc = sqlite3_step(q);
-    assert(rc == SQLITE_ROW);
-    long n = (long)sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    free(sql);
-    return n;
+    char err[HPS_ERR_LEN];
+    store_promotion_t *p;
+    int n, count = 0;
+    int rc = store_promotions(st, id, &p, &n, err);
+    assert(rc == 0);
+    for (int i = 0; i < n; i++)
+        count += (!*stage || strcmp(p[i].stage, stage) == 0) &&
+                 (forced < 0 || p[i].forced == (forced == 1)) &&
+                 (!tier || (p[i].tier && strcmp(p[i].tier, tier) == 0));
+    store_promotions_free(&p, n);
+    return count;
 }
 
 static void s_test_promote(const char *path, bool verbose)
@@ -434,7 +416,7 @@ static void s_test_promote(const char *path, bool verbose)
     store_t *st = store_open(path, true, false, err);
     assert(st);
     int64_t id;
-    int rc = store_study_insert(st, "s", "{}", DIR_MAXIMIZE, 5, &id, err);
+    int rc = store_study_insert(st, "s", "{\"n_trials\": 5}", &id, err);
     assert(rc == 0);
     assert(cli_db_promote(st, "s", "staging", true, msg) == 1 && strstr(msg, "refit"));
     assert(cli_db_promote(st, "nope", "staging", false, msg) == 2 && strstr(msg, "nope"));
@@ -444,19 +426,22 @@ static void s_test_promote(const char *path, bool verbose)
     assert(rc == 0);
     assert(cli_db_promote(st, "s", "production", false, msg) == 1);
     assert(strstr(msg, "standard") && strstr(msg, "--force"));
-    assert(s_count_promotions(st, "1") == 0);
+    assert(s_count_promotions(st, id, "", -1, NULL) == 0);
     assert(cli_db_promote(st, "s", "staging", false, msg) == 0 && strstr(msg, "staging"));
     assert(cli_db_promote(st, "s", "production", true, msg) == 0 && strstr(msg, "FORCED"));
     if (verbose)
         printf("%s\n", msg);
-    assert(s_count_promotions(st, "stage = 'production' AND forced = 1") == 1);
+    assert(s_count_promotions(st, id, "production", 1, NULL) == 1);
 
     rc = store_study_set_final(st, id, 1, 0.9, "standard", err);
     assert(rc == 0);
     assert(cli_db_promote(st, "s", "production", false, msg) == 0 && !strstr(msg, "FORCED"));
-    assert(s_count_promotions(st, "stage = 'production' AND forced = 0 AND tier = 'standard'"
-                                  " AND test_score = 0.9") == 1);
-    assert(s_count_promotions(st, "1") == 3);
+    assert(s_count_promotions(st, id, "production", 0, "standard") == 1);
+    assert(s_count_promotions(st, id, "", -1, NULL) == 3);
+    store_promotion_t *p;
+    int n;
+    assert(store_promotions(st, id, &p, &n, err) == 0 && n == 3 && p[2].test_score == 0.9);
+    store_promotions_free(&p, n);
     store_close(&st);
 }
 

@@ -246,31 +246,14 @@ static int s_set_state(sched_t *self, study_t *s, study_state_t state, char *err
     return 0;
 }
 
-/* Read two REAL columns of a trial (NaN for NULL or a missing row). */
-static void s_trial_reals(sched_t *self, int64_t trial, const char *cols, double *a, double *b)
-{
-    *a = *b = NAN;
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT %s FROM trials WHERE id = ?1", cols);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(store_db(self->store), sql, -1, &st, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_int64(st, 1, trial);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-            *a = sqlite3_column_double(st, 0);
-        if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-            *b = sqlite3_column_double(st, 1);
-    }
-    sqlite3_finalize(st);
-}
-
 /* The final refit ended: record its test score and the promotion tier, finish. */
 static int s_finish_final(sched_t *self, study_t *s, int64_t final_trial, char *err)
 {
-    double cv_mean, cv_std, test, unused;
-    s_trial_reals(self, s->best_trial, "cv_mean, cv_std", &cv_mean, &cv_std);
-    s_trial_reals(self, final_trial, "test_score, value", &test, &unused);
+    store_scores_t best, final; /* all NaN for a trial not in the file */
+    if (store_trial_scores(self->store, s->best_trial, &best, err) < 0 ||
+        store_trial_scores(self->store, final_trial, &final, err) < 0)
+        return -1;
+    double cv_mean = best.cv_mean, cv_std = best.cv_std, test = final.test_score;
     const cfg_node_t *type = cfg_get(s->cfg->strategy, "type");
     double max_std = PROMOTE_MAX_FOLD_STD;
     cfg_errs_t errs;
@@ -455,6 +438,12 @@ void sched_destroy(sched_t **self_p)
 int sched_submit(sched_t *self, study_config_t **cfg_p, bool *created, char *err)
 {
     study_config_t *cfg = *cfg_p;
+    /* The stored config states the direction (cli_load_study's configs do already). */
+    char *json = store_study_config(cfg->json, cfg->direction, err);
+    if (!json)
+        return -1;
+    free(cfg->json);
+    cfg->json = json;
     store_study_t old;
     int found = store_study_get(self->store, cfg->name, &old, err);
     if (found < 0)
@@ -470,8 +459,7 @@ int sched_submit(sched_t *self, study_config_t **cfg_p, bool *created, char *err
         return 0;
     }
     int64_t id;
-    if (store_study_insert(self->store, cfg->name, cfg->json, cfg->direction, cfg->n_trials, &id,
-                           err) != 0)
+    if (store_study_insert(self->store, cfg->name, cfg->json, &id, err) != 0)
         return -1;
     study_t *s = s_study_new(cfg_p, id, err);
     if (!s)

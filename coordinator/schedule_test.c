@@ -168,17 +168,12 @@ static census_t s_census(fx_t *f, const char *name)
     return c;
 }
 
-/* How many TELLs the file logged as stale. The only raw query here (no store reader
- * for the tells table exists); move it behind store.c along with the rest. */
+/* How many TELLs the file logged as stale. */
 static int s_stale_tells(fx_t *f)
 {
-    sqlite3_stmt *q;
-    assert(sqlite3_prepare_v2(store_db(f->store), "SELECT COUNT(*) FROM tells WHERE stale",
-                              -1, &q, NULL) == SQLITE_OK);
-    assert(sqlite3_step(q) == SQLITE_ROW);
-    int n = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-    return n;
+    long n;
+    assert(store_stale_tells(f->store, &n, f->err) == 0);
+    return (int)n;
 }
 
 /* ---- leases, heartbeats, done -------------------------------------------------------- */

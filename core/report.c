@@ -1,8 +1,8 @@
 /* report — the row model behind every report, and `hps status` (see report.h).
  *
- * Rows are read with plain SELECTs through store_db() inside one BEGIN .. COMMIT, so
- * counts, best trial and workers come from the same snapshot while a coordinator keeps
- * committing. The study config is read with cfg_parse (JSON is YAML) rather than
+ * Rows are read through the store (core/store_read.c) inside one store snapshot, so
+ * counts, best trial and workers come from the same committed state while a coordinator
+ * keeps committing. The study config is read with cfg_parse (JSON is YAML) rather than
  * study_config_from_json: a report needs only objective.type, strategy.type/metric,
  * data.label/target and the space, and must keep working for a DB moved away from its
  * data files, which full validation would reject. */
@@ -17,65 +17,6 @@
 #include "core/space.h"
 
 /* ---- reading the rows ------------------------------------------------------------- */
-
-static int s_db_err(sqlite3 *db, char *err, const char *what)
-{
-    return set_err(err, "sqlite: %s: %s", what, sqlite3_errmsg(db));
-}
-
-static int s_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *err)
-{
-    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
-        return s_db_err(db, err, "prepare");
-    return 0;
-}
-
-/* Column i as an owned string; NULL for SQL NULL. */
-static char *s_text(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? xstrdup((const char *)t) : NULL;
-}
-
-/* Column i as a double; NaN for SQL NULL (how the store writes "none"). */
-static double s_real(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
-
-/* The per-study statements, prepared once per report and reset per study. */
-typedef struct {
-    sqlite3 *db;
-    sqlite3_stmt *counts, *best, *stage;
-} s_queries_t;
-
-static void s_queries_free(s_queries_t *q)
-{
-    sqlite3_finalize(q->counts);
-    sqlite3_finalize(q->best);
-    sqlite3_finalize(q->stage);
-}
-
-static int s_queries_prepare(s_queries_t *q, char *err)
-{
-    if (s_prepare(q->db,
-                  "SELECT state, COUNT(*) FROM trials WHERE study_id = ?1"
-                  " AND kind = 'search' GROUP BY state",
-                  &q->counts, err) != 0)
-        return -1;
-    /* Multiplying by the direction (1 minimise, -1 maximise) makes "best" the
-     * smallest; ties go to the earliest trial, as in Optuna. */
-    if (s_prepare(q->db,
-                  "SELECT number, value, cv_std, x FROM trials WHERE study_id = ?1"
-                  " AND kind = 'search' AND state = 2 AND value IS NOT NULL"
-                  " ORDER BY value * ?2, number LIMIT 1",
-                  &q->best, err) != 0)
-        return -1;
-    return s_prepare(q->db,
-                     "SELECT stage, forced FROM promotions WHERE study_id = ?1"
-                     " ORDER BY id DESC LIMIT 1",
-                     &q->stage, err);
-}
 
 /* The metric a model objective scores with, as objectives/evaluate.c decides it:
  * strategy.metric, else accuracy for `label:` data and rmse for `target:` data. With
@@ -148,138 +89,87 @@ static void s_config_meta(report_row_t *r, const char *config, const double *x, 
     cfg_errs_free(&errs);
 }
 
-/* Fill counts, best and stage of r (id, name, direction already set), then the config
- * metadata. 0 ok, -1 with err. */
-static int s_row_details(s_queries_t *q, report_row_t *r, const char *config, char *err)
+/* A row of r from study s (taken over: s is cleared): counts, best trial and latest
+ * promotion from the store, then the config metadata. 0 ok, -1 with err. */
+static int s_row(store_t *st, report_row_t *r, store_study_t *s, char *err)
 {
-    int rc;
-    sqlite3_reset(q->counts);
-    sqlite3_bind_int64(q->counts, 1, r->id);
-    while ((rc = sqlite3_step(q->counts)) == SQLITE_ROW) {
-        int state = sqlite3_column_int(q->counts, 0);
-        if (state >= 0 && state < TRIAL_NSTATES)
-            r->counts[state] = (long)sqlite3_column_int64(q->counts, 1);
+    memset(r, 0, sizeof *r);
+    r->id = s->id;
+    r->name = s->name;
+    r->direction = s->direction;
+    r->n_trials = s->n_trials;
+    snprintf(r->state, sizeof r->state, "%s", s->state);
+    r->created = s->created;
+    r->finished = s->finished;
+    r->test_score = s->test_score;
+    r->tier = s->tier;
+    r->best_std = NAN;
+    s->name = s->tier = NULL;
+    store_best_t best;
+    store_promotion_t *promos = NULL;
+    int n_promos = 0;
+    int rc = store_trial_counts(st, r->id, r->counts, err);
+    int found = rc == 0 ? store_best_trial(st, r->id, r->direction, &best, err) : -1;
+    if (found == 0) {
+        r->has_best = true;
+        r->best_number = best.number;
+        r->best_value = best.value;
+        r->best_std = best.cv_std;
     }
-    if (rc != SQLITE_DONE)
-        return s_db_err(q->db, err, "trial counts");
-
-    sqlite3_reset(q->best);
-    sqlite3_bind_int64(q->best, 1, r->id);
-    sqlite3_bind_int(q->best, 2, (int)r->direction);
-    rc = sqlite3_step(q->best);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return s_db_err(q->db, err, "best trial");
-    r->has_best = rc == SQLITE_ROW;
-    const double *x = NULL;
-    int nx = 0;
-    if (r->has_best) {
-        r->best_number = (long)sqlite3_column_int64(q->best, 0);
-        r->best_value = sqlite3_column_double(q->best, 1);
-        r->best_std = s_real(q->best, 2);
-        x = sqlite3_column_blob(q->best, 3);
-        nx = sqlite3_column_bytes(q->best, 3) / (int)sizeof(double);
+    if (found >= 0) {
+        s_config_meta(r, s->config, best.x, best.nx);
+        store_best_clear(&best);
+        rc = store_promotions(st, r->id, &promos, &n_promos, err);
     }
-    s_config_meta(r, config, x, nx); /* before the reset: x points into the statement */
-
-    sqlite3_reset(q->stage);
-    sqlite3_bind_int64(q->stage, 1, r->id);
-    rc = sqlite3_step(q->stage);
-    if (rc == SQLITE_ROW) {
-        r->stage = s_text(q->stage, 0);
-        r->stage_forced = sqlite3_column_int(q->stage, 1) != 0;
-    } else if (rc != SQLITE_DONE)
-        return s_db_err(q->db, err, "promotions");
-    return 0;
+    if (rc == 0 && n_promos > 0) {
+        r->stage = xstrdup(promos[n_promos - 1].stage);
+        r->stage_forced = promos[n_promos - 1].forced;
+    }
+    store_promotions_free(&promos, n_promos);
+    store_study_clear(s);
+    return found < 0 ? -1 : rc;
 }
 
-static int s_load_rows(sqlite3 *db, const char *study, report_data_t *d, char *err)
+static int s_name_cmp(const void *a, const void *b)
 {
-    sqlite3_stmt *st = NULL;
-    s_queries_t q = {.db = db};
-    int rc = SQLITE_DONE, ret = s_prepare(db,
-                            "SELECT id, name, config, direction, n_trials, state, created,"
-                            " finished, test_score, tier FROM studies"
-                            " WHERE ?1 IS NULL OR name = ?1 ORDER BY name",
-                            &st, err);
-    if (ret == 0)
-        ret = s_queries_prepare(&q, err);
-    if (ret != 0)
-        goto done;
-    if (study)
-        sqlite3_bind_text(st, 1, study, -1, SQLITE_TRANSIENT);
-    int cap = 0;
-    while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (d->n_rows == cap) {
-            cap = cap ? cap * 2 : 8;
-            d->rows = xrealloc(d->rows, sizeof *d->rows * (size_t)cap);
-        }
-        report_row_t *r = &d->rows[d->n_rows++];
-        memset(r, 0, sizeof *r);
-        r->id = sqlite3_column_int64(st, 0);
-        r->name = s_text(st, 1);
-        r->direction = sqlite3_column_int(st, 3) < 0 ? DIR_MAXIMIZE : DIR_MINIMIZE;
-        r->n_trials = (long)sqlite3_column_int64(st, 4);
-        snprintf(r->state, sizeof r->state, "%s", (const char *)sqlite3_column_text(st, 5));
-        r->created = s_real(st, 6);
-        r->finished = s_real(st, 7);
-        r->test_score = s_real(st, 8);
-        r->tier = s_text(st, 9);
-        r->best_std = NAN;
-        ret = s_row_details(&q, r, (const char *)sqlite3_column_text(st, 2), err);
-    }
-    if (ret == 0 && rc != SQLITE_DONE)
-        ret = s_db_err(db, err, "studies");
-    if (ret == 0 && study && d->n_rows == 0) {
+    return strcmp(((const store_study_t *)a)->name, ((const store_study_t *)b)->name);
+}
+
+/* The rows of one study (1 when there is none), or of all of them by name. */
+static int s_load_rows(store_t *st, const char *study, report_data_t *d, char *err)
+{
+    store_study_t one, *list = &one;
+    int n = 1;
+    int rc = study ? store_study_get(st, study, &one, err) : store_studies(st, &list, &n, err);
+    if (rc == 1)
         set_err(err, "unknown study '%s'", study);
-        ret = 1;
-    }
-done:
-    s_queries_free(&q);
-    sqlite3_finalize(st);
-    return ret;
-}
-
-static int s_load_workers(sqlite3 *db, report_data_t *d, char *err)
-{
-    sqlite3_stmt *st;
-    if (s_prepare(db,
-                  "SELECT name, host, pid, slots, last_seen, lease_ms, left_at FROM workers"
-                  " ORDER BY name",
-                  &st, err) != 0)
-        return -1;
-    int rc, cap = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (d->n_workers == cap) {
-            cap = cap ? cap * 2 : 8;
-            d->workers = xrealloc(d->workers, sizeof *d->workers * (size_t)cap);
-        }
-        report_worker_t *w = &d->workers[d->n_workers++];
-        w->name = s_text(st, 0);
-        w->host = s_text(st, 1);
-        w->pid = (long)sqlite3_column_int64(st, 2);
-        w->slots = sqlite3_column_int(st, 3);
-        w->last_seen = s_real(st, 4);
-        w->lease_ms = (long)sqlite3_column_int64(st, 5);
-        w->left_at = s_real(st, 6);
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : s_db_err(db, err, "workers");
+    if (rc != 0)
+        return rc;
+    if (!study)
+        qsort(list, (size_t)n, sizeof *list, s_name_cmp);
+    d->rows = xcalloc((size_t)(n ? n : 1), sizeof *d->rows);
+    for (int i = 0; i < n; i++)
+        if (rc == 0 && (rc = s_row(st, &d->rows[d->n_rows], &list[i], err)) == 0)
+            d->n_rows++;
+    if (study)
+        store_study_clear(&one);
+    else
+        store_studies_free(&list, n);
+    return rc;
 }
 
 int report_data_load(store_t *st, const char *study, report_data_t *out, char *err)
 {
-    sqlite3 *db = store_db(st);
     memset(out, 0, sizeof *out);
-    /* A read transaction pins one WAL snapshot for all the queries below; a caller
-     * already inside a transaction (the coordinator's own connection) has one. */
-    bool own = sqlite3_get_autocommit(db) != 0;
-    if (own && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return s_db_err(db, err, "begin");
-    int rc = s_load_rows(db, study, out, err);
+    bool own;
+    if (store_snapshot_begin(st, &own, err) != 0)
+        return -1;
+    int rc = s_load_rows(st, study, out, err);
     if (rc == 0)
-        rc = s_load_workers(db, out, err);
-    if (own && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK && rc == 0)
-        rc = s_db_err(db, err, "commit");
+        rc = store_workers(st, &out->workers, &out->n_workers, err);
+    char ignore[HPS_ERR_LEN];
+    if (store_snapshot_end(st, own, rc == 0 ? err : ignore) != 0 && rc == 0)
+        rc = -1;
     if (rc != 0)
         report_data_free(out);
     return rc;
@@ -316,12 +206,8 @@ void report_data_free(report_data_t *d)
         free(r->tier);
         free(r->stage);
     }
-    for (int i = 0; i < d->n_workers; i++) {
-        free(d->workers[i].name);
-        free(d->workers[i].host);
-    }
+    store_workers_free(&d->workers, d->n_workers);
     free(d->rows);
-    free(d->workers);
     memset(d, 0, sizeof *d);
 }
 
@@ -404,24 +290,20 @@ static void s_worker_json(strbuf_t *out, const report_worker_t *w, double now)
  * a, b)". Returns 1 (bad input), or -1 when even the names cannot be read. */
 static int s_no_study(store_t *st, const char *study, char *err)
 {
-    sqlite3_stmt *q;
-    if (s_prepare(store_db(st), "SELECT name FROM studies ORDER BY name", &q, err) != 0)
+    store_study_t *list;
+    int n;
+    if (store_studies(st, &list, &n, err) != 0)
         return -1;
+    qsort(list, (size_t)n, sizeof *list, s_name_cmp);
     strbuf_t sb;
     sb_init(&sb);
-    int rc, n = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        sb_printf(&sb, "%s%s", n++ ? ", " : "", (const char *)sqlite3_column_text(q, 0));
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        rc = s_db_err(store_db(st), err, "studies");
-    else {
-        set_err(err, "no study '%s' (%s%s)", study, n ? "studies: " : "the file has none",
-                n ? sb.buf : "");
-        rc = 1;
-    }
+    for (int i = 0; i < n; i++)
+        sb_printf(&sb, "%s%s", i ? ", " : "", list[i].name);
+    set_err(err, "no study '%s' (%s%s)", study, n ? "studies: " : "the file has none",
+            n ? sb.buf : "");
     sb_free(&sb);
-    return rc;
+    store_studies_free(&list, n);
+    return 1;
 }
 
 /* report_data_load with the status error for an unknown study. */

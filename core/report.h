@@ -1,8 +1,8 @@
 /* report — read-only views of a study file: `hps status --db` and `hps leaderboard`.
  *
- * Everything here is a plain SELECT through store_db() inside one read transaction, so
- * a report is a consistent snapshot even while a coordinator keeps writing (WAL lets
- * readers and the writer run side by side). Nothing is written.
+ * Everything here is read through the store's read functions inside one store snapshot,
+ * so a report is consistent even while a coordinator keeps writing (WAL lets readers
+ * and the writer run side by side). Nothing is written.
  *
  * Return convention of every function: 0 ok (text appended to out), 1 bad input (an
  * unknown study, format or sort key; err says which), -1 a runtime failure in err (a

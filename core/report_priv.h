@@ -47,14 +47,7 @@ typedef struct {
     double created, finished;   /* epoch seconds; finished NaN while running */
 } report_row_t;
 
-typedef struct {
-    char *name, *host; /* owned */
-    long pid;
-    int slots;
-    double last_seen;  /* epoch seconds: when the coordinator last heard from it */
-    long lease_ms;     /* the coordinator's lease then; 0 = unknown (an older file) */
-    double left_at;    /* epoch seconds it was told BYE; NaN = not */
-} report_worker_t;
+typedef store_worker_t report_worker_t; /* a worker row (core/store.h) */
 
 /* Load the rows (one study, or all when study is NULL) and the workers in one read
  * snapshot. 0 ok, 1 unknown study, -1 DB error. Free with report_data_free. */

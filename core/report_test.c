@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,24 @@ static const char *const s_cfg_b =
 static const char *const s_cfg_z =
     "{\"study\":\"z\",\"n_trials\":2,\"objective\":{\"type\":\"synthetic\","
     "\"function\":\"branin\"},\"space\":{\"x\":{\"type\":\"float\",\"low\":0,\"high\":1}}}";
+
+/* Study y: a's objective and space, one trial. */
+static const char *const s_cfg_y =
+    "{\"study\":\"y\",\"n_trials\":1,\"objective\":{\"type\":\"synthetic\","
+    "\"function\":\"sphere\"},\"space\":{\"x\":{\"type\":\"float\",\"low\":-1,\"high\":1}}}";
+
+/* A study stored as the scheduler stores it: its config, stating its direction. */
+static int64_t s_study(store_t *s, const char *name, const char *config, direction_t dir)
+{
+    char err[HPS_ERR_LEN];
+    char *json = store_study_config(config, dir, err);
+    assert(json);
+    int64_t id;
+    int rc = store_study_insert(s, name, json, &id, err);
+    assert(rc == 0);
+    free(json);
+    return id;
+}
 
 /* A trial in `state`: WAITING is never leased, RUNNING stays leased, the rest finish. */
 static int64_t s_trial(store_t *s, int64_t sid, long number, bool final, const double *x,
@@ -44,9 +63,7 @@ static int64_t s_trial(store_t *s, int64_t sid, long number, bool final, const d
 static void s_fixture(store_t *s)
 {
     char err[HPS_ERR_LEN];
-    int64_t a, b, z;
-    int rc = store_study_insert(s, "a", s_cfg_a, DIR_MINIMIZE, 3, &a, err);
-    assert(rc == 0);
+    int64_t a = s_study(s, "a", s_cfg_a, DIR_MINIMIZE), b, z;
     double x[2] = {0.3, 0};
     s_trial(s, a, 0, false, x, 1, TRIAL_COMPLETE, 0.5, NAN);
     x[0] = -0.1;
@@ -56,22 +73,21 @@ static void s_fixture(store_t *s)
     s_trial(s, a, 4, false, x, 1, TRIAL_RUNNING, NAN, NAN);
     s_trial(s, a, 5, false, x, 1, TRIAL_WAITING, NAN, NAN);
 
-    rc = store_study_insert(s, "b,c", s_cfg_b, DIR_MAXIMIZE, 4, &b, err);
-    assert(rc == 0);
+    b = s_study(s, "b,c", s_cfg_b, DIR_MAXIMIZE);
     double y[2] = {1.0, 0};
     s_trial(s, b, 0, false, y, 2, TRIAL_COMPLETE, 0.8, 0.01);
     y[0] = 2.5, y[1] = 1;
     int64_t best = s_trial(s, b, 1, false, y, 2, TRIAL_COMPLETE, 0.9, 0.02);
     s_trial(s, b, -1, true, y, 2, TRIAL_COMPLETE, 0.95, NAN); /* the refit: not a search */
-    rc = store_study_set_final(s, b, best, 0.88, "standard", err);
+    int rc = store_study_set_final(s, b, best, 0.88, "standard", err);
     assert(rc == 0);
     rc = store_study_set_state(s, b, "done", err);
     assert(rc == 0);
     rc = store_promotion(s, b, "staging", "standard", false, 0.88, err);
     assert(rc == 0);
 
-    rc = store_study_insert(s, "z", s_cfg_z, DIR_MINIMIZE, 2, &z, err);
-    assert(rc == 0);
+    z = s_study(s, "z", s_cfg_z, DIR_MINIMIZE);
+    (void)z;
     rc = store_worker_seen(s, "w1", "h", 42, 2, 10000, err);
     assert(rc == 0);
 }
@@ -165,12 +181,10 @@ static bool s_in_order(const char *text, const char *const *starts, int n)
 static void s_add_tie(store_t *s)
 {
     char err[HPS_ERR_LEN];
-    int64_t y;
-    int rc = store_study_insert(s, "y", s_cfg_a, DIR_MINIMIZE, 1, &y, err);
-    assert(rc == 0);
+    int64_t y = s_study(s, "y", s_cfg_y, DIR_MINIMIZE);
     double x[1] = {0.5};
     s_trial(s, y, 0, false, x, 1, TRIAL_COMPLETE, 0.2 * (1 + 1e-15), NAN);
-    rc = store_study_set_state(s, y, "done", err);
+    int rc = store_study_set_state(s, y, "done", err);
     assert(rc == 0);
 }
 
@@ -267,14 +281,20 @@ static void s_check_board(store_t *s, bool verbose)
 }
 
 /* Worker states: alive, gone (silent past its lease and the flush period), left. */
-static void s_check_workers(store_t *s, bool verbose)
+static void s_check_workers(store_t *s, const char *path, bool verbose)
 {
     char err[HPS_ERR_LEN];
     int rc = store_worker_seen(s, "gone", "h", 1, 1, 1000, err);
     assert(rc == 0);
-    rc = sqlite3_exec(store_db(s), "UPDATE workers SET last_seen = last_seen - 1.3",
-                      NULL, NULL, NULL); /* > 1 s lease + 0.25 s */
+    /* Age its row as 1.3 s of silence would (> 1 s lease + 0.25 s): through a second
+     * connection, as another process would write the file; the store offers no way
+     * to move last_seen back. */
+    sqlite3 *db;
+    rc = sqlite3_open(path, &db);
     assert(rc == SQLITE_OK);
+    rc = sqlite3_exec(db, "UPDATE workers SET last_seen = last_seen - 1.3", NULL, NULL, NULL);
+    assert(rc == SQLITE_OK);
+    sqlite3_close(db);
     rc = store_worker_seen(s, "here", "h", 2, 1, 1000, err);
     assert(rc == 0);
     rc = store_worker_seen(s, "left", "h", 3, 1, 1000, err) || store_worker_left(s, "left", err);
@@ -333,7 +353,7 @@ void report_test(bool verbose)
     sb_init(&sb);
     assert(report_leaderboard(s, "json", s_is_model, &sb, err) == 0 && strcmp(sb.buf, "[]\n") == 0);
     sb_free(&sb);
-    s_check_workers(s, verbose);
+    s_check_workers(s, path, verbose);
     store_close(&s);
     for (size_t i = 0; i < ARRAY_SIZE(suffix); i++) {
         snprintf(side, sizeof side, "%s%s", path, suffix[i]);

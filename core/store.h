@@ -3,21 +3,26 @@
  * coordinator acknowledges anything, so a kill -9 at any instant leaves a consistent
  * file that `hps coordinator` resumes from.
  *
- * Tables: studies, trials (state, attempt, lease, worker, params as a blob of internal
- * values, results), intermediate (REPORTed values), tells (every TELL received, stale
- * ones marked), workers, promotions. Trials are identified by their rowid across all
- * studies; `number` counts a study's search trials from 0 (the final refit is -1). */
+ * Tables: studies (the config, the one source of direction and n_trials), trials
+ * (state by name, attempt, lease, worker, params as a blob of internal values,
+ * results), intermediate (REPORTed values), tells (every TELL received, stale ones
+ * marked), workers, promotions. Trials are identified by their rowid across all
+ * studies; `number` counts a study's search trials from 0 (the final refit is -1).
+ *
+ * Every SQL statement of hps is behind this header (core/store*.c); callers get typed
+ * results and 0/-1 with err. */
 #ifndef HPS_STORE_H
 #define HPS_STORE_H
 
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "core/trial.h"
 #include "core/util.h"
 
-#define STORE_SCHEMA_VERSION 2
+/* 3: trial and tell states stored by name ('WAITING', 'COMPLETE', ...), direction and
+ * n_trials only in a study's config. Older files are migrated when opened. */
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct store_s store_t;
 
@@ -36,22 +41,41 @@ int store_batch_commit(store_t *self, char *err);
 /* Whether a batch is open. This function can't fail. */
 bool store_in_batch(const store_t *self);
 
-/* The connection, for read-only queries of report modules. Borrowed. */
-sqlite3 *store_db(store_t *self);
+/* A read snapshot: every read between these two calls sees the same committed state
+ * while a coordinator keeps writing (WAL). *own tells store_snapshot_end whether this
+ * call opened the transaction (a caller inside a batch reads its own). */
+int store_snapshot_begin(store_t *self, bool *own, char *err);
+int store_snapshot_end(store_t *self, bool own, char *err);
 
+/* ---- studies ---------------------------------------------------------------------- */
+
+/* A study's config (canonical JSON) is the one source of its direction and n_trials:
+ * the file keeps no copy of either. */
 typedef struct {
     int64_t id;
-    char *name;      /* owned */
-    char *config;    /* canonical JSON; owned */
-    direction_t direction;
-    long n_trials;
-    char state[16];  /* running | done | stopped */
-    double created, finished;
+    char *name;            /* owned */
+    char *config;          /* canonical JSON; owned */
+    direction_t direction; /* config's "direction" (minimize when absent: store_config_meta) */
+    long n_trials;         /* config's "n_trials" (0 when absent) */
+    char state[16];        /* running | done | stopped */
+    double created, finished; /* epoch seconds; finished NaN while running */
+    double test_score;     /* the final refit's; NaN = none */
+    char *tier;            /* promotion tier; NULL before the final refit; owned */
 } store_study_t;
 
+/* The config text a study is stored with: json with "direction" stated (added at the
+ * end of the top-level map, as "minimize" or "maximize" for dir, when json leaves it to
+ * the objective), so that the stored config alone says how the study searched. The
+ * same json gives the same text. Caller frees; NULL with err when json is not a map. */
+char *store_study_config(const char *json, direction_t dir, char *err);
+/* Direction and n_trials of a stored config, as store_study_t has them. This function
+ * can't fail: an unreadable config gives minimize and 0. */
+void store_config_meta(const char *json, direction_t *dir, long *n_trials);
+
 void store_study_clear(store_study_t *s);
-int store_study_insert(store_t *self, const char *name, const char *config, direction_t dir,
-                       long n_trials, int64_t *id_out, char *err);
+/* config: as store_study_config made it. */
+int store_study_insert(store_t *self, const char *name, const char *config, int64_t *id_out,
+                       char *err);
 /* 0 found (out filled), 1 not found, -1 error. */
 int store_study_get(store_t *self, const char *name, store_study_t *out, char *err);
 /* All studies in id order; caller frees with store_studies_free. */
@@ -61,6 +85,8 @@ int store_study_set_state(store_t *self, int64_t id, const char *state, char *er
 /* Record the outcome of the final refit on the study row. */
 int store_study_set_final(store_t *self, int64_t id, int64_t best_trial, double test_score,
                           const char *tier, char *err);
+
+/* ---- trials ----------------------------------------------------------------------- */
 
 typedef struct {
     int64_t id;
@@ -110,6 +136,11 @@ typedef struct {
 int store_trial_finish(store_t *self, int64_t trial_id, int attempt, const store_result_t *r,
                        char *err);
 /* Log a TELL that arrived for a superseded attempt (ignored otherwise). */
+/* How many TELLs were logged stale (for tests and diagnostics). 0 or -1 with err. */
+int store_stale_tells(store_t *self, long *n, char *err);
+/* The error text of the study's latest FAIL trial (*error, caller frees): 0 found, 1 none,
+ * -1 with err. */
+int store_last_error(store_t *self, int64_t study_id, char **error, char *err);
 int store_tell_stale(store_t *self, int64_t trial_id, int attempt, const store_result_t *r,
                      char *err);
 /* Intermediate value; a repeat of (trial, step) keeps the first value. */
@@ -130,6 +161,53 @@ int store_worker_left(store_t *self, const char *name, char *err);
 int store_worker_pid(store_t *self, const char *name, long *pid, char *err);
 int store_promotion(store_t *self, int64_t study_id, const char *stage, const char *tier,
                     bool forced, double test_score, char *err);
+
+/* The scores of a trial (NaN for none): 0; 1 when there is no such trial (all NaN);
+ * -1 with err on a DB error. */
+typedef struct {
+    double value, secs, cv_mean, cv_std, val_score, test_score;
+} store_scores_t;
+int store_trial_scores(store_t *self, int64_t trial_id, store_scores_t *out, char *err);
+
+/* ---- what reports read ------------------------------------------------------------ */
+
+/* Search trials (not the final refit) of a study by state. */
+int store_trial_counts(store_t *self, int64_t study_id, long counts[TRIAL_NSTATES], char *err);
+
+/* The best COMPLETE search trial with a value in direction dir, ties to the earliest
+ * (as in Optuna): 0 found, 1 none, -1 error. Clear with store_best_clear. */
+typedef struct {
+    long number;
+    double value, cv_std; /* cv_std NaN = none */
+    double *x;            /* nx internal values; owned */
+    int nx;
+} store_best_t;
+int store_best_trial(store_t *self, int64_t study_id, direction_t dir, store_best_t *out,
+                     char *err);
+void store_best_clear(store_best_t *b);
+
+typedef struct {
+    char *stage, *tier; /* owned; tier NULL = none */
+    bool forced;
+    double test_score;  /* NaN = none */
+    double at;          /* epoch seconds */
+} store_promotion_t;
+/* A study's promotions, oldest first; caller frees with store_promotions_free. */
+int store_promotions(store_t *self, int64_t study_id, store_promotion_t **out, int *n,
+                     char *err);
+void store_promotions_free(store_promotion_t **list, int n);
+
+typedef struct {
+    char *name, *host; /* owned */
+    long pid;
+    int slots;
+    double last_seen;  /* epoch seconds: when the coordinator last heard from it */
+    long lease_ms;     /* the coordinator's lease then; 0 = unknown (an older file) */
+    double left_at;    /* epoch seconds it was told BYE; NaN = not */
+} store_worker_t;
+/* Every worker ever seen, by name; caller frees with store_workers_free. */
+int store_workers(store_t *self, store_worker_t **out, int *n, char *err);
+void store_workers_free(store_worker_t **list, int n);
 
 void store_test(bool verbose);
 

@@ -48,7 +48,7 @@ python3 - "$db" "$n" "$kills" <<'PY'
 import sqlite3, sys
 db, n, kills = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 c = sqlite3.connect(db)
-complete, distinct, total = c.execute("SELECT SUM(state = 2), COUNT(DISTINCT number), COUNT(*) FROM trials").fetchone()
+complete, distinct, total = c.execute("SELECT SUM(state = 'COMPLETE'), COUNT(DISTINCT number), COUNT(*) FROM trials").fetchone()
 twice = c.execute("SELECT COUNT(*) FROM (SELECT trial_id FROM tells WHERE stale = 0 GROUP BY trial_id HAVING COUNT(*) > 1)").fetchone()[0]
 retried = c.execute("SELECT COUNT(*) FROM trials WHERE attempt > 1").fetchone()[0]
 stale = c.execute("SELECT COUNT(*) FROM tells WHERE stale = 1").fetchone()[0]

@@ -34,7 +34,7 @@ sed -i 's/function: sphere}/function: sphere, sleep_ms: 50}/' "$TMP/stop.yaml"
 wait_for 30 "[s for s in st['studies'] if s['study'] == 'stopme'][0]['trials']['COMPLETE'] >= 3"
 [ "$("$HPS" stop stopme --to "$ep")" = "stopped stopme" ] || fail "stop"
 at_stop=$(sql "SELECT COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id WHERE s.name = 'stopme'")
-wait_sql 10 "SELECT COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id WHERE s.name = 'stopme' AND t.state = 1" 0
+wait_sql 10 "SELECT COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id WHERE s.name = 'stopme' AND t.state = 'RUNNING'" 0
 after=$(sql "SELECT COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id WHERE s.name = 'stopme'")
 [ "$after" = "$at_stop" ] || fail "stopped study grew from $at_stop to $after trials"
 [ "$(sql "SELECT state FROM studies WHERE name = 'stopme'")" = stopped ] || fail "state"

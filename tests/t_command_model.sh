@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 DB=$TMP/cm.db
 export XDG_CACHE_HOME=$TMP/cache
 "$HPS" run configs/command-python-model.yaml n_trials=6 -j 2 --db "$DB" -q >/dev/null
-[ "$(count_state FAIL)" = 0 ] || fail "failed trials: $(sql "SELECT error FROM trials WHERE state = 4")"
+[ "$(count_state FAIL)" = 0 ] || fail "failed trials: $(sql "SELECT error FROM trials WHERE state = 'FAIL'")"
 [ "$(( $(count_state COMPLETE) + $(count_state PRUNED) ))" = 6 ] || fail "not 6 finished"
 sha=$(sha256sum data/breast_cancer.csv | cut -d' ' -f1)
 [ -f "$TMP/cache/hps/blobs/$sha" ] || fail "workers did not cache the dataset"

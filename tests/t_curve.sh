@@ -31,7 +31,7 @@ sleep 1
 [ "$(sql "SELECT COUNT(*) FROM trials")" = 0 ] || fail "a refused worker got a trial"
 start good "$HPS" worker --connect "$ep" --name good --cert "$K/good.key_secret" --server-key "$K/coord.key"
 wait_for 60 "st['studies'][0]['state'] == 'done'"
-[ "$(sql "SELECT COUNT(*), MIN(worker), MAX(worker) FROM trials WHERE state = 2")" = "20|good|good" ] \
+[ "$(sql "SELECT COUNT(*), MIN(worker), MAX(worker) FROM trials WHERE state = 'COMPLETE'")" = "20|good|good" ] \
     || fail "trials: $(sql "SELECT COUNT(*), MIN(worker), MAX(worker) FROM trials")"
 [ "$(sql "SELECT COUNT(*) FROM workers WHERE name IN ('bad', 'plain')")" = 0 ] || fail "refused worker registered"
 echo "ok: allowed key ran 20 trials; unknown and plain workers got nothing"

@@ -17,7 +17,7 @@ start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200
 for i in 1 2 3 4; do start w$i "$HPS" worker --connect "$ep" --name g$i; done
 "$HPS" submit "$TMP/g.yaml" --to "$ep" >/dev/null
 wait_for 120 "st['studies'][0]['state'] == 'done'"
-[ "$(sql "SELECT COUNT(*), COUNT(DISTINCT hex(x)) FROM trials WHERE state = 2")" = "100|100" ] \
+[ "$(sql "SELECT COUNT(*), COUNT(DISTINCT hex(x)) FROM trials WHERE state = 'COMPLETE'")" = "100|100" ] \
     || fail "grid: $(sql "SELECT COUNT(*), COUNT(DISTINCT hex(x)) FROM trials")"
 [ "$(sql "SELECT COUNT(*) FROM trials")" = 100 ] || fail "extra trials"
 echo "ok: 100 distinct grid points"

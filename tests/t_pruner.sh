@@ -21,6 +21,6 @@ pruned=$(count_state PRUNED); complete=$(count_state COMPLETE)
 # (except the startup trials, which are never pruned).
 sql "SELECT t.number, t.state, i.value FROM trials t JOIN intermediate i ON i.trial_id = t.id
      WHERE i.step = 1 ORDER BY i.value" >"$TMP/rank.txt"
-head -5 "$TMP/rank.txt" | awk -F'|' '$2 != 2 {bad=1} END {exit bad}' || fail "a good trial was pruned: $(head -5 "$TMP/rank.txt")"
-tail -10 "$TMP/rank.txt" | awk -F'|' '$1 >= 5 && $2 != 3 {bad=1} END {exit bad}' || fail "a bad trial completed: $(tail -10 "$TMP/rank.txt")"
+head -5 "$TMP/rank.txt" | awk -F'|' '$2 != "COMPLETE" {bad=1} END {exit bad}' || fail "a good trial was pruned: $(head -5 "$TMP/rank.txt")"
+tail -10 "$TMP/rank.txt" | awk -F'|' '$1 >= 5 && $2 != "PRUNED" {bad=1} END {exit bad}' || fail "a bad trial completed: $(tail -10 "$TMP/rank.txt")"
 echo "ok: $pruned pruned, $complete complete; best five complete, worst quarter pruned"

@@ -32,7 +32,7 @@ space:
 sampler: {type: random, seed: 1}
 Y
 "$HPS" run "$TMP/to.yaml" -j 2 --db "$DB" -q >/dev/null 2>&1 || fail "timeout study"
-[ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 4 AND error = 'trial timed out after 0.5 s' AND secs < 3")" = 3 ] \
+[ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 'FAIL' AND error = 'trial timed out after 0.5 s' AND secs < 3")" = 3 ] \
     || fail "timeouts: $(sql "SELECT state, error, secs FROM trials")"
 echo "ok: trial_timeout kills and records FAIL"
 

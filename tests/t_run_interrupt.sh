@@ -8,8 +8,8 @@
 DB=$TMP/i.db
 write_study "$TMP/s.yaml" intr 40 "sampler: {type: random, seed: 5}"
 sed -i 's/function: sphere/function: sphere, sleep_ms: 300/' "$TMP/s.yaml"
-BUSY="SELECT (SELECT COUNT(*) FROM trials WHERE state = 2) >= 4
-          AND (SELECT COUNT(*) FROM trials WHERE state = 1) >= 2"
+BUSY="SELECT (SELECT COUNT(*) FROM trials WHERE state = 'COMPLETE') >= 4
+          AND (SELECT COUNT(*) FROM trials WHERE state = 'RUNNING') >= 2"
 # run_bg NAME ARGS...: hps run in the background (no TTY), pid in $RUN_PID
 run_bg() {
     local name=$1; shift
@@ -24,9 +24,9 @@ rerun() {
         || { cat "$TMP/$1.err"; fail "$1: exit $?"; }
     RERUN_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
     [ "$RERUN_MS" -lt 30000 ] || fail "$1 took ${RERUN_MS} ms: it waited for leases"
-    [ "$(sql "SELECT state, attempt, COUNT(*) FROM trials GROUP BY 1, 2")" = "2|1|40" ] \
-        || fail "$1: $(sql "SELECT number, state, attempt FROM trials WHERE state != 2 OR attempt != 1")"
-    [ "$(sql "SELECT COUNT(*) FROM (SELECT trial_id FROM tells WHERE state = 2
+    [ "$(sql "SELECT state, attempt, COUNT(*) FROM trials GROUP BY 1, 2")" = "COMPLETE|1|40" ] \
+        || fail "$1: $(sql "SELECT number, state, attempt FROM trials WHERE state != 'COMPLETE' OR attempt != 1")"
+    [ "$(sql "SELECT COUNT(*) FROM (SELECT trial_id FROM tells WHERE state = 'COMPLETE'
               GROUP BY trial_id HAVING COUNT(*) > 1)")" = 0 ] || fail "$1: a trial COMPLETE twice"
     [ "$(sql "SELECT COUNT(DISTINCT number) FROM trials")" = 40 ] || fail "$1: duplicate numbers"
 }
@@ -37,9 +37,9 @@ wait_sql 60 "$BUSY" 1
 kill -INT "$RUN_PID"
 rc=0; wait "$RUN_PID" || rc=$?
 [ "$rc" = 130 ] || fail "exit $rc after SIGINT: $(cat "$TMP/first.err")"
-[ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 1")" = 0 ] \
-    || fail "RUNNING trials left: $(sql "SELECT number, worker FROM trials WHERE state = 1")"
-waiting=$(sql "SELECT COUNT(*) FROM trials WHERE state = 0")
+[ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 'RUNNING'")" = 0 ] \
+    || fail "RUNNING trials left: $(sql "SELECT number, worker FROM trials WHERE state = 'RUNNING'")"
+waiting=$(sql "SELECT COUNT(*) FROM trials WHERE state = 'WAITING'")
 [ "$waiting" -ge 2 ] || fail "only $waiting trials released"
 [ "$(sql "SELECT MAX(attempt) FROM trials")" = 1 ] || fail "a released trial used up an attempt"
 msg="hps run: interrupted; $waiting running trials released; rerun the same command to resume"
@@ -65,7 +65,7 @@ run_bg hard
 wait_sql 60 "$BUSY" 1
 kill -9 "$RUN_PID"
 wait "$RUN_PID" 2>/dev/null || true
-[ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 1")" -ge 2 ] || fail "kill -9 left no RUNNING"
+[ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 'RUNNING'")" -ge 2 ] || fail "kill -9 left no RUNNING"
 rerun after-kill
 echo "ok: kill -9, rerun took back the running trials (${RERUN_MS} ms)"
 
@@ -87,7 +87,7 @@ wait_sql 60 "$BUSY" 1
 kill -TERM "$RUN_PID"
 rc=0; wait "$RUN_PID" || rc=$?
 [ "$rc" = 143 ] || fail "exit $rc after SIGTERM"
-[ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 1")" = 0 ] || fail "SIGTERM left RUNNING"
+[ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 'RUNNING'")" = 0 ] || fail "SIGTERM left RUNNING"
 echo "ok: SIGTERM -> 143, nothing left running"
 
 # 5. -q: no progress at all
@@ -111,7 +111,7 @@ while True:
     if not sent and os.path.exists(db):
         try:
             done = sqlite3.connect(db).execute(
-                "SELECT COUNT(*) FROM trials WHERE state = 2").fetchone()[0]
+                "SELECT COUNT(*) FROM trials WHERE state = 'COMPLETE'").fetchone()[0]
         except sqlite3.Error:
             done = 0
         if done >= 4 and b"ETA" in out:
@@ -139,5 +139,5 @@ ok = (code == 130 and "\r\x1b[Kintr: " in text and len(lines) == 2
 if not ok:
     sys.exit("exit %d, output %r" % (code, text[-600:]))
 PY
-[ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 1")" = 0 ] || fail "tty: RUNNING left"
+[ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 'RUNNING'")" = 0 ] || fail "tty: RUNNING left"
 echo "ok: TTY line ended by a newline on Ctrl-C, exit 130"

@@ -17,8 +17,8 @@ start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --leas
 start w1 "$HPS" worker --connect "$ep" --name frozen
 frozen=$LAST_PID
 "$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null
-wait_sql 30 "SELECT COUNT(*) FROM trials WHERE worker = 'frozen' AND state = 1" 1
-trial=$(sql "SELECT id FROM trials WHERE worker = 'frozen' AND state = 1")
+wait_sql 30 "SELECT COUNT(*) FROM trials WHERE worker = 'frozen' AND state = 'RUNNING'" 1
+trial=$(sql "SELECT id FROM trials WHERE worker = 'frozen' AND state = 'RUNNING'")
 # freeze the worker and its trial process (own session, so name it too)
 child=$(pgrep -P "$frozen" | head -1)
 sid=$(ps -o sid= -p "$child" | tr -d ' ')
@@ -27,7 +27,7 @@ pkill -STOP -s "$sid"
 kill -STOP "$frozen"
 start w2 "$HPS" worker --connect "$ep" --name thawed-rescuer
 # the rescuer finishes attempt 2 while the first worker is frozen
-wait_sql 60 "SELECT state, attempt FROM trials WHERE id = $trial" "2|2"
+wait_sql 60 "SELECT state, attempt FROM trials WHERE id = $trial" "COMPLETE|2"
 value2=$(sql "SELECT value FROM trials WHERE id = $trial")
 pkill -CONT -s "$sid"
 kill -CONT "$frozen"

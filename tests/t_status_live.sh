@@ -88,11 +88,12 @@ python3 -c "import sqlite3; sqlite3.connect('$DB').backup(sqlite3.connect('$TMP/
 python3 -c "import json; st=json.load(open('$TMP/d.json')); assert sorted(s['study'] for s in st['studies']) == ['other', 'slow'], st" \
     || fail "default db: $(cat "$TMP/d.json")"
 
-# a schema-1 file (workers without lease_ms, left_at) still opens, upgraded in place
-python3 - "$TMP/here/hps.db" "$TMP/old.db" <<'PY'
+# a schema-1 file (workers without lease_ms, left_at) still opens, upgraded in place:
+# the schema-2 fixture (tests/t_migrate.sh) without them
+python3 - "$(dirname "$0")/fixtures/schema2.sql" "$TMP/old.db" <<'PY'
 import sqlite3, sys
 old = sqlite3.connect(sys.argv[2])
-sqlite3.connect(sys.argv[1]).backup(old)
+old.executescript(open(sys.argv[1]).read())
 old.executescript("ALTER TABLE workers DROP COLUMN lease_ms; ALTER TABLE workers DROP COLUMN left_at;"
                   "PRAGMA user_version = 1;")
 old.close()

@@ -16,13 +16,13 @@ Y
 start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 60000
 start w1 "$HPS" worker --connect "$ep" --name node7
 "$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null
-wait_sql 30 "SELECT COUNT(*) FROM trials WHERE state = 1" 1
-trial=$(sql "SELECT id FROM trials WHERE state = 1")
+wait_sql 30 "SELECT COUNT(*) FROM trials WHERE state = 'RUNNING'" 1
+trial=$(sql "SELECT id FROM trials WHERE state = 'RUNNING'")
 kill -9 "$LAST_PID"
 start w2 "$HPS" worker --connect "$ep" --name node7
 # well inside the 60 s lease: only the released lease can explain a re-run
 wait_for 20 "st['studies'][0]['state'] == 'done'"
-[ "$(sql "SELECT attempt, state FROM trials WHERE id = $trial")" = "2|2" ] \
+[ "$(sql "SELECT attempt, state FROM trials WHERE id = $trial")" = "2|COMPLETE" ] \
     || fail "trial $trial: $(sql "SELECT attempt, state FROM trials WHERE id = $trial")"
 [ "$(count_state COMPLETE)" = 3 ] || fail "COMPLETE != 3"
 grep -q "worker node7 restarted" "$TMP/coord.log" || fail "no release logged"

@@ -1,0 +1,74 @@
+/* store_priv — what the store files share (core/store.c: open, schema, migrations,
+ * transactions; core/store_trials.c: trial writes; core/store_read.c: studies, workers,
+ * promotions and the read side of reports). Internal to core/store*.c: nothing else
+ * sees the connection, so every SQL statement of hps lives in these files.
+ *
+ * Trial states are stored by name ('WAITING', 'RUNNING', ...; trial_state_name) and
+ * always bound from the C enum, never spelled in SQL text, so a typo cannot compile. */
+#ifndef HPS_STORE_PRIV_H
+#define HPS_STORE_PRIV_H
+
+#include <sqlite3.h>
+
+#include "core/store.h"
+
+/* Slots of the statement cache: statements run per trial or per study of a report
+ * are prepared once per connection (store_stmt), the rest per call. */
+enum {
+    STORE_Q_TRIAL_INSERT,
+    STORE_Q_TRIAL_LEASE,
+    STORE_Q_TRIAL_REQUEUE,
+    STORE_Q_TRIAL_RELEASE,
+    STORE_Q_TRIAL_STATE,
+    STORE_Q_TRIAL_FINISH,
+    STORE_Q_TRIAL_SCORES,
+    STORE_Q_TELL_INSERT,
+    STORE_Q_INTER_INSERT,
+    STORE_Q_INTER_DELETE,
+    STORE_Q_WORKER_HEARD,
+    STORE_Q_COUNTS,
+    STORE_Q_BEST,
+    STORE_Q_PROMOTIONS,
+    STORE_Q_COUNT
+};
+
+struct store_s {
+    sqlite3 *db;
+    bool in_batch;                  /* inside store_batch_begin .. store_batch_commit */
+    sqlite3_stmt *q[STORE_Q_COUNT]; /* prepared lazily, finalized on close */
+};
+
+/* -1 with "sqlite: what: <sqlite's message>" in err. */
+int store_db_err(store_t *self, char *err, const char *what);
+/* Run SQL text without results; 0 or -1 with err. */
+int store_exec(store_t *self, const char *sql, char *err);
+/* The cached statement of slot q (sql is its text; the same for every call of a
+ * slot), reset and unbound; NULL with err on failure. Borrowed. */
+sqlite3_stmt *store_stmt(store_t *self, int q, const char *sql, char *err);
+/* A one-off statement; finalize it. NULL with err on failure. */
+sqlite3_stmt *store_prepare(store_t *self, const char *sql, char *err);
+/* Step a write statement to completion and reset it; rows changed, or -1 with err. */
+int store_step_done(store_t *self, sqlite3_stmt *st, char *err);
+/* Run a one-off write statement with bound args in its own change, finalize it. */
+int store_write1(store_t *self, sqlite3_stmt *st, char *err);
+/* One state change: its own transaction, or inside a batch its own savepoint. */
+int store_begin(store_t *self, char *err);
+/* Commit when rc == 0, roll back otherwise; returns rc (or -1 if the commit fails). */
+int store_end(store_t *self, int rc, char *err);
+
+/* Bind v, or NULL when v is NaN (how the store writes "none"). */
+int store_bind_real(sqlite3_stmt *st, int i, double v);
+/* Bind a trial state by its name. */
+int store_bind_state(sqlite3_stmt *st, int i, trial_state_t s);
+/* Column i as a double, NaN for NULL; as an owned string, NULL for NULL; as a trial
+ * state (-1 for a name this build does not know). */
+double store_col_real(sqlite3_stmt *st, int i);
+char *store_col_text(sqlite3_stmt *st, int i);
+int store_col_state(sqlite3_stmt *st, int i);
+
+/* For self-tests: one integer from SQL on the store's connection (-1 for no row);
+ * remove a study file and its WAL side files. */
+long store_sql_long(store_t *s, const char *sql);
+void store_unlink_files(const char *path);
+
+#endif
