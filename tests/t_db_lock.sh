@@ -10,7 +10,7 @@ write_study "$TMP/b.yaml" beta 4
 "$HPS" run "$TMP/a.yaml" -j 2 --db "$DB" >"$TMP/a.out" 2>"$TMP/a.err" &
 A=$!
 PIDS+=("$A")
-wait_sql 60 "SELECT COUNT(*) >= 2 FROM trials WHERE state = 1" 1
+wait_sql 60 "SELECT COUNT(*) >= 2 FROM trials WHERE state = 'RUNNING'" 1
 before=$(sql "SELECT id, state, attempt FROM trials ORDER BY id")
 # the same study and another one: both refused while alpha runs
 for cfg in a b; do
@@ -29,7 +29,7 @@ timeout 10 "$HPS" coordinator --bind "tcp://127.0.0.1:$(free_port)" --db "$DB" \
 [ "$(sql "SELECT COUNT(*) FROM studies WHERE name = 'beta'")" = 0 ] || fail "beta was stored"
 [ "$(sql "SELECT COUNT(*) FROM trials WHERE attempt > 1")" = 0 ] || fail "a trial was re-queued"
 wait "$A" || fail "first run: exit $?: $(cat "$TMP/a.err")"
-[ "$(sql "SELECT state, attempt, COUNT(*) FROM trials GROUP BY 1, 2")" = "2|1|16" ] \
+[ "$(sql "SELECT state, attempt, COUNT(*) FROM trials GROUP BY 1, 2")" = "COMPLETE|1|16" ] \
     || fail "first run: $(sql "SELECT number, state, attempt FROM trials")"
 ! grep -q "not running\|UNIQUE" "$TMP/a.err" || fail "first run saw interference: $(cat "$TMP/a.err")"
 [ -n "$before" ] || fail "no trials before"

@@ -45,7 +45,7 @@ write_study "$TMP/quick.yaml" quick 20
 "$HPS" run "$TMP/slow.yaml" -j 2 --db "$DB" -q >/dev/null 2>&1 &
 P=$!
 PIDS+=("$P")
-wait_sql 30 "SELECT COUNT(*) >= 2 FROM trials WHERE state = 2" 1
+wait_sql 30 "SELECT COUNT(*) >= 2 FROM trials WHERE state = 'COMPLETE'" 1
 kill -INT "$P"
 wait "$P" || [ $? = 130 ] || fail "slow run did not stop with 130"
 slow_before=$(sql "SELECT COUNT(*), MAX(number) FROM trials t JOIN studies s ON s.id = t.study_id
