@@ -220,7 +220,8 @@ static void s_test_cache(void)
     int fd = mkstemps(csv, 4);
     assert(fd >= 0 && close(fd) == 0);
     s_write_csv(csv, 90);
-    study_config_t *a = s_cache_study(csv, "{type: rigorous, folds: 3}");
+    const char *rigorous = "{type: rigorous, folds: 3, test: {column: z, value: '3'}}";
+    study_config_t *a = s_cache_study(csv, rigorous);
     study_config_t *b = s_cache_study(csv, "{type: quick}");
     study_config_t *c = s_cache_study(csv, "{type: balanced, seed: 4}");
     evaluate_cache_clear();
@@ -234,6 +235,10 @@ static void s_test_cache(void)
     double vc = s_cached_run(c, 2, l0 + 3); /* a goes: least recently used */
     assert(s_cached_run(a, 2, l0 + 4) == va);
     assert(s_cached_run(c, 2, l0 + 4) == vc); /* c stayed */
+    /* The cache outlives the config it was made from: the same study parsed anew. */
+    study_config_destroy(&a);
+    a = s_cache_study(csv, rigorous);
+    assert(s_cached_run(a, 2, l0 + 4) == va);
     evaluate_cache_clear();
     assert(s_cached_run(a, 1, l0 + 5) == va); /* fresh data, the same value */
     s_write_csv(csv, 120);
