@@ -20,6 +20,9 @@
  *   CONTINUE  trial I, attempt I           PRUNE  trial I, attempt I
  *   TELL      trial I, attempt I, state S, value D, secs D, folds DD?, error S?,
  *             cv_mean D?, cv_std D?, val D?, test D?, ask I? (an ASK riding along)
+ *   TASK      trial I, attempt I, x DD, seed I, final I, config S?, data S?
+ *             worker -> its trial process only (worker/runner.h): the trial to run, with
+ *             the study's config JSON and the local path of the dataset copy
  *   ACK       trial I, attempt I, stale I?
  *   FETCH     sha256 S, offset I             CHUNK  sha256 S, offset I, total I, data B
  *   PUT       sha256 S, offset I, total I, data B      PUT_ACK  sha256 S, offset I

@@ -11,6 +11,11 @@
  * Feature transforms are refitted on each fit part (no leakage); the costly text
  * tokenising is cached by content in ctx->cache_dir (objectives/features.h).
  *
+ * The trial process is reused for trial after trial, so what does not depend on the
+ * trial's parameters (the loaded dataset, the strategy, the test split, the folds or
+ * holdout, the text counts) is kept in memory per study, for the two most recently used
+ * studies (s_cache): the next trial of the study starts at the fit.
+ *
  * Hyperparameters are the model's (model_ops_t.hparams) plus the text feature options
  * hash_bits, ngram_max, min_df and sublinear_tf, fixed in `objective:` or searched in
  * `space:` like any other. */
@@ -18,6 +23,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/dataset.h"
 #include "core/log.h"
@@ -217,20 +223,35 @@ const objective_ops_t xgboost_objective = {"xgboost", s_check, s_direction, s_ru
 
 /* ---- running a trial ---- */
 
-/* Everything one trial needs, set up once and shared by its folds. */
+/* A study made ready for its trials: model, strategy, dataset, test split, folds and
+ * text counts. None of it depends on the trial's parameters (the text counts only on
+ * hash_bits and ngram_max), so a trial process keeps it for the next trial of the same
+ * study (see s_cache). Self-contained: nothing borrows from the study config. */
 typedef struct {
-    const objective_ctx_t *ctx;
+    char *key;           /* data file identity + study JSON (s_key); owned */
     const model_ops_t *model;
-    hparams_t *hp;       /* owned */
-    strategy_t st;
+    strategy_t st;       /* test_column/test_value point at the copies below */
+    char *test_column, *test_value; /* owned */
     int metric;
     dataset_t *ds;       /* owned */
-    text_opts_t topts;
-    textcounts_t *tc;    /* owned */
-    const char *exclude; /* the test split column: never a feature */
+    const char *exclude; /* the test split column: never a feature; borrowed from ds */
     rowset_t train, test;
-} s_trial_t;
+    rowset_t *fold_fit, *fold_held; /* rigorous: st.folds of each; NULL until asked */
+    rowset_t hold_fit, hold_val;    /* quick, balanced: the validation holdout */
+    bool holdout;                   /* hold_fit/hold_val are made */
+    textcounts_t *tc;    /* of tc_bits/tc_ngram; owned, NULL until asked */
+    int tc_bits, tc_ngram;
+    uint64_t used;       /* LRU clock */
+} s_prep_t;
 
+/* Everything one trial needs: the prepared study and the trial's own parameters. */
+typedef struct {
+    const objective_ctx_t *ctx;
+    s_prep_t *p;         /* borrowed from the cache */
+    hparams_t *hp;       /* owned */
+    text_opts_t topts;
+    const textcounts_t *tc; /* borrowed from p */
+} s_trial_t;
 static double *s_gather(const double *v, const rowset_t *rows)
 {
     double *out = xmalloc((size_t)(rows->n + 1) * sizeof *out);
@@ -243,15 +264,16 @@ static double *s_gather(const double *v, const rowset_t *rows)
 static int s_score(const s_trial_t *t, const rowset_t *fit, const rowset_t *eval,
                    double *score, char *err)
 {
-    const dataset_t *ds = t->ds;
+    const s_prep_t *p = t->p;
+    const dataset_t *ds = p->ds;
     double t0 = now_secs();
-    features_t *f = features_fit(ds, t->tc, &t->topts, fit->idx, fit->n, &t->exclude,
-                                 t->exclude ? 1 : 0);
+    features_t *f = features_fit(ds, t->tc, &t->topts, fit->idx, fit->n, &p->exclude,
+                                 p->exclude ? 1 : 0);
     fmat_t a, b, da, db;
     features_transform(f, fit->idx, fit->n, &a);
     features_transform(f, eval->idx, eval->n, &b);
     features_destroy(&f);
-    bool densify = !t->model->sparse_ok && !a.m.dense;
+    bool densify = !p->model->sparse_ok && !a.m.dense;
     if (densify) {
         fmat_densify(&a.m, &da);
         fmat_densify(&b.m, &db);
@@ -260,18 +282,18 @@ static int s_score(const s_trial_t *t, const rowset_t *fit, const rowset_t *eval
     double *y = s_gather(ds->y, fit), *yv = s_gather(ds->y, eval);
     int k = ds->n_classes > 0 ? ds->n_classes : 1;
     double *pred = xmalloc((size_t)(eval->n + 1) * k * sizeof *pred);
-    void *m = t->model->fit(densify ? &da.m : &a.m, y, ds->n_classes, t->hp, t->ctx->seed, err);
-    int rc = m ? t->model->predict(m, densify ? &db.m : &b.m, pred, err) : -1;
+    void *m = p->model->fit(densify ? &da.m : &a.m, y, ds->n_classes, t->hp, t->ctx->seed, err);
+    int rc = m ? p->model->predict(m, densify ? &db.m : &b.m, pred, err) : -1;
     if (rc == 0) {
-        *score = metric_eval((metric_t)t->metric, yv, pred, eval->n, ds->n_classes);
+        *score = metric_eval((metric_t)p->metric, yv, pred, eval->n, ds->n_classes);
         if (isnan(*score))
             rc = set_err(err, "%s is undefined on this split (a single class?)",
-                         metric_name((metric_t)t->metric));
+                         metric_name((metric_t)p->metric));
     }
     log_debug("%s: %d fit rows, %d eval rows, %d features: features %.3f s, model %.3f s",
-              t->model->name, fit->n, eval->n, a.m.n_cols, t1 - t0, now_secs() - t1);
+              p->model->name, fit->n, eval->n, a.m.n_cols, t1 - t0, now_secs() - t1);
     if (m)
-        t->model->destroy(&m);
+        p->model->destroy(&m);
     if (densify) {
         fmat_free(&da);
         fmat_free(&db);
@@ -285,50 +307,64 @@ static int s_score(const s_trial_t *t, const rowset_t *fit, const rowset_t *eval
 }
 
 /* The independent test split: rows where column == value, or a seeded fraction. */
-static int s_test_split(s_trial_t *t, char *err)
+static int s_test_split(s_prep_t *p, char *err)
 {
-    const dataset_t *ds = t->ds;
+    const dataset_t *ds = p->ds;
     int n = ds->n_rows;
-    int *all = xmalloc((size_t)n * sizeof *all);
-    for (int i = 0; i < n; i++)
-        all[i] = i;
-    if (!t->st.test_column) {
-        split_holdout(all, n, ds->y, ds->n_classes, t->st.test_fraction,
-                      hash_mix64(t->st.seed ^ SALT_TEST), &t->train, &t->test);
+    if (!p->st.test_column) {
+        int *all = xmalloc((size_t)n * sizeof *all);
+        for (int i = 0; i < n; i++)
+            all[i] = i;
+        split_holdout(all, n, ds->y, ds->n_classes, p->st.test_fraction,
+                      hash_mix64(p->st.seed ^ SALT_TEST), &p->train, &p->test);
         free(all);
         return 0;
     }
-    int c = dataset_col_index(ds, t->st.test_column);
-    free(all);
+    int c = dataset_col_index(ds, p->st.test_column);
     if (c < 0)
         return set_err(err, "%s: strategy.test.column: no column '%s'", ds->path,
-                       t->st.test_column);
+                       p->st.test_column);
     const dataset_col_t *col = &ds->cols[c];
     double want = 0;
-    if (col->kind == COL_NUMERIC && parse_double(t->st.test_value, &want) != 0)
+    if (col->kind == COL_NUMERIC && parse_double(p->st.test_value, &want) != 0)
         return set_err(err, "%s: column '%s' is numeric, test value '%s' is not", ds->path,
-                       col->name, t->st.test_value);
-    t->exclude = col->name;
-    t->train.idx = xmalloc((size_t)n * sizeof(int));
-    t->test.idx = xmalloc((size_t)n * sizeof(int));
+                       col->name, p->st.test_value);
+    p->exclude = col->name;
+    p->train.idx = xmalloc((size_t)n * sizeof(int));
+    p->test.idx = xmalloc((size_t)n * sizeof(int));
     for (int i = 0; i < n; i++) {
         bool is_test = col->kind == COL_NUMERIC ? col->num[i] == want
-                                                : strcmp(col->str[i], t->st.test_value) == 0;
-        rowset_t *into = is_test ? &t->test : &t->train;
+                                                : strcmp(col->str[i], p->st.test_value) == 0;
+        rowset_t *into = is_test ? &p->test : &p->train;
         into->idx[into->n++] = i;
     }
-    if (t->test.n == 0 || t->train.n == 0)
+    if (p->test.n == 0 || p->train.n == 0)
         return set_err(err, "%s: %s == '%s' leaves %s", ds->path, col->name,
-                       t->st.test_value, t->test.n ? "no training rows" : "no test rows");
+                       p->st.test_value, p->test.n ? "no training rows" : "no test rows");
+    return 0;
+}
+
+/* Strategy of a study for the loaded data; its strings copied so that p outlives the
+ * study config. 0 ok, -1 with errs. */
+static int s_strategy(s_prep_t *p, const study_config_t *study, task_t task,
+                      cfg_errs_t *errs)
+{
+    if (strategy_parse(study, task, &p->st, errs) != 0)
+        return -1;
+    p->test_column = p->st.test_column ? xstrdup(p->st.test_column) : NULL;
+    p->test_value = p->st.test_value ? xstrdup(p->st.test_value) : NULL;
+    p->st.test_column = p->test_column;
+    p->st.test_value = p->test_value;
+    p->metric = strategy_metric(&p->st, task);
     return 0;
 }
 
 /* Model, data, strategy and the test split of a study. 0 ok, -1 with err. */
-static int s_prepare(s_trial_t *t, const study_config_t *study, const char *data_path,
+static int s_prepare(s_prep_t *p, const study_config_t *study, const char *data_path,
                      char *err)
 {
-    t->model = s_model_of(study);
-    if (!t->model)
+    p->model = s_model_of(study);
+    if (!p->model)
         return set_err(err, "objective: no such model in this build");
     cfg_errs_t errs;
     cfg_errs_init(&errs);
@@ -338,71 +374,196 @@ static int s_prepare(s_trial_t *t, const study_config_t *study, const char *data
         dataset_opts_t o = {.label = d.label, .target = d.target, .text = d.text,
                             .n_text = d.n_text, .numeric = d.numeric, .n_numeric = d.n_numeric};
         const char *path = data_path ? data_path : d.path;
-        t->ds = path ? dataset_load(path, &o, err) : NULL;
+        p->ds = path ? dataset_load(path, &o, err) : NULL;
         if (!path)
             set_err(err, "data: no path");
-        rc = t->ds ? 0 : -1;
+        rc = p->ds ? 0 : -1;
     }
     s_data_free(&d);
-    task_t task = !t->ds ? TASK_UNKNOWN : t->ds->classification ? TASK_CLASSIFICATION
+    task_t task = !p->ds ? TASK_UNKNOWN : p->ds->classification ? TASK_CLASSIFICATION
                                                                 : TASK_REGRESSION;
-    if (rc == 0 && strategy_parse(study, task, &t->st, &errs) != 0)
+    if (rc == 0 && s_strategy(p, study, task, &errs) != 0)
         rc = -1;
     if (errs.n > 0)
         set_err(err, "%s", errs.msgs[0]);
     cfg_errs_free(&errs);
     if (rc != 0)
         return -1;
-    t->metric = strategy_metric(&t->st, task);
-    if (task == TASK_CLASSIFICATION ? !t->model->classification : !t->model->regression)
-        return set_err(err, "%s does not do %s", t->model->name,
+    if (task == TASK_CLASSIFICATION ? !p->model->classification : !p->model->regression)
+        return set_err(err, "%s does not do %s", p->model->name,
                        task == TASK_CLASSIFICATION ? "classification" : "regression");
-    return s_test_split(t, err);
+    return s_test_split(p, err);
+}
+
+static void s_prep_destroy(s_prep_t **p_p)
+{
+    s_prep_t *p = *p_p;
+    if (!p)
+        return;
+    for (int f = 0; p->fold_fit && f < p->st.folds; f++) {
+        rowset_free(&p->fold_fit[f]);
+        rowset_free(&p->fold_held[f]);
+    }
+    free(p->fold_fit);
+    free(p->fold_held);
+    rowset_free(&p->hold_fit);
+    rowset_free(&p->hold_val);
+    textcounts_destroy(&p->tc);
+    dataset_destroy(&p->ds);
+    rowset_free(&p->train);
+    rowset_free(&p->test);
+    free(p->test_column);
+    free(p->test_value);
+    free(p->key);
+    free(p);
+    *p_p = NULL;
+}
+
+/* ---- the per-process cache of prepared studies ---- */
+
+/* A trial process runs trial after trial, mostly of one study: the dataset, splits and
+ * text counts are made once per study and kept for the next trial. At most CACHE_SLOTS
+ * studies are kept (least recently used goes), so memory does not grow with the number
+ * of studies a worker has served. Only whole successes are kept: a failed preparation
+ * is tried again by the next trial. */
+#define CACHE_SLOTS 2
+static s_prep_t *s_cache[CACHE_SLOTS];
+static uint64_t s_clock;
+static long s_loads; /* preparations made for trials (cache misses), for tests */
+
+/* What a prepared study depends on: the data file (path, and its inode, size and mtime,
+ * so that a file rewritten in place is read again) and the whole study config. NULL
+ * when the file cannot be stat'ed (then nothing is cached; the load reports why). */
+static char *s_key(const study_config_t *study, const char *data_path)
+{
+    const char *path = data_path;
+    if (!path && study->data)
+        cfg_str(study->data, "path", NULL, &path, NULL);
+    struct stat sb;
+    if (!path || !study->json || stat(path, &sb) != 0)
+        return NULL;
+    return xasprintf("%s|%llu|%llu|%lld|%lld.%09ld\n%s", path, (unsigned long long)sb.st_dev,
+                     (unsigned long long)sb.st_ino, (long long)sb.st_size,
+                     (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec, study->json);
+}
+
+/* Keep p in the cache (it takes p), evicting the least recently used study. */
+static void s_cache_put(s_prep_t *p)
+{
+    int slot = 0;
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        if (!s_cache[i]) {
+            slot = i;
+            break;
+        }
+        if (s_cache[i]->used < s_cache[slot]->used)
+            slot = i;
+    }
+    s_prep_destroy(&s_cache[slot]);
+    s_cache[slot] = p;
+}
+
+/* The prepared study for a trial: cached, or made now (and cached when it has a key).
+ * *owned is set when the caller must destroy it. NULL with err. */
+static s_prep_t *s_prep_get(const study_config_t *study, const char *data_path, bool *owned,
+                            char *err)
+{
+    char *key = s_key(study, data_path);
+    for (int i = 0; key && i < CACHE_SLOTS; i++) {
+        if (s_cache[i] && strcmp(s_cache[i]->key, key) == 0) {
+            free(key);
+            s_cache[i]->used = ++s_clock;
+            *owned = false;
+            return s_cache[i];
+        }
+    }
+    s_prep_t *p = xcalloc(1, sizeof *p);
+    if (s_prepare(p, study, data_path, err) != 0) {
+        free(key);
+        s_prep_destroy(&p);
+        return NULL;
+    }
+    s_loads++;
+    p->key = key;
+    p->used = ++s_clock;
+    *owned = !key;
+    if (key)
+        s_cache_put(p);
+    return p;
+}
+
+void evaluate_cache_clear(void)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        s_prep_destroy(&s_cache[i]);
+}
+
+void evaluate_cache_stats(int *held, long *loads)
+{
+    *held = 0;
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        *held += s_cache[i] != NULL;
+    *loads = s_loads;
+}
+
+/* Text counts for the trial's options: kept with the study while hash_bits and
+ * ngram_max stay the same (min_df and sublinear_tf apply at fit time). */
+static const textcounts_t *s_textcounts(s_prep_t *p, const text_opts_t *o,
+                                        const char *cache_dir)
+{
+    if (p->tc && p->tc_bits == o->hash_bits && p->tc_ngram == o->ngram_max)
+        return p->tc;
+    textcounts_destroy(&p->tc);
+    p->tc = textcounts_get(p->ds, o, cache_dir);
+    p->tc_bits = o->hash_bits;
+    p->tc_ngram = o->ngram_max;
+    return p->tc;
 }
 
 /* Data, strategy and hyperparameters of the trial. 0 ok, -1 with err. */
-static int s_setup(s_trial_t *t, const objective_ctx_t *ctx, char *err)
+static int s_setup(s_trial_t *t, const objective_ctx_t *ctx, bool *owned, char *err)
 {
     t->ctx = ctx;
-    if (s_prepare(t, ctx->study, ctx->data_path, err) != 0)
+    t->p = s_prep_get(ctx->study, ctx->data_path, owned, err);
+    if (!t->p)
         return -1;
     t->hp = hparams_from_study(ctx->study, ctx->x);
     if (s_text_opts(t->hp, &t->topts, err) != 0)
         return -1;
-    t->tc = textcounts_get(t->ds, &t->topts, ctx->cache_dir);
+    t->tc = s_textcounts(t->p, &t->topts, ctx->cache_dir);
     return 0;
 }
 
-static void s_teardown(s_trial_t *t)
+/* The fold rows of rigorous CV (the same for every trial of the study), made once. */
+static void s_folds(s_prep_t *p)
 {
-    hparams_destroy(&t->hp);
-    textcounts_destroy(&t->tc);
-    dataset_destroy(&t->ds);
-    rowset_free(&t->train);
-    rowset_free(&t->test);
+    if (p->fold_fit)
+        return;
+    int k = p->st.folds, n = p->train.n;
+    int *fold_of = xmalloc((size_t)n * sizeof *fold_of);
+    split_kfold(p->train.idx, n, p->ds->y, p->ds->n_classes, k,
+                hash_mix64(p->st.seed ^ SALT_FOLDS), fold_of);
+    p->fold_fit = xcalloc((size_t)k, sizeof *p->fold_fit);
+    p->fold_held = xcalloc((size_t)k, sizeof *p->fold_held);
+    for (int f = 0; f < k; f++)
+        split_fold_rows(p->train.idx, n, fold_of, f, &p->fold_fit[f], &p->fold_held[f]);
+    free(fold_of);
 }
 
 /* k-fold CV on the training part, reporting the running mean after each fold. */
 static void s_rigorous(const s_trial_t *t, objective_result_t *res)
 {
-    int k = t->st.folds, n = t->train.n;
+    int k = t->p->st.folds, n = t->p->train.n;
     if (n < k) {
         set_err(res->error, "%d training rows cannot make %d folds", n, k);
         return;
     }
-    int *fold_of = xmalloc((size_t)n * sizeof *fold_of);
-    split_kfold(t->train.idx, n, t->ds->y, t->ds->n_classes, k,
-                hash_mix64(t->st.seed ^ SALT_FOLDS), fold_of);
+    s_folds(t->p);
     double sum = 0, sum2 = 0;
     res->state = TRIAL_COMPLETE;
     for (int f = 0; f < k; f++) {
-        rowset_t fit, held;
-        split_fold_rows(t->train.idx, n, fold_of, f, &fit, &held);
         double score;
-        int rc = s_score(t, &fit, &held, &score, res->error);
-        rowset_free(&fit);
-        rowset_free(&held);
-        if (rc != 0) {
+        if (s_score(t, &t->p->fold_fit[f], &t->p->fold_held[f], &score, res->error) != 0) {
             res->state = TRIAL_FAIL;
             break;
         }
@@ -421,7 +582,23 @@ static void s_rigorous(const s_trial_t *t, objective_result_t *res)
     }
     if (res->state == TRIAL_FAIL)
         res->value = res->cv_mean = res->cv_std = NAN;
-    free(fold_of);
+}
+
+/* quick, balanced: one validation holdout from the training part (made once). */
+static void s_holdout(const s_trial_t *t, objective_result_t *res)
+{
+    s_prep_t *p = t->p;
+    if (!p->holdout) {
+        split_holdout(p->train.idx, p->train.n, p->ds->y, p->ds->n_classes,
+                      p->st.val_fraction, hash_mix64(p->st.seed ^ SALT_VAL), &p->hold_fit,
+                      &p->hold_val);
+        p->holdout = true;
+    }
+    double score = NAN;
+    if (s_score(t, &p->hold_fit, &p->hold_val, &score, res->error) == 0) {
+        res->state = TRIAL_COMPLETE;
+        res->value = res->val_score = score;
+    }
 }
 
 static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
@@ -429,44 +606,36 @@ static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
     assert(ctx && ctx->study && res);
     objective_result_init(res);
     s_trial_t t = {0};
-    if (s_setup(&t, ctx, res->error) != 0) {
-        s_teardown(&t);
-        return;
-    }
-    double score = NAN;
-    if (ctx->final) {
-        if (s_score(&t, &t.train, &t.test, &score, res->error) == 0) {
-            res->state = TRIAL_COMPLETE;
-            res->value = res->test_score = score;
+    bool owned = false;
+    if (s_setup(&t, ctx, &owned, res->error) == 0) {
+        double score = NAN;
+        if (ctx->final) {
+            if (s_score(&t, &t.p->train, &t.p->test, &score, res->error) == 0) {
+                res->state = TRIAL_COMPLETE;
+                res->value = res->test_score = score;
+            }
+        } else if (t.p->st.kind == STRATEGY_RIGOROUS) {
+            s_rigorous(&t, res);
+        } else {
+            s_holdout(&t, res);
         }
-    } else if (t.st.kind == STRATEGY_RIGOROUS) {
-        s_rigorous(&t, res);
-    } else {
-        rowset_t fit, val;
-        split_holdout(t.train.idx, t.train.n, t.ds->y, t.ds->n_classes, t.st.val_fraction,
-                      hash_mix64(t.st.seed ^ SALT_VAL), &fit, &val);
-        if (s_score(&t, &fit, &val, &score, res->error) == 0) {
-            res->state = TRIAL_COMPLETE;
-            res->value = res->val_score = score;
-        }
-        rowset_free(&fit);
-        rowset_free(&val);
     }
-    s_teardown(&t);
+    hparams_destroy(&t.hp);
+    if (owned)
+        s_prep_destroy(&t.p);
 }
 
 /* Load the dataset and carve the test split as a trial would, then drop it all. */
 static int s_check_data(const study_config_t *study, const char *path, char *err)
 {
-    s_trial_t t;
-    memset(&t, 0, sizeof t);
-    int rc = s_prepare(&t, study, path, err);
+    s_prep_t *p = xcalloc(1, sizeof *p);
+    int rc = s_prepare(p, study, path, err);
     /* With neither label nor target in the config, the direction was taken from
      * accuracy; a file whose header says regression would then maximise its rmse. */
-    if (rc == 0 && strategy_task(study) == TASK_UNKNOWN && !t.ds->classification) {
+    if (rc == 0 && strategy_task(study) == TASK_UNKNOWN && !p->ds->classification) {
         rc = set_err(err, "%s: a 'target' column (regression) but no 'target:' in data: "
                           "add 'target: target' so the study minimises its error", path);
     }
-    s_teardown(&t);
+    s_prep_destroy(&p);
     return rc;
 }

@@ -176,11 +176,88 @@ static void s_test_errors(void)
     unlink(path);
 }
 
+/* A small two-class CSV at path: x predicts the label except every seventh row. */
+static void s_write_csv(const char *path, int rows)
+{
+    FILE *f = fopen(path, "w");
+    assert(f);
+    fprintf(f, "x,z,label\n");
+    for (int i = 0; i < rows; i++) {
+        double x = (double)((i * 37) % rows) / rows;
+        fprintf(f, "%.4f,%d,%d\n", x, (i * 13) % 5, (x > 0.5) ^ (i % 7 == 0));
+    }
+    assert(fclose(f) == 0);
+}
+
+static study_config_t *s_cache_study(const char *csv, const char *strategy)
+{
+    char *y = xasprintf("study: t\nn_trials: 1\nsampler: {type: random}\n"
+                        "data: {path: %s, label: label}\nobjective: {type: logreg}\n"
+                        "space: {C: {type: float, low: 0.1, high: 10}}\nstrategy: %s\n",
+                        csv, strategy);
+    study_config_t *s = s_study(y, NULL);
+    free(y);
+    return s;
+}
+
+/* Run s and check the cache afterwards: held studies and loads so far. */
+static double s_cached_run(const study_config_t *s, int held, long loads)
+{
+    double x[] = {1.0};
+    objective_result_t res;
+    s_run(s, x, false, NULL, NULL, &res);
+    assert(res.state == TRIAL_COMPLETE);
+    int h;
+    long l;
+    evaluate_cache_stats(&h, &l);
+    assert(h == held && l == loads);
+    return res.value;
+}
+
+/* Trials of a study reuse its data, splits and folds; the cache holds two studies, the
+ * least recently used goes, and a file rewritten in place is read again. */
+static void s_test_cache(void)
+{
+    char csv[] = "/tmp/hps-evaluate-cache-XXXXXX.csv";
+    int fd = mkstemps(csv, 4);
+    assert(fd >= 0 && close(fd) == 0);
+    s_write_csv(csv, 90);
+    const char *rigorous = "{type: rigorous, folds: 3, test: {column: z, value: '3'}}";
+    study_config_t *a = s_cache_study(csv, rigorous);
+    study_config_t *b = s_cache_study(csv, "{type: quick}");
+    study_config_t *c = s_cache_study(csv, "{type: balanced, seed: 4}");
+    evaluate_cache_clear();
+    int held;
+    long l0;
+    evaluate_cache_stats(&held, &l0);
+    assert(held == 0);
+    double va = s_cached_run(a, 1, l0 + 1);
+    assert(s_cached_run(a, 1, l0 + 1) == va); /* the same study: no new load */
+    s_cached_run(b, 2, l0 + 2);
+    double vc = s_cached_run(c, 2, l0 + 3); /* a goes: least recently used */
+    assert(s_cached_run(a, 2, l0 + 4) == va);
+    assert(s_cached_run(c, 2, l0 + 4) == vc); /* c stayed */
+    /* The cache outlives the config it was made from: the same study parsed anew. */
+    study_config_destroy(&a);
+    a = s_cache_study(csv, rigorous);
+    assert(s_cached_run(a, 2, l0 + 4) == va);
+    evaluate_cache_clear();
+    assert(s_cached_run(a, 1, l0 + 5) == va); /* fresh data, the same value */
+    s_write_csv(csv, 120);
+    s_cached_run(a, 2, l0 + 6); /* another file behind the same path: loaded again */
+    evaluate_cache_clear();
+    study_config_destroy(&a);
+    study_config_destroy(&b);
+    study_config_destroy(&c);
+    unlink(csv);
+}
+
 void evaluate_test(bool verbose)
 {
     if (verbose)
         printf(" * evaluate:\n");
     s_test_errors();
+    s_test_cache();
     if (access("data/reviews.csv", R_OK) != 0) {
         if (verbose)
             printf("  data/ not found: skipping the bundled-data runs\n");

@@ -64,6 +64,12 @@ extern const objective_ops_t synthetic_objective, command_objective;
 /* The model objectives (objectives/evaluate.c): one per model of objectives/model.c. */
 extern const objective_ops_t logreg_objective, ridge_objective, mlp_objective,
     xgboost_objective;
+/* They keep the dataset, splits and text counts of the last two studies they ran in
+ * memory, for the next trial of the same study in this process; this drops them. */
+void evaluate_cache_clear(void);
+/* How many studies are kept now, and how many times a trial had to load its study's
+ * data (a cache miss) since the process started. For tests. */
+void evaluate_cache_stats(int *held, long *loads);
 
 const objective_ops_t *objective_find(const char *name);
 /* The registered names, NULL-terminated; caller frees the array. */

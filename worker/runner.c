@@ -1,10 +1,10 @@
 /* runner — trials in child processes (see runner.h).
  *
- * Lifetime of a child: fork -> setsid -> objective -> TELL frame -> _exit(0). The
- * parent learns the end from EOF on its socket end, then peeks with waitid(WNOWAIT) so
- * it can kill leftover descendants while the zombie leader still reserves its pid as
- * their session and group id, and only then reaps. A child that sent no TELL is a
- * crash, described from its wait status.
+ * Lifetime of a child: fork -> setsid -> (TASK frame -> objective -> TELL frame)...
+ * -> EOF from the parent -> _exit(0). The parent learns the end from EOF on its socket
+ * end, then peeks with waitid(WNOWAIT) so it can kill leftover descendants while the
+ * zombie leader still reserves its pid as their session and group id, and only then
+ * reaps. A child that sent no TELL is a crash, described from its wait status.
  *
  * Why a session and not just a process group: the `command` objective puts its
  * program in a process group of its own (so it can kill it on timeout or prune), and a
@@ -231,34 +231,58 @@ bool runner_command_allowed(const cfg_node_t *objective, const char *pattern)
     return ok;
 }
 
-/* The study of a trial, parsed once per distinct config: a trial process runs many
- * trials of the same study, and validation is not free. */
+/* The studies of a trial process, each parsed and validated once: the process runs
+ * trial after trial, mostly of one study. The CHILD_STUDIES most recently used configs
+ * are kept (compared by their JSON), so memory does not grow with the number of
+ * studies a worker serves; a config that does not parse is not kept. */
+#define CHILD_STUDIES 2
+
 typedef struct {
     char *json;            /* the config the study was parsed from; owned */
     study_config_t *study; /* owned */
+    uint64_t used;         /* LRU clock */
+} study_slot_t;
+
+typedef struct {
+    study_slot_t slot[CHILD_STUDIES];
+    uint64_t clock;
 } study_cache_t;
 
 /* A trial process checks only the objective it runs: no sampler or pruner registry. */
 static const study_checks_t s_checks = {objective_check_study, NULL, NULL};
 
+static void s_slot_free(study_slot_t *slot)
+{
+    free(slot->json);
+    study_config_destroy(&slot->study);
+    memset(slot, 0, sizeof *slot);
+}
+
 static study_config_t *s_study_for(study_cache_t *cache, const char *json,
                                    objective_result_t *res)
 {
-    if (cache->json && strcmp(cache->json, json) == 0)
-        return cache->study;
-    free(cache->json);
-    cache->json = NULL;
-    study_config_destroy(&cache->study);
+    study_slot_t *lru = &cache->slot[0];
+    for (int i = 0; i < CHILD_STUDIES; i++) {
+        study_slot_t *slot = &cache->slot[i];
+        if (slot->json && strcmp(slot->json, json) == 0) {
+            slot->used = ++cache->clock;
+            return slot->study;
+        }
+        if (slot->used < lru->used)
+            lru = slot; /* an empty slot has used 0: taken first */
+    }
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    cache->study = study_config_from_json(json, &s_checks, &errs);
-    if (cache->study)
-        cache->json = xstrdup(json);
+    study_config_t *study = study_config_from_json(json, &s_checks, &errs);
+    if (study) {
+        s_slot_free(lru);
+        *lru = (study_slot_t){xstrdup(json), study, ++cache->clock};
+    }
     else
         snprintf(res->error, sizeof res->error, "bad study config: %s",
                  errs.n ? errs.msgs[0] : "unknown error");
     cfg_errs_free(&errs);
-    return cache->study;
+    return study;
 }
 
 /* Pick the objective of a trial; NULL with res->error when it cannot run. */
@@ -306,6 +330,7 @@ static void s_child_signals(void)
 /* Run one trial and send its TELL; -1 when the worker is gone. */
 static int s_child_trial(int fd, const runner_spec_t *spec, study_cache_t *cache)
 {
+    double t0 = now_secs();
     objective_result_t res;
     objective_result_init(&res);
     study_config_t *study;
@@ -324,13 +349,30 @@ static int s_child_trial(int fd, const runner_spec_t *spec, study_cache_t *cache
         res.state = TRIAL_FAIL;
     }
     char err[HPS_ERR_LEN];
-    proto_msg_t *tell = runner_tell_new(spec->trial, spec->attempt, &res, 0);
+    proto_msg_t *tell = runner_tell_new(spec->trial, spec->attempt, &res, now_secs() - t0);
     int rc = runner_frame_write(fd, tell, err);
     proto_destroy(&tell);
     return rc;
 }
 
-/* The trial process: one TRIAL frame after another until the worker closes its end. */
+/* The trial of a TASK: base (what holds for every trial) with the task's fields, which
+ * borrow from m. -1 when m is not a TASK. */
+static int s_spec_of(const proto_msg_t *m, const runner_spec_t *base, runner_spec_t *spec)
+{
+    if (strcmp(proto_type(m), "TASK") != 0)
+        return -1;
+    *spec = *base;
+    spec->trial = (long)proto_int_or(m, "trial", 0);
+    spec->attempt = (int)proto_int_or(m, "attempt", 0);
+    spec->x = proto_get_dbls(m, "x", &spec->nx);
+    spec->seed = (uint64_t)proto_int_or(m, "seed", 0);
+    spec->final = proto_int_or(m, "final", 0) != 0;
+    spec->config_json = proto_get_str(m, "config");
+    spec->data_path = proto_get_str(m, "data");
+    return 0;
+}
+
+/* The trial process: one TASK after another until the worker closes its end. */
 static void s_child_main(int fd, const runner_spec_t *base, pid_t parent)
 {
     if (setsid() < 0)
@@ -344,22 +386,16 @@ static void s_child_main(int fd, const runner_spec_t *base, pid_t parent)
     char err[HPS_ERR_LEN];
     proto_msg_t *m;
     while (rc == 0 && (m = runner_frame_read(fd, err))) {
-        runner_spec_t spec = *base;
-        spec.trial = (long)proto_int_or(m, "trial", 0);
-        spec.attempt = (int)proto_int_or(m, "attempt", 0);
-        spec.x = proto_get_dbls(m, "x", &spec.nx);
-        spec.config_json = proto_get_str(m, "config");
-        const char *data = proto_get_str(m, "data");
-        spec.data_path = data && data[0] ? data : NULL;
-        spec.seed = (uint64_t)proto_int_or(m, "seed", 0);
-        spec.final = strcmp(proto_get_str(m, "kind"), "final") == 0;
-        if (spec.config_json && !spec.config_json[0])
-            spec.config_json = NULL;
-        rc = s_child_trial(fd, &spec, &cache);
+        runner_spec_t spec;
+        rc = s_spec_of(m, base, &spec);
+        if (rc == 0)
+            rc = s_child_trial(fd, &spec, &cache);
+        else
+            log_error("trial process: %s where a TASK was expected", proto_type(m));
         proto_destroy(&m);
     }
-    free(cache.json);
-    study_config_destroy(&cache.study);
+    for (int i = 0; i < CHILD_STUDIES; i++)
+        s_slot_free(&cache.slot[i]);
     _exit(rc == 0 ? 0 : 126);
 }
 
@@ -404,16 +440,16 @@ int runner_run(runner_t *self, const runner_spec_t *spec, char *err)
     assert(!self->busy && (spec->config_json || spec->ops));
     if (self->fd < 0 || self->reaped)
         return set_err(err, "trial process has exited");
-    proto_msg_t *m = proto_new("TRIAL");
-    proto_set_str(m, "study", "");
+    proto_msg_t *m = proto_new("TASK");
     proto_set_int(m, "trial", spec->trial);
     proto_set_int(m, "attempt", spec->attempt);
-    proto_set_int(m, "number", 0);
     proto_set_dbls(m, "x", spec->x, spec->nx);
-    proto_set_str(m, "config", spec->config_json ? spec->config_json : "");
-    proto_set_str(m, "data", spec->data_path ? spec->data_path : "");
     proto_set_int(m, "seed", (int64_t)spec->seed);
-    proto_set_str(m, "kind", spec->final ? "final" : "search");
+    proto_set_int(m, "final", spec->final);
+    if (spec->config_json)
+        proto_set_str(m, "config", spec->config_json);
+    if (spec->data_path)
+        proto_set_str(m, "data", spec->data_path);
     /* The idle child is blocked in read: the frame fits the socket buffer, or the
      * write waits for the child to drain it. */
     int rc = runner_frame_write(self->fd, m, err);

@@ -10,10 +10,14 @@
  * means a dead peer is an error return, never a SIGPIPE that kills the worker).
  * Each message is a proto message, msgpack-encoded, behind a 4-byte big-endian length:
  *
- *   parent -> child   TRIAL {trial, attempt, x, config, data (local path), seed, kind}
+ *   parent -> child   TASK {trial, attempt, x, seed, final, config?, data? (local path)}
  *   child -> parent   REPORT {trial, attempt, step, value}    then waits for a reply
  *   parent -> child   CONTINUE | PRUNE {trial, attempt}
  *   child -> parent   TELL {trial, attempt, state, value, secs, ...}   the result
+ *
+ * TASK is this pipe's own message (core/proto.h): exactly what the child needs, decoded
+ * once there. The TELL is complete as the child sends it (secs is the child's own
+ * measure of the trial); the worker forwards it to the coordinator as it is.
  *
  * The parent's end is non-blocking and read through a buffer, so a slow or stuck
  * child never stalls the worker's event loop. Internal to worker/. */

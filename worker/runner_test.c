@@ -77,6 +77,14 @@ static void s_fake_run(const objective_ctx_t *ctx, objective_result_t *res)
     res->value = 1.5;
 }
 
+/* The TASK's fields in one number: x + 10 seed + 1000 final + 10000 strlen(data). */
+static void s_fake_echo(const objective_ctx_t *ctx, objective_result_t *res)
+{
+    res->state = TRIAL_COMPLETE;
+    res->value = ctx->x[0] + 10.0 * (double)ctx->seed + (ctx->final ? 1000 : 0) +
+                 (ctx->data_path ? 10000.0 * (double)strlen(ctx->data_path) : 0);
+}
+
 static void s_fake_report(const objective_ctx_t *ctx, objective_result_t *res)
 {
     for (long step = 0; step < 5; step++) {
@@ -203,25 +211,55 @@ static void s_objective_test(void)
     proto_destroy(&t);
 }
 
-/* One process serves trial after trial; each TELL names its own trial. */
+/* One process serves trial after trial; each TASK reaches the objective whole, and
+ * each TELL names its own trial and carries the process's own secs. */
 static void s_reuse_test(void)
 {
-    objective_ops_t ops = {.name = "fake", .run = s_fake_run};
+    objective_ops_t ops = {.name = "fake", .run = s_fake_echo};
     double x[1] = {10};
     runner_spec_t spec = {.trial = 1, .attempt = 1, .x = x, .nx = 1, .ops = &ops};
     char err[HPS_ERR_LEN];
     runner_t *r = runner_new(&spec, err);
     assert(r);
     pid_t pid = runner_pid(r);
+    static const double want[] = {10 + 10, 10 + 20 + 1000 + 40000, 20 + 30};
     for (long trial = 1; trial <= 3; trial++) {
         spec.trial = trial;
+        spec.attempt = (int)trial + 1;
+        spec.seed = (uint64_t)trial;
+        spec.final = trial == 2;
+        spec.data_path = trial == 2 ? "/d/x" : NULL;
+        x[0] = trial == 3 ? 20 : 10;
         assert(runner_run(r, &spec, err) == 0 && runner_busy(r));
         int status;
+        double v, secs;
         proto_msg_t *t = s_drive(r, 99, &status);
         assert(t && proto_int_or(t, "trial", 0) == trial && !runner_busy(r));
+        assert(proto_int_or(t, "attempt", 0) == trial + 1);
+        assert(proto_get_dbl(t, "value", &v) == 0 && v == want[trial - 1]);
+        assert(proto_get_dbl(t, "secs", &secs) == 0 && secs >= 0 && secs < 5);
         proto_destroy(&t);
     }
     assert(runner_pid(r) == pid);
+    runner_destroy(&r);
+}
+
+/* Anything but a TASK on the pipe ends the process without a result. */
+static void s_not_task_test(void)
+{
+    objective_ops_t ops = {.name = "fake", .run = s_fake_run};
+    runner_spec_t spec = {.ops = &ops};
+    char err[HPS_ERR_LEN];
+    runner_t *r = runner_new(&spec, err);
+    assert(r);
+    proto_msg_t *m = proto_new("CONTINUE");
+    proto_set_int(m, "trial", 1);
+    proto_set_int(m, "attempt", 1);
+    assert(runner_frame_write(runner_fd(r), m, err) == 0);
+    proto_destroy(&m);
+    int status;
+    assert(s_drive(r, 99, &status) == NULL);
+    assert(WIFEXITED(status) && WEXITSTATUS(status) == 126);
     runner_destroy(&r);
 }
 
@@ -273,6 +311,7 @@ void runner_test(bool verbose)
     s_frame_test();
     s_objective_test();
     s_reuse_test();
+    s_not_task_test();
     s_crash_test();
     s_allow_test();
     if (verbose)

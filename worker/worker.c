@@ -346,14 +346,9 @@ static void s_task_exited(worker_t *w, task_t *task, int status)
     }
     double secs = runner_secs(task->runner);
     w->short_trials = secs * 1000 < PREFETCH_BELOW_MS;
-    proto_msg_t *tell = task->result;
+    proto_msg_t *tell = task->result; /* complete as the trial process sent it */
     task->result = NULL;
-    if (tell) {
-        proto_set_int(tell, "trial", task->id);
-        proto_set_int(tell, "attempt", task->attempt);
-        proto_set_dbl(tell, "secs", secs);
-    }
-    else {
+    if (!tell) {
         objective_result_t res;
         objective_result_init(&res);
         if (task->timed_out)
@@ -374,14 +369,22 @@ static void s_task_exited(worker_t *w, task_t *task, int status)
 static void s_on_child_msg(worker_t *w, task_t *task, proto_msg_t **m_p, int64_t now)
 {
     proto_msg_t *m = *m_p;
-    if (strcmp(proto_type(m), "TELL") == 0) {
+    bool tell = strcmp(proto_type(m), "TELL") == 0;
+    if ((tell || strcmp(proto_type(m), "REPORT") == 0) &&
+        (proto_int_or(m, "trial", -1) != task->id ||
+         proto_int_or(m, "attempt", -1) != task->attempt)) {
+        /* The process lost track of its trial: it cannot be trusted with the next one. */
+        log_warn("trial %ld.%d: its process sent a %s for %lld.%lld; killing it", task->id,
+                 task->attempt, proto_type(m), (long long)proto_int_or(m, "trial", -1),
+                 (long long)proto_int_or(m, "attempt", -1));
+        runner_kill(task->runner); /* reaped as a death without result: FAIL */
+    }
+    else if (tell) {
         proto_destroy(&task->result);
         task->result = m;
         *m_p = NULL;
     }
     else if (strcmp(proto_type(m), "REPORT") == 0 && !task->cancelled) {
-        proto_set_int(m, "trial", task->id);
-        proto_set_int(m, "attempt", task->attempt);
         task->report_pending = true;
         task->report_at = now;
         s_send(w, m_p);
