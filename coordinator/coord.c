@@ -747,5 +747,4 @@ void coord_destroy(coord_t **self_p)
     *self_p = NULL;
 }
 
-const char *coord_endpoint(coord_t *self) { return self->endpoint; }
 const char *coord_blob_dir(coord_t *self) { return self->blob_dir; }

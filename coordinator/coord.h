@@ -28,8 +28,6 @@ typedef struct coord_s coord_t;
  * failure is bad input (exit code 2) rather than a runtime failure. */
 coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err);
 void coord_destroy(coord_t **self_p);
-/* The bound endpoint (with the real port when bound to port 0 or '*'). */
-const char *coord_endpoint(coord_t *self);
 /* Blob folder of this coordinator's DB. */
 const char *coord_blob_dir(coord_t *self);
 /* Add (or resume) a study from a validated config, owned by the call. 0 ok, -1 err. */
