@@ -1,6 +1,8 @@
 /* coord — the coordinator: a ROUTER socket serving workers and clients, over a store
- * and a scheduler. Single-threaded; each message is handled to completion (including
- * its SQLite commit) before the reply is sent. */
+ * and a scheduler. Single-threaded. Messages are handled in batches (group commit):
+ * whatever is queued, up to a bound, is handled in one SQLite transaction, the replies
+ * wait in an outbox and are sent after the commit, so nothing is acknowledged before
+ * the commit that makes it true (coord.c: s_drain). */
 #ifndef HPS_COORD_H
 #define HPS_COORD_H
 
