@@ -69,8 +69,7 @@ expect2 "$TMP/p/cfg/dir.yaml:7:12: direction: minimize, but the metric accuracy 
     "$HPS" run "$TMP/p/cfg/dir.yaml" --db "$(db)"
 
 # A command objective's score means what its author says: direction is required.
-write_study "$TMP/cmd.yaml" cmd 2 "sampler: {type: random}"
-sed -i 's/^objective: .*/objective: {type: command, run: "echo 1"}/' "$TMP/cmd.yaml"
+write_study "$TMP/cmd.yaml" cmd 2 "sampler: {type: random}" 'objective: {type: command, run: "echo 1"}'
 expect2 "$TMP/cmd.yaml:3:19: objective: a command objective needs 'direction: minimize' or 'direction: maximize'" \
     "$HPS" run "$TMP/cmd.yaml" --db "$(db)"
 echo "direction: maximize" >>"$TMP/cmd.yaml"
