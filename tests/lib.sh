@@ -21,6 +21,18 @@ start() {
     LAST_PID=$!
     PIDS+=("$LAST_PID")
 }
+# expect CODE CMD...: run CMD (stdout to $TMP/out, stderr to $TMP/err), check its exit code.
+expect() {
+    local want=$1 rc=0; shift
+    "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+    [ "$rc" = "$want" ] || fail "exit $rc, not $want: $* -- $(cat "$TMP/err")"
+}
+# expect_err CODE SUBSTRING CMD...: as expect, and SUBSTRING on stderr.
+expect_err() {
+    local code=$1 want=$2; shift 2
+    expect "$code" "$@"
+    grep -qF -- "$want" "$TMP/err" || fail "$*: stderr lacks '$want': $(cat "$TMP/err")"
+}
 # start_coord [NAME] [FLAGS...]: `hps coordinator` on $ep with $DB, heartbeats every
 # 200 ms, and FLAGS (a later --heartbeat-ms wins); log $TMP/NAME.log (default coord),
 # pid in $COORD. The first call picks a free loopback port for $ep unless the test set

@@ -23,12 +23,7 @@ done
 # expect2 SUBSTRING CMD...: exit 2, SUBSTRING on stderr, and no database (a fresh path
 # per case) or blob folder created.
 expect2() {
-    local want=$1; shift
-    set +e
-    "$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?
-    set -e
-    [ $rc = 2 ] || fail "exit $rc (want 2): $*: $(cat "$TMP/err")"
-    grep -qF -- "$want" "$TMP/err" || fail "$*: stderr lacks '$want': $(cat "$TMP/err")"
+    expect_err 2 "$@"
     [ -z "$(ls "$TMP"/case*.db* 2>/dev/null)" ] || fail "$*: a database was written"
     n=$((n + 1))
 }

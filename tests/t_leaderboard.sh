@@ -9,11 +9,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 data=$(cd "$here/../data" && pwd)
 DB=$TMP/lb.db
 
-expect() { # expect CODE CMD...: stdout to $TMP/out, stderr to $TMP/err, check the exit code
-    local want=$1 rc=0; shift
-    "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-    [ "$rc" = "$want" ] || fail "exit $rc, not $want: $* -- $(cat "$TMP/err")"
-}
 run() { # run CONFIG: hps run into $DB
     "$HPS" run "$1" --db "$DB" -j 2 >/dev/null 2>"$TMP/run.err" \
         || { cat "$TMP/run.err"; fail "hps run $1"; }
