@@ -6,13 +6,12 @@
 
 #include "core/util.h"
 
-int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, long hi,
-                  long *out)
+int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, long hi, long *out)
 {
     long v;
     if (parse_long(arg, &v) != 0 || v < lo || v > hi) {
-        fprintf(stderr, "hps %s: %s: expected an integer in %ld..%ld, got '%s'\n", cmd, flag,
-                lo, hi, arg);
+        fprintf(stderr, "hps %s: %s: expected an integer in %ld..%ld, got '%s'\n", cmd, flag, lo,
+                hi, arg);
         return -1;
     }
     *out = v;

@@ -11,14 +11,16 @@
 #include "coordinator/coord.h"
 
 /* arg as an integer in lo..hi into *out: 0, or -1 after a message. */
-int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, long hi,
-                  long *out);
+int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, long hi, long *out);
 
 /* getopt_long rows of the coordinator's flags (--db, --heartbeat-ms, --lease-ms, --sync),
- * for a command's longopts table; cli_coord_flag() handles what they return. */
-#define CLI_COORD_LONGOPTS                                                                  \
-    {"db", required_argument, 0, 'd'}, {"heartbeat-ms", required_argument, 0, 'H'},        \
-        {"lease-ms", required_argument, 0, 'L'}, {"sync", required_argument, 0, 'S'}
+ * for a command's longopts table; cli_coord_flag() handles what they return. (Not
+ * clang-formatted: it would read the rows as one braced expression.) */
+/* clang-format off */
+#define CLI_COORD_LONGOPTS                                                                         \
+    {"db", required_argument, 0, 'd'},       {"heartbeat-ms", required_argument, 0, 'H'},          \
+    {"lease-ms", required_argument, 0, 'L'}, {"sync", required_argument, 0, 'S'}
+/* clang-format on */
 
 /* Defaults of those flags into co: hps.db, heartbeat 1000 ms, lease 10000 ms, normal. */
 void cli_coord_defaults(coord_opts_t *co);
