@@ -17,8 +17,11 @@ ifneq ($(filter-out $(ENTRY),$(or $(MAKECMDGOALS),all)),)
       first, or use `make check` / `make demo`, which install them)
   endif
 endif
-ALLCFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -fno-math-errno -Wall -Wextra -Werror -I. \
-            -ffunction-sections -fdata-sections $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -MMD -MP
+# Libraries' include dirs come in as -isystem, so that -Wpedantic (with -Werror) judges our
+# code and not a library header that another distribution's version may ship.
+ALLCFLAGS = $(CFLAGS) -std=c11 -D_GNU_SOURCE -fno-math-errno -Wall -Wextra -Wpedantic -Werror \
+            -I. -ffunction-sections -fdata-sections \
+            $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null)) -MMD -MP
 LDFLAGS  += -Wl,--gc-sections
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -lpthread
 

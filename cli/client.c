@@ -8,6 +8,7 @@
 #include "cli/client.h"
 #include "cli/coordinator.h"
 #include "cli/db.h"
+#include "cli/cli_flags.h"
 #include "core/log.h"
 #include "core/proto.h"
 
@@ -79,11 +80,8 @@ static int s_parse(int argc, char **argv, const char *usage, bool with_db, clien
         case 'v': log_set_level(LL_DEBUG); break;
         case 'q': log_set_level(LL_WARN); break;
         case 'T':
-            if (parse_long(optarg, &secs) != 0 || secs < 1 || secs > 86400) {
-                fprintf(stderr, "hps: --timeout: expected seconds in 1..86400, got '%s'\n",
-                        optarg);
+            if (cli_flag_long(argv[0], "--timeout", optarg, 1, 86400, &secs) != 0)
                 return 2;
-            }
             f->timeout_ms = secs * 1000;
             break;
         case 'h': fputs(usage, stdout); return -1;

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "cli/cli_flags.h"
 #include "coordinator/coord.h"
 #include "coordinator/study_check.h"
 #include "core/log.h"
@@ -21,15 +22,6 @@ static int s_usage(const char *msg, const char *usage)
         fprintf(stderr, "hps: %s\n", msg);
     fprintf(stderr, "%s", usage);
     return 2;
-}
-
-static int s_int_flag(const char *name, const char *s, long lo, long hi, long *out)
-{
-    if (parse_long(s, out) != 0 || *out < lo || *out > hi) {
-        fprintf(stderr, "hps: %s: expected an integer in %ld..%ld, got '%s'\n", name, lo, hi, s);
-        return -1;
-    }
-    return 0;
 }
 
 /* ---- study loading (run, submit) ---------------------------------------------------- */
@@ -131,63 +123,38 @@ static const char s_coord_usage[] =
     "  --sync full|normal SQLite durability: full survives power loss (default normal)\n"
     "  -v, -q             more or less logging\n";
 
-typedef struct {
-    coord_opts_t co;
-    long heartbeat_ms, lease_ms;
-} coord_flags_t;
-
-/* The tuning flags of `coordinator`: 0 handled, 1 not one of them, -1 bad value. */
-static int s_coord_flag(coord_flags_t *f, int opt, const char *arg)
-{
-    switch (opt) {
-    case 'd': f->co.db_path = arg; return 0;
-    case 'H': return s_int_flag("--heartbeat-ms", arg, 10, 600000, &f->heartbeat_ms);
-    case 'L': return s_int_flag("--lease-ms", arg, 50, 86400000, &f->lease_ms);
-    case 'S':
-        if (strcmp(arg, "full") != 0 && strcmp(arg, "normal") != 0) {
-            fprintf(stderr, "hps: --sync: expected full or normal, got '%s'\n", arg);
-            return -1;
-        }
-        f->co.sync_full = strcmp(arg, "full") == 0;
-        return 0;
-    case 'v': log_set_level(LL_DEBUG); return 0;
-    case 'q': log_set_level(LL_WARN); return 0;
-    default: return 1;
-    }
-}
-
 int coord_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"bind", required_argument, 0, 'b'},         {"db", required_argument, 0, 'd'},
-        {"cert", required_argument, 0, 'c'},         {"allow", required_argument, 0, 'a'},
-        {"submitters", required_argument, 0, 's'},   {"heartbeat-ms", required_argument, 0, 'H'},
-        {"lease-ms", required_argument, 0, 'L'},     {"sync", required_argument, 0, 'S'},
-        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
-    coord_flags_t f = {.co = {.db_path = "hps.db"}, .heartbeat_ms = 1000, .lease_ms = 10000};
+        CLI_COORD_LONGOPTS,
+        {"bind", required_argument, 0, 'b'},       {"cert", required_argument, 0, 'c'},
+        {"allow", required_argument, 0, 'a'},      {"submitters", required_argument, 0, 's'},
+        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+    coord_opts_t co = {0};
+    cli_coord_defaults(&co);
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
-        int rc = s_coord_flag(&f, opt, optarg);
+        int rc = cli_coord_flag("coordinator", &co, opt, optarg);
         if (rc < 0)
             return 2;
         if (rc == 0)
             continue;
         switch (opt) {
-        case 'b': f.co.bind = optarg; break;
-        case 'c': f.co.cert_path = optarg; break;
-        case 'a': f.co.allow_dir = optarg; break;
-        case 's': f.co.submitters_dir = optarg; break;
+        case 'b': co.bind = optarg; break;
+        case 'c': co.cert_path = optarg; break;
+        case 'a': co.allow_dir = optarg; break;
+        case 's': co.submitters_dir = optarg; break;
+        case 'v': log_set_level(LL_DEBUG); break;
+        case 'q': log_set_level(LL_WARN); break;
         case 'h': fputs(s_coord_usage, stdout); return 0;
         default: return s_usage(NULL, s_coord_usage);
         }
     }
     if (optind < argc)
         return s_usage("coordinator: unexpected argument", s_coord_usage);
-    if (!f.co.bind)
+    if (!co.bind)
         return s_usage("coordinator: --bind is required", s_coord_usage);
-    f.co.heartbeat_ms = (int)f.heartbeat_ms;
-    f.co.lease_ms = (int)f.lease_ms;
     log_set_component("coord");
     /* One descriptor per connected worker: allow as many as the hard limit does. */
     struct rlimit rl;
@@ -198,7 +165,7 @@ int coord_main(int argc, char **argv)
     }
     char err[HPS_ERR_LEN];
     bool usage;
-    coord_t *c = coord_new(&f.co, &usage, err);
+    coord_t *c = coord_new(&co, &usage, err);
     if (!c) {
         fprintf(stderr, "hps coordinator: %s\n", err);
         return usage ? 2 : 1;

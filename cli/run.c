@@ -15,6 +15,7 @@
 #include "cli/run.h"
 #include "cli/coordinator.h"
 #include "coordinator/blobs.h"
+#include "cli/cli_flags.h"
 #include "coordinator/coord.h"
 #include "coordinator/progress.h"
 #include "core/log.h"
@@ -35,30 +36,33 @@ static const char s_run_usage[] =
     "queue and the exit status is 130 (143); run the same command again to resume.\n";
 
 typedef struct {
-    const char *config, *db;
+    const char *config;
     char **over;
     int n_over;
-    long workers, heartbeat_ms, lease_ms;
-    bool json, sync_full, quiet;
+    long workers;
+    coord_opts_t co; /* the coordinator's flags: db_path, heartbeat_ms, lease_ms, sync_full */
+    bool json, quiet;
 } run_flags_t;
 
 static int s_parse(int argc, char **argv, run_flags_t *f)
 {
     static const struct option longopts[] = {
-        {"workers", required_argument, 0, 'j'},      {"db", required_argument, 0, 'd'},
-        {"json", no_argument, 0, 'J'},               {"heartbeat-ms", required_argument, 0, 'H'},
-        {"lease-ms", required_argument, 0, 'L'},     {"sync", required_argument, 0, 'S'},
-        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
+        CLI_COORD_LONGOPTS,
+        {"workers", required_argument, 0, 'j'},    {"json", no_argument, 0, 'J'},
+        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    *f = (run_flags_t){.db = "hps.db", .workers = ncpu > 0 ? ncpu : 1, .heartbeat_ms = 1000,
-                       .lease_ms = 10000};
+    *f = (run_flags_t){.workers = ncpu > 0 ? ncpu : 1};
+    cli_coord_defaults(&f->co);
     f->over = xcalloc((size_t)argc, sizeof(char *));
     int opt;
     optind = 1;
     /* '-' in optstring: operands come back in order as opt 1, so overrides may follow flags. */
     while ((opt = getopt_long(argc, argv, "-j:vq", longopts, NULL)) != -1) {
-        long *num = NULL;
-        const char *name = "";
+        int rc = cli_coord_flag("run", &f->co, opt, optarg);
+        if (rc < 0)
+            return 2;
+        if (rc == 0)
+            continue;
         switch (opt) {
         case 1:
             if (strchr(optarg, '='))
@@ -70,32 +74,17 @@ static int s_parse(int argc, char **argv, run_flags_t *f)
                         optarg);
                 return 2;
             }
-            continue;
-        case 'j': num = &f->workers; name = "-j"; break;
-        case 'H': num = &f->heartbeat_ms; name = "--heartbeat-ms"; break;
-        case 'L': num = &f->lease_ms; name = "--lease-ms"; break;
-        case 'd': f->db = optarg; continue;
-        case 'J': f->json = true; continue;
-        case 'v': log_set_level(log_level() == LL_WARN ? LL_INFO : LL_DEBUG); continue;
-        case 'q': log_set_level(LL_WARN); f->quiet = true; continue;
-        case 'S':
-            if (strcmp(optarg, "full") != 0 && strcmp(optarg, "normal") != 0) {
-                fprintf(stderr, "hps run: --sync: expected full or normal, got '%s'\n", optarg);
+            break;
+        case 'j':
+            if (cli_flag_long("run", "-j", optarg, 1, 256, &f->workers) != 0)
                 return 2;
-            }
-            f->sync_full = strcmp(optarg, "full") == 0;
-            continue;
+            break;
+        case 'J': f->json = true; break;
+        case 'v': log_set_level(log_level() == LL_WARN ? LL_INFO : LL_DEBUG); break;
+        case 'q': log_set_level(LL_WARN); f->quiet = true; break;
         case 'h': fputs(s_run_usage, stdout); return 0;
         default: fputs(s_run_usage, stderr); return 2;
         }
-        long v;
-        long hi = num == &f->workers ? 256 : 86400000;
-        if (parse_long(optarg, &v) != 0 || v < 1 || v > hi) {
-            fprintf(stderr, "hps run: %s: expected an integer in 1..%ld, got '%s'\n", name, hi,
-                    optarg);
-            return 2;
-        }
-        *num = v;
     }
     if (!f->config) {
         fprintf(stderr, "hps run: a CONFIG file is required\n%s", s_run_usage);
@@ -172,7 +161,7 @@ static void s_reap(pid_t *pids, int n)
 static int s_print_result(const run_flags_t *f, const char *study)
 {
     char err[HPS_ERR_LEN];
-    store_t *st = store_open(f->db, false, false, err);
+    store_t *st = store_open(f->co.db_path, false, false, err);
     if (!st) {
         fprintf(stderr, "hps run: %s\n", err);
         return 1;
@@ -220,13 +209,13 @@ static study_config_t *s_load(run_flags_t *f, int *code)
     *code = 2;
     /* A first pass only to learn the study name, so a resumed study keeps its seed. */
     study_config_t *cfg = cli_load_study(f->config, f->n_over, f->over, NULL);
-    char *stored = cfg ? s_stored_config(f->db, cfg->name, state) : NULL;
+    char *stored = cfg ? s_stored_config(f->co.db_path, cfg->name, state) : NULL;
     if (stored) {
         study_config_destroy(&cfg);
         cfg = cli_load_study(f->config, f->n_over, f->over, stored);
         if (cfg && strcmp(cfg->json, stored) != 0) {
             fprintf(stderr, "hps run: study '%s' already exists in %s with a different "
-                            "config (choose another study name)\n", cfg->name, f->db);
+                            "config (choose another study name)\n", cfg->name, f->co.db_path);
             study_config_destroy(&cfg);
         }
         free(stored);
@@ -234,12 +223,12 @@ static study_config_t *s_load(run_flags_t *f, int *code)
     if (cfg && strcmp(state, "stopped") == 0) {
         fprintf(stderr, "hps run: study '%s' in %s was stopped (hps stop); hps run does not "
                         "restart a stopped study (choose another study name)\n", cfg->name,
-                f->db);
+                f->co.db_path);
         study_config_destroy(&cfg);
         *code = 1;
     } else if (cfg && strcmp(state, "done") == 0)
         fprintf(stderr, "hps run: study '%s' is already done in %s; nothing to run\n",
-                cfg->name, f->db);
+                cfg->name, f->co.db_path);
     return cfg;
 }
 
@@ -251,11 +240,11 @@ static study_config_t *s_load(run_flags_t *f, int *code)
 static int s_serve(const run_flags_t *f, study_config_t **cfg_p, const char *endpoint,
                    bool *usage, int *released, char *err)
 {
-    coord_opts_t co = {.bind = endpoint, .db_path = f->db, .heartbeat_ms = (int)f->heartbeat_ms,
-                       .lease_ms = (int)f->lease_ms, .sync_full = f->sync_full,
-                       .exit_when_done = true, .only_study = (*cfg_p)->name,
-                       .progress = f->quiet ? PROGRESS_OFF
-                                   : isatty(2) ? PROGRESS_TTY : PROGRESS_LINES};
+    coord_opts_t co = f->co;
+    co.bind = endpoint;
+    co.exit_when_done = true;
+    co.progress = f->quiet ? PROGRESS_OFF : isatty(2) ? PROGRESS_TTY : PROGRESS_LINES;
+    co.only_study = (*cfg_p)->name;
     char sha[65];
     coord_t *c = coord_new(&co, usage, err);
     int rc = c ? 0 : -1;

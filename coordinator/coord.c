@@ -167,8 +167,10 @@ static void s_on_hello(ctx_t *c)
     const char *name = proto_get_str(c->msg, "worker");
     int64_t slots = proto_int_or(c->msg, "slots", 1), pid = proto_int_or(c->msg, "pid", 0);
     int64_t prefetch = proto_int_or(c->msg, "prefetch", 0);
-    if (slots < 1 || slots > 4096 || prefetch < 0 || prefetch > 64)
-        return s_error(c, "slots must be 1..4096 and prefetch 0..64");
+    if (slots < 1 || slots > 4096 || prefetch < 0 || prefetch > 64) {
+        s_error(c, "slots must be 1..4096 and prefetch 0..64");
+        return;
+    }
     char *key = zframe_strhex(c->route);
     worker_rec_t *w = zhashx_lookup(self->workers, key);
     if (!w) {
@@ -217,21 +219,28 @@ static void s_on_ask(ctx_t *c)
     if (!w)
         return;
     /* Full: usually its TELL is still on the way; ask again soon. */
-    if (sched_leases_of(self->sched, w->name) >= w->slots + w->prefetch)
-        return s_wait(c, 20);
+    if (sched_leases_of(self->sched, w->name) >= w->slots + w->prefetch) {
+        s_wait(c, 20);
+        return;
+    }
     sched_lease_t l;
     char err[HPS_ERR_LEN];
     int rc = sched_next(self->sched, w->name, &l, err);
-    if (rc < 0)
-        return s_error(c, err);
+    if (rc < 0) {
+        s_error(c, err);
+        return;
+    }
     if (rc == SCHED_ALL_DONE && self->opts.exit_when_done) {
         if (!w->byed && store_worker_left(self->store, w->name, err) != 0)
             log_warn("%s", err);
         w->byed = true;
-        return s_simple(c, "BYE");
+        s_simple(c, "BYE");
+        return;
     }
-    if (rc != SCHED_LEASED)
-        return s_wait(c, rc == SCHED_NOTHING ? 50 : self->opts.heartbeat_ms);
+    if (rc != SCHED_LEASED) {
+        s_wait(c, rc == SCHED_NOTHING ? 50 : self->opts.heartbeat_ms);
+        return;
+    }
     proto_msg_t *m = proto_new("TRIAL");
     proto_set_str(m, "study", l.study);
     proto_set_int(m, "trial", l.trial);
@@ -267,13 +276,17 @@ static void s_on_heartbeat(ctx_t *c)
 static void s_on_report(ctx_t *c)
 {
     int64_t trial = proto_int_or(c->msg, "trial", 0), attempt = proto_int_or(c->msg, "attempt", 0);
-    if (attempt < 1 || attempt > 1000000)
-        return s_error(c, "REPORT: attempt out of range");
+    if (attempt < 1 || attempt > 1000000) {
+        s_error(c, "REPORT: attempt out of range");
+        return;
+    }
     bool prune;
     char err[HPS_ERR_LEN];
     if (sched_report(c->self->sched, trial, (int)attempt, (long)proto_int_or(c->msg, "step", 0),
-                     proto_dbl_or(c->msg, "value", NAN), &prune, err) != 0)
-        return s_error(c, err);
+                     proto_dbl_or(c->msg, "value", NAN), &prune, err) != 0) {
+        s_error(c, err);
+        return;
+    }
     proto_msg_t *m = proto_new(prune ? "PRUNE" : "CONTINUE");
     proto_set_int(m, "trial", trial);
     proto_set_int(m, "attempt", attempt);
@@ -343,8 +356,10 @@ static void s_on_fetch(ctx_t *c)
     int64_t offset = proto_int_or(c->msg, "offset", 0), total;
     char *data, err[HPS_ERR_LEN];
     size_t len;
-    if (blob_read(c->self->blob_dir, sha, offset, PROTO_CHUNK, &data, &len, &total, err) != 0)
-        return s_error(c, err);
+    if (blob_read(c->self->blob_dir, sha, offset, PROTO_CHUNK, &data, &len, &total, err) != 0) {
+        s_error(c, err);
+        return;
+    }
     proto_msg_t *m = proto_new("CHUNK");
     proto_set_str(m, "sha256", sha);
     proto_set_int(m, "offset", offset);
@@ -364,8 +379,10 @@ static void s_on_put(ctx_t *c)
     int64_t next;
     char err[HPS_ERR_LEN];
     if (blob_put(c->self->blob_dir, sha, proto_int_or(c->msg, "offset", 0),
-                 proto_int_or(c->msg, "total", 0), data, len, &next, err) != 0)
-        return s_error(c, err);
+                 proto_int_or(c->msg, "total", 0), data, len, &next, err) != 0) {
+        s_error(c, err);
+        return;
+    }
     proto_msg_t *m = proto_new("PUT_ACK");
     proto_set_str(m, "sha256", sha);
     proto_set_int(m, "offset", next);
@@ -402,7 +419,8 @@ static void s_on_submit(ctx_t *c)
     if (coord_submit(c->self, &cfg, err) != 0) {
         study_config_destroy(&cfg);
         free(name);
-        return s_error(c, err);
+        s_error(c, err);
+        return;
     }
     proto_msg_t *m = proto_new("SUBMITTED");
     proto_set_str(m, "study", name);
@@ -427,7 +445,8 @@ static void s_on_status(ctx_t *c)
         proto_msg_t *m = proto_new("ERROR");
         proto_set_str(m, "msg", err);
         proto_set_int(m, "bad", rc == 1);
-        return s_send(c, &m);
+        s_send(c, &m);
+        return;
     }
     proto_msg_t *m = proto_new("STATUS_REPLY");
     proto_set_str(m, "json", sb.buf);
@@ -446,8 +465,10 @@ static void s_on_stop(ctx_t *c)
     const char *name = proto_get_str(c->msg, "study");
     char err[HPS_ERR_LEN];
     int rc = sched_stop(c->self->sched, name, err);
-    if (rc != 0)
-        return s_error(c, rc == 1 ? "no running study of that name" : err);
+    if (rc != 0) {
+        s_error(c, rc == 1 ? "no running study of that name" : err);
+        return;
+    }
     proto_msg_t *m = proto_new("STOPPED");
     proto_set_str(m, "study", name);
     s_send(c, &m);
@@ -744,7 +765,6 @@ void coord_destroy(coord_t **self_p)
     *self_p = NULL;
 }
 
-const char *coord_endpoint(coord_t *self) { return self->endpoint; }
 const char *coord_blob_dir(coord_t *self) { return self->blob_dir; }
 
 /* ---- self-test: the parts of message handling that need no socket ------------------------ */

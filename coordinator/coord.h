@@ -1,6 +1,8 @@
 /* coord — the coordinator: a ROUTER socket serving workers and clients, over a store
- * and a scheduler. Single-threaded; each message is handled to completion (including
- * its SQLite commit) before the reply is sent. */
+ * and a scheduler. Single-threaded. Messages are handled in batches (group commit):
+ * whatever is queued, up to a bound, is handled in one SQLite transaction, the replies
+ * wait in an outbox and are sent after the commit, so nothing is acknowledged before
+ * the commit that makes it true (coord.c: s_drain). */
 #ifndef HPS_COORD_H
 #define HPS_COORD_H
 
@@ -29,8 +31,6 @@ typedef struct coord_s coord_t;
  * failure is bad input (exit code 2) rather than a runtime failure. */
 coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err);
 void coord_destroy(coord_t **self_p);
-/* The bound endpoint (with the real port when bound to port 0 or '*'). */
-const char *coord_endpoint(coord_t *self);
 /* Blob folder of this coordinator's DB. */
 const char *coord_blob_dir(coord_t *self);
 /* Add (or resume) a study from a validated config, owned by the call. 0 ok, -1 err. */

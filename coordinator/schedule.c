@@ -650,22 +650,25 @@ static int s_expire_one(sched_t *self, lease_t *l, char *err)
     return s_requeue(self, l, next, err);
 }
 
-int sched_expire(sched_t *self, char *err)
+/* Expire the leases of worker (NULL = any) that expire before `before`: collected
+ * first, as expiring one changes the table. Count expired, or -1 with err. */
+static int s_expire_where(sched_t *self, const char *worker, int64_t before, char *err)
 {
-    int64_t now = s_now(self);
-    int64_t *expired = NULL;
+    int64_t *ids = NULL;
     int n = 0;
     for (lease_t *l = zhashx_first(self->leases); l; l = zhashx_next(self->leases))
-        if (l->expires < now) {
-            expired = xrealloc(expired, sizeof(int64_t) * (size_t)(n + 1));
-            expired[n++] = l->trial;
+        if (l->expires < before && (!worker || strcmp(l->worker, worker) == 0)) {
+            ids = xrealloc(ids, sizeof(int64_t) * (size_t)(n + 1));
+            ids[n++] = l->trial;
         }
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++)
-        rc = s_expire_one(self, s_lease_get(self, expired[i]), err);
-    free(expired);
+        rc = s_expire_one(self, s_lease_get(self, ids[i]), err);
+    free(ids);
     return rc == 0 ? n : -1;
 }
+
+int sched_expire(sched_t *self, char *err) { return s_expire_where(self, NULL, s_now(self), err); }
 
 bool sched_broken(const sched_t *self) { return self->broken; }
 
@@ -683,18 +686,8 @@ int sched_release_all(sched_t *self, char *err)
 
 int sched_release_worker(sched_t *self, const char *worker, char *err)
 {
-    int64_t *ids = NULL;
-    int n = 0;
-    for (lease_t *l = zhashx_first(self->leases); l; l = zhashx_next(self->leases))
-        if (strcmp(l->worker, worker) == 0) {
-            ids = xrealloc(ids, sizeof(int64_t) * (size_t)(n + 1));
-            ids[n++] = l->trial;
-        }
-    int rc = 0;
-    for (int i = 0; i < n && rc == 0; i++)
-        rc = s_expire_one(self, s_lease_get(self, ids[i]), err);
-    free(ids);
-    return rc == 0 ? n : -1;
+    assert(worker);
+    return s_expire_where(self, worker, INT64_MAX, err);
 }
 
 int sched_leases_of(sched_t *self, const char *worker)

@@ -1,7 +1,9 @@
 /* objective — the interface every objective implements, and their registry.
  *
- * An objective runs inside a worker's child process (fork per trial), so it may
- * crash, leak or call exit without harming the worker. It gets the study config, the
+ * An objective runs inside one of a worker's trial processes, forked once per slot and
+ * then reused for trial after trial: a crash or an exit costs only the trial that was
+ * running (the worker reports it FAIL and forks a fresh process), never the worker. As
+ * the process lives on, run() frees what it allocates. It gets the study config, the
  * trial's parameters and the local path of the dataset, reports intermediate values
  * through a callback (which says whether to prune) and fills a result.
  *

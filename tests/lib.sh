@@ -21,6 +21,29 @@ start() {
     LAST_PID=$!
     PIDS+=("$LAST_PID")
 }
+# expect CODE CMD...: run CMD (stdout to $TMP/out, stderr to $TMP/err), check its exit code.
+expect() {
+    local want=$1 rc=0; shift
+    "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+    [ "$rc" = "$want" ] || fail "exit $rc, not $want: $* -- $(cat "$TMP/err")"
+}
+# expect_err CODE SUBSTRING CMD...: as expect, and SUBSTRING on stderr.
+expect_err() {
+    local code=$1 want=$2; shift 2
+    expect "$code" "$@"
+    grep -qF -- "$want" "$TMP/err" || fail "$*: stderr lacks '$want': $(cat "$TMP/err")"
+}
+# start_coord [NAME] [FLAGS...]: `hps coordinator` on $ep with $DB, heartbeats every
+# 200 ms, and FLAGS (a later --heartbeat-ms wins); log $TMP/NAME.log (default coord),
+# pid in $COORD. The first call picks a free loopback port for $ep unless the test set
+# ep itself; later calls (a restart) bind the same endpoint.
+start_coord() {
+    local name=coord
+    case ${1:-} in -* | '') ;; *) name=$1; shift ;; esac
+    ep=${ep:-tcp://127.0.0.1:$(free_port)}
+    start "$name" "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 "$@"
+    COORD=$LAST_PID
+}
 # py EXPR-SCRIPT: run python with the status JSON of $DB on stdin as `st`.
 status_py() {
     "$HPS" status --db "$DB" --json | python3 -c "import json,sys; st=json.load(sys.stdin); $1"
@@ -53,17 +76,22 @@ wait_sql() {
         sleep 0.05
     done
 }
-# A synthetic study config: write_study FILE NAME N_TRIALS [extra yaml lines...]
+# A synthetic study config: write_study FILE NAME N_TRIALS [extra yaml lines...]. An
+# extra line "objective: ..." takes the place of the default objective (line 3).
 write_study() {
-    local file=$1 name=$2 n=$3; shift 3
+    local file=$1 name=$2 n=$3 l; shift 3
+    local objective="objective: {type: synthetic, function: sphere}" extra=()
+    for l in "$@"; do
+        case $l in objective:*) objective=$l ;; *) extra+=("$l") ;; esac
+    done
     {
         echo "study: $name"
         echo "n_trials: $n"
-        echo "objective: {type: synthetic, function: sphere}"
+        echo "$objective"
         echo "space:"
         echo "  x: {type: float, low: -5, high: 5}"
         echo "  y: {type: float, low: -5, high: 5}"
-        for l in "$@"; do echo "$l"; done
+        for l in "${extra[@]}"; do echo "$l"; done
     } >"$file"
 }
 # trials in state S of study (default: all studies)

@@ -8,15 +8,7 @@ write_study "$TMP/ok.yaml" ok 3 "sampler: {type: random, seed: 1}"
 dbsum() { { cat "$DB"; cat "$DB-wal" 2>/dev/null || true; } | sha256sum; }
 before=$(dbsum)
 n=0
-expect2() { # expect2 SUBSTRING CMD...: exit code 2 and SUBSTRING on stderr
-    local want=$1; shift
-    set +e
-    "$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?
-    set -e
-    [ $rc = 2 ] || fail "exit $rc (want 2): $*: $(cat "$TMP/err")"
-    grep -qF -- "$want" "$TMP/err" || fail "$*: stderr lacks '$want': $(cat "$TMP/err")"
-    n=$((n + 1))
-}
+expect2() { expect_err 2 "$@"; n=$((n + 1)); } # expect2 SUBSTRING CMD...
 cd "$here/.."
 for f in tests/bad_configs/[0-9]*.yaml; do
     want=$(sed -n 's/^# expect: //p' "$f" | head -1)

@@ -2,22 +2,20 @@
 # is stopped with a logged reason; the other studies in the file still run.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/b.db
-port=$(free_port)
-ep=tcp://127.0.0.1:$port
 write_study "$TMP/a.yaml" good 20 "sampler: {type: random, seed: 1}"
 write_study "$TMP/b.yaml" broken 20 "sampler: {type: random, seed: 2}"
-start coord "$HPS" coordinator --bind "$ep" --db "$DB"
+start_coord
 "$HPS" submit "$TMP/a.yaml" --to "$ep" >/dev/null
 "$HPS" submit "$TMP/b.yaml" --to "$ep" >/dev/null
-kill -9 "$LAST_PID"
-wait "$LAST_PID" 2>/dev/null || true
+kill -9 "$COORD"
+wait "$COORD" 2>/dev/null || true
 python3 - "$DB" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 c.execute("UPDATE studies SET config = replace(config, '\"random\"', '\"annealing\"') WHERE name = 'broken'")
 c.commit()
 PY
-start coord2 "$HPS" coordinator --bind "$ep" --db "$DB"
+start_coord coord2
 start w "$HPS" worker --connect "$ep" --name w
 wait_for 30 "[s for s in st['studies'] if s['study'] == 'good'][0]['state'] == 'done'"
 [ "$(sql "SELECT state FROM studies WHERE name = 'broken'")" = stopped ] || fail "broken study not stopped"

@@ -5,13 +5,6 @@
 here=$(cd "$(dirname "$0")" && pwd)
 DB=$TMP/x.db
 
-# expect CODE CMD...: run CMD (stdout to $TMP/out, stderr to $TMP/err), check its exit code.
-expect() {
-    local want=$1 rc=0; shift
-    "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-    [ "$rc" = "$want" ] || fail "exit $rc, not $want: $* -- $(cat "$TMP/err")"
-}
-
 "$HPS" run "$here/bad_configs/good.yaml" --db "$DB" -j 2 >/dev/null 2>"$TMP/run.err" \
     || { cat "$TMP/run.err"; fail "hps run good.yaml"; }
 write_study "$TMP/c.yaml" '"q,r"' 3 "sampler: {type: random, seed: 3}"

@@ -29,12 +29,7 @@ done
 # expect2 SUBSTRING CMD...: exit 2, SUBSTRING on stderr, and no database (a fresh path
 # per case) or blob folder created.
 expect2() {
-    local want=$1; shift
-    set +e
-    "$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?
-    set -e
-    [ $rc = 2 ] || fail "exit $rc (want 2): $*: $(cat "$TMP/err")"
-    grep -qF -- "$want" "$TMP/err" || fail "$*: stderr lacks '$want': $(cat "$TMP/err")"
+    expect_err 2 "$@"
     [ -z "$(ls "$TMP"/case*.db* 2>/dev/null)" ] || fail "$*: a database was written"
     n=$((n + 1))
 }
@@ -83,8 +78,7 @@ expect2 "$TMP/p/cfg/dir.yaml:7:12: direction: minimize, but the metric accuracy 
     "$HPS" run "$TMP/p/cfg/dir.yaml" --db "$(db)"
 
 # A command objective's score means what its author says: direction is required.
-write_study "$TMP/cmd.yaml" cmd 2 "sampler: {type: random}"
-sed -i 's/^objective: .*/objective: {type: command, run: "echo 1"}/' "$TMP/cmd.yaml"
+write_study "$TMP/cmd.yaml" cmd 2 "sampler: {type: random}" 'objective: {type: command, run: "echo 1"}'
 expect2 "$TMP/cmd.yaml:3:19: objective: a command objective needs 'direction: minimize' or 'direction: maximize'" \
     "$HPS" run "$TMP/cmd.yaml" --db "$(db)"
 echo "direction: maximize" >>"$TMP/cmd.yaml"

@@ -2,13 +2,11 @@
 # each once, every TELL recorded once.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/c.db
-port=$(free_port)
-ep=tcp://127.0.0.1:$port
-write_study "$TMP/s.yaml" rand200 200 "sampler: {type: random, seed: 1}"
 # 20 ms a trial: the study lasts over a second, so every worker (asking every 200 ms
 # while idle) gets a share
-sed -i 's/function: sphere}/function: sphere, sleep_ms: 20}/' "$TMP/s.yaml"
-start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 3000
+write_study "$TMP/s.yaml" rand200 200 "sampler: {type: random, seed: 1}" \
+    "objective: {type: synthetic, function: sphere, sleep_ms: 20}"
+start_coord --lease-ms 3000
 for i in 1 2 3; do start w$i "$HPS" worker --connect "$ep" --slots 1 --name w$i; done
 # all three have joined (their HELLO is in the workers table) before there is work
 wait_for 60 "len(st['workers']) == 3"
@@ -28,8 +26,8 @@ done
     || fail "status --to --json"
 "$HPS" status --to "$ep" | grep -q rand200 || fail "status --to (text)"
 # stop: a running study takes no new trials (in-flight ones may still finish)
-write_study "$TMP/stop.yaml" stopme 1000 "sampler: {type: random, seed: 2}"
-sed -i 's/function: sphere}/function: sphere, sleep_ms: 50}/' "$TMP/stop.yaml"
+write_study "$TMP/stop.yaml" stopme 1000 "sampler: {type: random, seed: 2}" \
+    "objective: {type: synthetic, function: sphere, sleep_ms: 50}"
 "$HPS" submit "$TMP/stop.yaml" --to "$ep" >/dev/null
 wait_for 30 "[s for s in st['studies'] if s['study'] == 'stopme'][0]['trials']['COMPLETE'] >= 3"
 [ "$("$HPS" stop stopme --to "$ep")" = "stopped stopme" ] || fail "stop"

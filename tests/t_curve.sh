@@ -15,8 +15,7 @@ set +e
 set -e
 [ $rc = 2 ] && grep -q "CURVE keys are required" "$TMP/nokeys.txt" || fail "plain non-loopback bind: $rc"
 [ ! -e "$TMP/x.db" ] || fail "refused coordinator created a DB"
-start coord "$HPS" coordinator --bind "$ep" --db "$DB" --cert "$K/coord.key_secret" \
-    --allow "$TMP/allow" --submitters "$TMP/submitters" --heartbeat-ms 200
+start_coord --cert "$K/coord.key_secret" --allow "$TMP/allow" --submitters "$TMP/submitters"
 start bad "$HPS" worker --connect "$ep" --name bad --cert "$K/bad.key_secret" --server-key "$K/coord.key"
 start plain "$HPS" worker --connect "$ep" --name plain
 write_study "$TMP/s.yaml" curve 20 "sampler: {type: random, seed: 2}"

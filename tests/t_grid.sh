@@ -1,8 +1,6 @@
 # A 5x5x4 grid with 4 workers: every point exactly once, then the study stops by itself.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/g.db
-port=$(free_port)
-ep=tcp://127.0.0.1:$port
 cat >"$TMP/g.yaml" <<'Y'
 study: grid100
 n_trials: 1000
@@ -13,7 +11,7 @@ space:
   c: {type: categorical, choices: [p, q, r, s]}
 sampler: {type: grid}
 Y
-start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200
+start_coord
 for i in 1 2 3 4; do start w$i "$HPS" worker --connect "$ep" --name g$i; done
 "$HPS" submit "$TMP/g.yaml" --to "$ep" >/dev/null
 wait_for 120 "st['studies'][0]['state'] == 'done'"

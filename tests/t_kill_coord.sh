@@ -3,11 +3,9 @@
 # each number once, no duplicate completions; the grid hands out every point once.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/kc.db
-port=$(free_port)
-ep=tcp://127.0.0.1:$port
-write_study "$TMP/s.yaml" killc 60 "sampler: {type: random, seed: 5}"
-sed -i 's/function: sphere}/function: sphere, sleep_ms: 60}/' "$TMP/s.yaml"
-coord() { start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 2000; COORD=$LAST_PID; }
+write_study "$TMP/s.yaml" killc 60 "sampler: {type: random, seed: 5}" \
+    "objective: {type: synthetic, function: sphere, sleep_ms: 60}"
+coord() { start_coord --lease-ms 2000; }
 coord
 for i in 1 2 3; do start w$i "$HPS" worker --connect "$ep" --name k$i; done
 cat >"$TMP/g.yaml" <<'Y'

@@ -2,17 +2,9 @@
 # and the study still ends with exactly n_trials COMPLETE.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/k.db
-port=$(free_port)
-ep=tcp://127.0.0.1:$port
-cat >"$TMP/s.yaml" <<'Y'
-study: killw
-n_trials: 6
-objective: {type: synthetic, function: sphere, sleep_ms: 1500}
-space:
-  x: {type: float, low: -5, high: 5}
-sampler: {type: random, seed: 3}
-Y
-start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 1500
+write_study "$TMP/s.yaml" killw 6 "objective: {type: synthetic, function: sphere, sleep_ms: 1500}" \
+    "sampler: {type: random, seed: 3}"
+start_coord --lease-ms 1500
 start w1 "$HPS" worker --connect "$ep" --name victim
 victim=$LAST_PID
 "$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null

@@ -9,11 +9,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 data=$(cd "$here/../data" && pwd)
 DB=$TMP/lb.db
 
-expect() { # expect CODE CMD...: stdout to $TMP/out, stderr to $TMP/err, check the exit code
-    local want=$1 rc=0; shift
-    "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
-    [ "$rc" = "$want" ] || fail "exit $rc, not $want: $* -- $(cat "$TMP/err")"
-}
 run() { # run CONFIG: hps run into $DB
     "$HPS" run "$1" --db "$DB" -j 2 >/dev/null 2>"$TMP/run.err" \
         || { cat "$TMP/run.err"; fail "hps run $1"; }
@@ -48,15 +43,13 @@ model acc2 logreg breast_cancer.csv label "C: {type: float, low: 0.001, high: 0.
 model reg1 ridge diabetes.csv target "alpha: {type: float, low: 0.01, high: 10, log: true}"
 
 # A stopped study and a study left running: a cluster killed in the middle.
-port=$(free_port)
-ep=tcp://127.0.0.1:$port
-start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 3000
-coord=$LAST_PID
+start_coord --lease-ms 3000
+coord=$COORD
 start w1 "$HPS" worker --connect "$ep" --slots 2 --name w1
 worker=$LAST_PID
 for s in halted live; do
-    write_study "$TMP/$s.yaml" "$s" 1000 "sampler: {type: random, seed: 7}"
-    sed -i 's/function: sphere}/function: sphere, sleep_ms: 30}/' "$TMP/$s.yaml"
+    write_study "$TMP/$s.yaml" "$s" 1000 "sampler: {type: random, seed: 7}" \
+        "objective: {type: synthetic, function: sphere, sleep_ms: 30}"
     "$HPS" submit "$TMP/$s.yaml" --to "$ep" >/dev/null || fail "submit $s"
 done
 wait_for 60 "all(s['trials']['COMPLETE'] >= 2 for s in st['studies']

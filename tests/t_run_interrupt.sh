@@ -6,8 +6,8 @@
 # pseudo-terminal) the progress line is ended with a newline before the message.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/i.db
-write_study "$TMP/s.yaml" intr 40 "sampler: {type: random, seed: 5}"
-sed -i 's/function: sphere/function: sphere, sleep_ms: 300/' "$TMP/s.yaml"
+write_study "$TMP/s.yaml" intr 40 "sampler: {type: random, seed: 5}" \
+    "objective: {type: synthetic, function: sphere, sleep_ms: 300}"
 BUSY="SELECT (SELECT COUNT(*) FROM trials WHERE state = 'COMPLETE') >= 4
           AND (SELECT COUNT(*) FROM trials WHERE state = 'RUNNING') >= 2"
 # run_bg NAME ARGS...: hps run in the background (no TTY), pid in $RUN_PID

@@ -3,17 +3,9 @@
 # recorded as stale, and changes nothing: exactly n_trials COMPLETE, each once.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/st.db
-port=$(free_port)
-ep=tcp://127.0.0.1:$port
-cat >"$TMP/s.yaml" <<'Y'
-study: stale
-n_trials: 4
-objective: {type: synthetic, function: sphere, sleep_ms: 1500}
-space:
-  x: {type: float, low: -5, high: 5}
-sampler: {type: random, seed: 8}
-Y
-start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 1000
+write_study "$TMP/s.yaml" stale 4 "objective: {type: synthetic, function: sphere, sleep_ms: 1500}" \
+    "sampler: {type: random, seed: 8}"
+start_coord --lease-ms 1000
 start w1 "$HPS" worker --connect "$ep" --name frozen
 frozen=$LAST_PID
 "$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null

@@ -5,10 +5,8 @@
 # file still opens; submit, status and stop each have their own --help.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/s.db
-port=$(free_port)
-ep=tcp://127.0.0.1:$port
 # heartbeat 100 ms, lease 1 s: the file's last_seen is written every 250 ms
-start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 100 --lease-ms 1000
+start_coord --heartbeat-ms 100 --lease-ms 1000
 for i in 1 2; do start w$i "$HPS" worker --connect "$ep" --slots 1 --name w$i; done
 w2=$LAST_PID
 wait_for 30 "len(st['workers']) == 2"
@@ -39,8 +37,8 @@ poll() { # poll SECONDS WHAT PYTHON...
 write_study "$TMP/other.yaml" other 1 "sampler: {type: random, seed: 1}"
 "$HPS" submit "$TMP/other.yaml" --to "$ep" >/dev/null
 wait_for 30 "[s for s in st['studies'] if s['study'] == 'other'][0]['state'] == 'done'"
-write_study "$TMP/slow.yaml" slow 2 "sampler: {type: random, seed: 2}"
-sed -i 's/function: sphere}/function: sphere, sleep_ms: 6000}/' "$TMP/slow.yaml"
+write_study "$TMP/slow.yaml" slow 2 "sampler: {type: random, seed: 2}" \
+    "objective: {type: synthetic, function: sphere, sleep_ms: 6000}"
 "$HPS" submit "$TMP/slow.yaml" --to "$ep" >/dev/null
 joined=$(sql "SELECT MAX(first_seen) FROM workers")
 # both busy, and joined over 1.5 s (a lease and a half) ago (read from the file: a

@@ -3,17 +3,9 @@
 # expire, and the trial re-runs as attempt 2.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/wr.db
-port=$(free_port)
-ep=tcp://127.0.0.1:$port
-cat >"$TMP/s.yaml" <<'Y'
-study: restart
-n_trials: 3
-objective: {type: synthetic, function: sphere, sleep_ms: 1000}
-space:
-  x: {type: float, low: -5, high: 5}
-sampler: {type: random, seed: 6}
-Y
-start coord "$HPS" coordinator --bind "$ep" --db "$DB" --heartbeat-ms 200 --lease-ms 60000
+write_study "$TMP/s.yaml" restart 3 "objective: {type: synthetic, function: sphere, sleep_ms: 1000}" \
+    "sampler: {type: random, seed: 6}"
+start_coord --lease-ms 60000
 start w1 "$HPS" worker --connect "$ep" --name node7
 "$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null
 wait_sql 30 "SELECT COUNT(*) FROM trials WHERE state = 'RUNNING'" 1

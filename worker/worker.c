@@ -28,10 +28,6 @@
 #include "worker/runner.h"
 #include "worker/worker_priv.h"
 
-/* Objectives this build may have; HELLO lists the ones objective_find() knows. */
-static const char *const s_objective_names[] = {"synthetic", "command", "logreg",
-                                                "ridge",     "mlp",     "xgboost"};
-
 /* ---- sending ---------------------------------------------------------------------- */
 
 /* Send one frame. -1 when zmq refused it (no connection yet): callers retry. Not
@@ -66,17 +62,17 @@ static void s_send_hello(worker_t *w, int64_t now)
     if (gethostname(host, sizeof host) != 0)
         snprintf(host, sizeof host, "unknown");
     host[sizeof host - 1] = '\0';
-    const char *names[ARRAY_SIZE(s_objective_names)];
+    const char **names = objective_names(); /* HELLO lists the registry's objectives */
     int n = 0;
-    for (size_t i = 0; i < ARRAY_SIZE(s_objective_names); i++)
-        if (objective_find(s_objective_names[i]))
-            names[n++] = s_objective_names[i];
+    while (names[n])
+        n++;
     proto_msg_t *m = proto_new("HELLO");
     proto_set_str(m, "worker", w->name);
     proto_set_str(m, "host", host);
     proto_set_int(m, "pid", getpid());
     proto_set_int(m, "slots", w->slots);
     proto_set_strs(m, "objectives", names, n);
+    free(names);
     proto_set_int(m, "prefetch", w->opts->prefetch > 0 ? w->opts->prefetch : 0);
     w->hello_failed = s_send(w, &m) != 0;
     w->hello_at = now;

@@ -1,0 +1,53 @@
+/* cli_flags — flag parsing shared by the command front-ends (see cli_flags.h). */
+#include "cli/cli_flags.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/util.h"
+
+int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, long hi, long *out)
+{
+    long v;
+    if (parse_long(arg, &v) != 0 || v < lo || v > hi) {
+        fprintf(stderr, "hps %s: %s: expected an integer in %ld..%ld, got '%s'\n", cmd, flag, lo,
+                hi, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+void cli_coord_defaults(coord_opts_t *co)
+{
+    co->db_path = "hps.db";
+    co->heartbeat_ms = 1000;
+    co->lease_ms = 10000;
+    co->sync_full = false;
+}
+
+int cli_coord_flag(const char *cmd, coord_opts_t *co, int opt, const char *arg)
+{
+    long v;
+    switch (opt) {
+    case 'd': co->db_path = arg; return 0;
+    case 'H':
+        if (cli_flag_long(cmd, "--heartbeat-ms", arg, 10, 600000, &v) != 0)
+            return -1;
+        co->heartbeat_ms = (int)v;
+        return 0;
+    case 'L':
+        if (cli_flag_long(cmd, "--lease-ms", arg, 50, 86400000, &v) != 0)
+            return -1;
+        co->lease_ms = (int)v;
+        return 0;
+    case 'S':
+        if (strcmp(arg, "full") != 0 && strcmp(arg, "normal") != 0) {
+            fprintf(stderr, "hps %s: --sync: expected full or normal, got '%s'\n", cmd, arg);
+            return -1;
+        }
+        co->sync_full = strcmp(arg, "full") == 0;
+        return 0;
+    default: return 1;
+    }
+}

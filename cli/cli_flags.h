@@ -1,0 +1,31 @@
+/* cli_flags — flag parsing shared by the command front-ends (client.c, run.c, cli.c):
+ * integer flags checked against a range, and the coordinator's own flags, which
+ * `hps coordinator` and `hps run` take alike. Messages go to stderr and name the
+ * command ("hps run: --lease-ms: ..."); the callers exit 2 on them. */
+#ifndef HPS_CLI_FLAGS_H
+#define HPS_CLI_FLAGS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "coordinator/coord.h"
+
+/* arg as an integer in lo..hi into *out: 0, or -1 after a message. */
+int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, long hi, long *out);
+
+/* getopt_long rows of the coordinator's flags (--db, --heartbeat-ms, --lease-ms, --sync),
+ * for a command's longopts table; cli_coord_flag() handles what they return. (Not
+ * clang-formatted: it would read the rows as one braced expression.) */
+/* clang-format off */
+#define CLI_COORD_LONGOPTS                                                                         \
+    {"db", required_argument, 0, 'd'},       {"heartbeat-ms", required_argument, 0, 'H'},          \
+    {"lease-ms", required_argument, 0, 'L'}, {"sync", required_argument, 0, 'S'}
+/* clang-format on */
+
+/* Defaults of those flags into co: hps.db, heartbeat 1000 ms, lease 10000 ms, normal. */
+void cli_coord_defaults(coord_opts_t *co);
+/* One getopt_long result: 0 handled into co, 1 not a coordinator flag, -1 bad value
+ * (message printed). */
+int cli_coord_flag(const char *cmd, coord_opts_t *co, int opt, const char *arg);
+
+#endif
