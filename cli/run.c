@@ -158,6 +158,28 @@ static void s_reap(pid_t *pids, int n)
     }
 }
 
+/* A study none of whose trials completed has nothing to show: say so with the last
+ * error (a script path the workers cannot open, say) and fail the run. 0 when at least
+ * one trial completed or none failed, 1 after the message. */
+static int s_all_failed(store_t *st, const char *study)
+{
+    char err[HPS_ERR_LEN], *last = NULL;
+    store_study_t s;
+    long counts[TRIAL_NSTATES];
+    if (store_study_get(st, study, &s, err) != 0)
+        return 0;
+    int rc = store_trial_counts(st, s.id, counts, err) == 0 && counts[TRIAL_COMPLETE] == 0 &&
+             counts[TRIAL_FAIL] > 0;
+    if (rc && store_last_error(st, s.id, &last, err) < 0)
+        last = NULL;
+    if (rc)
+        fprintf(stderr, "hps run: no trial of '%s' completed (%ld failed); the last error: %s\n",
+                study, counts[TRIAL_FAIL], last ? last : "(none recorded)");
+    free(last);
+    store_study_clear(&s);
+    return rc;
+}
+
 static int s_print_result(const run_flags_t *f, const char *study)
 {
     char err[HPS_ERR_LEN];
@@ -175,6 +197,8 @@ static int s_print_result(const run_flags_t *f, const char *study)
     else
         fprintf(stderr, "hps run: %s\n", err);
     sb_free(&sb);
+    if (rc == 0)
+        rc = s_all_failed(st, study);
     store_close(&st);
     return rc == 0 ? 0 : 1;
 }

@@ -31,7 +31,10 @@ space:
   x: {type: float, low: -1, high: 1}
 sampler: {type: random, seed: 1}
 Y
-"$HPS" run "$TMP/to.yaml" -j 2 --db "$DB" -q >/dev/null 2>&1 || fail "timeout study"
+# every trial timed out, so the run fails (exit 1) naming the last error
+rc=0; "$HPS" run "$TMP/to.yaml" -j 2 --db "$DB" -q >/dev/null 2>"$TMP/to.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "the last error: trial timed out after 0.5 s" "$TMP/to.err" \
+    || fail "timeout study: exit $rc: $(cat "$TMP/to.err")"
 [ "$(sql "SELECT COUNT(*) FROM trials WHERE state = 'FAIL' AND error = 'trial timed out after 0.5 s' AND secs < 3")" = 3 ] \
     || fail "timeouts: $(sql "SELECT state, error, secs FROM trials")"
 echo "ok: trial_timeout kills and records FAIL"
@@ -70,3 +73,10 @@ rc=0; "$HPS" run "$TMP/slow.yaml" -j 1 --db "$DB" >/dev/null 2>"$TMP/stopped.err
     || fail "stopped study: exit $rc: $(cat "$TMP/stopped.err")"
 [ "$(sql "SELECT COUNT(*) FROM trials")" = "$before" ] || fail "stopped study ran trials"
 echo "ok: a done study says so, a stopped one is refused"
+
+# Every trial failed: exit 1 and the last error, not a quiet board of nothing.
+write_study "$TMP/fails.yaml" fails 3 "objective: {type: synthetic, function: sphere, fail_rate: 1}"
+rc=0; "$HPS" run "$TMP/fails.yaml" -j 1 --db "$DB" -q >/dev/null 2>"$TMP/fails.err" || rc=$?
+[ "$rc" = 1 ] && grep -q "no trial of 'fails' completed (3 failed); the last error: ." "$TMP/fails.err" \
+    || fail "all failed: exit $rc: $(cat "$TMP/fails.err")"
+echo "ok: a study whose every trial failed exits 1 with the last error"
