@@ -126,12 +126,12 @@ static int s_parse(const char *cmd, const char *usage, unsigned allowed, int arg
 
 /* ---- shared helpers --------------------------------------------------------------- */
 
-/* Open an existing study file. 0 ok; else the exit code after a message: 2 when the
- * file does not exist (a typo), 1 when it cannot be opened. */
-static int s_open(const char *cmd, const char *db, store_t **st)
+/* Open an existing study file, for reading only unless write. 0 ok; else the exit code
+ * after a message: 2 when the file does not exist (a typo), 1 when it cannot be opened. */
+static int s_open(const char *cmd, const char *db, bool write, store_t **st)
 {
     char err[HPS_ERR_LEN];
-    *st = store_open(db, false, false, err);
+    *st = write ? store_open(db, false, false, err) : store_open_read(db, err);
     if (*st)
         return 0;
     fprintf(stderr, "hps %s: %s\n", cmd, err);
@@ -164,7 +164,7 @@ static const char s_status_usage[] =
 int status_db_run(const char *db, bool json, const char *study)
 {
     store_t *st;
-    int code = s_open("status", db, &st);
+    int code = s_open("status", db, false, &st);
     if (code != 0)
         return code;
     char err[HPS_ERR_LEN];
@@ -214,7 +214,7 @@ static int s_board_run(const s_flags_t *f)
         return 2;
     }
     store_t *st;
-    int code = s_open("leaderboard", f->db, &st);
+    int code = s_open("leaderboard", f->db, false, &st);
     if (code != 0)
         return code;
     char err[HPS_ERR_LEN];
@@ -305,7 +305,7 @@ int promote_main(int argc, char **argv)
         return s_usage("promote", s_promote_usage, "--stage: expected staging or production, "
                        "got '%s'", f.stage ? f.stage : "nothing");
     store_t *st;
-    if ((code = s_open("promote", f.db, &st)) != 0)
+    if ((code = s_open("promote", f.db, true, &st)) != 0)
         return code;
     char msg[HPS_ERR_LEN];
     int rc = cli_db_promote(st, f.operand, f.stage, f.force, msg);

@@ -99,7 +99,7 @@ static char *s_stored_config(const char *db, const char *name, char state[16])
     if (access(db, F_OK) != 0)
         return NULL;
     char err[HPS_ERR_LEN];
-    store_t *st = store_open(db, false, false, err);
+    store_t *st = store_open_read(db, err);
     if (!st)
         return NULL;
     store_study_t s;
@@ -183,7 +183,7 @@ static int s_all_failed(store_t *st, const char *study)
 static int s_print_result(const run_flags_t *f, const char *study)
 {
     char err[HPS_ERR_LEN];
-    store_t *st = store_open(f->co.db_path, false, false, err);
+    store_t *st = store_open_read(f->co.db_path, err);
     if (!st) {
         fprintf(stderr, "hps run: %s\n", err);
         return 1;

@@ -318,18 +318,36 @@ static int (*const s_upgrade[STORE_SCHEMA_VERSION + 1])(store_t *, char *) = {
     [3] = s_upgrade_3,
 };
 
-static int s_migrate(store_t *self, char *err)
+/* The file's schema version: 0 for a file hps never wrote, -1 with err. A file with
+ * user_version 0 that holds tables is someone else's SQLite database: never ours to
+ * add tables to, so it is refused here too. */
+static int s_version(store_t *self, bool create, char *err)
 {
-    sqlite3_stmt *st = store_prepare(self, "PRAGMA user_version", err);
+    sqlite3_stmt *st = store_prepare(self, "SELECT (SELECT user_version FROM pragma_user_version),"
+                                           " (SELECT COUNT(*) FROM sqlite_master)", err);
     if (!st)
         return -1;
-    int version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    int rc = sqlite3_step(st);
+    int version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    int tables = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
     sqlite3_finalize(st);
     if (version < 0)
         return store_db_err(self, err, "user_version");
+    if (version == 0 && tables > 0)
+        return set_err(err, "not an hps study database (a SQLite file with tables of its own)");
+    if (version == 0 && !create)
+        return set_err(err, "not an hps study database (an empty file)");
     if (version > STORE_SCHEMA_VERSION)
         return set_err(err, "database schema version %d is newer than this hps (%d)", version,
                        STORE_SCHEMA_VERSION);
+    return version;
+}
+
+static int s_migrate(store_t *self, bool create, char *err)
+{
+    int version = s_version(self, create, err);
+    if (version < 0)
+        return -1;
     if (version == STORE_SCHEMA_VERSION)
         return 0;
     /* One transaction: an old file is either migrated whole or left as it was. */
@@ -346,31 +364,96 @@ static int s_migrate(store_t *self, char *err)
     return store_end(self, rc, err);
 }
 
-store_t *store_open(const char *path, bool create, bool sync_full, char *err)
+/* "path: err" in err, the store closed: NULL. */
+static store_t *s_fail(store_t **self_p, const char *path, char *err)
 {
-    if (!create && access(path, F_OK) != 0) {
+    char tmp[HPS_ERR_LEN];
+    snprintf(tmp, sizeof tmp, "%s: %s", path, err);
+    snprintf(err, HPS_ERR_LEN, "%s", tmp);
+    store_close(self_p);
+    return NULL;
+}
+
+/* The connection alone, with SQLite's open flags. NULL with err. */
+static store_t *s_connect(const char *path, int flags, char *err)
+{
+    if (!(flags & (SQLITE_OPEN_CREATE | SQLITE_OPEN_URI)) && access(path, F_OK) != 0) {
         set_err(err, "%s: no such study database", path);
         return NULL;
     }
     store_t *self = xcalloc(1, sizeof *self);
-    int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &self->db, flags, NULL) != SQLITE_OK) {
         set_err(err, "%s: %s", path, self->db ? sqlite3_errmsg(self->db) : "cannot open");
         store_close(&self);
         return NULL;
     }
     sqlite3_busy_timeout(self->db, 10000);
+    return self;
+}
+
+store_t *store_open(const char *path, bool create, bool sync_full, char *err)
+{
+    store_t *self = s_connect(path, SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0),
+                              err);
+    if (!self)
+        return NULL;
     char pragmas[160];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;",
              sync_full ? "FULL" : "NORMAL");
-    if (store_exec(self, pragmas, err) != 0 || s_migrate(self, err) != 0) {
-        char tmp[HPS_ERR_LEN];
-        snprintf(tmp, sizeof tmp, "%s: %s", path, err);
-        snprintf(err, HPS_ERR_LEN, "%s", tmp);
-        store_close(&self);
-        return NULL;
+    /* The version is checked before the journal mode is touched: a file that is not ours
+     * is left exactly as it was. */
+    if (s_version(self, create, err) < 0 || store_exec(self, pragmas, err) != 0 ||
+        s_migrate(self, create, err) != 0)
+        return s_fail(&self, path, err);
+    return self;
+}
+
+/* path as an SQLite URI that says the file cannot change (caller frees). */
+static char *s_immutable_uri(const char *path)
+{
+    strbuf_t sb;
+    sb_init(&sb);
+    sb_puts(&sb, "file:");
+    for (const char *p = path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            sb_printf(&sb, "%%%02x", (unsigned char)*p);
+        else
+            sb_printf(&sb, "%c", *p);
     }
+    sb_puts(&sb, "?immutable=1");
+    return sb_take(&sb);
+}
+
+store_t *store_open_read(const char *path, char *err)
+{
+    store_t *self = s_connect(path, SQLITE_OPEN_READONLY, err);
+    if (!self)
+        return NULL;
+    int version = s_version(self, false, err);
+    int code = version < 0 ? sqlite3_errcode(self->db) : SQLITE_OK;
+    if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) {
+        /* A WAL file copied without its -shm into a folder we cannot write (an archive,
+         * a read-only mount): nobody can be writing it, so it is read as immutable. */
+        store_close(&self);
+        char *uri = s_immutable_uri(path);
+        self = s_connect(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, err);
+        free(uri);
+        if (!self)
+            return NULL;
+        version = s_version(self, false, err);
+    }
+    if (version == STORE_SCHEMA_VERSION)
+        return self;
+    if (version < 0)
+        return s_fail(&self, path, err);
+    /* Written by an older hps: the in-place upgrade is a write, done once. */
+    store_close(&self);
+    self = store_open(path, false, false, err);
+    if (!self)
+        snprintf(err + strlen(err), HPS_ERR_LEN - strlen(err),
+                 " (schema %d, written by an older hps: open it once with write access to "
+                 "upgrade it)", version);
     return self;
 }
 

@@ -30,6 +30,11 @@ typedef struct store_s store_t;
  * PRAGMA synchronous=FULL (power-loss durable) over NORMAL (process-crash durable).
  * NULL with err on failure, including a file from a newer schema. */
 store_t *store_open(const char *path, bool create, bool sync_full, char *err);
+/* Open an existing study file for reading only: nothing is written (no journal mode
+ * change, no -wal of ours), so an archived or read-only file can be inspected. A file
+ * from an older hps is upgraded first (a write; an error says so when it cannot be).
+ * NULL with err, also for a file that is not an hps database. */
+store_t *store_open_read(const char *path, char *err);
 void store_close(store_t **self_p);
 /* Group commit: between these two calls every mutator below runs in a savepoint of one
  * enclosing transaction, so each state change stays atomic on its own while one
