@@ -370,6 +370,8 @@ static void s_status_studies(strbuf_t *out, const report_data_t *d)
     report_grid_free(&g);
 }
 
+#define REPORT_WORKERS_RECENT_SECS 600 /* older silent workers are summarised in text */
+
 static void s_status_workers(strbuf_t *out, const report_data_t *d, double now)
 {
     static const char *const titles[] = {"WORKER", "HOST", "PID", "SLOTS", "STATE",
@@ -377,8 +379,16 @@ static void s_status_workers(strbuf_t *out, const report_data_t *d, double now)
     static const bool right[] = {false, false, true, true, false, true};
     report_grid_t g;
     report_grid_init(&g, (int)ARRAY_SIZE(titles), titles, right);
+    int hidden = 0;
     for (int i = 0; i < d->n_workers; i++) {
         const report_worker_t *w = &d->workers[i];
+        /* Every `hps run` leaves its local workers behind as rows: the table keeps to the
+         * ones alive or heard from lately. */
+        if (strcmp(s_worker_state(w, now), "alive") != 0 &&
+            now - w->last_seen > REPORT_WORKERS_RECENT_SECS) {
+            hidden++;
+            continue;
+        }
         report_grid_put(&g, xstrdup(w->name ? w->name : "-"));
         report_grid_put(&g, xstrdup(w->host ? w->host : "-"));
         report_grid_put(&g, xasprintf("%ld", w->pid));
@@ -390,6 +400,9 @@ static void s_status_workers(strbuf_t *out, const report_data_t *d, double now)
     }
     report_grid_table(&g, out);
     report_grid_free(&g);
+    if (hidden)
+        sb_printf(out, "(%d more worker%s not heard from for over %d minutes; --json lists "
+                       "all)\n", hidden, hidden == 1 ? "" : "s", REPORT_WORKERS_RECENT_SECS / 60);
 }
 
 int report_status_text(store_t *st, const char *study, strbuf_t *out, char *err)

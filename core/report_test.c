@@ -311,6 +311,17 @@ static void s_check_workers(store_t *s, const char *path, bool verbose)
     if (verbose)
         printf("%s", sb.buf);
     assert(rc == 0 && strstr(sb.buf, "no studies\n") && strstr(sb.buf, " gone "));
+    /* Silent for over ten minutes: summarised, not listed (every hps run leaves rows). */
+    rc = sqlite3_open(path, &db);
+    assert(rc == SQLITE_OK);
+    rc = sqlite3_exec(db, "UPDATE workers SET last_seen = last_seen - 3600 WHERE name = 'gone'",
+                      NULL, NULL, NULL);
+    assert(rc == SQLITE_OK);
+    sqlite3_close(db);
+    sb.len = 0;
+    rc = report_status_text(s, NULL, &sb, err);
+    assert(rc == 0 && !strstr(sb.buf, " gone ") && strstr(sb.buf, " left "));
+    assert(strstr(sb.buf, "(1 more worker not heard from for over 10 minutes; --json lists all)"));
     assert(report_status_text(s, "x", &sb, err) == 1);
     assert(strcmp(err, "no study 'x' (the file has none)") == 0);
     sb.len = 0;
