@@ -1,9 +1,11 @@
-/* runner — one trial in a child process, and the framing used to talk to it.
+/* runner — a worker slot's trial process, and the framing used to talk to it.
  *
- * runner_start() forks. The child starts its own session (so a kill reaches a `command`
- * objective's subprocesses too, even in their own process groups), parses the study
- * config, finds the objective, runs it and sends its result back as a TELL message,
- * then leaves with _exit(): it never touches the worker's ZeroMQ sockets or atexit
+ * runner_start() forks once per slot; the child serves trial after trial. It starts its
+ * own session (so a kill reaches a `command` objective's subprocesses too, even in their
+ * own process groups), and for each TASK parses the study config (cached per study),
+ * finds the objective, runs it and sends the result back as a TELL message. A crash or
+ * a kill costs only the trial it was running; the worker forks a fresh process. It
+ * leaves with _exit(): it never touches the worker's ZeroMQ sockets or atexit
  * handlers.
  *
  * Parent and child talk over one AF_UNIX socketpair (not pipes: send(MSG_NOSIGNAL)
