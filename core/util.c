@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <float.h>
 #include <fcntl.h>
 #include <math.h>
 #include <sodium.h>
@@ -231,7 +232,8 @@ int parse_double(const char *s, double *out)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (*end != '\0' || errno == ERANGE)
+    /* Underflow is still a number (1e-320 is a tiny score, not no score); overflow is not. */
+    if (*end != '\0' || (errno == ERANGE && fabs(v) >= DBL_MIN))
         return -1;
     *out = v;
     return 0;
@@ -533,6 +535,8 @@ void util_test(bool verbose)
     long l;
     assert(parse_double("1e-3", &d) == 0 && d == 1e-3);
     assert(parse_double("1x", &d) == -1 && parse_double("", &d) == -1);
+    assert(parse_double("1e-320", &d) == 0 && d > 0 && d < 1e-300); /* subnormal: a number */
+    assert(parse_double("1e309", &d) == -1);                      /* overflow: not */
     assert(parse_long("42", &l) == 0 && l == 42 && parse_long("4.2", &l) == -1);
     double odd[3] = {3, -1, 2}, even[4] = {4, 1, 3, 2};
     assert(median_sort(odd, 3) == 2 && odd[0] == -1 && odd[2] == 3);
