@@ -4,7 +4,8 @@
 # stored, the real result is the one kept; (b) it floods HELLOs under a live worker's
 # name, also with that worker's routing id: no lease is released, no reply taken over;
 # (c) under CURVE on 127.0.0.2, worker B's key can neither TELL for A's lease nor take
-# A's name. Restarts under the same name stay as they were (t_worker_restart,
+# A's name; (b2) a second process under a live worker's name gets in only once the
+# first is killed. Restarts under the same name stay as they were (t_worker_restart,
 # t_kill_coord, t_stale_tell).
 . "$(dirname "$0")/lib.sh"
 : "${RAWPEER:?RAWPEER must point at the tests/rawpeer binary (make check sets it)}"
@@ -70,6 +71,23 @@ grep -q "^ERROR worker real: worker name is in use by a live worker" "$TMP/f1.lo
 ! grep -q "^WELCOME" "$TMP/f1.log" "$TMP/f2.log" || fail "a flood HELLO was welcomed"
 ! grep -q "restarted" "$TMP/coord.log" || fail "a lease was released"
 echo "ok (b): 12 trials, each attempt 1, through a HELLO flood under the worker's name"
+# ---- (b2) a second process under the live worker's name waits; the first killed, it
+# takes over at once (a new connection once the old one is closed) and the lease goes back
+write_study "$TMP/d.yaml" takeover 4 "$slow" "sampler: {type: random, seed: 6}"
+first=$(sql "SELECT pid FROM workers WHERE name = 'real'")
+"$HPS" submit "$TMP/d.yaml" --to "$ep" >/dev/null
+wait_sql 30 "SELECT COUNT(*) FROM trials WHERE study_id = 3 AND state = 'RUNNING'" 1
+trial=$(sql "SELECT id FROM trials WHERE study_id = 3 AND state = 'RUNNING'")
+start second "$HPS" worker --connect "$ep" --name real
+sleep 1 # (a negative check: a second process is given time to try, and must not get in)
+[ "$(sql "SELECT pid FROM workers WHERE name = 'real'")" = "$first" ] || fail "name taken over"
+kill -9 "$first"
+wait "$first" 2>/dev/null || true
+wait_for 60 "all(s['state'] == 'done' for s in st['studies'])"
+[ "$(sql "SELECT attempt, state FROM trials WHERE id = $trial")" = "2|COMPLETE" ] \
+    || fail "trial $trial: $(sql "SELECT attempt, state FROM trials WHERE id = $trial")"
+grep -q "worker real restarted" "$TMP/coord.log" || fail "no release logged"
+echo "ok (b2): a second process under the name waited, then took over from the killed one"
 kill "$COORD"
 wait "$COORD" 2>/dev/null || true
 
