@@ -73,14 +73,15 @@ grep -q "^ERROR worker real: worker name is in use by a live worker" "$TMP/f1.lo
 echo "ok (b): 12 trials, each attempt 1, through a HELLO flood under the worker's name"
 # ---- (b2) a second process under the live worker's name waits; the first killed, it
 # takes over at once (a new connection once the old one is closed) and the lease goes back
-write_study "$TMP/d.yaml" takeover 4 "$slow" "sampler: {type: random, seed: 6}"
+write_study "$TMP/d.yaml" takeover 2 "objective: {type: synthetic, function: sphere, sleep_ms: 4000}" \
+    "sampler: {type: random, seed: 6}"
 first=$(sql "SELECT pid FROM workers WHERE name = 'real'")
+start second "$HPS" worker --connect "$ep" --name real
 "$HPS" submit "$TMP/d.yaml" --to "$ep" >/dev/null
 wait_sql 30 "SELECT COUNT(*) FROM trials WHERE study_id = 3 AND state = 'RUNNING'" 1
-trial=$(sql "SELECT id FROM trials WHERE study_id = 3 AND state = 'RUNNING'")
-start second "$HPS" worker --connect "$ep" --name real
 sleep 1 # (a negative check: a second process is given time to try, and must not get in)
 [ "$(sql "SELECT pid FROM workers WHERE name = 'real'")" = "$first" ] || fail "name taken over"
+trial=$(sql "SELECT id FROM trials WHERE study_id = 3 AND state = 'RUNNING'")
 kill -9 "$first"
 wait "$first" 2>/dev/null || true
 wait_for 60 "all(s['state'] == 'done' for s in st['studies'])"
