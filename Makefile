@@ -59,9 +59,10 @@ LIBTEST  := $(BUILD)/libhps_test.a
 LIBCLI   := $(BUILD)/libhps_cli.a
 LIBBENCH := $(BUILD)/libhps_bench.a
 SELFTEST := $(BUILD)/selftest
+RAWPEER  := $(BUILD)/tests/rawpeer
 ALLSRC   := $(LIBALL) $(CLISRC) $(BENCHSRC)
 DEPS     := $(ALLSRC:%.c=$(BUILD)/%.d) $(BUILD)/hps.d $(BUILD)/bench/hps_bench.d \
-            $(BUILD)/tests/selftest.d
+            $(BUILD)/tests/selftest.d $(BUILD)/tests/rawpeer.d
 
 .PHONY: all check unit demo sanitize bench soak clean deps run-check run-demo run-bench run-soak
 all: $(HPS) $(HPS_BENCH)
@@ -98,6 +99,10 @@ $(BUILD)/tests/selftest.o: tests/selftest.c $(BUILD)/selftest_list.h
 $(SELFTEST): $(BUILD)/tests/selftest.o $(LIBTEST) $(LIBCLI) $(LIBBENCH) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# A raw protocol peer that the cluster tests use to play a hostile client.
+$(RAWPEER): $(BUILD)/tests/rawpeer.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@scripts/deps.sh
 
@@ -115,8 +120,8 @@ bench:
 	@scripts/deps.sh --bench
 	@$(MAKE) --no-print-directory run-bench
 
-run-check: $(HPS) $(SELFTEST)
-	HPS=$(abspath $(HPS)) SELFTEST=$(abspath $(SELFTEST)) tests/run.sh
+run-check: $(HPS) $(SELFTEST) $(RAWPEER)
+	HPS=$(abspath $(HPS)) SELFTEST=$(abspath $(SELFTEST)) RAWPEER=$(abspath $(RAWPEER)) tests/run.sh
 
 run-demo: $(HPS)
 	scripts/demo.sh $(abspath $(HPS))

@@ -22,6 +22,7 @@
 #include "coordinator/progress.h"
 #include "coordinator/schedule.h"
 #include "coordinator/study_check.h"
+#include "coordinator/wname.h"
 #include "core/log.h"
 #include "core/proto.h"
 #include "core/report.h"
@@ -34,6 +35,8 @@ typedef struct {
     int64_t last_seen; /* now_ms() of the last message */
     int64_t flushed;   /* the last_seen written to the file */
     bool byed;         /* told BYE (embedded run is over) */
+    long pid;          /* as its HELLO said */
+    char key[64];      /* CURVE key it said HELLO with; "" on plain */
 } worker_rec_t;
 
 struct coord_s {
@@ -161,6 +164,42 @@ static bool s_may_submit(ctx_t *c)
     return false;
 }
 
+/* The worker record that holds name (its route hex in *route, caller frees), or NULL. */
+static worker_rec_t *s_name_holder(coord_t *self, const char *name, char **route)
+{
+    for (worker_rec_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        if (w->name && strcmp(w->name, name) == 0) {
+            *route = xstrdup(zhashx_cursor(self->workers));
+            return w;
+        }
+    *route = NULL;
+    return NULL;
+}
+
+/* Judge a HELLO under name by the rule of wname.h: WNAME_REFUSE is answered (ERROR) and
+ * logged. A name that moves to this connection leaves its old one's record, so that a
+ * name has one connection and results are taken from that one alone. */
+static int s_hello_judge(ctx_t *c, const char *name, long pid)
+{
+    coord_t *self = c->self;
+    char *route, err[HPS_ERR_LEN], why[HPS_ERR_LEN];
+    worker_rec_t *h = s_name_holder(self, name, &route);
+    wname_holder_t facts = {.known = h != NULL, .key = h ? h->key : "", .pid = h ? h->pid : 0,
+                            .live = h && now_ms() - h->last_seen <= self->opts.lease_ms};
+    if (!h && store_worker_pid(self->store, name, &facts.stored_pid, err) < 0)
+        log_warn("%s", err);
+    int verdict = wname_decide(&facts, self->auth != NULL, c->user_id, pid, why);
+    if (verdict == WNAME_REFUSE) {
+        set_err(err, "worker %s: %s", name, why);
+        s_error(c, err);
+    } else if (h && h != c->worker) {
+        log_info("worker %s moves to a new connection", name);
+        zhashx_delete(self->workers, route);
+    }
+    free(route);
+    return verdict;
+}
+
 static void s_on_hello(ctx_t *c)
 {
     coord_t *self = c->self;
@@ -171,6 +210,9 @@ static void s_on_hello(ctx_t *c)
         s_error(c, "slots must be 1..4096 and prefetch 0..64");
         return;
     }
+    int verdict = s_hello_judge(c, name, (long)pid);
+    if (verdict == WNAME_REFUSE)
+        return;
     char *key = zframe_strhex(c->route);
     worker_rec_t *w = zhashx_lookup(self->workers, key);
     if (!w) {
@@ -185,11 +227,12 @@ static void s_on_hello(ctx_t *c)
     w->prefetch = (int)prefetch;
     w->last_seen = w->flushed = now_ms();
     w->byed = false;
+    w->pid = (long)pid;
+    snprintf(w->key, sizeof w->key, "%s", c->user_id);
     char err[HPS_ERR_LEN];
-    /* Another process under a known name (a restarted worker): the old one is gone,
-     * and its leases with it. The same process after our restart keeps them. */
-    long old_pid;
-    if (store_worker_pid(self->store, name, &old_pid, err) == 0 && old_pid != pid) {
+    /* Another process of the same worker (a restart): the old one is gone, and its
+     * leases with it. The same process after our restart keeps them. */
+    if (verdict == WNAME_RESTART) {
         int n = sched_release_worker(self->sched, name, err);
         if (n > 0)
             log_warn("worker %s restarted: its %d trial(s) go back to the queue", name, n);
@@ -273,6 +316,31 @@ static void s_on_heartbeat(ctx_t *c)
     s_send(c, &m);
 }
 
+/* Results are taken from the lease holder alone: a connection that said HELLO, with
+ * the key it said it with, under the name that holds the lease. False when refused
+ * (answered: RESET to a connection that never said HELLO, else ERROR; logged). */
+static bool s_from_holder(ctx_t *c, int64_t trial, int64_t attempt)
+{
+    worker_rec_t *w = c->worker;
+    const char *type = proto_type(c->msg);
+    if (!w) {
+        log_warn("%s for trial %lld from a connection that did not say HELLO: refused", type,
+                 (long long)trial);
+        s_simple(c, "RESET");
+        return false;
+    }
+    char why[HPS_ERR_LEN], err[HPS_ERR_LEN];
+    int rc = strcmp(w->key, c->user_id) != 0
+                 ? set_err(why, "not the key it said HELLO with")
+                 : sched_check_holder(c->self->sched, w->name, trial, (int)attempt, why);
+    if (rc == 0)
+        return true;
+    set_err(err, "worker %s: %s for trial %lld refused: %s", w->name, type, (long long)trial,
+            why);
+    s_error(c, err);
+    return false;
+}
+
 static void s_on_report(ctx_t *c)
 {
     int64_t trial = proto_int_or(c->msg, "trial", 0), attempt = proto_int_or(c->msg, "attempt", 0);
@@ -280,6 +348,8 @@ static void s_on_report(ctx_t *c)
         s_error(c, "REPORT: attempt out of range");
         return;
     }
+    if (!s_from_holder(c, trial, attempt))
+        return;
     bool prune;
     char err[HPS_ERR_LEN];
     if (sched_report(c->self->sched, trial, (int)attempt, (long)proto_int_or(c->msg, "step", 0),
@@ -335,6 +405,8 @@ static void s_on_tell(ctx_t *c)
         s_error(c, err);
         return;
     }
+    if (!s_from_holder(c, trial, attempt))
+        return;
     int rc = sched_tell(c->self->sched, trial, attempt, &r, err);
     if (rc < 0) {
         s_error(c, err);
@@ -713,9 +785,10 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         coord_destroy(&self);
         return NULL;
     }
-    /* A worker that reconnects under its name takes the name over from a half-open
-     * old connection; ZMTP heartbeats find such dead connections. */
-    zsock_set_router_handover(self->sock, 1);
+    /* No ROUTER handover: a second connection under a connected worker's routing id
+     * must not take its replies over. ZMTP heartbeats close dead connections, which
+     * frees the id for a reconnect. */
+    zsock_set_router_handover(self->sock, 0);
     zsock_set_heartbeat_ivl(self->sock, self->opts.heartbeat_ms);
     zsock_set_heartbeat_timeout(self->sock, 3 * self->opts.heartbeat_ms);
     zsock_set_sndhwm(self->sock, 100000);

@@ -586,6 +586,32 @@ int sched_tell(sched_t *self, int64_t trial, int attempt, const store_result_t *
     return set_err(err, "trial %lld attempt %d was never handed out", (long long)trial, attempt);
 }
 
+int sched_check_holder(sched_t *self, const char *worker, int64_t trial, int attempt,
+                       char *err)
+{
+    lease_t *l = s_lease_get(self, trial);
+    if (l) {
+        if (l->attempt != attempt || strcmp(l->worker, worker) == 0)
+            return 0;
+        set_err(err, "trial %lld attempt %d is leased to another worker", (long long)trial,
+                attempt);
+        return 1;
+    }
+    trial_state_t state;
+    int current;
+    int rc = store_trial_state(self->store, trial, &state, &current, err);
+    if (rc != 0 || state != TRIAL_RUNNING || attempt != current)
+        return rc < 0 ? -1 : 0; /* no such trial, or not running: sched_tell says so */
+    char *holder;
+    if ((rc = store_trial_worker(self->store, trial, &holder, err)) < 0)
+        return -1;
+    bool other = rc == 0 && holder && strcmp(holder, worker) != 0;
+    free(holder);
+    if (other)
+        set_err(err, "trial %lld attempt %d ran on another worker", (long long)trial, attempt);
+    return other ? 1 : 0;
+}
+
 int sched_report(sched_t *self, int64_t trial, int attempt, long step, double value,
                  bool *prune, char *err)
 {

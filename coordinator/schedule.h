@@ -53,6 +53,13 @@ enum { TELL_RECORDED = 0, TELL_DUPLICATE = 1, TELL_STALE = 2 };
  * with err (no such trial, or an attempt that was never handed out). */
 int sched_tell(sched_t *self, int64_t trial, int attempt, const store_result_t *r, char *err);
 
+/* Whether worker may send a result or report for (trial, attempt): 0 yes, 1 no (err
+ * names the holder), -1 with err. The leased attempt is the lease holder's alone; a
+ * trial without a lease, the worker the file names for its running attempt. Other
+ * attempts are for sched_tell to judge (a superseded one is logged stale). */
+int sched_check_holder(sched_t *self, const char *worker, int64_t trial, int attempt,
+                       char *err);
+
 /* An intermediate value: *prune says whether the trial should stop. A report for an
  * attempt that is not the leased one answers prune. -1 with err on a DB error. */
 int sched_report(sched_t *self, int64_t trial, int attempt, long step, double value,

@@ -294,6 +294,10 @@ static void s_test_stale(const char *dir)
     assert(sched_expire(f.sched, f.err) == 1);
     lease_t b = s_lease(&f, "w2");
     assert(b.trial == a.trial && b.attempt == 2);
+    /* The leased attempt is w2's alone; the superseded one is sched_tell's to judge. */
+    assert(sched_check_holder(f.sched, "w2", b.trial, 2, f.err) == 0);
+    assert(sched_check_holder(f.sched, "w1", b.trial, 2, f.err) == 1 && strstr(f.err, "another"));
+    assert(sched_check_holder(f.sched, "w1", a.trial, 1, f.err) == 0);
 
     /* The old attempt still reports and tells: pruned, logged stale, nothing changes. */
     assert(sched_report(f.sched, a.trial, 1, 2, 0.4, &prune, f.err) == 0 && prune);
@@ -396,6 +400,24 @@ static void s_test_stop(const char *dir)
     /* A restart resumes running studies only. */
     s_reopen(&f);
     assert(sched_n_studies(f.sched) == 0 && sched_idle(f.sched));
+    s_close(&f);
+}
+
+/* A stopped study's running trial after a restart has no lease: the file names its
+ * worker, and only that worker's result is taken. */
+static void s_test_holder_unleased(const char *dir)
+{
+    fx_t f;
+    s_fixture(&f, dir, "holder");
+    s_submit(&f, STUDY("h", "n_trials: 2"));
+    lease_t a = s_lease(&f, "w1");
+    assert(sched_stop(f.sched, "h", f.err) == 0);
+    s_reopen(&f);
+    assert(sched_check_holder(f.sched, "w2", a.trial, 1, f.err) == 1 && strstr(f.err, "another"));
+    assert(sched_check_holder(f.sched, "w1", a.trial, 1, f.err) == 0);
+    assert(sched_check_holder(f.sched, "w2", 12345, 1, f.err) == 0); /* sched_tell: no trial */
+    s_complete(&f, &a, 0.5);
+    assert(sched_check_holder(f.sched, "w2", a.trial, 1, f.err) == 0); /* a duplicate now */
     s_close(&f);
 }
 
@@ -559,6 +581,7 @@ void schedule_test(bool verbose)
     s_test_stale(dir);
     s_test_release(dir);
     s_test_stop(dir);
+    s_test_holder_unleased(dir);
     s_test_final(dir);
     s_test_grid(dir);
     s_test_replay(dir);

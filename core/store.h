@@ -127,6 +127,9 @@ int store_trial_release(store_t *self, int64_t trial_id, int attempt, char *err)
 /* Current state and attempt of a trial; 1 when there is no such trial. */
 int store_trial_state(store_t *self, int64_t trial_id, trial_state_t *state, int *attempt,
                       char *err);
+/* The worker the trial was last leased to (*worker, caller frees; NULL when none): 0,
+ * 1 when there is no such trial, -1 with err. */
+int store_trial_worker(store_t *self, int64_t trial_id, char **worker, char *err);
 
 typedef struct {
     trial_state_t state;  /* COMPLETE, PRUNED or FAIL */

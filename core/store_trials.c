@@ -217,6 +217,23 @@ int store_trial_state(store_t *self, int64_t trial_id, trial_state_t *state, int
     return ret;
 }
 
+int store_trial_worker(store_t *self, int64_t trial_id, char **worker, char *err)
+{
+    *worker = NULL;
+    sqlite3_stmt *st = store_prepare(self, "SELECT worker FROM trials WHERE id = ?1", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, trial_id);
+    int rc = sqlite3_step(st), ret = 1;
+    if (rc == SQLITE_ROW) {
+        *worker = store_col_text(st, 0);
+        ret = 0;
+    } else if (rc != SQLITE_DONE)
+        ret = store_db_err(self, err, "trial worker");
+    sqlite3_finalize(st);
+    return ret;
+}
+
 static char *s_folds_json(const store_result_t *r)
 {
     if (r->n_folds <= 0)
@@ -404,6 +421,10 @@ void store_trials_test(bool verbose)
     assert(store_trial_state(s, t2, &state, &attempt, err) == 0);
     assert(state == TRIAL_RUNNING && attempt == 2);
     assert(store_trial_state(s, 999, &state, &attempt, err) == 1);
+    char *holder;
+    assert(store_trial_worker(s, t2, &holder, err) == 0 && strcmp(holder, "w2") == 0);
+    free(holder);
+    assert(store_trial_worker(s, 999, &holder, err) == 1 && !holder);
     assert(store_intermediate(s, t2, 1, 0.3, err) == 0);
     store_close(&s);
     /* reopen: everything is still there */

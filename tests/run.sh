@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The test runner behind `make check`: unit tests (one child process per module), then
 # every tests/t_*.sh integration test (real processes, sockets, SQLite files, kill -9).
-# Closes with "N passed, N failed". Env: HPS, SELFTEST (binaries), ONLY (glob of tests).
+# Closes with "N passed, N failed". Env: HPS, SELFTEST, RAWPEER (binaries), ONLY (glob of tests).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-: "${HPS:=$here/../hps}" "${SELFTEST:=$here/../build/selftest}"
-export HPS SELFTEST
+: "${HPS:=$here/../hps}" "${SELFTEST:=$here/../build/selftest}" "${RAWPEER:=$here/../build/tests/rawpeer}"
+export HPS SELFTEST RAWPEER
 passed=0 failed=0 failures=()
 out=$("$SELFTEST" 2>&1)
 echo "$out" | grep -E '^(ok|FAIL) '

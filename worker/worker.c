@@ -56,6 +56,20 @@ static int s_send(worker_t *w, proto_msg_t **m_p)
     return rc;
 }
 
+/* A connection that the coordinator never answers may be parked behind one it still
+ * holds under our name (it allows no takeover of a routing id), e.g. our killed
+ * predecessor's, not yet found dead: a new connection gets through once that is gone. */
+static void s_reconnect(worker_t *w, int64_t now)
+{
+    w->reconnected_at = now;
+    if (zsock_disconnect(w->sock, "%s", w->opts->endpoint) != 0)
+        log_debug("disconnect: %s", zmq_strerror(zmq_errno()));
+    if (zsock_connect(w->sock, "%s", w->opts->endpoint) != 0)
+        log_warn("cannot connect to %s: %s", w->opts->endpoint, zmq_strerror(zmq_errno()));
+    else
+        log_debug("no WELCOME yet: new connection to %s", w->opts->endpoint);
+}
+
 static void s_send_hello(worker_t *w, int64_t now)
 {
     char host[256];
@@ -74,6 +88,9 @@ static void s_send_hello(worker_t *w, int64_t now)
     proto_set_strs(m, "objectives", names, n);
     free(names);
     proto_set_int(m, "prefetch", w->opts->prefetch > 0 ? w->opts->prefetch : 0);
+    if (w->unwelcome_since && now - w->unwelcome_since >= HELLO_RECONNECT_MS &&
+        now - w->reconnected_at >= HELLO_RECONNECT_MS)
+        s_reconnect(w, now);
     w->hello_failed = s_send(w, &m) != 0;
     w->hello_at = now;
     if (!w->unwelcome_since)

@@ -20,6 +20,7 @@
 #define TICK_MS 100          /* longest sleep: bounds timer lateness */
 #define REAP_TICK_MS 2       /* a child closed its socket; its exit is imminent */
 #define SILENCE_WARN_MS 10000 /* no WELCOME for this long: say so (wrong endpoint or keys) */
+#define HELLO_RECONNECT_MS 5000 /* no WELCOME for this long: a new connection */
 
 #define PREFETCH_BELOW_MS 1000 /* prefetch only while trials take less than this */
 
@@ -64,6 +65,7 @@ typedef struct {
     int64_t hello_at;        /* last HELLO attempt; 0 = send now */
     int64_t unwelcome_since; /* first HELLO of the current attempt to join */
     int64_t warned_at;       /* last "no answer" warning */
+    int64_t reconnected_at;  /* last new connection while unanswered */
     bool hello_failed;       /* that send failed */
     int heartbeat_ms, lease_ms;
     int64_t hb_at;           /* last HEARTBEAT; 0 = send now */
