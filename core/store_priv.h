@@ -56,6 +56,11 @@ int store_begin(store_t *self, char *err);
 /* Commit when rc == 0, roll back otherwise; returns rc (or -1 if the commit fails). */
 int store_end(store_t *self, int rc, char *err);
 
+/* 0 when the file holds every table and column of schema (SQL text of the newest
+ * schema) and every table whose CREATE has the text must (a CHECK) keeps it; -1 with
+ * "not a complete hps study database: table 'x' ..." in err (core/store_schema.c). */
+int store_schema_check(store_t *self, const char *schema, const char *must, char *err);
+
 /* Bind v, or NULL when v is NaN (how the store writes "none"). */
 int store_bind_real(sqlite3_stmt *st, int i, double v);
 /* Bind a trial state by its name. */

@@ -1,0 +1,82 @@
+/* store_schema — that an hps file of the current version holds the tables and columns
+ * of the schema (store_priv.h: store_schema_check). A file with a table dropped or a
+ * column missing would open and then fail on every write of it, forever (a TELL that
+ * cannot be stored is resent, its lease cycles); it is refused at open instead. The
+ * reference is the schema text itself, created in a private in-memory database, so the
+ * check cannot drift from what hps creates. */
+#include <string.h>
+
+#include "core/store_priv.h"
+
+/* One row of a one-column query of db with text args a and b (b may be NULL): 1 when a
+ * row came, 0 when none, -1 with err. */
+static int s_exists(sqlite3 *db, const char *sql, const char *a, const char *b, char *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return set_err(err, "sqlite: schema check: %s", sqlite3_errmsg(db));
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    if (found < 0)
+        set_err(err, "sqlite: schema check: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return found;
+}
+
+/* The file's table `table` has every column the reference's has, and its SQL keeps
+ * `must` (a CHECK constraint) when the reference's does. */
+static int s_check_table(sqlite3 *file, sqlite3 *ref, const char *table, const char *ref_sql,
+                         const char *must, char *err)
+{
+    int rc = s_exists(file, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                      table, NULL, err);
+    if (rc == 0)
+        return set_err(err, "not a complete hps study database: table '%s' is missing", table);
+    if (must && strstr(ref_sql, must) &&
+        (rc = s_exists(file, "SELECT 1 FROM sqlite_master WHERE name = ?1 AND"
+                             " instr(sql, ?2) > 0", table, must, err)) == 0)
+        return set_err(err, "not a complete hps study database: table '%s' lacks its"
+                       " constraint '%s'", table, must);
+    sqlite3_stmt *cols = NULL;
+    if (rc < 0)
+        return -1;
+    if (sqlite3_prepare_v2(ref, "SELECT name FROM pragma_table_info(?1)", -1, &cols, NULL) !=
+        SQLITE_OK)
+        return set_err(err, "sqlite: schema check: %s", sqlite3_errmsg(ref));
+    sqlite3_bind_text(cols, 1, table, -1, SQLITE_STATIC);
+    while (rc >= 0 && sqlite3_step(cols) == SQLITE_ROW) {
+        const char *col = (const char *)sqlite3_column_text(cols, 0);
+        rc = s_exists(file, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", table, col,
+                      err);
+        if (rc == 0)
+            rc = set_err(err, "not a complete hps study database: table '%s' has no column"
+                         " '%s'", table, col);
+    }
+    sqlite3_finalize(cols);
+    return rc < 0 ? -1 : 0;
+}
+
+int store_schema_check(store_t *self, const char *schema, const char *must, char *err)
+{
+    sqlite3 *ref = NULL;
+    if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_exec(ref, schema, NULL, NULL, NULL) != SQLITE_OK) {
+        set_err(err, "sqlite: schema check: %s", ref ? sqlite3_errmsg(ref) : "no memory");
+        sqlite3_close(ref);
+        return -1;
+    }
+    sqlite3_stmt *tables = NULL;
+    int rc = sqlite3_prepare_v2(ref, "SELECT name, sql FROM sqlite_master WHERE type = 'table'",
+                                -1, &tables, NULL) == SQLITE_OK
+                 ? 0
+                 : set_err(err, "sqlite: schema check: %s", sqlite3_errmsg(ref));
+    while (rc == 0 && sqlite3_step(tables) == SQLITE_ROW)
+        rc = s_check_table(self->db, ref, (const char *)sqlite3_column_text(tables, 0),
+                           (const char *)sqlite3_column_text(tables, 1), must, err);
+    sqlite3_finalize(tables);
+    sqlite3_close(ref);
+    return rc;
+}
