@@ -199,7 +199,7 @@ int store_batch_commit(store_t *self, char *err)
     assert(self->in_batch);
     self->in_batch = false;
     if (store_exec(self, "COMMIT", err) == 0)
-        return 0;
+        return store_wal_check(self, err); /* committed where it will be kept? */
     char ignore[HPS_ERR_LEN];
     store_exec(self, "ROLLBACK", ignore);
     return -1;
@@ -412,6 +412,7 @@ store_t *store_open(const char *path, bool create, bool sync_full, char *err)
     if (s_version(self, create, err) < 0 || store_exec(self, pragmas, err) != 0 ||
         s_migrate(self, create, err) != 0 || s_check(self, err) != 0)
         return s_fail(&self, path, err);
+    store_wal_watch(self, path);
     return self;
 }
 
@@ -475,6 +476,7 @@ void store_close(store_t **self_p)
         sqlite3_finalize(self->q[i]);
     if (sqlite3_close(self->db) != SQLITE_OK)
         log_warn("sqlite close: %s", sqlite3_errmsg(self->db));
+    free(self->wal_path);
     free(self);
     *self_p = NULL;
 }

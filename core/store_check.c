@@ -1,10 +1,17 @@
-/* store_schema — that an hps file of the current version holds the tables and columns
- * of the schema (store_priv.h: store_schema_check). A file with a table dropped or a
+/* store_check — that the study file is whole (store_priv.h): at open, that an hps file
+ * of the current version holds the tables and columns of the schema
+ * (store_schema_check); after each commit of a batch, that the WAL the commit went to
+ * is still the file's (store_wal_check).
+ *
+ * The schema: A file with a table dropped or a
  * column missing would open and then fail on every write of it, forever (a TELL that
  * cannot be stored is resent, its lease cycles); it is refused at open instead. The
  * reference is the schema text itself, created in a private in-memory database, so the
  * check cannot drift from what hps creates. */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/store_priv.h"
 
@@ -79,4 +86,38 @@ int store_schema_check(store_t *self, const char *schema, const char *must, char
     sqlite3_finalize(tables);
     sqlite3_close(ref);
     return rc;
+}
+
+/* ---- the WAL ---------------------------------------------------------------------- */
+
+/* A commit in WAL mode goes to path-wal; a checkpoint copies it into the file later.
+ * SQLite keeps that file (and its descriptor) while a connection is open, and only
+ * truncates it: if it is gone or another file took its name, the commits since the
+ * last checkpoint live in a deleted inode and are lost at the next open. */
+int store_wal_check(store_t *self, char *err)
+{
+    if (!self->wal_path)
+        return 0;
+    struct stat sb;
+    if (stat(self->wal_path, &sb) != 0)
+        return set_err(err, "%s: %s: the study file's write-ahead log was removed while"
+                       " in use; what was committed since the last checkpoint cannot be kept"
+                       " (stopping before acknowledging more)", self->wal_path,
+                       strerror(errno));
+    if (self->wal_seen && (sb.st_dev != self->wal_dev || sb.st_ino != self->wal_ino))
+        return set_err(err, "%s: the study file's write-ahead log was replaced by another file"
+                       " while in use (stopping before acknowledging more)", self->wal_path);
+    self->wal_seen = true;
+    self->wal_dev = sb.st_dev;
+    self->wal_ino = sb.st_ino;
+    return 0;
+}
+
+void store_wal_watch(store_t *self, const char *path)
+{
+    free(self->wal_path);
+    self->wal_path = xasprintf("%s-wal", path);
+    self->wal_seen = false;
+    char ignore[HPS_ERR_LEN];
+    store_wal_check(self, ignore); /* not there yet: the first commit must make it */
 }
