@@ -352,6 +352,17 @@ static void s_on_tell(ctx_t *c)
         s_on_ask(c); /* the worker's next ASK rode along */
 }
 
+/* An ERROR answering a FETCH names the blob, so the worker can give up on it. */
+static void s_fetch_error(ctx_t *c, const char *sha, const char *msg)
+{
+    log_warn("FETCH %.12s: %s", sha ? sha : "?", msg);
+    proto_msg_t *m = proto_new("ERROR");
+    proto_set_str(m, "msg", msg);
+    if (sha)
+        proto_set_str(m, "sha256", sha);
+    s_send(c, &m);
+}
+
 static void s_on_fetch(ctx_t *c)
 {
     const char *sha = proto_get_str(c->msg, "sha256");
@@ -359,7 +370,7 @@ static void s_on_fetch(ctx_t *c)
     char *data, err[HPS_ERR_LEN];
     size_t len;
     if (blob_read(c->self->blob_dir, sha, offset, PROTO_CHUNK, &data, &len, &total, err) != 0) {
-        s_error(c, err);
+        s_fetch_error(c, sha, err);
         return;
     }
     proto_msg_t *m = proto_new("CHUNK");

@@ -510,11 +510,14 @@ static void s_on_welcome(worker_t *w, const proto_msg_t *m)
 
 static void s_on_error(worker_t *w, const proto_msg_t *m)
 {
-    const char *msg = proto_get_str(m, "msg");
-    char sha[65];
+    const char *msg = proto_get_str(m, "msg"), *named = proto_get_str(m, "sha256");
+    char sha[65], why[HPS_ERR_LEN];
     log_warn("coordinator: %s", msg);
-    /* The coordinator names the blob in its answer to a FETCH it cannot serve. */
-    if (blobcache_fail_match(w->blobs, msg, sha))
+    /* The coordinator names the blob in its answer to a FETCH it cannot serve (an
+     * older one only in the text). */
+    if (named && is_sha256_hex(named) && blobcache_error(w->blobs, named, msg, now_ms(), why))
+        s_blob_done(w, named, why);
+    else if (!named && blobcache_fail_match(w->blobs, msg, sha))
         s_blob_done(w, sha, msg);
 }
 
