@@ -196,6 +196,23 @@ static task_t *s_task_find(worker_t *w, long id, int attempt)
     return NULL;
 }
 
+/* Whether trial process r is due for replacement (--recycle-after, --max-trial-rss-mb). */
+static bool s_worn_out(const worker_t *w, const runner_t *r)
+{
+    int after = w->opts->recycle_after;
+    if (after > 0 && runner_served(r) >= after) {
+        log_info("trial process %d served %d trials: replaced", (int)runner_pid(r), after);
+        return true;
+    }
+    long max_kb = w->opts->max_trial_rss_mb * 1024, kb;
+    if (max_kb > 0 && (kb = runner_rss_kb(r)) > max_kb) {
+        log_info("trial process %d uses %ld MiB (over %ld): replaced", (int)runner_pid(r),
+                 kb / 1024, w->opts->max_trial_rss_mb);
+        return true;
+    }
+    return false;
+}
+
 void worker__task_remove(worker_t *w, task_t *task)
 {
     for (task_t **p = &w->tasks; *p; p = &(*p)->next) {
@@ -204,9 +221,10 @@ void worker__task_remove(worker_t *w, task_t *task)
             break;
         }
     }
-    /* A process that answered and was not cancelled serves the next trial. */
+    /* A process that answered and was not cancelled serves the next trial, unless it
+     * served its share or grew too big (a leaking objective). */
     if (task->runner && !task->cancelled && !runner_busy(task->runner) &&
-        runner_fd(task->runner) >= 0 && w->n_idle < w->slots)
+        runner_fd(task->runner) >= 0 && w->n_idle < w->slots && !s_worn_out(w, task->runner))
         w->idle[w->n_idle++] = task->runner;
     else
         runner_destroy(&task->runner);
