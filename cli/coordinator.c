@@ -47,12 +47,14 @@ static int s_fill_data(study_config_t *cfg, cfg_errs_t *errs)
     if (!cfg->data_file)
         return 0;
     char sha[65], err[HPS_ERR_LEN];
-    FILE *f = fopen(cfg->data_file, "rb");
+    FILE *f = file_open_regular(cfg->data_file, HPS_FILE_MAX, err);
     if (!f) {
         bool override = path->line == 0;
+        size_t n = strlen(cfg->data_file); /* err is "path: why" */
+        const char *why = strncmp(err, cfg->data_file, n) == 0 ? err + n + 2 : err;
         cfg_error(errs, path, "data.path: cannot open '%s' (%s %s): %s", cfg->data_file,
                   override ? "relative to" : "resolved relative to",
-                  override ? "the current directory" : path->file, strerror(errno));
+                  override ? "the current directory" : path->file, why);
         return -1;
     }
     fclose(f);

@@ -132,7 +132,8 @@ static int s_spawn(const char *endpoint, long n, pid_t *pids)
             snprintf(name, sizeof name, "local-%d-%ld", (int)getppid(), i + 1);
             snprintf(comp, sizeof comp, "worker %ld", i + 1);
             log_set_component(comp);
-            worker_opts_t o = {.endpoint = endpoint, .slots = 1, .name = name, .prefetch = 1};
+            worker_opts_t o = {.endpoint = endpoint, .slots = 1, .name = name, .prefetch = 1,
+                              .recycle_after = WORKER_RECYCLE_AFTER};
             int rc = worker_run(&o, err);
             if (rc != 0)
                 log_error("%s", err);

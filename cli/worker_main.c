@@ -28,6 +28,10 @@ static const char s_usage[] =
     "                        this shell pattern (fnmatch), e.g. 'python3 train*.py *'\n"
     "  --prefetch N          while trials are short (< 1 s), lease N more than the free\n"
     "                        slots so none waits for the coordinator (default 1; 0 = off)\n"
+    "  --recycle-after N     a trial process serves at most N trials, then a fresh one\n"
+    "                        is forked (default 1000; 0 = never)\n"
+    "  --max-trial-rss-mb MB replace a trial process whose resident memory is over MB\n"
+    "                        after a trial (default 0 = no bound)\n"
     "  --max-trials N        exit after N trials (for tests)\n"
     "  -v, --verbose         debug logging\n"
     "  -q, --quiet           warnings and errors only\n"
@@ -46,10 +50,19 @@ static int s_positive(const char *flag, const char *text, int max, int *out)
     return 0;
 }
 
+/* A flag value from 0 to max, or -1 with a message. */
+static int s_count(const char *flag, const char *text, int max, int *out)
+{
+    return strcmp(text, "0") == 0 ? (*out = 0) : s_positive(flag, text, max, out);
+}
+
 /* Parse argv into opts. 0 ok, 1 --help shown, -1 bad flags (message printed). */
 static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *level)
 {
-    enum { O_CONNECT = 256, O_SLOTS, O_NAME, O_CACHE, O_CERT, O_SKEY, O_ALLOW, O_MAX, O_PRE };
+    enum {
+        O_CONNECT = 256, O_SLOTS, O_NAME, O_CACHE, O_CERT, O_SKEY, O_ALLOW, O_MAX, O_PRE,
+        O_RECYCLE, O_RSS
+    };
     static const struct option longopts[] = {
         {"connect", required_argument, NULL, O_CONNECT},
         {"slots", required_argument, NULL, O_SLOTS},
@@ -58,6 +71,8 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         {"cert", required_argument, NULL, O_CERT},
         {"server-key", required_argument, NULL, O_SKEY},
         {"allow-command", required_argument, NULL, O_ALLOW},
+        {"recycle-after", required_argument, NULL, O_RECYCLE},
+        {"max-trial-rss-mb", required_argument, NULL, O_RSS},
         {"max-trials", required_argument, NULL, O_MAX},
         {"prefetch", required_argument, NULL, O_PRE},
         {"verbose", no_argument, NULL, 'v'},
@@ -66,7 +81,7 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         {NULL, 0, NULL, 0}};
     opterr = 0;
     optind = 1;
-    int c, rc = 0;
+    int c, rc = 0, rss = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, ":vqh", longopts, NULL)) != -1) {
         switch (c) {
         case O_CONNECT: opts->endpoint = optarg; break;
@@ -77,11 +92,11 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         case O_SKEY: opts->server_key_path = optarg; break;
         case O_ALLOW: opts->allow_command = optarg; break;
         case O_MAX: rc = s_positive("--max-trials", optarg, 1 << 30, &opts->max_trials); break;
-        case O_PRE:
-            /* 0 is allowed here: "off" */
-            rc = strcmp(optarg, "0") == 0 ? (opts->prefetch = 0)
-                                          : s_positive("--prefetch", optarg, 64, &opts->prefetch);
+        case O_PRE: rc = s_count("--prefetch", optarg, 64, &opts->prefetch); break;
+        case O_RECYCLE:
+            rc = s_count("--recycle-after", optarg, 1 << 30, &opts->recycle_after);
             break;
+        case O_RSS: rc = s_count("--max-trial-rss-mb", optarg, 1 << 30, &rss); break;
         case 'v': *level = LL_DEBUG; break;
         case 'q': *level = LL_WARN; break;
         case 'h': return 1;
@@ -94,6 +109,7 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
             return -1;
         }
     }
+    opts->max_trial_rss_mb = rss;
     if (rc != 0)
         return -1;
     if (optind < argc) {
@@ -117,7 +133,7 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
 
 int worker_main(int argc, char **argv)
 {
-    worker_opts_t opts = {.slots = 1, .prefetch = 1};
+    worker_opts_t opts = {.slots = 1, .prefetch = 1, .recycle_after = WORKER_RECYCLE_AFTER};
     log_level_t level = log_level();
     int rc = s_parse(argc, argv, &opts, &level);
     if (rc > 0) {

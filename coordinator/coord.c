@@ -54,6 +54,8 @@ struct coord_s {
     int64_t heard_flushed_at; /* now_ms() of the last write of last_seen times */
     long n_msgs;             /* messages handled, for the per-message cost */
     zlistx_t *outbox;        /* replies held until their batch commits; NULL outside */
+    int64_t ticked_at;       /* now_ms() of the last tick */
+    int64_t hold_expiry;     /* no lease expires before this now_ms() (after a stall) */
 };
 
 typedef struct {
@@ -422,6 +424,17 @@ static void s_on_tell(ctx_t *c)
         s_on_ask(c); /* the worker's next ASK rode along */
 }
 
+/* An ERROR answering a FETCH names the blob, so the worker can give up on it. */
+static void s_fetch_error(ctx_t *c, const char *sha, const char *msg)
+{
+    log_warn("FETCH %.12s: %s", sha ? sha : "?", msg);
+    proto_msg_t *m = proto_new("ERROR");
+    proto_set_str(m, "msg", msg);
+    if (sha)
+        proto_set_str(m, "sha256", sha);
+    s_send(c, &m);
+}
+
 static void s_on_fetch(ctx_t *c)
 {
     const char *sha = proto_get_str(c->msg, "sha256");
@@ -429,7 +442,7 @@ static void s_on_fetch(ctx_t *c)
     char *data, err[HPS_ERR_LEN];
     size_t len;
     if (blob_read(c->self->blob_dir, sha, offset, PROTO_CHUNK, &data, &len, &total, err) != 0) {
-        s_error(c, err);
+        s_fetch_error(c, sha, err);
         return;
     }
     proto_msg_t *m = proto_new("CHUNK");
@@ -590,15 +603,39 @@ static void s_handle_one(coord_t *self)
     self->n_msgs++;
 }
 
+static int s_drain(coord_t *self, char *err);
+
+/* Before leases expire, what is queued is handled (a drain stops at 256 messages: the
+ * heartbeats that came during a stall may wait behind more). After a stall of over
+ * half a lease (SIGSTOP, a host swapping), nothing expires for one lease: heartbeats
+ * still in the kernel's buffers come in, and every live worker sends a new one.
+ * *hold: leave leases and workers be this tick. */
+static int s_before_expiry(coord_t *self, bool *hold, char *err)
+{
+    for (int n = 0; n < 64 && (zsock_events(self->sock) & ZMQ_POLLIN); n++)
+        if (s_drain(self, err) != 0)
+            return -1;
+    int64_t now = now_ms(), lease = (int64_t)self->opts.lease_ms;
+    if (self->ticked_at && now - self->ticked_at > lease / 2) {
+        log_warn("the coordinator did not run for %.1f s: no lease expires for %.1f s",
+                 (double)(now - self->ticked_at) / 1000, (double)lease / 1000);
+        self->hold_expiry = now + lease;
+    }
+    self->ticked_at = now;
+    *hold = now < self->hold_expiry;
+    return 0;
+}
+
 /* Periodic work: expire leases, forget silent workers, report progress. */
 static int s_tick(coord_t *self, char *err)
 {
-    if (sched_expire(self->sched, err) < 0)
+    bool hold;
+    if (s_before_expiry(self, &hold, err) != 0 || (!hold && sched_expire(self->sched, err) < 0))
         return -1;
     int64_t now = now_ms();
     zlistx_t *gone = zlistx_new();
     for (worker_rec_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
-        if (now - w->last_seen > 3 * (int64_t)self->opts.lease_ms)
+        if (!hold && now - w->last_seen > 3 * (int64_t)self->opts.lease_ms)
             zlistx_add_end(gone, (void *)zhashx_cursor(self->workers));
     for (const char *k = zlistx_first(gone); k; k = zlistx_next(gone))
         zhashx_delete(self->workers, k);

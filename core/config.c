@@ -257,6 +257,8 @@ static cfg_node_t *s_scalar(s_reader_t *r, const yaml_event_t *ev)
         return cfg_node_new(CFG_NULL, r->file, line, col);
     cfg_node_t *n = cfg_node_new(CFG_SCALAR, r->file, line, col);
     n->value = xstrndup(text, ev->data.scalar.length);
+    if (memchr(text, '\0', ev->data.scalar.length)) /* a "\0" escape: C strings end there */
+        cfg_error(r->errs, n, "a NUL byte in a string");
     n->quoted = quoted;
     return n;
 }
@@ -431,7 +433,7 @@ cfg_node_t *cfg_load(const char *path, cfg_errs_t *errs)
     assert(path && errs);
     char err[HPS_ERR_LEN];
     size_t len = 0;
-    char *text = file_read(path, &len, err);
+    char *text = file_read_max(path, CFG_FILE_MAX, &len, err);
     if (!text) {
         cfg_error(errs, NULL, "%s", err);
         return NULL;

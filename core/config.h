@@ -58,6 +58,8 @@ bool cfg_errs_has(const cfg_errs_t *e, const char *sub, bool verbose);
  * an anchor or alias (not supported), or a second document. Plain null, ~ and empty
  * values become CFG_NULL nodes; an empty document is a CFG_NULL root. Caller frees. */
 cfg_node_t *cfg_parse(const char *text, size_t len, const char *file, cfg_errs_t *errs);
+/* The largest config file read (a larger one is an error, not an allocation). */
+#define CFG_FILE_MAX ((size_t)1 << 20)
 cfg_node_t *cfg_load(const char *path, cfg_errs_t *errs);
 void cfg_free(cfg_node_t **node_p);
 

@@ -9,6 +9,7 @@
 
 #include <assert.h>
 #include <csv.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,10 @@ static void s_on_field(void *data, size_t len, void *arg)
         return;
     if (!s_utf8_valid(data, len)) {
         s_fail(ld, ld->rec_line, "invalid UTF-8", NULL);
+        return;
+    }
+    if (len && memchr(data, '\0', len)) { /* fields are C strings from here on */
+        s_fail(ld, ld->rec_line, "a NUL byte in a field", NULL);
         return;
     }
     if (ld->n_cells == ld->cap_cells) {
@@ -181,8 +186,11 @@ static int s_numeric_column(s_loader_t *ld, int c, double *num, bool strict)
     const char *name = s_cell(ld, -1, c);
     for (int r = 0; r < ld->n_rows; r++) {
         const char *v = s_cell(ld, r, c);
-        if (parse_double(v, &num[r]) == 0)
+        if (parse_double(v, &num[r]) == 0 && isfinite(num[r]))
             continue;
+        if (parse_double(v, &num[r]) == 0) /* nan, inf: no model takes them */
+            return set_err(ld->err, "%s:%d: column '%s': '%.40s' is not a finite number",
+                           ld->name, ld->row_line[r], name, v);
         if (!strict)
             return 1;
         if (!*v)
@@ -238,7 +246,10 @@ static int s_classes(s_loader_t *ld, int c, dataset_t *ds)
         skeys[k++] = skeys[r];
     }
     int rc = 0;
-    if (k > DATASET_MAX_CLASSES)
+    if (k < 2 && n > 0)
+        rc = set_err(ld->err, "%s: label column '%s' has one class '%.40s'; classification "
+                     "needs two", ld->name, ds->y_name, ints ? txt[0] : skeys[0]);
+    else if (k > DATASET_MAX_CLASSES)
         rc = set_err(ld->err, "%s:1: label column '%s' has %d distinct values (max %d); "
                      "use `target:` for regression", ld->name, ds->y_name, k,
                      DATASET_MAX_CLASSES);
@@ -275,8 +286,8 @@ static int s_target(s_loader_t *ld, int c, dataset_t *ds)
         const char *v = s_cell(ld, r, c);
         if (!*v)
             return set_err(ld->err, "%s:%d: missing target", ld->name, ld->row_line[r]);
-        if (parse_double(v, &ds->y[r]) != 0)
-            return set_err(ld->err, "%s:%d: target '%.40s' is not a number", ld->name,
+        if (parse_double(v, &ds->y[r]) != 0 || !isfinite(ds->y[r]))
+            return set_err(ld->err, "%s:%d: target '%.40s' is not a finite number", ld->name,
                            ld->row_line[r], v);
     }
     return 0;
@@ -453,7 +464,13 @@ static void s_test_errors(void)
     s_expect_error("x,label\n1,0\n,1\n", &o, "t.csv:3: column 'x': missing value");
     o.n_numeric = 0;
     s_expect_error("x,label\n1,0\n2,\n", &o, "t.csv:3: missing label");
-    s_expect_error("x,target\n1,0\n2,zz\n", &o, "t.csv:3: target 'zz' is not a number");
+    s_expect_error("x,target\n1,0\n2,zz\n", &o, "t.csv:3: target 'zz' is not a finite number");
+    s_expect_error("x,target\n1,0\n2,inf\n", &o, "t.csv:3: target 'inf' is not a finite");
+    s_expect_error("x,label\n1,0\nnan,1\n", &o, "t.csv:3: column 'x': 'nan' is not a finite");
+    s_expect_error("x,label\n1,a\n2,a\n", &o, "label column 'label' has one class 'a'");
+    char err[HPS_ERR_LEN];
+    assert(!dataset_parse("x,label\n1,0\n2\0,1\n", 19, "t.csv", &o, err));
+    assert(strstr(err, "t.csv:3: a NUL byte in a field"));
     s_expect_error("x,label\n1,0\n\xC3\x28,1\n", &o, "t.csv:3: invalid UTF-8");
     s_expect_error("x,x,label\n1,2,0\n", &o, "t.csv:1: duplicate column 'x'");
     s_expect_error("", &o, "t.csv:1: empty file");

@@ -67,7 +67,7 @@ static const schema_t s_schema[] = {
     {"STATUS_REPLY", {"json:S", "text:S?"}},
     {"STOP", {"study:S"}},
     {"STOPPED", {"study:S"}},
-    {"ERROR", {"msg:S", "bad:I?"}},
+    {"ERROR", {"msg:S", "bad:I?", "sha256:S?"}},
 };
 
 static const schema_t *s_schema_find(const char *type)

@@ -86,6 +86,16 @@ static bool s_has(const cfg_node_t *node, const char *name, const char *key,
     return false;
 }
 
+/* True when high - low is not a finite number (±1.7e308 bounds: every sample would be
+ * inf or high) or does not fit a long (int bounds). */
+static bool s_width_overflows(const param_t *p, bool is_int, long l_low, long l_high)
+{
+    long width;
+    if (is_int)
+        return __builtin_sub_overflow(l_high, l_low, &width);
+    return !isfinite(p->high - p->low) || !isfinite(p->low) || !isfinite(p->high);
+}
+
 /* float and int: low, high, log, step. */
 static int s_numeric(param_t *p, const cfg_node_t *node, cfg_errs_t *errs)
 {
@@ -119,6 +129,9 @@ static int s_numeric(param_t *p, const cfg_node_t *node, cfg_errs_t *errs)
                   cfg_get(node, "high")->value);
     else if (p->log && p->low <= 0)
         cfg_error(errs, low_n, "%s: low must be > 0 when log is true", p->name);
+    else if (s_width_overflows(p, is_int, l_low, l_high))
+        cfg_error(errs, low_n, "%s: the range from low (%s) to high (%s) is too wide to sample",
+                  p->name, low_n->value, cfg_get(node, "high")->value);
     if (errs->n > before)
         return -1;
     p->step = is_int ? step : (has_step ? step : 0);

@@ -199,7 +199,7 @@ int store_batch_commit(store_t *self, char *err)
     assert(self->in_batch);
     self->in_batch = false;
     if (store_exec(self, "COMMIT", err) == 0)
-        return 0;
+        return store_wal_check(self, err); /* committed where it will be kept? */
     char ignore[HPS_ERR_LEN];
     store_exec(self, "ROLLBACK", ignore);
     return -1;
@@ -364,6 +364,12 @@ static int s_migrate(store_t *self, bool create, char *err)
     return store_end(self, rc, err);
 }
 
+/* The tables and columns of the newest schema, and the state CHECKs, are all there. */
+static int s_check(store_t *self, char *err)
+{
+    return store_schema_check(self, s_schema, S_STATE_COLUMN, err);
+}
+
 /* "path: err" in err, the store closed: NULL. */
 static store_t *s_fail(store_t **self_p, const char *path, char *err)
 {
@@ -404,8 +410,9 @@ store_t *store_open(const char *path, bool create, bool sync_full, char *err)
     /* The version is checked before the journal mode is touched: a file that is not ours
      * is left exactly as it was. */
     if (s_version(self, create, err) < 0 || store_exec(self, pragmas, err) != 0 ||
-        s_migrate(self, create, err) != 0)
+        s_migrate(self, create, err) != 0 || s_check(self, err) != 0)
         return s_fail(&self, path, err);
+    store_wal_watch(self, path);
     return self;
 }
 
@@ -443,6 +450,8 @@ store_t *store_open_read(const char *path, char *err)
             return NULL;
         version = s_version(self, false, err);
     }
+    if (version == STORE_SCHEMA_VERSION && s_check(self, err) != 0)
+        return s_fail(&self, path, err);
     if (version == STORE_SCHEMA_VERSION)
         return self;
     if (version < 0)
@@ -467,6 +476,7 @@ void store_close(store_t **self_p)
         sqlite3_finalize(self->q[i]);
     if (sqlite3_close(self->db) != SQLITE_OK)
         log_warn("sqlite close: %s", sqlite3_errmsg(self->db));
+    free(self->wal_path);
     free(self);
     *self_p = NULL;
 }

@@ -40,7 +40,9 @@ void store_close(store_t **self_p);
  * enclosing transaction, so each state change stays atomic on its own while one
  * commit (one WAL append, one fsync under --sync full) makes a whole batch durable.
  * The caller must not acknowledge any change of the batch before the commit returns
- * 0; if it fails, everything since batch_begin is rolled back. */
+ * 0; if it fails, everything since batch_begin is rolled back. It also fails (-1,
+ * committed) when the file's -wal was deleted or replaced since the open: the commit
+ * went to a file nobody will read after a crash, so nothing more may be acknowledged. */
 int store_batch_begin(store_t *self, char *err);
 int store_batch_commit(store_t *self, char *err);
 /* Whether a batch is open. This function can't fail. */

@@ -9,6 +9,7 @@
 #define HPS_STORE_PRIV_H
 
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include "core/store.h"
 
@@ -34,6 +35,10 @@ enum {
 
 struct store_s {
     sqlite3 *db;
+    char *wal_path;            /* path-wal of a writable file, watched (store_check.c) */
+    bool wal_seen;             /* wal_dev/wal_ino are the WAL's */
+    dev_t wal_dev;
+    ino_t wal_ino;
     bool in_batch;                  /* inside store_batch_begin .. store_batch_commit */
     sqlite3_stmt *q[STORE_Q_COUNT]; /* prepared lazily, finalized on close */
 };
@@ -55,6 +60,18 @@ int store_write1(store_t *self, sqlite3_stmt *st, char *err);
 int store_begin(store_t *self, char *err);
 /* Commit when rc == 0, roll back otherwise; returns rc (or -1 if the commit fails). */
 int store_end(store_t *self, int rc, char *err);
+
+/* 0 when the file holds every table and column of schema (SQL text of the newest
+ * schema) and every table whose CREATE has the text must (a CHECK) keeps it; -1 with
+ * "not a complete hps study database: table 'x' ..." in err (core/store_schema.c). */
+int store_schema_check(store_t *self, const char *schema, const char *must, char *err);
+
+/* Watch path's WAL from now on (a writable open in WAL mode). */
+void store_wal_watch(store_t *self, const char *path);
+/* 0 when the watched WAL is still the file it was (stat: same device and inode); -1
+ * with err when it was deleted or replaced (store_batch_commit checks after each
+ * commit: replies wait for it). */
+int store_wal_check(store_t *self, char *err);
 
 /* Bind v, or NULL when v is NaN (how the store writes "none"). */
 int store_bind_real(sqlite3_stmt *st, int i, double v);

@@ -46,6 +46,14 @@ static const cfg_node_t *s_section(const cfg_node_t *root, const char *key, cfg_
     return NULL;
 }
 
+static bool s_has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return true;
+    return false;
+}
+
 /* study, n_trials, max_retries, seed and an explicit direction (0 when absent). */
 static int s_scalars(study_config_t *s, cfg_errs_t *errs)
 {
@@ -56,6 +64,9 @@ static int s_scalars(study_config_t *s, cfg_errs_t *errs)
     if (s_required(root, "study", errs) && cfg_str(root, "study", NULL, &name, errs) == 0) {
         if (!*name)
             cfg_error(errs, cfg_get(root, "study"), "study: the name must not be empty");
+        else if (s_has_control(name))
+            cfg_error(errs, cfg_get(root, "study"), "study: the name has a control character"
+                      " (a newline, a tab, an escape)");
         s->name = xstrdup(name);
     }
     if (s_required(root, "n_trials", errs) &&

@@ -115,9 +115,9 @@ void sha256_hex(const void *data, size_t len, char out[65])
 
 int sha256_file(const char *path, char out[65], char *err)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = file_open_regular(path, SIZE_MAX, err);
     if (!f)
-        return set_err(err, "%s: %s", path, strerror(errno));
+        return -1;
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
     unsigned char buf[65536];
@@ -144,29 +144,57 @@ bool is_sha256_hex(const char *s)
     return true;
 }
 
-char *file_read(const char *path, size_t *len_out, char *err)
+FILE *file_open_regular(const char *path, size_t max, char *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         set_err(err, "%s: %s", path, strerror(errno));
         return NULL;
     }
+    struct stat sb;
+    FILE *f = NULL;
+    if (fstat(fd, &sb) != 0)
+        set_err(err, "%s: %s", path, strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+        set_err(err, "%s: not a regular file", path);
+    else if ((uintmax_t)sb.st_size > (uintmax_t)max)
+        set_err(err, "%s: larger than %zu bytes (%jd)", path, max, (intmax_t)sb.st_size);
+    else if (fcntl(fd, F_SETFL, 0) != 0 || !(f = fdopen(fd, "rb")))
+        set_err(err, "%s: %s", path, strerror(errno));
+    if (!f)
+        close(fd);
+    return f;
+}
+
+char *file_read_max(const char *path, size_t max, size_t *len_out, char *err)
+{
+    FILE *f = file_open_regular(path, max, err);
+    if (!f)
+        return NULL;
     strbuf_t sb;
     sb_init(&sb);
     char buf[65536];
     size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+    while (sb.len <= max && (n = fread(buf, 1, sizeof buf, f)) > 0)
         sb_putn(&sb, buf, n);
     int bad = ferror(f);
     fclose(f);
-    if (bad) {
+    if (bad || sb.len > max) { /* it grew since the check */
         sb_free(&sb);
-        set_err(err, "%s: read error", path);
+        if (bad)
+            set_err(err, "%s: read error", path);
+        else
+            set_err(err, "%s: larger than %zu bytes", path, max);
         return NULL;
     }
     if (len_out)
         *len_out = sb.len;
     return sb_take(&sb);
+}
+
+char *file_read(const char *path, size_t *len_out, char *err)
+{
+    return file_read_max(path, HPS_FILE_MAX, len_out, err);
 }
 
 int file_write_atomic(const char *path, const void *data, size_t len, char *err)

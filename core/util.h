@@ -32,11 +32,18 @@ int64_t now_ms(void);    /* monotonic clock, milliseconds */
 
 /* SHA-256 (libsodium) as 64 lowercase hex chars + NUL. */
 void sha256_hex(const void *data, size_t len, char out[65]);
-/* SHA-256 of a whole file; -1 with err when it cannot be read. */
+/* SHA-256 of a whole regular file; -1 with err when it cannot be read. */
 int sha256_file(const char *path, char out[65], char *err);
 bool is_sha256_hex(const char *s);
 
-/* Read a whole file into a NUL-terminated buffer (caller frees); NULL with err on failure. */
+/* The largest file read whole (a dataset; a config is bounded tighter, config.c). */
+#define HPS_FILE_MAX ((size_t)2 << 30)
+/* path opened for reading if it is a regular file of at most max bytes (a FIFO, a
+ * device or a directory is refused without blocking); NULL with err. */
+FILE *file_open_regular(const char *path, size_t max, char *err);
+/* Read a whole regular file of at most max bytes into a NUL-terminated buffer (caller
+ * frees); NULL with err on failure. file_read: max HPS_FILE_MAX. */
+char *file_read_max(const char *path, size_t max, size_t *len_out, char *err);
 char *file_read(const char *path, size_t *len_out, char *err);
 /* Write atomically (temp file + fsync + rename); -1 with err on failure. */
 int file_write_atomic(const char *path, const void *data, size_t len, char *err);

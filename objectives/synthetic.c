@@ -3,7 +3,9 @@
  * Options: function (required), sleep_ms (>= 0: time a trial takes), fail_rate and
  * crash_rate (0..1: the fraction of trials that fail or abort(), drawn from the
  * trial seed so a rerun fails the same trials), steps (>= 0: report a learning curve
- * at steps 1..steps that decays to the final value, for pruner tests).
+ * at steps 1..steps that decays to the final value, for pruner tests), leak_kb (>= 0:
+ * memory each trial allocates, touches and never frees: a leaking objective, for the
+ * worker's recycling of trial processes).
  *
  * The curve is f + dir * (|f| + 1) * (1/step - 1/steps): it reaches f at the last
  * step, approaches it from the worse side for the study's direction, and keeps the
@@ -147,12 +149,12 @@ double synthetic_optimum(const char *fn, int n)
 
 typedef struct {
     const synth_fn_t *fn;
-    long sleep_ms, steps;
+    long sleep_ms, steps, leak_kb;
     double fail_rate, crash_rate;
 } synth_opts_t;
 
 static const char *const s_keys[] = {"type",       "function",   "sleep_ms", "fail_rate",
-                                     "crash_rate", "steps",      NULL};
+                                     "crash_rate", "steps",      "leak_kb",  NULL};
 
 /* A number option that must lie in [lo, hi]; errors at the value. */
 static void s_range(const cfg_node_t *obj, const char *key, double v, double lo, double hi,
@@ -172,6 +174,8 @@ static int s_options(const cfg_node_t *obj, int n, synth_opts_t *o, cfg_errs_t *
     cfg_str(obj, "function", NULL, &name, errs);
     cfg_long(obj, "sleep_ms", 0, &o->sleep_ms, errs);
     cfg_long(obj, "steps", 0, &o->steps, errs);
+    cfg_long(obj, "leak_kb", 0, &o->leak_kb, errs);
+    s_range(obj, "leak_kb", (double)o->leak_kb, 0, 1 << 20, errs);
     cfg_double(obj, "fail_rate", 0, &o->fail_rate, errs);
     cfg_double(obj, "crash_rate", 0, &o->crash_rate, errs);
     s_range(obj, "sleep_ms", (double)o->sleep_ms, 0, 86400000, errs);
@@ -216,6 +220,16 @@ static void s_sleep_ms(long ms)
         assert(errno == EINTR); /* EINVAL/EFAULT would be a bug here */
 }
 
+/* Allocate kb KiB, touch every page and drop the pointer: a leak, on purpose. */
+static void s_leak(long kb)
+{
+    if (kb <= 0)
+        return;
+    volatile char *p = xmalloc((size_t)kb * 1024);
+    for (long i = 0; i < kb * 1024; i += 4096)
+        p[i] = 1;
+}
+
 /* Report the learning curve; true when the trial was pruned (res filled). */
 static bool s_curve(const objective_ctx_t *ctx, const synth_opts_t *o, double f,
                     objective_result_t *res)
@@ -253,6 +267,7 @@ static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
     double u_crash = rng_uniform(&r), u_fail = rng_uniform(&r);
     if (u_crash < o.crash_rate)
         abort(); /* on purpose: the worker must survive a crashing objective */
+    s_leak(o.leak_kb);
     double f;
     int rc = synthetic_eval(o.fn->name, ctx->x, space->n, &f);
     assert(rc == 0); /* s_options checked the dimension */

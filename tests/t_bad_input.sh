@@ -52,6 +52,22 @@ csvcase fields 'text,n,label\na b,1,0\nc d,2\n' "$TMP/fields.csv:3:"
 csvcase number 'text,n,label\na b,1,0\nc d,x,1\n' "$TMP/number.csv:3:"
 csvcase nolabel 'text,n,y\na b,1,0\nc d,2,1\n' "$TMP/nolabel.csv"
 csvcase utf8 'text,n,label\na \xff b,1,0\nc d,2,1\n' "$TMP/utf8.csv:2:"
+csvcase nul 'text,n,label\na b,1,0\nc\0d,2,1\n' "$TMP/nul.csv:3: a NUL byte in a field"
+csvcase nan 'text,n,label\na b,1,0\nc d,nan,1\n' "$TMP/nan.csv:3: column 'n': 'nan' is not a finite number"
+csvcase inf 'text,n,label\na b,-inf,0\nc d,2,1\n' "$TMP/inf.csv:2: column 'n': '-inf' is not a finite number"
+csvcase oneclass 'text,n,label\na b,1,x\nc d,2,x\n' "label column 'label' has one class 'x'; classification needs two"
+# only regular files are read, without blocking on a FIFO or reading a device forever
+mkfifo "$TMP/fifo"
+expect2 "/dev/zero: not a regular file" "$HPS" run /dev/zero -j 1 --db "$DB"
+expect2 "$TMP/fifo: not a regular file" "$HPS" run "$TMP/fifo" -j 1 --db "$DB"
+expect2 "$TMP: not a regular file" "$HPS" run "$TMP" -j 1 --db "$DB"
+head -c 1048577 /dev/zero | tr '\0' '#' >"$TMP/big.yaml"
+expect2 "$TMP/big.yaml: larger than 1048576 bytes" "$HPS" run "$TMP/big.yaml" -j 1 --db "$DB"
+sed "s|path: $TMP/nan.csv|path: /dev/zero|" "$TMP/nan.yaml" >"$TMP/zero.yaml"
+expect2 "$TMP/zero.yaml:3:14: data.path: cannot open '/dev/zero' (resolved relative to $TMP/zero.yaml): not a regular file" \
+    "$HPS" run "$TMP/zero.yaml" -j 1 --db "$DB"
+sed "s|path: $TMP/nan.csv|path: $TMP/fifo|" "$TMP/nan.yaml" >"$TMP/fifo.yaml"
+expect2 "data.path: cannot open '$TMP/fifo'" "$HPS" run "$TMP/fifo.yaml" -j 1 --db "$DB"
 # neither label nor target named, and the header says regression: the direction taken
 # from accuracy would maximise the error, so it must be named
 printf 'x,target\n1,2.5\n2,3.5\n3,1.5\n4,0.5\n' >"$TMP/reg.csv"
@@ -60,5 +76,5 @@ printf 'study: reg\nn_trials: 2\ndata: {path: %s}\nobjective: {type: ridge}\nspa
 expect2 "no 'target:' in data: add 'target: target'" "$HPS" run "$TMP/reg.yaml" -j 1 --db "$DB"
 after=$(dbsum)
 [ "$before" = "$after" ] || fail "the database changed"
-[ "$n" -ge 35 ] || fail "only $n cases"
+[ "$n" -ge 50 ] || fail "only $n cases"
 echo "ok: $n bad inputs, each exit 2 with its message; DB untouched"

@@ -25,6 +25,7 @@ typedef struct {
     int64_t offset;  /* bytes written */
     int64_t total;   /* blob size; -1 until the first CHUNK */
     int64_t sent_at; /* when the last FETCH went out; 0 = due now */
+    int errors;      /* ERROR answers so far */
 } fetch_t;
 
 struct blobcache_s {
@@ -260,6 +261,23 @@ bool blobcache_fail_match(blobcache_t *self, const char *text, char sha_out[65])
     return false;
 }
 
+bool blobcache_error(blobcache_t *self, const char *sha, const char *msg, int64_t now,
+                     char *err)
+{
+    int i = s_find(self, sha);
+    if (i < 0)
+        return false;
+    fetch_t *f = &self->fetches[i];
+    if (++f->errors < BLOB_MAX_ERRORS) {
+        f->sent_at = now ? now : 1; /* again after BLOB_RESEND_MS */
+        return false;
+    }
+    set_err(err, "dataset %s: the coordinator cannot serve it (%d tries): %s", sha,
+            f->errors, msg);
+    s_drop(self, i);
+    return true;
+}
+
 /* ---- self-test ------------------------------------------------------------------- */
 
 static proto_msg_t *s_chunk(const char *sha, int64_t offset, int64_t total, const char *data,
@@ -340,6 +358,18 @@ void blobcache_test(bool verbose)
     assert(blobcache_fail_match(bc, msg, out) && strcmp(out, other) == 0);
     assert(blobcache_pending(bc) == 0);
     free(msg);
+    /* ERRORs that name the blob in a field (any text): retried, given up on the third */
+    blobcache_want(bc, other);
+    proto_msg_t *f = blobcache_due(bc, 5000);
+    proto_destroy(&f);
+    assert(!blobcache_error(bc, sha, "x", 5001, err)); /* not being fetched */
+    assert(!blobcache_error(bc, other, "disk error", 5001, err));
+    assert(!blobcache_due(bc, 5002) && (f = blobcache_due(bc, 5001 + BLOB_RESEND_MS)));
+    proto_destroy(&f);
+    for (int i = 2; i < BLOB_MAX_ERRORS; i++)
+        assert(!blobcache_error(bc, other, "disk error", 9000, err));
+    assert(blobcache_error(bc, other, "disk error", 9001, err) && blobcache_pending(bc) == 0);
+    assert(strstr(err, other) && strstr(err, "cannot serve it (3 tries): disk error"));
     blobcache_destroy(&bc);
 
     /* A cached file that was corrupted on disk is noticed by a new process's cache. */

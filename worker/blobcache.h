@@ -19,6 +19,7 @@
 #include "core/proto.h"
 
 #define BLOB_RESEND_MS 2000
+#define BLOB_MAX_ERRORS 3 /* ERROR answers to a blob's FETCHes before giving up */
 
 enum { BLOB_FAILED = -1, BLOB_MORE = 0, BLOB_READY = 1 };
 
@@ -49,6 +50,11 @@ int blobcache_chunk(blobcache_t *self, const proto_msg_t *chunk, char sha_out[65
 /* The fetch in progress whose sha256 appears in text (an ERROR reply names it), copied
  * to sha_out and abandoned: true. False when none matches. */
 bool blobcache_fail_match(blobcache_t *self, const char *text, char sha_out[65]);
+/* An ERROR naming blob sha answered its FETCH: asked again later, and after
+ * BLOB_MAX_ERRORS such answers abandoned: true (err says why). False: retrying, or no
+ * fetch of sha. */
+bool blobcache_error(blobcache_t *self, const char *sha, const char *msg, int64_t now,
+                     char *err);
 int blobcache_pending(const blobcache_t *self); /* fetches in progress */
 
 void blobcache_test(bool verbose);

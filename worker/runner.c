@@ -41,6 +41,7 @@ struct runner_s {
     int64_t started_ms; /* monotonic; of the current trial */
     long trial;
     int attempt;
+    int served;         /* trials handed to this process */
     char *buf;          /* bytes received and not yet parsed into messages */
     size_t len, cap;
 };
@@ -457,6 +458,7 @@ int runner_run(runner_t *self, const runner_spec_t *spec, char *err)
     if (rc != 0)
         return -1;
     self->busy = true;
+    self->served++;
     self->started_ms = now_ms();
     self->trial = spec->trial;
     self->attempt = spec->attempt;
@@ -475,6 +477,21 @@ runner_t *runner_start(const runner_spec_t *spec, char *err)
 
 int runner_fd(const runner_t *self) { return self->fd; }
 pid_t runner_pid(const runner_t *self) { return self->pid; }
+int runner_served(const runner_t *self) { return self->served; }
+
+long runner_rss_kb(const runner_t *self)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/statm", (int)self->pid);
+    FILE *f = fopen(path, "r");
+    long size, resident = -1;
+    if (f && fscanf(f, "%ld %ld", &size, &resident) != 2)
+        resident = -1;
+    if (f)
+        fclose(f);
+    long page = sysconf(_SC_PAGESIZE);
+    return resident < 0 || page <= 0 ? -1 : resident * (page / 1024);
+}
 double runner_secs(const runner_t *self) { return (double)(now_ms() - self->started_ms) / 1e3; }
 
 /* SIGKILL every process in session sid except its leader. A few rounds, because a

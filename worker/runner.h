@@ -66,6 +66,9 @@ void runner_destroy(runner_t **self_p);
 
 int runner_fd(const runner_t *self);    /* parent's end, for zmq_poll; -1 after EOF */
 pid_t runner_pid(const runner_t *self);
+int runner_served(const runner_t *self); /* trials handed to this process so far */
+/* The process's resident memory in KiB (/proc/PID/statm), or -1 when unknown. */
+long runner_rss_kb(const runner_t *self);
 double runner_secs(const runner_t *self); /* wall time since the fork */
 
 /* Read what the child sent. Returns the next complete message (caller destroys) or

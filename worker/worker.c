@@ -213,6 +213,23 @@ static task_t *s_task_find(worker_t *w, long id, int attempt)
     return NULL;
 }
 
+/* Whether trial process r is due for replacement (--recycle-after, --max-trial-rss-mb). */
+static bool s_worn_out(const worker_t *w, const runner_t *r)
+{
+    int after = w->opts->recycle_after;
+    if (after > 0 && runner_served(r) >= after) {
+        log_info("trial process %d served %d trials: replaced", (int)runner_pid(r), after);
+        return true;
+    }
+    long max_kb = w->opts->max_trial_rss_mb * 1024, kb;
+    if (max_kb > 0 && (kb = runner_rss_kb(r)) > max_kb) {
+        log_info("trial process %d uses %ld MiB (over %ld): replaced", (int)runner_pid(r),
+                 kb / 1024, w->opts->max_trial_rss_mb);
+        return true;
+    }
+    return false;
+}
+
 void worker__task_remove(worker_t *w, task_t *task)
 {
     for (task_t **p = &w->tasks; *p; p = &(*p)->next) {
@@ -221,9 +238,10 @@ void worker__task_remove(worker_t *w, task_t *task)
             break;
         }
     }
-    /* A process that answered and was not cancelled serves the next trial. */
+    /* A process that answered and was not cancelled serves the next trial, unless it
+     * served its share or grew too big (a leaking objective). */
     if (task->runner && !task->cancelled && !runner_busy(task->runner) &&
-        runner_fd(task->runner) >= 0 && w->n_idle < w->slots)
+        runner_fd(task->runner) >= 0 && w->n_idle < w->slots && !s_worn_out(w, task->runner))
         w->idle[w->n_idle++] = task->runner;
     else
         runner_destroy(&task->runner);
@@ -527,11 +545,14 @@ static void s_on_welcome(worker_t *w, const proto_msg_t *m)
 
 static void s_on_error(worker_t *w, const proto_msg_t *m)
 {
-    const char *msg = proto_get_str(m, "msg");
-    char sha[65];
+    const char *msg = proto_get_str(m, "msg"), *named = proto_get_str(m, "sha256");
+    char sha[65], why[HPS_ERR_LEN];
     log_warn("coordinator: %s", msg);
-    /* The coordinator names the blob in its answer to a FETCH it cannot serve. */
-    if (blobcache_fail_match(w->blobs, msg, sha))
+    /* The coordinator names the blob in its answer to a FETCH it cannot serve (an
+     * older one only in the text). */
+    if (named && is_sha256_hex(named) && blobcache_error(w->blobs, named, msg, now_ms(), why))
+        s_blob_done(w, named, why);
+    else if (!named && blobcache_fail_match(w->blobs, msg, sha))
         s_blob_done(w, sha, msg);
 }
 

@@ -26,6 +26,8 @@
 
 #include <stdbool.h>
 
+#define WORKER_RECYCLE_AFTER 1000 /* default of --recycle-after */
+
 typedef struct {
     const char *endpoint;        /* coordinator, e.g. tcp://127.0.0.1:5555 or ipc://... */
     int slots;                   /* concurrent trials (<= 0 means 1) */
@@ -41,6 +43,10 @@ typedef struct {
     int prefetch;                /* trials leased ahead of free slots while trials are
                                     short (< 1 s), hiding the coordinator round trip;
                                     0 = none (hps worker and hps run use 1) */
+    int recycle_after;           /* a trial process serves at most this many trials,
+                                    then a fresh one is forked (0 = no limit) */
+    long max_trial_rss_mb;       /* a trial process whose resident memory is over this
+                                    after a trial is replaced (0 = no bound) */
 } worker_opts_t;
 
 /* Run until BYE (after running trials finish and their TELLs are ACKed, or a 10 s
