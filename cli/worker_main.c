@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli_flags.h"
 #include "cli/worker_main.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -108,6 +109,8 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         fprintf(stderr, "hps worker: --cert and --server-key go together\n");
         return -1;
     }
+    if (cli_check_plain("worker", opts->endpoint, opts->cert_path) != 0)
+        return -1;
     if (opts->name && (!opts->name[0] || strlen(opts->name) > 255)) {
         fprintf(stderr, "hps worker: --name must have 1 to 255 characters\n");
         return -1;
