@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/auth.h"
 #include "core/util.h"
 
 int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, long hi, long *out)
@@ -16,6 +17,15 @@ int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, l
     }
     *out = v;
     return 0;
+}
+
+int cli_check_plain(const char *cmd, const char *endpoint, const char *cert)
+{
+    if (!endpoint || cert || auth_endpoint_local(endpoint))
+        return 0;
+    fprintf(stderr, "hps %s: %s is not a loopback address: CURVE keys are required "
+                    "(--cert FILE --server-key FILE; see hps keygen)\n", cmd, endpoint);
+    return -1;
 }
 
 void cli_coord_defaults(coord_opts_t *co)

@@ -13,6 +13,11 @@
 /* arg as an integer in lo..hi into *out: 0, or -1 after a message. */
 int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, long hi, long *out);
 
+/* A client's endpoint (NULL: none) without keys (cert NULL) must be local
+ * (auth_endpoint_local): plain ZeroMQ neither authenticates the other end nor encrypts.
+ * Checked before any connection is made. 0 ok, -1 after a message. */
+int cli_check_plain(const char *cmd, const char *endpoint, const char *cert);
+
 /* getopt_long rows of the coordinator's flags (--db, --heartbeat-ms, --lease-ms, --sync),
  * for a command's longopts table; cli_coord_flag() handles what they return. (Not
  * clang-formatted: it would read the rows as one braced expression.) */

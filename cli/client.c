@@ -92,7 +92,7 @@ static int s_parse(int argc, char **argv, const char *usage, bool with_db, clien
         fprintf(stderr, "hps: --cert and --server-key go together\n");
         return 2;
     }
-    return 0;
+    return cli_check_plain(argv[0], f->to, f->cert) == 0 ? 0 : 2;
 }
 
 static zsock_t *s_connect(const client_flags_t *f, char *err)

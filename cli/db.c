@@ -349,9 +349,10 @@ static int s_keygen(const char *dir, const char *name, char **pub_path, char *z8
         set_err(err, "%s: cannot write: %s", pub, strerror(errno));
         goto done;
     }
-    /* czmq already writes it private; make sure whatever the umask or czmq version. */
-    if (chmod(sec, 0600) != 0) {
-        set_err(err, "%s: chmod: %s", sec, strerror(errno));
+    /* czmq writes the secret private and the public key by the umask; make both what
+     * they should be whatever the umask or czmq version: the public key is for sharing. */
+    if (chmod(sec, 0600) != 0 || chmod(pub, 0644) != 0) {
+        set_err(err, "%s: chmod: %s", access(sec, F_OK) == 0 ? pub : sec, strerror(errno));
         goto done;
     }
     snprintf(z85, 41, "%s", zcert_public_txt(cert));

@@ -6,7 +6,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "cli/cli_flags.h"
 #include "cli/worker_main.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -24,8 +26,16 @@ static const char s_usage[] =
     "                        or ~/.cache/hps)\n"
     "  --cert FILE           CURVE: this worker's secret certificate (from hps keygen)\n"
     "  --server-key FILE     CURVE: the coordinator's public certificate\n"
-    "  --allow-command PAT   only run `command` objectives whose command line matches\n"
-    "                        this shell pattern (fnmatch), e.g. 'python3 train*.py *'\n"
+    "  --allow-command PAT   only run `command` objectives whose argv matches PAT: one\n"
+    "                        word per argument (fnmatch; `*` crosses no '/'), a last\n"
+    "                        `*` = any further arguments, e.g. 'python3 train*.py *';\n"
+    "                        a `run:` string (/bin/sh -c) only with a PAT 'sh -c ...'\n"
+    "  --allow-env NAMES     with --allow-command: env names a study may set\n"
+    "                        (NAME[,NAME...]; default none)\n"
+    "  --allow-cwd DIR       with --allow-command: a study's cwd may be DIR or below\n"
+    "                        (default: no cwd)\n"
+    "  --allow-any-command   with --cert: run any `command` objective (without it and\n"
+    "                        without --allow-command, a CURVE worker runs none)\n"
     "  --prefetch N          while trials are short (< 1 s), lease N more than the free\n"
     "                        slots so none waits for the coordinator (default 1; 0 = off)\n"
     "  --recycle-after N     a trial process serves at most N trials, then a fresh one\n"
@@ -56,12 +66,31 @@ static int s_count(const char *flag, const char *text, int max, int *out)
     return strcmp(text, "0") == 0 ? (*out = 0) : s_positive(flag, text, max, out);
 }
 
+/* The --allow-* flags together: 0 or -1 after a message. */
+static int s_check_allow(const worker_opts_t *opts)
+{
+    const char *msg = NULL;
+    struct stat st;
+    if (opts->allow_any_command && opts->allow_command)
+        msg = "--allow-any-command and --allow-command exclude each other";
+    else if ((opts->allow_env || opts->allow_cwd) && !opts->allow_command)
+        msg = "--allow-env and --allow-cwd go with --allow-command (without it any env and "
+              "cwd are allowed, or on a CURVE worker no command at all)";
+    else if (opts->allow_command && !opts->allow_command[0])
+        msg = "--allow-command: empty pattern";
+    else if (opts->allow_cwd && (stat(opts->allow_cwd, &st) != 0 || !S_ISDIR(st.st_mode)))
+        msg = "--allow-cwd: not a directory";
+    if (msg)
+        fprintf(stderr, "hps worker: %s\n", msg);
+    return msg ? -1 : 0;
+}
+
 /* Parse argv into opts. 0 ok, 1 --help shown, -1 bad flags (message printed). */
 static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *level)
 {
     enum {
         O_CONNECT = 256, O_SLOTS, O_NAME, O_CACHE, O_CERT, O_SKEY, O_ALLOW, O_MAX, O_PRE,
-        O_RECYCLE, O_RSS
+        O_RECYCLE, O_RSS, O_ENV, O_CWD, O_ANY
     };
     static const struct option longopts[] = {
         {"connect", required_argument, NULL, O_CONNECT},
@@ -73,6 +102,9 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         {"allow-command", required_argument, NULL, O_ALLOW},
         {"recycle-after", required_argument, NULL, O_RECYCLE},
         {"max-trial-rss-mb", required_argument, NULL, O_RSS},
+        {"allow-env", required_argument, NULL, O_ENV},
+        {"allow-cwd", required_argument, NULL, O_CWD},
+        {"allow-any-command", no_argument, NULL, O_ANY},
         {"max-trials", required_argument, NULL, O_MAX},
         {"prefetch", required_argument, NULL, O_PRE},
         {"verbose", no_argument, NULL, 'v'},
@@ -91,6 +123,9 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         case O_CERT: opts->cert_path = optarg; break;
         case O_SKEY: opts->server_key_path = optarg; break;
         case O_ALLOW: opts->allow_command = optarg; break;
+        case O_ENV: opts->allow_env = optarg; break;
+        case O_CWD: opts->allow_cwd = optarg; break;
+        case O_ANY: opts->allow_any_command = true; break;
         case O_MAX: rc = s_positive("--max-trials", optarg, 1 << 30, &opts->max_trials); break;
         case O_PRE: rc = s_count("--prefetch", optarg, 64, &opts->prefetch); break;
         case O_RECYCLE:
@@ -124,12 +159,15 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         fprintf(stderr, "hps worker: --cert and --server-key go together\n");
         return -1;
     }
+    if (cli_check_plain("worker", opts->endpoint, opts->cert_path) != 0)
+        return -1;
     if (opts->name && (!opts->name[0] || strlen(opts->name) > 255)) {
         fprintf(stderr, "hps worker: --name must have 1 to 255 characters\n");
         return -1;
     }
-    return 0;
+    return s_check_allow(opts);
 }
+
 
 int worker_main(int argc, char **argv)
 {

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "coordinator/blobs.h"
 #include "coordinator/dblock.h"
@@ -23,6 +24,7 @@
 #include "coordinator/schedule.h"
 #include "coordinator/study_check.h"
 #include "coordinator/wname.h"
+#include "core/auth.h"
 #include "core/log.h"
 #include "core/proto.h"
 #include "core/report.h"
@@ -751,23 +753,11 @@ int coord_release_leases(coord_t *self, char *err)
     return n < 0 || rc != 0 ? -1 : n;
 }
 
-/* Plain (unauthenticated) binds are allowed only where nobody else can connect. */
-static bool s_local_endpoint(const char *ep)
-{
-    if (strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0)
-        return true;
-    if (strncmp(ep, "tcp://", 6) != 0)
-        return false;
-    const char *host = ep + 6;
-    return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost:", 10) == 0 ||
-           strncmp(host, "[::1]:", 6) == 0;
-}
-
 static int s_setup_curve(coord_t *self, bool *usage, char *err)
 {
     const coord_opts_t *o = &self->opts;
     if (!o->cert_path) {
-        if (s_local_endpoint(o->bind))
+        if (auth_endpoint_local(o->bind)) /* nobody else can connect */
             return 0;
         *usage = true;
         return set_err(err, "%s is not a loopback address: CURVE keys are required "
@@ -776,6 +766,12 @@ static int s_setup_curve(coord_t *self, bool *usage, char *err)
     if (!o->allow_dir) {
         *usage = true;
         return set_err(err, "--cert needs --allow DIR (the public keys of allowed clients)");
+    }
+    /* zauth takes "*" as any key, and a directory without keys as nobody: both silent. */
+    if (auth_check_key_dir("--allow", o->allow_dir, err) != 0 ||
+        (o->submitters_dir && auth_check_key_dir("--submitters", o->submitters_dir, err) != 0)) {
+        *usage = true;
+        return -1;
     }
     /* zcert_load reads FILE_secret when it exists, else FILE: the secret file's own name
      * and its public name both work. */
@@ -802,6 +798,18 @@ static int s_setup_curve(coord_t *self, bool *usage, char *err)
     if (o->submitters_dir)
         self->submitters = zcertstore_new(o->submitters_dir);
     return 0;
+}
+
+/* Lock and open the study file. What they create (the DB, the blob directory; SQLite
+ * gives the -wal and -shm files the DB's mode) is the owner's only, whatever the umask:
+ * the DB holds every config and result, the directory every uploaded dataset. */
+static void s_open_private(coord_t *self, char *err)
+{
+    mode_t old = umask(077);
+    self->lock = dblock_acquire(self->opts.db_path, err);
+    self->store = self->lock ? store_open(self->opts.db_path, true, self->opts.sync_full, err)
+                             : NULL;
+    umask(old);
 }
 
 coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
@@ -835,9 +843,9 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         coord_destroy(&self);
         return NULL;
     }
-    self->lock = dblock_acquire(opts->db_path, err);
-    self->store = self->lock ? store_open(opts->db_path, true, opts->sync_full, err) : NULL;
-    self->sched = self->store ? sched_new(self->store, self->opts.lease_ms, opts->only_study, err) : NULL;
+    s_open_private(self, err);
+    self->sched =
+        self->store ? sched_new(self->store, self->opts.lease_ms, opts->only_study, err) : NULL;
     if (!self->sched) {
         coord_destroy(&self);
         return NULL;
@@ -925,9 +933,4 @@ void coord_test(bool verbose)
         assert(strstr(err, i < 3 ? "state" : "attempt"));
         proto_destroy(&m);
     }
-    /* Plain binds only where nobody else can connect. */
-    assert(s_local_endpoint("tcp://127.0.0.1:5555") && s_local_endpoint("tcp://localhost:1"));
-    assert(s_local_endpoint("tcp://[::1]:5555") && s_local_endpoint("ipc:///tmp/x"));
-    assert(!s_local_endpoint("tcp://0.0.0.0:5555") && !s_local_endpoint("tcp://*:5555"));
-    assert(!s_local_endpoint("tcp://localhost.example.com:1") && !s_local_endpoint("udp://x"));
 }

@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "objectives/command.h"
 #include "objectives/objective.h"
 
 extern char **environ;
@@ -195,11 +196,37 @@ static void s_build_env(cmd_spec_t *spec, const objective_ctx_t *ctx, const cfg_
         s_env_put(spec, xasprintf("HPS_CACHE_DIR=%s", ctx->cache_dir));
 }
 
+char **command_argv(const cfg_node_t *objective)
+{
+    const cfg_node_t *run = objective ? cfg_get(objective, "run") : NULL;
+    if (!run || !((run->type == CFG_SCALAR && run->value[0]) || (run->type == CFG_SEQ && run->n)))
+        return NULL;
+    for (int i = 0; run->type == CFG_SEQ && i < run->n; i++)
+        if (run->items[i]->type != CFG_SCALAR)
+            return NULL;
+    int argc = run->type == CFG_SEQ ? run->n : 3;
+    char **argv = xcalloc((size_t)argc + 1, sizeof *argv);
+    for (int i = 0; run->type == CFG_SEQ && i < run->n; i++)
+        argv[i] = xstrdup(run->items[i]->value);
+    if (run->type == CFG_SCALAR) {
+        argv[0] = xstrdup("/bin/sh");
+        argv[1] = xstrdup("-c");
+        argv[2] = xstrdup(run->value);
+    }
+    return argv;
+}
+
+void command_argv_free(char ***argv_p)
+{
+    for (char **a = *argv_p; a && *a; a++)
+        free(*a);
+    free(*argv_p);
+    *argv_p = NULL;
+}
+
 static void s_spec_free(cmd_spec_t *spec)
 {
-    for (char **a = spec->argv; a && *a; a++)
-        free(*a);
-    free(spec->argv);
+    command_argv_free(&spec->argv);
     for (int i = 0; i < spec->n_env; i++)
         free(spec->envp[i]);
     free(spec->envp);
@@ -222,16 +249,8 @@ static int s_build(cmd_spec_t *spec, const objective_ctx_t *ctx, char *err)
     memset(spec, 0, sizeof *spec);
     cfg_double(obj, "timeout", 0, &spec->timeout, NULL);
     cfg_str(obj, "cwd", NULL, &spec->cwd, NULL);
-    const cfg_node_t *run = cfg_get(obj, "run");
-    int argc = run->type == CFG_SEQ ? run->n : 3;
-    spec->argv = xcalloc((size_t)argc + 1, sizeof *spec->argv);
-    for (int i = 0; run->type == CFG_SEQ && i < run->n; i++)
-        spec->argv[i] = xstrdup(run->items[i]->value);
-    if (run->type == CFG_SCALAR) {
-        spec->argv[0] = xstrdup("/bin/sh");
-        spec->argv[1] = xstrdup("-c");
-        spec->argv[2] = xstrdup(run->value);
-    }
+    spec->argv = command_argv(obj);
+    assert(spec->argv); /* s_check_run passed */
     s_build_env(spec, ctx, obj);
     sb_init(&spec->input);
     space_point_json(&spec->input, ctx->study->space, ctx->x);

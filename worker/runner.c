@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -200,38 +199,6 @@ static int s_child_report(void *arg, long step, double value)
     return prune;
 }
 
-/* The command line a `command` objective would run: its `run` string, or the `run`
- * list [prog, arg, ...] joined by spaces. NULL when there is none (then nothing can be
- * allowed). Caller frees. */
-static char *s_command_text(const cfg_node_t *objective)
-{
-    const cfg_node_t *run = cfg_get(objective, "run");
-    if (run && run->type == CFG_SCALAR)
-        return xstrdup(run->value);
-    if (!run || run->type != CFG_SEQ)
-        return NULL;
-    strbuf_t sb;
-    sb_init(&sb);
-    for (int i = 0; i < run->n; i++) {
-        if (run->items[i]->type != CFG_SCALAR)
-            continue;
-        if (i > 0)
-            sb_putc(&sb, ' ');
-        sb_puts(&sb, run->items[i]->value);
-    }
-    return sb_take(&sb);
-}
-
-bool runner_command_allowed(const cfg_node_t *objective, const char *pattern)
-{
-    if (!pattern)
-        return true;
-    char *cmd = s_command_text(objective);
-    bool ok = cmd && fnmatch(pattern, cmd, 0) == 0;
-    free(cmd);
-    return ok;
-}
-
 /* The studies of a trial process, each parsed and validated once: the process runs
  * trial after trial, mostly of one study. The CHILD_STUDIES most recently used configs
  * are kept (compared by their JSON), so memory does not grow with the number of
@@ -310,9 +277,10 @@ static const objective_ops_t *s_child_setup(const runner_spec_t *spec, study_cac
                  spec->nx, (*study)->space->n);
         return NULL;
     }
+    char why[HPS_ERR_LEN];
     if (strcmp(ops->name, "command") == 0 &&
-        !runner_command_allowed(*study ? (*study)->objective : NULL, spec->allow_command)) {
-        snprintf(res->error, sizeof res->error, "command not allowed on this worker");
+        !cmdpolicy_allows(spec->policy, *study ? (*study)->objective : NULL, why)) {
+        snprintf(res->error, sizeof res->error, "%s", why);
         return NULL;
     }
     return ops;

@@ -32,6 +32,7 @@
 
 #include "core/proto.h"
 #include "objectives/objective.h"
+#include "worker/cmdpolicy.h"
 
 /* What to run. All pointers are borrowed and only need to live through runner_start. */
 typedef struct {
@@ -44,14 +45,14 @@ typedef struct {
     const char *data_path;       /* local dataset copy, or NULL */
     const char *cache_dir;       /* feature cache directory */
     bool final;                  /* kind == "final" */
-    const char *allow_command;   /* fnmatch pattern for `command` objectives; NULL = any */
+    const cmdpolicy_t *policy;   /* which `command` objectives run; NULL = any */
     const objective_ops_t *ops;  /* NULL = objective_find(config's objective.type);
                                     tests pass a fake one (then config_json may be NULL) */
 } runner_spec_t;
 
 typedef struct runner_s runner_t;
 
-/* Fork an idle trial process. Of base only ops, cache_dir and allow_command are used:
+/* Fork an idle trial process. Of base only ops, cache_dir and policy are used:
  * they hold for every trial it runs. NULL with err when socketpair or fork fails. */
 runner_t *runner_new(const runner_spec_t *base, char *err);
 /* Hand the idle process its next trial (the base fields of spec are ignored). -1 with
@@ -95,10 +96,6 @@ void runner_crash_reason(int status, char *out, size_t size);
  * frame_read: the message (caller destroys) or NULL with err ("" on a clean EOF). */
 int runner_frame_write(int fd, const proto_msg_t *m, char *err);
 proto_msg_t *runner_frame_read(int fd, char *err);
-
-/* Whether a `command` objective's command line (its `run` string, or argv joined by
- * spaces) matches the worker's --allow-command pattern (NULL pattern: anything). */
-bool runner_command_allowed(const cfg_node_t *objective, const char *pattern);
 
 void runner_test(bool verbose);
 

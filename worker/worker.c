@@ -76,10 +76,12 @@ static void s_send_hello(worker_t *w, int64_t now)
     if (gethostname(host, sizeof host) != 0)
         snprintf(host, sizeof host, "unknown");
     host[sizeof host - 1] = '\0';
-    const char **names = objective_names(); /* HELLO lists the registry's objectives */
+    /* HELLO lists the registry's objectives this worker runs */
+    const char **names = objective_names();
     int n = 0;
-    while (names[n])
-        n++;
+    for (int i = 0; names[i]; i++)
+        if (!w->policy.none || strcmp(names[i], "command") != 0)
+            names[n++] = names[i];
     proto_msg_t *m = proto_new("HELLO");
     proto_set_str(m, "worker", w->name);
     proto_set_str(m, "host", host);
@@ -286,7 +288,7 @@ static void s_task_start(worker_t *w, task_t *task)
         .seed = (uint64_t)proto_int_or(task->trial, "seed", 0), .data_path = data,
         .cache_dir = blobcache_features_dir(w->blobs),
         .final = strcmp(proto_get_str(task->trial, "kind"), "final") == 0,
-        .allow_command = w->opts->allow_command};
+        .policy = &w->policy};
     char err[HPS_ERR_LEN];
     /* An idle process if there is one (it may have died meanwhile: then a fresh one). */
     while (w->n_idle > 0 && !task->runner) {

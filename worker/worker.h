@@ -37,8 +37,14 @@ typedef struct {
     const char *cert_path;       /* CURVE: this worker's secret cert file (zcert_load);
                                     NULL = plain */
     const char *server_key_path; /* CURVE: the coordinator's public cert file */
-    const char *allow_command;   /* fnmatch pattern the `command` objective's run string
-                                    must match; NULL = any */
+    const char *allow_command;   /* the argv pattern `command` objectives must match
+                                    (worker/cmdpolicy.h); NULL = any, or none under
+                                    CURVE unless allow_any_command */
+    const char *allow_env;       /* with allow_command: env names a config may set
+                                    (NAME[,NAME...]); NULL = none */
+    const char *allow_cwd;       /* with allow_command: the directory a config's cwd
+                                    must be in; NULL = none */
+    bool allow_any_command;      /* under CURVE: run any command objective */
     int max_trials;              /* exit after this many trials (0 = no limit); tests */
     int prefetch;                /* trials leased ahead of free slots while trials are
                                     short (< 1 s), hiding the coordinator round trip;

@@ -56,6 +56,7 @@ typedef struct tell_s {
 
 typedef struct {
     const worker_opts_t *opts;
+    cmdpolicy_t policy;      /* from opts; trial processes check commands against it */
     int slots;
     char name[256];
     char *cache_dir;         /* owned */

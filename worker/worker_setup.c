@@ -67,6 +67,10 @@ int worker__init(worker_t *w, const worker_opts_t *opts, char *err)
     memset(w, 0, sizeof *w);
     w->opts = opts;
     w->slots = opts->slots > 0 ? opts->slots : 1;
+    /* Under CURVE the worker serves a cluster: submitted commands only when told so. */
+    w->policy = (cmdpolicy_t){
+        .pattern = opts->allow_command, .env = opts->allow_env, .cwd = opts->allow_cwd,
+        .none = opts->cert_path && !opts->allow_command && !opts->allow_any_command};
     w->heartbeat_ms = 1000;
     if (!opts->endpoint || !opts->endpoint[0])
         return set_err(err, "no coordinator endpoint");

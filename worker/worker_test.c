@@ -285,7 +285,7 @@ static pid_t s_spawn_worker(const char *endpoint, const char *cache)
     if (pid == 0) {
         log_set_level(getenv("HPS_TEST_VERBOSE") ? LL_DEBUG : LL_ERROR);
         worker_opts_t opts = {.endpoint = endpoint, .slots = 2, .name = "wt-1",
-                              .cache_dir = cache, .allow_command = "sleep *"};
+                              .cache_dir = cache, .allow_command = "sh -c sleep *"};
         char err[HPS_ERR_LEN];
         int rc = worker_run(&opts, err);
         if (rc != 0)
