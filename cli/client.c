@@ -101,6 +101,7 @@ static zsock_t *s_connect(const client_flags_t *f, char *err)
     if (!sock)
         return set_err(err, "cannot create socket"), NULL;
     zsock_set_linger(sock, 0);
+    proto_limit_socket(sock);
     if (f->cert) {
         zcert_t *mine = zcert_load(f->cert), *server = zcert_load(f->server_key);
         if (!mine || !server) {

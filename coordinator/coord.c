@@ -84,6 +84,15 @@ static void s_send(ctx_t *c, proto_msg_t **m)
     char *buf;
     size_t len;
     proto_encode(*m, &buf, &len);
+    if (len > PROTO_MAX_FRAME) { /* the peer would drop it: say so instead */
+        log_warn("a %s reply of %zu bytes is too large to send", proto_type(*m), len);
+        free(buf);
+        proto_destroy(m);
+        proto_msg_t *e = proto_new("ERROR");
+        proto_set_str(e, "msg", "reply too large");
+        proto_encode(e, &buf, &len);
+        proto_destroy(&e);
+    }
     proto_destroy(m);
     zmsg_t *z = zmsg_new();
     zframe_t *route = zframe_dup(c->route);
@@ -721,6 +730,7 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
     zsock_set_sndhwm(self->sock, 100000);
     zsock_set_rcvhwm(self->sock, 100000);
     zsock_set_linger(self->sock, 200);
+    proto_limit_socket(self->sock);
     if (s_setup_curve(self, usage, err) != 0) {
         coord_destroy(&self);
         return NULL;
