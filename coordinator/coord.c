@@ -22,6 +22,7 @@
 #include "coordinator/progress.h"
 #include "coordinator/schedule.h"
 #include "coordinator/study_check.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/proto.h"
 #include "core/report.h"
@@ -518,6 +519,8 @@ static void s_handle_one(coord_t *self)
         i++;
     if (!c.route)
         log_warn("message without a route");
+    else if (limits_check_msg(c.msg, err) != 0)
+        s_error(&c, err);
     else if (i < ARRAY_SIZE(s_handlers))
         s_handlers[i].fn(&c);
     else

@@ -6,6 +6,8 @@
  * an option to an objective needs no edit here. */
 #include "core/study.h"
 
+#include "core/limits.h"
+
 #include "core/config_priv.h"
 
 #include <assert.h>
@@ -54,8 +56,10 @@ static int s_scalars(study_config_t *s, cfg_errs_t *errs)
     const char *name = NULL, *dir = NULL;
     long retries = 3, seed = 0;
     if (s_required(root, "study", errs) && cfg_str(root, "study", NULL, &name, errs) == 0) {
-        if (!*name)
-            cfg_error(errs, cfg_get(root, "study"), "study: the name must not be empty");
+        const char *why = limits_name_problem(name, LIMITS_NAME_MAX);
+        if (why)
+            cfg_error(errs, cfg_get(root, "study"), "study: the name %s (at most %d bytes of "
+                      "printable UTF-8)", why, LIMITS_NAME_MAX);
         s->name = xstrdup(name);
     }
     if (s_required(root, "n_trials", errs) &&

@@ -16,3 +16,58 @@ echo "bigframe: peer took $sent bytes; coordinator RSS $before -> $after kB"
 [ "$sent" -lt $((100 << 20)) ] || fail "the coordinator accepted $sent bytes of an 8 GiB frame"
 "$HPS" status --to "$ep" --timeout 5 >/dev/null || fail "coordinator unusable after the big frame"
 echo "ok: an 8 GiB frame is refused at its header"
+
+# 2. Names that travel: a worker name must be 1..128 bytes of printable UTF-8.
+# raw_send NAME HOST: a HELLO; prints the reply. NAME @long: a 3 MB name.
+raw_send() {
+    python3 -c 'import json,sys; n = "w" * 3000000 if sys.argv[1] == "@long" else sys.argv[1]
+print(json.dumps({"v": 1, "t": "HELLO", "worker": n, "host": sys.argv[2], "pid": 1, "slots": 1}))' \
+        "$1" "$2" | $RAW 127.0.0.1 "$port" send -
+}
+for name in "" @long $'evil\e[2J\e]0;pwned\a' $'rtl\u202eexe.txt' $'two\nlines'; do
+    r=$(raw_send "$name" host)
+    case $r in *'"ERROR"'*) ;; *) fail "HELLO with a bad name (${#name} bytes) got $r" ;; esac
+done
+r=$(raw_send good $'host\e[31m')
+case $r in *'"ERROR"'*'printable'*) ;; *) fail "HELLO with a bad host got $r" ;; esac
+r=$(raw_send "ok-wörker" host)
+case $r in *'"WELCOME"'*) ;; *) fail "a good HELLO got $r" ;; esac
+[ "$(sql "SELECT COUNT(*), MIN(name) FROM workers")" = "1|ok-wörker" ] \
+    || fail "workers stored: $(sql "SELECT COUNT(*), length(MIN(name)) FROM workers")"
+grep -q "HELLO worker is too long" "$TMP/coord.log" || fail "refused HELLO not logged"
+expect_err 2 "--name is empty" "$HPS" worker --connect "$ep" --name ""
+expect_err 2 "--name is too long" "$HPS" worker --connect "$ep" --name "$(head -c 200 /dev/zero | tr '\0' w)"
+expect_err 2 "--name contains a control, escape or bidi" "$HPS" worker --connect "$ep" --name $'a\tb'
+echo "ok: empty, 3 MB, escape, bidi and newline worker names refused (protocol and --name)"
+
+# 3. Names in configs: exit 2 with file:line, no DB written.
+D2=$TMP/none.db
+printf 'study: %s\nn_trials: 1\nobjective: {type: synthetic, function: sphere}\nspace:\n  x: {type: float, low: 0, high: 1}\n' \
+    "$(head -c 3000000 /dev/zero | tr '\0' s)" >"$TMP/long.yaml"
+expect_err 2 "long.yaml:1:8: study: the name is too long" "$HPS" run "$TMP/long.yaml" --db "$D2"
+write_study "$TMP/esc.yaml" $'"a\\e[31mred"' 1
+expect_err 2 "esc.yaml:1:8: study: the name contains a control, escape or bidi" "$HPS" run "$TMP/esc.yaml" --db "$D2"
+write_study "$TMP/key.yaml" k 1 '  "x\ny": {type: float, low: 0, high: 1}'
+expect_err 2 "key.yaml:7:3: space: parameter name 'x\\x0ay' contains a control, escape or bidi" \
+    "$HPS" run "$TMP/key.yaml" --db "$D2"
+write_study "$TMP/cat.yaml" c 1 '  c: {type: categorical, choices: [a, "b\u202ec"]}'
+expect_err 2 "cat.yaml:7:39: c: choice 2 contains a control, escape or bidi" "$HPS" run "$TMP/cat.yaml" --db "$D2"
+[ ! -e "$D2" ] || fail "a refused config created a DB"
+echo "ok: 3 MB and escape study names, a newline parameter name and a bidi choice exit 2"
+
+# 4. Output escapes what was stored before the checks existed (defence in depth).
+sql "SELECT 1" >/dev/null
+python3 - "$DB" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+con.execute("INSERT INTO workers(name, host, pid, slots, first_seen, last_seen, lease_ms) "
+            "VALUES ('old\x1b[2Jworker', 'h\u202eost', 1, 1, strftime('%s','now'), strftime('%s','now'), 10000)")
+con.commit()
+PY
+for how in --db --to; do
+    target=$DB; [ $how = --to ] && target=$ep
+    "$HPS" status $how "$target" >"$TMP/st.txt" || fail "status $how"
+    if LC_ALL=C grep -q $'\e\|\xe2\x80\xae' "$TMP/st.txt"; then fail "status $how printed raw escapes"; fi
+    grep -qF 'old\x1b[2Jworker' "$TMP/st.txt" || fail "status $how: $(cat "$TMP/st.txt")"
+done
+echo "ok: hps status escapes control and bidi characters of stored names"
