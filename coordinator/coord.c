@@ -52,6 +52,7 @@ struct coord_s {
     int64_t heard_flushed_at; /* now_ms() of the last write of last_seen times */
     long n_msgs;             /* messages handled, for the per-message cost */
     zlistx_t *outbox;        /* replies held until their batch commits; NULL outside */
+    int64_t parts_cleaned_at; /* now_ms() of the last sweep of abandoned uploads */
 };
 
 typedef struct {
@@ -389,7 +390,8 @@ static void s_on_put(ctx_t *c)
     int64_t next;
     char err[HPS_ERR_LEN];
     if (blob_put(c->self->blob_dir, sha, proto_int_or(c->msg, "offset", 0),
-                 proto_int_or(c->msg, "total", 0), data, len, &next, err) != 0) {
+                 proto_int_or(c->msg, "total", 0), (int64_t)c->self->opts.max_blob_mb << 20,
+                 data, len, &next, err) != 0) {
         s_error(c, err);
         return;
     }
@@ -530,6 +532,22 @@ static void s_handle_one(coord_t *self)
     self->n_msgs++;
 }
 
+#define COORD_PART_MAX_AGE_S 600  /* an upload untouched this long is abandoned */
+#define COORD_PART_SWEEP_MS 60000 /* how often to look for them */
+
+/* Remove abandoned partial uploads (at start, then every COORD_PART_SWEEP_MS). */
+static void s_sweep_uploads(coord_t *self)
+{
+    char err[HPS_ERR_LEN];
+    self->parts_cleaned_at = now_ms();
+    int n = blob_clean_parts(self->blob_dir, COORD_PART_MAX_AGE_S, err);
+    if (n < 0)
+        log_warn("cleaning abandoned uploads: %s", err);
+    else if (n > 0)
+        log_info("removed %d abandoned upload(s) untouched for %d minutes", n,
+                 COORD_PART_MAX_AGE_S / 60);
+}
+
 /* Periodic work: expire leases, forget silent workers, report progress. */
 static int s_tick(coord_t *self, char *err)
 {
@@ -545,6 +563,8 @@ static int s_tick(coord_t *self, char *err)
     zlistx_destroy(&gone);
     if (now - self->heard_flushed_at >= self->opts.lease_ms / STORE_HEARD_FLUSH_DIV)
         s_flush_heard(self);
+    if (now - self->parts_cleaned_at >= COORD_PART_SWEEP_MS)
+        s_sweep_uploads(self);
     return 0;
 }
 
@@ -716,6 +736,8 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         self->opts.heartbeat_ms = 1000;
     if (self->opts.lease_ms <= 0)
         self->opts.lease_ms = 10000;
+    if (self->opts.max_blob_mb <= 0)
+        self->opts.max_blob_mb = 1024;
     self->workers = zhashx_new();
     zhashx_set_destructor(self->workers, s_worker_free);
     self->blob_dir = xasprintf("%s.blobs", opts->db_path);
@@ -751,6 +773,7 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         coord_destroy(&self);
         return NULL;
     }
+    s_sweep_uploads(self);
     self->endpoint = zsock_last_endpoint(self->sock);
     if (!self->endpoint)
         self->endpoint = xstrdup(opts->bind);

@@ -71,3 +71,38 @@ for how in --db --to; do
     grep -qF 'old\x1b[2Jworker' "$TMP/st.txt" || fail "status $how: $(cat "$TMP/st.txt")"
 done
 echo "ok: hps status escapes control and bidi characters of stored names"
+
+# 5. Uploads: a PUT larger than --max-blob-mb is refused before anything is written, and
+#    partial uploads left for over ten minutes are removed (at start, then every minute).
+kill "$COORD"
+wait "$COORD" 2>/dev/null || true
+BLOBS=$DB.blobs
+mkdir -p "$BLOBS"
+old=$BLOBS/$(printf '%064d' 1).part fresh=$BLOBS/$(printf '%064d' 2).part
+echo x >"$old"
+echo x >"$fresh"
+touch -d '-2 hours' "$old"
+start_coord --max-blob-mb 2
+wait_for_log() { # wait_for_log SECONDS TEXT
+    local deadline=$(( $(date +%s) + $1 ))
+    until grep -qF -- "$2" "$TMP/coord.log"; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "no '$2' in the coordinator log"
+        sleep 0.05
+    done
+}
+wait_for_log 10 "coordinator on"
+[ ! -e "$old" ] || fail "an upload abandoned two hours ago was kept"
+[ -e "$fresh" ] || fail "a fresh partial upload was removed"
+grep -q "removed 1 abandoned upload" "$TMP/coord.log" || fail "removal not logged"
+put() { # put SHA TOTAL: one 4-byte chunk at offset 0
+    $RAW 127.0.0.1 "$port" send "{\"v\": 1, \"t\": \"PUT\", \"sha256\": \"$1\", \"offset\": 0, \"total\": $2, \"data\": {\"\$bin\": \"00010203\"}}"
+}
+sha=$(printf '%064d' 3)
+for total in $((1 << 62)) $((2 * 1048576 + 1)); do
+    r=$(put "$sha" "$total")
+    case $r in *'"ERROR"'*'--max-blob-mb'*) ;; *) fail "PUT of $total bytes got $r" ;; esac
+done
+[ ! -e "$BLOBS/$sha.part" ] || fail "a refused PUT left a .part file"
+r=$(put "$sha" $((2 * 1048576)))
+case $r in *'"PUT_ACK"'*'"offset": 4'*) ;; *) fail "PUT within the limit got $r" ;; esac
+echo "ok: PUTs of 2^62 and 2 MiB + 1 bytes refused at --max-blob-mb 2; old .part removed at start"

@@ -1,7 +1,7 @@
 """A raw ZMTP 3.0 client for the bounds tests (tests/t_bounds.sh): speaks the NULL
 handshake as a DEALER, then sends what a libzmq client would refuse to, or floods.
 Messages are given as JSON objects and sent as msgpack maps (a minimal codec below:
-the test machine has neither pyzmq nor msgpack for Python).
+the test machine has neither pyzmq nor msgpack for Python); {"$bin": HEX} is bytes.
 
   zmtp_raw.py HOST PORT bigframe MB   declare an 8 GiB frame, then send MB MiB of it;
                                       prints the bytes the peer accepted before closing
@@ -28,6 +28,9 @@ def pack(o):
         return b"\xdb" + struct.pack(">I", len(b)) + b
     if isinstance(o, list):
         return b"\xdd" + struct.pack(">I", len(o)) + b"".join(pack(x) for x in o)
+    if isinstance(o, dict) and list(o) == ["$bin"]:  # {"$bin": HEX}: bytes
+        b = bytes.fromhex(o["$bin"])
+        return b"\xc6" + struct.pack(">I", len(b)) + b
     if isinstance(o, dict):
         return b"\xdf" + struct.pack(">I", len(o)) + b"".join(pack(k) + pack(v) for k, v in o.items())
     raise TypeError(o)
