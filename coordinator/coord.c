@@ -19,6 +19,7 @@
 
 #include "coordinator/blobs.h"
 #include "coordinator/dblock.h"
+#include "coordinator/guard.h"
 #include "coordinator/progress.h"
 #include "coordinator/schedule.h"
 #include "coordinator/study_check.h"
@@ -53,6 +54,7 @@ struct coord_s {
     long n_msgs;             /* messages handled, for the per-message cost */
     zlistx_t *outbox;        /* replies held until their batch commits; NULL outside */
     int64_t parts_cleaned_at; /* now_ms() of the last sweep of abandoned uploads */
+    guard_t *guard;          /* per-peer budgets, STATUS cache */
 };
 
 typedef struct {
@@ -443,10 +445,25 @@ static void s_on_submit(ctx_t *c)
 
 /* STATUS {study?}: an unknown study is the client's bad input, flagged `bad` so that
  * `hps status` exits 2 as with --db. */
+/* A STATUS reply from the strings of a report. */
+static void s_status_reply(ctx_t *c, const char *json, const char *text)
+{
+    proto_msg_t *m = proto_new("STATUS_REPLY");
+    proto_set_str(m, "json", json);
+    if (text)
+        proto_set_str(m, "text", text);
+    s_send(c, &m);
+}
+
 static void s_on_status(ctx_t *c)
 {
     const char *study = proto_get_str(c->msg, "study");
     study = study && *study ? study : NULL;
+    const char *json, *text;
+    if (guard_status_get(c->self->guard, study, now_ms(), &json, &text) == 0) {
+        s_status_reply(c, json, text);
+        return;
+    }
     s_flush_heard(c->self); /* live status is exact: every time heard so far */
     strbuf_t sb;
     sb_init(&sb);
@@ -460,14 +477,13 @@ static void s_on_status(ctx_t *c)
         s_send(c, &m);
         return;
     }
-    proto_msg_t *m = proto_new("STATUS_REPLY");
-    proto_set_str(m, "json", sb.buf);
-    sb.len = 0;
-    sb.buf[0] = '\0';
-    if (report_status_text(c->self->store, study, &sb, err) == 0)
-        proto_set_str(m, "text", sb.buf);
+    strbuf_t tb;
+    sb_init(&tb);
+    bool have_text = report_status_text(c->self->store, study, &tb, err) == 0;
+    guard_status_put(c->self->guard, study, sb.buf, have_text ? tb.buf : NULL, now_ms());
+    s_status_reply(c, sb.buf, have_text ? tb.buf : NULL);
     sb_free(&sb);
-    s_send(c, &m);
+    sb_free(&tb);
 }
 
 static void s_on_stop(ctx_t *c)
@@ -498,6 +514,19 @@ static const handler_t s_handlers[] = {
     {"STOP", s_on_stop},
 };
 
+/* Requests any peer may send, and costly: within the peer's budget (guard.h)? Over it,
+ * the request is dropped unanswered. */
+static bool s_within_budget(ctx_t *c)
+{
+    const char *type = proto_type(c->msg);
+    if (strcmp(type, "STATUS") != 0 && strcmp(type, "SUBMIT") != 0 && strcmp(type, "STOP") != 0)
+        return true;
+    char *peer = zframe_strhex(c->route);
+    bool ok = guard_take(c->self->guard, peer, now_ms());
+    free(peer);
+    return ok;
+}
+
 static void s_handle_one(coord_t *self)
 {
     char err[HPS_ERR_LEN], user_id[64];
@@ -523,6 +552,8 @@ static void s_handle_one(coord_t *self)
         log_warn("message without a route");
     else if (limits_check_msg(c.msg, err) != 0)
         s_error(&c, err);
+    else if (!s_within_budget(&c))
+        log_debug("%s over its peer's budget: dropped", proto_type(c.msg));
     else if (i < ARRAY_SIZE(s_handlers))
         s_handlers[i].fn(&c);
     else
@@ -533,10 +564,12 @@ static void s_handle_one(coord_t *self)
 }
 
 #define COORD_PART_MAX_AGE_S 600  /* an upload untouched this long is abandoned */
-#define COORD_PART_SWEEP_MS 60000 /* how often to look for them */
+#define COORD_SWEEP_MS 60000      /* how often to sweep what is abandoned */
+#define COORD_WORKER_FORGET_S 3600 /* a worker row silent this long is deleted */
 
-/* Remove abandoned partial uploads (at start, then every COORD_PART_SWEEP_MS). */
-static void s_sweep_uploads(coord_t *self)
+/* Remove what was left behind (at start, then every COORD_SWEEP_MS): partial uploads,
+ * rows of workers long gone (a HELLO flood leaves thousands), idle peers' budgets. */
+static void s_sweep(coord_t *self)
 {
     char err[HPS_ERR_LEN];
     self->parts_cleaned_at = now_ms();
@@ -546,6 +579,15 @@ static void s_sweep_uploads(coord_t *self)
     else if (n > 0)
         log_info("removed %d abandoned upload(s) untouched for %d minutes", n,
                  COORD_PART_MAX_AGE_S / 60);
+    n = store_workers_forget(self->store, now_secs() - COORD_WORKER_FORGET_S, err);
+    if (n < 0)
+        log_warn("forgetting old workers: %s", err);
+    else if (n > 0)
+        log_info("forgot %d worker(s) not heard from for over an hour", n);
+    long dropped = guard_sweep(self->guard, now_ms());
+    if (dropped > 0)
+        log_warn("dropped %ld STATUS/SUBMIT/STOP request(s) over their peers' budget of %g/s",
+                 dropped, GUARD_RATE);
 }
 
 /* Periodic work: expire leases, forget silent workers, report progress. */
@@ -563,8 +605,8 @@ static int s_tick(coord_t *self, char *err)
     zlistx_destroy(&gone);
     if (now - self->heard_flushed_at >= self->opts.lease_ms / STORE_HEARD_FLUSH_DIV)
         s_flush_heard(self);
-    if (now - self->parts_cleaned_at >= COORD_PART_SWEEP_MS)
-        s_sweep_uploads(self);
+    if (now - self->parts_cleaned_at >= COORD_SWEEP_MS)
+        s_sweep(self);
     return 0;
 }
 
@@ -740,6 +782,7 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         self->opts.max_blob_mb = 1024;
     self->workers = zhashx_new();
     zhashx_set_destructor(self->workers, s_worker_free);
+    self->guard = guard_new(GUARD_RATE, GUARD_BURST);
     self->blob_dir = xasprintf("%s.blobs", opts->db_path);
     self->sock = zsock_new(ZMQ_ROUTER);
     if (!self->sock) {
@@ -752,7 +795,10 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
     zsock_set_router_handover(self->sock, 1);
     zsock_set_heartbeat_ivl(self->sock, self->opts.heartbeat_ms);
     zsock_set_heartbeat_timeout(self->sock, 3 * self->opts.heartbeat_ms);
-    zsock_set_sndhwm(self->sock, 100000);
+    /* Per peer: a worker has a few replies in flight, a client one. A peer that does
+     * not read loses what is over (ROUTER drops, never blocks) instead of growing the
+     * coordinator. */
+    zsock_set_sndhwm(self->sock, 1000);
     zsock_set_rcvhwm(self->sock, 100000);
     zsock_set_linger(self->sock, 200);
     proto_limit_socket(self->sock);
@@ -773,7 +819,7 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         coord_destroy(&self);
         return NULL;
     }
-    s_sweep_uploads(self);
+    s_sweep(self);
     self->endpoint = zsock_last_endpoint(self->sock);
     if (!self->endpoint)
         self->endpoint = xstrdup(opts->bind);
@@ -792,6 +838,7 @@ void coord_destroy(coord_t **self_p)
     zactor_destroy(&self->auth);
     zcertstore_destroy(&self->submitters);
     zhashx_destroy(&self->workers);
+    guard_destroy(&self->guard);
     sched_destroy(&self->sched);
     store_close(&self->store);
     dblock_release(&self->lock);

@@ -82,6 +82,8 @@ old=$BLOBS/$(printf '%064d' 1).part fresh=$BLOBS/$(printf '%064d' 2).part
 echo x >"$old"
 echo x >"$fresh"
 touch -d '-2 hours' "$old"
+sql "SELECT 1" >/dev/null # (part 6) a worker row two hours old goes at start as well
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("INSERT INTO workers(name, host, pid, slots, first_seen, last_seen, lease_ms) VALUES (?, ?, 1, 1, strftime(\"%s\",\"now\") - 7300, strftime(\"%s\",\"now\") - 7200, 10000)", ("ancient", "h")); c.commit()' "$DB"
 start_coord --max-blob-mb 2
 wait_for_log() { # wait_for_log SECONDS TEXT
     local deadline=$(( $(date +%s) + $1 ))
@@ -106,3 +108,31 @@ done
 r=$(put "$sha" $((2 * 1048576)))
 case $r in *'"PUT_ACK"'*'"offset": 4'*) ;; *) fail "PUT within the limit got $r" ;; esac
 echo "ok: PUTs of 2^62 and 2 MiB + 1 bytes refused at --max-blob-mb 2; old .part removed at start"
+
+# 6. STATUS stays cheap: worker rows of a HELLO flood are listed up to 500, rows silent
+#    for an hour are deleted, and a peer sending 300 STATUS without reading gets its
+#    budget (20 at once, 10/s) of cached replies: the coordinator neither stalls nor grows.
+[ "$(sql "SELECT COUNT(*) FROM workers WHERE name = 'ancient'")" = 0 ] || fail "a worker silent for 2 h was kept"
+grep -q "forgot 1 worker" "$TMP/coord.log" || fail "forgetting not logged"
+$RAW 127.0.0.1 "$port" hellos 3000 >/dev/null
+"$HPS" status --to "$ep" --json >"$TMP/st.json"
+python3 -c 'import json,sys; st=json.load(open(sys.argv[1])); assert len(st["workers"]) == 500 and st["workers_total"] == 3002, (len(st["workers"]), st["workers_total"])' "$TMP/st.json" \
+    || fail "status lists every flooded worker"
+"$HPS" status --to "$ep" | grep -q "older workers not listed" || fail "text does not say workers were left out"
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status"; }
+before=$(hwm_kb "$COORD")
+mkfifo "$TMP/hold"
+$RAW 127.0.0.1 "$port" flood 300 '{"v": 1, "t": "STATUS"}' <"$TMP/hold" >"$TMP/flood.out" &
+PIDS+=($!)
+exec 3>"$TMP/hold" # the flooder stays connected, never reading, until fd 3 closes
+deadline=$(( $(date +%s) + 10 ))
+until grep -q sent "$TMP/flood.out"; do [ "$(date +%s)" -lt "$deadline" ] || fail "flood not sent"; sleep 0.05; done
+t0=$(date +%s%N)
+"$HPS" status --to "$ep" --timeout 10 >/dev/null || fail "status during a STATUS flood"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+after=$(hwm_kb "$COORD")
+exec 3>&-
+echo "STATUS flood: another client's status took $ms ms; coordinator peak RSS $before -> $after kB"
+[ "$ms" -lt 2000 ] || fail "status took $ms ms during a STATUS flood"
+[ $((after - before)) -lt 51200 ] || fail "coordinator peak RSS grew by $((after - before)) kB"
+echo "ok: 3,000 flooded workers listed as 500; a 300-STATUS flood neither stalls nor grows"

@@ -7,6 +7,7 @@ the test machine has neither pyzmq nor msgpack for Python); {"$bin": HEX} is byt
                                       prints the bytes the peer accepted before closing
   zmtp_raw.py HOST PORT send JSON     send one message (JSON "-": read from stdin), print
                                       the reply as JSON
+  zmtp_raw.py HOST PORT hellos N      N HELLOs under names flood-0..N-1, every reply read
   zmtp_raw.py HOST PORT flood N JSON  send it N times without reading a reply; then
                                       hold the connection open until stdin closes
 """
@@ -127,6 +128,14 @@ if __name__ == "__main__":
         msg = sys.stdin.read() if sys.argv[4] == "-" else sys.argv[4]
         sock.sendall(frame(pack(json.loads(msg))))
         print(json.dumps(unpack(recv_msg(sock))[0]))
+    elif sys.argv[3] == "hellos":  # N HELLOs under names flood-0.. ; reads every reply
+        n = int(sys.argv[4])
+        sock.sendall(b"".join(frame(pack({"v": 1, "t": "HELLO", "worker": "flood-%d" % i,
+                                          "host": "h", "pid": i + 1, "slots": 1}))
+                              for i in range(n)))
+        for _ in range(n):
+            recv_msg(sock)
+        print(n)
     elif sys.argv[3] == "flood":
         data = frame(pack(json.loads(sys.argv[5]))) * int(sys.argv[4])
         sock.setblocking(True)
