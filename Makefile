@@ -115,8 +115,9 @@ bench:
 	@scripts/deps.sh --bench
 	@$(MAKE) --no-print-directory run-bench
 
-run-check: $(HPS) $(SELFTEST)
-	HPS=$(abspath $(HPS)) SELFTEST=$(abspath $(SELFTEST)) tests/run.sh
+run-check: $(HPS) $(SELFTEST) $(HPS_BENCH)
+	HPS=$(abspath $(HPS)) SELFTEST=$(abspath $(SELFTEST)) HPS_BENCH=$(abspath $(HPS_BENCH)) \
+	    tests/run.sh
 
 run-demo: $(HPS)
 	scripts/demo.sh $(abspath $(HPS))

@@ -688,7 +688,8 @@ int coord_run(coord_t *self, char *err)
             last_tick = now;
             rc = s_tick(self, err);
         }
-        progress_tick(progress, self->sched, s_slots(self), now);
+        /* s_slots walks every worker: not per wake-up when nothing is shown */
+        progress_tick(progress, self->sched, self->opts.progress ? s_slots(self) : 0, now);
     }
     /* also after Ctrl-C: ends the line */
     progress_end(progress, self->sched, s_slots(self), now_ms());
@@ -714,6 +715,17 @@ int coord_release_leases(coord_t *self, char *err)
     char commit_err[HPS_ERR_LEN];
     int rc = store_batch_commit(self->store, n < 0 ? commit_err : err);
     return n < 0 || rc != 0 ? -1 : n;
+}
+
+/* Kernel keepalive probes on every connection: idle 3 heartbeats, then every heartbeat,
+ * dead after 3 unanswered (whole seconds, at least 1). */
+static void s_keepalive(zsock_t *sock, int heartbeat_ms)
+{
+    int secs = heartbeat_ms >= 1000 ? heartbeat_ms / 1000 : 1;
+    zsock_set_tcp_keepalive(sock, 1);
+    zsock_set_tcp_keepalive_idle(sock, 3 * secs);
+    zsock_set_tcp_keepalive_intvl(sock, secs);
+    zsock_set_tcp_keepalive_cnt(sock, 3);
 }
 
 /* Plain (unauthenticated) binds are allowed only where nobody else can connect. */
@@ -791,10 +803,15 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         return NULL;
     }
     /* A worker that reconnects under its name takes the name over from a half-open
-     * old connection; ZMTP heartbeats find such dead connections. */
+     * old connection; TCP keepalive finds such dead connections. Not ZMTP heartbeats:
+     * libzmq cancels a connection's heartbeat timer by a linear search of every
+     * timer of the I/O thread, so with 10,000 connections the I/O thread spent 3/4 of
+     * its time there and a real worker starved (issue 12, item 9). */
     zsock_set_router_handover(self->sock, 1);
-    zsock_set_heartbeat_ivl(self->sock, self->opts.heartbeat_ms);
-    zsock_set_heartbeat_timeout(self->sock, 3 * self->opts.heartbeat_ms);
+    s_keepalive(self->sock, self->opts.heartbeat_ms);
+    /* Connections waiting to be accepted: a burst of workers (or a flood) is queued by
+     * the kernel rather than refused and retried (the kernel caps it at somaxconn). */
+    zsock_set_backlog(self->sock, 4096);
     /* Per peer: a worker has a few replies in flight, a client one. A peer that does
      * not read loses what is over (ROUTER drops, never blocks) instead of growing the
      * coordinator. */
