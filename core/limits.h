@@ -23,6 +23,8 @@
 #define LIMITS_HOST_MAX 255   /* bytes of a host name (DNS limit) */
 #define LIMITS_CHOICE_MAX 256 /* bytes of a categorical choice */
 #define LIMITS_TEXT_MAX 4096  /* bytes of free text: a trial's error message */
+#define LIMITS_CONFIG_MAX (1024 * 1024) /* bytes of a study config as JSON: it rides in
+                                           every TRIAL frame (PROTO_MAX_FRAME 4 MiB) */
 
 /* NULL when s is a valid name of at most max bytes (non-empty, printable UTF-8, see
  * above), else a static phrase saying why ("is empty", "is too long", "contains a

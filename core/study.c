@@ -134,6 +134,10 @@ static study_config_t *s_validate(cfg_node_t *root, const char *config_path,
     if (space)
         s->space = space_from_cfg(space, errs);
     s->json = cfg_to_json(root);
+    /* Every TRIAL frame carries it: beyond this it could not reach a worker. */
+    if (strlen(s->json) > LIMITS_CONFIG_MAX)
+        cfg_error(errs, root, "the study config is %zu bytes as JSON; at most %d", strlen(s->json),
+                  LIMITS_CONFIG_MAX);
     s_plugins(s, config_path != NULL, checks, errs);
     if (errs->n > before)
         study_config_destroy(&s);

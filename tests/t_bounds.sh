@@ -52,8 +52,10 @@ expect_err 2 "key.yaml:7:3: space: parameter name 'x\\x0ay' contains a control, 
     "$HPS" run "$TMP/key.yaml" --db "$D2"
 write_study "$TMP/cat.yaml" c 1 '  c: {type: categorical, choices: [a, "b\u202ec"]}'
 expect_err 2 "cat.yaml:7:39: c: choice 2 contains a control, escape or bidi" "$HPS" run "$TMP/cat.yaml" --db "$D2"
+python3 -c 'import sys; print("study: big\nn_trials: 1\nobjective: {type: synthetic, function: sphere}\nspace:\n  c: {type: categorical, choices: [" + ", ".join("c%d-%s" % (i, "x" * 200) for i in range(10000)) + "]}")' >"$TMP/big.yaml"
+expect_err 2 "big.yaml:1:1: the study config is" "$HPS" run "$TMP/big.yaml" --db "$D2"
 [ ! -e "$D2" ] || fail "a refused config created a DB"
-echo "ok: 3 MB and escape study names, a newline parameter name and a bidi choice exit 2"
+echo "ok: 3 MB and escape study names, a newline parameter name, a bidi choice, a 2 MB config exit 2"
 
 # 4. Output escapes what was stored before the checks existed (defence in depth).
 sql "SELECT 1" >/dev/null
