@@ -53,7 +53,6 @@ struct coord_s {
     int64_t heard_flushed_at; /* now_ms() of the last write of last_seen times */
     long n_msgs;             /* messages handled, for the per-message cost */
     zlistx_t *outbox;        /* replies held until their batch commits; NULL outside */
-    int64_t parts_cleaned_at; /* now_ms() of the last sweep of abandoned uploads */
     guard_t *guard;          /* per-peer budgets, STATUS cache */
 };
 
@@ -563,33 +562,6 @@ static void s_handle_one(coord_t *self)
     self->n_msgs++;
 }
 
-#define COORD_PART_MAX_AGE_S 600  /* an upload untouched this long is abandoned */
-#define COORD_SWEEP_MS 60000      /* how often to sweep what is abandoned */
-#define COORD_WORKER_FORGET_S 3600 /* a worker row silent this long is deleted */
-
-/* Remove what was left behind (at start, then every COORD_SWEEP_MS): partial uploads,
- * rows of workers long gone (a HELLO flood leaves thousands), idle peers' budgets. */
-static void s_sweep(coord_t *self)
-{
-    char err[HPS_ERR_LEN];
-    self->parts_cleaned_at = now_ms();
-    int n = blob_clean_parts(self->blob_dir, COORD_PART_MAX_AGE_S, err);
-    if (n < 0)
-        log_warn("cleaning abandoned uploads: %s", err);
-    else if (n > 0)
-        log_info("removed %d abandoned upload(s) untouched for %d minutes", n,
-                 COORD_PART_MAX_AGE_S / 60);
-    n = store_workers_forget(self->store, now_secs() - COORD_WORKER_FORGET_S, err);
-    if (n < 0)
-        log_warn("forgetting old workers: %s", err);
-    else if (n > 0)
-        log_info("forgot %d worker(s) not heard from for over an hour", n);
-    long dropped = guard_sweep(self->guard, now_ms());
-    if (dropped > 0)
-        log_warn("dropped %ld STATUS/SUBMIT/STOP request(s) over their peers' budget of %g/s",
-                 dropped, GUARD_RATE);
-}
-
 /* Periodic work: expire leases, forget silent workers, report progress. */
 static int s_tick(coord_t *self, char *err)
 {
@@ -605,8 +577,7 @@ static int s_tick(coord_t *self, char *err)
     zlistx_destroy(&gone);
     if (now - self->heard_flushed_at >= self->opts.lease_ms / STORE_HEARD_FLUSH_DIV)
         s_flush_heard(self);
-    if (now - self->parts_cleaned_at >= COORD_SWEEP_MS)
-        s_sweep(self);
+    guard_tick(self->guard, self->store, self->blob_dir, now);
     return 0;
 }
 
@@ -717,17 +688,6 @@ int coord_release_leases(coord_t *self, char *err)
     return n < 0 || rc != 0 ? -1 : n;
 }
 
-/* Kernel keepalive probes on every connection: idle 3 heartbeats, then every heartbeat,
- * dead after 3 unanswered (whole seconds, at least 1). */
-static void s_keepalive(zsock_t *sock, int heartbeat_ms)
-{
-    int secs = heartbeat_ms >= 1000 ? heartbeat_ms / 1000 : 1;
-    zsock_set_tcp_keepalive(sock, 1);
-    zsock_set_tcp_keepalive_idle(sock, 3 * secs);
-    zsock_set_tcp_keepalive_intvl(sock, secs);
-    zsock_set_tcp_keepalive_cnt(sock, 3);
-}
-
 /* Plain (unauthenticated) binds are allowed only where nobody else can connect. */
 static bool s_local_endpoint(const char *ep)
 {
@@ -803,22 +763,11 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         return NULL;
     }
     /* A worker that reconnects under its name takes the name over from a half-open
-     * old connection; TCP keepalive finds such dead connections. Not ZMTP heartbeats:
-     * libzmq cancels a connection's heartbeat timer by a linear search of every
-     * timer of the I/O thread, so with 10,000 connections the I/O thread spent 3/4 of
-     * its time there and a real worker starved (issue 12, item 9). */
+     * old connection; keepalive finds such dead connections (guard.h). */
     zsock_set_router_handover(self->sock, 1);
-    s_keepalive(self->sock, self->opts.heartbeat_ms);
-    /* Connections waiting to be accepted: a burst of workers (or a flood) is queued by
-     * the kernel rather than refused and retried (the kernel caps it at somaxconn). */
-    zsock_set_backlog(self->sock, 4096);
-    /* Per peer: a worker has a few replies in flight, a client one. A peer that does
-     * not read loses what is over (ROUTER drops, never blocks) instead of growing the
-     * coordinator. */
-    zsock_set_sndhwm(self->sock, 1000);
+    guard_socket(self->sock, self->opts.heartbeat_ms);
     zsock_set_rcvhwm(self->sock, 100000);
     zsock_set_linger(self->sock, 200);
-    proto_limit_socket(self->sock);
     if (s_setup_curve(self, usage, err) != 0) {
         coord_destroy(&self);
         return NULL;
@@ -836,7 +785,7 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         coord_destroy(&self);
         return NULL;
     }
-    s_sweep(self);
+    guard_tick(self->guard, self->store, self->blob_dir, 0);
     self->endpoint = zsock_last_endpoint(self->sock);
     if (!self->endpoint)
         self->endpoint = xstrdup(opts->bind);

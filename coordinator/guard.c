@@ -5,6 +5,9 @@
 #include <czmq.h>
 #include <string.h>
 
+#include "coordinator/blobs.h"
+#include "core/log.h"
+#include "core/proto.h"
 #include "core/util.h"
 
 typedef struct {
@@ -19,6 +22,7 @@ struct guard_s {
     char *status_key;  /* "" = all studies; NULL = nothing cached */
     char *status_json, *status_text;
     int64_t status_at;
+    int64_t swept_at;  /* now of the last guard_tick sweep */
 };
 
 static void s_free(void **item)
@@ -122,6 +126,41 @@ void guard_status_put(guard_t *self, const char *key, const char *json, const ch
     self->status_json = xstrdup(json);
     self->status_text = text ? xstrdup(text) : NULL;
     self->status_at = now;
+}
+
+void guard_tick(guard_t *self, store_t *store, const char *blob_dir, int64_t now)
+{
+    if (now && now - self->swept_at < GUARD_SWEEP_MS)
+        return;
+    self->swept_at = now ? now : now_ms();
+    char err[HPS_ERR_LEN];
+    int n = blob_clean_parts(blob_dir, GUARD_PART_MAX_AGE_S, err);
+    if (n < 0)
+        log_warn("cleaning abandoned uploads: %s", err);
+    else if (n > 0)
+        log_info("removed %d abandoned upload(s) untouched for %d minutes", n,
+                 GUARD_PART_MAX_AGE_S / 60);
+    n = store_workers_forget(store, now_secs() - GUARD_WORKER_FORGET_S, err);
+    if (n < 0)
+        log_warn("forgetting old workers: %s", err);
+    else if (n > 0)
+        log_info("forgot %d worker(s) not heard from for over an hour", n);
+    long dropped = guard_sweep(self, self->swept_at);
+    if (dropped > 0)
+        log_warn("dropped %ld STATUS/SUBMIT/STOP request(s) over their peers' budget of %g/s",
+                 dropped, self->rate);
+}
+
+void guard_socket(zsock_t *sock, int heartbeat_ms)
+{
+    proto_limit_socket(sock);
+    zsock_set_sndhwm(sock, 1000);
+    zsock_set_backlog(sock, 4096);
+    int secs = heartbeat_ms >= 1000 ? heartbeat_ms / 1000 : 1;
+    zsock_set_tcp_keepalive(sock, 1);
+    zsock_set_tcp_keepalive_idle(sock, 3 * secs);
+    zsock_set_tcp_keepalive_intvl(sock, secs);
+    zsock_set_tcp_keepalive_cnt(sock, 3);
 }
 
 void guard_test(bool verbose)
