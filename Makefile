@@ -120,8 +120,9 @@ bench:
 	@scripts/deps.sh --bench
 	@$(MAKE) --no-print-directory run-bench
 
-run-check: $(HPS) $(SELFTEST) $(RAWPEER)
-	HPS=$(abspath $(HPS)) SELFTEST=$(abspath $(SELFTEST)) RAWPEER=$(abspath $(RAWPEER)) tests/run.sh
+run-check: $(HPS) $(SELFTEST) $(RAWPEER) $(HPS_BENCH)
+	HPS=$(abspath $(HPS)) SELFTEST=$(abspath $(SELFTEST)) RAWPEER=$(abspath $(RAWPEER)) \
+	    HPS_BENCH=$(abspath $(HPS_BENCH)) tests/run.sh
 
 run-demo: $(HPS)
 	scripts/demo.sh $(abspath $(HPS))

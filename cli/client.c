@@ -9,6 +9,7 @@
 #include "cli/coordinator.h"
 #include "cli/db.h"
 #include "cli/cli_flags.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/proto.h"
 
@@ -101,6 +102,7 @@ static zsock_t *s_connect(const client_flags_t *f, char *err)
     if (!sock)
         return set_err(err, "cannot create socket"), NULL;
     zsock_set_linger(sock, 0);
+    proto_limit_socket(sock);
     if (f->cert) {
         zcert_t *mine = zcert_load(f->cert), *server = zcert_load(f->server_key);
         if (!mine || !server) {
@@ -230,15 +232,21 @@ static int s_simple_call(const client_flags_t *f, proto_msg_t *m, const char *cm
     proto_destroy(&m);
     if (r && strcmp(proto_type(r), "STATUS_REPLY") == 0) {
         const char *text = proto_get_str(r, "text");
-        if (f->json || !text)
-            puts(proto_get_str(r, "json"));
+        /* The coordinator's words, as bytes for a terminal: escaped (core/limits.h). */
+        char *shown = f->json || !text ? NULL : limits_escape(text, true);
+        if (shown)
+            fputs(shown, stdout);
         else
-            fputs(text, stdout);
+            puts(proto_get_str(r, "json"));
+        free(shown);
     }
     else if (r)
         printf("stopped %s\n", proto_get_str(r, "study"));
-    else
-        fprintf(stderr, "hps %s: %s\n", cmd, err);
+    else {
+        char *shown = limits_escape(err, false);
+        fprintf(stderr, "hps %s: %s\n", cmd, shown);
+        free(shown);
+    }
     int rc = r ? 0 : bad ? 2 : 1;
     proto_destroy(&r);
     zsock_destroy(&sock);

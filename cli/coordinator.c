@@ -123,6 +123,7 @@ static const char s_coord_usage[] =
     "  --heartbeat-ms N   worker heartbeat interval (default 1000)\n"
     "  --lease-ms N       lease without heartbeat before a trial is re-queued (10000)\n"
     "  --sync full|normal SQLite durability: full survives power loss (default normal)\n"
+    "  --max-blob-mb N    largest dataset a submit may upload, MiB (default 1024)\n"
     "  -v, -q             more or less logging\n";
 
 int coord_main(int argc, char **argv)
@@ -131,7 +132,8 @@ int coord_main(int argc, char **argv)
         CLI_COORD_LONGOPTS,
         {"bind", required_argument, 0, 'b'},       {"cert", required_argument, 0, 'c'},
         {"allow", required_argument, 0, 'a'},      {"submitters", required_argument, 0, 's'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+        {"max-blob-mb", required_argument, 0, 'M'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     coord_opts_t co = {0};
     cli_coord_defaults(&co);
     int opt;
@@ -147,6 +149,11 @@ int coord_main(int argc, char **argv)
         case 'c': co.cert_path = optarg; break;
         case 'a': co.allow_dir = optarg; break;
         case 's': co.submitters_dir = optarg; break;
+        case 'M':
+            if (cli_flag_long("coordinator", "--max-blob-mb", optarg, 1, 1L << 30,
+                              &co.max_blob_mb) != 0)
+                return 2;
+            break;
         case 'v': log_set_level(LL_DEBUG); break;
         case 'q': log_set_level(LL_WARN); break;
         case 'h': fputs(s_coord_usage, stdout); return 0;

@@ -10,6 +10,7 @@
 
 #include "cli/cli_flags.h"
 #include "cli/worker_main.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "worker/worker.h"
@@ -161,8 +162,10 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
     }
     if (cli_check_plain("worker", opts->endpoint, opts->cert_path) != 0)
         return -1;
-    if (opts->name && (!opts->name[0] || strlen(opts->name) > 255)) {
-        fprintf(stderr, "hps worker: --name must have 1 to 255 characters\n");
+    const char *why = opts->name ? limits_name_problem(opts->name, LIMITS_NAME_MAX) : NULL;
+    if (why) {
+        fprintf(stderr, "hps worker: --name %s (at most %d bytes of printable UTF-8)\n", why,
+                LIMITS_NAME_MAX);
         return -1;
     }
     return s_check_allow(opts);

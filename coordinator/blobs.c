@@ -1,11 +1,13 @@
 /* blobs — content-addressed dataset folder (see blobs.h). */
 #include "coordinator/blobs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -67,11 +69,15 @@ int blob_read(const char *dir, const char *sha, int64_t offset, size_t max, char
     return rc;
 }
 
-int blob_put(const char *dir, const char *sha, int64_t offset, int64_t total, const void *data,
-             size_t len, int64_t *next, char *err)
+int blob_put(const char *dir, const char *sha, int64_t offset, int64_t total, int64_t max_total,
+             const void *data, size_t len, int64_t *next, char *err)
 {
     if (!is_sha256_hex(sha) || total < 0 || offset < 0 || (int64_t)len > total - offset)
         return set_err(err, "bad upload chunk");
+    if (total > max_total)
+        return set_err(err, "dataset of %lld bytes is larger than this coordinator's limit "
+                       "of %lld MB (--max-blob-mb)", (long long)total,
+                       (long long)(max_total >> 20));
     if (mkdir_p(dir, err) != 0)
         return -1;
     if (blob_exists(dir, sha)) {
@@ -112,4 +118,27 @@ int blob_put(const char *dir, const char *sha, int64_t offset, int64_t total, co
     }
     free(part);
     return rc;
+}
+
+int blob_clean_parts(const char *dir, double max_age, char *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : set_err(err, "%s: %s", dir, strerror(errno));
+    time_t now = time(NULL);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len != 64 + 5 || strcmp(e->d_name + 64, ".part") != 0)
+            continue;
+        char *p = xasprintf("%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && difftime(now, st.st_mtime) >= max_age &&
+            unlink(p) == 0)
+            n++;
+        free(p);
+    }
+    closedir(d);
+    return n;
 }

@@ -19,8 +19,14 @@ int blob_read(const char *dir, const char *sha, int64_t offset, size_t max, char
               size_t *len, int64_t *total, char *err);
 /* Append a PUT chunk at offset (must equal the bytes received so far); when the blob
  * is complete (offset + len == total) it is verified and published. *next = bytes held
- * after this call (so a client resends from there). -1 with err. */
-int blob_put(const char *dir, const char *sha, int64_t offset, int64_t total, const void *data,
-             size_t len, int64_t *next, char *err);
+ * after this call (so a client resends from there). A total above max_total is refused
+ * before anything is written. -1 with err. */
+int blob_put(const char *dir, const char *sha, int64_t offset, int64_t total, int64_t max_total,
+             const void *data, size_t len, int64_t *next, char *err);
+/* Remove the partial uploads (<sha>.part) in dir untouched for max_age seconds or more:
+ * uploads their client abandoned (every chunk touches its file). Returns how many were
+ * removed; a file that cannot be removed is skipped. -1 with err when dir cannot be
+ * read (a missing dir is not an error: 0). */
+int blob_clean_parts(const char *dir, double max_age, char *err);
 
 #endif

@@ -20,11 +20,13 @@
 
 #include "coordinator/blobs.h"
 #include "coordinator/dblock.h"
+#include "coordinator/guard.h"
 #include "coordinator/progress.h"
 #include "coordinator/schedule.h"
 #include "coordinator/study_check.h"
 #include "coordinator/wname.h"
 #include "core/auth.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/proto.h"
 #include "core/report.h"
@@ -58,6 +60,7 @@ struct coord_s {
     zlistx_t *outbox;        /* replies held until their batch commits; NULL outside */
     int64_t ticked_at;       /* now_ms() of the last tick */
     int64_t hold_expiry;     /* no lease expires before this now_ms() (after a stall) */
+    guard_t *guard;          /* per-peer budgets, STATUS cache */
 };
 
 typedef struct {
@@ -91,6 +94,15 @@ static void s_send(ctx_t *c, proto_msg_t **m)
     char *buf;
     size_t len;
     proto_encode(*m, &buf, &len);
+    if (len > PROTO_MAX_FRAME) { /* the peer would drop it: say so instead */
+        log_warn("a %s reply of %zu bytes is too large to send", proto_type(*m), len);
+        free(buf);
+        proto_destroy(m);
+        proto_msg_t *e = proto_new("ERROR");
+        proto_set_str(e, "msg", "reply too large");
+        proto_encode(e, &buf, &len);
+        proto_destroy(&e);
+    }
     proto_destroy(m);
     zmsg_t *z = zmsg_new();
     zframe_t *route = zframe_dup(c->route);
@@ -466,7 +478,8 @@ static void s_on_put(ctx_t *c)
     int64_t next;
     char err[HPS_ERR_LEN];
     if (blob_put(c->self->blob_dir, sha, proto_int_or(c->msg, "offset", 0),
-                 proto_int_or(c->msg, "total", 0), data, len, &next, err) != 0) {
+                 proto_int_or(c->msg, "total", 0), (int64_t)c->self->opts.max_blob_mb << 20,
+                 data, len, &next, err) != 0) {
         s_error(c, err);
         return;
     }
@@ -518,10 +531,25 @@ static void s_on_submit(ctx_t *c)
 
 /* STATUS {study?}: an unknown study is the client's bad input, flagged `bad` so that
  * `hps status` exits 2 as with --db. */
+/* A STATUS reply from the strings of a report. */
+static void s_status_reply(ctx_t *c, const char *json, const char *text)
+{
+    proto_msg_t *m = proto_new("STATUS_REPLY");
+    proto_set_str(m, "json", json);
+    if (text)
+        proto_set_str(m, "text", text);
+    s_send(c, &m);
+}
+
 static void s_on_status(ctx_t *c)
 {
     const char *study = proto_get_str(c->msg, "study");
     study = study && *study ? study : NULL;
+    const char *json, *text;
+    if (guard_status_get(c->self->guard, study, now_ms(), &json, &text) == 0) {
+        s_status_reply(c, json, text);
+        return;
+    }
     s_flush_heard(c->self); /* live status is exact: every time heard so far */
     strbuf_t sb;
     sb_init(&sb);
@@ -535,14 +563,13 @@ static void s_on_status(ctx_t *c)
         s_send(c, &m);
         return;
     }
-    proto_msg_t *m = proto_new("STATUS_REPLY");
-    proto_set_str(m, "json", sb.buf);
-    sb.len = 0;
-    sb.buf[0] = '\0';
-    if (report_status_text(c->self->store, study, &sb, err) == 0)
-        proto_set_str(m, "text", sb.buf);
+    strbuf_t tb;
+    sb_init(&tb);
+    bool have_text = report_status_text(c->self->store, study, &tb, err) == 0;
+    guard_status_put(c->self->guard, study, sb.buf, have_text ? tb.buf : NULL, now_ms());
+    s_status_reply(c, sb.buf, have_text ? tb.buf : NULL);
     sb_free(&sb);
-    s_send(c, &m);
+    sb_free(&tb);
 }
 
 static void s_on_stop(ctx_t *c)
@@ -573,6 +600,19 @@ static const handler_t s_handlers[] = {
     {"STOP", s_on_stop},
 };
 
+/* Requests any peer may send, and costly: within the peer's budget (guard.h)? Over it,
+ * the request is dropped unanswered. */
+static bool s_within_budget(ctx_t *c)
+{
+    const char *type = proto_type(c->msg);
+    if (strcmp(type, "STATUS") != 0 && strcmp(type, "SUBMIT") != 0 && strcmp(type, "STOP") != 0)
+        return true;
+    char *peer = zframe_strhex(c->route);
+    bool ok = guard_take(c->self->guard, peer, now_ms());
+    free(peer);
+    return ok;
+}
+
 static void s_handle_one(coord_t *self)
 {
     char err[HPS_ERR_LEN], user_id[64];
@@ -596,6 +636,10 @@ static void s_handle_one(coord_t *self)
         i++;
     if (!c.route)
         log_warn("message without a route");
+    else if (limits_check_msg(c.msg, err) != 0)
+        s_error(&c, err);
+    else if (!s_within_budget(&c))
+        log_debug("%s over its peer's budget: dropped", proto_type(c.msg));
     else if (i < ARRAY_SIZE(s_handlers))
         s_handlers[i].fn(&c);
     else
@@ -644,6 +688,7 @@ static int s_tick(coord_t *self, char *err)
     zlistx_destroy(&gone);
     if (now - self->heard_flushed_at >= self->opts.lease_ms / STORE_HEARD_FLUSH_DIV)
         s_flush_heard(self);
+    guard_tick(self->guard, self->store, self->blob_dir, now);
     return 0;
 }
 
@@ -725,7 +770,8 @@ int coord_run(coord_t *self, char *err)
             last_tick = now;
             rc = s_tick(self, err);
         }
-        progress_tick(progress, self->sched, s_slots(self), now);
+        /* s_slots walks every worker: not per wake-up when nothing is shown */
+        progress_tick(progress, self->sched, self->opts.progress ? s_slots(self) : 0, now);
     }
     /* also after Ctrl-C: ends the line */
     progress_end(progress, self->sched, s_slots(self), now_ms());
@@ -821,8 +867,11 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         self->opts.heartbeat_ms = 1000;
     if (self->opts.lease_ms <= 0)
         self->opts.lease_ms = 10000;
+    if (self->opts.max_blob_mb <= 0)
+        self->opts.max_blob_mb = 1024;
     self->workers = zhashx_new();
     zhashx_set_destructor(self->workers, s_worker_free);
+    self->guard = guard_new(GUARD_RATE, GUARD_BURST);
     self->blob_dir = xasprintf("%s.blobs", opts->db_path);
     self->sock = zsock_new(ZMQ_ROUTER);
     if (!self->sock) {
@@ -831,12 +880,10 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         return NULL;
     }
     /* No ROUTER handover: a second connection under a connected worker's routing id
-     * must not take its replies over. ZMTP heartbeats close dead connections, which
-     * frees the id for a reconnect. */
+     * must not take its replies over. TCP keepalive closes dead connections (guard.h),
+     * which frees the id for a reconnect. */
     zsock_set_router_handover(self->sock, 0);
-    zsock_set_heartbeat_ivl(self->sock, self->opts.heartbeat_ms);
-    zsock_set_heartbeat_timeout(self->sock, 3 * self->opts.heartbeat_ms);
-    zsock_set_sndhwm(self->sock, 100000);
+    guard_socket(self->sock, self->opts.heartbeat_ms);
     zsock_set_rcvhwm(self->sock, 100000);
     zsock_set_linger(self->sock, 200);
     if (s_setup_curve(self, usage, err) != 0) {
@@ -856,6 +903,7 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         coord_destroy(&self);
         return NULL;
     }
+    guard_tick(self->guard, self->store, self->blob_dir, 0);
     self->endpoint = zsock_last_endpoint(self->sock);
     if (!self->endpoint)
         self->endpoint = xstrdup(opts->bind);
@@ -874,6 +922,7 @@ void coord_destroy(coord_t **self_p)
     zactor_destroy(&self->auth);
     zcertstore_destroy(&self->submitters);
     zhashx_destroy(&self->workers);
+    guard_destroy(&self->guard);
     sched_destroy(&self->sched);
     store_close(&self->store);
     dblock_release(&self->lock);

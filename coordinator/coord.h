@@ -23,6 +23,7 @@ typedef struct {
     bool exit_when_done;        /* return once every study is done (embedded run) */
     const char *only_study;     /* serve this study alone (hps run); NULL = every study */
     int progress;               /* progress_mode_t (progress.h) on stderr; 0 = none */
+    long max_blob_mb;           /* largest dataset a PUT may upload, MiB; 0 = default 1024 */
 } coord_opts_t;
 
 typedef struct coord_s coord_t;

@@ -174,7 +174,7 @@ static void s_test_validation(const char *dir, bool verbose)
     cfg_errs_init(&e);
     char *path = xasprintf("%s/many.yaml", dir);
     assert(study_config_load(path, 0, NULL, &study_check_all, &e) == NULL);
-    assert(cfg_errs_has(&e, "many.yaml:1:8: study: the name must not be empty", verbose));
+    assert(cfg_errs_has(&e, "many.yaml:1:8: study: the name is empty", verbose));
     assert(cfg_errs_has(&e, "many.yaml:2:11: n_trials: must be >= 1, got -1", verbose));
     assert(cfg_errs_has(&e, "many.yaml:3:14: max_retries: expected an integer", verbose));
     assert(cfg_errs_has(&e, "many.yaml:4:12: direction: expected minimize or maximize, got 'up'",

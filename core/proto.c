@@ -6,6 +6,7 @@
 #include "core/proto.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <math.h>
 #include <msgpack.h>
 #include <string.h>
@@ -554,6 +555,12 @@ proto_msg_t *proto_decode(const void *buf, size_t len, char *err)
 
 /* ---- sockets --------------------------------------------------------------------- */
 
+void proto_limit_socket(zsock_t *sock)
+{
+    assert(sock);
+    zsock_set_maxmsgsize(sock, PROTO_MAX_FRAME);
+}
+
 int proto_send(proto_msg_t **m_p, zsock_t *sock, zframe_t *route)
 {
     assert(m_p && *m_p);
@@ -561,6 +568,11 @@ int proto_send(proto_msg_t **m_p, zsock_t *sock, zframe_t *route)
     size_t len;
     proto_encode(*m_p, &buf, &len);
     proto_destroy(m_p);
+    if (len > PROTO_MAX_FRAME) {
+        free(buf);
+        errno = EMSGSIZE;
+        return -1;
+    }
     int rc = 0;
     if (route) {
         zframe_t *r = zframe_dup(route);

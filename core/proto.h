@@ -40,7 +40,12 @@
 
 #define PROTO_VERSION 1
 #define PROTO_MAX_FIELDS 16
-#define PROTO_MAX_FRAME (4 * 1024 * 1024) /* larger frames are rejected */
+/* Larger frames are rejected: by proto_decode, by proto_send, and by libzmq itself
+ * (ZMQ_MAXMSGSIZE, proto_limit_socket) before it buffers them. The largest legitimate
+ * frames are a CHUNK/PUT (PROTO_CHUNK of data plus a few dozen bytes), a TRIAL or
+ * SUBMIT carrying a study config (kilobytes: names and strings are bounded, see
+ * core/limits.h) and a STATUS_REPLY (its worker list is capped): all far below. */
+#define PROTO_MAX_FRAME (4 * 1024 * 1024)
 #define PROTO_CHUNK 262144                /* blob transfer chunk size, bytes */
 
 typedef struct proto_msg_s proto_msg_t;
@@ -77,8 +82,14 @@ void proto_encode(const proto_msg_t *m, char **buf, size_t *len);
 /* Parse and validate a frame. NULL with err when malformed. */
 proto_msg_t *proto_decode(const void *buf, size_t len, char *err);
 
+/* Bound what a peer can make this socket buffer: ZMQ_MAXMSGSIZE = PROTO_MAX_FRAME (a
+ * peer declaring a larger frame is disconnected at once). Every hps socket calls it
+ * before connect/bind. Can't fail. */
+void proto_limit_socket(zsock_t *sock);
+
 /* Send m (destroyed) on sock; for a ROUTER, route is the peer's identity frame
- * (borrowed; NULL for DEALER). 0 ok, -1 on a send error. */
+ * (borrowed; NULL for DEALER). 0 ok, -1 on a send error or when the encoded message
+ * exceeds PROTO_MAX_FRAME (errno EMSGSIZE; the peer would drop it). */
 int proto_send(proto_msg_t **m_p, zsock_t *sock, zframe_t *route);
 /* Receive one message. ROUTER: *route_out gets the identity frame (caller destroys).
  * Returns NULL when interrupted (err "") or the frame is malformed (err says why; the

@@ -166,7 +166,8 @@ int report_data_load(store_t *st, const char *study, report_data_t *out, char *e
         return -1;
     int rc = s_load_rows(st, study, out, err);
     if (rc == 0)
-        rc = store_workers(st, &out->workers, &out->n_workers, err);
+        rc = store_workers(st, REPORT_WORKERS_MAX, &out->workers, &out->n_workers,
+                           &out->n_workers_total, err);
     char ignore[HPS_ERR_LEN];
     if (store_snapshot_end(st, own, rc == 0 ? err : ignore) != 0 && rc == 0)
         rc = -1;
@@ -330,7 +331,7 @@ int report_status_json(store_t *st, const char *study, strbuf_t *out, char *err)
         sb_puts(out, i ? ", " : "");
         s_worker_json(out, &d.workers[i], now);
     }
-    sb_puts(out, "]}\n");
+    sb_printf(out, "], \"workers_total\": %ld}\n", d.n_workers_total);
     report_data_free(&d);
     return 0;
 }
@@ -402,7 +403,11 @@ static void s_status_workers(strbuf_t *out, const report_data_t *d, double now)
     report_grid_free(&g);
     if (hidden)
         sb_printf(out, "(%d more worker%s not heard from for over %d minutes; --json lists "
-                       "all)\n", hidden, hidden == 1 ? "" : "s", REPORT_WORKERS_RECENT_SECS / 60);
+                       "them)\n", hidden, hidden == 1 ? "" : "s", REPORT_WORKERS_RECENT_SECS / 60);
+    long unlisted = d->n_workers_total - d->n_workers;
+    if (unlisted > 0)
+        sb_printf(out, "(%ld older worker%s not listed: a status shows the %d heard from "
+                       "last)\n", unlisted, unlisted == 1 ? "" : "s", REPORT_WORKERS_MAX);
 }
 
 int report_status_text(store_t *st, const char *study, strbuf_t *out, char *err)

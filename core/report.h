@@ -19,7 +19,8 @@
 /* DESIGN's stable `hps status --json` object, one line:
  * {"studies": [{"study", "state", "n_trials", "trials": {"COMPLETE", "RUNNING",
  *  "WAITING", "FAIL", "PRUNED"}, "best": {"trial", "value", "params"} | null}],
- *  "workers": [{"name", "host", "pid", "slots", "last_seen", "state"}]}
+ *  "workers": [{"name", "host", "pid", "slots", "last_seen", "state"}],
+ *  "workers_total": N}   (workers lists the REPORT_WORKERS_MAX heard from last)
  * Counts and best cover search trials only (the final refit is not a search trial);
  * best follows the study's direction; params is null when the stored config cannot
  * render the point. study NULL = every study (ordered by name); an unknown one is

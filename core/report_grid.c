@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "core/report_priv.h"
 
 /* ---- grid renderers --------------------------------------------------------------- */
@@ -23,7 +24,10 @@ void report_grid_put(report_grid_t *g, char *text)
         g->cap = g->cap ? g->cap * 2 : 64;
         g->cells = xrealloc(g->cells, sizeof *g->cells * (size_t)g->cap);
     }
-    g->cells[g->n++] = text;
+    /* Stored names came from users and workers: a terminal gets them escaped, even
+     * rows written before names were checked (core/limits.h). */
+    g->cells[g->n++] = text ? limits_escape(text, false) : NULL;
+    free(text);
 }
 
 void report_grid_break(report_grid_t *g)

@@ -54,9 +54,12 @@ typedef store_worker_t report_worker_t; /* a worker row (core/store.h) */
 typedef struct {
     report_row_t *rows;
     int n_rows;
-    report_worker_t *workers;
+    report_worker_t *workers;   /* the REPORT_WORKERS_MAX heard from last, by name */
     int n_workers;
+    long n_workers_total;       /* rows in the file: more than n_workers when capped */
 } report_data_t;
+#define REPORT_WORKERS_MAX 500  /* a status lists at most this many workers: bounded
+                                   replies however many names a flood left behind */
 int report_data_load(store_t *st, const char *study, report_data_t *out, char *err);
 void report_data_free(report_data_t *d);
 /* Settle model, metric and strategy of the rows: a model objective (is_model says which

@@ -121,7 +121,7 @@ static void s_check_status(store_t *s, bool verbose)
     assert(strstr(sb.buf, "\"study\": \"z\"") && strstr(sb.buf, "\"best\": null}"));
     assert(strstr(sb.buf, "\"workers\": [{\"name\": \"w1\", \"host\": \"h\", \"pid\": 42,"
                           " \"slots\": 2, \"last_seen\": "));
-    assert(strstr(sb.buf, ", \"state\": \"alive\"}]}"));
+    assert(strstr(sb.buf, ", \"state\": \"alive\"}], \"workers_total\": 1}"));
     assert(sb.buf[sb.len - 1] == '\n' && s_count(sb.buf, "\n") == 1);
     sb_free(&sb);
 
@@ -305,7 +305,7 @@ static void s_check_workers(store_t *s, const char *path, bool verbose)
     assert(rc == 0 && strstr(sb.buf, "\"pid\": 1, \"slots\": 1, \"last_seen\": "));
     assert(strstr(sb.buf, "\"state\": \"gone\"}, {\"name\": \"here\""));
     assert(strstr(sb.buf, "\"state\": \"alive\"}, {\"name\": \"left\""));
-    assert(strstr(sb.buf, "\"state\": \"left\"}]}"));
+    assert(strstr(sb.buf, "\"state\": \"left\"}], \"workers_total\": 3}"));
     sb.len = 0;
     rc = report_status_text(s, NULL, &sb, err);
     if (verbose)
@@ -321,7 +321,18 @@ static void s_check_workers(store_t *s, const char *path, bool verbose)
     sb.len = 0;
     rc = report_status_text(s, NULL, &sb, err);
     assert(rc == 0 && !strstr(sb.buf, " gone ") && strstr(sb.buf, " left "));
-    assert(strstr(sb.buf, "(1 more worker not heard from for over 10 minutes; --json lists all)"));
+    assert(strstr(sb.buf, "(1 more worker not heard from for over 10 minutes; --json lists them)"));
+    /* Capped lists keep the ones heard from last; forgetting deletes the silent. */
+    store_worker_t *list;
+    int n;
+    long total;
+    rc = store_workers(s, 2, &list, &n, &total, err);
+    assert(rc == 0 && n == 2 && total == 3 && strcmp(list[0].name, "here") == 0);
+    assert(strcmp(list[1].name, "left") == 0);
+    store_workers_free(&list, n);
+    assert(store_workers_forget(s, now_secs() - 600, err) == 1);
+    assert(store_worker_seen(s, "gone", "h", 1, 1, 1000, err) == 0);
+
     assert(report_status_text(s, "x", &sb, err) == 1);
     assert(strcmp(err, "no study 'x' (the file has none)") == 0);
     sb.len = 0;
@@ -359,7 +370,7 @@ void report_test(bool verbose)
     strbuf_t sb;
     sb_init(&sb);
     assert(report_status_json(s, NULL, &sb, err) == 0);
-    assert(strcmp(sb.buf, "{\"studies\": [], \"workers\": []}\n") == 0);
+    assert(strcmp(sb.buf, "{\"studies\": [], \"workers\": [], \"workers_total\": 0}\n") == 0);
     sb_free(&sb);
     sb_init(&sb);
     assert(report_leaderboard(s, "json", s_is_model, &sb, err) == 0 && strcmp(sb.buf, "[]\n") == 0);

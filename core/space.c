@@ -8,6 +8,7 @@
 #include "core/space.h"
 #include "core/config.h"
 #include "core/config_priv.h" /* the self-test builds a tree by hand */
+#include "core/limits.h"
 
 #include <assert.h>
 #include <limits.h>
@@ -167,6 +168,13 @@ static int s_categorical(param_t *p, const cfg_node_t *node, cfg_errs_t *errs)
         }
         p->choices[i] = xstrdup(c->type == CFG_NULL ? "null" : c->value);
         p->choice_is_str[i] = cfg_kind(c) == CFG_K_TEXT;
+        const char *why = *p->choices[i] ? limits_name_problem(p->choices[i],
+                                                               LIMITS_CHOICE_MAX) : NULL;
+        if (why) {
+            cfg_error(errs, c, "%s: choice %d %s (at most %d bytes of printable UTF-8)",
+                      p->name, i + 1, why, LIMITS_CHOICE_MAX);
+            continue;
+        }
         for (int j = 0; j < i; j++)
             if (cfg_equal(c, list->items[j]))
                 cfg_error(errs, c, "%s: duplicate choice '%s'", p->name, p->choices[i]);
@@ -182,8 +190,12 @@ static int s_param(param_t *p, const cfg_node_t *space, int i, cfg_errs_t *errs)
 {
     const cfg_node_t *node = space->items[i];
     p->name = xstrdup(space->keys[i]);
-    if (!*p->name) {
-        cfg_key_error(errs, space, i, "space: parameter names must not be empty");
+    const char *why = limits_name_problem(p->name, LIMITS_NAME_MAX);
+    if (why) {
+        char *shown = limits_escape(p->name, false);
+        cfg_key_error(errs, space, i, "space: parameter name '%.40s' %s (at most %d bytes "
+                      "of printable UTF-8)", shown, why, LIMITS_NAME_MAX);
+        free(shown);
         return -1;
     }
     if (node->type != CFG_MAP) {

@@ -215,8 +215,13 @@ typedef struct {
     long lease_ms;     /* the coordinator's lease then; 0 = unknown (an older file) */
     double left_at;    /* epoch seconds it was told BYE; NaN = not */
 } store_worker_t;
-/* Every worker ever seen, by name; caller frees with store_workers_free. */
-int store_workers(store_t *self, store_worker_t **out, int *n, char *err);
+/* The limit workers heard from most recently (all when limit <= 0), by name, and in
+ * *total how many rows there are; caller frees with store_workers_free. */
+int store_workers(store_t *self, int limit, store_worker_t **out, int *n, long *total,
+                  char *err);
+/* Delete the rows of workers not heard from since before (epoch seconds): returns how
+ * many, or -1 with err. */
+int store_workers_forget(store_t *self, double before, char *err);
 void store_workers_free(store_worker_t **list, int n);
 
 void store_test(bool verbose);

@@ -112,16 +112,37 @@ void store_promotions_free(store_promotion_t **list, int n)
     *list = NULL;
 }
 
-int store_workers(store_t *self, store_worker_t **out, int *n, char *err)
+static int s_worker_name_cmp(const void *a, const void *b)
+{
+    const store_worker_t *x = a, *y = b;
+    return strcmp(x->name ? x->name : "", y->name ? y->name : "");
+}
+
+static int s_count_workers(store_t *self, long *total, char *err)
+{
+    sqlite3_stmt *st = store_prepare(self, "SELECT COUNT(*) FROM workers", err);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    *total = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : store_db_err(self, err, "workers");
+}
+
+int store_workers(store_t *self, int limit, store_worker_t **out, int *n, long *total,
+                  char *err)
 {
     *out = NULL;
     *n = 0;
+    if (s_count_workers(self, total, err) != 0)
+        return -1;
     sqlite3_stmt *st = store_prepare(self,
                                      "SELECT name, host, pid, slots, last_seen, lease_ms,"
-                                     " left_at FROM workers ORDER BY name",
+                                     " left_at FROM workers ORDER BY last_seen DESC LIMIT ?1",
                                      err);
     if (!st)
         return -1;
+    sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
     int rc, cap = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {
@@ -139,8 +160,11 @@ int store_workers(store_t *self, store_worker_t **out, int *n, char *err)
         };
     }
     sqlite3_finalize(st);
-    if (rc == SQLITE_DONE)
+    if (rc == SQLITE_DONE) {
+        if (*n > 1)
+            qsort(*out, (size_t)*n, sizeof **out, s_worker_name_cmp);
         return 0;
+    }
     store_workers_free(out, *n);
     return store_db_err(self, err, "workers");
 }

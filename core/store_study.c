@@ -186,6 +186,17 @@ int store_worker_left(store_t *self, const char *name, char *err)
     return store_write1(self, st, err);
 }
 
+int store_workers_forget(store_t *self, double before, char *err)
+{
+    sqlite3_stmt *st = store_prepare(self, "DELETE FROM workers WHERE last_seen < ?1", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_double(st, 1, before);
+    if (store_write1(self, st, err) != 0)
+        return -1;
+    return sqlite3_changes(self->db);
+}
+
 int store_worker_pid(store_t *self, const char *name, long *pid, char *err)
 {
     sqlite3_stmt *st = store_prepare(self, "SELECT pid FROM workers WHERE name = ?1", err);

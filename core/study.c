@@ -6,6 +6,8 @@
  * an option to an objective needs no edit here. */
 #include "core/study.h"
 
+#include "core/limits.h"
+
 #include "core/config_priv.h"
 
 #include <assert.h>
@@ -46,14 +48,6 @@ static const cfg_node_t *s_section(const cfg_node_t *root, const char *key, cfg_
     return NULL;
 }
 
-static bool s_has_control(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return true;
-    return false;
-}
-
 /* study, n_trials, max_retries, seed and an explicit direction (0 when absent). */
 static int s_scalars(study_config_t *s, cfg_errs_t *errs)
 {
@@ -62,11 +56,10 @@ static int s_scalars(study_config_t *s, cfg_errs_t *errs)
     const char *name = NULL, *dir = NULL;
     long retries = 3, seed = 0;
     if (s_required(root, "study", errs) && cfg_str(root, "study", NULL, &name, errs) == 0) {
-        if (!*name)
-            cfg_error(errs, cfg_get(root, "study"), "study: the name must not be empty");
-        else if (s_has_control(name))
-            cfg_error(errs, cfg_get(root, "study"), "study: the name has a control character"
-                      " (a newline, a tab, an escape)");
+        const char *why = limits_name_problem(name, LIMITS_NAME_MAX);
+        if (why)
+            cfg_error(errs, cfg_get(root, "study"), "study: the name %s (at most %d bytes of "
+                      "printable UTF-8)", why, LIMITS_NAME_MAX);
         s->name = xstrdup(name);
     }
     if (s_required(root, "n_trials", errs) &&
@@ -141,6 +134,10 @@ static study_config_t *s_validate(cfg_node_t *root, const char *config_path,
     if (space)
         s->space = space_from_cfg(space, errs);
     s->json = cfg_to_json(root);
+    /* Every TRIAL frame carries it: beyond this it could not reach a worker. */
+    if (strlen(s->json) > LIMITS_CONFIG_MAX)
+        cfg_error(errs, root, "the study config is %zu bytes as JSON; at most %d", strlen(s->json),
+                  LIMITS_CONFIG_MAX);
     s_plugins(s, config_path != NULL, checks, errs);
     if (errs->n > before)
         study_config_destroy(&s);

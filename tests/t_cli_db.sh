@@ -17,7 +17,7 @@ expect 0 "$HPS" status --db "$DB" --json
 python3 - "$TMP/out" <<'PY' || fail "status --json: $(cat "$TMP/out")"
 import json, sys
 st = json.load(open(sys.argv[1]))
-assert set(st) == {"studies", "workers"}, st.keys()
+assert set(st) == {"studies", "workers", "workers_total"}, st.keys()
 by = {s["study"]: s for s in st["studies"]}
 assert set(by) == {"bad", "q,r"}, by.keys()
 s = by["bad"]

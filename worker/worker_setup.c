@@ -54,6 +54,7 @@ static int s_open_socket(worker_t *w, char *err)
     zsock_set_sndtimeo(w->sock, 0);
     zsock_set_immediate(w->sock, 1);
     zsock_set_linger(w->sock, 200); /* a last TELL may still be on its way at exit */
+    proto_limit_socket(w->sock);
     if (s_apply_curve(w, err) != 0)
         return -1;
     if (zsock_connect(w->sock, "%s", w->opts->endpoint) != 0)
