@@ -43,7 +43,7 @@ echo "ok: empty, 3 MB, escape, bidi and newline worker names refused (protocol a
 # 3. Names in configs: exit 2 with file:line, no DB written.
 D2=$TMP/none.db
 printf 'study: %s\nn_trials: 1\nobjective: {type: synthetic, function: sphere}\nspace:\n  x: {type: float, low: 0, high: 1}\n' \
-    "$(head -c 3000000 /dev/zero | tr '\0' s)" >"$TMP/long.yaml"
+    "$(head -c 300000 /dev/zero | tr '\0' s)" >"$TMP/long.yaml"
 expect_err 2 "long.yaml:1:8: study: the name is too long" "$HPS" run "$TMP/long.yaml" --db "$D2"
 write_study "$TMP/esc.yaml" $'"a\\e[31mred"' 1
 expect_err 2 "esc.yaml:1:8: study: the name contains a control, escape or bidi" "$HPS" run "$TMP/esc.yaml" --db "$D2"
@@ -52,7 +52,9 @@ expect_err 2 "key.yaml:7:3: space: parameter name 'x\\x0ay' contains a control, 
     "$HPS" run "$TMP/key.yaml" --db "$D2"
 write_study "$TMP/cat.yaml" c 1 '  c: {type: categorical, choices: [a, "b\u202ec"]}'
 expect_err 2 "cat.yaml:7:39: c: choice 2 contains a control, escape or bidi" "$HPS" run "$TMP/cat.yaml" --db "$D2"
-python3 -c 'import sys; print("study: big\nn_trials: 1\nobjective: {type: synthetic, function: sphere}\nspace:\n  c: {type: categorical, choices: [" + ", ".join("c%d-%s" % (i, "x" * 200) for i in range(10000)) + "]}")' >"$TMP/big.yaml"
+# under the 1 MiB file bound, but every backslash doubles in the stored JSON: over 1 MiB
+python3 -c 'import sys; print("study: big\nn_trials: 1\nobjective: {type: synthetic, function: sphere}\nspace:\n  c: {type: categorical, choices: [" + ", ".join("c%d-%s" % (i, "\\" * 200) for i in range(3000)) + "]}")' >"$TMP/big.yaml"
+[ "$(stat -c %s "$TMP/big.yaml")" -lt 1048576 ] || fail "big.yaml is not under the file bound"
 expect_err 2 "big.yaml:1:1: the study config is" "$HPS" run "$TMP/big.yaml" --db "$D2"
 [ ! -e "$D2" ] || fail "a refused config created a DB"
 echo "ok: 3 MB and escape study names, a newline parameter name, a bidi choice, a 2 MB config exit 2"
