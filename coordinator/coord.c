@@ -3,7 +3,7 @@
  * Workers are known by the routing id they set (their name), so a reconnect keeps
  * the same identity; a message from a worker the coordinator does not know (it was
  * restarted) is answered RESET and the worker says HELLO again. Leases belong to the
- * scheduler; this file only translates messages and keeps the worker table.
+ * scheduler; this file translates messages (the worker table is coord_workers.c).
  *
  * Every message from a known worker renews its last_seen in memory. The file's
  * workers.last_seen follows at most every lease_ms / STORE_HEARD_FLUSH_DIV (one small
@@ -19,12 +19,12 @@
 #include <sys/stat.h>
 
 #include "coordinator/blobs.h"
+#include "coordinator/coord_priv.h"
 #include "coordinator/dblock.h"
 #include "coordinator/guard.h"
 #include "coordinator/progress.h"
 #include "coordinator/schedule.h"
 #include "coordinator/study_check.h"
-#include "coordinator/wname.h"
 #include "core/auth.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -32,58 +32,9 @@
 #include "core/report.h"
 #include "core/store.h"
 
-typedef struct {
-    char *name;        /* owned */
-    int slots;
-    int prefetch;      /* leases it may hold beyond its slots (short trials) */
-    int64_t last_seen; /* now_ms() of the last message */
-    int64_t flushed;   /* the last_seen written to the file */
-    bool byed;         /* told BYE (embedded run is over) */
-    long pid;          /* as its HELLO said */
-    char key[64];      /* CURVE key it said HELLO with; "" on plain */
-} worker_rec_t;
-
-struct coord_s {
-    coord_opts_t opts;
-    char *endpoint;          /* owned */
-    char *blob_dir;          /* owned */
-    dblock_t *lock; /* one coordinator per database */
-    store_t *store;
-    sched_t *sched;
-    zsock_t *sock;
-    zactor_t *auth;          /* zauth when CURVE is on */
-    zcertstore_t *submitters; /* keys allowed to SUBMIT/STOP under CURVE */
-    zhashx_t *workers;       /* routing id (hex) -> worker_rec_t */
-    int64_t idle_since;      /* exit_when_done: when everything became done */
-    int64_t heard_flushed_at; /* now_ms() of the last write of last_seen times */
-    long n_msgs;             /* messages handled, for the per-message cost */
-    zlistx_t *outbox;        /* replies held until their batch commits; NULL outside */
-    int64_t ticked_at;       /* now_ms() of the last tick */
-    int64_t hold_expiry;     /* no lease expires before this now_ms() (after a stall) */
-    guard_t *guard;          /* per-peer budgets, STATUS cache */
-};
-
-typedef struct {
-    coord_t *self;
-    zframe_t *route;
-    proto_msg_t *msg;
-    const char *user_id;     /* CURVE public key of the sender, or "" */
-    worker_rec_t *worker;    /* the sender, when a known worker */
-} ctx_t;
-
-static void s_worker_free(void **item)
-{
-    worker_rec_t *w = *item;
-    if (!w)
-        return;
-    free(w->name);
-    free(w);
-    *item = NULL;
-}
-
 /* Reply to the sender. Inside a batch the reply waits in the outbox: nothing is
  * acknowledged before the commit that makes it true. */
-static void s_send(ctx_t *c, proto_msg_t **m)
+void coord__send(ctx_t *c, proto_msg_t **m)
 {
     coord_t *self = c->self;
     if (!self->outbox) {
@@ -115,57 +66,20 @@ static void s_send(ctx_t *c, proto_msg_t **m)
     free(buf);
 }
 
-static void s_error(ctx_t *c, const char *msg)
+void coord__error(ctx_t *c, const char *msg)
 {
     char *who = zframe_strhex(c->route);
     log_warn("%s from %s: %s", c->msg ? proto_type(c->msg) : "message", who, msg);
     free(who);
     proto_msg_t *m = proto_new("ERROR");
     proto_set_str(m, "msg", msg);
-    s_send(c, &m);
+    coord__send(c, &m);
 }
 
-static void s_simple(ctx_t *c, const char *type)
+void coord__simple(ctx_t *c, const char *type)
 {
     proto_msg_t *m = proto_new(type);
-    s_send(c, &m);
-}
-
-/* The worker behind this route, or NULL after answering RESET. */
-static worker_rec_t *s_worker(ctx_t *c)
-{
-    if (!c->worker)
-        s_simple(c, "RESET");
-    return c->worker;
-}
-
-/* Write the last_seen times that moved since their last write, in the open transaction
- * (a batch) or in one of their own. A failure is logged: the times are only advice. */
-static void s_flush_heard(coord_t *self)
-{
-    int64_t now = now_ms();
-    double epoch = now_secs();
-    self->heard_flushed_at = now;
-    char err[HPS_ERR_LEN];
-    bool own = false;
-    int rc = 0;
-    for (worker_rec_t *w = zhashx_first(self->workers); w && rc == 0;
-         w = zhashx_next(self->workers)) {
-        if (w->last_seen <= w->flushed)
-            continue;
-        if (!own && !store_in_batch(self->store)) {
-            if ((rc = store_batch_begin(self->store, err)) != 0)
-                break;
-            own = true;
-        }
-        double at = epoch - (double)(now - w->last_seen) / 1e3;
-        if ((rc = store_worker_heard(self->store, w->name, at, err)) == 0)
-            w->flushed = w->last_seen;
-    }
-    if (rc != 0)
-        log_warn("recording when workers were last heard from: %s", err);
-    if (own && store_batch_commit(self->store, err) != 0)
-        log_warn("recording when workers were last heard from: %s", err);
+    coord__send(c, &m);
 }
 
 /* SUBMIT, PUT and STOP: open on plain loopback, submitters' keys only under CURVE. */
@@ -176,105 +90,21 @@ static bool s_may_submit(ctx_t *c)
     if (c->self->submitters && *c->user_id &&
         zcertstore_lookup(c->self->submitters, c->user_id))
         return true;
-    s_error(c, "this key may not submit or stop studies");
+    coord__error(c, "this key may not submit or stop studies");
     return false;
-}
-
-/* The worker record that holds name (its route hex in *route, caller frees), or NULL. */
-static worker_rec_t *s_name_holder(coord_t *self, const char *name, char **route)
-{
-    for (worker_rec_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
-        if (w->name && strcmp(w->name, name) == 0) {
-            *route = xstrdup(zhashx_cursor(self->workers));
-            return w;
-        }
-    *route = NULL;
-    return NULL;
-}
-
-/* Judge a HELLO under name by the rule of wname.h: WNAME_REFUSE is answered (ERROR) and
- * logged. A name that moves to this connection leaves its old one's record, so that a
- * name has one connection and results are taken from that one alone. */
-static int s_hello_judge(ctx_t *c, const char *name, long pid)
-{
-    coord_t *self = c->self;
-    char *route, err[HPS_ERR_LEN], why[HPS_ERR_LEN];
-    worker_rec_t *h = s_name_holder(self, name, &route);
-    wname_holder_t facts = {.known = h != NULL, .key = h ? h->key : "", .pid = h ? h->pid : 0,
-                            .live = h && now_ms() - h->last_seen <= self->opts.lease_ms};
-    if (!h && store_worker_pid(self->store, name, &facts.stored_pid, err) < 0)
-        log_warn("%s", err);
-    int verdict = wname_decide(&facts, self->auth != NULL, c->user_id, pid, why);
-    if (verdict == WNAME_REFUSE) {
-        set_err(err, "worker %s: %s", name, why);
-        s_error(c, err);
-    } else if (h && h != c->worker) {
-        log_info("worker %s moves to a new connection", name);
-        zhashx_delete(self->workers, route);
-    }
-    free(route);
-    return verdict;
-}
-
-static void s_on_hello(ctx_t *c)
-{
-    coord_t *self = c->self;
-    const char *name = proto_get_str(c->msg, "worker");
-    int64_t slots = proto_int_or(c->msg, "slots", 1), pid = proto_int_or(c->msg, "pid", 0);
-    int64_t prefetch = proto_int_or(c->msg, "prefetch", 0);
-    if (slots < 1 || slots > 4096 || prefetch < 0 || prefetch > 64) {
-        s_error(c, "slots must be 1..4096 and prefetch 0..64");
-        return;
-    }
-    int verdict = s_hello_judge(c, name, (long)pid);
-    if (verdict == WNAME_REFUSE)
-        return;
-    char *key = zframe_strhex(c->route);
-    worker_rec_t *w = zhashx_lookup(self->workers, key);
-    if (!w) {
-        w = xcalloc(1, sizeof *w);
-        zhashx_insert(self->workers, key, w);
-        log_info("worker %s joined (%lld slots)", name, (long long)slots);
-    }
-    free(key);
-    free(w->name);
-    w->name = xstrdup(name);
-    w->slots = (int)slots;
-    w->prefetch = (int)prefetch;
-    w->last_seen = w->flushed = now_ms();
-    w->byed = false;
-    w->pid = (long)pid;
-    snprintf(w->key, sizeof w->key, "%s", c->user_id);
-    char err[HPS_ERR_LEN];
-    /* Another process of the same worker (a restart): the old one is gone, and its
-     * leases with it. The same process after our restart keeps them. */
-    if (verdict == WNAME_RESTART) {
-        int n = sched_release_worker(self->sched, name, err);
-        if (n > 0)
-            log_warn("worker %s restarted: its %d trial(s) go back to the queue", name, n);
-        if (n < 0)
-            log_error("%s", err);
-    }
-    if (store_worker_seen(self->store, name, proto_get_str(c->msg, "host"), (long)pid,
-                          (int)slots, self->opts.lease_ms, err) != 0)
-        log_warn("%s", err);
-    proto_msg_t *m = proto_new("WELCOME");
-    proto_set_int(m, "heartbeat_ms", self->opts.heartbeat_ms);
-    proto_set_int(m, "lease_ms", self->opts.lease_ms);
-    s_send(c, &m);
 }
 
 static void s_wait(ctx_t *c, int ms)
 {
     proto_msg_t *m = proto_new("WAIT");
     proto_set_int(m, "ms", ms);
-    s_send(c, &m);
+    coord__send(c, &m);
 }
 
 static void s_on_ask(ctx_t *c)
 {
     coord_t *self = c->self;
-    worker_rec_t *w = s_worker(c);
+    worker_rec_t *w = coord__worker(c);
     if (!w)
         return;
     /* Full: usually its TELL is still on the way; ask again soon. */
@@ -286,14 +116,14 @@ static void s_on_ask(ctx_t *c)
     char err[HPS_ERR_LEN];
     int rc = sched_next(self->sched, w->name, &l, err);
     if (rc < 0) {
-        s_error(c, err);
+        coord__error(c, err);
         return;
     }
     if (rc == SCHED_ALL_DONE && self->opts.exit_when_done) {
         if (!w->byed && store_worker_left(self->store, w->name, err) != 0)
             log_warn("%s", err);
         w->byed = true;
-        s_simple(c, "BYE");
+        coord__simple(c, "BYE");
         return;
     }
     if (rc != SCHED_LEASED) {
@@ -312,77 +142,35 @@ static void s_on_ask(ctx_t *c)
     proto_set_str(m, "kind", l.final ? "final" : "search");
     if (l.timeout > 0)
         proto_set_dbl(m, "timeout", l.timeout);
-    s_send(c, &m);
-}
-
-static void s_on_heartbeat(ctx_t *c)
-{
-    worker_rec_t *w = s_worker(c);
-    if (!w)
-        return;
-    int n;
-    const int64_t *pairs = proto_get_ints(c->msg, "running", &n);
-    int64_t *cancel;
-    int n_cancel;
-    sched_heartbeat(c->self->sched, w->name, pairs, n, &cancel, &n_cancel);
-    proto_msg_t *m = proto_new("HB_ACK");
-    if (n_cancel)
-        proto_set_ints(m, "cancel", cancel, n_cancel);
-    free(cancel);
-    s_send(c, &m);
-}
-
-/* Results are taken from the lease holder alone: a connection that said HELLO, with
- * the key it said it with, under the name that holds the lease. False when refused
- * (answered: RESET to a connection that never said HELLO, else ERROR; logged). */
-static bool s_from_holder(ctx_t *c, int64_t trial, int64_t attempt)
-{
-    worker_rec_t *w = c->worker;
-    const char *type = proto_type(c->msg);
-    if (!w) {
-        log_warn("%s for trial %lld from a connection that did not say HELLO: refused", type,
-                 (long long)trial);
-        s_simple(c, "RESET");
-        return false;
-    }
-    char why[HPS_ERR_LEN], err[HPS_ERR_LEN];
-    int rc = strcmp(w->key, c->user_id) != 0
-                 ? set_err(why, "not the key it said HELLO with")
-                 : sched_check_holder(c->self->sched, w->name, trial, (int)attempt, why);
-    if (rc == 0)
-        return true;
-    set_err(err, "worker %s: %s for trial %lld refused: %s", w->name, type, (long long)trial,
-            why);
-    s_error(c, err);
-    return false;
+    coord__send(c, &m);
 }
 
 static void s_on_report(ctx_t *c)
 {
     int64_t trial = proto_int_or(c->msg, "trial", 0), attempt = proto_int_or(c->msg, "attempt", 0);
     if (attempt < 1 || attempt > 1000000) {
-        s_error(c, "REPORT: attempt out of range");
+        coord__error(c, "REPORT: attempt out of range");
         return;
     }
-    if (!s_from_holder(c, trial, attempt))
+    if (!coord__from_holder(c, trial, attempt))
         return;
     bool prune;
     char err[HPS_ERR_LEN];
     if (sched_report(c->self->sched, trial, (int)attempt, (long)proto_int_or(c->msg, "step", 0),
                      proto_dbl_or(c->msg, "value", NAN), &prune, err) != 0) {
-        s_error(c, err);
+        coord__error(c, err);
         return;
     }
     proto_msg_t *m = proto_new(prune ? "PRUNE" : "CONTINUE");
     proto_set_int(m, "trial", trial);
     proto_set_int(m, "attempt", attempt);
-    s_send(c, &m);
+    coord__send(c, &m);
 }
 
 /* The result a TELL carries: 0 with r, trial and attempt filled (r's strings and folds
  * borrowed from msg), or -1 with err. A COMPLETE without a finite value is kept as what
  * it is, a FAIL: a retry would only send the same value again. */
-static int s_tell_result(const proto_msg_t *msg, store_result_t *r, int64_t *trial,
+int coord__tell_result(const proto_msg_t *msg, store_result_t *r, int64_t *trial,
                          int *attempt, char *err)
 {
     int state = trial_state_parse(proto_get_str(msg, "state"));
@@ -417,15 +205,15 @@ static void s_on_tell(ctx_t *c)
     int64_t trial;
     int attempt;
     char err[HPS_ERR_LEN];
-    if (s_tell_result(c->msg, &r, &trial, &attempt, err) != 0) {
-        s_error(c, err);
+    if (coord__tell_result(c->msg, &r, &trial, &attempt, err) != 0) {
+        coord__error(c, err);
         return;
     }
-    if (!s_from_holder(c, trial, attempt))
+    if (!coord__from_holder(c, trial, attempt))
         return;
     int rc = sched_tell(c->self->sched, trial, attempt, &r, err);
     if (rc < 0) {
-        s_error(c, err);
+        coord__error(c, err);
         return;
     }
     proto_msg_t *m = proto_new("ACK");
@@ -433,7 +221,7 @@ static void s_on_tell(ctx_t *c)
     proto_set_int(m, "attempt", attempt);
     if (rc == TELL_STALE)
         proto_set_int(m, "stale", 1);
-    s_send(c, &m);
+    coord__send(c, &m);
     if (proto_int_or(c->msg, "ask", 0) > 0)
         s_on_ask(c); /* the worker's next ASK rode along */
 }
@@ -446,7 +234,7 @@ static void s_fetch_error(ctx_t *c, const char *sha, const char *msg)
     proto_set_str(m, "msg", msg);
     if (sha)
         proto_set_str(m, "sha256", sha);
-    s_send(c, &m);
+    coord__send(c, &m);
 }
 
 static void s_on_fetch(ctx_t *c)
@@ -465,7 +253,7 @@ static void s_on_fetch(ctx_t *c)
     proto_set_int(m, "total", total);
     proto_set_bin(m, "data", data, len);
     free(data);
-    s_send(c, &m);
+    coord__send(c, &m);
 }
 
 static void s_on_put(ctx_t *c)
@@ -480,13 +268,13 @@ static void s_on_put(ctx_t *c)
     if (blob_put(c->self->blob_dir, sha, proto_int_or(c->msg, "offset", 0),
                  proto_int_or(c->msg, "total", 0), (int64_t)c->self->opts.max_blob_mb << 20,
                  data, len, &next, err) != 0) {
-        s_error(c, err);
+        coord__error(c, err);
         return;
     }
     proto_msg_t *m = proto_new("PUT_ACK");
     proto_set_str(m, "sha256", sha);
     proto_set_int(m, "offset", next);
-    s_send(c, &m);
+    coord__send(c, &m);
 }
 
 int coord_submit(coord_t *self, study_config_t **cfg_p, char *err)
@@ -510,7 +298,7 @@ static void s_on_submit(ctx_t *c)
     study_config_t *cfg = study_config_from_json(proto_get_str(c->msg, "config"),
                                                  &study_check_all, &errs);
     if (!cfg) {
-        s_error(c, errs.n ? errs.msgs[0] : "invalid study config");
+        coord__error(c, errs.n ? errs.msgs[0] : "invalid study config");
         cfg_errs_free(&errs);
         return;
     }
@@ -519,14 +307,14 @@ static void s_on_submit(ctx_t *c)
     if (coord_submit(c->self, &cfg, err) != 0) {
         study_config_destroy(&cfg);
         free(name);
-        s_error(c, err);
+        coord__error(c, err);
         return;
     }
     proto_msg_t *m = proto_new("SUBMITTED");
     proto_set_str(m, "study", name);
     proto_set_int(m, "created", 1);
     free(name);
-    s_send(c, &m);
+    coord__send(c, &m);
 }
 
 /* STATUS {study?}: an unknown study is the client's bad input, flagged `bad` so that
@@ -538,7 +326,7 @@ static void s_status_reply(ctx_t *c, const char *json, const char *text)
     proto_set_str(m, "json", json);
     if (text)
         proto_set_str(m, "text", text);
-    s_send(c, &m);
+    coord__send(c, &m);
 }
 
 static void s_on_status(ctx_t *c)
@@ -550,7 +338,7 @@ static void s_on_status(ctx_t *c)
         s_status_reply(c, json, text);
         return;
     }
-    s_flush_heard(c->self); /* live status is exact: every time heard so far */
+    coord__flush_heard(c->self); /* live status is exact: every time heard so far */
     strbuf_t sb;
     sb_init(&sb);
     char err[HPS_ERR_LEN];
@@ -560,7 +348,7 @@ static void s_on_status(ctx_t *c)
         proto_msg_t *m = proto_new("ERROR");
         proto_set_str(m, "msg", err);
         proto_set_int(m, "bad", rc == 1);
-        s_send(c, &m);
+        coord__send(c, &m);
         return;
     }
     strbuf_t tb;
@@ -580,12 +368,12 @@ static void s_on_stop(ctx_t *c)
     char err[HPS_ERR_LEN];
     int rc = sched_stop(c->self->sched, name, err);
     if (rc != 0) {
-        s_error(c, rc == 1 ? "no running study of that name" : err);
+        coord__error(c, rc == 1 ? "no running study of that name" : err);
         return;
     }
     proto_msg_t *m = proto_new("STOPPED");
     proto_set_str(m, "study", name);
-    s_send(c, &m);
+    coord__send(c, &m);
 }
 
 typedef struct {
@@ -594,7 +382,7 @@ typedef struct {
 } handler_t;
 
 static const handler_t s_handlers[] = {
-    {"HELLO", s_on_hello},   {"ASK", s_on_ask},       {"HEARTBEAT", s_on_heartbeat},
+    {"HELLO", coord__on_hello},   {"ASK", s_on_ask},       {"HEARTBEAT", coord__on_heartbeat},
     {"REPORT", s_on_report}, {"TELL", s_on_tell},     {"FETCH", s_on_fetch},
     {"PUT", s_on_put},       {"SUBMIT", s_on_submit}, {"STATUS", s_on_status},
     {"STOP", s_on_stop},
@@ -620,7 +408,7 @@ static void s_handle_one(coord_t *self)
     c.msg = proto_recv_auth(self->sock, &c.route, user_id, err);
     if (!c.msg) {
         if (c.route && *err)
-            s_error(&c, err);
+            coord__error(&c, err);
         zframe_destroy(&c.route);
         return;
     }
@@ -637,13 +425,13 @@ static void s_handle_one(coord_t *self)
     if (!c.route)
         log_warn("message without a route");
     else if (limits_check_msg(c.msg, err) != 0)
-        s_error(&c, err);
+        coord__error(&c, err);
     else if (!s_within_budget(&c))
         log_debug("%s over its peer's budget: dropped", proto_type(c.msg));
     else if (i < ARRAY_SIZE(s_handlers))
         s_handlers[i].fn(&c);
     else
-        s_error(&c, "unexpected message type for a coordinator");
+        coord__error(&c, "unexpected message type for a coordinator");
     proto_destroy(&c.msg);
     zframe_destroy(&c.route);
     self->n_msgs++;
@@ -687,7 +475,7 @@ static int s_tick(coord_t *self, char *err)
         zhashx_delete(self->workers, k);
     zlistx_destroy(&gone);
     if (now - self->heard_flushed_at >= self->opts.lease_ms / STORE_HEARD_FLUSH_DIV)
-        s_flush_heard(self);
+        coord__flush_heard(self);
     guard_tick(self->guard, self->store, self->blob_dir, now);
     return 0;
 }
@@ -870,7 +658,7 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
     if (self->opts.max_blob_mb <= 0)
         self->opts.max_blob_mb = 1024;
     self->workers = zhashx_new();
-    zhashx_set_destructor(self->workers, s_worker_free);
+    zhashx_set_destructor(self->workers, coord__worker_free);
     self->guard = guard_new(GUARD_RATE, GUARD_BURST);
     self->blob_dir = xasprintf("%s.blobs", opts->db_path);
     self->sock = zsock_new(ZMQ_ROUTER);
@@ -933,53 +721,3 @@ void coord_destroy(coord_t **self_p)
 }
 
 const char *coord_blob_dir(coord_t *self) { return self->blob_dir; }
-
-/* ---- self-test: the parts of message handling that need no socket ------------------------ */
-
-static proto_msg_t *s_test_tell(const char *state, double value, int64_t attempt)
-{
-    proto_msg_t *m = proto_new("TELL");
-    proto_set_int(m, "trial", 7);
-    proto_set_int(m, "attempt", attempt);
-    proto_set_str(m, "state", state);
-    proto_set_dbl(m, "value", value);
-    proto_set_dbl(m, "secs", 0.5);
-    return m;
-}
-
-void coord_test(bool verbose)
-{
-    (void)verbose;
-    store_result_t r;
-    int64_t trial;
-    int attempt;
-    char err[HPS_ERR_LEN];
-    proto_msg_t *m = s_test_tell("COMPLETE", 0.25, 2);
-    const double folds[] = {0.2, 0.3};
-    proto_set_dbls(m, "folds", folds, 2);
-    proto_set_dbl(m, "test", 0.5);
-    assert(s_tell_result(m, &r, &trial, &attempt, err) == 0);
-    assert(trial == 7 && attempt == 2 && r.state == TRIAL_COMPLETE && r.value == 0.25);
-    assert(r.secs == 0.5 && r.test_score == 0.5 && isnan(r.cv_mean) && isnan(r.val_score));
-    assert(r.n_folds == 2 && r.folds[1] == 0.3 && !r.error);
-    proto_destroy(&m);
-    /* A COMPLETE without a finite value is stored as the FAIL it is; a FAIL's NaN is fine. */
-    m = s_test_tell("COMPLETE", INFINITY, 1);
-    assert(s_tell_result(m, &r, &trial, &attempt, err) == 0);
-    assert(r.state == TRIAL_FAIL && strstr(r.error, "non-finite"));
-    proto_destroy(&m);
-    m = s_test_tell("FAIL", NAN, 1);
-    proto_set_str(m, "error", "boom");
-    assert(s_tell_result(m, &r, &trial, &attempt, err) == 0);
-    assert(r.state == TRIAL_FAIL && strcmp(r.error, "boom") == 0);
-    proto_destroy(&m);
-    /* Only end states, and attempts the scheduler could have handed out. */
-    const char *states[] = {"RUNNING", "WAITING", "complete", "PRUNED", "PRUNED", "PRUNED"};
-    const int64_t attempts[] = {1, 1, 1, 0, 1000001, (int64_t)1 << 40};
-    for (size_t i = 0; i < ARRAY_SIZE(states); i++) {
-        m = s_test_tell(states[i], 1, attempts[i]);
-        assert(s_tell_result(m, &r, &trial, &attempt, err) == -1);
-        assert(strstr(err, i < 3 ? "state" : "attempt"));
-        proto_destroy(&m);
-    }
-}
