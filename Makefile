@@ -1,6 +1,7 @@
 # hps — one non-recursive Makefile. `make` builds ./hps; `make check` runs every test.
 # make SANITIZER=address check   (ASan+UBSan, own build dir; `make sanitize` is the short name)
-# make fuzz FUZZ_SECS=60          (libFuzzer targets of tests/fuzz/, clang, build-fuzz/)
+# make fuzz FUZZ_SECS=60          (libFuzzer targets of tests/fuzz/, clang, build-fuzz/;
+#                                  FUZZ_ONLY=proto runs one)
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -72,6 +73,8 @@ LIBBENCH := $(BUILD)/libhps_bench.a
 SELFTEST := $(BUILD)/selftest
 FUZZSRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ     := $(FUZZSRC:tests/fuzz/%.c=$(BUILD)/%)
+FUZZ_ONLY ?= %
+FUZZ_RUN := $(filter $(FUZZ_ONLY:%=$(BUILD)/fuzz_%),$(FUZZ))
 FUZZ_SECS ?= 60
 ALLSRC   := $(LIBALL) $(CLISRC) $(BENCHSRC)
 DEPS     := $(ALLSRC:%.c=$(BUILD)/%.d) $(BUILD)/hps.d $(BUILD)/bench/hps_bench.d \
@@ -151,8 +154,8 @@ run-bench: $(HPS) $(HPS_BENCH)
 run-soak: $(HPS)
 	HPS=$(abspath $(HPS)) scripts/soak.sh
 
-run-fuzz: $(FUZZ)
-	FUZZ_SECS=$(FUZZ_SECS) tests/fuzz/run.sh $(FUZZ)
+run-fuzz: $(FUZZ_RUN)
+	FUZZ_SECS=$(FUZZ_SECS) tests/fuzz/run.sh $(FUZZ_RUN)
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz hps hps-bench
