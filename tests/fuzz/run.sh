@@ -17,7 +17,7 @@ for bin in "$@"; do
     mkdir -p "$work/corpus" "$work/artifacts"
     start=$(date +%s)
     HPS_FUZZ_DIR=$work/dir HPS_FUZZ_CONFIGS=$here/../../configs \
-        "$bin" -max_total_time="$secs" -timeout=1 -rss_limit_mb=2048 -print_final_stats=1 \
+        "$bin" -max_total_time="$secs" -timeout=1 -rss_limit_mb=2048 -detect_leaks=1 -print_final_stats=1 \
         -artifact_prefix="$work/artifacts/" "$work/corpus" "$here/corpus/$name" \
         >"$work/log" 2>&1
     rc=$?
