@@ -1,5 +1,7 @@
 # hps — one non-recursive Makefile. `make` builds ./hps; `make check` runs every test.
 # make SANITIZER=address check   (ASan+UBSan, own build dir; `make sanitize` is the short name)
+# make fuzz FUZZ_SECS=60          (libFuzzer targets of tests/fuzz/, clang, build-fuzz/;
+#                                  FUZZ_ONLY=proto runs one)
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -10,7 +12,7 @@ PKGS     := libczmq libzmq msgpack sqlite3 yaml-0.1 openblas xgboost libsodium
 # asked only once the packages are there: a variable computed when make reads this file
 # would otherwise stay empty on a fresh machine for the whole run. Any other goal that
 # builds needs the packages already and says how to get them.
-ENTRY    := deps clean check demo bench soak sanitize
+ENTRY    := deps clean check demo bench soak sanitize fuzz
 ifneq ($(filter-out $(ENTRY),$(or $(MAKECMDGOALS),all)),)
   ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),ok)
     $(error build packages missing (pkg-config: $(PKGS)); run `make deps` or scripts/deps.sh \
@@ -37,6 +39,16 @@ else ifeq ($(SANITIZER),thread)
   LDFLAGS  += -fsanitize=thread
   HPS      := $(BUILD)/hps
   HPS_BENCH := $(BUILD)/hps-bench
+else ifeq ($(SANITIZER),fuzz)
+  # The library as the fuzz targets of tests/fuzz/ link it: clang, ASan+UBSan, and
+  # libFuzzer's coverage instrumentation (its main() comes in at the link).
+  CC       := clang
+  BUILD    := build-fuzz
+  ALLCFLAGS += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=undefined
+  LDFLAGS  += -fsanitize=fuzzer,address,undefined
+  HPS      := $(BUILD)/hps
+  HPS_BENCH := $(BUILD)/hps-bench
 else
   BUILD    := build
   HPS      := hps
@@ -60,11 +72,17 @@ LIBCLI   := $(BUILD)/libhps_cli.a
 LIBBENCH := $(BUILD)/libhps_bench.a
 SELFTEST := $(BUILD)/selftest
 RAWPEER  := $(BUILD)/tests/rawpeer
+FUZZSRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ     := $(FUZZSRC:tests/fuzz/%.c=$(BUILD)/%)
+FUZZ_ONLY ?= %
+FUZZ_RUN := $(filter $(FUZZ_ONLY:%=$(BUILD)/fuzz_%),$(FUZZ))
+FUZZ_SECS ?= 60
 ALLSRC   := $(LIBALL) $(CLISRC) $(BENCHSRC)
 DEPS     := $(ALLSRC:%.c=$(BUILD)/%.d) $(BUILD)/hps.d $(BUILD)/bench/hps_bench.d \
-            $(BUILD)/tests/selftest.d $(BUILD)/tests/rawpeer.d
+            $(BUILD)/tests/selftest.d $(BUILD)/tests/rawpeer.d $(FUZZSRC:%.c=$(BUILD)/%.d)
 
-.PHONY: all check unit demo sanitize bench soak clean deps run-check run-demo run-bench run-soak
+.PHONY: all check unit demo sanitize bench soak fuzz clean deps run-check run-demo run-bench \
+        run-soak run-fuzz
 all: $(HPS) $(HPS_BENCH)
 
 $(BUILD)/%.o: %.c
@@ -83,6 +101,10 @@ $(HPS): $(BUILD)/hps.o $(LIBCLI) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(HPS_BENCH): $(BUILD)/bench/hps_bench.o $(LIBBENCH) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# A libFuzzer target per tests/fuzz/fuzz_*.c (SANITIZER=fuzz only: its LDFLAGS bring main).
+$(FUZZ): $(BUILD)/%: $(BUILD)/tests/fuzz/%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The unit-test table is generated from every `void foo_test(bool verbose)` in the
@@ -116,6 +138,11 @@ check demo soak: deps
 sanitize: deps
 	@$(MAKE) --no-print-directory SANITIZER=address run-check
 
+# Each target for FUZZ_SECS seconds from its seed corpus (tests/fuzz/run.sh).
+fuzz:
+	@scripts/deps.sh --fuzz
+	@$(MAKE) --no-print-directory SANITIZER=fuzz run-fuzz
+
 bench:
 	@scripts/deps.sh --bench
 	@$(MAKE) --no-print-directory run-bench
@@ -133,7 +160,10 @@ run-bench: $(HPS) $(HPS_BENCH)
 run-soak: $(HPS)
 	HPS=$(abspath $(HPS)) scripts/soak.sh
 
+run-fuzz: $(FUZZ_RUN)
+	FUZZ_SECS=$(FUZZ_SECS) tests/fuzz/run.sh $(FUZZ_RUN)
+
 clean:
-	rm -rf build build-asan build-tsan hps hps-bench
+	rm -rf build build-asan build-tsan build-fuzz hps hps-bench
 
 -include $(DEPS)

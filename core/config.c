@@ -496,6 +496,13 @@ static int s_type_error(const cfg_node_t *v, const char *key, const char *want,
     return -1;
 }
 
+/* Whether v (not null) is a scalar of that kind: a map or a list is of none (found by
+ * fuzzing: `n_trials: [1]` reached cfg_kind's assertion). */
+static bool s_scalar_is(const cfg_node_t *v, cfg_kind_t kind)
+{
+    return v->type == CFG_SCALAR && cfg_kind(v) == kind;
+}
+
 int cfg_str(const cfg_node_t *map, const char *key, const char *def, const char **out,
             cfg_errs_t *errs)
 {
@@ -517,7 +524,7 @@ int cfg_double(const cfg_node_t *map, const char *key, double def, double *out,
     if (!v)
         return 0;
     double d;
-    if (cfg_kind(v) != CFG_K_NUMBER || parse_double(v->value, &d) != 0)
+    if (!s_scalar_is(v, CFG_K_NUMBER) || parse_double(v->value, &d) != 0)
         return s_type_error(v, key, "a number", errs);
     *out = d;
     return 0;
@@ -531,7 +538,7 @@ int cfg_long(const cfg_node_t *map, const char *key, long def, long *out, cfg_er
         return 0;
     long l;
     double d;
-    if (cfg_kind(v) != CFG_K_NUMBER)
+    if (!s_scalar_is(v, CFG_K_NUMBER))
         return s_type_error(v, key, "an integer", errs);
     if (parse_long(v->value, &l) == 0) {
         *out = l;
@@ -550,7 +557,7 @@ int cfg_bool(const cfg_node_t *map, const char *key, bool def, bool *out, cfg_er
     *out = def;
     if (!v)
         return 0;
-    if (cfg_kind(v) != CFG_K_BOOL)
+    if (!s_scalar_is(v, CFG_K_BOOL))
         return s_type_error(v, key, "true or false", errs);
     *out = v->value[0] == 't' || v->value[0] == 'T';
     return 0;

@@ -127,6 +127,13 @@ static void s_test_reads(bool verbose)
     assert(cfg_long(m, "huge", 1, &l, &e) == -1);
     assert(cfg_bool(m, "i", false, &b, &e) == -1);
     assert(cfg_errs_has(&e, "i: expected true or false, got '42'", verbose));
+    /* A map or a list where a number or a bool is wanted (these aborted; fuzz_config). */
+    assert(cfg_double(m, "map", 1, &d, &e) == -1 && d == 1);
+    assert(cfg_errs_has(&e, "map: expected a number, got a map", verbose));
+    assert(cfg_long(m, "map", 1, &l, &e) == -1);
+    assert(cfg_errs_has(&e, "map: expected an integer, got a map", verbose));
+    assert(cfg_bool(m, "map", false, &b, &e) == -1);
+    assert(cfg_errs_has(&e, "map: expected true or false, got a map", verbose));
     int n = e.n;
     static const char *const allowed[] = {"s", "q", "i", "k", "f", "t", "n", "negs",
                                           "map", "huge", NULL};

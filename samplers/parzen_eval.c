@@ -93,9 +93,10 @@ double pz_prior_term(const parzen_t *self, int p, double u)
     return -0.5 * z * z - self->prior_lnorm[p];
 }
 
-/* See parzen_priv.h. The caller knows a bound without a pass over the terms: kernel
- * terms are <= 0, so a block's constants bound it. */
-PZ_VECTOR void pz_merge(const double *restrict acc, double bound, double *ref, double *sum)
+/* See pz_merge() in parzen_priv.h. The caller knows a bound without a pass over the
+ * terms: kernel terms are <= 0, so a block's constants bound it. */
+PZ_VECTOR static void s_merge(const double *restrict acc, double bound, double *ref,
+                              double *sum)
 {
     if (bound == -INFINITY)
         return;
@@ -114,6 +115,14 @@ PZ_VECTOR void pz_merge(const double *restrict acc, double bound, double *ref, d
     for (long j = 0; j < PZ_BLOCK; j += 4)
         s0 += e[j], s1 += e[j + 1], s2 += e[j + 2], s3 += e[j + 3];
     *sum += (s0 + s1) + (s2 + s3);
+}
+
+/* The clones stay behind a plain function: clang 14 names a target_clones function's
+ * dispatcher "pz_merge.ifunc", so another file's call to pz_merge would not link (and
+ * cloning a declaration instead makes gcc's callers name its local clones). */
+void pz_merge(const double *restrict acc, double bound, double *ref, double *sum)
+{
+    s_merge(acc, bound, ref, sum);
 }
 
 void pz_merge_exact(const double *acc, long n, double *ref, double *sum)

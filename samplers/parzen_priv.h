@@ -18,7 +18,16 @@
  * compiled for AVX2 (4 doubles a vector instead of SSE2's 2), the version picked when
  * the program loads. Both round alike: neither uses FMA (AVX2 alone does not enable
  * it), and sums run in the order the source writes. */
-#if defined(__x86_64__) && defined(__GNUC__)
+/* Not under ThreadSanitizer: the clones' ifunc resolver would be instrumented, and the
+ * dynamic loader runs it before the TSan runtime is up (SIGSEGV at load). */
+#if defined(__SANITIZE_THREAD__)
+#define PZ_NO_CLONES
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PZ_NO_CLONES
+#endif
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(PZ_NO_CLONES)
 #define PZ_VECTOR __attribute__((target_clones("avx2", "default")))
 #else
 #define PZ_VECTOR

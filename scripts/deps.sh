@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hps builds and tests with; does nothing when they are present.
-# Usage: scripts/deps.sh [--bench]   (--bench adds the Python peers used by `make bench`)
+# Usage: scripts/deps.sh [--bench|--fuzz]   (--bench adds the Python peers used by
+# `make bench`, --fuzz clang and libFuzzer for `make fuzz`)
 set -euo pipefail
 pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlite3-dev
       libopenblas-dev libyaml-dev libxgboost-dev libcsv-dev libsodium-dev iproute2 python3
@@ -11,7 +12,8 @@ peers=(python3-optuna python3-sklearn python3-xgboost python3-numpy)
 case "${1:-}" in
     "") ;;
     --bench) pkgs+=("${peers[@]}") ;;
-    *) echo "usage: scripts/deps.sh [--bench]" >&2; exit 2 ;;
+    --fuzz) pkgs+=(clang libfuzzer-14-dev) ;;
+    *) echo "usage: scripts/deps.sh [--bench|--fuzz]" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

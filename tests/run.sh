@@ -7,6 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${HPS:=$here/../hps}" "${SELFTEST:=$here/../build/selftest}" "${RAWPEER:=$here/../build/tests/rawpeer}"
 export HPS SELFTEST RAWPEER
 passed=0 failed=0 failures=()
+export TSAN_OPTIONS="suppressions=$here/tsan.supp" # SANITIZER=thread (see below)
 out=$("$SELFTEST" 2>&1)
 echo "$out" | grep -E '^(ok|FAIL) '
 p=$(echo "$out" | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' | tail -1)
@@ -23,6 +24,13 @@ fi
 sanlog=$(mktemp -d /tmp/hps-san.XXXXXX)
 export ASAN_OPTIONS="log_path=$sanlog/asan:detect_leaks=1"
 export UBSAN_OPTIONS="log_path=$sanlog/ubsan:print_stacktrace=1:halt_on_error=1"
+# SANITIZER=thread: a race report fails the test the same way; tests/tsan.supp lists
+# what is not ours to fix, each entry with its reason. die_after_fork=0: a worker forks
+# its trial processes while libzmq's I/O threads run, and a trial process then starts
+# threads of its own (OpenBLAS, xgboost's OpenMP), which TSan refuses by default. The
+# child never touches the parent's ZeroMQ context (it speaks over a socketpair), and
+# glibc's fork makes malloc and stdio usable in it, so it is not a hazard there.
+export TSAN_OPTIONS="log_path=$sanlog/tsan:suppressions=$here/tsan.supp:die_after_fork=0"
 trap 'rm -rf "$sanlog"' EXIT
 for t in "$here"/t_${ONLY:-*}.sh; do
     [ -e "$t" ] || continue

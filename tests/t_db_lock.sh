@@ -5,7 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/l.db
 write_study "$TMP/a.yaml" alpha 16 "sampler: {type: random, seed: 3}"
-sed -i 's/function: sphere/function: sphere, sleep_ms: 250/' "$TMP/a.yaml"
+# alpha must outlive three refused starts, which take about a second each under
+# SANITIZER=thread (250 ms trials ended it first there): 16 x 800 ms over 2 slots.
+sed -i 's/function: sphere/function: sphere, sleep_ms: 800/' "$TMP/a.yaml"
 write_study "$TMP/b.yaml" beta 4
 "$HPS" run "$TMP/a.yaml" -j 2 --db "$DB" >"$TMP/a.out" 2>"$TMP/a.err" &
 A=$!
