@@ -11,12 +11,12 @@
 # its observations), which is what grows with the file.
 # Then IDLE connected idle workers on one coordinator: its CPU in the steady state.
 # Prints one line per measurement on stderr and one JSON line on stdout.
-# Env: HPS, HPS_BENCH (binaries), IDLE (default 1000), N (default 1000000), NT (default 20000), REPS (default 5),
+# Env: HPS, HPS_BENCH (binaries), IDLE (default 1000; 0 skips), IDLE_SECS (15), N (default 1000000), NT (default 20000), REPS (default 5),
 #      KEEP=DIR (build the files there and keep them; an existing file is reused).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 HPS=${HPS:-$here/../hps} HPS_BENCH=${HPS_BENCH:-$here/../hps-bench}
-N=${N:-1000000} NT=${NT:-20000} REPS=${REPS:-5} IDLE=${IDLE:-1000}
+N=${N:-1000000} NT=${NT:-20000} REPS=${REPS:-5} IDLE=${IDLE:-1000} IDLE_SECS=${IDLE_SECS:-15}
 pids=()
 if [ -n "${KEEP:-}" ]; then
     mkdir -p "$KEEP" && tmp=$KEEP
@@ -127,12 +127,16 @@ done
 
 # Idle workers: IDLE connections that HELLO and heartbeat every second (hps-bench idle)
 # on one coordinator (default --heartbeat-ms 1000); its CPU (utime + stime from
-# /proc/PID/stat) over 15 s of the steady period, once every worker was welcomed.
+# /proc/PID/stat) over IDLE_SECS of the steady period, once every worker was welcomed.
+if [ "$IDLE" = 0 ]; then
+    echo "${out%, }}"
+    exit 0
+fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 rm -rf "$tmp"/idle.db*
 "$HPS" coordinator --bind "tcp://127.0.0.1:$port" --db "$tmp/idle.db" -q & pids+=($!)
 coord=$!
-"$HPS_BENCH" idle --connect "tcp://127.0.0.1:$port" --workers "$IDLE" --secs 25 \
+"$HPS_BENCH" idle --connect "tcp://127.0.0.1:$port" --workers "$IDLE" --secs $((IDLE_SECS + 8)) \
     >"$tmp/idle.json" & pids+=($!)
 deadline=$((SECONDS + 60))
 until [ "$(sqlite3 "$tmp/idle.db" "SELECT COUNT(*) FROM workers" 2>/dev/null)" = "$IDLE" ]; do
@@ -142,7 +146,7 @@ done
 sleep 2 # the welcome burst is over
 tck=$(getconf CLK_TCK)
 a=$(awk '{print $14 + $15}' "/proc/$coord/stat") s=$(now)
-sleep 15
+sleep "$IDLE_SECS"
 b=$(awk '{print $14 + $15}' "/proc/$coord/stat") e=$(now)
 cpu=$(python3 -c "print('%.1f' % (100 * ($b - $a) / $tck / ($e - $s)))")
 wait "${pids[-1]}"
