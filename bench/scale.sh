@@ -93,7 +93,7 @@ s_restart()
     "$HPS" worker --connect "$ep" --name scale-w -q & pids+=($!)
     local s e first=""
     s=$(now)
-    "$HPS" coordinator --bind "$ep" --db "$db" -q 2>"$tmp/$1.coord.log" & pids+=($!)
+    "$HPS" coordinator --bind "$ep" --db "$db" 2>"$tmp/$1.coord.log" & pids+=($!)
     local coord=$!
     local deadline=$((SECONDS + 120))
     while [ -z "$first" ] && [ $SECONDS -lt $deadline ]; do
@@ -119,10 +119,11 @@ for spec in "big random $N" "bigtpe tpe $N" "tpe tpe $NT"; do
     st=$(s_wall "$HPS" status --db "$tmp/$1.db")
     lb=$(s_wall "$HPS" leaderboard --db "$tmp/$1.db")
     rs=$(s_restart "$1")
+    rp=$(sed -n 's/.*stored trials replayed in \([0-9.]*\) s.*/\1/p' "$tmp/$1.coord.log" | tail -1)
     echo "scale: $1 ($n trials, $2 sampler): status ${st} s, leaderboard ${lb} s," \
-         "restart to first new trial ${rs} s" >&2
+         "restart to first new trial ${rs} s (replay ${rp} s)" >&2
     out+="\"$1\": {\"trials\": $n, \"sampler\": \"$2\", \"status_s\": $st,"
-    out+=" \"leaderboard_s\": $lb, \"restart_s\": $rs}, "
+    out+=" \"leaderboard_s\": $lb, \"restart_s\": $rs, \"replay_s\": ${rp:-null}}, "
 done
 
 # Idle workers: IDLE connections that HELLO and heartbeat every second (hps-bench idle)
