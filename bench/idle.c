@@ -30,8 +30,8 @@ static int s_send_all(zsock_t **socks, long n, const char *type)
     for (long i = 0; i < n; i++) {
         proto_msg_t *m = proto_new(type);
         if (strcmp(type, "HELLO") == 0) {
-            char name[32];
-            snprintf(name, sizeof name, "idle-%ld", i);
+            char name[48]; /* the pid: several benches may share one coordinator */
+            snprintf(name, sizeof name, "idle-%ld-%ld", (long)getpid(), i);
             proto_set_str(m, "worker", name);
             proto_set_str(m, "host", "bench");
             proto_set_int(m, "pid", getpid());

@@ -318,12 +318,14 @@ typedef struct {
     study_t *s;
     char *err;
     int64_t final_done; /* id of a finished final trial, or 0 */
+    long n;             /* trials replayed */
 } replay_t;
 
 static int s_replay_trial(void *arg, const store_trial_t *t)
 {
     replay_t *r = arg;
     study_t *s = r->s;
+    r->n++;
     if (t->nx != s_nx(s))
         return set_err(r->err, "study %s: trial %ld has %d params, space has %d", s->cfg->name,
                        t->number, t->nx, s_nx(s));
@@ -356,10 +358,14 @@ static int s_replay_inter(void *arg, int64_t trial_id, long number, long step, d
 
 static int s_replay(sched_t *self, study_t *s, char *err)
 {
-    replay_t r = {self, s, err, 0};
+    replay_t r = {self, s, err, 0, 0};
+    double t0 = now_secs();
     if (store_intermediates_each(self->store, s->id, s_replay_inter, &r, err) != 0 ||
         store_trials_each(self->store, s->id, s_replay_trial, &r, err) != 0)
         return -1;
+    if (r.n) /* what a restart costs grows with the file (bench/scale.sh) */
+        log_info("study %s: %ld stored trials replayed in %.2f s", s->cfg->name, r.n,
+                 now_secs() - t0);
     if (r.final_done)
         return s_finish_final(self, s, r.final_done, err);
     return s_check_done(self, s, err);
