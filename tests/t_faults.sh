@@ -1,7 +1,7 @@
 # Bad links. (1) Three workers reach the coordinator through tests/lossy_proxy.py, which
 # delays every chunk, stalls all forwarding now and then and cuts connections at random:
 # every trial ends COMPLETE exactly once. (2) A partition: a CURVE worker in its own
-# network namespace loses its veth link for PARTITION_SECS (default 5; scripts/faults.sh
+# network namespace loses its veth link for PARTITION_SECS (default 8; scripts/faults.sh
 # runs 30) while it runs trials; after the heal every trial is still COMPLETE exactly
 # once, and the worker is heard again within one heartbeat interval (measured from the
 # link coming up to the worker's next message, as workers.last_seen records it).
@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 PROXY_TRIALS=${PROXY_TRIALS:-120}
 PART_TRIALS=${PART_TRIALS:-60}
-PARTITION_SECS=${PARTITION_SECS:-5}
+PARTITION_SECS=${PARTITION_SECS:-8}
 HB_MS=1000
 # exactly_once N: the study in $DB has N trials, numbers 0..N-1, each COMPLETE once, and
 # no trial has two accepted (non-stale) COMPLETE tells.
