@@ -161,8 +161,6 @@ void guard_socket(zsock_t *sock, int heartbeat_ms)
     zsock_set_tcp_keepalive_idle(sock, 3 * secs);
     zsock_set_tcp_keepalive_intvl(sock, secs);
     zsock_set_tcp_keepalive_cnt(sock, 3);
-    /* keepalive is silent while data waits unacknowledged: bound that too */
-    zsock_set_tcp_maxrt(sock, 3000 * secs);
 }
 
 void guard_test(bool verbose)

@@ -611,10 +611,8 @@ static void s_drain_socket(worker_t *w)
     char err[HPS_ERR_LEN];
     while (!zsys_interrupted && (zsock_events(w->sock) & ZMQ_POLLIN)) {
         proto_msg_t *m = proto_recv(w->sock, NULL, err);
-        if (m) {
-            w->heard_at = now_ms();
-            s_on_message(w, &m, w->heard_at);
-        }
+        if (m)
+            s_on_message(w, &m, now_ms());
         else if (err[0])
             log_warn("malformed message from coordinator: %s", err);
         else
@@ -632,12 +630,6 @@ static void s_timers(worker_t *w, int64_t now)
         if (w->hello_at == 0 || now - w->hello_at >= every)
             s_send_hello(w, now);
         return; /* nothing else makes sense to a coordinator that does not know us */
-    }
-    int64_t silence = SILENT_HEARTBEATS * (int64_t)w->heartbeat_ms;
-    if (now - w->heard_at >= silence && now - w->reconnected_at >= silence) {
-        log_info("nothing from the coordinator for %lld ms: new connection",
-                 (long long)(now - w->heard_at));
-        s_reconnect(w, now);
     }
     if (w->hb_at == 0 || now - w->hb_at >= w->heartbeat_ms)
         s_send_heartbeat(w, now);

@@ -21,17 +21,6 @@
 #define REAP_TICK_MS 2       /* a child closed its socket; its exit is imminent */
 #define SILENCE_WARN_MS 10000 /* no WELCOME for this long: say so (wrong endpoint or keys) */
 #define HELLO_RECONNECT_MS 5000 /* no WELCOME for this long: a new connection */
-/* A broken link (partition, dead switch): TCP retransmits with exponential backoff, so
- * after a 30 s outage its next try may be 20 s away, and a connect's SYNs back off the
- * same way. Give up on data unacknowledged this long, and on a connect after this long:
- * zmq then reconnects (every 100 ms), and the first try after the heal gets through. */
-#define LINK_MAXRT_MS 3000
-#define LINK_CONNECT_TIMEOUT_MS 500
-/* Welcomed, but nothing heard for this many heartbeats (each is answered): our side of
- * the connection may have been given up while the coordinator still holds its side,
- * which parks zmq's automatic reconnection under our name; a new connection of our own
- * closes the old one, and is retried at this pace until the coordinator answers. */
-#define SILENT_HEARTBEATS 2
 
 #define PREFETCH_BELOW_MS 1000 /* prefetch only while trials take less than this */
 
@@ -78,7 +67,6 @@ typedef struct {
     int64_t unwelcome_since; /* first HELLO of the current attempt to join */
     int64_t warned_at;       /* last "no answer" warning */
     int64_t reconnected_at;  /* last new connection while unanswered */
-    int64_t heard_at;        /* last message from the coordinator */
     bool hello_failed;       /* that send failed */
     int heartbeat_ms, lease_ms;
     int64_t hb_at;           /* last HEARTBEAT; 0 = send now */

@@ -54,8 +54,6 @@ static int s_open_socket(worker_t *w, char *err)
     zsock_set_sndtimeo(w->sock, 0);
     zsock_set_immediate(w->sock, 1);
     zsock_set_linger(w->sock, 200); /* a last TELL may still be on its way at exit */
-    zsock_set_tcp_maxrt(w->sock, LINK_MAXRT_MS);
-    zsock_set_connect_timeout(w->sock, LINK_CONNECT_TIMEOUT_MS);
     proto_limit_socket(w->sock);
     if (s_apply_curve(w, err) != 0)
         return -1;
