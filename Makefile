@@ -159,6 +159,7 @@ run-bench: $(HPS) $(HPS_BENCH)
 
 run-soak: $(HPS)
 	HPS=$(abspath $(HPS)) scripts/soak.sh
+	HPS=$(abspath $(HPS)) scripts/faults.sh
 
 run-fuzz: $(FUZZ_RUN)
 	FUZZ_SECS=$(FUZZ_SECS) tests/fuzz/run.sh $(FUZZ_RUN)
