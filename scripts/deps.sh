@@ -5,7 +5,8 @@
 set -euo pipefail
 pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlite3-dev
       libopenblas-dev libyaml-dev libxgboost-dev libcsv-dev libsodium-dev iproute2 python3
-      procps)   # ps, pgrep, pkill: t_stale_tell freezes a trial process with them
+      procps    # ps, pgrep, pkill: t_stale_tell freezes a trial process with them
+      sqlite3)  # the sqlite3 shell: bench/scale.sh (t_scale) edits a study file with it
 # The test suite compares against Optuna/scikit-learn/xgboost reference values computed
 # once and committed as fixtures, but a few tests cross-check live when the peers exist.
 peers=(python3-optuna python3-sklearn python3-xgboost python3-numpy)
