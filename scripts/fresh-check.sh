@@ -140,6 +140,10 @@ EOF
 }
 
 mount_all() {
+    # The root a mount point of its own, as / is on a machine: `ip netns exec` (the
+    # partition test) remounts / as a slave and fails on a plain directory.
+    mount --bind "$root" "$root"
+    mount --make-private "$root"
     mount -t proc proc "$root/proc"
     mount -t sysfs sysfs "$root/sys"
     mount --bind /dev "$root/dev"
