@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/store_priv.h"
+
 static const char *const s_cfg_a =
     "{\"study\":\"a\",\"n_trials\":3,\"objective\":{\"type\":\"synthetic\","
     "\"function\":\"sphere\"},\"space\":{\"x\":{\"type\":\"float\",\"low\":-1,\"high\":1}}}";
@@ -347,10 +349,7 @@ static void s_check_workers(store_t *s, const char *path, bool verbose)
 void report_test(bool verbose)
 {
     char err[HPS_ERR_LEN], path[] = "/tmp/hps-report-XXXXXX";
-    int fd = mkstemp(path);
-    assert(fd >= 0);
-    close(fd);
-    unlink(path);
+    store_test_path(path);
     store_t *s = store_open(path, true, false, err);
     assert(s);
     s_fixture(s);

@@ -483,6 +483,14 @@ void store_close(store_t **self_p)
 
 /* ---- self-test -------------------------------------------------------------------- */
 
+void store_test_path(char *path)
+{
+    int fd = mkstemp(path);
+    assert(fd >= 0);
+    close(fd);
+    unlink(path);
+}
+
 void store_unlink_files(const char *path)
 {
     char side[600];
@@ -629,10 +637,7 @@ void store_test(bool verbose)
 {
     (void)verbose;
     char err[HPS_ERR_LEN], path[] = "/tmp/hps-store-XXXXXX";
-    int fd = mkstemp(path);
-    assert(fd >= 0);
-    close(fd);
-    unlink(path);
+    store_test_path(path);
     assert(!store_open(path, false, false, err) && strstr(err, "no such"));
     store_t *s = store_open(path, true, false, err);
     assert(s);

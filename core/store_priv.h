@@ -87,5 +87,7 @@ int store_col_state(sqlite3_stmt *st, int i);
  * remove a study file and its WAL side files. */
 long store_sql_long(store_t *s, const char *sql);
 void store_unlink_files(const char *path);
+/* Turn a mkstemp template ("/tmp/x-XXXXXX") into a fresh path where nothing exists yet. */
+void store_test_path(char *path);
 
 #endif

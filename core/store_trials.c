@@ -383,10 +383,7 @@ void store_trials_test(bool verbose)
 {
     (void)verbose;
     char err[HPS_ERR_LEN], path[] = "/tmp/hps-store-XXXXXX";
-    int fd = mkstemp(path);
-    assert(fd >= 0);
-    close(fd);
-    unlink(path);
+    store_test_path(path);
     store_t *s = store_open(path, true, false, err);
     assert(s);
     int64_t sid, t1, t2;
