@@ -61,7 +61,8 @@ endif
 # beside their modules but out of ./hps: *_test.c files go into libhps_test.a, which only
 # the selftest links, and a foo_test() at the bottom of a module is dropped by the
 # linker (one section per function, --gc-sections), since nothing in hps calls it.
-LIBALL   := $(sort $(wildcard core/*.c samplers/*.c objectives/*.c coordinator/*.c worker/*.c))
+LIBALL   := $(sort $(wildcard core/*.c samplers/*.c objectives/*.c results/*.c coordinator/*.c \
+                              worker/*.c))
 TESTSRC  := $(filter %_test.c,$(LIBALL))
 LIBSRC   := $(filter-out %_test.c,$(LIBALL))
 CLISRC   := $(sort $(wildcard cli/*.c))

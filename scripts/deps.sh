@@ -6,7 +6,9 @@ set -euo pipefail
 pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlite3-dev
       libopenblas-dev libyaml-dev libxgboost-dev libcsv-dev libsodium-dev iproute2 python3
       procps    # ps, pgrep, pkill: t_stale_tell freezes a trial process with them
-      sqlite3)  # the sqlite3 shell: bench/scale.sh (t_scale) edits a study file with it
+      sqlite3   # the sqlite3 shell: bench/scale.sh (t_scale) edits a study file with it
+      python3-optuna  # t_optuna: an exported study opened by Optuna itself, and imported back
+      chromium)  # t_report: the HTML report rendered headless and its plots checked
 # The test suite compares against Optuna/scikit-learn/xgboost reference values computed
 # once and committed as fixtures, but a few tests cross-check live when the peers exist.
 peers=(python3-optuna python3-sklearn python3-xgboost python3-numpy)
