@@ -3,7 +3,9 @@
 #include "cli/client.h"
 #include "cli/coordinator.h"
 #include "cli/db.h"
+#include "cli/export.h"
 #include "cli/run.h"
+#include "cli/trials.h"
 #include "cli/worker_main.h"
 #include "core/subcmd.h"
 #include "core/util.h"
@@ -18,6 +20,8 @@ static const subcmd_t s_commands[] = {
     {"leaderboard", leaderboard_main, "compare studies (table, csv, json, md)"},
     {"promote", promote_main, "promote a study's best model to staging or production"},
     {"keygen", keygen_main, "write a CURVE key pair"},
+    {"trials", trials_main, "every trial of a study: params by name, steps, errors"},
+    {"export", export_main, "a study's trials as csv or json (every trial, with steps)"},
 };
 
 int main(int argc, char **argv)

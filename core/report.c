@@ -287,9 +287,7 @@ static void s_worker_json(strbuf_t *out, const report_worker_t *w, double now)
     sb_printf(out, ", \"state\": \"%s\"}", s_worker_state(w, now));
 }
 
-/* The names of every study, for the error on an unknown one: "no study 'x' (studies:
- * a, b)". Returns 1 (bad input), or -1 when even the names cannot be read. */
-static int s_no_study(store_t *st, const char *study, char *err)
+int report_no_study(store_t *st, const char *study, char *err)
 {
     store_study_t *list;
     int n;
@@ -311,7 +309,7 @@ static int s_no_study(store_t *st, const char *study, char *err)
 static int s_status_load(store_t *st, const char *study, report_data_t *d, char *err)
 {
     int rc = report_data_load(st, study, d, err);
-    return rc == 1 && study ? s_no_study(st, study, err) : rc;
+    return rc == 1 && study ? report_no_study(st, study, err) : rc;
 }
 
 int report_status_json(store_t *st, const char *study, strbuf_t *out, char *err)

@@ -76,6 +76,10 @@ int report_board(store_t *st, const report_board_opts_t *opts, strbuf_t *out, ch
 int report_leaderboard(store_t *st, const char *format,
                        bool (*is_model)(const char *objective_type), strbuf_t *out, char *err);
 
+/* The error for an unknown study, naming every study: "no study 'x' (studies: a, b)"
+ * in err. Returns 1 (bad input), or -1 when even the names cannot be read. */
+int report_no_study(store_t *st, const char *study, char *err);
+
 /* Whether format / sort is one report_board accepts. */
 bool report_format_valid(const char *format);
 bool report_sort_valid(const char *sort);

@@ -224,6 +224,42 @@ int store_workers(store_t *self, int limit, store_worker_t **out, int *n, long *
 int store_workers_forget(store_t *self, double before, char *err);
 void store_workers_free(store_worker_t **list, int n);
 
+/* ---- every trial, whole (core/store_trials_read.c) -------------------------------- */
+
+/* One trial as `hps trials` and `hps export` show it. Strings, x and the steps are
+ * borrowed for the callback's duration. */
+typedef struct {
+    int64_t id;
+    long number;               /* -1 for the final refit */
+    bool final;
+    trial_state_t state;
+    int attempt;
+    double value, secs;        /* NaN = none */
+    double cv_mean, cv_std, val_score, test_score; /* NaN = none */
+    double started, finished;  /* epoch seconds; NaN = none */
+    const double *x;           /* nx internal values */
+    int nx;
+    const char *worker, *error; /* NULL = none */
+    const long *steps;         /* n_steps intermediate values by step (only when asked) */
+    const double *step_values;
+    int n_steps;
+} store_trial_row_t;
+
+typedef struct {
+    int state;         /* a trial_state_t, or -1 for every state */
+    bool by_value;     /* best value first (by dir; none last), else by number */
+    direction_t dir;
+    long limit;        /* at most this many rows; <= 0 = all */
+    bool steps;        /* fill each row's steps */
+} store_trial_query_t;
+
+typedef int (*store_trial_row_fn)(void *arg, const store_trial_row_t *t);
+/* The trials of a study that q selects, in its order, the final refit last; stops
+ * early when cb returns non-zero (returned). -1 with err on a DB error. Rows are
+ * streamed: memory does not grow with the study. */
+int store_trial_rows(store_t *self, int64_t study_id, const store_trial_query_t *q,
+                     store_trial_row_fn cb, void *arg, char *err);
+
 void store_test(bool verbose);
 
 #endif
