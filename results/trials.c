@@ -121,11 +121,15 @@ static void s_param_text(strbuf_t *sb, const param_t *p, double x)
         sb_json_num(sb, p->kind == PARAM_INT ? round(x) : x);
 }
 
-static void s_steps_text(strbuf_t *sb, const store_trial_row_t *t, const char *sep)
+/* STEP:VALUE pairs joined by sep; values to 6 digits for people, else exact. */
+static void s_steps_text(strbuf_t *sb, const store_trial_row_t *t, const char *sep, bool human)
 {
     for (int i = 0; i < t->n_steps; i++) {
         sb_printf(sb, "%s%ld:", i ? sep : "", t->steps[i]);
-        s_num(sb, t->step_values[i], false);
+        if (human)
+            sb_printf(sb, "%.6g", t->step_values[i]);
+        else
+            s_num(sb, t->step_values[i], false);
     }
 }
 
@@ -190,7 +194,7 @@ static void s_csv_row(s_ctx_t *c, const store_trial_row_t *t)
     s_csv_field(sb, t->error && *t->error ? t->error : NULL, false);
     if (c->steps) {
         sb_putc(sb, ',');
-        s_steps_text(sb, t, ";");
+        s_steps_text(sb, t, ";", false);
     }
     sb_putc(sb, '\n');
 }
@@ -308,7 +312,7 @@ static void s_table_row(s_ctx_t *c, const store_trial_row_t *t)
     c->shown[S_COL_ERROR] |= t->error && *t->error;
     sb_puts(&sb, t->error && *t->error ? t->error : "");
     s_cell(c, &sb);
-    s_steps_text(&sb, t, " ");
+    s_steps_text(&sb, t, " ", true);
     s_cell(c, &sb);
     sb_free(&sb);
 }
