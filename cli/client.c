@@ -9,6 +9,7 @@
 #include "cli/coordinator.h"
 #include "cli/db.h"
 #include "cli/cli_flags.h"
+#include "cli/watch.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/proto.h"
@@ -17,6 +18,8 @@ typedef struct {
     const char *to, *cert, *server_key, *db;
     long timeout_ms;
     bool json;
+    bool watch;      /* status --watch */
+    double interval; /* seconds between --watch refreshes */
     char **args; /* operands in order */
     int n_args;
 } client_flags_t;
@@ -35,7 +38,7 @@ static const char s_submit_usage[] =
     "  --to ENDPOINT       the coordinator, e.g. tcp://head:5555\n" S_CONNECT_HELP;
 
 static const char s_status_usage[] =
-    "usage: hps status [--to ENDPOINT | --db FILE] [--json] [STUDY]\n"
+    "usage: hps status [--to ENDPOINT | --db FILE] [--json | --watch] [STUDY]\n"
     "Studies (DONE = COMPLETE + PRUNED + FAIL of n_trials, each count, best) and\n"
     "workers (alive, gone or left, and when the coordinator last heard from them).\n"
     "  --to ENDPOINT       ask a running coordinator (live, exact)\n"
@@ -43,6 +46,10 @@ static const char s_status_usage[] =
     "                      worker times there are up to a quarter lease behind)\n"
     "  --json              one JSON object: {\"studies\": [...], \"workers\": [...]}\n"
     "  STUDY               only this study (exit 2 if there is none of that name)\n"
+    "  --watch             refresh every --interval until Ctrl-C (exit 0): trials done,\n"
+    "                      best so far, trials/s and ETA (since the watch began), live\n"
+    "                      workers; redrawn in place on a terminal, else a new block each\n"
+    "  --interval SECS     seconds between --watch refreshes (default 2)\n"
     "with --to:\n" S_CONNECT_HELP;
 
 static const char s_stop_usage[] =
@@ -59,16 +66,17 @@ static int s_parse(int argc, char **argv, const char *usage, bool with_db, clien
         {"to", required_argument, 0, 't'},         {"cert", required_argument, 0, 'c'},
         {"server-key", required_argument, 0, 'k'}, {"db", required_argument, 0, 'd'},
         {"timeout", required_argument, 0, 'T'},    {"json", no_argument, 0, 'J'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
-    *f = (client_flags_t){.timeout_ms = 10000};
+        {"help", no_argument, 0, 'h'},             {"watch", no_argument, 0, 'W'},
+        {"interval", required_argument, 0, 'I'},   {0, 0, 0, 0}};
+    *f = (client_flags_t){.timeout_ms = 10000, .interval = 2};
     f->args = xcalloc((size_t)argc, sizeof(char *));
     int opt;
     long secs;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "-vqh", longopts, NULL)) != -1) {
-        if ((opt == 'd' || opt == 'J') && !with_db) {
-            fprintf(stderr, "hps %s: --%s is only for hps status\n%s", argv[0],
-                    opt == 'd' ? "db" : "json", usage);
+        if (opt > 0 && strchr("dJWI", opt) && !with_db) {
+            fprintf(stderr, "hps %s: %s is only for hps status\n%s", argv[0],
+                    argv[optind - 1], usage);
             return 2;
         }
         switch (opt) {
@@ -78,6 +86,15 @@ static int s_parse(int argc, char **argv, const char *usage, bool with_db, clien
         case 'k': f->server_key = optarg; break;
         case 'd': f->db = optarg; break;
         case 'J': f->json = true; break;
+        case 'W': f->watch = true; break;
+        case 'I':
+            if (parse_double(optarg, &f->interval) != 0 || !(f->interval >= 0.05) ||
+                f->interval > 86400) {
+                fprintf(stderr, "hps status: --interval: expected seconds in 0.05..86400, "
+                                "got '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case 'v': log_set_level(LL_DEBUG); break;
         case 'q': log_set_level(LL_WARN); break;
         case 'T':
@@ -264,6 +281,56 @@ static int s_default_db(client_flags_t *f)
     return 2;
 }
 
+/* --watch over a coordinator: one STATUS request per refresh on one socket. */
+typedef struct {
+    const client_flags_t *f;
+    zsock_t *sock;
+    const char *study;
+} s_watch_to_t;
+
+static int s_watch_to_fetch(void *arg, char **json, char *err)
+{
+    s_watch_to_t *w = arg;
+    proto_msg_t *m = proto_new("STATUS");
+    if (w->study)
+        proto_set_str(m, "study", w->study);
+    bool bad = false;
+    proto_msg_t *r = s_call(w->sock, &m, w->f->timeout_ms, &bad, err);
+    proto_destroy(&m);
+    if (r && strcmp(proto_type(r), "STATUS_REPLY") != 0) {
+        set_err(err, "unexpected %s reply", proto_type(r));
+        proto_destroy(&r);
+    }
+    *json = r ? xstrdup(proto_get_str(r, "json")) : NULL;
+    proto_destroy(&r);
+    return *json ? 0 : bad ? 1 : -1;
+}
+
+/* hps status --watch, from f->db or f->to. */
+static int s_watch(const client_flags_t *f, const char *study)
+{
+    watch_opts_t o = {.interval = f->interval, .tty = isatty(STDOUT_FILENO), .out = stdout};
+    char err[HPS_ERR_LEN];
+    if (f->db) {
+        watch_db_t d = {.st = store_open_read(f->db, err), .study = study};
+        if (!d.st) {
+            fprintf(stderr, "hps status: %s\n", err);
+            return access(f->db, F_OK) == 0 ? 1 : 2;
+        }
+        int rc = watch_run(&o, watch_db_fetch, &d);
+        store_close(&d.st);
+        return rc;
+    }
+    s_watch_to_t w = {.f = f, .sock = s_connect(f, err), .study = study};
+    if (!w.sock) {
+        fprintf(stderr, "hps status: %s\n", err);
+        return 1;
+    }
+    int rc = watch_run(&o, s_watch_to_fetch, &w);
+    zsock_destroy(&w.sock);
+    return rc;
+}
+
 int status_main(int argc, char **argv)
 {
     client_flags_t f;
@@ -273,10 +340,16 @@ int status_main(int argc, char **argv)
                         "one STUDY\n%s", s_status_usage);
         rc = 2;
     }
+    if (rc == 0 && f.watch && f.json) {
+        fprintf(stderr, "hps status: --watch shows a table; --json is for one snapshot\n");
+        rc = 2;
+    }
     if (rc == 0 && !f.to && !f.db)
         rc = s_default_db(&f);
     const char *study = f.n_args ? f.args[0] : NULL;
-    if (rc == 0 && f.db)
+    if (rc == 0 && f.watch)
+        rc = s_watch(&f, study);
+    else if (rc == 0 && f.db)
         rc = status_db_run(f.db, f.json, study);
     else if (rc == 0) {
         proto_msg_t *m = proto_new("STATUS");

@@ -62,8 +62,7 @@ double progress_eta(const sched_progress_t *p, long finished, double elapsed)
     return (double)left * elapsed / (double)finished;
 }
 
-/* 7s, 2m05s, 1h03m. */
-static void s_duration(strbuf_t *out, double secs)
+void progress_duration(strbuf_t *out, double secs)
 {
     long s = (long)(secs + 0.5);
     if (s < 60)
@@ -88,7 +87,7 @@ static void s_phase(const sched_progress_t *p, double eta, strbuf_t *out)
         if (eta < 0)
             sb_puts(out, "--");
         else
-            s_duration(out, eta);
+            progress_duration(out, eta);
         if (p->refit == SCHED_REFIT_PENDING)
             sb_puts(out, " + refit");
     }
@@ -98,7 +97,7 @@ void progress_line(const sched_progress_t *p, long prefetched, double elapsed, d
                    strbuf_t *out)
 {
     sb_printf(out, "%s: %ld/%ld done, ", p->name, s_done(p), p->n_trials);
-    s_duration(out, elapsed);
+    progress_duration(out, elapsed);
     sb_puts(out, " elapsed, ");
     s_phase(p, eta, out);
     sb_printf(out, " | %ld complete, %ld pruned, %ld fail, %ld running", p->complete, p->pruned,

@@ -40,6 +40,8 @@ void progress_end(progress_t *self, const sched_t *sched, long slots, int64_t no
 /* Seconds left for p at the rate of the `finished` trials ended in `elapsed` seconds
  * by this process, or -1 when it cannot be estimated yet. This function can't fail. */
 double progress_eta(const sched_progress_t *p, long finished, double elapsed);
+/* Append secs as 7s, 2m05s or 1h03m. This function can't fail. */
+void progress_duration(strbuf_t *out, double secs);
 /* Append the line of p (no newline); prefetched: leases beyond p->running, handed to
  * workers ahead of a free slot. eta < 0 prints "ETA --". */
 void progress_line(const sched_progress_t *p, long prefetched, double elapsed, double eta,
