@@ -67,6 +67,13 @@ if command -v script >/dev/null; then
     interrupt "$spid" # script -e: its exit code is the watch's
     [ "$(grep -o 'hps status --watch' "$TMP/tty.out" | wc -l)" -ge 2 ] || fail "tty: blocks"
     echo "ok: --watch on a terminal redraws in place"
+    # hps run on a terminal: its progress line has the same ETA
+    write_study "$TMP/r.yaml" run30 30 "objective: {type: synthetic, function: sphere, sleep_ms: 100}"
+    script -qec "'$HPS' run '$TMP/r.yaml' -j 2 --db '$TMP/r.db'" /dev/null >"$TMP/run.out" 2>&1 \
+        || fail "hps run on a tty: $(cat -v "$TMP/run.out" | tail -3)"
+    tr '\r' '\n' <"$TMP/run.out" | grep -Eq 'run30: [0-9]+/30 done, [0-9]+s elapsed, ETA [0-9]+s' \
+        || fail "hps run on a tty: no ETA: $(cat -v "$TMP/run.out" | tail -3)"
+    echo "ok: hps run on a terminal shows the ETA"
 else
     echo "skip: the tty check needs script (util-linux)"
 fi
