@@ -97,30 +97,14 @@ void report_grid_table(const report_grid_t *g, strbuf_t *out)
     free(w);
 }
 
-/* RFC 4180: a field holding a comma, quote or line break is quoted, quotes doubled.
- * Lines end in LF rather than the RFC's CRLF, as Unix tools expect; CSV readers
- * accept both. */
-static void s_csv_field(strbuf_t *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        sb_puts(out, s);
-        return;
-    }
-    sb_putc(out, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            sb_putc(out, '"');
-        sb_putc(out, *s);
-    }
-    sb_putc(out, '"');
-}
-
+/* RFC 4180 fields (sb_csv_str). Lines end in LF rather than the RFC's CRLF, as Unix
+ * tools expect; CSV readers accept both. */
 void report_grid_csv(const report_grid_t *g, strbuf_t *out)
 {
     for (int r = -1; r < s_rows(g); r++) {
         for (int c = 0; c < g->ncols; c++) {
             sb_puts(out, c ? "," : "");
-            s_csv_field(out, s_cell(g, r, c));
+            sb_csv_str(out, s_cell(g, r, c));
         }
         sb_putc(out, '\n');
     }

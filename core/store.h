@@ -226,20 +226,15 @@ void store_workers_free(store_worker_t **list, int n);
 
 /* ---- every trial, whole (core/store_trials_read.c) -------------------------------- */
 
-/* One trial as `hps trials` and `hps export` show it. Strings, x and the steps are
- * borrowed for the callback's duration. */
+/* One trial as `hps trials` and `hps export` show it: what store_trials_each gives and
+ * the rest of its row. Strings, x and the steps are borrowed for the callback's
+ * duration. */
 typedef struct {
-    int64_t id;
-    long number;               /* -1 for the final refit */
-    bool final;
-    trial_state_t state;
-    int attempt;
-    double value, secs;        /* NaN = none */
+    store_trial_t trial;       /* number (-1 = the final refit), state, value, x, worker */
+    double secs;               /* NaN = none */
     double cv_mean, cv_std, val_score, test_score; /* NaN = none */
     double started, finished;  /* epoch seconds; NaN = none */
-    const double *x;           /* nx internal values */
-    int nx;
-    const char *worker, *error; /* NULL = none */
+    const char *error;         /* NULL = none */
     const long *steps;         /* n_steps intermediate values by step (only when asked) */
     const double *step_values;
     int n_steps;

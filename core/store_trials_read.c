@@ -37,7 +37,7 @@ static int s_read_steps(store_t *self, sqlite3_stmt *q, s_steps_t *buf, store_tr
                         char *err)
 {
     sqlite3_reset(q);
-    sqlite3_bind_int64(q, 1, t->id);
+    sqlite3_bind_int64(q, 1, t->trial.id);
     int rc, n = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         if (n == buf->cap) {
@@ -61,19 +61,20 @@ static int s_read_steps(store_t *self, sqlite3_stmt *q, s_steps_t *buf, store_tr
 static int s_row(sqlite3_stmt *st, store_trial_row_t *t, char *err)
 {
     memset(t, 0, sizeof *t);
-    t->id = sqlite3_column_int64(st, 0);
-    t->number = (long)sqlite3_column_int64(st, 1);
-    t->final = strcmp((const char *)sqlite3_column_text(st, 2), "final") == 0;
+    store_trial_t *b = &t->trial;
+    b->id = sqlite3_column_int64(st, 0);
+    b->number = (long)sqlite3_column_int64(st, 1);
+    b->final = strcmp((const char *)sqlite3_column_text(st, 2), "final") == 0;
     int state = store_col_state(st, 3);
     if (state < 0)
-        return set_err(err, "trial %lld: unknown state '%s'", (long long)t->id,
+        return set_err(err, "trial %lld: unknown state '%s'", (long long)b->id,
                        (const char *)sqlite3_column_text(st, 3));
-    t->state = (trial_state_t)state;
-    t->attempt = sqlite3_column_int(st, 4);
-    t->value = store_col_real(st, 5);
-    t->x = sqlite3_column_blob(st, 6);
-    t->nx = sqlite3_column_bytes(st, 6) / (int)sizeof(double);
-    t->worker = (const char *)sqlite3_column_text(st, 7);
+    b->state = (trial_state_t)state;
+    b->attempt = sqlite3_column_int(st, 4);
+    b->value = store_col_real(st, 5);
+    b->x = sqlite3_column_blob(st, 6);
+    b->nx = sqlite3_column_bytes(st, 6) / (int)sizeof(double);
+    b->worker = (const char *)sqlite3_column_text(st, 7);
     t->secs = store_col_real(st, 8);
     t->cv_mean = store_col_real(st, 9);
     t->cv_std = store_col_real(st, 10);
@@ -131,9 +132,9 @@ static int s_collect(void *arg, const store_trial_row_t *t)
 {
     s_seen_t *s = arg;
     assert(s->n < 8);
-    s->numbers[s->n++] = t->final ? 1000 : t->number;
+    s->numbers[s->n++] = t->trial.final ? 1000 : t->trial.number;
     s->steps += t->n_steps;
-    if (t->state == TRIAL_FAIL)
+    if (t->trial.state == TRIAL_FAIL)
         assert(t->error && strcmp(t->error, "boom") == 0);
     return 0;
 }

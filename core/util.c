@@ -354,6 +354,21 @@ void sb_json_str(strbuf_t *sb, const char *s)
     sb_putc(sb, '"');
 }
 
+void sb_csv_str(strbuf_t *sb, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        sb_puts(sb, s);
+        return;
+    }
+    sb_putc(sb, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            sb_putc(sb, '"');
+        sb_putc(sb, *s);
+    }
+    sb_putc(sb, '"');
+}
+
 void sb_json_num(strbuf_t *sb, double v)
 {
     if (!isfinite(v)) {

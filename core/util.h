@@ -69,6 +69,9 @@ void sb_printf(strbuf_t *sb, const char *fmt, ...) __attribute__((format(printf,
 void sb_vprintf(strbuf_t *sb, const char *fmt, va_list ap);
 /* Append s as a JSON string literal with quotes and escapes. */
 void sb_json_str(strbuf_t *sb, const char *s);
+/* Append s as a CSV field (RFC 4180): quoted when it holds a comma, quote or line
+ * break, quotes doubled. */
+void sb_csv_str(strbuf_t *sb, const char *s);
 /* Append a double as JSON: shortest round-trip text, null for NaN/inf. */
 void sb_json_num(strbuf_t *sb, double v);
 /* Detach the buffer (caller frees) and reset sb. */

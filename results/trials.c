@@ -89,10 +89,10 @@ static void s_flush(s_ctx_t *c, bool force)
 /* Whether t's point decodes with the space: the right size, each value legal. */
 static bool s_decodes(const s_ctx_t *c, const store_trial_row_t *t)
 {
-    if (!c->space || t->nx != c->space->n)
+    if (!c->space || t->trial.nx != c->space->n)
         return false;
-    for (int i = 0; i < t->nx; i++)
-        if (!space_valid(&c->space->params[i], t->x[i]))
+    for (int i = 0; i < t->trial.nx; i++)
+        if (!space_valid(&c->space->params[i], t->trial.x[i]))
             return false;
     return true;
 }
@@ -135,24 +135,13 @@ static void s_steps_text(strbuf_t *sb, const store_trial_row_t *t, const char *s
 
 /* ---- csv -------------------------------------------------------------------------- */
 
-/* A csv field (RFC 4180): quoted when it holds a comma, quote or line break. */
+/* A csv field after a comma unless first; nothing for NULL. */
 static void s_csv_field(strbuf_t *sb, const char *s, bool first)
 {
     if (!first)
         sb_putc(sb, ',');
-    if (!s)
-        return;
-    if (!strpbrk(s, ",\"\r\n")) {
-        sb_puts(sb, s);
-        return;
-    }
-    sb_putc(sb, '"');
-    for (; *s; s++) {
-        if (*s == '"')
-            sb_putc(sb, '"');
-        sb_putc(sb, *s);
-    }
-    sb_putc(sb, '"');
+    if (s)
+        sb_csv_str(sb, s);
 }
 
 static void s_csv_header(s_ctx_t *c)
@@ -173,19 +162,19 @@ static void s_csv_row(s_ctx_t *c, const store_trial_row_t *t)
 {
     strbuf_t *sb = &c->sb;
     bool ok = s_decodes(c, t);
-    sb_printf(sb, "%ld,%s,", t->number, trial_state_name(t->state));
-    s_num(sb, t->value, true);
+    sb_printf(sb, "%ld,%s,", t->trial.number, trial_state_name(t->trial.state));
+    s_num(sb, t->trial.value, true);
     for (int i = 0; c->space && i < c->space->n; i++) {
         c->cell.len = 0;
         c->cell.buf[0] = '\0';
         if (ok)
-            s_param_text(&c->cell, &c->space->params[i], t->x[i]);
+            s_param_text(&c->cell, &c->space->params[i], t->trial.x[i]);
         s_csv_field(sb, c->cell.buf, false); /* a choice may hold a comma */
     }
     sb_putc(sb, ',');
     s_num(sb, s_duration(t), true);
-    s_csv_field(sb, t->worker, false);
-    sb_printf(sb, ",%d,", t->attempt);
+    s_csv_field(sb, t->trial.worker, false);
+    sb_printf(sb, ",%d,", t->trial.attempt);
     s_num(sb, t->cv_mean, true);
     sb_putc(sb, ',');
     s_num(sb, t->cv_std, true);
@@ -211,21 +200,21 @@ static void s_json_row(s_ctx_t *c, const store_trial_row_t *t)
 {
     strbuf_t *sb = &c->sb;
     sb_puts(sb, c->rows ? ",\n" : "[\n");
-    sb_printf(sb, "{\"number\": %ld, \"state\": \"%s\"", t->number,
-              trial_state_name(t->state));
-    s_json_key_num(sb, "value", t->value);
+    sb_printf(sb, "{\"number\": %ld, \"state\": \"%s\"", t->trial.number,
+              trial_state_name(t->trial.state));
+    s_json_key_num(sb, "value", t->trial.value);
     sb_puts(sb, ", \"params\": ");
     if (s_decodes(c, t))
-        space_point_json(sb, c->space, t->x);
+        space_point_json(sb, c->space, t->trial.x);
     else
         sb_puts(sb, "null");
     s_json_key_num(sb, "duration", s_duration(t));
     sb_puts(sb, ", \"worker\": ");
-    if (t->worker)
-        sb_json_str(sb, t->worker);
+    if (t->trial.worker)
+        sb_json_str(sb, t->trial.worker);
     else
         sb_puts(sb, "null");
-    sb_printf(sb, ", \"attempt\": %d", t->attempt);
+    sb_printf(sb, ", \"attempt\": %d", t->trial.attempt);
     s_json_key_num(sb, "cv_mean", t->cv_mean);
     s_json_key_num(sb, "cv_std", t->cv_std);
     s_json_key_num(sb, "test_score", t->test_score);
@@ -274,23 +263,23 @@ static void s_table_row(s_ctx_t *c, const store_trial_row_t *t)
     strbuf_t sb;
     sb_init(&sb);
     bool ok = s_decodes(c, t);
-    if (t->final)
+    if (t->trial.final)
         sb_puts(&sb, "refit");
     else
-        sb_printf(&sb, "%ld", t->number);
+        sb_printf(&sb, "%ld", t->trial.number);
     s_cell(c, &sb);
-    sb_puts(&sb, trial_state_name(t->state));
+    sb_puts(&sb, trial_state_name(t->trial.state));
     s_cell(c, &sb);
-    s_human_num(&sb, t->value);
+    s_human_num(&sb, t->trial.value);
     s_cell(c, &sb);
     for (int i = 0; c->space && i < c->space->n; i++) {
         const param_t *p = &c->space->params[i];
         if (!ok)
             sb_puts(&sb, "?");
         else if (p->kind == PARAM_FLOAT)
-            s_human_num(&sb, t->x[i]);
+            s_human_num(&sb, t->trial.x[i]);
         else
-            s_param_text(&sb, p, t->x[i]);
+            s_param_text(&sb, p, t->trial.x[i]);
         s_cell(c, &sb);
     }
     double secs = s_duration(t);
@@ -299,9 +288,9 @@ static void s_table_row(s_ctx_t *c, const store_trial_row_t *t)
     else
         sb_printf(&sb, "%.3gs", secs);
     s_cell(c, &sb);
-    sb_puts(&sb, t->worker ? t->worker : "-");
+    sb_puts(&sb, t->trial.worker ? t->trial.worker : "-");
     s_cell(c, &sb);
-    sb_printf(&sb, "%d", t->attempt);
+    sb_printf(&sb, "%d", t->trial.attempt);
     s_cell(c, &sb);
     const double opt[] = {t->cv_mean, t->cv_std, t->test_score};
     for (int i = 0; i < 3; i++) {

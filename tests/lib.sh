@@ -96,3 +96,14 @@ write_study() {
 }
 # trials in state S of study (default: all studies)
 count_state() { status_py "print(sum(s['trials']['$1'] for s in st['studies']))"; }
+# wait_exit SECONDS PID WHAT: poll until PID (a child of this shell) has ended, then its
+# exit code is in $WAIT_RC; fail when WHAT still runs after SECONDS.
+wait_exit() {
+    local deadline=$(( $(date +%s) + $1 ))
+    while kill -0 "$2" 2>/dev/null; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "$3 still runs after $1 s"
+        sleep 0.05
+    done
+    WAIT_RC=0
+    wait "$2" || WAIT_RC=$?
+}

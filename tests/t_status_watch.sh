@@ -23,13 +23,8 @@ wait_out() {
 # interrupt PID: SIGINT, then it must end (within 10 s) with exit code 0
 interrupt() {
     kill -INT "$1"
-    local rc=0 deadline=$(( $(date +%s) + 10 ))
-    while kill -0 "$1" 2>/dev/null; do
-        [ "$(date +%s)" -lt "$deadline" ] || fail "still running 10 s after SIGINT"
-        sleep 0.05
-    done
-    wait "$1" || rc=$?
-    [ "$rc" = 0 ] || fail "watch exited $rc after SIGINT"
+    wait_exit 10 "$1" "the watch (after SIGINT)"
+    [ "$WAIT_RC" = 0 ] || fail "watch exited $WAIT_RC after SIGINT"
 }
 # a running study's row with a number of trials/s and an ETA (7s, 2m05s)
 row='^wa +running +[0-9]+/400 +[-0-9.e]+ +[0-9.e+]+ +[0-9]+[smh]'
