@@ -18,6 +18,7 @@
 
 #include "coordinator/progress.h"
 #include "core/config.h"
+#include "core/limits.h"
 #include "core/report.h"
 
 static volatile sig_atomic_t s_stop; /* set by SIGINT/SIGTERM: main's only signal state */
@@ -62,6 +63,14 @@ static const s_seen_t *s_seen(s_watch_t *w, const char *name, long done, double 
     return &w->seen[w->n_seen++];
 }
 
+/* map's scalar at key, else def: the reply is read leniently (a coordinator's JSON is
+ * input, never asserted on). */
+static const char *s_str(const cfg_node_t *map, const char *key, const char *def)
+{
+    const cfg_node_t *n = cfg_get(map, key);
+    return n && n->type == CFG_SCALAR ? n->value : def;
+}
+
 static long s_long(const cfg_node_t *map, const char *key)
 {
     long v = 0;
@@ -74,12 +83,10 @@ static long s_long(const cfg_node_t *map, const char *key)
 /* One study's row: name, state, done/n, best, rate, ETA. */
 static void s_study_row(s_watch_t *w, const cfg_node_t *s, double now, strbuf_t *out)
 {
-    const char *name = "?", *state = "?";
-    cfg_str(s, "study", "?", &name, NULL);
-    cfg_str(s, "state", "?", &state, NULL);
+    const char *name = s_str(s, "study", "?"), *state = s_str(s, "state", "?");
+    const char *best_text = s_str(s, "best.value", NULL);
     double best = NAN;
-    const cfg_node_t *b = cfg_get(s, "best.value");
-    if (b && b->type == CFG_SCALAR && parse_double(b->value, &best) != 0)
+    if (best_text && parse_double(best_text, &best) != 0)
         best = NAN;
     sched_progress_t p = {.name = name, .state = state, .n_trials = s_long(s, "n_trials"),
                           .complete = s_long(s, "trials.COMPLETE"),
@@ -90,7 +97,10 @@ static void s_study_row(s_watch_t *w, const cfg_node_t *s, double now, strbuf_t 
     const s_seen_t *seen = s_seen(w, name, done, now);
     double elapsed = now - seen->t0;
     double eta = progress_eta(&p, done - seen->n0, elapsed);
-    sb_printf(out, "%-16s %-8s %7ld/%-7ld ", name, state, done, p.n_trials);
+    char *shown = limits_escape(name, false), *shown_state = limits_escape(state, false);
+    sb_printf(out, "%-16s %-8s %7ld/%-7ld ", shown, shown_state, done, p.n_trials);
+    free(shown);
+    free(shown_state);
     if (isnan(best))
         sb_printf(out, "%-12s ", "-");
     else
@@ -126,9 +136,7 @@ static void s_block(s_watch_t *w, const watch_opts_t *o, const cfg_node_t *root,
     const cfg_node_t *workers = cfg_get(root, "workers");
     long alive = 0;
     for (int i = 0; workers && workers->type == CFG_SEQ && i < workers->n; i++) {
-        const char *state = NULL;
-        if (cfg_str(workers->items[i], "state", NULL, &state, NULL) == 0 && state &&
-            strcmp(state, "alive") == 0)
+        if (strcmp(s_str(workers->items[i], "state", ""), "alive") == 0)
             alive++;
     }
     sb_printf(out, "workers: %ld alive (%ld known)\n", alive, s_long(root, "workers_total"));
