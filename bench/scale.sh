@@ -3,7 +3,8 @@
 # Builds a study of N trials with the random sampler on a no-op objective (hps run -j 2),
 # a copy of it relabelled as a TPE study (see s_relabel), and a study of NT trials run
 # with TPE; then, for each file:
-#   * `hps status --db` and `hps leaderboard --db` wall time, median of REPS runs;
+#   * `hps status --db`, `hps leaderboard --db` and `hps trials --format csv` (every
+#     trial, params decoded) wall time, median of REPS runs;
 #   * coordinator restart to the first new trial: n_trials is raised by 100 in the file
 #     (the study is running again), a worker is started first, then the coordinator;
 #     the time from the coordinator's start to the first new trial COMPLETE in the file.
@@ -118,12 +119,14 @@ for spec in "big random $N" "bigtpe tpe $N" "tpe tpe $NT"; do
     n=$(sqlite3 "$tmp/$1.db" "SELECT COUNT(*) FROM trials")
     st=$(s_wall "$HPS" status --db "$tmp/$1.db")
     lb=$(s_wall "$HPS" leaderboard --db "$tmp/$1.db")
+    tc=$(s_wall "$HPS" trials "$1" --db "$tmp/$1.db" --format csv)
     rs=$(s_restart "$1")
     rp=$(sed -n 's/.*stored trials replayed in \([0-9.]*\) s.*/\1/p' "$tmp/$1.coord.log" | tail -1)
     echo "scale: $1 ($n trials, $2 sampler): status ${st} s, leaderboard ${lb} s," \
+         "trials csv ${tc} s," \
          "restart to first new trial ${rs} s (replay ${rp} s)" >&2
     out+="\"$1\": {\"trials\": $n, \"sampler\": \"$2\", \"status_s\": $st,"
-    out+=" \"leaderboard_s\": $lb, \"restart_s\": $rs, \"replay_s\": ${rp:-null}}, "
+    out+=" \"leaderboard_s\": $lb, \"trials_csv_s\": $tc, \"restart_s\": $rs, \"replay_s\": ${rp:-null}}, "
 done
 
 # Idle workers: IDLE connections that HELLO and heartbeat every second (hps-bench idle)
