@@ -67,7 +67,8 @@ static int s_parse(int argc, char **argv, trials_opts_t *o, const char **db,
         {"db", required_argument, 0, 'd'},     {"state", required_argument, 0, 's'},
         {"sort", required_argument, 0, 'S'},   {"limit", required_argument, 0, 'l'},
         {"format", required_argument, 0, 'f'}, {"steps", no_argument, 0, 'p'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},         {"to", required_argument, 0, 't'},
+        {0, 0, 0, 0}};
     *o = (trials_opts_t){.format = "table", .state = -1};
     *db = "hps.db";
     *study = NULL;
@@ -98,6 +99,9 @@ static int s_parse(int argc, char **argv, trials_opts_t *o, const char **db,
             if (cli_flag_long("trials", "--limit", optarg, 1, 1000000000L, &o->limit) != 0)
                 return 2;
             break;
+        case 't':
+            return s_bad("--to %s: trials are read from the study file: give the "
+                         "coordinator's --db FILE (it can be read while it runs)", optarg);
         case 1:
             if (*study)
                 return s_bad("unexpected argument '%s'", optarg);

@@ -500,6 +500,25 @@ void trials_test(bool verbose)
            == 0);
     free(table);
     free(s_listing(st, "nope", (trials_opts_t){.state = -1}, 1));
+    /* a model's trial: the cv and test columns show, with their values */
+    const char *model = "{\"space\": {\"c\": {\"type\": \"int\", \"low\": 1, \"high\": 3}}}";
+    assert(store_study_insert(st, "m", model, &sid, err) == 0);
+    double c = 2;
+    assert(store_trial_create(st, sid, 0, false, &c, 1, "w2", &tid, err) == 0);
+    store_result_t r = {.state = TRIAL_COMPLETE, .value = 0.75, .secs = 1.5, .cv_mean = 0.75,
+                        .cv_std = 0.125, .val_score = NAN, .test_score = 0.5};
+    assert(store_trial_finish(st, tid, 1, &r, err) == 0);
+    table = s_listing(st, "m", (trials_opts_t){.state = -1}, 0);
+    assert(strcmp(table, "number  state     value  c  duration  worker  attempt  cv_mean  cv_std  "
+                         "test_score\n"
+                         "0       COMPLETE  0.75   2  1.5s      w2      1        0.75     0.125   "
+                         "0.5\n") == 0);
+    free(table);
+    json = s_listing(st, "m", (trials_opts_t){.format = "json", .state = -1}, 0);
+    assert(strstr(json, "\"params\": {\"c\": 2}, \"duration\": 1.5, \"worker\": \"w2\", "
+                        "\"attempt\": 1, \"cv_mean\": 0.75, \"cv_std\": 0.125, "
+                        "\"test_score\": 0.5, \"error\": null}"));
+    free(json);
     store_close(&st);
     for (int i = 0; i < 3; i++) {
         char side[sizeof path + 8];

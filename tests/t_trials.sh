@@ -125,6 +125,7 @@ expect_err 2 "--sort: unknown key 'x'" "$HPS" trials tmin --db "$DB" --sort x
 expect_err 2 "--format: unknown format 'xml'" "$HPS" trials tmin --db "$DB" --format xml
 expect_err 2 "--limit" "$HPS" trials tmin --db "$DB" --limit 0
 expect_err 2 "STUDY is required" "$HPS" trials --db "$DB"
+expect_err 2 "trials are read from the study file" "$HPS" trials tmin --to tcp://127.0.0.1:1
 expect 2 "$HPS" trials tmin --db "$TMP/missing.db"
 [ ! -e "$TMP/missing.db" ] || fail "a missing DB was created"
 [ "$(sha256sum "$DB")" = "$sum" ] || fail "the DB changed"
