@@ -3,6 +3,7 @@
 #include "cli/client.h"
 #include "cli/coordinator.h"
 #include "cli/db.h"
+#include "cli/report.h"
 #include "cli/run.h"
 #include "cli/worker_main.h"
 #include "core/subcmd.h"
@@ -18,6 +19,7 @@ static const subcmd_t s_commands[] = {
     {"leaderboard", leaderboard_main, "compare studies (table, csv, json, md)"},
     {"promote", promote_main, "promote a study's best model to staging or production"},
     {"keygen", keygen_main, "write a CURVE key pair"},
+    {"report", report_main, "a self-contained HTML report of studies (plots, importance, trials)"},
 };
 
 int main(int argc, char **argv)

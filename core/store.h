@@ -224,6 +224,19 @@ int store_workers(store_t *self, int limit, store_worker_t **out, int *n, long *
 int store_workers_forget(store_t *self, double before, char *err);
 void store_workers_free(store_worker_t **list, int n);
 
+/* ---- what the HTML report reads (core/store_report.c) ----------------------------- */
+
+typedef struct {
+    long number;
+    double secs, cv_std;  /* NaN = none */
+    const char *error;    /* NULL = none; borrowed for the callback's duration */
+} store_trial_note_t;
+typedef int (*store_note_fn)(void *arg, const store_trial_note_t *n);
+/* Duration, CV std and error text of every search trial of a study, in number order;
+ * stops early when cb returns non-zero (returned). -1 with err on a DB error. */
+int store_trial_notes_each(store_t *self, int64_t study_id, store_note_fn cb, void *arg,
+                           char *err);
+
 void store_test(bool verbose);
 
 #endif

@@ -161,7 +161,7 @@ static int s_ticks(const html_scale_t *s, double *t)
 static void s_tick_label(strbuf_t *sb, const html_scale_t *s, double v)
 {
     if (s->kind == HTML_CAT)
-        html_esc_max(sb, s->cats[(int)v], 12);
+        html_esc_max(sb, s->cats[(int)v], s->cat_chars ? (size_t)s->cat_chars : 12);
     else
         html_num(sb, v);
 }
@@ -178,7 +178,7 @@ void html_svg_begin(strbuf_t *sb, html_frame_t *f, const char *kind, const char 
     f->x.p0 = f->left, f->x.p1 = f->w - f->right;
     f->y.p0 = f->h - f->bottom, f->y.p1 = f->top;
     sb_printf(sb, "<svg class=\"plot\" data-plot=\"%s\" width=\"%d\" height=\"%d\""
-              " viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\">", kind, f->w,
+              " viewBox=\"0 0 %d %d\">", kind, f->w,
               f->h, f->w, f->h);
     sb_puts(sb, "<text class=\"title\" x=\"8\" y=\"17\">");
     html_esc_max(sb, title, 90);

@@ -31,6 +31,7 @@ typedef struct {
     double lo, hi;            /* data range (HTML_LOG: both > 0) */
     int n_cats;               /* HTML_CAT */
     const char *const *cats;  /* HTML_CAT labels; borrowed */
+    int cat_chars;            /* HTML_CAT: label bytes shown (0 = 12) */
     double p0, p1;            /* pixel range: lo maps to p0 */
 } html_scale_t;
 
