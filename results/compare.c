@@ -41,7 +41,9 @@ int compare_load(store_t *st, const char *const *names, int n_names,
     *out = (compare_t){0};
     strbuf_t sb;
     sb_init(&sb);
-    report_board_opts_t o = {.format = "json", .studies = names, .n_studies = n_names,
+    report_board_opts_t o = {.format = "json",
+                             .studies = names,
+                             .n_studies = n_names,
                              .is_model = is_model};
     if (report_board(st, &o, &sb, err) != 0) {
         sb_free(&sb);
@@ -57,10 +59,14 @@ int compare_load(store_t *st, const char *const *names, int n_names,
     out->rows = xcalloc(out->tree && rc == 0 ? (size_t)out->tree->n + 1 : 1, sizeof *out->rows);
     for (int i = 0; rc == 0 && i < out->tree->n; i++) {
         const cfg_node_t *row = out->tree->items[i];
-        compare_row_t r = {.study = s_str(row, "study"), .metric = s_str(row, "metric"),
-                           .direction = s_str(row, "direction"), .model = s_str(row, "model"),
-                           .strategy = s_str(row, "strategy"), .state = s_str(row, "state"),
-                           .best = s_num(row, "best", &errs), .std = s_num(row, "best_std", &errs),
+        compare_row_t r = {.study = s_str(row, "study"),
+                           .metric = s_str(row, "metric"),
+                           .direction = s_str(row, "direction"),
+                           .model = s_str(row, "model"),
+                           .strategy = s_str(row, "strategy"),
+                           .state = s_str(row, "state"),
+                           .best = s_num(row, "best", &errs),
+                           .std = s_num(row, "best_std", &errs),
                            .test = s_num(row, "test_score", &errs)};
         double rank = s_num(row, "rank", &errs), done = s_num(row, "complete", &errs);
         double n_trials = s_num(row, "n_trials", &errs);
@@ -118,16 +124,20 @@ static void s_group_plot(strbuf_t *sb, const compare_row_t *rows, int n)
         const compare_row_t *r = &rows[i];
         double y = html_px(&f.y, n - 1 - i);
         if (isfinite(r->std))
-            html_line(sb, html_px(&f.x, r->best - r->std), y, html_px(&f.x, r->best + r->std),
-                      y, "err");
-        char *tip = xasprintf("%s: best %.5g ± %.2g (rank %ld)", r->study, r->best, r->std,
-                              r->rank);
+            html_line(sb, html_px(&f.x, r->best - r->std), y, html_px(&f.x, r->best + r->std), y,
+                      "err");
+        char *tip = isfinite(r->std) ? xasprintf("%s: best %.5g ± %.2g (rank %ld)", r->study,
+                                                 r->best, r->std, r->rank)
+                                     : xasprintf("%s: best %.5g (rank %ld)", r->study, r->best,
+                                                 r->rank);
         html_circle(sb, html_px(&f.x, r->best), y, 5, "best", tip);
         free(tip);
         double tx = html_px(&f.x, r->test);
         if (isfinite(tx))
-            sb_printf(sb, "<rect class=\"test\" x=\"%.1f\" y=\"%.1f\" width=\"9\" height=\"9\">"
-                      "<title>test %.5g</title></rect>", tx - 4.5, y - 4.5, r->test);
+            sb_printf(sb,
+                      "<rect class=\"test\" x=\"%.1f\" y=\"%.1f\" width=\"9\" height=\"9\">"
+                      "<title>test %.5g</title></rect>",
+                      tx - 4.5, y - 4.5, r->test);
     }
     html_svg_end(sb);
     free(v);

@@ -16,13 +16,13 @@
 
 typedef struct {
     const char *study, *metric, *direction, *model, *strategy, *state; /* borrowed */
-    double best, std, test;  /* NaN = none */
-    long rank, complete, n_trials; /* rank 0 = none */
+    double best, std, test;                                            /* NaN = none */
+    long rank, complete, n_trials;                                     /* rank 0 = none */
 } compare_row_t;
 
 typedef struct {
-    cfg_node_t *tree;        /* the board as parsed; owns the strings */
-    compare_row_t *rows;     /* board order; owned */
+    cfg_node_t *tree;    /* the board as parsed; owns the strings */
+    compare_row_t *rows; /* board order; owned */
     int n;
 } compare_t;
 

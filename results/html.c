@@ -99,8 +99,13 @@ void html_scale_fit(html_scale_t *s, html_kind_t kind, const double *v, int n)
 
 void html_scale_cats(html_scale_t *s, const char *const *cats, int n)
 {
-    *s = (html_scale_t){.kind = HTML_CAT, .lo = -0.5, .hi = n - 0.5, .n_cats = n,
-                        .cats = cats, .p0 = s->p0, .p1 = s->p1};
+    *s = (html_scale_t){.kind = HTML_CAT,
+                        .lo = -0.5,
+                        .hi = n - 0.5,
+                        .n_cats = n,
+                        .cats = cats,
+                        .p0 = s->p0,
+                        .p1 = s->p1};
 }
 
 double html_px(const html_scale_t *s, double v)
@@ -177,9 +182,10 @@ void html_svg_begin(strbuf_t *sb, html_frame_t *f, const char *kind, const char 
 {
     f->x.p0 = f->left, f->x.p1 = f->w - f->right;
     f->y.p0 = f->h - f->bottom, f->y.p1 = f->top;
-    sb_printf(sb, "<svg class=\"plot\" data-plot=\"%s\" width=\"%d\" height=\"%d\""
-              " viewBox=\"0 0 %d %d\">", kind, f->w,
-              f->h, f->w, f->h);
+    sb_printf(sb,
+              "<svg class=\"plot\" data-plot=\"%s\" width=\"%d\" height=\"%d\""
+              " viewBox=\"0 0 %d %d\">",
+              kind, f->w, f->h, f->w, f->h);
     sb_puts(sb, "<text class=\"title\" x=\"8\" y=\"17\">");
     html_esc_max(sb, title, 90);
     sb_puts(sb, "</text>");
@@ -215,8 +221,10 @@ void html_axes(strbuf_t *sb, const html_frame_t *f, const char *xlabel, const ch
         sb_puts(sb, "</text>");
     }
     if (ylabel) {
-        sb_printf(sb, "<text class=\"lbl\" transform=\"translate(12 %.1f) rotate(-90)\""
-                  " text-anchor=\"middle\">", (y0 + y1) / 2);
+        sb_printf(sb,
+                  "<text class=\"lbl\" transform=\"translate(12 %.1f) rotate(-90)\""
+                  " text-anchor=\"middle\">",
+                  (y0 + y1) / 2);
         html_esc_max(sb, ylabel, 40);
         sb_puts(sb, "</text>");
     }
@@ -243,8 +251,8 @@ void html_circle(strbuf_t *sb, double x, double y, double r, const char *cls, co
 void html_line(strbuf_t *sb, double x0, double y0, double x1, double y1, const char *cls)
 {
     if (isfinite(x0) && isfinite(y0) && isfinite(x1) && isfinite(y1))
-        sb_printf(sb, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
-                  cls, x0, y0, x1, y1);
+        sb_printf(sb, "<line class=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", cls,
+                  x0, y0, x1, y1);
 }
 
 void html_polyline(strbuf_t *sb, const double *px, const double *py, int n, const char *cls)

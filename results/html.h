@@ -28,11 +28,11 @@ typedef enum { HTML_LIN = 0, HTML_LOG, HTML_CAT } html_kind_t;
 
 typedef struct {
     html_kind_t kind;
-    double lo, hi;            /* data range (HTML_LOG: both > 0) */
-    int n_cats;               /* HTML_CAT */
-    const char *const *cats;  /* HTML_CAT labels; borrowed */
-    int cat_chars;            /* HTML_CAT: label bytes shown (0 = 12) */
-    double p0, p1;            /* pixel range: lo maps to p0 */
+    double lo, hi;           /* data range (HTML_LOG: both > 0) */
+    int n_cats;              /* HTML_CAT */
+    const char *const *cats; /* HTML_CAT labels; borrowed */
+    int cat_chars;           /* HTML_CAT: label bytes shown (0 = 12) */
+    double p0, p1;           /* pixel range: lo maps to p0 */
 } html_scale_t;
 
 /* A scale over the finite values of v (n of them; HTML_LOG ignores values <= 0),
@@ -46,7 +46,7 @@ double html_px(const html_scale_t *s, double v);
 
 /* A plot: an SVG element of fixed pixel size with a data area inside margins. */
 typedef struct {
-    int w, h;                  /* whole SVG, pixels */
+    int w, h;                     /* whole SVG, pixels */
     int left, right, top, bottom; /* margins */
     html_scale_t x, y;
 } html_frame_t;

@@ -132,8 +132,8 @@ static int s_rank_cmp(const void *pa, const void *pb)
     return a->row - b->row; /* a total order: the same input gives the same top set */
 }
 
-int importance_ped(const space_t *space, const double *x, const double *y, int n,
-                   direction_t dir, double *out)
+int importance_ped(const space_t *space, const double *x, const double *y, int n, direction_t dir,
+                   double *out)
 {
     assert(space && out && (n == 0 || (x && y)));
     memset(out, 0, sizeof *out * (size_t)space->n);
@@ -175,10 +175,13 @@ static space_t *s_test_space(void)
     for (int i = 0; i < 4; i++)
         s->params[i] = (param_t){.name = xstrdup(names[i]), .low = 0, .high = 1};
     s->params[1].low = 1e-5, s->params[1].log = true;
-    s->params[2] = (param_t){.name = s->params[2].name, .kind = PARAM_INT, .low = 1,
-                             .high = 10, .step = 1};
-    s->params[3] = (param_t){.name = s->params[3].name, .kind = PARAM_CAT, .low = 0,
-                             .high = 2, .n_choices = 3};
+    s->params[2] =
+        (param_t){.name = s->params[2].name, .kind = PARAM_INT, .low = 1, .high = 10, .step = 1};
+    s->params[3] = (param_t){.name = s->params[3].name,
+                             .kind = PARAM_CAT,
+                             .low = 0,
+                             .high = 2,
+                             .n_choices = 3};
     return s;
 }
 

@@ -30,8 +30,8 @@
  * space->n shares summing to 1 (all 0 when no parameter shows any divergence). Returns
  * the number of trials used, or -1 when fewer than IMPORTANCE_MIN_TRIALS (out all 0).
  * This function can't fail otherwise. */
-int importance_ped(const space_t *space, const double *x, const double *y, int n,
-                   direction_t dir, double *out);
+int importance_ped(const space_t *space, const double *x, const double *y, int n, direction_t dir,
+                   double *out);
 
 void importance_test(bool verbose);
 

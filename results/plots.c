@@ -36,9 +36,9 @@ static void s_point(strbuf_t *sb, const rstudy_t *r, int t, double px, double py
         return;
     char *tip = s_tip(r, t);
     html_circle(sb, px, py, t == r->best ? 5 : 2.5,
-                t == r->best                    ? "best"
-                : r->state[t] == TRIAL_PRUNED   ? "pr"
-                                                : "pt",
+                t == r->best                  ? "best"
+                : r->state[t] == TRIAL_PRUNED ? "pr"
+                                              : "pt",
                 tip);
     free(tip);
 }
@@ -71,8 +71,8 @@ static void s_fit_param(const rstudy_t *r, int i, html_scale_t *s)
 
 static void s_legend(strbuf_t *sb, const html_frame_t *f, const char *text)
 {
-    sb_printf(sb, "<text class=\"lbl\" x=\"%d\" y=\"17\" text-anchor=\"end\">%s</text>",
-              f->w - 8, text); /* text: our own words, nothing to escape */
+    sb_printf(sb, "<text class=\"lbl\" x=\"%d\" y=\"17\" text-anchor=\"end\">%s</text>", f->w - 8,
+              text); /* text: our own words, nothing to escape */
 }
 
 /* ---- history ---------------------------------------------------------------------- */
@@ -151,8 +151,8 @@ static s_line_t *s_lines(const rstudy_t *r, int *n)
     for (int t = 0; t < r->n; t++) {
         if (!r->shown[t] || r->state[t] != TRIAL_COMPLETE || !isfinite(r->value[t]))
             continue;
-        if (total <= RSTUDY_LINES || (long)j * RSTUDY_LINES / total !=
-                                         (long)(j + 1) * RSTUDY_LINES / total || t == r->best)
+        if (total <= RSTUDY_LINES ||
+            (long)j * RSTUDY_LINES / total != (long)(j + 1) * RSTUDY_LINES / total || t == r->best)
             l[(*n)++] = (s_line_t){.key = r->value[t] * (double)r->dir, .t = t};
         j++;
         if (*n > RSTUDY_LINES)
@@ -252,8 +252,8 @@ void plots_slice(strbuf_t *sb, const rstudy_t *r, int i)
         drawn++;
     }
     if (r->best >= 0)
-        s_point(sb, r, r->best, html_px(&f.x, s_x(r, r->best, i)),
-                html_px(&f.y, r->value[r->best]), &f);
+        s_point(sb, r, r->best, html_px(&f.x, s_x(r, r->best, i)), html_px(&f.y, r->value[r->best]),
+                &f);
     else if (!drawn)
         html_empty(sb, &f, "no trial with a value yet");
     html_svg_end(sb);
@@ -287,10 +287,12 @@ void plots_importance(strbuf_t *sb, const rstudy_t *r)
     for (int k = 0; k < r->nx; k++) {
         int i = order[k];
         double y = f.top + 8 + 24 * k, x0 = f.x.p0, x1 = html_px(&f.x, r->importance[i]);
-        sb_printf(sb, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"16\">"
-                  "<title>%.3f</title></rect>", x0, y, fmax(x1 - x0, 1), r->importance[i]);
-        sb_printf(sb, "<text class=\"lbl\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
-                  x0 - 4, y + 12);
+        sb_printf(sb,
+                  "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"16\">"
+                  "<title>%.3f</title></rect>",
+                  x0, y, fmax(x1 - x0, 1), r->importance[i]);
+        sb_printf(sb, "<text class=\"lbl\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", x0 - 4,
+                  y + 12);
         html_esc_max(sb, r->space->params[i].name, 16);
         sb_printf(sb, "</text><text class=\"lbl\" x=\"%.1f\" y=\"%.1f\">%.2f</text>", x1 + 3,
                   y + 12, r->importance[i]);

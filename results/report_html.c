@@ -59,8 +59,8 @@ static int s_select(const report_html_opts_t *o, const store_study_t *list, int 
 
 static void s_summary(strbuf_t *sb, const rstudy_t *r)
 {
-    static const trial_state_t order[] = {TRIAL_COMPLETE, TRIAL_PRUNED, TRIAL_FAIL,
-                                          TRIAL_RUNNING, TRIAL_WAITING};
+    static const trial_state_t order[] = {TRIAL_COMPLETE, TRIAL_PRUNED, TRIAL_FAIL, TRIAL_RUNNING,
+                                          TRIAL_WAITING};
     sb_printf(sb, "<p class=\"meta\">Direction: %s; %d trials:",
               r->dir == DIR_MAXIMIZE ? "maximize" : "minimize", r->n);
     for (size_t k = 0; k < ARRAY_SIZE(order); k++)
@@ -97,8 +97,10 @@ static void s_table_head(strbuf_t *sb, const rstudy_t *r)
 
 static void s_table(strbuf_t *sb, const rstudy_t *r)
 {
-    sb_printf(sb, "<h3>Trials</h3><p class=\"meta\">%d of %d shown: the %d best complete "
-              "and the %d latest, by number.</p>", r->n_rows, r->n, RSTUDY_ROWS, RSTUDY_ROWS);
+    sb_printf(sb,
+              "<h3>Trials</h3><p class=\"meta\">%d of %d shown: the %d best complete "
+              "and the %d latest, by number.</p>",
+              r->n_rows, r->n, RSTUDY_ROWS, RSTUDY_ROWS);
     s_table_head(sb, r);
     for (int k = 0; k < r->n_rows; k++) {
         int t = r->rows[k];
@@ -218,9 +220,11 @@ int report_html(store_t *st, const report_html_opts_t *opts, strbuf_t *out, char
     if (rc == 0) {
         s_head(out, opts, list, pick, npick);
         rc = s_body(st, opts, list, pick, npick, out, err);
-        sb_printf(out, "<p class=\"meta\">Made by hps %s report: inline SVG, no script."
+        sb_printf(out,
+                  "<p class=\"meta\">Made by hps %s report: inline SVG, no script."
                   " Plots of large studies show samples (docs/report.md).</p>\n"
-                  "</body></html>\n", HPS_VERSION);
+                  "</body></html>\n",
+                  HPS_VERSION);
     }
     char err2[HPS_ERR_LEN];
     if (store_snapshot_end(st, own, rc == 0 ? err : err2) != 0 && rc == 0)

@@ -22,7 +22,7 @@ typedef struct {
     int n_studies;
     /* Which objective types are models (report_board_opts_t.is_model); NULL = none. */
     bool (*is_model)(const char *objective_type);
-    const char *source;         /* shown as where the data came from (the DB path) */
+    const char *source; /* shown as where the data came from (the DB path) */
 } report_html_opts_t;
 
 /* The page into out. 0 ok; 1 an unknown study (err: "no study 'x' (studies: a, b)");

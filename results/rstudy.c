@@ -125,11 +125,11 @@ static void s_sample_points(rstudy_t *r)
 
 typedef struct {
     rstudy_t *r;
-    int *curve_of;   /* by trial number: curve index + 1, 0 = not sampled */
+    int *curve_of; /* by trial number: curve index + 1, 0 = not sampled */
     long max_number;
-    int cap;         /* of steps/vals */
+    int cap; /* of steps/vals */
     int n_vals;
-    int *count;      /* values per curve */
+    int *count; /* values per curve */
 } s_inter_t;
 
 static int s_inter_cb(void *arg, int64_t trial_id, long number, long step, double value)
@@ -266,11 +266,12 @@ static void s_importance(rstudy_t *r)
     free(y);
 }
 
-int rstudy_load(store_t *st, const store_study_t *s, const char *metric, rstudy_t *out,
-                char *err)
+int rstudy_load(store_t *st, const store_study_t *s, const char *metric, rstudy_t *out, char *err)
 {
     rstudy_t *r = out;
-    *r = (rstudy_t){.name = xstrdup(s->name), .dir = s->direction, .best = -1,
+    *r = (rstudy_t){.name = xstrdup(s->name),
+                    .dir = s->direction,
+                    .best = -1,
                     .metric = xstrdup(metric ? metric : "value")};
     r->space = s_space(s->name, s->config);
     r->nx = r->space ? r->space->n : 0;
@@ -299,10 +300,9 @@ void rstudy_free(rstudy_t *r)
     for (int k = 0; k < r->n_rows; k++)
         free(r->row_error[k]);
     space_destroy(&r->space);
-    void *owned[] = {r->name,     r->metric,  r->number,      r->state,     r->value,
-                     r->x,        r->attempt, r->worker,      r->shown,     r->curve_trial,
-                     r->curve_off, r->steps,  r->vals,        r->rows,      r->row_secs,
-                     r->row_error, r->importance};
+    void *owned[] = {r->name,    r->metric, r->number,   r->state,       r->value,     r->x,
+                     r->attempt, r->worker, r->shown,    r->curve_trial, r->curve_off, r->steps,
+                     r->vals,    r->rows,   r->row_secs, r->row_error,   r->importance};
     for (size_t k = 0; k < ARRAY_SIZE(owned); k++)
         free(owned[k]);
     memset(r, 0, sizeof *r);

@@ -25,21 +25,21 @@
 #define RSTUDY_ROWS 50
 
 typedef struct {
-    char *name;             /* owned */
+    char *name; /* owned */
     direction_t dir;
-    char *metric;           /* what value measures ("value" when unknown); owned */
-    space_t *space;         /* NULL when the stored space does not parse; owned */
-    int nx;                 /* parameters per trial (space->n; 0 without a space) */
-    int n;                  /* search trials (the final refit is not one) */
-    long *number;           /* n each; owned */
+    char *metric;   /* what value measures ("value" when unknown); owned */
+    space_t *space; /* NULL when the stored space does not parse; owned */
+    int nx;         /* parameters per trial (space->n; 0 without a space) */
+    int n;          /* search trials (the final refit is not one) */
+    long *number;   /* n each; owned */
     trial_state_t *state;
-    double *value;          /* NaN = none */
-    double *x;              /* n * nx internal values, NaN = absent or unreadable */
+    double *value; /* NaN = none */
+    double *x;     /* n * nx internal values, NaN = absent or unreadable */
     int *attempt;
-    char **worker;          /* owned strings; NULL = none */
+    char **worker; /* owned strings; NULL = none */
     long counts[TRIAL_NSTATES];
-    int best;               /* index of the best COMPLETE trial; -1 = none */
-    bool *shown;            /* n: drawn in the point plots */
+    int best;    /* index of the best COMPLETE trial; -1 = none */
+    bool *shown; /* n: drawn in the point plots */
     /* intermediate values of the sampled trials, curve k holding
      * steps/vals[off[k] .. off[k+1]) of trial index curve_trial[k] */
     int n_curves;
@@ -50,7 +50,7 @@ typedef struct {
     int n_rows;
     int *rows;
     double *row_secs;
-    char **row_error;       /* owned strings; NULL = none */
+    char **row_error; /* owned strings; NULL = none */
     /* importance per parameter (nx); n_importance trials used, -1 = too few */
     double *importance;
     int n_importance;
@@ -58,8 +58,7 @@ typedef struct {
 
 /* Load study s (its name, id, direction and config) into out. metric NULL = "value".
  * 0 ok, -1 with err on a DB error (out freed). */
-int rstudy_load(store_t *st, const store_study_t *s, const char *metric, rstudy_t *out,
-                char *err);
+int rstudy_load(store_t *st, const store_study_t *s, const char *metric, rstudy_t *out, char *err);
 void rstudy_free(rstudy_t *r);
 
 /* Whether v (signed by dir) is better than the best so far b; NaN b = none yet. */
