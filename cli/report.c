@@ -42,7 +42,9 @@ static int s_run(const char *db, const char *const *studies, int n, const char *
     }
     strbuf_t sb;
     sb_init(&sb);
-    report_html_opts_t o = {.studies = studies, .n_studies = n, .is_model = model_known,
+    report_html_opts_t o = {.studies = studies,
+                            .n_studies = n,
+                            .is_model = model_known,
                             .source = db};
     int rc = report_html(st, &o, &sb, err);
     store_close(&st);
@@ -69,7 +71,10 @@ int report_main(int argc, char **argv)
     opterr = 0;
     while (code < 0 && (opt = getopt_long(argc, argv, "-o:h", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'h': fputs(s_usage, stdout); code = 0; break;
+        case 'h':
+            fputs(s_usage, stdout);
+            code = 0;
+            break;
         case 'd': db = optarg; break;
         case 'o': out = optarg; break;
         case 1: studies[n++] = optarg; break;

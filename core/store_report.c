@@ -5,8 +5,7 @@
 #include "core/store.h"
 #include "core/store_priv.h"
 
-int store_trial_notes_each(store_t *self, int64_t study_id, store_note_fn cb, void *arg,
-                           char *err)
+int store_trial_notes_each(store_t *self, int64_t study_id, store_note_fn cb, void *arg, char *err)
 {
     sqlite3_stmt *st = store_prepare(self,
                                      "SELECT number, secs, cv_std, error FROM trials"
