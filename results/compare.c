@@ -126,10 +126,10 @@ static void s_group_plot(strbuf_t *sb, const compare_row_t *rows, int n)
         if (isfinite(r->std))
             html_line(sb, html_px(&f.x, r->best - r->std), y, html_px(&f.x, r->best + r->std), y,
                       "err");
-        char *tip = isfinite(r->std) ? xasprintf("%s: best %.5g ± %.2g (rank %ld)", r->study,
-                                                 r->best, r->std, r->rank)
-                                     : xasprintf("%s: best %.5g (rank %ld)", r->study, r->best,
-                                                 r->rank);
+        char *tip = isfinite(r->std)
+                        ? xasprintf("%s: best %.5g ± %.2g (rank %ld)", r->study, r->best, r->std,
+                                    r->rank)
+                        : xasprintf("%s: best %.5g (rank %ld)", r->study, r->best, r->rank);
         html_circle(sb, html_px(&f.x, r->best), y, 5, "best", tip);
         free(tip);
         double tx = html_px(&f.x, r->test);

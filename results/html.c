@@ -91,10 +91,17 @@ void html_scale_fit(html_scale_t *s, html_kind_t kind, const double *v, int n)
     if (hi - lo < 1e-12 * fmax(1, fabs(lo)))
         lo -= fmax(0.5, fabs(lo) * 0.1), hi += fmax(0.5, fabs(hi) * 0.1);
     double pad = (hi - lo) * 0.04;
-    lo -= pad, hi += pad;
-    *s = (html_scale_t){.kind = kind, .lo = lo, .hi = hi, .p0 = s->p0, .p1 = s->p1};
-    if (kind == HTML_LOG)
-        s->lo = pow(10, lo), s->hi = pow(10, hi);
+    *s = (html_scale_t){.kind = kind,
+                        .lo = lo - pad,
+                        .hi = hi + pad,
+                        .dlo = lo,
+                        .dhi = hi,
+                        .p0 = s->p0,
+                        .p1 = s->p1};
+    if (kind == HTML_LOG) {
+        s->lo = pow(10, s->lo), s->hi = pow(10, s->hi);
+        s->dlo = pow(10, lo), s->dhi = pow(10, hi);
+    }
 }
 
 void html_scale_cats(html_scale_t *s, const char *const *cats, int n)

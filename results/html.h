@@ -28,7 +28,8 @@ typedef enum { HTML_LIN = 0, HTML_LOG, HTML_CAT } html_kind_t;
 
 typedef struct {
     html_kind_t kind;
-    double lo, hi;           /* data range (HTML_LOG: both > 0) */
+    double lo, hi;           /* range shown (HTML_LOG: both > 0) */
+    double dlo, dhi;         /* html_scale_fit: the data's own range, before padding */
     int n_cats;              /* HTML_CAT */
     const char *const *cats; /* HTML_CAT labels; borrowed */
     int cat_chars;           /* HTML_CAT: label bytes shown (0 = 12) */

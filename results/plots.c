@@ -69,10 +69,15 @@ static void s_fit_param(const rstudy_t *r, int i, html_scale_t *s)
     html_scale_fit(s, p->log ? HTML_LOG : HTML_LIN, range, 2);
 }
 
-static void s_legend(strbuf_t *sb, const html_frame_t *f, const char *text)
+/* Close a plot: the note when there is nothing to show (empty, NULL = none), the
+ * legend at the top right (our own words: nothing to escape), the end tag. */
+static void s_end(strbuf_t *sb, const html_frame_t *f, const char *empty, const char *legend)
 {
+    if (empty)
+        html_empty(sb, f, empty);
     sb_printf(sb, "<text class=\"lbl\" x=\"%d\" y=\"17\" text-anchor=\"end\">%s</text>", f->w - 8,
-              text); /* text: our own words, nothing to escape */
+              legend);
+    html_svg_end(sb);
 }
 
 /* ---- history ---------------------------------------------------------------------- */
@@ -120,10 +125,8 @@ void plots_history(strbuf_t *sb, const rstudy_t *r)
     if (r->best >= 0)
         s_point(sb, r, r->best, html_px(&f.x, (double)r->number[r->best]),
                 html_px(&f.y, r->value[r->best]), &f);
-    else if (!drawn)
-        html_empty(sb, &f, "no trial with a value yet");
-    s_legend(sb, &f, "blue complete, orange pruned (in range), red best so far");
-    html_svg_end(sb);
+    s_end(sb, &f, r->best >= 0 || drawn ? NULL : "no trial with a value yet",
+          "blue complete, orange pruned (in range), red best so far");
 }
 
 /* ---- parallel coordinates --------------------------------------------------------- */
@@ -174,9 +177,11 @@ static void s_pc_axis(strbuf_t *sb, html_scale_t *s, double px, const html_frame
     sb_puts(sb, "</text>");
     int nt = s->kind == HTML_CAT ? s->n_cats : 2;
     for (int k = 0; k < nt && k < 12; k++) {
-        double v = s->kind == HTML_CAT ? k : k ? s->hi : s->lo;
+        double v = s->kind == HTML_CAT ? k : k ? s->dhi : s->dlo;
         sb_printf(sb, "<text class=\"lbl\" x=\"%.1f\" y=\"%.1f\">", px + 3,
-                  html_px(s, v) + (k || s->kind == HTML_CAT ? 4 : -3));
+                  html_px(s, v) + (s->kind == HTML_CAT ? 4
+                                   : k                 ? 11
+                                                       : -3));
         if (s->kind == HTML_CAT)
             html_esc_max(sb, s->cats[k], 10);
         else
@@ -211,10 +216,7 @@ void plots_parallel(strbuf_t *sb, const rstudy_t *r)
         snprintf(cls, sizeof cls, t == r->best ? "pc b" : "pc q%d", (int)(5L * k / n));
         html_polyline(sb, px, py, axes, cls);
     }
-    if (!n)
-        html_empty(sb, &f, "no complete trial yet");
-    s_legend(sb, &f, "dark worse, yellow better, red best");
-    html_svg_end(sb);
+    s_end(sb, &f, n ? NULL : "no complete trial yet", "dark worse, yellow better, red best");
     free(l);
     free(sc);
     free(px);
@@ -265,7 +267,7 @@ void plots_importance(strbuf_t *sb, const rstudy_t *r)
 {
     html_frame_t f;
     html_frame(&f, 360, 70 + 24 * (r->nx ? r->nx : 1));
-    f.left = 110;
+    f.left = 110, f.right = 40;
     double range[2] = {0, 1};
     html_scale_fit(&f.x, HTML_LIN, range, 2);
     f.x.lo = 0;
@@ -336,10 +338,8 @@ void plots_intermediate(strbuf_t *sb, const rstudy_t *r)
         int o = r->curve_off[best_k];
         html_polyline(sb, px + o, py + o, r->curve_off[best_k + 1] - o, "bestline");
     }
-    if (!nv)
-        html_empty(sb, &f, "no intermediate values reported");
-    s_legend(sb, &f, "orange: pruned (dot where stopped), red: best");
-    html_svg_end(sb);
+    s_end(sb, &f, nv ? NULL : "no intermediate values reported",
+          "orange: pruned (dot where stopped), red: best");
     free(steps);
     free(px);
     free(py);

@@ -39,13 +39,19 @@ static void s_trials(store_t *s, int64_t sid, int n)
         double x[2] = {sin(t) * 0.9, (double)(t % 2)}, v = 1.0 / (1 + t) + fabs(x[0]);
         int64_t id;
         assert(store_trial_create(s, sid, t, false, x, 2, "w<1>", &id, err) == 0);
-        trial_state_t state = t % 50 == 49 ? TRIAL_FAIL : t % 7 == 6 ? TRIAL_PRUNED
-                                                                     : TRIAL_COMPLETE;
+        trial_state_t state = t % 50 == 49 ? TRIAL_FAIL
+                              : t % 7 == 6 ? TRIAL_PRUNED
+                                           : TRIAL_COMPLETE;
         for (long step = 1; step <= (state == TRIAL_PRUNED ? 2 : 3); step++)
             assert(store_intermediate(s, id, step, v + 1.0 / (double)step, err) == 0);
-        store_result_t r = {.state = state, .value = state == TRIAL_FAIL ? NAN : v,
-                            .secs = 0.5, .cv_mean = NAN, .cv_std = NAN, .val_score = NAN,
-                            .test_score = NAN, .error = state == TRIAL_FAIL ? "bad <b>" : NULL};
+        store_result_t r = {.state = state,
+                            .value = state == TRIAL_FAIL ? NAN : v,
+                            .secs = 0.5,
+                            .cv_mean = NAN,
+                            .cv_std = NAN,
+                            .val_score = NAN,
+                            .test_score = NAN,
+                            .error = state == TRIAL_FAIL ? "bad <b>" : NULL};
         assert(store_trial_finish(s, id, 1, &r, err) == 0);
     }
     assert(store_batch_commit(s, err) == 0);
@@ -137,8 +143,8 @@ void report_html_test(bool verbose)
     sb_init(&sb);
     report_html_opts_t o = {.source = "db<x>"};
     assert(report_html(s, &o, &sb, err) == 0);
-    static const char *const kinds[] = {"board", "history", "intermediate", "importance",
-                                        "parallel", "slice"};
+    static const char *const kinds[] = {"board",      "history",  "intermediate",
+                                        "importance", "parallel", "slice"};
     for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
         char *attr = xasprintf("data-plot=\"%s\"", kinds[k]);
         assert(strstr(sb.buf, attr));
