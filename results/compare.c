@@ -169,7 +169,8 @@ static void s_table(strbuf_t *sb, const compare_t *c)
                 "<th>best ± std</th><th>test</th></tr>\n");
     for (int i = 0; i < c->n; i++) {
         const compare_row_t *r = &c->rows[i];
-        sb_printf(sb, "<tr><td class=\"n\">%ld</td>", r->rank);
+        sb_puts(sb, "<tr>");
+        s_cell_num(sb, r->rank ? (double)r->rank : NAN, NAN);
         s_cell(sb, r->study);
         s_cell(sb, r->metric);
         s_cell(sb, r->direction);

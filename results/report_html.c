@@ -61,8 +61,8 @@ static void s_summary(strbuf_t *sb, const rstudy_t *r)
 {
     static const trial_state_t order[] = {TRIAL_COMPLETE, TRIAL_PRUNED, TRIAL_FAIL, TRIAL_RUNNING,
                                           TRIAL_WAITING};
-    sb_printf(sb, "<p class=\"meta\">Direction: %s; %d trials:",
-              r->dir == DIR_MAXIMIZE ? "maximize" : "minimize", r->n);
+    sb_printf(sb, "<p class=\"meta\">Direction: %s; %d trials%s",
+              r->dir == DIR_MAXIMIZE ? "maximize" : "minimize", r->n, r->n ? ":" : "");
     for (size_t k = 0; k < ARRAY_SIZE(order); k++)
         if (r->counts[order[k]])
             sb_printf(sb, " %ld %s", r->counts[order[k]], trial_state_name(order[k]));
