@@ -7,7 +7,7 @@
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=0
 
-for c in run coordinator worker submit status stop leaderboard promote keygen trials export; do
+for c in run coordinator worker submit status stop leaderboard promote keygen trials export report; do
     for h in -h --help; do
         "$HPS" "$c" $h >"$TMP/out" 2>"$TMP/err" || fail "hps $c $h: exit $?: $(cat "$TMP/err")"
         grep -q "^usage: " "$TMP/out" && grep -Eq "^(usage:)? *hps $c( |$)" "$TMP/out" \
@@ -39,6 +39,7 @@ cfg=$root/configs/reviews.yaml
 expect2 "hps: unknown command 'statsu' (did you mean 'status'?)" "$HPS" statsu
 expect2 "hps: unknown command 'rnu' (did you mean 'run'?)" "$HPS" help rnu
 expect2 "hps: unknown command 'LEADERBOARD' (did you mean 'leaderboard'?)" "$HPS" LEADERBOARD
+expect2 "hps report: unknown or incomplete option '--bogus'" "$HPS" report --bogus --db "$(db)"
 expect2 "override 'model=xgbost': unknown model 'xgbost' (did you mean 'xgboost'? choices in $root/configs/model/: logreg, mlp, ridge, xgboost)" \
     "$HPS" run "$cfg" model=xgbost --db "$(db)"
 expect2 "override 'modle=logreg': unknown key 'modle' (did you mean 'model'?)" \
@@ -117,4 +118,4 @@ expect2 "override 'data.path=moved.csv': data.path: cannot open '$TMP/elsewhere/
 cd "$TMP/p"
 "$HPS" run cfg/reviews.yaml study=other data.path=moved.csv strategy=quick n_trials=1 -j 1 \
     --db "$TMP/p.db" -q >/dev/null 2>"$TMP/err" || fail "data.path override: $(cat "$TMP/err")"
-echo "ok: -h on 9 commands, $n cases with their message and exit code"
+echo "ok: -h on 10 commands, $n cases with their message and exit code"
