@@ -1,7 +1,8 @@
 /* store_check — that the study file is whole (store_priv.h): at open, that an hps file
  * of the current version holds the tables and columns of the schema
  * (store_schema_check); after each commit of a batch, that the WAL the commit went to
- * is still the file's (store_wal_check).
+ * is still the file's (store_wal_check); that a file opened for writing is the owner's
+ * only (store_tighten_modes).
  *
  * The schema: A file with a table dropped or a
  * column missing would open and then fail on every write of it, forever (a TELL that
@@ -12,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/log.h"
 #include "core/store_priv.h"
 
 /* One row of a one-column query of db with text args a and b (b may be NULL): 1 when a
@@ -120,4 +123,26 @@ void store_wal_watch(store_t *self, const char *path)
     self->wal_seen = false;
     char ignore[HPS_ERR_LEN];
     store_wal_check(self, ignore); /* not there yet: the first commit must make it */
+}
+
+/* ---- file modes ------------------------------------------------------------------- */
+
+void store_tighten_modes(const char *path, bool tell)
+{
+    static const char *const sides[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof sides / sizeof *sides; i++) {
+        char *p = xasprintf("%s%s", path, sides[i]);
+        struct stat sb;
+        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
+            (sb.st_mode & 077) != 0) {
+            unsigned was = sb.st_mode & 07777, now = (sb.st_mode & 0700) | 0600;
+            if (chmod(p, now) != 0)
+                log_warn("%s: cannot make it owner-only (mode %04o): %s", p, was,
+                         strerror(errno));
+            else if (tell)
+                log_info("%s: mode %04o changed to %04o (owner only: the study file holds"
+                         " every config and result)", p, was, now);
+        }
+        free(p);
+    }
 }
