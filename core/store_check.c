@@ -69,6 +69,29 @@ static int s_check_table(sqlite3 *file, sqlite3 *ref, const char *table, const c
     return rc < 0 ? -1 : 0;
 }
 
+/* The file has every index and view of the reference, by name (the view trial_params is
+ * what plain SQL reads parameters with; an index gone would turn the best-trial seek
+ * back into a scan). */
+static int s_check_others(sqlite3 *file, sqlite3 *ref, char *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(ref, "SELECT type, name FROM sqlite_master WHERE type IN ('index',"
+                           " 'view') AND name NOT LIKE 'sqlite_%'", -1, &st, NULL) != SQLITE_OK)
+        return set_err(err, "sqlite: schema check: %s", sqlite3_errmsg(ref));
+    int rc = 1;
+    while (rc == 1 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        rc = s_exists(file, "SELECT 1 FROM sqlite_master WHERE type = ?1 AND name = ?2", type,
+                      name, err);
+        if (rc == 0)
+            rc = set_err(err, "not a complete hps study database: %s '%s' is missing", type,
+                         name);
+    }
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 int store_schema_check(store_t *self, const char *schema, const char *must, char *err)
 {
     sqlite3 *ref = NULL;
@@ -87,6 +110,8 @@ int store_schema_check(store_t *self, const char *schema, const char *must, char
         rc = s_check_table(self->db, ref, (const char *)sqlite3_column_text(tables, 0),
                            (const char *)sqlite3_column_text(tables, 1), must, err);
     sqlite3_finalize(tables);
+    if (rc == 0)
+        rc = s_check_others(self->db, ref, err);
     sqlite3_close(ref);
     return rc;
 }

@@ -66,7 +66,8 @@ int store_begin(store_t *self, char *err);
 int store_end(store_t *self, int rc, char *err);
 
 /* 0 when the file holds every table and column of schema (SQL text of the newest
- * schema) and every table whose CREATE has the text must (a CHECK) keeps it; -1 with
+ * schema), every index and view of it by name, and every table whose CREATE has the
+ * text must (a CHECK) keeps it; -1 with
  * "not a complete hps study database: table 'x' ..." in err (core/store_schema.c). */
 int store_schema_check(store_t *self, const char *schema, const char *must, char *err);
 
