@@ -79,8 +79,7 @@ static int s_hello_judge(ctx_t *c, const char *name, long pid)
     wname_holder_t facts = {.known = h != NULL, .key = h ? h->key : "", .pid = h ? h->pid : 0,
                             .live = h && now_ms() - h->last_seen <= self->opts.lease_ms};
     char *stored_key = NULL;
-    if (!h && (store_worker_pid(self->store, name, &facts.stored_pid, err) < 0 ||
-               store_worker_key(self->store, name, &stored_key, err) < 0))
+    if (!h && store_worker_binding(self->store, name, &facts.stored_pid, &stored_key, err) < 0)
         log_warn("%s", err);
     facts.stored_key = stored_key;
     int verdict = wname_decide(&facts, self->auth != NULL, c->user_id, pid, why);

@@ -62,7 +62,8 @@ char *store_params_json(store_t *self, int64_t study_id, const double *x, int nx
         return NULL;
     for (int i = 0; i < nx; i++) {
         const param_t *p = &space->params[i];
-        if (!isfinite(x[i]) || (p->kind == PARAM_CAT && (x[i] < -0.5 || x[i] >= p->n_choices - 0.5)))
+        bool bad_choice = p->kind == PARAM_CAT && (x[i] < -0.5 || x[i] >= p->n_choices - 0.5);
+        if (!isfinite(x[i]) || bad_choice)
             return NULL; /* not a point of this space: no row to show */
     }
     strbuf_t sb;
@@ -210,11 +211,12 @@ void store_params_test(bool verbose)
     store_t *s = store_open(path, true, false, err);
     assert(s);
     int64_t sid, other, id;
-    assert(store_study_insert(s, "p", "{\"study\": \"p\", \"space\": {"
-                              "\"lr\": {\"type\": \"float\", \"low\": 0.0001, \"high\": 1, \"log\": true},"
-                              " \"n\": {\"type\": \"int\", \"low\": 1, \"high\": 9},"
-                              " \"c\": {\"type\": \"categorical\", \"choices\": [\"a\", 3, \"b\"]}}}",
-                              &sid, err) == 0);
+    static const char config[] =
+        "{\"study\": \"p\", \"space\": {"
+        "\"lr\": {\"type\": \"float\", \"low\": 0.0001, \"high\": 1, \"log\": true},"
+        " \"n\": {\"type\": \"int\", \"low\": 1, \"high\": 9},"
+        " \"c\": {\"type\": \"categorical\", \"choices\": [\"a\", 3, \"b\"]}}}";
+    assert(store_study_insert(s, "p", config, &sid, err) == 0);
     assert(store_study_insert(s, "nospace", "{\"study\": \"nospace\"}", &other, err) == 0);
     double x[3] = {0.0125, 4, 2}, y[3] = {0.5, 9, 1};
     assert(store_trial_create(s, sid, 0, false, x, 3, "w", &id, err) == 0);

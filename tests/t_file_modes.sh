@@ -55,7 +55,7 @@ for f in "$DB" "$DB-wal" "$DB-shm" "$blob"; do
     [ "$(grep -c "$f: mode 0644 changed to 0600" "$TMP/coord.log")" = 1 ] \
         || fail "$f: not logged once: $(cat "$TMP/coord.log")"
 done
-echo "ok: an old 0644 study file, -wal, -shm and blob made 0600 by the coordinator, each logged once"
+echo "ok: an old 0644 study file, -wal, -shm and blob made 0600 by the coordinator, logged once"
 
 # uploaded and cached blobs
 study "$TMP/up.yaml" uploaded "$data/breast_cancer.csv"
