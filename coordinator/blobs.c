@@ -130,6 +130,11 @@ int blob_clean_parts(const char *dir, double max_age, char *err)
         return errno == ENOENT ? 0 : set_err(err, "%s: %s", dir, strerror(errno));
     time_t now = time(NULL);
     int n = 0;
+    struct stat ds;
+    if (fstat(dirfd(d), &ds) == 0 && (ds.st_mode & 077) && ds.st_uid == geteuid() &&
+        fchmod(dirfd(d), 0700) == 0)
+        log_info("%s: mode %04o changed to 0700 (owner only)", dir,
+                 (unsigned)(ds.st_mode & 07777));
     struct dirent *e;
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);

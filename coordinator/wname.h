@@ -4,9 +4,9 @@
  * while the worker behind it is alive. Under CURVE a name is bound to the key that
  * said HELLO with it first, kept in the study file (workers.key) across coordinator
  * restarts until the name's row is forgotten after an hour of silence
- * (GUARD_WORKER_FORGET_S); on plain loopback to
- * the first live connection: a HELLO from another process under the name of a worker
- * heard from within its lease, whose process is still alive on this host, is refused.
+ * (GUARD_WORKER_FORGET_S); on plain loopback to the first live connection: a HELLO
+ * from another process under the name of a worker heard from within its lease, whose
+ * process is still alive on this host, is refused.
  * A restart under the same name (another pid) releases the old process's leases at
  * once only when the old one is gone (not heard from within the lease, or its pid is
  * dead: a killed worker's connection is closed) or, under CURVE, the HELLO comes with

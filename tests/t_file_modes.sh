@@ -1,8 +1,8 @@
 # Files written before the owner-only rule (issue 12, item 5) are made owner-only on
 # the next open for writing: a study file, -wal and -shm left 0644 by an older hps
 # become 0600 when a coordinator opens them (one log line per file; a reader such as
-# `hps status` changes nothing), blob files of the coordinator's folder 0600 (an old
-# 0644 one at start), and every blob written — imported by `hps run`, uploaded by
+# `hps status` changes nothing), blob files of the coordinator's folder 0600 and the
+# folder 0700 (at start), and every blob written — imported by `hps run`, uploaded by
 # submit, cached by a worker — is 0600, under umask 022.
 . "$(dirname "$0")/lib.sh"
 data=$(cd "$(dirname "$0")/../data" && pwd)
@@ -39,6 +39,7 @@ os._exit(0)  # no close: the -wal and -shm stay
 PY
 [ -e "$DB-wal" ] && [ -e "$DB-shm" ] || fail "no -wal/-shm left"
 chmod 644 "$DB" "$DB-wal" "$DB-shm" "$blob"
+chmod 755 "$DB.blobs"
 "$HPS" status --db "$DB" >/dev/null || fail "status"
 for f in "$DB" "$DB-wal" "$DB-shm"; do
     [ "$(mode "$f")" = 644 ] || fail "a reader changed $f: $(mode "$f")"
@@ -55,7 +56,9 @@ for f in "$DB" "$DB-wal" "$DB-shm" "$blob"; do
     [ "$(grep -c "$f: mode 0644 changed to 0600" "$TMP/coord.log")" = 1 ] \
         || fail "$f: not logged once: $(cat "$TMP/coord.log")"
 done
-echo "ok: an old 0644 study file, -wal, -shm and blob made 0600 by the coordinator, logged once"
+[ "$(mode "$DB.blobs")" = 700 ] || fail "blob folder: $(mode "$DB.blobs")"
+grep -q "$DB.blobs: mode 0755 changed to 0700" "$TMP/coord.log" || fail "blob folder not logged"
+echo "ok: an old 0644 study file, -wal, -shm, blob (0755 folder) made owner-only, logged once"
 
 # uploaded and cached blobs
 study "$TMP/up.yaml" uploaded "$data/breast_cancer.csv"
