@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/util.h"
 
 char *blob_path(const char *dir, const char *sha) { return xasprintf("%s/%s", dir, sha); }
@@ -34,6 +35,8 @@ int blob_import(const char *dir, const char *file, char sha[65], char *err)
         return -1;
     char *p = blob_path(dir, sha);
     int rc = file_write_atomic(p, data, len, err);
+    if (rc == 0 && chmod(p, BLOB_FILE_MODE) != 0)
+        rc = set_err(err, "%s: %s", p, strerror(errno));
     free(p);
     free(data);
     return rc;
@@ -91,7 +94,7 @@ int blob_put(const char *dir, const char *sha, int64_t offset, int64_t total, in
     *next = have;
     if (offset == have) {
         FILE *f = fopen(part, offset == 0 ? "wb" : "ab");
-        bool ok = f && fwrite(data, 1, len, f) == len;
+        bool ok = f && fchmod(fileno(f), BLOB_FILE_MODE) == 0 && fwrite(data, 1, len, f) == len;
         /* complete: on disk before it is renamed into the folder the DB relies on */
         if (ok && offset + (int64_t)len == total)
             ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
@@ -127,16 +130,28 @@ int blob_clean_parts(const char *dir, double max_age, char *err)
         return errno == ENOENT ? 0 : set_err(err, "%s: %s", dir, strerror(errno));
     time_t now = time(NULL);
     int n = 0;
+    struct stat ds;
+    if (fstat(dirfd(d), &ds) == 0 && (ds.st_mode & 077) && ds.st_uid == geteuid() &&
+        fchmod(dirfd(d), 0700) == 0)
+        log_info("%s: mode %04o changed to 0700 (owner only)", dir,
+                 (unsigned)(ds.st_mode & 07777));
     struct dirent *e;
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
-        if (len != 64 + 5 || strcmp(e->d_name + 64, ".part") != 0)
+        bool part = len == 64 + 5 && strcmp(e->d_name + 64, ".part") == 0;
+        if (len < 64 || e->d_name[0] == '.')
             continue;
         char *p = xasprintf("%s/%s", dir, e->d_name);
         struct stat st;
-        if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && difftime(now, st.st_mtime) >= max_age &&
-            unlink(p) == 0)
+        if (stat(p, &st) != 0 || !S_ISREG(st.st_mode)) {
+            free(p);
+            continue;
+        }
+        if (part && difftime(now, st.st_mtime) >= max_age && unlink(p) == 0)
             n++;
+        else if ((st.st_mode & 077) && st.st_uid == geteuid() && chmod(p, BLOB_FILE_MODE) == 0)
+            log_info("%s: mode %04o changed to %04o (owner only)", p,
+                     (unsigned)(st.st_mode & 07777), (unsigned)BLOB_FILE_MODE);
         free(p);
     }
     closedir(d);

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Every blob file is the owner's only, as its folder is (0700): datasets. */
+#define BLOB_FILE_MODE 0600
+
 /* Path of blob sha in dir (caller frees). */
 char *blob_path(const char *dir, const char *sha);
 bool blob_exists(const char *dir, const char *sha);
@@ -25,8 +28,10 @@ int blob_put(const char *dir, const char *sha, int64_t offset, int64_t total, in
              const void *data, size_t len, int64_t *next, char *err);
 /* Remove the partial uploads (<sha>.part) in dir untouched for max_age seconds or more:
  * uploads their client abandoned (every chunk touches its file). Returns how many were
- * removed; a file that cannot be removed is skipped. -1 with err when dir cannot be
- * read (a missing dir is not an error: 0). */
+ * removed; a file that cannot be removed is skipped. Blob files, and dir itself, that
+ * group or others may read (written before the owner-only rule) are made the owner's
+ * only, logged. -1 with err when dir cannot be read (a missing dir is not an error:
+ * 0). */
 int blob_clean_parts(const char *dir, double max_age, char *err);
 
 #endif

@@ -78,9 +78,12 @@ static int s_hello_judge(ctx_t *c, const char *name, long pid)
     worker_rec_t *h = s_name_holder(self, name, &route);
     wname_holder_t facts = {.known = h != NULL, .key = h ? h->key : "", .pid = h ? h->pid : 0,
                             .live = h && now_ms() - h->last_seen <= self->opts.lease_ms};
-    if (!h && store_worker_pid(self->store, name, &facts.stored_pid, err) < 0)
+    char *stored_key = NULL;
+    if (!h && store_worker_binding(self->store, name, &facts.stored_pid, &stored_key, err) < 0)
         log_warn("%s", err);
+    facts.stored_key = stored_key;
     int verdict = wname_decide(&facts, self->auth != NULL, c->user_id, pid, why);
+    free(stored_key);
     if (verdict == WNAME_REFUSE) {
         set_err(err, "worker %s: %s", name, why);
         coord__error(c, err);
@@ -132,7 +135,8 @@ void coord__on_hello(ctx_t *c)
             log_error("%s", err);
     }
     if (store_worker_seen(self->store, name, proto_get_str(c->msg, "host"), (long)pid,
-                          (int)slots, self->opts.lease_ms, err) != 0)
+                          (int)slots, self->opts.lease_ms, err) != 0 ||
+        (*c->user_id && store_worker_bind_key(self->store, name, c->user_id, err) != 0))
         log_warn("%s", err);
     proto_msg_t *m = proto_new("WELCOME");
     proto_set_int(m, "heartbeat_ms", self->opts.heartbeat_ms);

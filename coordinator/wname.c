@@ -51,7 +51,10 @@ int wname_decide(const wname_holder_t *h, bool curve, const char *key, long pid,
                    WNAME_REFUSE;
         return WNAME_RESTART;
     }
-    /* Not connected here (we restarted, or it was silent for long): the file's pid. */
+    /* Not connected here (we restarted, or it was silent for long): the file's key and
+     * pid. */
+    if (curve && h->stored_key && *h->stored_key && strcmp(h->stored_key, key) != 0)
+        return set_err(why, "worker name is bound to another key"), WNAME_REFUSE;
     if (h->stored_pid <= 0 || h->stored_pid == pid)
         return WNAME_ACCEPT;
     if (!curve && wname_pid_alive(h->stored_pid))
@@ -96,6 +99,12 @@ void wname_test(bool verbose)
     assert(wname_decide(&h, false, "", me, why) == WNAME_ACCEPT);
     assert(wname_decide(&h, false, "", me + 1, why) == WNAME_REFUSE);
     assert(wname_decide(&h, true, "K", me + 1, why) == WNAME_RESTART);
+    /* the file's key binds the name after our restart; plain ignores it */
+    h.stored_key = "KEYA";
+    assert(wname_decide(&h, true, "KEYB", me + 1, why) == WNAME_REFUSE && strstr(why, "key"));
+    assert(wname_decide(&h, true, "KEYA", me + 1, why) == WNAME_RESTART);
+    assert(wname_decide(&h, false, "", me, why) == WNAME_ACCEPT);
+    h.stored_key = NULL;
     h.stored_pid = dead;
     assert(wname_decide(&h, false, "", me, why) == WNAME_RESTART);
 }

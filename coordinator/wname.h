@@ -2,9 +2,11 @@
  *
  * A worker's name is what its leases are held under, so a name must not change hands
  * while the worker behind it is alive. Under CURVE a name is bound to the key that
- * said HELLO with it first (for as long as this coordinator runs); on plain loopback to
- * the first live connection: a HELLO from another process under the name of a worker
- * heard from within its lease, whose process is still alive on this host, is refused.
+ * said HELLO with it first, kept in the study file (workers.key) across coordinator
+ * restarts until the name's row is forgotten after an hour of silence
+ * (GUARD_WORKER_FORGET_S); on plain loopback to the first live connection: a HELLO
+ * from another process under the name of a worker heard from within its lease, whose
+ * process is still alive on this host, is refused.
  * A restart under the same name (another pid) releases the old process's leases at
  * once only when the old one is gone (not heard from within the lease, or its pid is
  * dead: a killed worker's connection is closed) or, under CURVE, the HELLO comes with
@@ -21,6 +23,8 @@ typedef struct {
     long pid;          /* the pid it said HELLO with; 0 = unknown */
     bool live;         /* heard from within its lease */
     long stored_pid;   /* not known: the pid the file last saw under the name; 0 = none */
+    const char *stored_key; /* not known: the CURVE key the file binds the name to (kept
+                               across restarts); NULL or "" = none */
 } wname_holder_t;
 
 enum {

@@ -24,33 +24,46 @@
     "state TEXT NOT NULL CHECK(state IN ('WAITING', 'RUNNING', 'COMPLETE', 'PRUNED',"      \
     " 'FAIL'))"
 
-#define S_TRIALS_TABLE(name)                                                               \
+/* extra: the columns later versions added at the end ("" in version 3). */
+#define S_TRIALS_TABLE(name, extra)                                                        \
     "CREATE TABLE " name "("                                                               \
     " id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL REFERENCES studies(id),"           \
     " number INTEGER NOT NULL, kind TEXT NOT NULL, " S_STATE_COLUMN ","                    \
     " attempt INTEGER NOT NULL, worker TEXT, x BLOB, value REAL, secs REAL,"               \
     " cv_mean REAL, cv_std REAL, val_score REAL, test_score REAL, folds TEXT, error TEXT," \
-    " created REAL, started REAL, finished REAL, UNIQUE(study_id, kind, number));"
+    " created REAL, started REAL, finished REAL" extra ", UNIQUE(study_id, kind, number));"
 
 #define S_TELLS_TABLE(name)                                                                \
     "CREATE TABLE " name "(trial_id INTEGER NOT NULL, attempt INTEGER NOT NULL,"           \
     " " S_STATE_COLUMN ", value REAL, stale INTEGER NOT NULL, at REAL,"                    \
     " PRIMARY KEY(trial_id, attempt)) WITHOUT ROWID;"
 
-#define S_TRIALS_INDEX "CREATE INDEX trials_state ON trials(study_id, kind, state);"
+/* Version 3's index; 4 adds the value and number, so that the best trial (the smallest
+ * or largest value, the earliest number among ties) is two seeks (store_read.c). */
+#define S_TRIALS_INDEX_V3 "CREATE INDEX trials_state ON trials(study_id, kind, state);"
+#define S_TRIALS_INDEX                                                                     \
+    "CREATE INDEX trials_state_value ON trials(study_id, kind, state, value, number);"
+
+/* Every parameter of every trial as a row, decoded as the user sees it, for plain SQL:
+ * trials.params is the JSON object of the trial's point (store_params.c). */
+#define S_PARAMS_VIEW                                                                      \
+    "CREATE VIEW trial_params(study, number, kind, name, value) AS"                        \
+    " SELECT s.name, t.number, t.kind, p.key, p.value FROM trials AS t"                    \
+    " JOIN studies AS s ON s.id = t.study_id JOIN json_each(t.params) AS p;"
 
 /* The newest schema, whole. A study's direction and n_trials live in its config (the
- * one source; store_study_config). */
+ * one source; store_study_config). A worker's key is the CURVE key its name is bound
+ * to (NULL on plain loopback). */
 static const char *const s_schema =
     "CREATE TABLE studies("
     " id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, config TEXT NOT NULL,"
     " state TEXT NOT NULL DEFAULT 'running', created REAL, finished REAL,"
-    " best_trial INTEGER, test_score REAL, tier TEXT);" S_TRIALS_TABLE("trials")
-        S_TRIALS_INDEX
+    " best_trial INTEGER, test_score REAL, tier TEXT);"
+        S_TRIALS_TABLE("trials", ", params TEXT") S_TRIALS_INDEX S_PARAMS_VIEW
     "CREATE TABLE intermediate(trial_id INTEGER NOT NULL, step INTEGER NOT NULL,"
     " value REAL, PRIMARY KEY(trial_id, step)) WITHOUT ROWID;" S_TELLS_TABLE("tells")
     "CREATE TABLE workers(name TEXT PRIMARY KEY, host TEXT, pid INTEGER, slots INTEGER,"
-    " first_seen REAL, last_seen REAL, lease_ms INTEGER, left_at REAL);"
+    " first_seen REAL, last_seen REAL, lease_ms INTEGER, left_at REAL, key TEXT);"
     "CREATE TABLE promotions(id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL,"
     " stage TEXT NOT NULL, tier TEXT, forced INTEGER NOT NULL, test_score REAL, at REAL);";
 
@@ -62,12 +75,12 @@ static const char *const s_schema =
 /* Version 3, the tables: trial and tell states by name (SQLite changes a column's type
  * only by copying the table). */
 static const char *const s_upgrade_states =
-    S_TRIALS_TABLE("trials_v3")
+    S_TRIALS_TABLE("trials_v3", "")
     "INSERT INTO trials_v3 SELECT id, study_id, number, kind, " S_STATE_NAME_OF_NUMBER ","
     " attempt, worker, x, value, secs, cv_mean, cv_std, val_score, test_score, folds, error,"
     " created, started, finished FROM trials;"
     "DROP TABLE trials;"
-    "ALTER TABLE trials_v3 RENAME TO trials;" S_TRIALS_INDEX S_TELLS_TABLE("tells_v3")
+    "ALTER TABLE trials_v3 RENAME TO trials;" S_TRIALS_INDEX_V3 S_TELLS_TABLE("tells_v3")
     "INSERT INTO tells_v3 SELECT trial_id, attempt, " S_STATE_NAME_OF_NUMBER ", value,"
     " stale, at FROM tells;"
     "DROP TABLE tells;"
@@ -311,11 +324,26 @@ static int s_upgrade_3(store_t *self, char *err)
     return s_upgrade_3_studies(self, err);
 }
 
+/* Version 4: workers.key (a name's CURVE key, kept across restarts), trials.params
+ * (the point as JSON, filled for every stored trial) and the trial_params view on it,
+ * the index that makes the best trial a seek. */
+static int s_upgrade_4(store_t *self, char *err)
+{
+    if (store_exec(self,
+                   "ALTER TABLE workers ADD COLUMN key TEXT;"
+                   "ALTER TABLE trials ADD COLUMN params TEXT;"
+                   "DROP INDEX trials_state;" S_TRIALS_INDEX S_PARAMS_VIEW,
+                   err) != 0)
+        return -1;
+    return store_params_fill(self, err);
+}
+
 /* s_upgrade[v] takes a file from schema version v - 1 to v (s_schema is the newest
  * whole). */
 static int (*const s_upgrade[STORE_SCHEMA_VERSION + 1])(store_t *, char *) = {
     [2] = s_upgrade_2,
     [3] = s_upgrade_3,
+    [4] = s_upgrade_4,
 };
 
 /* The file's schema version: 0 for a file hps never wrote, -1 with err. A file with
@@ -409,8 +437,12 @@ store_t *store_open(const char *path, bool create, bool sync_full, char *err)
              sync_full ? "FULL" : "NORMAL");
     /* The version is checked before the journal mode is touched: a file that is not ours
      * is left exactly as it was. */
-    if (s_version(self, create, err) < 0 || store_exec(self, pragmas, err) != 0 ||
-        s_migrate(self, create, err) != 0 || s_check(self, err) != 0)
+    int version = s_version(self, create, err);
+    if (version < 0)
+        return s_fail(&self, path, err);
+    store_tighten_modes(path, version > 0); /* a new file: nothing to tell */
+    if (store_exec(self, pragmas, err) != 0 || s_migrate(self, create, err) != 0 ||
+        s_check(self, err) != 0)
         return s_fail(&self, path, err);
     store_wal_watch(self, path);
     return self;
@@ -474,6 +506,7 @@ void store_close(store_t **self_p)
         return;
     for (int i = 0; i < STORE_Q_COUNT; i++)
         sqlite3_finalize(self->q[i]);
+    store_params_close(self);
     if (sqlite3_close(self->db) != SQLITE_OK)
         log_warn("sqlite close: %s", sqlite3_errmsg(self->db));
     free(self->wal_path);

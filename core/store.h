@@ -4,9 +4,10 @@
  * file that `hps coordinator` resumes from.
  *
  * Tables: studies (the config, the one source of direction and n_trials), trials
- * (state by name, attempt, lease, worker, params as a blob of internal values,
- * results), intermediate (REPORTed values), tells (every TELL received, stale ones
- * marked), workers, promotions. Trials are identified by their rowid across all
+ * (state by name, attempt, lease, worker, params as a blob of internal values and as
+ * JSON decoded, results; the view trial_params lists them as rows), intermediate
+ * (REPORTed values), tells (every TELL received, stale ones marked), workers (a name's
+ * CURVE key), promotions. Trials are identified by their rowid across all
  * studies; `number` counts a study's search trials from 0 (the final refit is -1).
  *
  * Every SQL statement of hps is behind this header (core/store*.c); callers get typed
@@ -21,8 +22,10 @@
 #include "core/util.h"
 
 /* 3: trial and tell states stored by name ('WAITING', 'COMPLETE', ...), direction and
- * n_trials only in a study's config. Older files are migrated when opened. */
-#define STORE_SCHEMA_VERSION 3
+ * n_trials only in a study's config. 4: workers.key (a worker name's CURVE key),
+ * trials.params (the point as JSON) and the view trial_params, the index
+ * trials_state_value. Older files are migrated when opened. */
+#define STORE_SCHEMA_VERSION 4
 
 typedef struct store_s store_t;
 
@@ -167,8 +170,14 @@ int store_worker_heard(store_t *self, const char *name, double at, char *err);
 #define STORE_HEARD_FLUSH_DIV 4
 /* The worker was told BYE (an embedded run ended): it left on purpose. */
 int store_worker_left(store_t *self, const char *name, char *err);
-/* The pid a worker of this name last said HELLO with: 0 found, 1 none, -1 error. */
-int store_worker_pid(store_t *self, const char *name, long *pid, char *err);
+/* The pid a worker of this name last said HELLO with, and the CURVE key the name is
+ * bound to (*key, caller frees; NULL when none): 0 found, 1 no such row (*key NULL),
+ * -1 with err. */
+int store_worker_binding(store_t *self, const char *name, long *pid, char **key, char *err);
+/* Bind the worker name to a CURVE key (Z85 text) when its row has none yet (after
+ * store_worker_seen); a bound name keeps its key until its row is deleted
+ * (store_workers_forget). */
+int store_worker_bind_key(store_t *self, const char *name, const char *key, char *err);
 int store_promotion(store_t *self, int64_t study_id, const char *stage, const char *tier,
                     bool forced, double test_score, char *err);
 

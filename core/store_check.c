@@ -1,7 +1,8 @@
 /* store_check — that the study file is whole (store_priv.h): at open, that an hps file
  * of the current version holds the tables and columns of the schema
  * (store_schema_check); after each commit of a batch, that the WAL the commit went to
- * is still the file's (store_wal_check).
+ * is still the file's (store_wal_check); that a file opened for writing is the owner's
+ * only (store_tighten_modes).
  *
  * The schema: A file with a table dropped or a
  * column missing would open and then fail on every write of it, forever (a TELL that
@@ -12,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/log.h"
 #include "core/store_priv.h"
 
 /* One row of a one-column query of db with text args a and b (b may be NULL): 1 when a
@@ -66,6 +69,29 @@ static int s_check_table(sqlite3 *file, sqlite3 *ref, const char *table, const c
     return rc < 0 ? -1 : 0;
 }
 
+/* The file has every index and view of the reference, by name (the view trial_params is
+ * what plain SQL reads parameters with; an index gone would turn the best-trial seek
+ * back into a scan). */
+static int s_check_others(sqlite3 *file, sqlite3 *ref, char *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(ref, "SELECT type, name FROM sqlite_master WHERE type IN ('index',"
+                           " 'view') AND name NOT LIKE 'sqlite_%'", -1, &st, NULL) != SQLITE_OK)
+        return set_err(err, "sqlite: schema check: %s", sqlite3_errmsg(ref));
+    int rc = 1;
+    while (rc == 1 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *type = (const char *)sqlite3_column_text(st, 0);
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        rc = s_exists(file, "SELECT 1 FROM sqlite_master WHERE type = ?1 AND name = ?2", type,
+                      name, err);
+        if (rc == 0)
+            rc = set_err(err, "not a complete hps study database: %s '%s' is missing", type,
+                         name);
+    }
+    sqlite3_finalize(st);
+    return rc < 0 ? -1 : 0;
+}
+
 int store_schema_check(store_t *self, const char *schema, const char *must, char *err)
 {
     sqlite3 *ref = NULL;
@@ -84,6 +110,8 @@ int store_schema_check(store_t *self, const char *schema, const char *must, char
         rc = s_check_table(self->db, ref, (const char *)sqlite3_column_text(tables, 0),
                            (const char *)sqlite3_column_text(tables, 1), must, err);
     sqlite3_finalize(tables);
+    if (rc == 0)
+        rc = s_check_others(self->db, ref, err);
     sqlite3_close(ref);
     return rc;
 }
@@ -120,4 +148,26 @@ void store_wal_watch(store_t *self, const char *path)
     self->wal_seen = false;
     char ignore[HPS_ERR_LEN];
     store_wal_check(self, ignore); /* not there yet: the first commit must make it */
+}
+
+/* ---- file modes ------------------------------------------------------------------- */
+
+void store_tighten_modes(const char *path, bool tell)
+{
+    static const char *const sides[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof sides / sizeof *sides; i++) {
+        char *p = xasprintf("%s%s", path, sides[i]);
+        struct stat sb;
+        if (stat(p, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() &&
+            (sb.st_mode & 077) != 0) {
+            unsigned was = sb.st_mode & 07777, now = (sb.st_mode & 0700) | 0600;
+            if (chmod(p, now) != 0)
+                log_warn("%s: cannot make it owner-only (mode %04o): %s", p, was,
+                         strerror(errno));
+            else if (tell)
+                log_info("%s: mode %04o changed to %04o (owner only: the study file holds"
+                         " every config and result)", p, was, now);
+        }
+        free(p);
+    }
 }

@@ -29,6 +29,8 @@ enum {
     STORE_Q_WORKER_HEARD,
     STORE_Q_COUNTS,
     STORE_Q_BEST,
+    STORE_Q_BEST_MAX,
+    STORE_Q_STUDY_CONFIG,
     STORE_Q_PROMOTIONS,
     STORE_Q_COUNT
 };
@@ -40,6 +42,8 @@ struct store_s {
     dev_t wal_dev;
     ino_t wal_ino;
     bool in_batch;                  /* inside store_batch_begin .. store_batch_commit */
+    struct store_space_s *spaces;   /* the studies' spaces, by id (store_params.c) */
+    int n_spaces;
     sqlite3_stmt *q[STORE_Q_COUNT]; /* prepared lazily, finalized on close */
 };
 
@@ -62,7 +66,8 @@ int store_begin(store_t *self, char *err);
 int store_end(store_t *self, int rc, char *err);
 
 /* 0 when the file holds every table and column of schema (SQL text of the newest
- * schema) and every table whose CREATE has the text must (a CHECK) keeps it; -1 with
+ * schema), every index and view of it by name, and every table whose CREATE has the
+ * text must (a CHECK) keeps it; -1 with
  * "not a complete hps study database: table 'x' ..." in err (core/store_schema.c). */
 int store_schema_check(store_t *self, const char *schema, const char *must, char *err);
 
@@ -72,6 +77,24 @@ void store_wal_watch(store_t *self, const char *path);
  * with err when it was deleted or replaced (store_batch_commit checks after each
  * commit: replies wait for it). */
 int store_wal_check(store_t *self, char *err);
+
+/* The trial's point x (nx internal values) of study study_id as the JSON object
+ * trials.params holds ({"name": value, ...}, decoded by the study's space), or NULL
+ * when the study's config gives no space of nx parameters. Caller frees. The space is
+ * read once per study and connection. */
+char *store_params_json(store_t *self, int64_t study_id, const double *x, int nx);
+/* Forget the space kept for study_id (a new study row may reuse a deleted one's id). */
+void store_params_forget(store_t *self, int64_t study_id);
+/* Free every kept space (store_close). */
+void store_params_close(store_t *self);
+/* Fill trials.params of every trial that has a point (the migration to version 4). */
+int store_params_fill(store_t *self, char *err);
+
+/* A study file opened for writing: the file, its -wal and -shm are made the owner's
+ * only (0600) when they are ours and group or others may read them (files made before
+ * hps created them private); logged once per file changed when tell. This function can't fail:
+ * a file it cannot change is logged and left. */
+void store_tighten_modes(const char *path, bool tell);
 
 /* Bind v, or NULL when v is NaN (how the store writes "none"). */
 int store_bind_real(sqlite3_stmt *st, int i, double v);

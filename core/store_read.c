@@ -13,11 +13,15 @@
 static const char s_sql_counts[] =
     "SELECT state, COUNT(*) FROM trials WHERE study_id = ?1 AND kind = 'search'"
     " GROUP BY state";
-/* Multiplying by the direction (1 minimise, -1 maximise) makes "best" the smallest;
- * ties go to the earliest trial, as in Optuna. ?3 COMPLETE. */
-static const char s_sql_best[] =
-    "SELECT number, value, cv_std, x FROM trials WHERE study_id = ?1 AND kind = 'search'"
-    " AND state = ?3 AND value IS NOT NULL ORDER BY value * ?2, number LIMIT 1";
+/* The best value is the smallest (minimise) or largest (maximise): MIN/MAX on the
+ * index trials_state_value is a seek, as is the lookup of the trials that have it; ties
+ * go to the earliest trial, as in Optuna. ?2 COMPLETE. */
+#define S_SQL_BEST(agg)                                                                    \
+    "SELECT number, value, cv_std, x FROM trials WHERE study_id = ?1 AND kind = 'search'"  \
+    " AND state = ?2 AND value = (SELECT " agg "(value) FROM trials WHERE study_id = ?1"    \
+    " AND kind = 'search' AND state = ?2) ORDER BY number LIMIT 1"
+static const char s_sql_best_min[] = S_SQL_BEST("MIN");
+static const char s_sql_best_max[] = S_SQL_BEST("MAX");
 static const char s_sql_promotions[] =
     "SELECT stage, tier, forced, test_score, at FROM promotions WHERE study_id = ?1"
     " ORDER BY id";
@@ -43,12 +47,13 @@ int store_best_trial(store_t *self, int64_t study_id, direction_t dir, store_bes
                      char *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = store_stmt(self, STORE_Q_BEST, s_sql_best, err);
+    bool max = dir == DIR_MAXIMIZE;
+    sqlite3_stmt *st = store_stmt(self, max ? STORE_Q_BEST_MAX : STORE_Q_BEST,
+                                  max ? s_sql_best_max : s_sql_best_min, err);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, study_id);
-    sqlite3_bind_int(st, 2, (int)dir);
-    store_bind_state(st, 3, TRIAL_COMPLETE);
+    store_bind_state(st, 2, TRIAL_COMPLETE);
     int rc = sqlite3_step(st), ret = 1;
     if (rc == SQLITE_ROW) {
         out->number = (long)sqlite3_column_int64(st, 0);

@@ -38,8 +38,10 @@ int store_study_insert(store_t *self, const char *name, const char *config, int6
     int rc = store_begin(self, err);
     if (rc == 0 && store_step_done(self, st, err) < 0)
         rc = -1;
-    if (rc == 0)
+    if (rc == 0) {
         *id_out = sqlite3_last_insert_rowid(self->db);
+        store_params_forget(self, *id_out); /* the id of a deleted study, reused */
+    }
     sqlite3_finalize(st);
     return store_end(self, rc, err);
 }
@@ -197,20 +199,34 @@ int store_workers_forget(store_t *self, double before, char *err)
     return sqlite3_changes(self->db);
 }
 
-int store_worker_pid(store_t *self, const char *name, long *pid, char *err)
+int store_worker_binding(store_t *self, const char *name, long *pid, char **key, char *err)
 {
-    sqlite3_stmt *st = store_prepare(self, "SELECT pid FROM workers WHERE name = ?1", err);
+    *key = NULL;
+    sqlite3_stmt *st = store_prepare(self, "SELECT pid, key FROM workers WHERE name = ?1", err);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st), ret = 1;
     if (rc == SQLITE_ROW) {
         *pid = (long)sqlite3_column_int64(st, 0);
+        *key = store_col_text(st, 1);
         ret = 0;
     } else if (rc != SQLITE_DONE)
         ret = store_db_err(self, err, "worker");
     sqlite3_finalize(st);
     return ret;
+}
+
+int store_worker_bind_key(store_t *self, const char *name, const char *key, char *err)
+{
+    sqlite3_stmt *st = store_prepare(self,
+                                     "UPDATE workers SET key = ?2 WHERE name = ?1 AND key IS NULL",
+                                     err);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
+    return store_write1(self, st, err);
 }
 
 int store_promotion(store_t *self, int64_t study_id, const char *stage, const char *tier,

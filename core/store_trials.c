@@ -12,8 +12,8 @@
 #include "core/store_priv.h"
 
 static const char s_sql_trial_insert[] =
-    "INSERT INTO trials(study_id, number, kind, state, attempt, worker, x, created, started)"
-    " VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8)";
+    "INSERT INTO trials(study_id, number, kind, state, attempt, worker, x, created, started,"
+    " params) VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6, ?7, ?8, ?9)";
 /* ?5 RUNNING, ?6 WAITING */
 static const char s_sql_trial_lease[] =
     "UPDATE trials SET state = ?5, worker = ?3, started = ?4"
@@ -119,6 +119,9 @@ int store_trial_create(store_t *self, int64_t study_id, long number, bool final,
     sqlite3_bind_double(st, 7, now);
     if (worker)
         sqlite3_bind_double(st, 8, now);
+    char *params = store_params_json(self, study_id, x, nx); /* x as plain SQL reads it */
+    if (params)
+        sqlite3_bind_text(st, 9, params, -1, free);
     int rc = store_begin(self, err);
     if (rc == 0 && store_step_done(self, st, err) != 1)
         rc = -1;

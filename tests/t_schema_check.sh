@@ -1,4 +1,5 @@
-# A study file of the current schema with a table dropped or a column missing is refused
+# A study file of the current schema with a table dropped or a column missing (or the
+# view trial_params, or the best-trial index) is refused
 # at open by every command (exit 1, the table named), and left byte for byte as it was:
 # before, the coordinator started and then failed every TELL forever.
 . "$(dirname "$0")/lib.sh"
@@ -51,6 +52,8 @@ refused "table 'workers' has no column 'left_at'" "ALTER TABLE workers DROP COLU
 refused "table 'tells' lacks its constraint" "DROP TABLE tells" \
     "CREATE TABLE tells(trial_id INTEGER NOT NULL, attempt INTEGER NOT NULL, state TEXT,
      value REAL, stale INTEGER NOT NULL, at REAL, PRIMARY KEY(trial_id, attempt))"
+refused "view 'trial_params' is missing" "DROP VIEW trial_params"
+refused "index 'trials_state_value' is missing" "DROP INDEX trials_state_value"
 # the intact file still opens
 expect 0 "$HPS" status --db "$DB"
 echo "ok: a file missing a table, a column or a CHECK is refused by every command, untouched"

@@ -214,7 +214,7 @@ static int s_store(blobcache_t *self, fetch_t *f, int64_t total, const char *dat
         return set_err(err, "blob %s: CHUNK of %zu bytes at %lld overruns total %lld", f->sha,
                        len, (long long)f->offset, (long long)total);
     if (f->fd < 0) {
-        f->fd = open(f->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        f->fd = open(f->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (f->fd < 0)
             return set_err(err, "open %s: %s", f->part, strerror(errno));
     }
