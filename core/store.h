@@ -261,6 +261,8 @@ int store_plan_apply(store_t *self, const store_plan_t *p, const char *config, c
 /* What the plan does, one line for the user ("resumed study 'x': 6 of 10 trials left to
  * run"). Can't fail. */
 void store_plan_describe(const store_plan_t *p, const char *name, strbuf_t *sb);
+/* "created", "unchanged", "changed", "resumed", "finished" or "refused". */
+const char *store_plan_name(store_plan_kind_t kind);
 
 /* Remove a study and all of its rows (trials, intermediate values, tells, promotions)
  * in one transaction: 0, 1 when there is no such study, -1 with err. */

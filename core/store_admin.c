@@ -161,6 +161,14 @@ void store_plan_describe(const store_plan_t *p, const char *name, strbuf_t *sb)
     }
 }
 
+const char *store_plan_name(store_plan_kind_t kind)
+{
+    static const char *const names[] = {"created",  "unchanged", "changed",
+                                         "resumed",  "finished",  "refused"};
+    assert(kind >= 0 && kind < (int)ARRAY_SIZE(names));
+    return names[kind];
+}
+
 /* ---- delete, rename ----------------------------------------------------------------- */
 
 /* The id of study name: 0, 1 when there is none, -1 with err. */
