@@ -3,6 +3,7 @@
 #include "cli/client.h"
 #include "cli/coordinator.h"
 #include "cli/db.h"
+#include "cli/lifecycle.h"
 #include "cli/run.h"
 #include "cli/worker_main.h"
 #include "core/subcmd.h"
@@ -18,6 +19,10 @@ static const subcmd_t s_commands[] = {
     {"leaderboard", leaderboard_main, "compare studies (table, csv, json, md)"},
     {"promote", promote_main, "promote a study's best model to staging or production"},
     {"keygen", keygen_main, "write a CURVE key pair"},
+    {"resume", resume_main, "run a stopped or done study again (n_trials=N raises it)"},
+    {"delete", delete_main, "remove a study, its trials and its unused dataset blob"},
+    {"rename", rename_main, "rename a study in a study file"},
+    {"copy", copy_main, "copy a study with all its trials into another study file"},
 };
 
 int main(int argc, char **argv)
