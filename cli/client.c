@@ -229,7 +229,7 @@ int submit_main(int argc, char **argv)
             free(f.args);
             return 2;
         }
-    study_config_t *cfg = cli_load_study(f.args[0], f.n_args - 1, f.args + 1, NULL);
+    study_config_t *cfg = cli_load_study(f.args[0], f.n_args - 1, f.args + 1, false, NULL);
     free(f.args);
     if (!cfg)
         return 2;

@@ -71,7 +71,7 @@ static int s_fill_data(study_config_t *cfg, cfg_errs_t *errs)
 }
 
 study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
-                               const char *keep_seed_from)
+                               bool fill_seed, const char *keep_seed_from)
 {
     cfg_errs_t errs;
     cfg_errs_init(&errs);
@@ -79,7 +79,7 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
     study_config_t *out = NULL;
     if (cfg && s_fill_data(cfg, &errs) == 0) {
         int rc = 0;
-        if (!cfg_get(cfg->root, "sampler.seed")) {
+        if (fill_seed && !cfg_get(cfg->root, "sampler.seed")) {
             char *seed = keep_seed_from ? s_stored_seed(keep_seed_from) : NULL;
             if (!seed)
                 seed = xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16)) &

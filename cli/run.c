@@ -260,11 +260,11 @@ static study_config_t *s_load(run_flags_t *f, bool *finished)
 {
     *finished = false;
     /* A first pass only to learn the study name, so a resumed study keeps its seed. */
-    study_config_t *cfg = cli_load_study(f->config, f->n_over, f->over, NULL);
+    study_config_t *cfg = cli_load_study(f->config, f->n_over, f->over, true, NULL);
     char *stored = cfg ? s_stored_config(f->co.db_path, cfg->name) : NULL;
     if (stored) {
         study_config_destroy(&cfg);
-        cfg = cli_load_study(f->config, f->n_over, f->over, stored);
+        cfg = cli_load_study(f->config, f->n_over, f->over, true, stored);
         free(stored);
         int kind = cfg ? s_plan(f->co.db_path, cfg) : -1;
         if (kind < 0)

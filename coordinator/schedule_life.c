@@ -3,10 +3,13 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coordinator/schedule.h"
 #include "coordinator/schedule_priv.h"
+#include "coordinator/study_check.h"
 #include "core/log.h"
+#include "core/study_diff.h"
 
 /* Slot of the study of this name in memory, or -1. */
 static int s_find(const sched_t *self, const char *name)
@@ -54,10 +57,47 @@ static int s_continue(sched_t *self, const store_plan_t *p, study_config_t **cfg
     return sched__replay(self, s, err);
 }
 
+/* A config without sampler.seed (hps submit leaves it out) gets the stored study's, so a
+ * resubmitted config is the same study, or a fresh one: *cfg_p is rebuilt with it. */
+static int s_adopt_seed(sched_t *self, study_config_t **cfg_p, char *err)
+{
+    if (cfg_get((*cfg_p)->root, "sampler.seed"))
+        return 0;
+    store_study_t old;
+    int found = store_study_get(self->store, (*cfg_p)->name, &old, err);
+    if (found < 0)
+        return -1;
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *root = found == 0 ? cfg_parse(old.config, strlen(old.config), "<db>", &errs) : NULL;
+    const cfg_node_t *seed = root ? cfg_get(root, "sampler.seed") : NULL;
+    char *value = seed && seed->type == CFG_SCALAR
+                      ? xstrdup(seed->value)
+                      : xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16)) &
+                                                0x7fffffff));
+    char *json = study_json_set((*cfg_p)->json, "sampler.seed", value, err);
+    study_config_t *cfg = json ? study_config_from_json(json, &study_check_all, &errs) : NULL;
+    if (json && !cfg)
+        set_err(err, "%s", errs.n ? errs.msgs[0] : "invalid config");
+    if (cfg) {
+        study_config_destroy(cfg_p);
+        *cfg_p = cfg;
+    }
+    free(json);
+    free(value);
+    cfg_free(&root);
+    cfg_errs_free(&errs);
+    if (found == 0)
+        store_study_clear(&old);
+    return cfg ? 0 : -1;
+}
+
 int sched_submit(sched_t *self, study_config_t **cfg_p, sched_outcome_t *out, char *err)
 {
-    study_config_t *cfg = *cfg_p;
     *out = (sched_outcome_t){0};
+    if (s_adopt_seed(self, cfg_p, err) != 0)
+        return -1;
+    study_config_t *cfg = *cfg_p;
     /* The stored config states the direction (cli_load_study's configs do already). */
     char *json = store_study_config(cfg->json, cfg->direction, err);
     if (!json)
