@@ -9,7 +9,7 @@
 data=$(cd "$(dirname "$0")/../data" && pwd)
 DB=$TMP/l.db
 write_study "$TMP/s.yaml" life 12 "sampler: {type: random, seed: 3}" \
-    "objective: {type: synthetic, function: sphere, sleep_ms: 60}"
+    "objective: {type: synthetic, function: sphere, sleep_ms: 200}"
 S="SELECT COUNT(*) FROM trials WHERE kind = 'search'"
 # numbers N: N search trials, numbered 0..N-1 once each, all COMPLETE, each TELLed once
 numbers() {
