@@ -238,15 +238,12 @@ int lifecycle_resume_db(const char *db, const char *study, long n_trials)
 /* The dataset sha256 a study config names, or NULL. Caller frees. */
 static char *s_data_sha(const char *config)
 {
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    cfg_node_t *root = cfg_parse(config, strlen(config), "<db>", &errs);
-    cfg_errs_free(&errs);
-    const cfg_node_t *sha = root ? cfg_get(root, "data.sha256") : NULL;
-    char *out = sha && sha->type == CFG_SCALAR && is_sha256_hex(sha->value) ? xstrdup(sha->value)
-                                                                          : NULL;
-    cfg_free(&root);
-    return out;
+    char *sha = study_json_get(config, "data.sha256");
+    if (sha && !is_sha256_hex(sha)) {
+        free(sha);
+        sha = NULL;
+    }
+    return sha;
 }
 
 /* Ask on the terminal: 0 yes, else the exit code after a message. */

@@ -67,14 +67,11 @@ static int s_adopt_seed(sched_t *self, study_config_t **cfg_p, char *err)
     int found = store_study_get(self->store, (*cfg_p)->name, &old, err);
     if (found < 0)
         return -1;
+    char *value = found == 0 ? study_json_get(old.config, "sampler.seed") : NULL;
+    if (!value)
+        value = xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16)) & 0x7fffffff));
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    cfg_node_t *root = found == 0 ? cfg_parse(old.config, strlen(old.config), "<db>", &errs) : NULL;
-    const cfg_node_t *seed = root ? cfg_get(root, "sampler.seed") : NULL;
-    char *value = seed && seed->type == CFG_SCALAR
-                      ? xstrdup(seed->value)
-                      : xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16)) &
-                                                0x7fffffff));
     char *json = study_json_set((*cfg_p)->json, "sampler.seed", value, err);
     study_config_t *cfg = json ? study_config_from_json(json, &study_check_all, &errs) : NULL;
     if (json && !cfg)
@@ -85,7 +82,6 @@ static int s_adopt_seed(sched_t *self, study_config_t **cfg_p, char *err)
     }
     free(json);
     free(value);
-    cfg_free(&root);
     cfg_errs_free(&errs);
     if (found == 0)
         store_study_clear(&old);

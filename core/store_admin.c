@@ -6,26 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
 #include "core/store.h"
 #include "core/store_priv.h"
 #include "core/study_diff.h"
 
 /* ---- resume and compatible changes -------------------------------------------------- */
-
-static char *s_name_of(const char *config, char *err)
-{
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    cfg_node_t *root = cfg_parse(config, strlen(config), "<config>", &errs);
-    cfg_errs_free(&errs);
-    const cfg_node_t *name = root ? cfg_get(root, "study") : NULL;
-    char *out = name && name->type == CFG_SCALAR ? xstrdup(name->value) : NULL;
-    cfg_free(&root);
-    if (!out)
-        set_err(err, "the config names no study");
-    return out;
-}
 
 /* The plan for a study that exists (s), given the diff of its config. */
 static store_plan_kind_t s_kind(const store_study_t *s, const study_diff_t *d, const store_plan_t *p)
@@ -44,7 +29,9 @@ int store_plan(store_t *self, const char *config, store_plan_t *out, char *err)
     *out = (store_plan_t){.kind = STORE_PLAN_CREATE};
     direction_t dir;
     store_config_meta(config, &dir, &out->n_trials);
-    char *name = s_name_of(config, err);
+    char *name = study_json_get(config, "study");
+    if (!name)
+        set_err(err, "the config names no study");
     store_study_t s;
     int found = name ? store_study_get(self, name, &s, err) : -1;
     free(name);
@@ -377,15 +364,19 @@ static int s_src_study(store_t *self, const char *name, int64_t *id, char **conf
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st), ret = 1;
-    if (rc == SQLITE_ROW) {
+    switch (sqlite3_step(st)) {
+    case SQLITE_ROW:
         *id = sqlite3_column_int64(st, 0);
         *config = store_col_text(st, 1);
-        ret = 0;
-    } else if (rc != SQLITE_DONE)
-        ret = store_db_err(self, err, "source study");
-    sqlite3_finalize(st);
-    return ret;
+        sqlite3_finalize(st);
+        return 0;
+    case SQLITE_DONE:
+        sqlite3_finalize(st);
+        return 1;
+    default:
+        sqlite3_finalize(st);
+        return store_db_err(self, err, "source study");
+    }
 }
 
 int store_study_copy(store_t *self, const char *src_path, const char *name, const char *as_name,

@@ -145,6 +145,18 @@ char *study_json_set(const char *json, const char *key, const char *value, char 
     return out;
 }
 
+char *study_json_get(const char *json, const char *dotted)
+{
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *root = cfg_parse(json, strlen(json), "<config>", &errs);
+    cfg_errs_free(&errs);
+    const cfg_node_t *node = root ? cfg_get(root, dotted) : NULL;
+    char *out = node && node->type == CFG_SCALAR ? xstrdup(node->value) : NULL;
+    cfg_free(&root);
+    return out;
+}
+
 char *study_json_rename(const char *json, const char *name, char *err)
 {
     strbuf_t sb;
@@ -199,6 +211,10 @@ void study_diff_test(bool verbose)
     assert(!d.compatible && strcmp(d.v[0].key, "study") == 0);
     study_diff_free(&d);
     assert(study_diff("[1]", a, &d, err) == -1 && strstr(err, "not a map"));
+    char *seed = study_json_get(a, "sampler.seed");
+    assert(seed && strcmp(seed, "3") == 0 && !study_json_get(a, "sampler.x"));
+    assert(!study_json_get(a, "space") && !study_json_get("{", "study"));
+    free(seed);
     sb_free(&sb);
     free(r);
     free(b);

@@ -40,6 +40,9 @@ void study_diff_summary(const study_diff_t *d, strbuf_t *sb);
 /* json with the top-level key set to value (JSON text, e.g. "20" or "\"name\""), in
  * canonical form. Caller frees; NULL with err. */
 char *study_json_set(const char *json, const char *key, const char *value, char *err);
+/* The scalar at dotted path of a config JSON ("sampler.seed"), or NULL when absent, not
+ * a scalar or json does not parse. Caller frees. */
+char *study_json_get(const char *json, const char *dotted);
 /* Set: the study name of a config JSON (a JSON string, whatever its characters). */
 char *study_json_rename(const char *json, const char *name, char *err);
 
