@@ -106,6 +106,37 @@ bad "required" "$HPS" rename life --db "$DB"
 [ ! -e "$TMP/c.db" ] || fail "a failed copy left $TMP/c.db"
 echo "ok: bad input exits 2, the file unchanged"
 
+# On a terminal delete asks: "n" keeps the study (exit 1), "y" deletes it.
+ask() { python3 - "$HPS" "$DB" "$1" <<'PY'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "delete", "other", "--db", sys.argv[2]])
+out = b""
+while b"[y/N]" not in out:
+    out += os.read(fd, 1024)
+os.write(fd, sys.argv[3].encode() + b"\n")
+try:
+    while True:
+        chunk = os.read(fd, 1024)
+        if not chunk:
+            break
+        out += chunk
+except OSError:
+    pass
+print(out.decode(errors="replace").replace("\r", ""))
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+PY
+}
+rc=0; ask n >"$TMP/ask.out" || rc=$?
+[ "$rc" = 1 ] && grep -q "delete study 'other' and its 2 trials from $DB? \[y/N\]" "$TMP/ask.out" \
+    && grep -q "not deleted" "$TMP/ask.out" || fail "answer n: exit $rc: $(cat "$TMP/ask.out")"
+[ "$(state other)" = done ] || fail "answer n deleted the study"
+ask y >"$TMP/ask.out" || fail "answer y: $(cat "$TMP/ask.out")"
+grep -q "deleted study 'other' (2 trials)" "$TMP/ask.out" || fail "answer y: $(cat "$TMP/ask.out")"
+[ -z "$(state other)" ] || fail "answer y kept the study"
+echo "ok: delete asks on a terminal"
+
 # 5. copy (into a new file, 0600) and rename round trip: the same trials and values.
 rows() { python3 - "$1" "$2" <<'PY'
 import sqlite3, sys
