@@ -290,10 +290,6 @@ static int s_serve(const run_flags_t *f, study_config_t **cfg_p, const char *end
     char sha[65];
     coord_t *c = coord_new(&co, usage, err);
     int rc = c ? 0 : -1;
-    if (rc == 0 && (*released = coord_release_leases(c, err)) < 0)
-        rc = -1;
-    else if (rc == 0 && *released > 0)
-        log_info("%d trial(s) left running by an earlier run go back to the queue", *released);
     if (rc == 0 && (*cfg_p)->data_file &&
         blob_import(coord_blob_dir(c), (*cfg_p)->data_file, sha, err) != 0)
         rc = -1;
@@ -308,6 +304,11 @@ static int s_serve(const run_flags_t *f, study_config_t **cfg_p, const char *end
                (out.kind == STORE_PLAN_RESUME || out.kind == STORE_PLAN_CHANGE))
         fprintf(stderr, "hps run: %s\n", out.text);
     sched_outcome_clear(&out);
+    /* After the submit, so that a resumed study's trials are released too. */
+    if (rc == 0 && (*released = coord_release_leases(c, err)) < 0)
+        rc = -1;
+    else if (rc == 0 && *released > 0)
+        log_info("%d trial(s) left running by an earlier run go back to the queue", *released);
     if (rc == 0)
         rc = coord_run(c, err);
     *released = 0;

@@ -80,7 +80,22 @@ numbers 40
 grep -q life "$TMP/out" || fail "no leaderboard after the rerun"
 expect 0 "$HPS" run "$TMP/s.yaml" n_trials=40 -j 2 --db "$DB" -q
 says "already done (40 of 40 trials ended)" err
-echo "ok: resume --db, hps run continues a study; kill -9 mid-resume: 40 trials, contiguous"
+numbers 40
+# a study stopped with trials running, then everything killed: hps run takes them back
+# at once (not after a 60 s lease) and runs the missing ones
+start_coord
+start w2 "$HPS" worker --connect "$ep" --name l2 --slots 2
+W2=$LAST_PID
+submit 0 n_trials=44
+wait_sql 30 "SELECT COUNT(*) >= 1 FROM trials WHERE state = 'RUNNING'" 1
+"$HPS" stop life --to "$ep" >/dev/null
+{ kill -9 "$W2" "$COORD"; wait "$W2" "$COORD" || true; } 2>/dev/null
+[ "$(state)" = stopped ] && [ "$(sql "SELECT COUNT(*) > 0 FROM trials WHERE state = 'RUNNING'")" = 1 ] \
+    || fail "no stopped study with running trials: $(state)"
+expect 0 timeout 40 "$HPS" run "$TMP/s.yaml" n_trials=44 -j 2 --db "$DB" --lease-ms 60000 -q
+numbers 44
+echo "ok: resume --db and hps run continue a study; kill -9 mid-resume loses nothing (40);"
+echo "    a stopped study's running trials are released by hps run at once (44)"
 
 # 4. Bad input: exit 2 and the file byte for byte as it was.
 expect 0 "$HPS" run "$TMP/s.yaml" -j 1 --db "$DB" study=other n_trials=2 -q
@@ -91,7 +106,7 @@ bad() {
     [ "$(sum)" = "$before" ] || fail "$*: the file changed"
 }
 bad "(it may only be raised)" "$HPS" resume life n_trials=30 --db "$DB"
-bad "space.y.low: stored -5, new -4" "$HPS" run "$TMP/s.yaml" n_trials=40 space.y.low=-4 --db "$DB" -q
+bad "space.y.low: stored -5, new -4" "$HPS" run "$TMP/s.yaml" n_trials=44 space.y.low=-4 --db "$DB" -q
 bad "no study 'nope'" "$HPS" resume nope --db "$DB"
 bad "n_trials" "$HPS" resume life n_trials=x --db "$DB"
 bad "no study 'nope'" "$HPS" delete nope --db "$DB" --yes
@@ -153,20 +168,20 @@ for r in con.execute("SELECT t.number, n.attempt, n.state, n.value FROM tells n 
 PY
 }
 expect 0 "$HPS" copy life --db "$DB" --to-db "$TMP/c.db" --as life2
-says "copied study 'life' (40 trials) from $DB to $TMP/c.db as 'life2'" out
+says "copied study 'life' (44 trials) from $DB to $TMP/c.db as 'life2'" out
 [ "$(stat -c %a "$TMP/c.db")" = 600 ] || fail "copy made $(stat -c %a "$TMP/c.db")"
 bad "already has a study 'life2'" "$HPS" copy life --db "$DB" --to-db "$TMP/c.db" --as life2
 expect 0 "$HPS" rename life2 life3 --db "$TMP/c.db"
 expect 0 "$HPS" copy life3 --db "$TMP/c.db" --to-db "$TMP/d.db" --as life
-[ "$(rows "$DB" life | wc -l)" -gt 80 ] || fail "rows: $(rows "$DB" life)"
+[ "$(rows "$DB" life | wc -l)" -gt 88 ] || fail "rows: $(rows "$DB" life)"
 [ "$(rows "$DB" life)" = "$(rows "$TMP/d.db" life)" ] || fail "round trip differs: $(diff <(rows "$DB" life) <(rows "$TMP/d.db" life))"
 [ "$(sql "SELECT config FROM studies WHERE name = 'life'")" = \
   "$(DB=$TMP/d.db sql "SELECT config FROM studies WHERE name = 'life'")" ] || fail "config differs"
 expect 0 "$HPS" status --db "$TMP/c.db" life3
 grep -q "life3" "$TMP/out" || fail "status of the copy: $(cat "$TMP/out")"
-expect 0 "$HPS" run "$TMP/s.yaml" study=life3 n_trials=42 -j 2 --db "$TMP/c.db" -q
-DB=$TMP/c.db numbers 42
-echo "ok: copy -> rename -> copy back: the same trials; the copy continues (42)"
+expect 0 "$HPS" run "$TMP/s.yaml" study=life3 n_trials=46 -j 2 --db "$TMP/c.db" -q
+DB=$TMP/c.db numbers 46
+echo "ok: copy -> rename -> copy back: the same trials; the copy continues (46)"
 
 # 6. delete: the study's rows go; its dataset blob only when no other study names it.
 DB=$TMP/b.db
