@@ -175,7 +175,8 @@ static int s_resume_on(store_t *st, const char *study, const char *json, bool ap
         return 1;
     }
     *changes = p.kind == STORE_PLAN_CHANGE || p.kind == STORE_PLAN_RESUME;
-    int rc = p.kind == STORE_PLAN_REFUSED ? 2 : p.kind == STORE_PLAN_FINISHED ? 1 : 0;
+    int rc = p.kind == STORE_PLAN_REFUSED ? 2
+             : p.kind == STORE_PLAN_FINISHED || p.kind == STORE_PLAN_BUSY ? 1 : 0;
     if (apply && *changes && store_plan_apply(st, &p, json, err) != 0) {
         fprintf(stderr, "hps resume: %s\n", err);
         rc = 1;

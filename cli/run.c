@@ -114,21 +114,22 @@ static char *s_stored_config(const char *db, const char *name)
 }
 
 /* What running cfg would do to the study stored in db (store_plan), read before any
- * worker is forked: -1 after printing why not (a refused difference, or a file that
- * cannot be read), else the plan's kind. */
-static int s_plan(const char *db, const study_config_t *cfg)
+ * worker is forked: the plan's kind, or -1 after printing why the run cannot go on
+ * (*code: 2 a refused difference, 1 a final refit to run first or an unreadable file). */
+static int s_plan(const char *db, const study_config_t *cfg, int *code)
 {
     char err[HPS_ERR_LEN];
     store_t *st = store_open_read(db, err);
     store_plan_t p;
     int rc = st ? store_plan(st, cfg->json, &p, err) : -1;
     store_close(&st);
+    *code = 1;
     if (rc != 0) {
         fprintf(stderr, "hps run: %s\n", err);
         return -1;
     }
     int kind = p.kind;
-    if (kind == STORE_PLAN_REFUSED || kind == STORE_PLAN_FINISHED) {
+    if (kind == STORE_PLAN_REFUSED || kind == STORE_PLAN_FINISHED || kind == STORE_PLAN_BUSY) {
         strbuf_t sb;
         sb_init(&sb);
         store_plan_describe(&p, cfg->name, &sb);
@@ -137,7 +138,8 @@ static int s_plan(const char *db, const study_config_t *cfg)
         sb_free(&sb);
     }
     store_plan_clear(&p);
-    return rc == 0 && kind == STORE_PLAN_REFUSED ? -1 : kind;
+    *code = kind == STORE_PLAN_REFUSED ? 2 : 1;
+    return kind == STORE_PLAN_REFUSED || kind == STORE_PLAN_BUSY ? -1 : kind;
 }
 
 /* Fork n workers on endpoint; they run until BYE. Returns the number started. */
@@ -253,12 +255,13 @@ static void s_on_signal(int sig)
 
 /* Load and check the config; a study already stored keeps its seed and runs its missing
  * trials (stopped or done: resumed; n_trials raised, trial_timeout or max_retries
- * changed: stored). NULL after printing the errors (exit 2: bad input, or a difference
- * a stored study refuses, each key named). *finished: the study is done and the
- * config asks for no more; its results are printed again. */
-static study_config_t *s_load(run_flags_t *f, bool *finished)
+ * changed: stored). NULL after printing the errors, with the exit code in *code (2:
+ * bad input, or a difference a stored study refuses, each key named). *finished: the
+ * study is done and the config asks for no more; its results are printed again. */
+static study_config_t *s_load(run_flags_t *f, bool *finished, int *code)
 {
     *finished = false;
+    *code = 2;
     /* A first pass only to learn the study name, so a resumed study keeps its seed. */
     study_config_t *cfg = cli_load_study(f->config, f->n_over, f->over, true, NULL);
     char *stored = cfg ? s_stored_config(f->co.db_path, cfg->name) : NULL;
@@ -266,7 +269,7 @@ static study_config_t *s_load(run_flags_t *f, bool *finished)
         study_config_destroy(&cfg);
         cfg = cli_load_study(f->config, f->n_over, f->over, true, stored);
         free(stored);
-        int kind = cfg ? s_plan(f->co.db_path, cfg) : -1;
+        int kind = cfg ? s_plan(f->co.db_path, cfg, code) : -1;
         if (kind < 0)
             study_config_destroy(&cfg);
         *finished = kind == STORE_PLAN_FINISHED;
@@ -328,10 +331,10 @@ int run_main(int argc, char **argv)
         return rc;
     }
     bool finished;
-    study_config_t *cfg = s_load(&f, &finished);
+    study_config_t *cfg = s_load(&f, &finished, &rc);
     free(f.over);
     if (!cfg)
-        return 2;
+        return rc;
     if (finished) {
         rc = s_print_result(&f, cfg->name);
         study_config_destroy(&cfg);

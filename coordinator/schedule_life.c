@@ -108,7 +108,8 @@ int sched_submit(sched_t *self, study_config_t **cfg_p, sched_outcome_t *out, ch
     store_plan_describe(&p, cfg->name, &sb);
     out->kind = p.kind;
     out->text = sb.buf;
-    int rc = p.kind == STORE_PLAN_FINISHED || p.kind == STORE_PLAN_REFUSED ? 1 : 0;
+    int rc = p.kind == STORE_PLAN_FINISHED || p.kind == STORE_PLAN_BUSY ||
+                     p.kind == STORE_PLAN_REFUSED ? 1 : 0;
     int64_t id;
     if (rc == 0 && p.kind != STORE_PLAN_CREATE)
         rc = s_continue(self, &p, cfg_p, err);

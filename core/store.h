@@ -236,6 +236,7 @@ typedef enum {
     STORE_PLAN_CHANGE,    /* running; compatible changes to store */
     STORE_PLAN_RESUME,    /* stopped, or done with n_trials raised: runs again */
     STORE_PLAN_FINISHED,  /* done, and the config asks for no more trials */
+    STORE_PLAN_BUSY,      /* more trials asked for while the final refit is still to run */
     STORE_PLAN_REFUSED    /* a difference an existing study does not accept */
 } store_plan_kind_t;
 
@@ -261,7 +262,7 @@ int store_plan_apply(store_t *self, const store_plan_t *p, const char *config, c
 /* What the plan does, one line for the user ("resumed study 'x': 6 of 10 trials left to
  * run"). Can't fail. */
 void store_plan_describe(const store_plan_t *p, const char *name, strbuf_t *sb);
-/* "created", "unchanged", "changed", "resumed", "finished" or "refused". */
+/* "created", "unchanged", "changed", "resumed", "finished", "busy" or "refused". */
 const char *store_plan_name(store_plan_kind_t kind);
 
 /* Remove a study and all of its rows (trials, intermediate values, tells, promotions)

@@ -12,6 +12,47 @@
 
 /* ---- resume and compatible changes -------------------------------------------------- */
 
+/* Bind ?1 to id and, when the statement has them, ?2 and ?3 to the states WAITING and
+ * RUNNING (a trial not ended). */
+static void s_bind_id(sqlite3_stmt *st, int64_t id)
+{
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_bind_parameter_count(st) >= 3) {
+        store_bind_state(st, 2, TRIAL_WAITING);
+        store_bind_state(st, 3, TRIAL_RUNNING);
+    }
+}
+
+/* Run sql (s_bind_id) inside the caller's change. */
+static int s_exec_id(store_t *self, const char *sql, int64_t id, char *err)
+{
+    sqlite3_stmt *st = store_prepare(self, sql, err);
+    if (!st)
+        return -1;
+    s_bind_id(st, id);
+    int rc = store_step_done(self, st, err) < 0 ? -1 : 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The final refit trials of study ?1 that ended (not one a worker may still run). */
+#define S_ENDED_FINAL                                                                     \
+    "SELECT id FROM trials WHERE study_id = ?1 AND kind = 'final' AND state NOT IN (?2, ?3)"
+
+/* Whether study id has a final refit still to run: 1 yes, 0 no, -1 with err. */
+static int s_refit_pending(store_t *self, int64_t id, char *err)
+{
+    sqlite3_stmt *st = store_prepare(self, "SELECT COUNT(*) FROM trials WHERE study_id = ?1"
+                                           " AND kind = 'final' AND state IN (?2, ?3)", err);
+    if (!st)
+        return -1;
+    s_bind_id(st, id);
+    int rc = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) > 0
+                                            : store_db_err(self, err, "final refit");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* The plan for a study that exists (s), given the diff of its config. */
 static store_plan_kind_t s_kind(const store_study_t *s, const study_diff_t *d, const store_plan_t *p)
 {
@@ -49,6 +90,12 @@ int store_plan(store_t *self, const char *config, store_plan_t *out, char *err)
             out->created += counts[i];
         out->ended = counts[TRIAL_COMPLETE] + counts[TRIAL_PRUNED] + counts[TRIAL_FAIL];
         out->kind = s_kind(&s, &d, out);
+        bool more = (out->kind == STORE_PLAN_CHANGE || out->kind == STORE_PLAN_RESUME) &&
+                    out->n_trials > out->created;
+        int busy = more ? s_refit_pending(self, s.id, err) : 0;
+        if (busy)
+            out->kind = STORE_PLAN_BUSY;
+        rc = busy < 0 ? -1 : 0;
         strbuf_t sb;
         sb_init(&sb);
         study_diff_summary(&d, &sb);
@@ -70,23 +117,6 @@ void store_plan_clear(store_plan_t *p)
     free(p->refused);
     *p = (store_plan_t){0};
 }
-
-/* Run sql with ?1 bound to id, inside the caller's change. */
-static int s_exec_id(store_t *self, const char *sql, int64_t id, char *err)
-{
-    sqlite3_stmt *st = store_prepare(self, sql, err);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = store_step_done(self, st, err) < 0 ? -1 : 0;
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/* The final refit trials of study ?1 that ended (not one a worker may still run). */
-#define S_ENDED_FINAL                                                                     \
-    "SELECT id FROM trials WHERE study_id = ?1 AND kind = 'final' AND state NOT IN"        \
-    " ('WAITING', 'RUNNING')"
 
 int store_plan_apply(store_t *self, const store_plan_t *p, const char *config, char *err)
 {
@@ -139,6 +169,10 @@ void store_plan_describe(const store_plan_t *p, const char *name, strbuf_t *sb)
                       "raise n_trials (n_trials=%ld) to run more", name, p->ended, p->n_trials,
                   p->n_trials + p->n_trials);
         break;
+    case STORE_PLAN_BUSY:
+        sb_printf(sb, "study '%s' is running its final refit; raise n_trials once it has "
+                      "ended", name);
+        break;
     case STORE_PLAN_REFUSED:
         sb_printf(sb, "study '%s' already exists with a different config:\n%s"
                       "(an existing study may only raise n_trials and change trial_timeout "
@@ -150,8 +184,8 @@ void store_plan_describe(const store_plan_t *p, const char *name, strbuf_t *sb)
 
 const char *store_plan_name(store_plan_kind_t kind)
 {
-    static const char *const names[] = {"created",  "unchanged", "changed",
-                                         "resumed",  "finished",  "refused"};
+    static const char *const names[] = {"created",  "unchanged", "changed", "resumed",
+                                         "finished", "busy",      "refused"};
     assert(kind >= 0 && kind < (int)ARRAY_SIZE(names));
     return names[kind];
 }
@@ -443,6 +477,33 @@ static void s_test_plan(store_t *s, const char *config, store_plan_kind_t want, 
     store_plan_clear(&p);
 }
 
+/* A done study with an ended final refit continued with more trials loses the refit
+ * (a new one follows the new best); while a refit is still to run, more trials wait. */
+static void s_test_refit(store_t *s)
+{
+    char err[HPS_ERR_LEN];
+    int64_t f = s_test_study(s, "f", 2, 2), g = s_test_study(s, "g", 2, 2), t;
+    double x = 0.5;
+    assert(store_trial_create(s, f, -1, true, &x, 1, "w", &t, err) == 0);
+    store_result_t r = {.state = TRIAL_COMPLETE, .value = 1, .secs = 1, .cv_mean = NAN,
+                        .cv_std = NAN, .val_score = NAN, .test_score = 0.9};
+    assert(store_trial_finish(s, t, 1, &r, err) == 0);
+    assert(store_study_set_final(s, f, t, 0.9, "gold", err) == 0);
+    assert(store_study_set_state(s, f, "done", err) == 0);
+    assert(store_trial_create(s, g, -1, true, &x, 1, NULL, &t, err) == 0); /* WAITING */
+    const char *f3 = "{\"study\": \"f\", \"n_trials\": 3, \"data\": {\"sha256\": \"ab12\"},"
+                     " \"direction\": \"minimize\"}";
+    const char *g3 = "{\"study\": \"g\", \"n_trials\": 3, \"data\": {\"sha256\": \"ab12\"},"
+                     " \"direction\": \"minimize\"}";
+    s_test_plan(s, f3, STORE_PLAN_RESUME, 2);
+    assert(store_sql_long(s, "SELECT COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id"
+                             " WHERE s.name = 'f' AND t.kind = 'final'") == 0);
+    assert(store_sql_long(s, "SELECT test_score IS NULL AND tier IS NULL FROM studies"
+                             " WHERE name = 'f'") == 1);
+    s_test_plan(s, g3, STORE_PLAN_BUSY, 2);
+    assert(store_study_delete(s, "f", err) == 0 && store_study_delete(s, "g", err) == 0);
+}
+
 void store_admin_test(bool verbose)
 {
     (void)verbose;
@@ -468,6 +529,7 @@ void store_admin_test(bool verbose)
     assert(store_study_get(s, "a", &st, err) == 0 && st.n_trials == 6);
     assert(strcmp(st.state, "running") == 0);
     store_study_clear(&st);
+    s_test_refit(s);
     /* rename: the config follows; taken and missing names are refused */
     s_test_study(s, "b", 2, 1);
     assert(store_study_rename(s, "a", "b", err) == 2 && store_study_rename(s, "zz", "c", err) == 1);
