@@ -213,3 +213,18 @@ says "removed $DB.blobs/$bc" out
 [ ! -e "$DB.blobs/$bc" ] && [ -f "$DB.blobs/$bc2" ] || fail "blobs after deleting b: $(ls "$DB.blobs")"
 [ "$(sql "SELECT group_concat(name) FROM studies")" = c ] || fail "studies left: $(sql "SELECT name FROM studies")"
 echo "ok: delete keeps a blob another study uses, removes it with the last one"
+
+# 7. A study with a final refit: more trials after it is done run a new refit at the end.
+DB=$TMP/r.db
+sed 's/^n_trials: 2/n_trials: 3/' "$TMP/c.yaml" >"$TMP/r.yaml"
+echo "strategy: {type: quick}" >>"$TMP/r.yaml"
+expect 0 "$HPS" run "$TMP/r.yaml" -j 2 --db "$DB" -q
+first=$(sql "SELECT finished FROM trials WHERE kind = 'final'")
+[ -n "$first" ] && [ "$(sql "SELECT test_score IS NOT NULL FROM studies")" = 1 ] || fail "no refit"
+expect 0 "$HPS" run "$TMP/r.yaml" n_trials=5 -j 2 --db "$DB" -q
+[ "$(sql "SELECT kind, COUNT(*), MAX(number) FROM trials GROUP BY kind ORDER BY kind")" = \
+  "$(printf 'final|1|-1\nsearch|5|4')" ] || fail "trials: $(sql "SELECT kind, number, state FROM trials")"
+[ "$(sql "SELECT finished > $first FROM trials WHERE kind = 'final'")" = 1 ] \
+    && [ "$(sql "SELECT state, test_score IS NOT NULL FROM studies")" = "done|1" ] \
+    || fail "no new refit: $(sql "SELECT kind, number, finished FROM trials")"
+echo "ok: more trials on a refitted study: a new refit after them"
