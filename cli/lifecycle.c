@@ -91,8 +91,10 @@ static int s_parse(int argc, char **argv, int n_args, life_flags_t *f)
     if (f->n_args != n_args || !f->db || (copy && !f->to_db))
         return s_bad(f, "%s", copy ? "STUDY, --db and --to-db are required"
                                    : "the study name(s) and --db FILE are required");
-    if (access(f->db, F_OK) != 0)
-        return s_bad(f, "%s: no such study database", f->db);
+    if (access(f->db, F_OK) != 0) {
+        fprintf(stderr, "hps %s: %s: no such study database\n", f->cmd, f->db);
+        return 2;
+    }
     return 0;
 }
 
@@ -146,7 +148,8 @@ static store_t *s_open_locked(const char *cmd, const char *db, bool create, dblo
     store_t *st = *lock ? store_open(db, create, false, err) : NULL;
     if (!st) {
         fprintf(stderr, "hps %s: %s%s\n", cmd, err,
-                *lock ? "" : " (stop it first, or use --to ENDPOINT where the command has it)");
+                *lock ? "" : strcmp(cmd, "resume") == 0 ? " (hps resume --to ENDPOINT asks it)"
+                                                        : " (stop it first)");
         dblock_release(lock);
     }
     return st;

@@ -202,6 +202,11 @@ for s in a b c; do expect 0 "$HPS" submit "$TMP/$s.yaml" --to "$ep"; done
 expect 0 "$HPS" submit "$TMP/a.yaml" --to "$ep"
 says "study 'a' is already running with this config; nothing changed" out
 expect 0 "$HPS" copy a --db "$DB" --to-db "$TMP/e.db"
+# the coordinator holds the file: no delete, rename or copy into it behind its back
+expect_err 1 "in use" "$HPS" delete a --db "$DB" --yes
+expect_err 1 "in use" "$HPS" rename a z --db "$DB"
+expect_err 1 "in use" "$HPS" copy a --db "$TMP/e.db" --to-db "$DB" --as y
+[ "$(sql "SELECT group_concat(name) FROM studies")" = a,b,c ] || fail "changed under the coordinator"
 kill "$COORD"; wait "$COORD" 2>/dev/null || true
 bc=$(sha256sum <"$TMP/bc.csv" | cut -d' ' -f1); bc2=$(sha256sum <"$TMP/bc2.csv" | cut -d' ' -f1)
 [ -f "$TMP/e.db.blobs/$bc" ] || fail "copy did not take the dataset along"
