@@ -5,6 +5,7 @@
 #include "cli/db.h"
 #include "cli/export.h"
 #include "cli/report.h"
+#include "cli/lifecycle.h"
 #include "cli/run.h"
 #include "cli/trials.h"
 #include "cli/worker_main.h"
@@ -24,6 +25,10 @@ static const subcmd_t s_commands[] = {
     {"trials", trials_main, "every trial of a study: params by name, steps, errors"},
     {"export", export_main, "a study's trials as csv or json (every trial, with steps)"},
     {"report", report_main, "a self-contained HTML report of studies (plots, importance, trials)"},
+    {"resume", resume_main, "run a stopped or done study again (n_trials=N raises it)"},
+    {"delete", delete_main, "remove a study, its trials and its unused dataset blob"},
+    {"rename", rename_main, "rename a study in a study file"},
+    {"copy", copy_main, "copy a study with all its trials into another study file"},
 };
 
 int main(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include "cli/client.h"
 #include "cli/coordinator.h"
 #include "cli/db.h"
+#include "cli/lifecycle.h"
 #include "cli/cli_flags.h"
 #include "cli/watch.h"
 #include "core/limits.h"
@@ -57,6 +58,16 @@ static const char s_stop_usage[] =
     "Stop a study on a running coordinator: it hands out no new trials (trials already\n"
     "running may still finish).\n"
     "  --to ENDPOINT       the coordinator, e.g. tcp://head:5555\n" S_CONNECT_HELP;
+
+static const char s_resume_usage[] =
+    "usage: hps resume STUDY [n_trials=N] (--to ENDPOINT | --db FILE) [options]\n"
+    "Run a stopped or done study again: it runs its missing trials (n_trials minus the\n"
+    "COMPLETE, PRUNED and FAIL ones; a failed trial counts as run, as in Optuna), numbering\n"
+    "on. n_trials=N raises n_trials first. A done study with nothing missing exits 1.\n"
+    "  --to ENDPOINT       on a running coordinator\n"
+    "  --db FILE           in a study file, for the next hps coordinator or hps run on it\n"
+    "                      (refused while a coordinator serves the file: use --to)\n"
+    "with --to:\n" S_CONNECT_HELP;
 
 /* 0 parsed, -1 after --help (exit 0), or an exit code. with_db: --db and --json are
  * accepted (status only). */
@@ -194,6 +205,29 @@ static int s_upload(zsock_t *sock, const char *path, const char *sha, long timeo
     return rc;
 }
 
+/* A SUBMITTED reply (taken) as one line on stdout: 0, or -1 when r is NULL. */
+static int client_print_submitted(proto_msg_t *r)
+{
+    if (!r)
+        return -1;
+    const char *text = proto_get_str(r, "text");
+    char *shown = text ? limits_escape(text, false) : NULL;
+    if (shown)
+        printf("%s\n", shown);
+    else
+        printf("submitted %s\n", proto_get_str(r, "study"));
+    free(shown);
+    proto_destroy(&r);
+    return 0;
+}
+
+static void client_print_error(const char *cmd, const char *err)
+{
+    char *shown = limits_escape(err, true);
+    fprintf(stderr, "hps %s: %s\n", cmd, shown);
+    free(shown);
+}
+
 int submit_main(int argc, char **argv)
 {
     client_flags_t f;
@@ -212,7 +246,7 @@ int submit_main(int argc, char **argv)
             free(f.args);
             return 2;
         }
-    study_config_t *cfg = cli_load_study(f.args[0], f.n_args - 1, f.args + 1, NULL);
+    study_config_t *cfg = cli_load_study(f.args[0], f.n_args - 1, f.args + 1, false, NULL);
     free(f.args);
     if (!cfg)
         return 2;
@@ -222,20 +256,17 @@ int submit_main(int argc, char **argv)
     const cfg_node_t *sha = cfg->data ? cfg_get(cfg->data, "sha256") : NULL;
     if (rc == 0 && cfg->data_file && sha)
         rc = s_upload(sock, cfg->data_file, sha->value, f.timeout_ms, err);
+    bool bad = false;
     if (rc == 0) {
         proto_msg_t *m = proto_new("SUBMIT");
         proto_set_str(m, "config", cfg->json);
-        proto_msg_t *r = s_call(sock, &m, f.timeout_ms, NULL, err);
-        rc = r ? 0 : -1;
-        if (r)
-            printf("submitted %s\n", proto_get_str(r, "study"));
-        proto_destroy(&r);
+        rc = client_print_submitted(s_call(sock, &m, f.timeout_ms, &bad, err));
     }
     if (rc != 0)
-        fprintf(stderr, "hps submit: %s\n", err);
+        client_print_error("submit", err);
     zsock_destroy(&sock);
     study_config_destroy(&cfg);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : bad ? 2 : 1;
 }
 
 /* One request without arguments beyond an optional study; prints the reply. Exit 2 when
@@ -373,6 +404,54 @@ int stop_main(int argc, char **argv)
         proto_msg_t *m = proto_new("STOP");
         proto_set_str(m, "study", f.args[0]);
         rc = s_simple_call(&f, m, "stop");
+    }
+    free(f.args);
+    return rc < 0 ? 0 : rc;
+}
+
+/* STUDY [n_trials=N]: the n_trials given (0: none), or -1 after a message. */
+static long s_resume_n_trials(const client_flags_t *f)
+{
+    long n = 0;
+    if (f->n_args == 2 && strncmp(f->args[1], "n_trials=", 9) == 0 &&
+        cli_flag_long("resume", "n_trials", f->args[1] + 9, 1, 1L << 40, &n) == 0)
+        return n;
+    if (f->n_args == 1)
+        return 0;
+    if (f->n_args == 2 && strncmp(f->args[1], "n_trials=", 9) == 0)
+        return -1;
+    fprintf(stderr, "hps resume: STUDY [n_trials=N] and one of --to ENDPOINT or --db FILE\n%s",
+            s_resume_usage);
+    return -1;
+}
+
+int resume_main(int argc, char **argv)
+{
+    client_flags_t f;
+    int rc = s_parse(argc, argv, s_resume_usage, true, &f);
+    if (rc == 0 && (!f.to == !f.db || f.json)) {
+        fprintf(stderr, "hps resume: give one of --to ENDPOINT or --db FILE\n%s", s_resume_usage);
+        rc = 2;
+    }
+    long n = rc == 0 ? s_resume_n_trials(&f) : 0;
+    if (n < 0)
+        rc = 2;
+    if (rc == 0 && f.db)
+        rc = lifecycle_resume_db(f.db, f.args[0], n);
+    else if (rc == 0) {
+        char err[HPS_ERR_LEN];
+        bool bad = false;
+        zsock_t *sock = s_connect(&f, err);
+        proto_msg_t *m = proto_new("RESUME");
+        proto_set_str(m, "study", f.args[0]);
+        if (n > 0)
+            proto_set_int(m, "n_trials", n);
+        rc = sock ? client_print_submitted(s_call(sock, &m, f.timeout_ms, &bad, err)) : -1;
+        proto_destroy(&m);
+        if (rc != 0)
+            client_print_error("resume", err);
+        rc = rc == 0 ? 0 : bad ? 2 : 1;
+        zsock_destroy(&sock);
     }
     free(f.args);
     return rc < 0 ? 0 : rc;

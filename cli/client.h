@@ -7,5 +7,7 @@
 int submit_main(int argc, char **argv);
 int status_main(int argc, char **argv);
 int stop_main(int argc, char **argv);
+/* `hps resume STUDY [n_trials=N] --to EP | --db FILE` (--db: cli/lifecycle.c). */
+int resume_main(int argc, char **argv);
 
 #endif

@@ -14,6 +14,7 @@
 #include "coordinator/study_check.h"
 #include "core/log.h"
 #include "core/store.h"
+#include "core/study_diff.h"
 #include "objectives/objective.h"
 
 static int s_usage(const char *msg, const char *usage)
@@ -25,19 +26,6 @@ static int s_usage(const char *msg, const char *usage)
 }
 
 /* ---- study loading (run, submit) ---------------------------------------------------- */
-
-/* The sampler.seed of a stored config JSON, or NULL. Caller frees. */
-static char *s_stored_seed(const char *json)
-{
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    cfg_node_t *root = cfg_parse(json, strlen(json), "<db>", &errs);
-    cfg_errs_free(&errs);
-    const cfg_node_t *seed = root ? cfg_get(root, "sampler.seed") : NULL;
-    char *out = seed && seed->type == CFG_SCALAR ? xstrdup(seed->value) : NULL;
-    cfg_free(&root);
-    return out;
-}
 
 /* Hash the dataset into data.sha256, after the objective has checked every row of it
  * (a bad row is reported here as file:line and nothing is submitted). */
@@ -71,7 +59,7 @@ static int s_fill_data(study_config_t *cfg, cfg_errs_t *errs)
 }
 
 study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
-                               const char *keep_seed_from)
+                               bool fill_seed, const char *keep_seed_from)
 {
     cfg_errs_t errs;
     cfg_errs_init(&errs);
@@ -79,8 +67,8 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
     study_config_t *out = NULL;
     if (cfg && s_fill_data(cfg, &errs) == 0) {
         int rc = 0;
-        if (!cfg_get(cfg->root, "sampler.seed")) {
-            char *seed = keep_seed_from ? s_stored_seed(keep_seed_from) : NULL;
+        if (fill_seed && !cfg_get(cfg->root, "sampler.seed")) {
+            char *seed = keep_seed_from ? study_json_get(keep_seed_from, "sampler.seed") : NULL;
             if (!seed)
                 seed = xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16)) &
                                                0x7fffffff));

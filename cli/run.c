@@ -94,7 +94,7 @@ static int s_parse(int argc, char **argv, run_flags_t *f)
 }
 
 /* The stored config of a study of this name in db, if any (caller frees). */
-static char *s_stored_config(const char *db, const char *name, char state[16])
+static char *s_stored_config(const char *db, const char *name)
 {
     if (access(db, F_OK) != 0)
         return NULL;
@@ -107,11 +107,39 @@ static char *s_stored_config(const char *db, const char *name, char state[16])
     if (store_study_get(st, name, &s, err) == 0) {
         json = s.config;
         s.config = NULL;
-        memcpy(state, s.state, sizeof s.state);
         store_study_clear(&s);
     }
     store_close(&st);
     return json;
+}
+
+/* What running cfg would do to the study stored in db (store_plan), read before any
+ * worker is forked: the plan's kind, or -1 after printing why the run cannot go on
+ * (*code: 2 a refused difference, 1 a final refit to run first or an unreadable file). */
+static int s_plan(const char *db, const study_config_t *cfg, int *code)
+{
+    char err[HPS_ERR_LEN];
+    store_t *st = store_open_read(db, err);
+    store_plan_t p;
+    int rc = st ? store_plan(st, cfg->json, &p, err) : -1;
+    store_close(&st);
+    *code = 1;
+    if (rc != 0) {
+        fprintf(stderr, "hps run: %s\n", err);
+        return -1;
+    }
+    int kind = p.kind;
+    if (kind == STORE_PLAN_REFUSED || kind == STORE_PLAN_FINISHED || kind == STORE_PLAN_BUSY) {
+        strbuf_t sb;
+        sb_init(&sb);
+        store_plan_describe(&p, cfg->name, &sb);
+        fprintf(stderr, "hps run: %s%s\n", sb.buf, kind == STORE_PLAN_FINISHED ? " (its results "
+                "again below)" : "");
+        sb_free(&sb);
+    }
+    store_plan_clear(&p);
+    *code = kind == STORE_PLAN_REFUSED ? 2 : 1;
+    return kind == STORE_PLAN_REFUSED || kind == STORE_PLAN_BUSY ? -1 : kind;
 }
 
 /* Fork n workers on endpoint; they run until BYE. Returns the number started. */
@@ -225,35 +253,27 @@ static void s_on_signal(int sig)
     zsys_interrupted = 1;
 }
 
-/* Load and check the config; a resumed study keeps its stored seed. NULL after
- * printing the errors, with the exit code in *code (2 bad input, 1 a stopped study). A
- * study already done loads, with a note: its results are printed again. */
-static study_config_t *s_load(run_flags_t *f, int *code)
+/* Load and check the config; a study already stored keeps its seed and runs its missing
+ * trials (stopped or done: resumed; n_trials raised, trial_timeout or max_retries
+ * changed: stored). NULL after printing the errors, with the exit code in *code (2:
+ * bad input, or a difference a stored study refuses, each key named). *finished: the
+ * study is done and the config asks for no more; its results are printed again. */
+static study_config_t *s_load(run_flags_t *f, bool *finished, int *code)
 {
-    char state[16] = "";
+    *finished = false;
     *code = 2;
     /* A first pass only to learn the study name, so a resumed study keeps its seed. */
-    study_config_t *cfg = cli_load_study(f->config, f->n_over, f->over, NULL);
-    char *stored = cfg ? s_stored_config(f->co.db_path, cfg->name, state) : NULL;
+    study_config_t *cfg = cli_load_study(f->config, f->n_over, f->over, true, NULL);
+    char *stored = cfg ? s_stored_config(f->co.db_path, cfg->name) : NULL;
     if (stored) {
         study_config_destroy(&cfg);
-        cfg = cli_load_study(f->config, f->n_over, f->over, stored);
-        if (cfg && strcmp(cfg->json, stored) != 0) {
-            fprintf(stderr, "hps run: study '%s' already exists in %s with a different "
-                            "config (choose another study name)\n", cfg->name, f->co.db_path);
-            study_config_destroy(&cfg);
-        }
+        cfg = cli_load_study(f->config, f->n_over, f->over, true, stored);
         free(stored);
+        int kind = cfg ? s_plan(f->co.db_path, cfg, code) : -1;
+        if (kind < 0)
+            study_config_destroy(&cfg);
+        *finished = kind == STORE_PLAN_FINISHED;
     }
-    if (cfg && strcmp(state, "stopped") == 0) {
-        fprintf(stderr, "hps run: study '%s' in %s was stopped (hps stop); hps run does not "
-                        "restart a stopped study (choose another study name)\n", cfg->name,
-                f->co.db_path);
-        study_config_destroy(&cfg);
-        *code = 1;
-    } else if (cfg && strcmp(state, "done") == 0)
-        fprintf(stderr, "hps run: study '%s' is already done in %s; nothing to run\n",
-                cfg->name, f->co.db_path);
     return cfg;
 }
 
@@ -273,17 +293,25 @@ static int s_serve(const run_flags_t *f, study_config_t **cfg_p, const char *end
     char sha[65];
     coord_t *c = coord_new(&co, usage, err);
     int rc = c ? 0 : -1;
+    if (rc == 0 && (*cfg_p)->data_file &&
+        blob_import(coord_blob_dir(c), (*cfg_p)->data_file, sha, err) != 0)
+        rc = -1;
+    sched_outcome_t out = {0};
+    int sub = rc == 0 ? coord_submit(c, cfg_p, &out, err) : 0;
+    if (sub != 0) {
+        if (sub > 0)
+            set_err(err, "%s", out.text);
+        rc = -1;
+        *usage = true;
+    } else if (rc == 0 && !f->quiet &&
+               (out.kind == STORE_PLAN_RESUME || out.kind == STORE_PLAN_CHANGE))
+        fprintf(stderr, "hps run: %s\n", out.text);
+    sched_outcome_clear(&out);
+    /* After the submit, so that a resumed study's trials are released too. */
     if (rc == 0 && (*released = coord_release_leases(c, err)) < 0)
         rc = -1;
     else if (rc == 0 && *released > 0)
         log_info("%d trial(s) left running by an earlier run go back to the queue", *released);
-    if (rc == 0 && (*cfg_p)->data_file &&
-        blob_import(coord_blob_dir(c), (*cfg_p)->data_file, sha, err) != 0)
-        rc = -1;
-    if (rc == 0 && coord_submit(c, cfg_p, err) != 0) {
-        rc = -1;
-        *usage = true;
-    }
     if (rc == 0)
         rc = coord_run(c, err);
     *released = 0;
@@ -302,10 +330,16 @@ int run_main(int argc, char **argv)
         free(f.over);
         return rc;
     }
-    study_config_t *cfg = s_load(&f, &rc);
+    bool finished;
+    study_config_t *cfg = s_load(&f, &finished, &rc);
     free(f.over);
     if (!cfg)
         return rc;
+    if (finished) {
+        rc = s_print_result(&f, cfg->name);
+        study_config_destroy(&cfg);
+        return rc;
+    }
     log_set_component("coord");
     char dir[] = "/tmp/hps-run-XXXXXX";
     if (!mkdtemp(dir)) {

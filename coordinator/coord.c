@@ -13,6 +13,7 @@
 #include "coordinator/coord.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -31,6 +32,7 @@
 #include "core/proto.h"
 #include "core/report.h"
 #include "core/store.h"
+#include "core/study_diff.h"
 
 /* Reply to the sender. Inside a batch the reply waits in the outbox: nothing is
  * acknowledged before the commit that makes it true. */
@@ -82,7 +84,16 @@ void coord__simple(ctx_t *c, const char *type)
     coord__send(c, &m);
 }
 
-/* SUBMIT, PUT and STOP: open on plain loopback, submitters' keys only under CURVE. */
+/* An ERROR that says whether the request itself was bad (the client exits 2). */
+static void s_error_bad(ctx_t *c, const char *msg, bool bad)
+{
+    proto_msg_t *m = proto_new("ERROR");
+    proto_set_str(m, "msg", msg);
+    proto_set_int(m, "bad", bad);
+    coord__send(c, &m);
+}
+
+/* SUBMIT, RESUME, PUT and STOP: open on plain loopback, submitters' keys only under CURVE. */
 static bool s_may_submit(ctx_t *c)
 {
     if (!c->self->auth)
@@ -277,16 +288,39 @@ static void s_on_put(ctx_t *c)
     coord__send(c, &m);
 }
 
-int coord_submit(coord_t *self, study_config_t **cfg_p, char *err)
+int coord_submit(coord_t *self, study_config_t **cfg_p, sched_outcome_t *out, char *err)
 {
+    *out = (sched_outcome_t){0};
     const cfg_node_t *sha = (*cfg_p)->data ? cfg_get((*cfg_p)->data, "sha256") : NULL;
     if ((*cfg_p)->data && (!sha || sha->type != CFG_SCALAR || !is_sha256_hex(sha->value)))
         return set_err(err, "study %s: data.sha256 is missing (submit uploads the dataset)",
                        (*cfg_p)->name);
     if (sha && !blob_exists(self->blob_dir, sha->value))
         return set_err(err, "study %s: dataset %s was not uploaded", (*cfg_p)->name, sha->value);
-    bool created;
-    return sched_submit(self->sched, cfg_p, &created, err);
+    return sched_submit(self->sched, cfg_p, out, err);
+}
+
+/* Submit cfg (owned) and answer: SUBMITTED when the study will run, else an ERROR that
+ * says why (bad: a refused difference, or a config the coordinator cannot run). */
+static void s_submit_reply(ctx_t *c, study_config_t **cfg_p)
+{
+    char *name = xstrdup((*cfg_p)->name), err[HPS_ERR_LEN];
+    sched_outcome_t out;
+    int rc = coord_submit(c->self, cfg_p, &out, err);
+    study_config_destroy(cfg_p);
+    if (rc == 0) {
+        proto_msg_t *m = proto_new("SUBMITTED");
+        proto_set_str(m, "study", name);
+        proto_set_int(m, "created", out.kind == STORE_PLAN_CREATE);
+        proto_set_str(m, "outcome", store_plan_name(out.kind));
+        proto_set_str(m, "text", out.text);
+        coord__send(c, &m);
+    } else {
+        log_warn("%s: %s", proto_type(c->msg), rc > 0 ? out.text : err);
+        s_error_bad(c, rc > 0 ? out.text : err, rc < 0 || out.kind == STORE_PLAN_REFUSED);
+    }
+    sched_outcome_clear(&out);
+    free(name);
 }
 
 static void s_on_submit(ctx_t *c)
@@ -297,24 +331,51 @@ static void s_on_submit(ctx_t *c)
     cfg_errs_init(&errs);
     study_config_t *cfg = study_config_from_json(proto_get_str(c->msg, "config"),
                                                  &study_check_all, &errs);
-    if (!cfg) {
+    if (!cfg)
         coord__error(c, errs.n ? errs.msgs[0] : "invalid study config");
-        cfg_errs_free(&errs);
-        return;
-    }
+    else
+        s_submit_reply(c, &cfg);
     cfg_errs_free(&errs);
-    char *name = xstrdup(cfg->name), err[HPS_ERR_LEN];
-    if (coord_submit(c->self, &cfg, err) != 0) {
-        study_config_destroy(&cfg);
-        free(name);
-        coord__error(c, err);
+}
+
+/* The stored config of study, with n_trials replaced when given (> 0); caller frees.
+ * NULL with err (*bad: there is no such study, or n_trials is not a valid change). */
+static char *s_stored_for_resume(coord_t *self, const char *study, int64_t n_trials, bool *bad,
+                                 char *err)
+{
+    store_study_t s;
+    int found = store_study_get(self->store, study, &s, err);
+    *bad = found == 1;
+    if (found != 0)
+        return found == 1 ? (set_err(err, "no study '%s' in this database", study), NULL) : NULL;
+    char num[32];
+    snprintf(num, sizeof num, "%" PRId64, n_trials);
+    char *json = n_trials > 0 ? study_json_set(s.config, "n_trials", num, err)
+                              : xstrdup(s.config);
+    store_study_clear(&s);
+    return json;
+}
+
+/* RESUME {study, n_trials?}: SUBMIT of the stored config (with n_trials raised). */
+static void s_on_resume(ctx_t *c)
+{
+    if (!s_may_submit(c))
         return;
-    }
-    proto_msg_t *m = proto_new("SUBMITTED");
-    proto_set_str(m, "study", name);
-    proto_set_int(m, "created", 1);
-    free(name);
-    coord__send(c, &m);
+    char err[HPS_ERR_LEN];
+    bool bad;
+    char *json = s_stored_for_resume(c->self, proto_get_str(c->msg, "study"),
+                                     proto_int_or(c->msg, "n_trials", 0), &bad, err);
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    study_config_t *cfg = json ? study_config_from_json(json, &study_check_all, &errs) : NULL;
+    if (json && !cfg)
+        set_err(err, "stored config: %s", errs.n ? errs.msgs[0] : "invalid");
+    if (cfg)
+        s_submit_reply(c, &cfg);
+    else
+        s_error_bad(c, err, bad);
+    cfg_errs_free(&errs);
+    free(json);
 }
 
 /* STATUS {study?}: an unknown study is the client's bad input, flagged `bad` so that
@@ -345,10 +406,7 @@ static void s_on_status(ctx_t *c)
     int rc = report_status_json(c->self->store, study, &sb, err);
     if (rc != 0) {
         sb_free(&sb);
-        proto_msg_t *m = proto_new("ERROR");
-        proto_set_str(m, "msg", err);
-        proto_set_int(m, "bad", rc == 1);
-        coord__send(c, &m);
+        s_error_bad(c, err, rc == 1);
         return;
     }
     strbuf_t tb;
@@ -385,7 +443,7 @@ static const handler_t s_handlers[] = {
     {"HELLO", coord__on_hello},   {"ASK", s_on_ask},       {"HEARTBEAT", coord__on_heartbeat},
     {"REPORT", s_on_report}, {"TELL", s_on_tell},     {"FETCH", s_on_fetch},
     {"PUT", s_on_put},       {"SUBMIT", s_on_submit}, {"STATUS", s_on_status},
-    {"STOP", s_on_stop},
+    {"STOP", s_on_stop},     {"RESUME", s_on_resume},
 };
 
 /* Requests any peer may send, and costly: within the peer's budget (guard.h)? Over it,
@@ -393,7 +451,8 @@ static const handler_t s_handlers[] = {
 static bool s_within_budget(ctx_t *c)
 {
     const char *type = proto_type(c->msg);
-    if (strcmp(type, "STATUS") != 0 && strcmp(type, "SUBMIT") != 0 && strcmp(type, "STOP") != 0)
+    if (strcmp(type, "STATUS") != 0 && strcmp(type, "SUBMIT") != 0 && strcmp(type, "STOP") != 0 &&
+        strcmp(type, "RESUME") != 0)
         return true;
     char *peer = zframe_strhex(c->route);
     bool ok = guard_take(c->self->guard, peer, now_ms());

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "coordinator/schedule.h"
 #include "core/study.h"
 #include "core/util.h"
 
@@ -34,8 +35,10 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err);
 void coord_destroy(coord_t **self_p);
 /* Blob folder of this coordinator's DB. */
 const char *coord_blob_dir(coord_t *self);
-/* Add (or resume) a study from a validated config, owned by the call. 0 ok, -1 err. */
-int coord_submit(coord_t *self, study_config_t **cfg_p, char *err);
+/* Add (or resume, or change) a study from a validated config (sched_submit), after
+ * checking that its dataset is here. 0 the study will run, 1 not (out->text says why:
+ * done already, or a refused difference), -1 with err. *cfg_p is taken on 0. */
+int coord_submit(coord_t *self, study_config_t **cfg_p, sched_outcome_t *out, char *err);
 /* Serve until interrupted, or (exit_when_done) until all studies are done and workers
  * have been sent BYE. 0 ok, -1 with err on a fatal store error. */
 int coord_run(coord_t *self, char *err);

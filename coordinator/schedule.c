@@ -1,5 +1,6 @@
 /* schedule — studies, queue and leases of the coordinator (see schedule.h). */
 #include "coordinator/schedule.h"
+#include "coordinator/schedule_priv.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -12,68 +13,11 @@
 #include "samplers/pruner.h"
 #include "samplers/sampler.h"
 
-typedef enum { ST_RUNNING, ST_DONE, ST_STOPPED } study_state_t;
-
-typedef struct {
-    int64_t trial;
-    int attempt;
-    long number;
-    bool final;
-    double *x; /* owned */
-} qitem_t;
-
-typedef struct {
-    int64_t id;
-    study_config_t *cfg;        /* owned */
-    const sampler_ops_t *sops;
-    void *sampler;
-    const pruner_ops_t *pops;
-    void *pruner;
-    uint64_t seed;
-    char data[65];              /* dataset sha256 or "" */
-    study_state_t state;
-    long next_number;           /* search trials created so far */
-    long n_finished;            /* search trials COMPLETE, PRUNED or FAIL */
-    long n_ended[TRIAL_NSTATES]; /* n_finished by state (progress lines) */
-    long n_leased;              /* leases held (search + final) */
-    bool sampler_done;          /* the sampler has no more points (grid) */
-    bool has_final;             /* a final refit on the test split follows the search */
-    bool final_created;
-    bool has_best;
-    double best_value;          /* raw value of the best COMPLETE search trial */
-    int64_t best_trial;
-    double *best_x;             /* owned */
-    qitem_t *queue;             /* WAITING trials, FIFO from qhead; owned */
-    int qhead, qlen, qcap;
-} study_t;
-
-typedef struct {
-    int64_t trial;
-    int attempt;
-    long number;
-    bool final;
-    study_t *study;
-    char *worker;   /* owned */
-    int64_t expires; /* deadline, ms of s_now() */
-    double *x;      /* owned */
-} lease_t;
-
-struct sched_s {
-    store_t *store;   /* borrowed */
-    int lease_ms;
-    study_t **studies;
-    int n_studies;
-    int rr;           /* round-robin cursor */
-    zhashx_t *leases; /* trial id -> lease_t */
-    bool broken;      /* a state change failed after memory moved: restart to replay */
-    const int64_t *clock; /* ms; NULL = now_ms() (see sched_set_clock) */
-};
-
 static int64_t s_now(const sched_t *self) { return self->clock ? *self->clock : now_ms(); }
 
 /* ---- study lifecycle ----------------------------------------------------------------- */
 
-static void s_study_free(study_t **sp)
+void sched__study_free(study_t **sp)
 {
     study_t *s = *sp;
     if (!s)
@@ -116,7 +60,7 @@ static void s_enqueue(study_t *s, int64_t trial, int attempt, long number, bool 
 }
 
 /* A new study runtime for a validated config; NULL with err. */
-static study_t *s_study_new(study_config_t **cfg_p, int64_t id, char *err)
+study_t *sched__study_new(study_config_t **cfg_p, int64_t id, char *err)
 {
     study_t *s = xcalloc(1, sizeof *s);
     s->cfg = *cfg_p;
@@ -129,13 +73,13 @@ static study_t *s_study_new(study_config_t **cfg_p, int64_t id, char *err)
     if (!s->sops || !s->pops) {
         set_err(err, "study '%s': unknown %s '%s'", s->cfg->name, s->sops ? "pruner" : "sampler",
                 s->sops ? pname : sname);
-        s_study_free(&s);
+        sched__study_free(&s);
         return NULL;
     }
     s->sampler = s->sops->create(s->cfg->space, s->cfg->sampler, s->cfg->direction, err);
     s->pruner = s->sampler ? s->pops->create(s->cfg->pruner, s->cfg->direction, err) : NULL;
     if (!s->sampler || !s->pruner) {
-        s_study_free(&s);
+        sched__study_free(&s);
         return NULL;
     }
     double seed = 0;
@@ -232,7 +176,7 @@ static void s_lease_drop(sched_t *self, lease_t *l)
 
 /* ---- completion ------------------------------------------------------------------------ */
 
-static int s_set_state(sched_t *self, study_t *s, study_state_t state, char *err)
+int sched__set_state(sched_t *self, study_t *s, study_state_t state, char *err)
 {
     static const char *const names[] = {"running", "done", "stopped"};
     if (store_study_set_state(self->store, s->id, names[state], err) != 0)
@@ -266,11 +210,11 @@ static int s_finish_final(sched_t *self, study_t *s, int64_t final_trial, char *
     if (store_study_set_final(self->store, s->id, s->best_trial, test, tier, err) != 0)
         return -1;
     log_info("study %s: test score %g, tier %s", s->cfg->name, test, tier);
-    return s_set_state(self, s, ST_DONE, err);
+    return sched__set_state(self, s, ST_DONE, err);
 }
 
 /* After any finished trial: start the final refit or mark the study done. */
-static int s_check_done(sched_t *self, study_t *s, char *err)
+int sched__check_done(sched_t *self, study_t *s, char *err)
 {
     if (s->state != ST_RUNNING)
         return 0;
@@ -278,7 +222,7 @@ static int s_check_done(sched_t *self, study_t *s, char *err)
     if (s->n_finished < target || s->n_finished < s->next_number)
         return 0;
     if (!s->has_final || !s->has_best)
-        return s_set_state(self, s, ST_DONE, err);
+        return sched__set_state(self, s, ST_DONE, err);
     if (s->final_created)
         return 0;
     int64_t id;
@@ -308,7 +252,7 @@ static int s_finished(sched_t *self, study_t *s, int64_t trial, long number, boo
     if (final)
         return s_finish_final(self, s, trial, err);
     s_observe(s, trial, number, x, state, value);
-    return s_check_done(self, s, err);
+    return sched__check_done(self, s, err);
 }
 
 /* ---- replay ------------------------------------------------------------------------------ */
@@ -356,7 +300,7 @@ static int s_replay_inter(void *arg, int64_t trial_id, long number, long step, d
     return 0;
 }
 
-static int s_replay(sched_t *self, study_t *s, char *err)
+int sched__replay(sched_t *self, study_t *s, char *err)
 {
     replay_t r = {self, s, err, 0, 0};
     double t0 = now_secs();
@@ -368,10 +312,10 @@ static int s_replay(sched_t *self, study_t *s, char *err)
                  now_secs() - t0);
     if (r.final_done)
         return s_finish_final(self, s, r.final_done, err);
-    return s_check_done(self, s, err);
+    return sched__check_done(self, s, err);
 }
 
-static void s_add_study(sched_t *self, study_t *s)
+void sched__add_study(sched_t *self, study_t *s)
 {
     self->studies = xrealloc(self->studies, sizeof(study_t *) * (size_t)(self->n_studies + 1));
     self->studies[self->n_studies++] = s;
@@ -406,7 +350,7 @@ sched_t *sched_new(store_t *store, int lease_ms, const char *only, char *err)
         if (!cfg)
             set_err(err, "stored config: %s", errs.n ? errs.msgs[0] : "invalid");
         else
-            s = s_study_new(&cfg, list[i].id, err);
+            s = sched__study_new(&cfg, list[i].id, err);
         cfg_errs_free(&errs);
         study_config_destroy(&cfg);
         if (!s) {
@@ -416,8 +360,8 @@ sched_t *sched_new(store_t *store, int lease_ms, const char *only, char *err)
             rc = store_study_set_state(store, list[i].id, "stopped", err);
             continue;
         }
-        s_add_study(self, s);
-        rc = s_replay(self, s, err);
+        sched__add_study(self, s);
+        rc = sched__replay(self, s, err);
     }
     store_studies_free(&list, n);
     if (rc != 0)
@@ -433,48 +377,13 @@ void sched_destroy(sched_t **self_p)
         return;
     zhashx_destroy(&self->leases);
     for (int i = 0; i < self->n_studies; i++)
-        s_study_free(&self->studies[i]);
+        sched__study_free(&self->studies[i]);
     free(self->studies);
     free(self);
     *self_p = NULL;
 }
 
 /* ---- operations ------------------------------------------------------------------------- */
-
-int sched_submit(sched_t *self, study_config_t **cfg_p, bool *created, char *err)
-{
-    study_config_t *cfg = *cfg_p;
-    /* The stored config states the direction (cli_load_study's configs do already). */
-    char *json = store_study_config(cfg->json, cfg->direction, err);
-    if (!json)
-        return -1;
-    free(cfg->json);
-    cfg->json = json;
-    store_study_t old;
-    int found = store_study_get(self->store, cfg->name, &old, err);
-    if (found < 0)
-        return -1;
-    *created = found == 1;
-    if (found == 0) {
-        int same = strcmp(old.config, cfg->json) == 0;
-        store_study_clear(&old);
-        if (!same)
-            return set_err(err, "study '%s' already exists in this database with a different "
-                                "config (choose another study name)", cfg->name);
-        study_config_destroy(cfg_p);
-        return 0;
-    }
-    int64_t id;
-    if (store_study_insert(self->store, cfg->name, cfg->json, &id, err) != 0)
-        return -1;
-    study_t *s = s_study_new(cfg_p, id, err);
-    if (!s)
-        return -1;
-    s_add_study(self, s);
-    log_info("study %s: submitted (%ld trials, sampler %s)", s->cfg->name, s->cfg->n_trials,
-             s->sops->name);
-    return 0;
-}
 
 static void s_fill(const lease_t *l, sched_lease_t *out)
 {
@@ -521,7 +430,7 @@ static int s_next_of(sched_t *self, study_t *s, const char *worker, sched_lease_
         }
     } else if (rc == SAMPLER_DONE) {
         s->sampler_done = true;
-        rc = s_check_done(self, s, err);
+        rc = sched__check_done(self, s, err);
     } else if (rc == SAMPLER_WAIT)
         rc = 0;
     free(x);
@@ -540,7 +449,7 @@ int sched_next(sched_t *self, const char *worker, sched_lease_t *out, char *err)
             char why[HPS_ERR_LEN];
             snprintf(why, sizeof why, "%s", err);
             log_error("study %s: %s; stopping it", s->cfg->name, why);
-            s_set_state(self, s, ST_STOPPED, err);
+            sched__set_state(self, s, ST_STOPPED, err);
             continue;
         }
         if (rc == 1) {
@@ -728,16 +637,6 @@ int sched_leases_of(sched_t *self, const char *worker)
     for (lease_t *l = zhashx_first(self->leases); l; l = zhashx_next(self->leases))
         n += strcmp(l->worker, worker) == 0;
     return n;
-}
-
-int sched_stop(sched_t *self, const char *name, char *err)
-{
-    for (int i = 0; i < self->n_studies; i++) {
-        study_t *s = self->studies[i];
-        if (strcmp(s->cfg->name, name) == 0)
-            return s->state == ST_RUNNING ? s_set_state(self, s, ST_STOPPED, err) : 0;
-    }
-    return 1;
 }
 
 bool sched_idle(sched_t *self)

@@ -22,10 +22,20 @@ typedef struct sched_s sched_t;
 sched_t *sched_new(store_t *store, int lease_ms, const char *only, char *err);
 void sched_destroy(sched_t **self_p);
 
-/* Add a study, or resume the stored study of the same name when its config is the
- * same. Takes ownership of *cfg_p. *created says which. -1 with err (e.g. a study of
- * that name with another config; nothing is stored then). */
-int sched_submit(sched_t *self, study_config_t **cfg_p, bool *created, char *err);
+/* What a submit did, for the submitter. */
+typedef struct {
+    store_plan_kind_t kind; /* core/store.h: created, unchanged, changed, resumed, ... */
+    char *text;             /* one line (store_plan_describe); owned */
+} sched_outcome_t;
+void sched_outcome_clear(sched_outcome_t *o);
+
+/* Add a study, or take it again when one of its name is stored (store_plan): a stopped
+ * or done one runs its missing trials, a compatible change (n_trials raised,
+ * trial_timeout, max_retries) is stored. Takes ownership of *cfg_p on 0. 0 the study
+ * will run (created, resumed, changed or already running), 1 nothing was stored and
+ * out->text says why (done already: FINISHED, or a refused difference: REFUSED, with
+ * each key), -1 with err. out is filled in both 0 and 1. */
+int sched_submit(sched_t *self, study_config_t **cfg_p, sched_outcome_t *out, char *err);
 
 /* A trial handed to a worker; pointers are borrowed until the next sched_* call. */
 typedef struct {

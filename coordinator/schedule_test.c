@@ -71,8 +71,24 @@ static void s_submit(fx_t *f, const char *yaml)
         fprintf(stderr, "schedule_test: %s\n", errs.n ? errs.msgs[0] : "?");
     cfg_errs_free(&errs);
     assert(cfg);
-    bool created = false;
-    assert(sched_submit(f->sched, &cfg, &created, f->err) == 0 && created && !cfg);
+    sched_outcome_t out;
+    assert(sched_submit(f->sched, &cfg, &out, f->err) == 0 && !cfg);
+    assert(out.kind == STORE_PLAN_CREATE);
+    sched_outcome_clear(&out);
+}
+
+/* Submit yaml again: sched_submit's result rc and outcome kind. */
+static void s_resubmit(fx_t *f, const char *yaml, int rc, store_plan_kind_t kind)
+{
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    study_config_t *cfg = study_config_from_json(yaml, &study_check_all, &errs);
+    cfg_errs_free(&errs);
+    sched_outcome_t out;
+    assert(cfg && sched_submit(f->sched, &cfg, &out, f->err) == rc && out.kind == kind);
+    assert(rc == 0 ? !cfg : cfg != NULL);
+    study_config_destroy(&cfg);
+    sched_outcome_clear(&out);
 }
 
 /* A lease as the test keeps it: sched_lease_t's pointers are borrowed until the next
@@ -225,18 +241,20 @@ static void s_test_lease_done(const char *dir)
     assert(sched_idle(f.sched));
     assert(sched_next(f.sched, "w1", &none, f.err) == SCHED_ALL_DONE);
 
-    /* Resubmitting the same config resumes it; another config under the name is refused. */
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    study_config_t *same = study_config_from_json(STUDY("a", "n_trials: 3"), &study_check_all, &errs);
-    study_config_t *other = study_config_from_json(STUDY("a", "n_trials: 4"), &study_check_all, &errs);
-    cfg_errs_free(&errs);
-    assert(same && other);
-    bool created = true;
-    assert(sched_submit(f.sched, &same, &created, f.err) == 0 && !created && !same);
-    assert(sched_submit(f.sched, &other, &created, f.err) == -1 && strstr(f.err, "different"));
-    study_config_destroy(&other);
+    /* Done: the same config has nothing to run, a lower n_trials is refused; a raised
+     * one continues the numbering, in place of the done study. */
+    s_resubmit(&f, STUDY("a", "n_trials: 3"), 1, STORE_PLAN_FINISHED);
+    s_resubmit(&f, STUDY("a", "n_trials: 2"), 1, STORE_PLAN_REFUSED);
+    s_study_state(&f, "a", "done");
+    s_resubmit(&f, STUDY("a", "n_trials: 4"), 0, STORE_PLAN_RESUME);
     assert(sched_n_studies(f.sched) == 1);
+    s_study_state(&f, "a", "running");
+    lease_t l3 = s_lease(&f, "w1");
+    assert(l3.number == 3);
+    s_complete(&f, &l3, 0.5);
+    s_study_state(&f, "a", "done");
+    s_progress(&f, 0, &p);
+    assert(p.complete == 3 && p.pruned == 1 && p.n_trials == 4 && p.best == 0.125);
     s_close(&f);
 }
 
@@ -400,6 +418,17 @@ static void s_test_stop(const char *dir)
     /* A restart resumes running studies only. */
     s_reopen(&f);
     assert(sched_n_studies(f.sched) == 0 && sched_idle(f.sched));
+    /* A stopped study resubmitted runs again, numbering on: from the file, then (stopped
+     * again with a trial running) in memory. */
+    s_resubmit(&f, STUDY("a", "n_trials: 5"), 0, STORE_PLAN_RESUME);
+    s_study_state(&f, "a", "running");
+    lease_t a2 = s_lease(&f, "w");
+    assert(a2.number == 2);
+    assert(sched_stop(f.sched, "a", f.err) == 0);
+    s_resubmit(&f, STUDY("a", "n_trials: 5, trial_timeout: 9"), 0, STORE_PLAN_RESUME);
+    s_resubmit(&f, STUDY("a", "n_trials: 5, trial_timeout: 9"), 0, STORE_PLAN_UNCHANGED);
+    lease_t a3 = s_lease(&f, "w");
+    assert(a3.number == 3 && sched_n_studies(f.sched) == 1);
     s_close(&f);
 }
 

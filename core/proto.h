@@ -26,7 +26,9 @@
  *   ACK       trial I, attempt I, stale I?
  *   FETCH     sha256 S, offset I             CHUNK  sha256 S, offset I, total I, data B
  *   PUT       sha256 S, offset I, total I, data B      PUT_ACK  sha256 S, offset I
- *   SUBMIT    config S                       SUBMITTED  study S, created I
+ *   SUBMIT    config S                       SUBMITTED  study S, created I, outcome S?,
+ *                                                       text S? (store_plan_name, _describe)
+ *   RESUME    study S, n_trials I?           SUBMITTED (as SUBMIT of the stored config)
  *   STATUS    study S? (only this study)     STATUS_REPLY  json S, text S?
  *   STOP      study S                        STOPPED  study S
  *   ERROR     msg S, bad I? (1: the request itself is bad, e.g. an unknown study)

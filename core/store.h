@@ -264,6 +264,65 @@ typedef int (*store_trial_row_fn)(void *arg, const store_trial_row_t *t);
 int store_trial_rows(store_t *self, int64_t study_id, const store_trial_query_t *q,
                      store_trial_row_fn cb, void *arg, char *err);
 
+/* ---- study lifecycle (core/store_admin.c) ----------------------------------------- */
+
+/* What submitting a config to a file would do to the study of its name (store_plan):
+ * resume a stopped or done study, take a compatible change (core/study_diff.h), or
+ * refuse. "Trials left" counts COMPLETE, PRUNED and FAIL as done, as Optuna's n_trials
+ * counts every finished trial: a failed trial is not retried by a resume. */
+typedef enum {
+    STORE_PLAN_CREATE,    /* no study of that name: a new one */
+    STORE_PLAN_UNCHANGED, /* running with this config already: nothing to do */
+    STORE_PLAN_CHANGE,    /* running; compatible changes to store */
+    STORE_PLAN_RESUME,    /* stopped, or done with n_trials raised: runs again */
+    STORE_PLAN_FINISHED,  /* done, and the config asks for no more trials */
+    STORE_PLAN_BUSY,      /* more trials asked for while the final refit is still to run */
+    STORE_PLAN_REFUSED    /* a difference an existing study does not accept */
+} store_plan_kind_t;
+
+typedef struct {
+    store_plan_kind_t kind;
+    int64_t id;          /* the stored study's (0 for CREATE) */
+    char state[16];      /* its stored state ("" for CREATE) */
+    long n_trials;       /* the new config's */
+    long ended, created; /* its search trials COMPLETE + PRUNED + FAIL, and all of them */
+    char *changes;       /* "n_trials 10 -> 20, ..." or NULL; owned */
+    char *refused;       /* "  key: stored V, new V\n" per refused key, or NULL; owned */
+} store_plan_t;
+
+/* Plan config (canonical JSON with "study" and "n_trials") against the file: 0 with
+ * *out filled, -1 with err. Clear with store_plan_clear. */
+int store_plan(store_t *self, const char *config, store_plan_t *out, char *err);
+void store_plan_clear(store_plan_t *p);
+/* Carry out a CHANGE or RESUME plan in one transaction: the study keeps config, and is
+ * running again. A done study continued loses its ended final refit (the trial, its
+ * tells and values, the study's test score and tier), so a new refit follows the new
+ * trials; its promotions stay as history. */
+int store_plan_apply(store_t *self, const store_plan_t *p, const char *config, char *err);
+/* What the plan does, one line for the user ("resumed study 'x': 6 of 10 trials left to
+ * run"). Can't fail. */
+void store_plan_describe(const store_plan_t *p, const char *name, strbuf_t *sb);
+/* "created", "unchanged", "changed", "resumed", "finished", "busy" or "refused". */
+const char *store_plan_name(store_plan_kind_t kind);
+
+/* Remove a study and all of its rows (trials, intermediate values, tells, promotions)
+ * in one transaction: 0, 1 when there is no such study, -1 with err. */
+int store_study_delete(store_t *self, const char *name, char *err);
+/* Rename a study (its row and the "study" of its config): 0, 1 when there is no study
+ * old, 2 when new exists, -1 with err. */
+int store_study_rename(store_t *self, const char *old, const char *new_name, char *err);
+/* Copy study name of the file src_path (not open elsewhere in this process; at the
+ * current schema) into self as as_name: every trial, intermediate value, tell and
+ * promotion, with states and times, in one transaction. Columns are those the two
+ * files share (PRAGMA table_info). 0, 1 when src has no such study, 2 when self has
+ * as_name, -1 with err. */
+int store_study_copy(store_t *self, const char *src_path, const char *name, const char *as_name,
+                     char *err);
+/* How many studies' configs name the dataset sha (a blob still in use): 0 or -1. */
+int store_blob_users(store_t *self, const char *sha, long *n, char *err);
+
+void store_admin_test(bool verbose);
+
 void store_test(bool verbose);
 
 #endif

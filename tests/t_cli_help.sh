@@ -7,7 +7,7 @@
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=0
 
-for c in run coordinator worker submit status stop leaderboard promote keygen trials export report; do
+for c in run coordinator worker submit status stop leaderboard promote keygen trials export report resume delete rename copy; do
     for h in -h --help; do
         "$HPS" "$c" $h >"$TMP/out" 2>"$TMP/err" || fail "hps $c $h: exit $?: $(cat "$TMP/err")"
         grep -q "^usage: " "$TMP/out" && grep -Eq "^(usage:)? *hps $c( |$)" "$TMP/out" \
@@ -99,9 +99,9 @@ cp "$cfg" "$TMP/p/cfg/"
 "$HPS" run "$TMP/p/cfg/reviews.yaml" strategy=quick n_trials=2 -j 1 --db "$TMP/p.db" -q \
     >/dev/null 2>"$TMP/err" || fail "copied config from elsewhere: $(cat "$TMP/err")"
 cd "$TMP/p"
-"$HPS" run cfg/reviews.yaml strategy=quick n_trials=3 -j 1 --db "$TMP/p.db" -q >/dev/null \
-    2>"$TMP/err" && fail "n_trials changed, yet no 'different config'"
-grep -q "already exists" "$TMP/err" || fail "resume: $(cat "$TMP/err")"
+"$HPS" run cfg/reviews.yaml strategy=quick n_trials=1 -j 1 --db "$TMP/p.db" -q >/dev/null \
+    2>"$TMP/err" && fail "n_trials lowered, yet no 'different config'"
+grep -q "already exists with a different config" "$TMP/err" || fail "resume: $(cat "$TMP/err")"
 "$HPS" run cfg/reviews.yaml strategy=quick n_trials=2 -j 1 --db "$TMP/p.db" -q >/dev/null \
     2>"$TMP/err" || fail "resume from another directory: $(cat "$TMP/err")"
 DB=$TMP/p.db

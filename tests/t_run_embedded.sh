@@ -10,10 +10,10 @@ grep -q emb "$TMP/out.txt" || fail "no leaderboard row: $(cat "$TMP/out.txt")"
 [ "$(sql "SELECT COUNT(*) FROM trials")" = 40 ] || fail "resume created trials"
 python3 -c "import json,sys; st=json.load(open('$TMP/out2.json')); assert st['studies'][0]['best']['value'] >= 0" \
     || fail "json output"
-# an override changes the study: same name, other config -> refused, exit 2, DB untouched
+# an override changes the study: same name, other search space -> refused, exit 2, DB untouched
 sum=$(sha256sum "$DB" | cut -d' ' -f1)
 set +e
-"$HPS" run "$TMP/s.yaml" n_trials=50 -j 1 --db "$DB" 2>"$TMP/err3.txt"; rc=$?
+"$HPS" run "$TMP/s.yaml" space.x.high=6 -j 1 --db "$DB" 2>"$TMP/err3.txt"; rc=$?
 set -e
 [ $rc = 2 ] || fail "changed config: exit $rc"
 grep -q "different config" "$TMP/err3.txt" || fail "message: $(cat "$TMP/err3.txt")"
@@ -60,19 +60,23 @@ slow_before=$(sql "SELECT COUNT(*), MAX(number) FROM trials t JOIN studies s ON 
 echo "ok: hps run serves only the study it names"
 
 # A done study: a note and its results again, exit 0. A stopped one (as `hps stop` leaves
-# it): exit 1 with the reason, nothing run.
+# it) is resumed: it runs its missing trials, numbering on.
 "$HPS" run "$TMP/quick.yaml" -j 1 --db "$DB" >"$TMP/again.out" 2>"$TMP/again.err" \
     || fail "rerun of a done study: exit $?"
-grep -q "study 'quick' is already done in .*two.db; nothing to run" "$TMP/again.err" \
+grep -q "study 'quick' is already done (20 of 20 trials ended); nothing to run" "$TMP/again.err" \
     || fail "done study: $(cat "$TMP/again.err")"
 grep -q "quick" "$TMP/again.out" || fail "done study: no results"
 python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE studies SET state='stopped' WHERE name='slow'\"); c.commit()" "$DB"
-before=$(sql "SELECT COUNT(*) FROM trials")
-rc=0; "$HPS" run "$TMP/slow.yaml" -j 1 --db "$DB" >/dev/null 2>"$TMP/stopped.err" || rc=$?
-[ "$rc" = 1 ] && grep -q "study 'slow' in .*two.db was stopped" "$TMP/stopped.err" \
-    || fail "stopped study: exit $rc: $(cat "$TMP/stopped.err")"
-[ "$(sql "SELECT COUNT(*) FROM trials")" = "$before" ] || fail "stopped study ran trials"
-echo "ok: a done study says so, a stopped one is refused"
+left=$(sql "SELECT 50 - COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id
+            WHERE s.name = 'slow' AND t.state IN ('COMPLETE', 'PRUNED', 'FAIL')")
+"$HPS" run "$TMP/slow.yaml" -j 8 --db "$DB" >/dev/null 2>"$TMP/stopped.err" \
+    || fail "stopped study: exit $?: $(cat "$TMP/stopped.err")"
+grep -q "resumed study 'slow': $left of 50 trials left to run" "$TMP/stopped.err" \
+    || fail "stopped study: $(cat "$TMP/stopped.err")"
+[ "$(sql "SELECT COUNT(*), COUNT(DISTINCT number), MAX(number) FROM trials t JOIN studies s
+          ON s.id = t.study_id WHERE s.name = 'slow' AND t.state = 'COMPLETE'")" = "50|50|49" ] \
+    || fail "resumed slow: $(sql "SELECT number, state FROM trials")"
+echo "ok: a done study says so, a stopped one resumes ($left trials)"
 
 # Every trial failed: exit 1 and the last error, not a quiet board of nothing.
 write_study "$TMP/fails.yaml" fails 3 "objective: {type: synthetic, function: sphere, fail_rate: 1}"

@@ -1,0 +1,145 @@
+/* schedule_life — a study's lifecycle in the scheduler: submit (create, resume, take a
+ * compatible change) and stop (see schedule.h). */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "coordinator/schedule.h"
+#include "coordinator/schedule_priv.h"
+#include "coordinator/study_check.h"
+#include "core/log.h"
+#include "core/study_diff.h"
+
+/* Slot of the study of this name in memory, or -1. */
+static int s_find(const sched_t *self, const char *name)
+{
+    for (int i = 0; i < self->n_studies; i++)
+        if (strcmp(self->studies[i]->cfg->name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* Store plan p for the new config *cfg_p and bring memory along: a study held and not
+ * done takes the change in place (the three keys study_diff.h allows, and the JSON
+ * workers get); any other is built anew from the file by a replay (a done one has no
+ * lease or queue to lose). The runtime is made before anything is stored, so a config
+ * this build cannot run changes nothing. */
+static int s_continue(sched_t *self, const store_plan_t *p, study_config_t **cfg_p, char *err)
+{
+    int i = s_find(self, (*cfg_p)->name);
+    study_t *held = i >= 0 ? self->studies[i] : NULL, *s = NULL;
+    if (held && held->state != ST_DONE) {
+        if (p->kind != STORE_PLAN_UNCHANGED &&
+            store_plan_apply(self->store, p, (*cfg_p)->json, err) != 0)
+            return -1;
+        held->cfg->n_trials = (*cfg_p)->n_trials;
+        held->cfg->max_retries = (*cfg_p)->max_retries;
+        held->cfg->trial_timeout = (*cfg_p)->trial_timeout;
+        free(held->cfg->json);
+        held->cfg->json = xstrdup((*cfg_p)->json);
+        study_config_destroy(cfg_p);
+        held->state = ST_RUNNING;
+        return sched__check_done(self, held, err);
+    }
+    if (!(s = sched__study_new(cfg_p, p->id, err)))
+        return -1;
+    if (p->kind != STORE_PLAN_UNCHANGED && store_plan_apply(self->store, p, s->cfg->json, err) != 0) {
+        sched__study_free(&s);
+        return -1;
+    }
+    if (held) {
+        assert(held->n_leased == 0 && held->qlen == 0);
+        sched__study_free(&self->studies[i]);
+        self->studies[i] = s;
+    } else
+        sched__add_study(self, s);
+    return sched__replay(self, s, err);
+}
+
+/* A config without sampler.seed (hps submit leaves it out) gets the stored study's, so a
+ * resubmitted config is the same study, or a fresh one: *cfg_p is rebuilt with it. */
+static int s_adopt_seed(sched_t *self, study_config_t **cfg_p, char *err)
+{
+    if (cfg_get((*cfg_p)->root, "sampler.seed"))
+        return 0;
+    store_study_t old;
+    int found = store_study_get(self->store, (*cfg_p)->name, &old, err);
+    if (found < 0)
+        return -1;
+    char *value = found == 0 ? study_json_get(old.config, "sampler.seed") : NULL;
+    if (!value)
+        value = xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16)) & 0x7fffffff));
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    char *json = study_json_set((*cfg_p)->json, "sampler.seed", value, err);
+    study_config_t *cfg = json ? study_config_from_json(json, &study_check_all, &errs) : NULL;
+    if (json && !cfg)
+        set_err(err, "%s", errs.n ? errs.msgs[0] : "invalid config");
+    if (cfg) {
+        study_config_destroy(cfg_p);
+        *cfg_p = cfg;
+    }
+    free(json);
+    free(value);
+    cfg_errs_free(&errs);
+    if (found == 0)
+        store_study_clear(&old);
+    return cfg ? 0 : -1;
+}
+
+int sched_submit(sched_t *self, study_config_t **cfg_p, sched_outcome_t *out, char *err)
+{
+    *out = (sched_outcome_t){0};
+    if (s_adopt_seed(self, cfg_p, err) != 0)
+        return -1;
+    study_config_t *cfg = *cfg_p;
+    /* The stored config states the direction (cli_load_study's configs do already). */
+    char *json = store_study_config(cfg->json, cfg->direction, err);
+    if (!json)
+        return -1;
+    free(cfg->json);
+    cfg->json = json;
+    store_plan_t p;
+    if (store_plan(self->store, cfg->json, &p, err) != 0)
+        return -1;
+    strbuf_t sb;
+    sb_init(&sb);
+    store_plan_describe(&p, cfg->name, &sb);
+    out->kind = p.kind;
+    out->text = sb.buf;
+    int rc = p.kind == STORE_PLAN_FINISHED || p.kind == STORE_PLAN_BUSY ||
+                     p.kind == STORE_PLAN_REFUSED ? 1 : 0;
+    int64_t id;
+    if (rc == 0 && p.kind != STORE_PLAN_CREATE)
+        rc = s_continue(self, &p, cfg_p, err);
+    else if (rc == 0 && store_study_insert(self->store, cfg->name, cfg->json, &id, err) != 0)
+        rc = -1;
+    else if (rc == 0) {
+        study_t *s = sched__study_new(cfg_p, id, err);
+        if (s)
+            sched__add_study(self, s);
+        rc = s ? 0 : -1;
+    }
+    if (rc == 0)
+        log_info("%s", out->text);
+    store_plan_clear(&p);
+    return rc;
+}
+
+void sched_outcome_clear(sched_outcome_t *o)
+{
+    free(o->text);
+    *o = (sched_outcome_t){0};
+}
+
+int sched_stop(sched_t *self, const char *name, char *err)
+{
+    for (int i = 0; i < self->n_studies; i++) {
+        study_t *s = self->studies[i];
+        if (strcmp(s->cfg->name, name) == 0)
+            return s->state == ST_RUNNING ? sched__set_state(self, s, ST_STOPPED, err) : 0;
+    }
+    return 1;
+}
+
