@@ -65,6 +65,8 @@ struct sched_s {
     int n_studies;
     int rr;           /* round-robin cursor */
     zhashx_t *leases; /* trial id -> lease_t */
+    zhashx_t *held;   /* worker name -> leases it holds (intptr_t, > 0): an ASK's room
+                         without a walk over every lease */
     bool broken;      /* a state change failed after memory moved: restart to replay */
     const int64_t *clock; /* ms; NULL = now_ms() (see sched_set_clock) */
 };
@@ -215,6 +217,8 @@ static lease_t *s_lease_add(sched_t *self, study_t *s, int64_t trial, int attemp
     assert(rc == 0);
     (void)rc;
     s->n_leased++;
+    intptr_t held = (intptr_t)zhashx_lookup(self->held, worker);
+    zhashx_update(self->held, worker, (void *)(held + 1));
     return l;
 }
 
@@ -227,6 +231,12 @@ static void s_lease_drop(sched_t *self, lease_t *l)
 {
     int64_t key = l->trial;
     l->study->n_leased--;
+    intptr_t held = (intptr_t)zhashx_lookup(self->held, l->worker);
+    assert(held > 0);
+    if (held > 1)
+        zhashx_update(self->held, l->worker, (void *)(held - 1));
+    else
+        zhashx_delete(self->held, l->worker);
     zhashx_delete(self->leases, &key); /* frees l */
 }
 
@@ -389,6 +399,8 @@ sched_t *sched_new(store_t *store, int lease_ms, const char *only, char *err)
     zhashx_set_key_comparator(self->leases, s_id_cmp);
     zhashx_set_key_duplicator(self->leases, NULL);
     zhashx_set_key_destructor(self->leases, NULL);
+    self->held = zhashx_new(); /* keys copied, values plain counts */
+    assert(self->held);
     store_study_t *list;
     int n;
     if (store_studies(store, &list, &n, err) != 0) {
@@ -432,6 +444,7 @@ void sched_destroy(sched_t **self_p)
     if (!self)
         return;
     zhashx_destroy(&self->leases);
+    zhashx_destroy(&self->held);
     for (int i = 0; i < self->n_studies; i++)
         s_study_free(&self->studies[i]);
     free(self->studies);
@@ -724,10 +737,7 @@ int sched_release_worker(sched_t *self, const char *worker, char *err)
 
 int sched_leases_of(sched_t *self, const char *worker)
 {
-    int n = 0;
-    for (lease_t *l = zhashx_first(self->leases); l; l = zhashx_next(self->leases))
-        n += strcmp(l->worker, worker) == 0;
-    return n;
+    return (int)(intptr_t)zhashx_lookup(self->held, worker);
 }
 
 int sched_stop(sched_t *self, const char *name, char *err)
