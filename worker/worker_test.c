@@ -86,7 +86,7 @@ static void s_heartbeat(fake_t *f, long trial)
     s_reply(f, m);
 }
 
-static void s_trial(fake_t *f, long id, const char *config, const char *data, double x)
+static proto_msg_t *s_trial_msg(long id, const char *config, const char *data, double x)
 {
     proto_msg_t *m = proto_new("TRIAL");
     proto_set_str(m, "study", "wt");
@@ -98,7 +98,12 @@ static void s_trial(fake_t *f, long id, const char *config, const char *data, do
     proto_set_str(m, "data", data);
     proto_set_int(m, "seed", 7);
     proto_set_str(m, "kind", "search");
-    s_reply(f, m);
+    return m;
+}
+
+static void s_trial(fake_t *f, long id, const char *config, const char *data, double x)
+{
+    s_reply(f, s_trial_msg(id, config, data, x));
 }
 
 static void s_ack(fake_t *f, long id)
@@ -189,17 +194,7 @@ static void s_more_phase(fake_t *f)
     proto_destroy(&m);
     for (int more = 1; more >= 0; more--) {
         long id = 11 - more;
-        m = proto_new("TRIAL");
-        proto_set_str(m, "study", "wt");
-        proto_set_int(m, "trial", id);
-        proto_set_int(m, "attempt", 1);
-        proto_set_int(m, "number", id);
-        double x = 1;
-        proto_set_dbls(m, "x", &x, 1);
-        proto_set_str(m, "config", s_synthetic);
-        proto_set_str(m, "data", "");
-        proto_set_int(m, "seed", 7);
-        proto_set_str(m, "kind", "search");
+        m = s_trial_msg(id, s_synthetic, "", 1);
         proto_set_int(m, "more", more);
         int asks = f->asks;
         s_reply(f, m);
