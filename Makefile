@@ -83,7 +83,7 @@ DEPS     := $(ALLSRC:%.c=$(BUILD)/%.d) $(BUILD)/hps.d $(BUILD)/bench/hps_bench.d
             $(BUILD)/tests/selftest.d $(BUILD)/tests/rawpeer.d $(FUZZSRC:%.c=$(BUILD)/%.d)
 
 .PHONY: all check unit demo sanitize bench soak fuzz clean deps run-check run-demo run-bench \
-        run-soak run-fuzz
+        run-soak run-fuzz bench-busy
 all: $(HPS) $(HPS_BENCH)
 
 $(BUILD)/%.o: %.c
@@ -157,6 +157,11 @@ run-demo: $(HPS)
 
 run-bench: $(HPS) $(HPS_BENCH)
 	HPS=$(abspath $(HPS)) HPS_BENCH=$(abspath $(HPS_BENCH)) bench/bench.sh
+
+# Busy scale-out over network namespaces (root; bench/busy.sh says what it prints and
+# its BUSY_* settings), by hand: not part of `make bench`.
+bench-busy: $(HPS)
+	HPS=$(abspath $(HPS)) bench/busy.sh
 
 run-soak: $(HPS)
 	HPS=$(abspath $(HPS)) scripts/soak.sh

@@ -112,49 +112,66 @@ static void s_wait(ctx_t *c, int ms)
     coord__send(c, &m);
 }
 
-static void s_on_ask(ctx_t *c)
+/* The TRIAL message of lease l. */
+static proto_msg_t *s_trial_msg(const sched_lease_t *l)
+{
+    proto_msg_t *m = proto_new("TRIAL");
+    proto_set_str(m, "study", l->study);
+    proto_set_int(m, "trial", l->trial);
+    proto_set_int(m, "attempt", l->attempt);
+    proto_set_int(m, "number", l->number);
+    proto_set_dbls(m, "x", l->x, l->nx);
+    proto_set_str(m, "config", l->config);
+    proto_set_str(m, "data", l->data);
+    proto_set_int(m, "seed", (int64_t)(l->seed >> 1));
+    proto_set_str(m, "kind", l->final ? "final" : "search");
+    if (l->timeout > 0)
+        proto_set_dbl(m, "timeout", l->timeout);
+    return m;
+}
+
+/* An ASK for `want` trials (ASK's slots_free, or a TELL's ask): as many TRIALs as
+ * that (and as there is room for under the worker's slots + prefetch), in one answer,
+ * so that a worker of S slots fills them in one round trip and not S; each TRIAL's
+ * `more` counts those after it. Nothing leased: WAIT (or BYE once every study is over). */
+static void s_ask(ctx_t *c, int64_t want)
 {
     coord_t *self = c->self;
     worker_rec_t *w = coord__worker(c);
     if (!w)
         return;
+    int room = w->slots + w->prefetch - sched_leases_of(self->sched, w->name);
+    int n_want = want < 1 ? 1 : want < room ? (int)want : room;
     /* Full: usually its TELL is still on the way; ask again soon. */
-    if (sched_leases_of(self->sched, w->name) >= w->slots + w->prefetch) {
+    if (room <= 0) {
         s_wait(c, 20);
         return;
     }
+    proto_msg_t **trials = xmalloc(sizeof *trials * (size_t)n_want);
+    int n = 0, rc = SCHED_LEASED;
     sched_lease_t l;
     char err[HPS_ERR_LEN];
-    int rc = sched_next(self->sched, w->name, &l, err);
-    if (rc < 0) {
-        coord__error(c, err);
-        return;
+    while (n < n_want && (rc = sched_next(self->sched, w->name, &l, err)) == SCHED_LEASED)
+        trials[n++] = s_trial_msg(&l);
+    for (int i = 0; i < n; i++) {
+        proto_set_int(trials[i], "more", n - 1 - i);
+        coord__send(c, &trials[i]);
     }
-    if (rc == SCHED_ALL_DONE && self->opts.exit_when_done) {
+    free(trials);
+    if (n > 0)
+        return; /* the rest (an error included) is for the worker's next ASK */
+    if (rc < 0)
+        coord__error(c, err);
+    else if (rc == SCHED_ALL_DONE && self->opts.exit_when_done) {
         if (!w->byed && store_worker_left(self->store, w->name, err) != 0)
             log_warn("%s", err);
         w->byed = true;
         coord__simple(c, "BYE");
-        return;
-    }
-    if (rc != SCHED_LEASED) {
+    } else
         s_wait(c, rc == SCHED_NOTHING ? 50 : self->opts.heartbeat_ms);
-        return;
-    }
-    proto_msg_t *m = proto_new("TRIAL");
-    proto_set_str(m, "study", l.study);
-    proto_set_int(m, "trial", l.trial);
-    proto_set_int(m, "attempt", l.attempt);
-    proto_set_int(m, "number", l.number);
-    proto_set_dbls(m, "x", l.x, l.nx);
-    proto_set_str(m, "config", l.config);
-    proto_set_str(m, "data", l.data);
-    proto_set_int(m, "seed", (int64_t)(l.seed >> 1));
-    proto_set_str(m, "kind", l.final ? "final" : "search");
-    if (l.timeout > 0)
-        proto_set_dbl(m, "timeout", l.timeout);
-    coord__send(c, &m);
 }
+
+static void s_on_ask(ctx_t *c) { s_ask(c, proto_int_or(c->msg, "slots_free", 1)); }
 
 static void s_on_report(ctx_t *c)
 {
@@ -233,8 +250,9 @@ static void s_on_tell(ctx_t *c)
     if (rc == TELL_STALE)
         proto_set_int(m, "stale", 1);
     coord__send(c, &m);
-    if (proto_int_or(c->msg, "ask", 0) > 0)
-        s_on_ask(c); /* the worker's next ASK rode along */
+    int64_t ask = proto_int_or(c->msg, "ask", 0);
+    if (ask > 0)
+        s_ask(c, ask); /* the worker's next ASK rode along */
 }
 
 /* An ERROR answering a FETCH names the blob, so the worker can give up on it. */

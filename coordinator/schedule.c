@@ -159,6 +159,8 @@ static lease_t *s_lease_add(sched_t *self, study_t *s, int64_t trial, int attemp
     assert(rc == 0);
     (void)rc;
     s->n_leased++;
+    intptr_t held = (intptr_t)zhashx_lookup(self->held, worker);
+    zhashx_update(self->held, worker, (void *)(held + 1));
     return l;
 }
 
@@ -171,6 +173,12 @@ static void s_lease_drop(sched_t *self, lease_t *l)
 {
     int64_t key = l->trial;
     l->study->n_leased--;
+    intptr_t held = (intptr_t)zhashx_lookup(self->held, l->worker);
+    assert(held > 0);
+    if (held > 1)
+        zhashx_update(self->held, l->worker, (void *)(held - 1));
+    else
+        zhashx_delete(self->held, l->worker);
     zhashx_delete(self->leases, &key); /* frees l */
 }
 
@@ -333,6 +341,8 @@ sched_t *sched_new(store_t *store, int lease_ms, const char *only, char *err)
     zhashx_set_key_comparator(self->leases, s_id_cmp);
     zhashx_set_key_duplicator(self->leases, NULL);
     zhashx_set_key_destructor(self->leases, NULL);
+    self->held = zhashx_new(); /* keys copied, values plain counts */
+    assert(self->held);
     store_study_t *list;
     int n;
     if (store_studies(store, &list, &n, err) != 0) {
@@ -376,6 +386,7 @@ void sched_destroy(sched_t **self_p)
     if (!self)
         return;
     zhashx_destroy(&self->leases);
+    zhashx_destroy(&self->held);
     for (int i = 0; i < self->n_studies; i++)
         sched__study_free(&self->studies[i]);
     free(self->studies);
@@ -633,10 +644,7 @@ int sched_release_worker(sched_t *self, const char *worker, char *err)
 
 int sched_leases_of(sched_t *self, const char *worker)
 {
-    int n = 0;
-    for (lease_t *l = zhashx_first(self->leases); l; l = zhashx_next(self->leases))
-        n += strcmp(l->worker, worker) == 0;
-    return n;
+    return (int)(intptr_t)zhashx_lookup(self->held, worker);
 }
 
 bool sched_idle(sched_t *self)

@@ -63,6 +63,8 @@ struct sched_s {
     int n_studies;
     int rr;           /* round-robin cursor */
     zhashx_t *leases; /* trial id -> lease_t */
+    zhashx_t *held;   /* worker name -> leases it holds (intptr_t, > 0): an ASK's room
+                         without a walk over every lease */
     bool broken;      /* a state change failed after memory moved: restart to replay */
     const int64_t *clock; /* ms; NULL = now_ms() (see sched_set_clock) */
 };

@@ -45,7 +45,7 @@ static const schema_t s_schema[] = {
     {"WELCOME", {"heartbeat_ms:I", "lease_ms:I"}},
     {"ASK", {"slots_free:I"}},
     {"TRIAL", {"study:S", "trial:I", "attempt:I", "number:I", "x:DD", "config:S", "data:S",
-               "seed:I", "kind:S", "timeout:D?"}},
+               "seed:I", "kind:S", "timeout:D?", "more:I?"}},
     {"WAIT", {"ms:I"}},
     {"BYE", {NULL}},
     {"RESET", {NULL}},

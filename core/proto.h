@@ -8,9 +8,10 @@
  * Messages (I int, D double, S string, B bytes, DD/II/SS arrays; ? optional):
  *   HELLO     worker S, host S, pid I, slots I, objectives SS?, prefetch I?   worker -> coord
  *   WELCOME   heartbeat_ms I, lease_ms I
- *   ASK       slots_free I
+ *   ASK       slots_free I (up to this many TRIALs answer it)
  *   TRIAL     study S, trial I, attempt I, number I, x DD, config S, data S, seed I, kind S,
- *             timeout D? (seconds; the worker kills a trial that runs longer: FAIL)
+ *             timeout D? (seconds; the worker kills a trial that runs longer: FAIL),
+ *             more I? (TRIALs still to come in the same answer to an ASK)
  *   WAIT      ms I
  *   BYE       -                                                   coord -> worker: exit
  *   RESET     -                                                   coord -> worker: say HELLO

@@ -3,12 +3,15 @@
  * answer, to play a hostile or broken client (tests/t_lease_bind.sh). Not installed.
  *
  *   rawpeer --connect EP [--identity ID] [--cert SECRET --server-key PUBLIC]
- *           [--count N] [--every MS] [--wait MS] TYPE [key=value...] [-- TYPE ...]...
+ *           [--count N] [--every MS] [--wait MS] [--answers N] TYPE [key=value...]
+ *           [-- TYPE ...]...
  *
  * A value is an integer, else a number, else a string ("s:" forces a string; "pid"
  * alone is this process's pid). Each message waits up to --wait ms (default 2000) for
- * one answer, printed on stdout as "TYPE msg" (or "none"). The sequence is sent --count
- * times (default 1), --every ms apart (default 0). Exit 0, or 2 on bad arguments. */
+ * one answer (up to --answers, default 1, each within --wait), printed on stdout as
+ * "TYPE msg" (or "none"; a TRIAL as "TRIAL more=N" when it says how many follow). The
+ * sequence is sent --count times (default 1), --every ms apart (default 0). Exit 0, or
+ * 2 on bad arguments. */
 #include <czmq.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +23,7 @@
 
 typedef struct {
     const char *endpoint, *identity, *cert, *server_key;
-    long count, every, wait;
+    long count, every, wait, answers;
     char **msgs; /* argv from the first TYPE on */
     int n_msgs;
 } opts_t;
@@ -28,7 +31,7 @@ typedef struct {
 static int s_usage(const char *why)
 {
     fprintf(stderr, "rawpeer: %s\nusage: rawpeer --connect EP [--identity ID] [--cert SECRET "
-                    "--server-key PUBLIC] [--count N] [--every MS] [--wait MS] TYPE "
+                    "--server-key PUBLIC] [--count N] [--every MS] [--wait MS] [--answers N] TYPE "
                     "[key=value...] [-- TYPE ...]\n", why);
     return 2;
 }
@@ -42,7 +45,7 @@ static int s_long(const char *s, long *out)
 
 static int s_parse(int argc, char **argv, opts_t *o)
 {
-    *o = (opts_t){.count = 1, .wait = 2000};
+    *o = (opts_t){.count = 1, .wait = 2000, .answers = 1};
     int i = 1;
     for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0 && argv[i][2]; i += 2) {
         const char *f = argv[i], *v = argv[i + 1];
@@ -57,6 +60,7 @@ static int s_parse(int argc, char **argv, opts_t *o)
         else if (strcmp(f, "--count") == 0 ? s_long(v, &o->count) != 0
                  : strcmp(f, "--every") == 0 ? s_long(v, &o->every) != 0
                  : strcmp(f, "--wait") == 0 ? s_long(v, &o->wait) != 0
+                 : strcmp(f, "--answers") == 0 ? s_long(v, &o->answers) != 0
                  : 1)
             return -1;
     }
@@ -96,8 +100,9 @@ static proto_msg_t *s_build(char **words, int n)
     return m;
 }
 
-/* Send one message and print the answer. -1 on a malformed message. */
-static int s_exchange(zsock_t *sock, char **words, int n, long wait_ms)
+/* Send one message and print its answers (up to `answers`, the first "none" ends
+ * them). -1 on a malformed message. */
+static int s_exchange(zsock_t *sock, char **words, int n, long wait_ms, long answers)
 {
     proto_msg_t *m = s_build(words, n);
     if (!m)
@@ -107,14 +112,23 @@ static int s_exchange(zsock_t *sock, char **words, int n, long wait_ms)
     proto_destroy(&m);
     zpoller_t *poller = zpoller_new(sock, NULL);
     char err[HPS_ERR_LEN];
-    proto_msg_t *answer = poller && zpoller_wait(poller, (int)wait_ms) == sock
-                              ? proto_recv(sock, NULL, err)
-                              : NULL;
+    for (long k = 0; k < answers; k++) {
+        proto_msg_t *answer = poller && zpoller_wait(poller, (int)wait_ms) == sock
+                                  ? proto_recv(sock, NULL, err)
+                                  : NULL;
+        const char *msg = answer ? proto_get_str(answer, "msg") : NULL;
+        int64_t more;
+        printf("%s%s%s", answer ? proto_type(answer) : "none", msg ? " " : "", msg ? msg : "");
+        if (answer && proto_get_int(answer, "more", &more) == 0)
+            printf(" more=%lld", (long long)more);
+        printf("\n");
+        fflush(stdout);
+        bool none = !answer;
+        proto_destroy(&answer);
+        if (none)
+            break;
+    }
     zpoller_destroy(&poller);
-    const char *msg = answer ? proto_get_str(answer, "msg") : NULL;
-    printf("%s%s%s\n", answer ? proto_type(answer) : "none", msg ? " " : "", msg ? msg : "");
-    fflush(stdout);
-    proto_destroy(&answer);
     return 0;
 }
 
@@ -160,7 +174,7 @@ int main(int argc, char **argv)
             int j = i;
             while (j < o.n_msgs && strcmp(o.msgs[j], "--") != 0)
                 j++;
-            rc = j > i ? s_exchange(sock, o.msgs + i, j - i, o.wait) : -1;
+            rc = j > i ? s_exchange(sock, o.msgs + i, j - i, o.wait, o.answers) : -1;
             i = j + 1;
         }
     }

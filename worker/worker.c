@@ -314,7 +314,9 @@ static void s_on_trial(worker_t *w, proto_msg_t **m_p, int64_t now)
     proto_msg_t *m = *m_p;
     long id = (long)proto_int_or(m, "trial", 0);
     int attempt = (int)proto_int_or(m, "attempt", 0);
-    w->asking = false;
+    /* One ASK may be answered by several TRIALs: the last says more 0 (an older
+     * coordinator sends one, without the field). */
+    w->asking = proto_int_or(m, "more", 0) > 0;
     w->wait_until = now;
     if (s_task_find(w, id, attempt)) {
         log_debug("trial %ld.%d already here, duplicate TRIAL ignored", id, attempt);

@@ -10,7 +10,8 @@
  * Protocol duties (core/proto.h), which the coordinator relies on:
  *   - HELLO (resent every second) until WELCOME{heartbeat_ms, lease_ms};
  *   - ASK{slots_free} whenever a slot is free and no ASK is outstanding (resent after
- *     2 x heartbeat_ms without reply); TRIAL starts, WAIT{ms} delays, BYE drains;
+ *     2 x heartbeat_ms without reply); TRIAL starts (an ASK is answered by up to
+ *     slots_free TRIALs, the last with more 0), WAIT{ms} delays, BYE drains;
  *   - HEARTBEAT{running} every heartbeat_ms; HB_ACK{cancel} kills those trials
  *     (their leases are gone) and no TELL is sent for them;
  *   - REPORTs from objectives are forwarded, CONTINUE/PRUNE passed back (CONTINUE

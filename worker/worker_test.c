@@ -1,7 +1,7 @@
 /* worker_test — worker_run() in a child process against a scripted fake coordinator
  * (a ROUTER socket in the test process): HELLO resends and WELCOME, ASK/TRIAL, TELL
- * resends until ACK, dataset fetch with a corrupted and a good blob, --allow-command,
- * lease cancellation through HB_ACK, WAIT, and BYE. The pieces have their own tests
+ * resends until ACK, an ASK answered by several TRIALs, dataset fetch with a corrupted
+ * and a good blob, --allow-command, lease cancellation through HB_ACK, WAIT, and BYE. The pieces have their own tests
  * (runner_test, blobcache_test); this one checks the protocol the coordinator sees. */
 #include <assert.h>
 #include <czmq.h>
@@ -86,7 +86,7 @@ static void s_heartbeat(fake_t *f, long trial)
     s_reply(f, m);
 }
 
-static void s_trial(fake_t *f, long id, const char *config, const char *data, double x)
+static proto_msg_t *s_trial_msg(long id, const char *config, const char *data, double x)
 {
     proto_msg_t *m = proto_new("TRIAL");
     proto_set_str(m, "study", "wt");
@@ -98,7 +98,12 @@ static void s_trial(fake_t *f, long id, const char *config, const char *data, do
     proto_set_str(m, "data", data);
     proto_set_int(m, "seed", 7);
     proto_set_str(m, "kind", "search");
-    s_reply(f, m);
+    return m;
+}
+
+static void s_trial(fake_t *f, long id, const char *config, const char *data, double x)
+{
+    s_reply(f, s_trial_msg(id, config, data, x));
 }
 
 static void s_ack(fake_t *f, long id)
@@ -167,6 +172,39 @@ static void s_tell_phase(fake_t *f)
     t = s_tell(f, 1, "COMPLETE", true);
     assert(now_ms() - t0 >= 300);
     proto_destroy(&t);
+}
+
+/* The WELCOME of a fake coordinator with heartbeat hb_ms. */
+static void s_welcome(fake_t *f, int hb_ms)
+{
+    proto_msg_t *m = proto_new("WELCOME");
+    proto_set_int(m, "heartbeat_ms", hb_ms);
+    proto_set_int(m, "lease_ms", 1000);
+    s_reply(f, m);
+}
+
+/* An ASK answered by two TRIALs: while the first says one more follows, the worker's
+ * ASK is still outstanding (no ASK, and its TELL asks for nothing); after the last it
+ * asks again.
+ * A 5 s heartbeat keeps the worker's lost-answer resend (2 heartbeats) out of the way. */
+static void s_more_phase(fake_t *f)
+{
+    s_welcome(f, 5000);
+    proto_msg_t *m = s_expect(f, "ASK");
+    proto_destroy(&m);
+    for (int more = 1; more >= 0; more--) {
+        long id = 11 - more;
+        m = s_trial_msg(id, s_synthetic, "", 1);
+        proto_set_int(m, "more", more);
+        int asks = f->asks;
+        s_reply(f, m);
+        proto_msg_t *t = s_tell(f, id, "COMPLETE", true);
+        /* asked again, alone or riding on the TELL, only once the answer is complete */
+        bool asked = f->asks > asks || proto_int_or(t, "ask", 0) > 0;
+        assert(asked == !more);
+        proto_destroy(&t);
+    }
+    s_welcome(f, 200);
 }
 
 /* Serve one FETCH with data (total = the real blob's size). */
@@ -314,6 +352,7 @@ void worker_test(bool verbose)
 
     s_hello_phase(&f);
     s_tell_phase(&f);
+    s_more_phase(&f);
     s_fetch_phase(&f, cache);
     s_command_phase(&f);
     /* RESET: the worker says HELLO again and carries on. */

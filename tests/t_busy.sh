@@ -1,0 +1,42 @@
+# Busy scale-out (issue 12): (a) one ASK{slots_free: N} is answered by N TRIALs in one
+# go (each saying how many more follow), not one TRIAL per round trip, and never more
+# than the worker's slots; (b) 200 busy slots on loopback (4 workers x 50, 1 s trials,
+# 2 waves): every trial COMPLETE exactly once, on its first attempt. The wall-time
+# figures are bench/busy.sh's (make bench-busy), never asserted here.
+. "$(dirname "$0")/lib.sh"
+: "${RAWPEER:?RAWPEER must point at the tests/rawpeer binary (make check sets it)}"
+DB=$TMP/busy.db
+start_coord --lease-ms 60000
+write_study "$TMP/a.yaml" ask 20 "objective: {type: synthetic, function: sphere, sleep_ms: 1000}" \
+    "sampler: {type: random, seed: 3}"
+"$HPS" submit "$TMP/a.yaml" --to "$ep" >/dev/null
+# (a) 8 slots asked at once; then a full worker asking again is told to WAIT.
+"$RAWPEER" --connect "$ep" --wait 1000 --answers 9 HELLO worker=raw host=h pid=pid slots=8 -- \
+    ASK slots_free=8 -- ASK slots_free=8 >"$TMP/ask.out"
+want=$(printf 'WELCOME\nnone\n'; for k in 7 6 5 4 3 2 1 0; do echo "TRIAL more=$k"; done
+       printf 'none\nWAIT\nnone\n')
+[ "$(cat "$TMP/ask.out")" = "$want" ] || fail "answers to ASK slots_free=8: $(cat "$TMP/ask.out")"
+[ "$(sql "SELECT COUNT(*), MIN(worker), MAX(worker) FROM trials WHERE state = 'RUNNING'")" \
+    = "8|raw|raw" ] || fail "leases: $(sql "SELECT state, worker, COUNT(*) FROM trials GROUP BY 1, 2")"
+echo "ok: ASK slots_free=8 answered by 8 TRIALs (more 7..0), a full worker's ASK by WAIT"
+kill "$COORD"
+wait "$COORD" 2>/dev/null || true
+
+# (b) 200 slots, 2 waves.
+DB=$TMP/busy2.db
+ep=
+start_coord
+n=400
+write_study "$TMP/b.yaml" busy $n "objective: {type: synthetic, function: sphere, sleep_ms: 1000}" \
+    "sampler: {type: random, seed: 4}"
+for i in 1 2 3 4; do start w$i "$HPS" worker --connect "$ep" --name w$i --slots 50 -q; done
+"$HPS" submit "$TMP/b.yaml" --to "$ep" >/dev/null
+wait_for 60 "st['studies'][0]['state'] == 'done'"
+[ "$(sql "SELECT COUNT(*), COUNT(DISTINCT number), MIN(number), MAX(number), MAX(attempt)
+          FROM trials WHERE state = 'COMPLETE'")" = "$n|$n|0|$((n - 1))|1" ] ||
+    fail "trials: $(sql "SELECT state, attempt, COUNT(*) FROM trials GROUP BY 1, 2")"
+[ "$(sql "SELECT COUNT(*), SUM(stale) FROM tells")" = "$n|0" ] ||
+    fail "tells: $(sql "SELECT stale, COUNT(*) FROM tells GROUP BY 1")"
+[ "$(sql "SELECT COUNT(*) FROM trials")" = $n ] || fail "extra trials"
+secs=$(sql "SELECT printf('%.2f', MAX(finished) - MIN(started)) FROM trials")
+echo "ok: 200 busy slots: $n trials COMPLETE exactly once, first attempt ($secs s, 2 s ideal)"
