@@ -29,10 +29,18 @@ typedef struct {
     const char *data_path;       /* local copy of the dataset, or NULL */
     const char *cache_dir;       /* where objectives may cache fitted transforms */
     bool final;                  /* refit on the whole training part, score on test */
+    /* A final refit writes what it fitted here as one file (the model artifact: model
+     * objectives write MODEL_ARTIFACT_NAME; a command gets HPS_ARTIFACT_DIR); the worker
+     * hands it to the coordinator. NULL: nothing is saved (search trials, and callers
+     * that want no artifact). */
+    const char *artifact_dir;
     /* Intermediate value; returns 1 when the trial should stop (pruned). */
     int (*report)(void *arg, long step, double value);
     void *report_arg;
 } objective_ctx_t;
+
+/* The file name a model objective's final refit writes in ctx->artifact_dir. */
+#define MODEL_ARTIFACT_NAME "model.hpsm"
 
 typedef struct {
     trial_state_t state;   /* COMPLETE, PRUNED or FAIL */
