@@ -4,6 +4,7 @@
 #include "cli/coordinator.h"
 #include "cli/db.h"
 #include "cli/export.h"
+#include "cli/import.h"
 #include "cli/report.h"
 #include "cli/run.h"
 #include "cli/trials.h"
@@ -24,6 +25,7 @@ static const subcmd_t s_commands[] = {
     {"trials", trials_main, "every trial of a study: params by name, steps, errors"},
     {"export", export_main, "a study's trials as csv or json (every trial, with steps)"},
     {"report", report_main, "a self-contained HTML report of studies (plots, importance, trials)"},
+    {"import", import_main, "import an Optuna study (SQLite) to continue it here"},
 };
 
 int main(int argc, char **argv)
