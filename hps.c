@@ -4,6 +4,7 @@
 #include "cli/coordinator.h"
 #include "cli/db.h"
 #include "cli/export.h"
+#include "cli/import.h"
 #include "cli/report.h"
 #include "cli/lifecycle.h"
 #include "cli/run.h"
@@ -29,6 +30,7 @@ static const subcmd_t s_commands[] = {
     {"delete", delete_main, "remove a study, its trials and its unused dataset blob"},
     {"rename", rename_main, "rename a study in a study file"},
     {"copy", copy_main, "copy a study with all its trials into another study file"},
+    {"import", import_main, "import an Optuna study (SQLite) to continue it here"},
 };
 
 int main(int argc, char **argv)

@@ -1,6 +1,7 @@
 /* cli_export — `hps export` (see export.h). The front door is generic: flags, opening the
  * file, and exit codes here; what a format writes is its function's business (results/).
- * csv and json are the listings of results/trials.h with every trial and its steps. */
+ * csv and json are the listings of results/trials.h with every trial and its steps;
+ * optuna and mlflow the files of those tools (results/optuna.h, results/mlflow.h). */
 #include "cli/export.h"
 
 #include <errno.h>
@@ -12,6 +13,8 @@
 
 #include "cli/trials.h"
 #include "core/util.h"
+#include "results/mlflow.h"
+#include "results/optuna.h"
 #include "results/trials.h"
 
 typedef struct {
@@ -37,24 +40,28 @@ static int s_listing(store_t *st, const char *study, const char *format, const c
     return rc;
 }
 
-static int s_csv(store_t *st, const char *study, const char *out, char *err)
+static int s_csv(store_t *st, const char *study, const char *out, bool force, char *err)
 {
+    (void)force;
     return s_listing(st, study, "csv", out, err);
 }
 
-static int s_json(store_t *st, const char *study, const char *out, char *err)
+static int s_json(store_t *st, const char *study, const char *out, bool force, char *err)
 {
+    (void)force;
     return s_listing(st, study, "json", out, err);
 }
 
 static const export_format_t s_formats[] = {
     {"csv", s_csv, false, "one row per trial: param.NAME columns, steps as STEP:VALUE;..."},
     {"json", s_json, false, "an array of trials, each with a params map and a steps list"},
+    {"optuna", optuna_export, true, "an SQLite file in Optuna 3.1's storage schema"},
+    {"mlflow", mlflow_export, true, "an MLflow file store (OUT: the mlruns folder)"},
 };
 
 static void s_usage(FILE *f)
 {
-    fputs("usage: hps export STUDY [--db FILE] --format FMT [-o OUT]\n"
+    fputs("usage: hps export STUDY [--db FILE] --format FMT [-o OUT] [--force]\n"
           "Every trial of a study, with its decoded parameters and intermediate values.\n"
           "  --db FILE       study database (default hps.db)\n"
           "  --format FMT    one of:\n",
@@ -63,7 +70,12 @@ static void s_usage(FILE *f)
         fprintf(f, "                    %-7s %s%s\n", s_formats[i].name, s_formats[i].help,
                 s_formats[i].needs_out ? " (needs -o)" : "");
     fputs("  -o, --out OUT   write to OUT (default stdout where the format allows)\n"
-          "Exit 2 for an unknown study (the message lists the studies) or format.\n",
+          "  --force         optuna: replace an existing OUT; mlflow: replace the study's\n"
+          "                  experiment in OUT (others there are kept)\n"
+          "optuna: optuna.load_study(study_name=STUDY, storage=\"sqlite:///OUT\") opens it.\n"
+          "mlflow: an experiment for the study, a run per trial and one for the final refit.\n"
+          "Exit 2 for an unknown study (the message lists the studies) or format, or an\n"
+          "OUT that exists (optuna, mlflow) without --force.\n",
           f);
 }
 
@@ -89,8 +101,9 @@ int export_main(int argc, char **argv)
     static const struct option longopts[] = {
         {"db", required_argument, 0, 'd'},  {"format", required_argument, 0, 'f'},
         {"out", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"force", no_argument, 0, 'F'},     {0, 0, 0, 0}};
     const char *db = "hps.db", *study = NULL, *out = NULL, *format = NULL;
+    bool force = false;
     int opt;
     optind = 1;
     opterr = 0;
@@ -100,6 +113,7 @@ int export_main(int argc, char **argv)
         case 'd': db = optarg; break;
         case 'f': format = optarg; break;
         case 'o': out = optarg; break;
+        case 'F': force = true; break;
         case 1:
             if (study)
                 return s_bad("unexpected argument '%s'", optarg);
@@ -120,7 +134,7 @@ int export_main(int argc, char **argv)
     if (code != 0)
         return code;
     char err[HPS_ERR_LEN];
-    int rc = f->fn(st, study, out, err);
+    int rc = f->fn(st, study, out, force, err);
     store_close(&st);
     if (rc != 0)
         fprintf(stderr, "hps export: %s\n", err);

@@ -5,14 +5,18 @@
 #ifndef HPS_CLI_EXPORT_H
 #define HPS_CLI_EXPORT_H
 
+#include <stdbool.h>
+
 #include "core/store.h"
 
 /* One export format: write study's trials from st (open for reading) to out (a path;
- * NULL = stdout, only for formats without needs_out). 0 ok, 1 bad input (an unknown
- * study; err says which), -1 a failure in err. */
-typedef int (*export_fn)(store_t *st, const char *study, const char *out, char *err);
+ * NULL = stdout, only for formats without needs_out). force: --force was given (a format
+ * that refuses to replace what exists at out honours it). 0 ok, 1 bad input (an unknown
+ * study, an existing out; err says which), -1 a failure in err. */
+typedef int (*export_fn)(store_t *st, const char *study, const char *out, bool force,
+                         char *err);
 
-/* hps export STUDY [--db FILE] --format FMT [-o OUT] */
+/* hps export STUDY [--db FILE] --format FMT [-o OUT] [--force] */
 int export_main(int argc, char **argv);
 
 #endif

@@ -323,6 +323,19 @@ int store_blob_users(store_t *self, const char *sha, long *n, char *err);
 
 void store_admin_test(bool verbose);
 
+/* ---- imports (core/store_interop.c) ---------------------------------------------- */
+
+/* A finished search trial (COMPLETE, PRUNED or FAIL) written whole, as an import brings
+ * it: number, state, attempt (0 = 1), value, x, worker, secs, error, started (also as
+ * created) and finished (its steps are the caller's to add: store_intermediate). *id_out
+ * its id; -1 with err (a number already taken, say). */
+int store_trial_import(store_t *self, int64_t study_id, const store_trial_row_t *t,
+                       int64_t *id_out, char *err);
+/* End a batch (store_batch_begin) by rolling all of it back. This function can't fail:
+ * the transaction is gone either way. */
+void store_batch_abort(store_t *self);
+
 void store_test(bool verbose);
+void store_interop_test(bool verbose);
 
 #endif
