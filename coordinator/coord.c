@@ -1,9 +1,12 @@
 /* coord — the coordinator's ROUTER loop (see coord.h).
  *
- * Workers are known by the routing id they set (their name), so a reconnect keeps
- * the same identity; a message from a worker the coordinator does not know (it was
- * restarted) is answered RESET and the worker says HELLO again. Leases belong to the
- * scheduler; this file translates messages (the worker table is coord_workers.c).
+ * Each connection has a routing id of its own (the ROUTER makes one up; workers set
+ * none), so a worker's new connection is never parked behind an old one still held
+ * here. A message from a connection that has not said HELLO (a worker reconnected, or
+ * this coordinator restarted) is answered RESET and the worker says HELLO again; the
+ * name rule (wname.h) then moves the name, and its leases, to the new connection when
+ * it is the same worker. Leases belong to the scheduler; this file translates messages
+ * (the worker table is coord_workers.c).
  *
  * Every message from a known worker renews its last_seen in memory. The file's
  * workers.last_seen follows at most every lease_ms / STORE_HEARD_FLUSH_DIV (one small
@@ -668,8 +671,8 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         return NULL;
     }
     /* No ROUTER handover: a second connection under a connected worker's routing id
-     * must not take its replies over. TCP keepalive closes dead connections (guard.h),
-     * which frees the id for a reconnect. */
+     * must not take its replies over. Workers set no routing id (each connection gets
+     * a new one); TCP keepalive closes dead connections (guard.h). */
     zsock_set_router_handover(self->sock, 0);
     guard_socket(self->sock, self->opts.heartbeat_ms);
     zsock_set_rcvhwm(self->sock, 100000);
