@@ -541,6 +541,8 @@ int coord_run(coord_t *self, char *err)
 {
     zpoller_t *poller = zpoller_new(self->sock, NULL);
     assert(poller);
+    if (self->fdcap && zpoller_add(poller, fdcap_socket(self->fdcap)) != 0)
+        log_warn("cannot poll the connection monitor: %s", zmq_strerror(zmq_errno()));
     int tick_ms = self->opts.heartbeat_ms / 4 > 10 ? self->opts.heartbeat_ms / 4 : 10;
     int64_t last_tick = now_ms();
     progress_t *progress = progress_new(self->opts.progress, stderr);
@@ -557,6 +559,8 @@ int coord_run(coord_t *self, char *err)
         if (which != self->sock && zpoller_terminated(poller))
             break;
         int64_t now = now_ms();
+        if (self->fdcap)
+            fdcap_handle(self->fdcap, now);
         if (now - last_tick >= tick_ms) {
             last_tick = now;
             rc = s_tick(self, err);
@@ -698,6 +702,11 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
     self->endpoint = zsock_last_endpoint(self->sock);
     if (!self->endpoint)
         self->endpoint = xstrdup(opts->bind);
+    /* a live worker is heard from every heartbeat: three missed and it may go */
+    long silent = 3L * self->opts.heartbeat_ms;
+    self->fdcap = fdcap_new(self->sock, self->endpoint, silent > 1000 ? silent : 1000, err);
+    if (!self->fdcap && err[0])
+        log_warn("connections are not capped below the open-file limit: %s", err);
     log_info("coordinator on %s, db %s%s", self->endpoint, opts->db_path,
              self->auth ? " (CURVE)" : "");
     return self;
@@ -709,6 +718,7 @@ void coord_destroy(coord_t **self_p)
     coord_t *self = *self_p;
     if (!self)
         return;
+    fdcap_destroy(&self->fdcap);
     zsock_destroy(&self->sock);
     zactor_destroy(&self->auth);
     zcertstore_destroy(&self->submitters);
