@@ -63,6 +63,9 @@ fdcap_t *fdcap_new(zsock_t *sock, const char *bound, long silent_ms, char *err)
     else {
         self = xcalloc(1, sizeof *self);
         self->mon = zsock_new(ZMQ_PAIR);
+        /* libzmq's I/O thread blocks on a full monitor pipe: room for bursts */
+        if (self->mon)
+            zsock_set_rcvhwm(self->mon, FDCAP_EVENTS_HWM);
         if (!self->mon || zsock_connect(self->mon, "%s", ep) != 0) {
             set_err(err, "socket monitor: %s", zmq_strerror(zmq_errno()));
             fdcap_destroy(&self);
@@ -154,11 +157,15 @@ static long s_evict_silent(fdcap_t *self, int except)
 static void s_accepted(fdcap_t *self, int fd, int64_t now)
 {
     slot_t *s = s_slot(self, fd);
-    if (s->open) /* its DISCONNECTED was missed: the descriptor was reused */
+    if (s->open) { /* its DISCONNECTED was missed: the descriptor was reused */
         self->closing -= s->closing;
-    else
-        self->open++;
-    *s = (slot_t){.open = true};
+        self->open--;
+    }
+    *s = (slot_t){0};
+    if (s_silent_ms(self, fd) < 0)
+        return; /* already closed by libzmq (and maybe reused): not ours to count */
+    s->open = true;
+    self->open++;
     if (self->open - self->closing <= self->cap)
         return;
     long n = now >= self->scan_after ? s_evict_silent(self, fd) : 0;

@@ -20,6 +20,7 @@
 #define FDCAP_RESERVE_MIN 64   /* descriptors kept for files (and a burst of accepts) */
 #define FDCAP_RESERVE_DIV 64   /* plus 1/64 of the limit: bursts grow with it */
 #define FDCAP_LOG_MS 10000     /* closed connections are reported at most this often */
+#define FDCAP_EVENTS_HWM 100000 /* monitor events queued before libzmq's I/O thread waits */
 
 typedef struct fdcap_s fdcap_t;
 
