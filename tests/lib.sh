@@ -116,6 +116,10 @@ ns_setup() {
     ip -n "$NS" addr add "$net.2/24" dev "$VB"
     ip -n "$NS" link set "$VB" up
     ip -n "$NS" link set lo up
+    # ARP re-asks every 100 ms on both ends (default 1 s): after a long cut the heal is
+    # then timed by hps, not by a neighbour entry left INCOMPLETE on the test's own link
+    ip netns exec "$NS" sysctl -qw "net.ipv4.neigh.$VB.retrans_time_ms=100" || true
+    sysctl -qw "net.ipv4.neigh.$VA.retrans_time_ms=100" || true
 }
 # ns_curve_cluster NAME FLAGS...: CURVE keys in $K, a coordinator on $net.1 ($ep, $DB)
 # with FLAGS, and worker NAME (2 slots) in $NS; $KW holds the worker's key flags.
