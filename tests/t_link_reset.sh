@@ -2,7 +2,8 @@
 # own end of its connection is reset (ss -K; the RST is lost), so the coordinator still
 # holds the old connection when the link heals. The worker's new connection must get
 # through at once (not parked behind the old one: ROUTER handover is off), and, being
-# the same process with the same key, it keeps its leases. (2) Short partitions
+# the same process with the same key, it keeps its leases (before, when workers used
+# their name as routing id: parked for good, never heard again). (2) Short partitions
 # (PARTITIONS, default two of 5 s; `ip link set down` on the coordinator's side): each
 # time the worker is heard again within one heartbeat after the heal. Every trial ends
 # COMPLETE exactly once. Needs root, `ip netns` and `ss -K`; skipped without them.
