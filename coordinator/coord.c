@@ -1,9 +1,12 @@
 /* coord — the coordinator's ROUTER loop (see coord.h).
  *
- * Workers are known by the routing id they set (their name), so a reconnect keeps
- * the same identity; a message from a worker the coordinator does not know (it was
- * restarted) is answered RESET and the worker says HELLO again. Leases belong to the
- * scheduler; this file translates messages (the worker table is coord_workers.c).
+ * Each connection has a routing id of its own (the ROUTER makes one up; workers set
+ * none), so a worker's new connection is never parked behind an old one still held
+ * here. A message from a connection that has not said HELLO (a worker reconnected, or
+ * this coordinator restarted) is answered RESET and the worker says HELLO again; the
+ * name rule (wname.h) then moves the name, and its leases, to the new connection when
+ * it is the same worker. Leases belong to the scheduler; this file translates messages
+ * (the worker table is coord_workers.c).
  *
  * Every message from a known worker renews its last_seen in memory. The file's
  * workers.last_seen follows at most every lease_ms / STORE_HEARD_FLUSH_DIV (one small
@@ -615,6 +618,8 @@ int coord_run(coord_t *self, char *err)
 {
     zpoller_t *poller = zpoller_new(self->sock, NULL);
     assert(poller);
+    if (self->fdcap && zpoller_add(poller, fdcap_socket(self->fdcap)) != 0)
+        log_warn("cannot poll the connection monitor: %s", zmq_strerror(zmq_errno()));
     int tick_ms = self->opts.heartbeat_ms / 4 > 10 ? self->opts.heartbeat_ms / 4 : 10;
     int64_t last_tick = now_ms();
     progress_t *progress = progress_new(self->opts.progress, stderr);
@@ -631,6 +636,8 @@ int coord_run(coord_t *self, char *err)
         if (which != self->sock && zpoller_terminated(poller))
             break;
         int64_t now = now_ms();
+        if (self->fdcap)
+            fdcap_handle(self->fdcap, now);
         if (now - last_tick >= tick_ms) {
             last_tick = now;
             rc = s_tick(self, err);
@@ -745,8 +752,8 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         return NULL;
     }
     /* No ROUTER handover: a second connection under a connected worker's routing id
-     * must not take its replies over. TCP keepalive closes dead connections (guard.h),
-     * which frees the id for a reconnect. */
+     * must not take its replies over. Workers set no routing id (each connection gets
+     * a new one); TCP keepalive closes dead connections (guard.h). */
     zsock_set_router_handover(self->sock, 0);
     guard_socket(self->sock, self->opts.heartbeat_ms);
     zsock_set_rcvhwm(self->sock, 100000);
@@ -772,6 +779,11 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
     self->endpoint = zsock_last_endpoint(self->sock);
     if (!self->endpoint)
         self->endpoint = xstrdup(opts->bind);
+    /* a live worker is heard from every heartbeat: three missed and it may go */
+    long silent = 3L * self->opts.heartbeat_ms;
+    self->fdcap = fdcap_new(self->sock, self->endpoint, silent > 1000 ? silent : 1000, err);
+    if (!self->fdcap && err[0])
+        log_warn("connections are not capped below the open-file limit: %s", err);
     log_info("coordinator on %s, db %s%s", self->endpoint, opts->db_path,
              self->auth ? " (CURVE)" : "");
     return self;
@@ -783,6 +795,7 @@ void coord_destroy(coord_t **self_p)
     coord_t *self = *self_p;
     if (!self)
         return;
+    fdcap_destroy(&self->fdcap);
     zsock_destroy(&self->sock);
     zactor_destroy(&self->auth);
     zcertstore_destroy(&self->submitters);

@@ -9,6 +9,7 @@
 
 #include "coordinator/coord.h"
 #include "coordinator/dblock.h"
+#include "coordinator/fdcap.h"
 #include "coordinator/guard.h"
 #include "coordinator/schedule.h"
 #include "core/proto.h"
@@ -43,6 +44,7 @@ struct coord_s {
     int64_t ticked_at;       /* now_ms() of the last tick */
     int64_t hold_expiry;     /* no lease expires before this now_ms() (after a stall) */
     guard_t *guard;          /* per-peer budgets, STATUS cache */
+    fdcap_t *fdcap;          /* connections under the open-file limit; NULL = none */
 };
 
 typedef struct {

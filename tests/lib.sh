@@ -107,3 +107,69 @@ wait_exit() {
     WAIT_RC=0
     wait "$2" || WAIT_RC=$?
 }
+# ns_setup TAG: a network namespace $NS joined to this one by a veth pair, $VA here
+# ($net.1) and $VB in it ($net.2), on a 198.19.x.0/24 no interface here uses yet; all
+# deleted on exit. Returns 1 (nothing made) without root or `ip netns`.
+ns_setup() {
+    [ "$(id -u)" = 0 ] && ip netns list >/dev/null 2>&1 || return 1
+    NS=hps$1-$$ VA=hps${1}a$$ VB=hps${1}b$$
+    local x=$(( $$ % 150 )) i
+    for i in $(seq 150); do
+        net=198.19.$(( 100 + (x + i) % 150 ))
+        ip -o -4 addr show | grep -qF " $net." || break
+    done
+    trap 'ip link del "$VA" 2>/dev/null; ip netns del "$NS" 2>/dev/null; cleanup' EXIT
+    ip netns add "$NS"
+    ip link add "$VA" type veth peer name "$VB"
+    ip link set "$VB" netns "$NS"
+    ip addr add "$net.1/24" dev "$VA"
+    ip link set "$VA" up
+    ip -n "$NS" addr add "$net.2/24" dev "$VB"
+    ip -n "$NS" link set "$VB" up
+    ip -n "$NS" link set lo up
+    # ARP re-asks every 100 ms on both ends (default 1 s): after a long cut the heal is
+    # then timed by hps, not by a neighbour entry left INCOMPLETE on the test's own link
+    ip netns exec "$NS" sysctl -qw "net.ipv4.neigh.$VB.retrans_time_ms=100" || true
+    sysctl -qw "net.ipv4.neigh.$VA.retrans_time_ms=100" || true
+}
+# ns_curve_cluster NAME FLAGS...: CURVE keys in $K, a coordinator on $net.1 ($ep, $DB)
+# with FLAGS, and worker NAME (2 slots) in $NS; $KW holds the worker's key flags.
+ns_curve_cluster() {
+    local name=$1; shift
+    K=$TMP/keys
+    mkdir -p "$K" "$TMP/allow"
+    for n in coord w; do "$HPS" keygen -o "$K" --name $n >/dev/null; done
+    cp "$K/w.key" "$TMP/allow/"
+    KW=(--cert "$K/w.key_secret" --server-key "$K/coord.key")
+    ep=tcp://$net.1:$(free_port)
+    start_coord part "$@" --cert "$K/coord.key_secret" --allow "$TMP/allow" \
+        --submitters "$TMP/allow"
+    start nsw ip netns exec "$NS" "$HPS" worker --connect "$ep" --name "$name" --slots 2 \
+        "${KW[@]}"
+}
+# ns_heal: bring $VA up again and wait until the namespace's end is usable (operstate
+# UP, which the kernel's link watch sets up to a second after a change that follows
+# another within the second); print that moment (epoch seconds).
+ns_heal() {
+    local deadline=$(( $(date +%s) + 10 ))
+    while ip -n "$NS" -o link show "$VB" | grep -q "state UP"; do # the cut, seen there
+        [ "$(date +%s)" -lt "$deadline" ] || fail "$VB still up 10 s after the cut"
+        sleep 0.01
+    done
+    ip link set "$VA" up
+    until ip -n "$NS" -o link show "$VB" | grep -q "state UP"; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "$VB not up 10 s after the heal"
+        sleep 0.01
+    done
+    date +%s.%N
+}
+# heard_after NAME EPOCH SECS: wait (at most SECS) until the coordinator records worker
+# NAME heard from after EPOCH (workers.last_seen); print how long after, in seconds.
+heard_after() {
+    local deadline=$(( $(date +%s) + $3 ))
+    until [ "$(sql "SELECT last_seen > $2 FROM workers WHERE name = '$1'")" = 1 ]; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "worker $1 not heard from $3 s after $2"
+        sleep 0.02
+    done
+    sql "SELECT printf('%.3f', last_seen - $2) FROM workers WHERE name = '$1'"
+}

@@ -58,53 +58,22 @@ kill "$COORD"
 wait "$COORD" 2>/dev/null || true
 
 # ---- (2) a partition between namespaces ----------------------------------------------
-if [ "$(id -u)" != 0 ] || ! ip netns list >/dev/null 2>&1; then
+if ! ns_setup F; then
     echo "ok: partition skipped (needs root and ip netns)"
     exit 0
 fi
-NS=hpsF-$$
-VA=hpsfa$$ # root side
-VB=hpsfb$$ # the worker's side
-net=198.19.$(( 100 + $$ % 100 ))
-ns_cleanup() {
-    ip link del "$VA" 2>/dev/null || true
-    ip netns del "$NS" 2>/dev/null || true
-}
-trap 'ns_cleanup; cleanup' EXIT
-ip netns add "$NS"
-ip link add "$VA" type veth peer name "$VB"
-ip link set "$VB" netns "$NS"
-ip addr add "$net.1/24" dev "$VA"
-ip link set "$VA" up
-ip -n "$NS" addr add "$net.2/24" dev "$VB"
-ip -n "$NS" link set "$VB" up
-ip -n "$NS" link set lo up
 DB=$TMP/part.db
-K=$TMP/keys
-mkdir -p "$K" "$TMP/allow"
-for n in coord w; do "$HPS" keygen -o "$K" --name $n >/dev/null; done
-cp "$K/w.key" "$TMP/allow/"
-ep=tcp://$net.1:$(free_port)
-start_coord part --heartbeat-ms $HB_MS --lease-ms 3000 --cert "$K/coord.key_secret" \
-    --allow "$TMP/allow" --submitters "$TMP/allow"
-start nsw ip netns exec "$NS" "$HPS" worker --connect "$ep" --name far --slots 2 \
-    --cert "$K/w.key_secret" --server-key "$K/coord.key"
+ns_curve_cluster far --heartbeat-ms $HB_MS --lease-ms 3000
 write_study "$TMP/n.yaml" part "$PART_TRIALS" \
     "objective: {type: synthetic, function: sphere, sleep_ms: 100}" "sampler: {type: random, seed: 5}"
-"$HPS" submit "$TMP/n.yaml" --to "$ep" --cert "$K/w.key_secret" --server-key "$K/coord.key" >/dev/null
+"$HPS" submit "$TMP/n.yaml" --to "$ep" "${KW[@]}" >/dev/null
 wait_sql 30 "SELECT COUNT(*) >= 5 FROM trials WHERE state = 'COMPLETE'" 1
 ip link set "$VA" down
 sleep "$PARTITION_SECS" # the fault itself lasts this long: not a synchronisation
 [ "$(sql "SELECT state FROM studies")" = running ] || fail "study ended during the partition"
-ip link set "$VA" up
-up=$(date +%s.%N)
+up=$(ns_heal)
 # The worker's next message after the heal, as the coordinator records it.
-deadline=$(( $(date +%s) + 60 ))
-until [ "$(sql "SELECT last_seen > $up FROM workers WHERE name = 'far'")" = 1 ]; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "worker not back 60 s after the heal"
-    sleep 0.02
-done
-back=$(sql "SELECT printf('%.3f', last_seen - $up) FROM workers WHERE name = 'far'")
+back=$(heard_after far "$up" 60)
 wait_for 120 "st['studies'][0]['state'] == 'done'"
 exactly_once "$PART_TRIALS"
 stale=$(sql "SELECT COUNT(*) FROM tells WHERE stale = 1")

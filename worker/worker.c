@@ -30,7 +30,8 @@
 
 /* ---- sending ---------------------------------------------------------------------- */
 
-/* Send one frame. -1 when zmq refused it (no connection yet): callers retry. Not
+/* Send one frame. -1 when zmq refused it (no connection yet): callers retry, and a
+ * welcomed worker says HELLO again first. Not
  * proto_send(): czmq 4.2 keeps a frame it failed to send, and failed sends are routine
  * here, so the frame is destroyed explicitly. */
 static int s_send_raw(worker_t *w, const char *what, const void *buf, size_t len)
@@ -40,6 +41,13 @@ static int s_send_raw(worker_t *w, const char *what, const void *buf, size_t len
         return 0;
     zframe_destroy(&f);
     log_debug("cannot send %s now: %s", what, zmq_strerror(zmq_errno()));
+    if (w->welcomed) {
+        /* No connection (ZMQ_IMMEDIATE), or a full queue: the next connection is a new
+         * route, unknown to the coordinator until it hears HELLO on it. */
+        log_info("lost the connection to the coordinator: saying HELLO again");
+        w->welcomed = false;
+        w->hello_at = 0;
+    }
     return -1;
 }
 
@@ -54,20 +62,6 @@ static int s_send(worker_t *w, proto_msg_t **m_p)
     int rc = s_send_raw(w, type, buf, len);
     free(buf);
     return rc;
-}
-
-/* A connection that the coordinator never answers may be parked behind one it still
- * holds under our name (it allows no takeover of a routing id), e.g. our killed
- * predecessor's, not yet found dead: a new connection gets through once that is gone. */
-static void s_reconnect(worker_t *w, int64_t now)
-{
-    w->reconnected_at = now;
-    if (zsock_disconnect(w->sock, "%s", w->opts->endpoint) != 0)
-        log_debug("disconnect: %s", zmq_strerror(zmq_errno()));
-    if (zsock_connect(w->sock, "%s", w->opts->endpoint) != 0)
-        log_warn("cannot connect to %s: %s", w->opts->endpoint, zmq_strerror(zmq_errno()));
-    else
-        log_debug("no WELCOME yet: new connection to %s", w->opts->endpoint);
 }
 
 static void s_send_hello(worker_t *w, int64_t now)
@@ -90,9 +84,6 @@ static void s_send_hello(worker_t *w, int64_t now)
     proto_set_strs(m, "objectives", names, n);
     free(names);
     proto_set_int(m, "prefetch", w->opts->prefetch > 0 ? w->opts->prefetch : 0);
-    if (w->unwelcome_since && now - w->unwelcome_since >= HELLO_RECONNECT_MS &&
-        now - w->reconnected_at >= HELLO_RECONNECT_MS)
-        s_reconnect(w, now);
     w->hello_failed = s_send(w, &m) != 0;
     w->hello_at = now;
     if (!w->unwelcome_since)

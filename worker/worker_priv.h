@@ -20,7 +20,15 @@
 #define TICK_MS 100          /* longest sleep: bounds timer lateness */
 #define REAP_TICK_MS 2       /* a child closed its socket; its exit is imminent */
 #define SILENCE_WARN_MS 10000 /* no WELCOME for this long: say so (wrong endpoint or keys) */
-#define HELLO_RECONNECT_MS 5000 /* no WELCOME for this long: a new connection */
+/* The link to the coordinator. A stalled coordinator's host still acknowledges what
+ * we send (TCP), a dead link does not: data left unacknowledged for LINK_DEAD_MS closes
+ * the connection (TCP_USER_TIMEOUT through ZMQ_TCP_MAXRT; heartbeats keep some in
+ * flight), and ZeroMQ connects anew. A TCP connect gives up after LINK_CONNECT_MS and is
+ * tried again, so that a fresh SYN goes out twice a second while a partition lasts
+ * instead of backing off to seconds. (Links slower than LINK_CONNECT_MS per round trip
+ * cannot connect.) */
+#define LINK_DEAD_MS 1500
+#define LINK_CONNECT_MS 500
 
 #define PREFETCH_BELOW_MS 1000 /* prefetch only while trials take less than this */
 
@@ -66,7 +74,6 @@ typedef struct {
     int64_t hello_at;        /* last HELLO attempt; 0 = send now */
     int64_t unwelcome_since; /* first HELLO of the current attempt to join */
     int64_t warned_at;       /* last "no answer" warning */
-    int64_t reconnected_at;  /* last new connection while unanswered */
     bool hello_failed;       /* that send failed */
     int heartbeat_ms, lease_ms;
     int64_t hb_at;           /* last HEARTBEAT; 0 = send now */

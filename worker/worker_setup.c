@@ -49,8 +49,11 @@ static int s_open_socket(worker_t *w, char *err)
     w->sock = zsock_new(ZMQ_DEALER);
     if (!w->sock)
         return set_err(err, "cannot create socket: %s", zmq_strerror(zmq_errno()));
-    /* The name as routing id: the coordinator knows us again after a reconnect. */
-    zsock_set_identity(w->sock, w->name);
+    /* No routing id of our own: the coordinator's ROUTER gives each connection a new
+     * one, so a new connection is never parked behind an old one it still holds (it
+     * allows no handover); HELLO, not the route, says which worker this is. */
+    zsock_set_tcp_maxrt(w->sock, LINK_DEAD_MS);
+    zsock_set_connect_timeout(w->sock, LINK_CONNECT_MS);
     zsock_set_sndtimeo(w->sock, 0);
     zsock_set_immediate(w->sock, 1);
     zsock_set_linger(w->sock, 200); /* a last TELL may still be on its way at exit */
