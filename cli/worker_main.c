@@ -43,6 +43,10 @@ static const char s_usage[] =
     "                        is forked (default 1000; 0 = never)\n"
     "  --max-trial-rss-mb MB replace a trial process whose resident memory is over MB\n"
     "                        after a trial (default 0 = no bound)\n"
+    "  --link-timeout-ms N   take the link for dead when what was sent stays\n"
+    "                        unacknowledged N ms, and reconnect (default 1500; each\n"
+    "                        connect attempt gets N/3 ms: raise it for links with a\n"
+    "                        round trip over 0.5 s)\n"
     "  --max-trials N        exit after N trials (for tests)\n"
     "  -v, --verbose         debug logging\n"
     "  -q, --quiet           warnings and errors only\n"
@@ -91,7 +95,7 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
 {
     enum {
         O_CONNECT = 256, O_SLOTS, O_NAME, O_CACHE, O_CERT, O_SKEY, O_ALLOW, O_MAX, O_PRE,
-        O_RECYCLE, O_RSS, O_ENV, O_CWD, O_ANY
+        O_RECYCLE, O_RSS, O_ENV, O_CWD, O_ANY, O_LINK
     };
     static const struct option longopts[] = {
         {"connect", required_argument, NULL, O_CONNECT},
@@ -108,6 +112,7 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         {"allow-any-command", no_argument, NULL, O_ANY},
         {"max-trials", required_argument, NULL, O_MAX},
         {"prefetch", required_argument, NULL, O_PRE},
+        {"link-timeout-ms", required_argument, NULL, O_LINK},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -129,6 +134,12 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         case O_ANY: opts->allow_any_command = true; break;
         case O_MAX: rc = s_positive("--max-trials", optarg, 1 << 30, &opts->max_trials); break;
         case O_PRE: rc = s_count("--prefetch", optarg, 64, &opts->prefetch); break;
+        case O_LINK:
+            rc = s_positive("--link-timeout-ms", optarg, 600000, &opts->link_timeout_ms);
+            rc = rc == 0 && opts->link_timeout_ms < 300
+                     ? (fprintf(stderr, "hps worker: --link-timeout-ms: at least 300\n"), -1)
+                     : rc;
+            break;
         case O_RECYCLE:
             rc = s_count("--recycle-after", optarg, 1 << 30, &opts->recycle_after);
             break;

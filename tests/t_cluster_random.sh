@@ -7,7 +7,14 @@ DB=$TMP/c.db
 write_study "$TMP/s.yaml" rand200 200 "sampler: {type: random, seed: 1}" \
     "objective: {type: synthetic, function: sphere, sleep_ms: 20}"
 start_coord --lease-ms 3000
-for i in 1 2 3; do start w$i "$HPS" worker --connect "$ep" --slots 1 --name w$i; done
+expect_err 2 "--link-timeout-ms: at least 300" \
+    "$HPS" worker --connect "$ep" --link-timeout-ms 100
+# one worker with a longer link timeout (slow links) works as the others
+link=([1]="" [2]="--link-timeout-ms 6000" [3]="")
+for i in 1 2 3; do
+    # shellcheck disable=SC2086
+    start w$i "$HPS" worker --connect "$ep" --slots 1 --name w$i ${link[$i]}
+done
 # all three have joined (their HELLO is in the workers table) before there is work
 wait_for 60 "len(st['workers']) == 3"
 "$HPS" submit "$TMP/s.yaml" --to "$ep" >/dev/null

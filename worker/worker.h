@@ -54,6 +54,8 @@ typedef struct {
                                     then a fresh one is forked (0 = no limit) */
     long max_trial_rss_mb;       /* a trial process whose resident memory is over this
                                     after a trial is replaced (0 = no bound) */
+    int link_timeout_ms;         /* the link is dead after this long unacknowledged;
+                                    connect attempts get a third (0 = LINK_DEAD_MS) */
 } worker_opts_t;
 
 /* Run until BYE (after running trials finish and their TELLs are ACKed, or a 10 s

@@ -23,12 +23,11 @@
 /* The link to the coordinator. A stalled coordinator's host still acknowledges what
  * we send (TCP), a dead link does not: data left unacknowledged for LINK_DEAD_MS closes
  * the connection (TCP_USER_TIMEOUT through ZMQ_TCP_MAXRT; heartbeats keep some in
- * flight), and ZeroMQ connects anew. A TCP connect gives up after LINK_CONNECT_MS and is
+ * flight), and ZeroMQ connects anew. A TCP connect gives up after LINK_DEAD_MS / 3 and is
  * tried again, so that a fresh SYN goes out twice a second while a partition lasts
- * instead of backing off to seconds. (Links slower than LINK_CONNECT_MS per round trip
- * cannot connect.) */
+ * instead of backing off to seconds. (Links slower than that per round trip cannot
+ * connect: `hps worker --link-timeout-ms` raises both, the connect to a third.) */
 #define LINK_DEAD_MS 1500
-#define LINK_CONNECT_MS 500
 
 #define PREFETCH_BELOW_MS 1000 /* prefetch only while trials take less than this */
 

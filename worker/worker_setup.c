@@ -52,8 +52,9 @@ static int s_open_socket(worker_t *w, char *err)
     /* No routing id of our own: the coordinator's ROUTER gives each connection a new
      * one, so a new connection is never parked behind an old one it still holds (it
      * allows no handover); HELLO, not the route, says which worker this is. */
-    zsock_set_tcp_maxrt(w->sock, LINK_DEAD_MS);
-    zsock_set_connect_timeout(w->sock, LINK_CONNECT_MS);
+    int dead_ms = w->opts->link_timeout_ms > 0 ? w->opts->link_timeout_ms : LINK_DEAD_MS;
+    zsock_set_tcp_maxrt(w->sock, dead_ms);
+    zsock_set_connect_timeout(w->sock, dead_ms / 3);
     zsock_set_sndtimeo(w->sock, 0);
     zsock_set_immediate(w->sock, 1);
     zsock_set_linger(w->sock, 200); /* a last TELL may still be on its way at exit */
