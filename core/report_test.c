@@ -32,7 +32,7 @@ static const char *const s_cfg_y =
     "\"function\":\"sphere\"},\"space\":{\"x\":{\"type\":\"float\",\"low\":-1,\"high\":1}}}";
 
 /* A study stored as the scheduler stores it: its config, stating its direction. */
-static int64_t s_study(store_t *s, const char *name, const char *config, direction_t dir)
+int64_t store_test_study(store_t *s, const char *name, const char *config, direction_t dir)
 {
     char err[HPS_ERR_LEN];
     char *json = store_study_config(config, dir, err);
@@ -65,7 +65,7 @@ static int64_t s_trial(store_t *s, int64_t sid, long number, bool final, const d
 static void s_fixture(store_t *s)
 {
     char err[HPS_ERR_LEN];
-    int64_t a = s_study(s, "a", s_cfg_a, DIR_MINIMIZE), b, z;
+    int64_t a = store_test_study(s, "a", s_cfg_a, DIR_MINIMIZE), b, z;
     double x[2] = {0.3, 0};
     s_trial(s, a, 0, false, x, 1, TRIAL_COMPLETE, 0.5, NAN);
     x[0] = -0.1;
@@ -75,7 +75,7 @@ static void s_fixture(store_t *s)
     s_trial(s, a, 4, false, x, 1, TRIAL_RUNNING, NAN, NAN);
     s_trial(s, a, 5, false, x, 1, TRIAL_WAITING, NAN, NAN);
 
-    b = s_study(s, "b,c", s_cfg_b, DIR_MAXIMIZE);
+    b = store_test_study(s, "b,c", s_cfg_b, DIR_MAXIMIZE);
     double y[2] = {1.0, 0};
     s_trial(s, b, 0, false, y, 2, TRIAL_COMPLETE, 0.8, 0.01);
     y[0] = 2.5, y[1] = 1;
@@ -88,7 +88,7 @@ static void s_fixture(store_t *s)
     rc = store_promotion(s, b, "staging", "standard", false, 0.88, err);
     assert(rc == 0);
 
-    z = s_study(s, "z", s_cfg_z, DIR_MINIMIZE);
+    z = store_test_study(s, "z", s_cfg_z, DIR_MINIMIZE);
     (void)z;
     rc = store_worker_seen(s, "w1", "h", 42, 2, 10000, err);
     assert(rc == 0);
@@ -183,7 +183,7 @@ static bool s_in_order(const char *text, const char *const *starts, int n)
 static void s_add_tie(store_t *s)
 {
     char err[HPS_ERR_LEN];
-    int64_t y = s_study(s, "y", s_cfg_y, DIR_MINIMIZE);
+    int64_t y = store_test_study(s, "y", s_cfg_y, DIR_MINIMIZE);
     double x[1] = {0.5};
     s_trial(s, y, 0, false, x, 1, TRIAL_COMPLETE, 0.2 * (1 + 1e-15), NAN);
     int rc = store_study_set_state(s, y, "done", err);

@@ -228,6 +228,17 @@ static int s_param(param_t *p, const cfg_node_t *space, int i, cfg_errs_t *errs)
     return rc;
 }
 
+space_t *space_from_config_text(const char *config, const char *name)
+{
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *root = cfg_parse(config, strlen(config), name, &errs);
+    space_t *space = root ? space_from_cfg(cfg_get(root, "space"), &errs) : NULL;
+    cfg_free(&root);
+    cfg_errs_free(&errs);
+    return space;
+}
+
 space_t *space_from_cfg(const cfg_node_t *map, cfg_errs_t *errs)
 {
     assert(errs);

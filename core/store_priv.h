@@ -112,5 +112,8 @@ long store_sql_long(store_t *s, const char *sql);
 void store_unlink_files(const char *path);
 /* Turn a mkstemp template ("/tmp/x-XXXXXX") into a fresh path where nothing exists yet. */
 void store_test_path(char *path);
+/* A study stored as the scheduler stores it (its config, stating its direction); its id.
+ * Asserts success. */
+int64_t store_test_study(store_t *s, const char *name, const char *config, direction_t dir);
 
 #endif

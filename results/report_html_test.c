@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/store_priv.h"
 #include "results/report_html.h"
 #include "results/rstudy.h"
 
@@ -15,18 +16,6 @@ static const char s_cfg[] =
     "{\"study\":\"s<i>\",\"n_trials\":5000,\"objective\":{\"type\":\"synthetic\","
     "\"function\":\"sphere\"},\"space\":{\"x\":{\"type\":\"float\",\"low\":-1,\"high\":1},"
     "\"c\":{\"type\":\"categorical\",\"choices\":[\"a\",\"<script>\"]}}}";
-
-static int64_t s_study(store_t *s, const char *name, const char *config)
-{
-    char err[HPS_ERR_LEN];
-    char *json = store_study_config(config, DIR_MINIMIZE, err);
-    assert(json);
-    int64_t id;
-    int rc = store_study_insert(s, name, json, &id, err);
-    assert(rc == 0);
-    free(json);
-    return id;
-}
 
 /* n trials: every 7th PRUNED (after two steps), every 50th FAIL with markup in its
  * error, the rest COMPLETE with three steps; values fall slowly, so the best so far
@@ -66,8 +55,8 @@ static store_t *s_fixture(char *path, int n)
     unlink(path);
     store_t *s = store_open(path, true, false, err);
     assert(s);
-    s_trials(s, s_study(s, "s<i>", s_cfg), n);
-    s_trials(s, s_study(s, "t", s_cfg), 30);
+    s_trials(s, store_test_study(s, "s<i>", s_cfg, DIR_MINIMIZE), n);
+    s_trials(s, store_test_study(s, "t", s_cfg, DIR_MINIMIZE), 30);
     return s;
 }
 

@@ -54,18 +54,6 @@ static int s_trial_cb(void *arg, const store_trial_t *t)
     return 0;
 }
 
-/* The study's space from its stored config; NULL when it does not parse. */
-static space_t *s_space(const char *name, const char *config)
-{
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    cfg_node_t *root = cfg_parse(config, strlen(config), name, &errs);
-    space_t *space = root ? space_from_cfg(cfg_get(root, "space"), &errs) : NULL;
-    cfg_free(&root);
-    cfg_errs_free(&errs);
-    return space;
-}
-
 bool rstudy_better(direction_t dir, double v, double b)
 {
     return isfinite(v) && (isnan(b) || v * (double)dir < b * (double)dir);
@@ -275,7 +263,7 @@ int rstudy_load(store_t *st, const store_study_t *s, const char *metric, rstudy_
                     .dir = s->direction,
                     .best = -1,
                     .metric = xstrdup(metric ? metric : "value")};
-    r->space = s_space(s->name, s->config);
+    r->space = space_from_config_text(s->config, s->name);
     r->nx = r->space ? r->space->n : 0;
     s_load_t l = {.r = r};
     s_grow(r, 1);

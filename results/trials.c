@@ -368,18 +368,6 @@ static int s_row_cb(void *arg, const store_trial_row_t *t)
     return c->write_errno ? 1 : 0;
 }
 
-/* The space of a stored config; NULL when it has none that parses. */
-static space_t *s_space(const char *config, const char *name)
-{
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    cfg_node_t *root = cfg_parse(config, strlen(config), name, &errs);
-    space_t *space = root ? space_from_cfg(cfg_get(root, "space"), &errs) : NULL;
-    cfg_free(&root);
-    cfg_errs_free(&errs);
-    return space;
-}
-
 /* The listing of study s into c, then the table or the json's closing bracket. */
 static int s_list(store_t *st, const store_study_t *s, const trials_opts_t *o, s_ctx_t *c,
                   char *err)
@@ -419,7 +407,7 @@ int trials_write(store_t *st, const char *study, const trials_opts_t *o, FILE *o
     if (rc == 1)
         rc = report_no_study(st, study, err);
     else if (rc == 0) {
-        space_t *space = s_space(s.config, s.name);
+        space_t *space = space_from_config_text(s.config, s.name);
         c.space = space;
         rc = s_list(st, &s, o, &c, err);
         space_destroy(&space);
