@@ -12,13 +12,8 @@ start w1 "$HPS" worker --connect "$ep" --name w1 --slots 2
 wait_for 60 "sum(s['trials']['COMPLETE'] for s in st['studies']) >= 10"
 [ -f "$DB-wal" ] || fail "no WAL file while the coordinator runs"
 rm "$DB-wal"
-deadline=$(( $(date +%s) + 20 ))
-while kill -0 "$COORD" 2>/dev/null; do
-    [ "$(date +%s)" -lt "$deadline" ] || fail "the coordinator runs on without its WAL"
-    sleep 0.1
-done
-rc=0
-wait "$COORD" || rc=$?
+wait_exit 20 "$COORD" "the coordinator (without its WAL)"
+rc=$WAIT_RC
 [ "$rc" = 1 ] || fail "coordinator exit $rc, not 1: $(tail -5 "$TMP/coord.log")"
 grep -qF "w.db-wal: No such file or directory: the study file's write-ahead log was removed" \
     "$TMP/coord.log" || fail "message: $(tail -5 "$TMP/coord.log")"
