@@ -87,27 +87,6 @@ void coord__simple(ctx_t *c, const char *type)
     coord__send(c, &m);
 }
 
-/* An ERROR that says whether the request itself was bad (the client exits 2). */
-static void s_error_bad(ctx_t *c, const char *msg, bool bad)
-{
-    proto_msg_t *m = proto_new("ERROR");
-    proto_set_str(m, "msg", msg);
-    proto_set_int(m, "bad", bad);
-    coord__send(c, &m);
-}
-
-/* SUBMIT, RESUME, PUT and STOP: open on plain loopback, submitters' keys only under CURVE. */
-static bool s_may_submit(ctx_t *c)
-{
-    if (!c->self->auth)
-        return true;
-    if (c->self->submitters && *c->user_id &&
-        zcertstore_lookup(c->self->submitters, c->user_id))
-        return true;
-    coord__error(c, "this key may not submit or stop studies");
-    return false;
-}
-
 static void s_wait(ctx_t *c, int ms)
 {
     proto_msg_t *m = proto_new("WAIT");
@@ -290,7 +269,7 @@ static void s_on_fetch(ctx_t *c)
 
 static void s_on_put(ctx_t *c)
 {
-    if (!s_may_submit(c))
+    if (!coord__may_submit(c))
         return;
     size_t len;
     const void *data = proto_get_bin(c->msg, "data", &len);
@@ -309,152 +288,6 @@ static void s_on_put(ctx_t *c)
     coord__send(c, &m);
 }
 
-int coord_submit(coord_t *self, study_config_t **cfg_p, sched_outcome_t *out, char *err)
-{
-    *out = (sched_outcome_t){0};
-    const cfg_node_t *sha = (*cfg_p)->data ? cfg_get((*cfg_p)->data, "sha256") : NULL;
-    if ((*cfg_p)->data && (!sha || sha->type != CFG_SCALAR || !is_sha256_hex(sha->value)))
-        return set_err(err, "study %s: data.sha256 is missing (submit uploads the dataset)",
-                       (*cfg_p)->name);
-    if (sha && !blob_exists(self->blob_dir, sha->value))
-        return set_err(err, "study %s: dataset %s was not uploaded", (*cfg_p)->name, sha->value);
-    return sched_submit(self->sched, cfg_p, out, err);
-}
-
-/* Submit cfg (owned) and answer: SUBMITTED when the study will run, else an ERROR that
- * says why (bad: a refused difference, or a config the coordinator cannot run). */
-static void s_submit_reply(ctx_t *c, study_config_t **cfg_p)
-{
-    char *name = xstrdup((*cfg_p)->name), err[HPS_ERR_LEN];
-    sched_outcome_t out;
-    int rc = coord_submit(c->self, cfg_p, &out, err);
-    study_config_destroy(cfg_p);
-    if (rc == 0) {
-        proto_msg_t *m = proto_new("SUBMITTED");
-        proto_set_str(m, "study", name);
-        proto_set_int(m, "created", out.kind == STORE_PLAN_CREATE);
-        proto_set_str(m, "outcome", store_plan_name(out.kind));
-        proto_set_str(m, "text", out.text);
-        coord__send(c, &m);
-    } else {
-        log_warn("%s: %s", proto_type(c->msg), rc > 0 ? out.text : err);
-        s_error_bad(c, rc > 0 ? out.text : err, rc < 0 || out.kind == STORE_PLAN_REFUSED);
-    }
-    sched_outcome_clear(&out);
-    free(name);
-}
-
-static void s_on_submit(ctx_t *c)
-{
-    if (!s_may_submit(c))
-        return;
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    study_config_t *cfg = study_config_from_json(proto_get_str(c->msg, "config"),
-                                                 &study_check_all, &errs);
-    if (!cfg)
-        coord__error(c, errs.n ? errs.msgs[0] : "invalid study config");
-    else
-        s_submit_reply(c, &cfg);
-    cfg_errs_free(&errs);
-}
-
-/* The stored config of study, with n_trials replaced when given (> 0); caller frees.
- * NULL with err (*bad: there is no such study, or n_trials is not a valid change). */
-static char *s_stored_for_resume(coord_t *self, const char *study, int64_t n_trials, bool *bad,
-                                 char *err)
-{
-    store_study_t s;
-    int found = store_study_get(self->store, study, &s, err);
-    *bad = found == 1;
-    if (found != 0)
-        return found == 1 ? (set_err(err, "no study '%s' in this database", study), NULL) : NULL;
-    char num[32];
-    snprintf(num, sizeof num, "%" PRId64, n_trials);
-    char *json = n_trials > 0 ? study_json_set(s.config, "n_trials", num, err)
-                              : xstrdup(s.config);
-    store_study_clear(&s);
-    return json;
-}
-
-/* RESUME {study, n_trials?}: SUBMIT of the stored config (with n_trials raised). */
-static void s_on_resume(ctx_t *c)
-{
-    if (!s_may_submit(c))
-        return;
-    char err[HPS_ERR_LEN];
-    bool bad;
-    char *json = s_stored_for_resume(c->self, proto_get_str(c->msg, "study"),
-                                     proto_int_or(c->msg, "n_trials", 0), &bad, err);
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    study_config_t *cfg = json ? study_config_from_json(json, &study_check_all, &errs) : NULL;
-    if (json && !cfg)
-        set_err(err, "stored config: %s", errs.n ? errs.msgs[0] : "invalid");
-    if (cfg)
-        s_submit_reply(c, &cfg);
-    else
-        s_error_bad(c, err, bad);
-    cfg_errs_free(&errs);
-    free(json);
-}
-
-/* STATUS {study?}: an unknown study is the client's bad input, flagged `bad` so that
- * `hps status` exits 2 as with --db. */
-/* A STATUS reply from the strings of a report. */
-static void s_status_reply(ctx_t *c, const char *json, const char *text)
-{
-    proto_msg_t *m = proto_new("STATUS_REPLY");
-    proto_set_str(m, "json", json);
-    if (text)
-        proto_set_str(m, "text", text);
-    coord__send(c, &m);
-}
-
-static void s_on_status(ctx_t *c)
-{
-    const char *study = proto_get_str(c->msg, "study");
-    study = study && *study ? study : NULL;
-    const char *json, *text;
-    if (guard_status_get(c->self->guard, study, now_ms(), &json, &text) == 0) {
-        s_status_reply(c, json, text);
-        return;
-    }
-    coord__flush_heard(c->self); /* live status is exact: every time heard so far */
-    strbuf_t sb;
-    sb_init(&sb);
-    char err[HPS_ERR_LEN];
-    int rc = report_status_json(c->self->store, study, &sb, err);
-    if (rc != 0) {
-        sb_free(&sb);
-        s_error_bad(c, err, rc == 1);
-        return;
-    }
-    strbuf_t tb;
-    sb_init(&tb);
-    bool have_text = report_status_text(c->self->store, study, &tb, err) == 0;
-    guard_status_put(c->self->guard, study, sb.buf, have_text ? tb.buf : NULL, now_ms());
-    s_status_reply(c, sb.buf, have_text ? tb.buf : NULL);
-    sb_free(&sb);
-    sb_free(&tb);
-}
-
-static void s_on_stop(ctx_t *c)
-{
-    if (!s_may_submit(c))
-        return;
-    const char *name = proto_get_str(c->msg, "study");
-    char err[HPS_ERR_LEN];
-    int rc = sched_stop(c->self->sched, name, err);
-    if (rc != 0) {
-        coord__error(c, rc == 1 ? "no running study of that name" : err);
-        return;
-    }
-    proto_msg_t *m = proto_new("STOPPED");
-    proto_set_str(m, "study", name);
-    coord__send(c, &m);
-}
-
 typedef struct {
     const char *type;
     void (*fn)(ctx_t *c);
@@ -463,8 +296,8 @@ typedef struct {
 static const handler_t s_handlers[] = {
     {"HELLO", coord__on_hello},   {"ASK", s_on_ask},       {"HEARTBEAT", coord__on_heartbeat},
     {"REPORT", s_on_report}, {"TELL", s_on_tell},     {"FETCH", s_on_fetch},
-    {"PUT", s_on_put},       {"SUBMIT", s_on_submit}, {"STATUS", s_on_status},
-    {"STOP", s_on_stop},     {"RESUME", s_on_resume},
+    {"PUT", s_on_put},       {"SUBMIT", coord__on_submit}, {"STATUS", coord__on_status},
+    {"STOP", coord__on_stop},     {"RESUME", coord__on_resume},
 };
 
 /* Requests any peer may send, and costly: within the peer's budget (guard.h)? Over it,

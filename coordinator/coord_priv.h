@@ -74,6 +74,13 @@ worker_rec_t *coord__worker(ctx_t *c);
 void coord__flush_heard(coord_t *self);
 void coord__on_hello(ctx_t *c);
 void coord__on_heartbeat(ctx_t *c);
+/* coord_clients.c: SUBMIT, RESUME, STATUS and STOP; SUBMIT, RESUME, PUT and STOP are
+ * open on plain loopback, to submitters' keys only under CURVE (false after an ERROR). */
+bool coord__may_submit(ctx_t *c);
+void coord__on_submit(ctx_t *c);
+void coord__on_resume(ctx_t *c);
+void coord__on_status(ctx_t *c);
+void coord__on_stop(ctx_t *c);
 /* Whether a TELL/REPORT for (trial, attempt) comes from its lease holder; false when
  * refused (answered and logged). */
 bool coord__from_holder(ctx_t *c, int64_t trial, int64_t attempt);

@@ -1,4 +1,4 @@
-/* store_interop — what an import (results/optuna_import.c) writes into the study file
+/* store_interop — what an import from Optuna (in results/) writes into the study file
  * (see store.h): a finished trial whole, as it was elsewhere, and a batch given up. */
 #include <assert.h>
 #include <math.h>
