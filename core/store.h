@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/space.h"
 #include "core/trial.h"
 #include "core/util.h"
 
@@ -322,6 +323,35 @@ int store_study_copy(store_t *self, const char *src_path, const char *name, cons
 int store_blob_users(store_t *self, const char *sha, long *n, char *err);
 
 void store_admin_test(bool verbose);
+
+/* ---- warm start and enqueued points (core/store_warm.c) ---------------------------- */
+
+/* One observation a warm start feeds the sampler: a source trial's end. */
+typedef struct {
+    trial_state_t state; /* COMPLETE or PRUNED */
+    double value;
+    double *x;           /* the target space's nx values; owned */
+} store_obs_t;
+/* The COMPLETE and PRUNED search trials of study `name` in src, in number order, with x
+ * mapped into target (same parameters and distributions: points_space_map) and the
+ * same direction dir: 0 (*obs, *n; free with store_obs_free), 1 when that is bad input
+ * (err: no such study, another direction, the first differing parameter), -1 with err. */
+int store_warm_source(store_t *src, const char *name, const space_t *target, direction_t dir,
+                      store_obs_t **obs, int *n, char *err);
+void store_obs_free(store_obs_t **obs, int n);
+/* A new study (store_study_insert) and its warm-start observations, in one transaction.
+ * They are stored as trials of kind 'warm' numbered -n .. -1 (in the view trial_params;
+ * no count, listing or best of the study reads them). */
+int store_study_insert_warm(store_t *self, const char *name, const char *config,
+                            const store_obs_t *obs, int n, int64_t *id_out, char *err);
+/* The warm-start observations of a study in number order (-n .. -1); stops early when
+ * cb returns non-zero (returned). -1 with err. */
+int store_warm_each(store_t *self, int64_t study_id, store_trial_fn cb, void *arg, char *err);
+/* Enqueue n points (xs: n rows of nx values) as WAITING search trials numbered after
+ * the study's last one (*first: the first number), in one transaction. */
+int store_enqueue(store_t *self, int64_t study_id, const double *xs, int nx, int n, long *first,
+                  char *err);
+void store_warm_test(bool verbose);
 
 void store_test(bool verbose);
 

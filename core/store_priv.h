@@ -113,4 +113,9 @@ void store_unlink_files(const char *path);
 /* Turn a mkstemp template ("/tmp/x-XXXXXX") into a fresh path where nothing exists yet. */
 void store_test_path(char *path);
 
+/* The row of a new study, inside the caller's transaction (store_study_insert without
+ * its own; store_study.c). */
+int store_study_insert_row(store_t *self, const char *name, const char *config,
+                           int64_t *id_out, char *err);
+
 #endif
