@@ -29,6 +29,7 @@ static const subcmd_t s_commands[] = {
     {"delete", delete_main, "remove a study, its trials and its unused dataset blob"},
     {"rename", rename_main, "rename a study in a study file"},
     {"copy", copy_main, "copy a study with all its trials into another study file"},
+    {"enqueue", enqueue_main, "add given points to a study as trials to run first"},
 };
 
 int main(int argc, char **argv)

@@ -85,7 +85,7 @@ void coord__simple(ctx_t *c, const char *type)
 }
 
 /* An ERROR that says whether the request itself was bad (the client exits 2). */
-static void s_error_bad(ctx_t *c, const char *msg, bool bad)
+void coord__error_bad(ctx_t *c, const char *msg, bool bad)
 {
     proto_msg_t *m = proto_new("ERROR");
     proto_set_str(m, "msg", msg);
@@ -93,8 +93,8 @@ static void s_error_bad(ctx_t *c, const char *msg, bool bad)
     coord__send(c, &m);
 }
 
-/* SUBMIT, RESUME, PUT and STOP: open on plain loopback, submitters' keys only under CURVE. */
-static bool s_may_submit(ctx_t *c)
+/* SUBMIT, RESUME, PUT, STOP, ENQUEUE: open on plain loopback, submitters' keys only under CURVE. */
+bool coord__may_submit(ctx_t *c)
 {
     if (!c->self->auth)
         return true;
@@ -287,7 +287,7 @@ static void s_on_fetch(ctx_t *c)
 
 static void s_on_put(ctx_t *c)
 {
-    if (!s_may_submit(c))
+    if (!coord__may_submit(c))
         return;
     size_t len;
     const void *data = proto_get_bin(c->msg, "data", &len);
@@ -335,7 +335,7 @@ static void s_submit_reply(ctx_t *c, study_config_t **cfg_p)
         coord__send(c, &m);
     } else {
         log_warn("%s: %s", proto_type(c->msg), rc > 0 ? out.text : err);
-        s_error_bad(c, rc > 0 ? out.text : err, rc < 0 || out.kind == STORE_PLAN_REFUSED);
+        coord__error_bad(c, rc > 0 ? out.text : err, rc < 0 || out.kind == STORE_PLAN_REFUSED);
     }
     sched_outcome_clear(&out);
     free(name);
@@ -343,7 +343,7 @@ static void s_submit_reply(ctx_t *c, study_config_t **cfg_p)
 
 static void s_on_submit(ctx_t *c)
 {
-    if (!s_may_submit(c))
+    if (!coord__may_submit(c))
         return;
     cfg_errs_t errs;
     cfg_errs_init(&errs);
@@ -377,7 +377,7 @@ static char *s_stored_for_resume(coord_t *self, const char *study, int64_t n_tri
 /* RESUME {study, n_trials?}: SUBMIT of the stored config (with n_trials raised). */
 static void s_on_resume(ctx_t *c)
 {
-    if (!s_may_submit(c))
+    if (!coord__may_submit(c))
         return;
     char err[HPS_ERR_LEN];
     bool bad;
@@ -391,7 +391,7 @@ static void s_on_resume(ctx_t *c)
     if (cfg)
         s_submit_reply(c, &cfg);
     else
-        s_error_bad(c, err, bad);
+        coord__error_bad(c, err, bad);
     cfg_errs_free(&errs);
     free(json);
 }
@@ -424,7 +424,7 @@ static void s_on_status(ctx_t *c)
     int rc = report_status_json(c->self->store, study, &sb, err);
     if (rc != 0) {
         sb_free(&sb);
-        s_error_bad(c, err, rc == 1);
+        coord__error_bad(c, err, rc == 1);
         return;
     }
     strbuf_t tb;
@@ -438,7 +438,7 @@ static void s_on_status(ctx_t *c)
 
 static void s_on_stop(ctx_t *c)
 {
-    if (!s_may_submit(c))
+    if (!coord__may_submit(c))
         return;
     const char *name = proto_get_str(c->msg, "study");
     char err[HPS_ERR_LEN];
@@ -462,6 +462,7 @@ static const handler_t s_handlers[] = {
     {"REPORT", s_on_report}, {"TELL", s_on_tell},     {"FETCH", s_on_fetch},
     {"PUT", s_on_put},       {"SUBMIT", s_on_submit}, {"STATUS", s_on_status},
     {"STOP", s_on_stop},     {"RESUME", s_on_resume},
+    {"ENQUEUE", coord__on_enqueue},
 };
 
 /* Requests any peer may send, and costly: within the peer's budget (guard.h)? Over it,
@@ -470,7 +471,7 @@ static bool s_within_budget(ctx_t *c)
 {
     const char *type = proto_type(c->msg);
     if (strcmp(type, "STATUS") != 0 && strcmp(type, "SUBMIT") != 0 && strcmp(type, "STOP") != 0 &&
-        strcmp(type, "RESUME") != 0)
+        strcmp(type, "RESUME") != 0 && strcmp(type, "ENQUEUE") != 0)
         return true;
     char *peer = zframe_strhex(c->route);
     bool ok = guard_take(c->self->guard, peer, now_ms());

@@ -100,6 +100,27 @@ points_t *points_parse_json(const char *text, const char *name, char *err)
     return pts;
 }
 
+points_t *points_from_wire(char *const *json, char *const *where, int n, char *err)
+{
+    points_t *all = xcalloc(1, sizeof *all);
+    for (int i = 0; i < n; i++) {
+        points_t *one = points_parse_json(json[i], where[i], err);
+        if (!one || one->n != 1 || one->items[0].names == NULL) {
+            if (one)
+                set_err(err, "%s: expected one object", where[i]);
+            points_destroy(&one);
+            points_destroy(&all);
+            return NULL;
+        }
+        point_t *p = s_add_point(all, xstrdup(where[i]));
+        point_t *q = &one->items[0];
+        *p = (point_t){p->where, q->n, q->names, q->texts, q->quoted};
+        q->n = 0, q->names = NULL, q->texts = NULL, q->quoted = NULL;
+        points_destroy(&one);
+    }
+    return all;
+}
+
 /* ---- CSV -------------------------------------------------------------------------- */
 
 typedef struct {
@@ -331,6 +352,20 @@ int points_space_map(const space_t *target, const space_t *source, int *map, cha
                            target->params[i].name, why);
     }
     return 0;
+}
+
+space_t *points_config_space(const char *config, char *err)
+{
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *root = cfg_parse(config, strlen(config), "<stored study>", &errs);
+    const cfg_node_t *sp = root ? cfg_get(root, "space") : NULL;
+    space_t *space = sp ? space_from_cfg(sp, &errs) : NULL;
+    if (!space)
+        set_err(err, "the stored study's space: %s", errs.n ? errs.msgs[0] : "missing");
+    cfg_free(&root);
+    cfg_errs_free(&errs);
+    return space;
 }
 
 /* ---- tests ------------------------------------------------------------------------ */

@@ -26,7 +26,7 @@ typedef struct {
     bool *quoted;  /* a quoted scalar: always text */
 } point_t;
 
-typedef struct {
+typedef struct points_s {
     int n;
     point_t *items; /* owned */
 } points_t;
@@ -37,6 +37,9 @@ typedef struct {
 points_t *points_load(const char *path, char *err);
 /* Points from JSON text (an object, or an array of objects), located in `name`. */
 points_t *points_parse_json(const char *text, const char *name, char *err);
+/* Points as they travel (ENQUEUE): n JSON objects and where each came from. NULL with
+ * err ("WHERE: ...") when one is not a single object. */
+points_t *points_from_wire(char *const *json, char *const *where, int n, char *err);
 void points_destroy(points_t **self_p);
 
 /* Point p as a JSON object {"name": value, ...} (caller frees). Can't fail. */
@@ -49,6 +52,9 @@ int points_encode(const space_t *space, const point_t *p, double *x, char *err);
  * bounds, log, step and choices; order may differ): 0 with map[i] the source index of
  * target's parameter i, or -1 with err naming the first differing parameter. */
 int points_space_map(const space_t *target, const space_t *source, int *map, char *err);
+
+/* The space of a stored study config (canonical JSON): caller frees; NULL with err. */
+space_t *points_config_space(const char *config, char *err);
 
 void points_test(bool verbose);
 

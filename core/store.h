@@ -348,9 +348,16 @@ int store_study_insert_warm(store_t *self, const char *name, const char *config,
  * cb returns non-zero (returned). -1 with err. */
 int store_warm_each(store_t *self, int64_t study_id, store_trial_fn cb, void *arg, char *err);
 /* Enqueue n points (xs: n rows of nx values) as WAITING search trials numbered after
- * the study's last one (*first: the first number), in one transaction. */
+ * the study's last one (*first: the first number; ids[n] their trial ids when not NULL), in one transaction. */
 int store_enqueue(store_t *self, int64_t study_id, const double *xs, int nx, int n, long *first,
-                  char *err);
+                  int64_t *ids, char *err);
+/* The points (core/points.h) to enqueue into study `name`, encoded: 0 with *xs (points
+ * rows of *nx values; caller frees) and *study_id; 1 on bad input, err saying why (no
+ * such study, a point that does not fit the space, or more trials than n_trials: the
+ * enqueued ones count toward it, as in Optuna); -1 with err. */
+struct points_s;
+int store_enqueue_check(store_t *self, const char *name, const struct points_s *pts, double **xs,
+                        int *nx, int64_t *study_id, char *err);
 void store_warm_test(bool verbose);
 
 void store_test(bool verbose);

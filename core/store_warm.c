@@ -47,21 +47,6 @@ static int s_insert(store_t *self, sqlite3_stmt *st, int64_t study_id, long numb
 
 /* ---- the source ------------------------------------------------------------------- */
 
-/* The space of a stored config (caller frees), or NULL with err. */
-static space_t *s_stored_space(const char *config, char *err)
-{
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    cfg_node_t *root = cfg_parse(config, strlen(config), "<stored study>", &errs);
-    const cfg_node_t *sp = root ? cfg_get(root, "space") : NULL;
-    space_t *space = sp ? space_from_cfg(sp, &errs) : NULL;
-    if (!space)
-        set_err(err, "the source study's space: %s", errs.n ? errs.msgs[0] : "missing");
-    cfg_free(&root);
-    cfg_errs_free(&errs);
-    return space;
-}
-
 typedef struct {
     const int *map;
     int nx, src_nx;
@@ -96,7 +81,7 @@ int store_warm_source(store_t *src, const char *name, const space_t *target, dir
     if (found != 0)
         return found < 0 ? -1 : (set_err(err, "no study '%s' to warm-start from", name), 1);
     int rc = 1;
-    space_t *space = s_stored_space(s.config, err);
+    space_t *space = points_config_space(s.config, err);
     int *map = xcalloc((size_t)target->n + 1, sizeof *map);
     if (space && points_space_map(target, space, map, err) == 0) {
         if (s.direction != dir)
@@ -138,7 +123,7 @@ int store_study_insert_warm(store_t *self, const char *name, const char *config,
     sqlite3_stmt *st = store_prepare(self, s_sql_insert, err);
     if (!st)
         return -1;
-    space_t *space = s_stored_space(config, err);
+    space_t *space = points_config_space(config, err);
     int rc = space ? store_begin(self, err) : -1;
     if (rc == 0)
         rc = store_study_insert_row(self, name, config, id_out, err);
@@ -152,7 +137,7 @@ int store_study_insert_warm(store_t *self, const char *name, const char *config,
 }
 
 int store_enqueue(store_t *self, int64_t study_id, const double *xs, int nx, int n, long *first,
-                  char *err)
+                  int64_t *ids, char *err)
 {
     sqlite3_stmt *st = store_prepare(self, s_sql_insert, err);
     sqlite3_stmt *q = st ? store_prepare(self, "SELECT COALESCE(MAX(number) + 1, 0) FROM trials"
@@ -166,12 +151,49 @@ int store_enqueue(store_t *self, int64_t study_id, const double *xs, int nx, int
         else
             rc = store_db_err(self, err, "enqueue");
     }
-    for (int i = 0; rc == 0 && i < n; i++)
+    for (int i = 0; rc == 0 && i < n; i++) {
         rc = s_insert(self, st, study_id, *first + i, false, NULL, xs + (size_t)i * (size_t)nx,
                       nx, err);
+        if (rc == 0 && ids)
+            ids[i] = sqlite3_last_insert_rowid(self->db);
+    }
     sqlite3_finalize(q);
     sqlite3_finalize(st);
     return q ? store_end(self, rc, err) : -1;
+}
+
+int store_enqueue_check(store_t *self, const char *name, const struct points_s *pts, double **xs,
+                        int *nx, int64_t *study_id, char *err)
+{
+    *xs = NULL;
+    store_study_t s;
+    int rc = store_study_get(self, name, &s, err);
+    if (rc != 0)
+        return rc < 0 ? -1 : (set_err(err, "no study '%s'", name), 1);
+    *study_id = s.id;
+    long counts[TRIAL_NSTATES], have = 0;
+    space_t *space = points_config_space(s.config, err);
+    rc = !space ? -1 : store_trial_counts(self, s.id, counts, err);
+    for (int i = 0; rc == 0 && i < TRIAL_NSTATES; i++)
+        have += counts[i];
+    if (rc == 0 && have + pts->n > s.n_trials) {
+        rc = 1;
+        set_err(err, "study '%s' has %ld of its n_trials=%ld trials: %d more would make "
+                     "%ld (raise n_trials first: hps resume %s n_trials=%ld)", name, have,
+                     s.n_trials, pts->n, have + pts->n, name, have + pts->n);
+    }
+    if (rc == 0) {
+        *nx = space->n;
+        *xs = xmalloc(sizeof **xs * (size_t)(space->n ? space->n : 1) * (size_t)pts->n);
+        for (int i = 0; rc == 0 && i < pts->n; i++)
+            if (points_encode(space, &pts->items[i], *xs + (size_t)i * (size_t)space->n, err))
+                rc = 1;
+    }
+    if (rc != 0)
+        free(*xs), *xs = NULL;
+    space_destroy(&space);
+    store_study_clear(&s);
+    return rc;
 }
 
 /* ---- reading ---------------------------------------------------------------------- */
@@ -240,7 +262,7 @@ void store_warm_test(bool verbose)
     const char *dst = "{\"study\": \"dst\", \"n_trials\": 9, \"direction\": \"minimize\","
                       " \"space\": {\"k\": {\"type\": \"categorical\", \"choices\": [\"a\", \"b\"]},"
                       " \"x\": {\"type\": \"float\", \"low\": 0, \"high\": 1}}}";
-    space_t *target = s_stored_space(dst, err);
+    space_t *target = points_config_space(dst, err);
     store_obs_t *obs;
     int n;
     assert(store_warm_source(s, "nope", target, DIR_MINIMIZE, &obs, &n, err) == 1);
@@ -257,8 +279,8 @@ void store_warm_test(bool verbose)
     assert(store_sql_long(s, "SELECT COUNT(*) FROM trial_params WHERE kind = 'warm'") == 6);
     /* Enqueued points follow the last search trial; none are visible as warm. */
     long first;
-    assert(store_enqueue(s, sid, &xs[0][0], 2, 2, &first, err) == 0 && first == 4);
-    assert(store_enqueue(s, did, &xs[0][0], 2, 1, &first, err) == 0 && first == 0);
+    assert(store_enqueue(s, sid, &xs[0][0], 2, 2, &first, NULL, err) == 0 && first == 4);
+    assert(store_enqueue(s, did, &xs[0][0], 2, 1, &first, NULL, err) == 0 && first == 0);
     assert(store_sql_long(s, "SELECT COUNT(*) FROM trials WHERE state = 'WAITING'") == 3);
     space_destroy(&target);
     store_close(&s);

@@ -199,7 +199,7 @@ long tpe_find(const tpe_t *self, long number)
 static void s_started(void *vself, long number, const double *x)
 {
     tpe_t *self = vself;
-    assert(self && x && number >= 0);
+    assert(self && x);
     /* The coordinator reports trials in number order; a repeat changes nothing. */
     if (self->n > 0 && number <= self->number[self->n - 1]) {
         assert(tpe_find(self, number) >= 0);
@@ -220,6 +220,7 @@ static void s_started(void *vself, long number, const double *x)
     self->seen[j] = 0;
     self->key[j] = INFINITY;
     self->n++;
+    self->n_warm += number < 0;
     s_forget_old(self);
 }
 
@@ -410,7 +411,7 @@ static int s_view(tpe_t *self, long number)
 {
     if (self->o.deterministic) {
         long limit = number - self->o.parallelism;
-        if (limit < self->o.n_startup)
+        if (limit + self->n_warm < self->o.n_startup)
             return S_RANDOM; /* fewer than n_startup trials can be visible */
         if (s_absorb_until(self, limit) != 0)
             return SAMPLER_WAIT;
