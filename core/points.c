@@ -105,7 +105,7 @@ points_t *points_from_wire(char *const *json, char *const *where, int n, char *e
     points_t *all = xcalloc(1, sizeof *all);
     for (int i = 0; i < n; i++) {
         points_t *one = points_parse_json(json[i], where[i], err);
-        if (!one || one->n != 1 || one->items[0].names == NULL) {
+        if (!one || one->n != 1) {
             if (one)
                 set_err(err, "%s: expected one object", where[i]);
             points_destroy(&one);

@@ -79,7 +79,7 @@ int store_warm_source(store_t *src, const char *name, const space_t *target, dir
     store_study_t s;
     int found = store_study_get(src, name, &s, err);
     if (found != 0)
-        return found < 0 ? -1 : (set_err(err, "no study '%s' to warm-start from", name), 1);
+        return found < 0 ? -1 : (set_err(err, "warm_start: no study '%s' here", name), 1);
     int rc = 1;
     space_t *space = points_config_space(s.config, err);
     int *map = xcalloc((size_t)target->n + 1, sizeof *map);
