@@ -355,11 +355,19 @@ static double s_ramp(long i, long n)
     return num == 1 ? start : start + (1 - start) * (double)i / (double)(num - 1);
 }
 
+/* Deterministic mode: proposal `number` sees the trials numbered below this as finished
+ * (and the warm-start observations, numbered below 0, always). */
+static long s_window(const tpe_t *self, long number)
+{
+    long limit = number - self->o.parallelism;
+    return limit > 0 ? limit : 0;
+}
+
 /* Whether entry j belongs to the bad set of proposal `number` (good set aside). */
 static bool s_in_view(const tpe_t *self, long j, long number)
 {
     if (self->o.deterministic) {
-        long limit = number - self->o.parallelism;
+        long limit = s_window(self, number);
         if (self->number[j] >= number)
             return false;
         if (self->number[j] >= limit)
@@ -410,8 +418,8 @@ enum { S_RANDOM = 100 }; /* s_view result: too few finished trials, draw at rand
 static int s_view(tpe_t *self, long number)
 {
     if (self->o.deterministic) {
-        long limit = number - self->o.parallelism;
-        if (limit + self->n_warm < self->o.n_startup)
+        long limit = s_window(self, number), visible = limit + self->n_warm;
+        if (visible < self->o.n_startup || visible == 0)
             return S_RANDOM; /* fewer than n_startup trials can be visible */
         if (s_absorb_until(self, limit) != 0)
             return SAMPLER_WAIT;
