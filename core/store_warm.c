@@ -282,6 +282,27 @@ void store_warm_test(bool verbose)
     assert(store_enqueue(s, sid, &xs[0][0], 2, 2, &first, NULL, err) == 0 && first == 4);
     assert(store_enqueue(s, did, &xs[0][0], 2, 1, &first, NULL, err) == 0 && first == 0);
     assert(store_sql_long(s, "SELECT COUNT(*) FROM trials WHERE state = 'WAITING'") == 3);
+    /* src has 6 of its 9 trials now: 3 more fit, 4 do not; a bad point is named */
+    double *ex;
+    int nx;
+    int64_t eid;
+    const char *three = "[{\"x\": 0.5, \"k\": \"b\"}, {\"x\": 0, \"k\": \"a\"}, {\"x\": 1, \"k\": \"a\"}]";
+    const char *four = "[{\"x\": 0.5, \"k\": \"b\"}, {\"x\": 0, \"k\": \"a\"}, {\"x\": 1, \"k\": \"a\"},"
+                       " {\"x\": 1, \"k\": \"a\"}]";
+    points_t *pts = points_parse_json(three, "p.json", err);
+    assert(store_enqueue_check(s, "nope", pts, &ex, &nx, &eid, err) == 1 && strstr(err, "nope"));
+    assert(store_enqueue_check(s, "src", pts, &ex, &nx, &eid, err) == 0 && nx == 2 && eid == sid);
+    assert(ex[0] == 0.5 && ex[1] == 1 && ex[2] == 0 && ex[3] == 0);
+    free(ex);
+    points_destroy(&pts);
+    pts = points_parse_json(four, "p.json", err);
+    assert(store_enqueue_check(s, "src", pts, &ex, &nx, &eid, err) == 1 && !ex);
+    assert(strstr(err, "has 6 of its n_trials=9 trials"));
+    points_destroy(&pts);
+    pts = points_parse_json("{\"x\": 2, \"k\": \"a\"}", "p.json", err);
+    assert(store_enqueue_check(s, "src", pts, &ex, &nx, &eid, err) == 1);
+    assert(strstr(err, "p.json:1:1: param 'x': 2 out of range"));
+    points_destroy(&pts);
     space_destroy(&target);
     store_close(&s);
     unlink(path);
