@@ -31,6 +31,7 @@ static const subcmd_t s_commands[] = {
     {"rename", rename_main, "rename a study in a study file"},
     {"copy", copy_main, "copy a study with all its trials into another study file"},
     {"import", import_main, "import an Optuna study (SQLite) to continue it here"},
+    {"enqueue", enqueue_main, "add given points to a study as trials to run first"},
 };
 
 int main(int argc, char **argv)

@@ -13,6 +13,7 @@
 #include "cli/watch.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/points.h"
 #include "core/proto.h"
 
 typedef struct {
@@ -67,6 +68,18 @@ static const char s_resume_usage[] =
     "  --to ENDPOINT       on a running coordinator\n"
     "  --db FILE           in a study file, for the next hps coordinator or hps run on it\n"
     "                      (refused while a coordinator serves the file: use --to)\n"
+    "with --to:\n" S_CONNECT_HELP;
+
+static const char s_enqueue_usage[] =
+    "usage: hps enqueue STUDY FILE (--to ENDPOINT | --db FILE) [options]\n"
+    "Add given points to a study as WAITING trials, run before any the sampler proposes\n"
+    "(Optuna's enqueue_trial). FILE is JSON ({\"param\": value, ...} or an array of them)\n"
+    "or CSV (.csv: a header of parameter names, one row per point). Every parameter must\n"
+    "be given, within its range and step, or one of its choices; enqueued trials count\n"
+    "toward n_trials (raise it first with hps resume STUDY n_trials=N). Any bad point:\n"
+    "exit 2 naming FILE:line and the parameter, nothing stored.\n"
+    "  --to ENDPOINT       on a running coordinator\n"
+    "  --db FILE           in a study file (refused while a coordinator serves it)\n"
     "with --to:\n" S_CONNECT_HELP;
 
 /* 0 parsed, -1 after --help (exit 0), or an exit code. with_db: --db and --json are
@@ -453,6 +466,56 @@ int resume_main(int argc, char **argv)
         rc = rc == 0 ? 0 : bad ? 2 : 1;
         zsock_destroy(&sock);
     }
+    free(f.args);
+    return rc < 0 ? 0 : rc;
+}
+
+/* ENQUEUE of every point of pts to f->to: the exit code. */
+static int s_enqueue_to(const client_flags_t *f, const char *study, const points_t *pts)
+{
+    char err[HPS_ERR_LEN];
+    bool bad = false;
+    char **json = xcalloc((size_t)pts->n, sizeof *json);
+    const char **where = xcalloc((size_t)pts->n, sizeof *where);
+    for (int i = 0; i < pts->n; i++) {
+        json[i] = points_json(&pts->items[i]);
+        where[i] = pts->items[i].where;
+    }
+    proto_msg_t *m = proto_new("ENQUEUE");
+    proto_set_str(m, "study", study);
+    proto_set_strs(m, "points", (const char *const *)json, pts->n);
+    proto_set_strs(m, "where", where, pts->n);
+    for (int i = 0; i < pts->n; i++)
+        free(json[i]);
+    free(json);
+    free(where);
+    zsock_t *sock = s_connect(f, err);
+    int rc = sock ? client_print_submitted(s_call(sock, &m, f->timeout_ms, &bad, err)) : -1;
+    proto_destroy(&m);
+    if (rc != 0)
+        client_print_error("enqueue", err);
+    zsock_destroy(&sock);
+    return rc == 0 ? 0 : bad ? 2 : 1;
+}
+
+int enqueue_main(int argc, char **argv)
+{
+    client_flags_t f;
+    int rc = s_parse(argc, argv, s_enqueue_usage, true, &f);
+    if (rc == 0 && (!f.to == !f.db || f.json || f.watch || f.n_args != 2)) {
+        fprintf(stderr, "hps enqueue: STUDY FILE and one of --to ENDPOINT or --db FILE\n%s",
+                s_enqueue_usage);
+        rc = 2;
+    }
+    char err[HPS_ERR_LEN];
+    points_t *pts = rc == 0 ? points_load(f.args[1], err) : NULL;
+    if (rc == 0 && !pts) {
+        fprintf(stderr, "hps enqueue: %s\n", err);
+        rc = 2;
+    }
+    if (rc == 0)
+        rc = f.db ? lifecycle_enqueue_db(f.db, f.args[0], pts) : s_enqueue_to(&f, f.args[0], pts);
+    points_destroy(&pts);
     free(f.args);
     return rc < 0 ? 0 : rc;
 }

@@ -9,5 +9,7 @@ int status_main(int argc, char **argv);
 int stop_main(int argc, char **argv);
 /* `hps resume STUDY [n_trials=N] --to EP | --db FILE` (--db: cli/lifecycle.c). */
 int resume_main(int argc, char **argv);
+/* `hps enqueue STUDY FILE --to EP | --db FILE` (--db: cli/lifecycle.c). */
+int enqueue_main(int argc, char **argv);
 
 #endif

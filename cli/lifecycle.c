@@ -20,6 +20,7 @@
 #include "coordinator/study_check.h"
 #include "core/config.h"
 #include "core/limits.h"
+#include "core/points.h"
 #include "core/store.h"
 #include "core/study_diff.h"
 
@@ -147,9 +148,10 @@ static store_t *s_open_locked(const char *cmd, const char *db, bool create, dblo
     *lock = dblock_acquire(db, err);
     store_t *st = *lock ? store_open(db, create, false, err) : NULL;
     if (!st) {
-        fprintf(stderr, "hps %s: %s%s\n", cmd, err,
-                *lock ? "" : strcmp(cmd, "resume") == 0 ? " (hps resume --to ENDPOINT asks it)"
-                                                        : " (stop it first)");
+        bool asks = !*lock && (strcmp(cmd, "resume") == 0 || strcmp(cmd, "enqueue") == 0);
+        fprintf(stderr, "hps %s: %s%s%s%s\n", cmd, err,
+                *lock ? "" : asks ? " (hps " : " (stop it first)", asks ? cmd : "",
+                asks ? " --to ENDPOINT asks it)" : "");
         dblock_release(lock);
     }
     return st;
@@ -162,6 +164,48 @@ static int s_done(const char *cmd, store_t **st, dblock_t **lock, int rc, const 
     store_close(st);
     dblock_release(lock);
     return rc < 0 ? 1 : rc;
+}
+
+/* ---- enqueue ------------------------------------------------------------------------ */
+
+/* Check pts for study on st, and when st is writable enqueue them: the exit code. */
+static int s_enqueue_on(store_t *st, const char *study, const points_t *pts, bool apply)
+{
+    char err[HPS_ERR_LEN];
+    double *xs = NULL;
+    int nx;
+    int64_t id;
+    long first;
+    int rc = store_enqueue_check(st, study, pts, &xs, &nx, &id, err);
+    if (rc == 0 && apply && store_enqueue(st, id, xs, nx, pts->n, &first, NULL, err) != 0)
+        rc = -1;
+    if (rc != 0)
+        fprintf(stderr, "hps enqueue: %s\n", err);
+    else if (apply)
+        printf("enqueued %d trials into study '%s' (numbers %ld to %ld)\n", pts->n, study, first,
+               first + pts->n - 1);
+    free(xs);
+    return rc < 0 ? 1 : rc == 1 ? 2 : 0;
+}
+
+int lifecycle_enqueue_db(const char *db, const char *study, const points_t *pts)
+{
+    char err[HPS_ERR_LEN];
+    if (access(db, F_OK) != 0) {
+        fprintf(stderr, "hps enqueue: %s: no such study database\n", db);
+        return 2;
+    }
+    store_t *st = store_open_read(db, err);
+    int rc = st ? s_enqueue_on(st, study, pts, false) : 1;
+    if (!st)
+        fprintf(stderr, "hps enqueue: %s\n", err);
+    store_close(&st);
+    dblock_t *lock = NULL;
+    if (rc == 0) {
+        st = s_open_locked("enqueue", db, false, &lock);
+        rc = st ? s_enqueue_on(st, study, pts, true) : 1;
+    }
+    return s_done("enqueue", &st, &lock, rc, "");
 }
 
 /* ---- resume ------------------------------------------------------------------------- */

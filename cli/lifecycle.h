@@ -9,6 +9,10 @@
 /* Resume study in the file db for the next coordinator or `hps run` on it (n_trials > 0:
  * raised to that first). */
 int lifecycle_resume_db(const char *db, const char *study, long n_trials);
+/* Enqueue pts (checked first on the file opened read-only) into study in db, under the
+ * coordinator's lock: the exit code (2 for a bad point, nothing stored). */
+struct points_s;
+int lifecycle_enqueue_db(const char *db, const char *study, const struct points_s *pts);
 int delete_main(int argc, char **argv);
 int rename_main(int argc, char **argv);
 int copy_main(int argc, char **argv);

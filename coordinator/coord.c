@@ -298,6 +298,7 @@ static const handler_t s_handlers[] = {
     {"REPORT", s_on_report}, {"TELL", s_on_tell},     {"FETCH", s_on_fetch},
     {"PUT", s_on_put},       {"SUBMIT", coord__on_submit}, {"STATUS", coord__on_status},
     {"STOP", coord__on_stop},     {"RESUME", coord__on_resume},
+    {"ENQUEUE", coord__on_enqueue},
 };
 
 /* Requests any peer may send, and costly: within the peer's budget (guard.h)? Over it,
@@ -306,7 +307,7 @@ static bool s_within_budget(ctx_t *c)
 {
     const char *type = proto_type(c->msg);
     if (strcmp(type, "STATUS") != 0 && strcmp(type, "SUBMIT") != 0 && strcmp(type, "STOP") != 0 &&
-        strcmp(type, "RESUME") != 0)
+        strcmp(type, "RESUME") != 0 && strcmp(type, "ENQUEUE") != 0)
         return true;
     char *peer = zframe_strhex(c->route);
     bool ok = guard_take(c->self->guard, peer, now_ms());

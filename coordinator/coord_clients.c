@@ -21,7 +21,7 @@
 #include "core/study_diff.h"
 
 /* An ERROR that says whether the request itself was bad (the client exits 2). */
-static void s_error_bad(ctx_t *c, const char *msg, bool bad)
+void coord__error_bad(ctx_t *c, const char *msg, bool bad)
 {
     proto_msg_t *m = proto_new("ERROR");
     proto_set_str(m, "msg", msg);
@@ -29,7 +29,7 @@ static void s_error_bad(ctx_t *c, const char *msg, bool bad)
     coord__send(c, &m);
 }
 
-/* SUBMIT, RESUME, PUT and STOP: open on plain loopback, submitters' keys only under CURVE. */
+/* SUBMIT, RESUME, PUT, STOP, ENQUEUE: open on plain loopback, submitters' keys only under CURVE. */
 bool coord__may_submit(ctx_t *c)
 {
     if (!c->self->auth)
@@ -70,7 +70,7 @@ static void s_submit_reply(ctx_t *c, study_config_t **cfg_p)
         coord__send(c, &m);
     } else {
         log_warn("%s: %s", proto_type(c->msg), rc > 0 ? out.text : err);
-        s_error_bad(c, rc > 0 ? out.text : err, rc < 0 || out.kind == STORE_PLAN_REFUSED);
+        coord__error_bad(c, rc > 0 ? out.text : err, rc < 0 || out.kind == STORE_PLAN_REFUSED);
     }
     sched_outcome_clear(&out);
     free(name);
@@ -126,7 +126,7 @@ void coord__on_resume(ctx_t *c)
     if (cfg)
         s_submit_reply(c, &cfg);
     else
-        s_error_bad(c, err, bad);
+        coord__error_bad(c, err, bad);
     cfg_errs_free(&errs);
     free(json);
 }
@@ -159,7 +159,7 @@ void coord__on_status(ctx_t *c)
     int rc = report_status_json(c->self->store, study, &sb, err);
     if (rc != 0) {
         sb_free(&sb);
-        s_error_bad(c, err, rc == 1);
+        coord__error_bad(c, err, rc == 1);
         return;
     }
     strbuf_t tb;

@@ -66,6 +66,13 @@ void coord__simple(ctx_t *c, const char *type);
 int coord__tell_result(const proto_msg_t *msg, store_result_t *r, int64_t *trial,
                        int *attempt, char *err);
 
+/* Whether the sender may submit (SUBMIT, RESUME, PUT, STOP, ENQUEUE); else answered. */
+bool coord__may_submit(ctx_t *c);
+/* An ERROR that says whether the request itself was bad (the client exits 2). */
+void coord__error_bad(ctx_t *c, const char *msg, bool bad);
+/* ENQUEUE {study, points, where} (coord_enqueue.c). */
+void coord__on_enqueue(ctx_t *c);
+
 /* coord_workers.c */
 void coord__worker_free(void **item);
 /* The worker behind this route, or NULL after answering RESET. */
@@ -74,9 +81,7 @@ worker_rec_t *coord__worker(ctx_t *c);
 void coord__flush_heard(coord_t *self);
 void coord__on_hello(ctx_t *c);
 void coord__on_heartbeat(ctx_t *c);
-/* coord_clients.c: SUBMIT, RESUME, STATUS and STOP; SUBMIT, RESUME, PUT and STOP are
- * open on plain loopback, to submitters' keys only under CURVE (false after an ERROR). */
-bool coord__may_submit(ctx_t *c);
+/* coord_clients.c: SUBMIT, RESUME, STATUS and STOP. */
 void coord__on_submit(ctx_t *c);
 void coord__on_resume(ctx_t *c);
 void coord__on_status(ctx_t *c);

@@ -308,11 +308,25 @@ static int s_replay_inter(void *arg, int64_t trial_id, long number, long step, d
     return 0;
 }
 
+/* A warm-start observation (numbered below every trial): the sampler's alone. */
+static int s_replay_warm(void *arg, const store_trial_t *t)
+{
+    replay_t *r = arg;
+    study_t *s = r->s;
+    if (t->nx != s_nx(s))
+        return set_err(r->err, "study %s: warm trial %ld has %d params, space has %d",
+                       s->cfg->name, t->number, t->nx, s_nx(s));
+    s->sops->started(s->sampler, t->number, t->x);
+    s->sops->finished(s->sampler, t->number, t->state, t->value);
+    return 0;
+}
+
 int sched__replay(sched_t *self, study_t *s, char *err)
 {
     replay_t r = {self, s, err, 0, 0};
     double t0 = now_secs();
-    if (store_intermediates_each(self->store, s->id, s_replay_inter, &r, err) != 0 ||
+    if (store_warm_each(self->store, s->id, s_replay_warm, &r, err) != 0 ||
+        store_intermediates_each(self->store, s->id, s_replay_inter, &r, err) != 0 ||
         store_trials_each(self->store, s->id, s_replay_trial, &r, err) != 0)
         return -1;
     if (r.n) /* what a restart costs grows with the file (bench/scale.sh) */
@@ -645,6 +659,32 @@ int sched_release_worker(sched_t *self, const char *worker, char *err)
 int sched_leases_of(sched_t *self, const char *worker)
 {
     return (int)(intptr_t)zhashx_lookup(self->held, worker);
+}
+
+int sched_enqueue(sched_t *self, int64_t study_id, const double *xs, int nx, int n, long *first,
+                  char *err)
+{
+    int64_t *ids = xcalloc((size_t)n, sizeof *ids);
+    int rc = store_enqueue(self->store, study_id, xs, nx, n, first, ids, err);
+    for (int i = 0; rc == 0 && i < self->n_studies; i++) {
+        study_t *s = self->studies[i];
+        if (s->id != study_id || s->state == ST_DONE)
+            continue; /* a done study is rebuilt from the file when it runs again */
+        if (*first != s->next_number || nx != s_nx(s)) {
+            self->broken = true;
+            rc = set_err(err, "study %s: enqueued as trial %ld, expected %ld", s->cfg->name,
+                         *first, s->next_number);
+            break;
+        }
+        for (int k = 0; k < n; k++) {
+            const double *x = xs + (size_t)k * (size_t)nx;
+            s->sops->started(s->sampler, *first + k, x);
+            s_enqueue(s, ids[k], 1, *first + k, false, x);
+        }
+        s->next_number = *first + n;
+    }
+    free(ids);
+    return rc;
 }
 
 bool sched_idle(sched_t *self)

@@ -95,6 +95,11 @@ bool sched_broken(const sched_t *self);
 int sched_leases_of(sched_t *self, const char *worker);
 /* Stop a study: no new trials; running ones may still report. 1 = no such study. */
 int sched_stop(sched_t *self, const char *name, char *err);
+/* Enqueue n points (nx internal values each, checked: store_enqueue_check) into study
+ * study_id as WAITING search trials numbered from *first, stored first; a held study's
+ * queue (served before any proposal) and sampler take them at once. 0 or -1 with err. */
+int sched_enqueue(sched_t *self, int64_t study_id, const double *xs, int nx, int n, long *first,
+                  char *err);
 /* True when every study is done or stopped and nothing is leased. */
 bool sched_idle(sched_t *self);
 enum { SCHED_REFIT_NONE, SCHED_REFIT_PENDING, SCHED_REFIT_RUNNING, SCHED_REFIT_DONE };

@@ -88,6 +88,56 @@ static int s_adopt_seed(sched_t *self, study_config_t **cfg_p, char *err)
     return cfg ? 0 : -1;
 }
 
+/* The observations warm_start names, from this file or warm_start.db: 0, 1 (bad input,
+ * err says why), -1 with err. */
+static int s_warm_obs(sched_t *self, const study_config_t *cfg, store_obs_t **obs, int *n,
+                      char *err)
+{
+    const char *name = NULL, *db = NULL;
+    cfg_str(cfg->warm_start, "study", NULL, &name, NULL);
+    cfg_str(cfg->warm_start, "db", NULL, &db, NULL);
+    assert(name);
+    store_t *src = db ? store_open_read(db, err) : self->store;
+    if (!src) {
+        char why[HPS_ERR_LEN];
+        snprintf(why, sizeof why, "%s", err);
+        set_err(err, "warm_start.db: %s", why);
+        return 1;
+    }
+    int rc = store_warm_source(src, name, cfg->space, cfg->direction, obs, n, err);
+    if (src != self->store)
+        store_close(&src);
+    return rc;
+}
+
+/* A new study: its row and, with warm_start, the source's observations (one
+ * transaction), replayed into its sampler. 0, 1 when the warm start is refused (out
+ * says why; nothing stored), -1 with err. */
+static int s_create(sched_t *self, study_config_t **cfg_p, sched_outcome_t *out, char *err)
+{
+    study_config_t *cfg = *cfg_p;
+    store_obs_t *obs = NULL;
+    int n = 0, rc = cfg->warm_start ? s_warm_obs(self, cfg, &obs, &n, err) : 0;
+    if (rc == 1) {
+        out->kind = STORE_PLAN_REFUSED;
+        free(out->text);
+        out->text = xasprintf("study '%s' not created: %s", cfg->name, err);
+        return 1;
+    }
+    int64_t id;
+    study_t *s = NULL;
+    if (rc == 0 && store_study_insert_warm(self->store, cfg->name, cfg->json, obs, n, &id, err) == 0 &&
+        (s = sched__study_new(cfg_p, id, err)) != NULL) {
+        sched__add_study(self, s);
+        rc = n ? sched__replay(self, s, err) : 0;
+        if (n && rc == 0)
+            log_info("study %s: warm start from %d trials", s->cfg->name, n);
+    } else
+        rc = -1;
+    store_obs_free(&obs, n);
+    return rc;
+}
+
 int sched_submit(sched_t *self, study_config_t **cfg_p, sched_outcome_t *out, char *err)
 {
     *out = (sched_outcome_t){0};
@@ -110,17 +160,10 @@ int sched_submit(sched_t *self, study_config_t **cfg_p, sched_outcome_t *out, ch
     out->text = sb.buf;
     int rc = p.kind == STORE_PLAN_FINISHED || p.kind == STORE_PLAN_BUSY ||
                      p.kind == STORE_PLAN_REFUSED ? 1 : 0;
-    int64_t id;
     if (rc == 0 && p.kind != STORE_PLAN_CREATE)
         rc = s_continue(self, &p, cfg_p, err);
-    else if (rc == 0 && store_study_insert(self->store, cfg->name, cfg->json, &id, err) != 0)
-        rc = -1;
-    else if (rc == 0) {
-        study_t *s = sched__study_new(cfg_p, id, err);
-        if (s)
-            sched__add_study(self, s);
-        rc = s ? 0 : -1;
-    }
+    else if (rc == 0)
+        rc = s_create(self, cfg_p, out, err);
     if (rc == 0)
         log_info("%s", out->text);
     store_plan_clear(&p);

@@ -65,6 +65,7 @@ static const schema_t s_schema[] = {
     {"SUBMIT", {"config:S"}},
     {"SUBMITTED", {"study:S", "created:I", "outcome:S?", "text:S?"}},
     {"RESUME", {"study:S", "n_trials:I?"}},
+    {"ENQUEUE", {"study:S", "points:SS", "where:SS"}},
     {"STATUS", {"study:S?"}},
     {"STATUS_REPLY", {"json:S", "text:S?"}},
     {"STOP", {"study:S"}},

@@ -30,6 +30,8 @@
  *   SUBMIT    config S                       SUBMITTED  study S, created I, outcome S?,
  *                                                       text S? (store_plan_name, _describe)
  *   RESUME    study S, n_trials I?           SUBMITTED (as SUBMIT of the stored config)
+ *   ENQUEUE   study S, points SS (JSON objects), where SS (file:line of each)
+ *                                            SUBMITTED {outcome "enqueued", text}
  *   STATUS    study S? (only this study)     STATUS_REPLY  json S, text S?
  *   STOP      study S                        STOPPED  study S
  *   ERROR     msg S, bad I? (1: the request itself is bad, e.g. an unknown study)

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/space.h"
 #include "core/trial.h"
 #include "core/util.h"
 
@@ -334,6 +335,42 @@ int store_trial_import(store_t *self, int64_t study_id, const store_trial_row_t 
 /* End a batch (store_batch_begin) by rolling all of it back. This function can't fail:
  * the transaction is gone either way. */
 void store_batch_abort(store_t *self);
+
+/* ---- warm start and enqueued points (core/store_warm.c) ---------------------------- */
+
+/* One observation a warm start feeds the sampler: a source trial's end. */
+typedef struct {
+    trial_state_t state; /* COMPLETE or PRUNED */
+    double value;
+    double *x;           /* the target space's nx values; owned */
+} store_obs_t;
+/* The COMPLETE and PRUNED search trials of study `name` in src, in number order, with x
+ * mapped into target (same parameters and distributions: points_space_map) and the
+ * same direction dir: 0 (*obs, *n; free with store_obs_free), 1 when that is bad input
+ * (err: no such study, another direction, the first differing parameter), -1 with err. */
+int store_warm_source(store_t *src, const char *name, const space_t *target, direction_t dir,
+                      store_obs_t **obs, int *n, char *err);
+void store_obs_free(store_obs_t **obs, int n);
+/* A new study (store_study_insert) and its warm-start observations, in one transaction.
+ * They are stored as trials of kind 'warm' numbered -n .. -1 (in the view trial_params;
+ * no count, listing or best of the study reads them). */
+int store_study_insert_warm(store_t *self, const char *name, const char *config,
+                            const store_obs_t *obs, int n, int64_t *id_out, char *err);
+/* The warm-start observations of a study in number order (-n .. -1); stops early when
+ * cb returns non-zero (returned). -1 with err. */
+int store_warm_each(store_t *self, int64_t study_id, store_trial_fn cb, void *arg, char *err);
+/* Enqueue n points (xs: n rows of nx values) as WAITING search trials numbered after
+ * the study's last one (*first: the first number; ids[n] their trial ids when not NULL), in one transaction. */
+int store_enqueue(store_t *self, int64_t study_id, const double *xs, int nx, int n, long *first,
+                  int64_t *ids, char *err);
+/* The points (core/points.h) to enqueue into study `name`, encoded: 0 with *xs (points
+ * rows of *nx values; caller frees) and *study_id; 1 on bad input, err saying why (no
+ * such study, a point that does not fit the space, or more trials than n_trials: the
+ * enqueued ones count toward it, as in Optuna); -1 with err. */
+struct points_s;
+int store_enqueue_check(store_t *self, const char *name, const struct points_s *pts, double **xs,
+                        int *nx, int64_t *study_id, char *err);
+void store_warm_test(bool verbose);
 
 void store_test(bool verbose);
 void store_interop_test(bool verbose);

@@ -116,4 +116,9 @@ void store_test_path(char *path);
  * Asserts success. */
 int64_t store_test_study(store_t *s, const char *name, const char *config, direction_t dir);
 
+/* The row of a new study, inside the caller's transaction (store_study_insert without
+ * its own; store_study.c). */
+int store_study_insert_row(store_t *self, const char *name, const char *config,
+                           int64_t *id_out, char *err);
+
 #endif

@@ -23,8 +23,8 @@ void store_study_clear(store_study_t *s)
     memset(s, 0, sizeof *s);
 }
 
-int store_study_insert(store_t *self, const char *name, const char *config, int64_t *id_out,
-                       char *err)
+int store_study_insert_row(store_t *self, const char *name, const char *config,
+                           int64_t *id_out, char *err)
 {
     sqlite3_stmt *st = store_prepare(self,
                                      "INSERT INTO studies(name, config, created)"
@@ -35,14 +35,21 @@ int store_study_insert(store_t *self, const char *name, const char *config, int6
     sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, config, -1, SQLITE_TRANSIENT);
     sqlite3_bind_double(st, 3, now_secs());
-    int rc = store_begin(self, err);
-    if (rc == 0 && store_step_done(self, st, err) < 0)
-        rc = -1;
+    int rc = store_step_done(self, st, err) < 0 ? -1 : 0;
     if (rc == 0) {
         *id_out = sqlite3_last_insert_rowid(self->db);
         store_params_forget(self, *id_out); /* the id of a deleted study, reused */
     }
     sqlite3_finalize(st);
+    return rc;
+}
+
+int store_study_insert(store_t *self, const char *name, const char *config, int64_t *id_out,
+                       char *err)
+{
+    int rc = store_begin(self, err);
+    if (rc == 0)
+        rc = store_study_insert_row(self, name, config, id_out, err);
     return store_end(self, rc, err);
 }
 

@@ -45,7 +45,7 @@ int store_trials_each(store_t *self, int64_t study_id, store_trial_fn cb, void *
 {
     sqlite3_stmt *st = store_prepare(self,
                                      "SELECT id, number, kind, state, attempt, value, x, worker"
-                                     " FROM trials WHERE study_id = ?1"
+                                     " FROM trials WHERE study_id = ?1 AND kind != 'warm'"
                                      " ORDER BY kind = 'final', number",
                                      err);
     if (!st)

@@ -18,7 +18,7 @@
 static const char s_sql_rows[] =
     "SELECT id, number, kind, state, attempt, value, x, worker, secs, cv_mean, cv_std,"
     " val_score, test_score, error, started, finished FROM trials"
-    " WHERE study_id = ?1 AND (?2 IS NULL OR state = ?2)"
+    " WHERE study_id = ?1 AND kind != 'warm' AND (?2 IS NULL OR state = ?2)"
     " ORDER BY kind = 'final',"
     "  CASE WHEN ?4 THEN value IS NULL END, CASE WHEN ?4 THEN value * ?3 END, number"
     " LIMIT ?5";

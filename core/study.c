@@ -19,7 +19,9 @@
 
 static const char *const s_top_keys[] = {
     "defaults", "study",   "direction", "n_trials", "max_retries", "data", "objective",
-    "space",    "sampler", "pruner",    "strategy", "seed",        "trial_timeout", NULL};
+    "space",    "sampler", "pruner",    "strategy", "seed",        "trial_timeout", "warm_start", NULL};
+
+static const char *const s_warm_keys[] = {"study", "db", NULL};
 
 static const char *const s_data_keys[] = {"path", "sha256", "label",   "target",
                                           "text", "numeric", NULL};
@@ -90,6 +92,21 @@ static int s_scalars(study_config_t *s, cfg_errs_t *errs)
     return errs->n > before ? -1 : 0;
 }
 
+/* warm_start: {study: NAME, db: FILE?} (the source is read when the study is created). */
+static void s_warm_start(study_config_t *s, cfg_errs_t *errs)
+{
+    const char *name = NULL, *db = NULL;
+    s->warm_start = s_section(s->root, "warm_start", errs);
+    if (!s->warm_start)
+        return;
+    cfg_check_keys(s->warm_start, s_warm_keys, errs);
+    if (s_required(s->warm_start, "study", errs) &&
+        cfg_str(s->warm_start, "study", NULL, &name, errs) == 0 && !*name)
+        cfg_error(errs, cfg_get(s->warm_start, "study"), "warm_start.study: expected a name");
+    if (cfg_str(s->warm_start, "db", NULL, &db, errs) == 0 && db && !*db)
+        cfg_error(errs, cfg_get(s->warm_start, "db"), "warm_start.db: expected a file name");
+}
+
 /* The plugins' checks, in the order objective, sampler, pruner (see study_checks_t). */
 static void s_plugins(study_config_t *s, bool strict, const study_checks_t *checks,
                       cfg_errs_t *errs)
@@ -130,6 +147,7 @@ static study_config_t *s_validate(cfg_node_t *root, const char *config_path,
     s->data = s_section(root, "data", errs);
     s->strategy = s_section(root, "strategy", errs);
     cfg_check_keys(s->data, s_data_keys, errs);
+    s_warm_start(s, errs);
     const cfg_node_t *space = s_required(root, "space", errs);
     if (space)
         s->space = space_from_cfg(space, errs);

@@ -32,6 +32,9 @@ typedef struct {
     const cfg_node_t *pruner;    /* borrowed; NULL = none */
     const cfg_node_t *data;      /* borrowed; NULL when the objective needs no data */
     const cfg_node_t *strategy;  /* borrowed; NULL = none */
+    const cfg_node_t *warm_start; /* borrowed; NULL = none: {study: NAME, db: FILE?}, the
+                                    study whose trials seed the sampler (read when the
+                                    study is created, by the process that creates it) */
     char *json;                  /* cfg_to_json(root); owned */
     char *data_file;             /* data.path resolved for reading (see
                                     study_config_load); NULL when there is none or the

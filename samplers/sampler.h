@@ -6,6 +6,10 @@
  * restart), finished() when it ends. A trial re-queued after a lost lease keeps its
  * number and parameters; the sampler sees nothing of that. So a sampler's state is a
  * pure function of the study's trial table, which is what makes restarts exact.
+ * A warm-started study's observations come first, numbered -n .. -1 (started and at
+ * once finished, COMPLETE or PRUNED), as if they were its own earliest trials: TPE
+ * counts them toward n_startup_trials and its good/bad split, grid skips their points,
+ * random ignores them.
  *
  * Adding a sampler = one .c file with a `const sampler_ops_t foo_sampler` + one line
  * in the table in sampler.c. */

@@ -199,7 +199,7 @@ long tpe_find(const tpe_t *self, long number)
 static void s_started(void *vself, long number, const double *x)
 {
     tpe_t *self = vself;
-    assert(self && x && number >= 0);
+    assert(self && x);
     /* The coordinator reports trials in number order; a repeat changes nothing. */
     if (self->n > 0 && number <= self->number[self->n - 1]) {
         assert(tpe_find(self, number) >= 0);
@@ -220,6 +220,7 @@ static void s_started(void *vself, long number, const double *x)
     self->seen[j] = 0;
     self->key[j] = INFINITY;
     self->n++;
+    self->n_warm += number < 0;
     s_forget_old(self);
 }
 
@@ -354,11 +355,19 @@ static double s_ramp(long i, long n)
     return num == 1 ? start : start + (1 - start) * (double)i / (double)(num - 1);
 }
 
+/* Deterministic mode: proposal `number` sees the trials numbered below this as finished
+ * (and the warm-start observations, numbered below 0, always). */
+static long s_window(const tpe_t *self, long number)
+{
+    long limit = number - self->o.parallelism;
+    return limit > 0 ? limit : 0;
+}
+
 /* Whether entry j belongs to the bad set of proposal `number` (good set aside). */
 static bool s_in_view(const tpe_t *self, long j, long number)
 {
     if (self->o.deterministic) {
-        long limit = number - self->o.parallelism;
+        long limit = s_window(self, number);
         if (self->number[j] >= number)
             return false;
         if (self->number[j] >= limit)
@@ -409,8 +418,8 @@ enum { S_RANDOM = 100 }; /* s_view result: too few finished trials, draw at rand
 static int s_view(tpe_t *self, long number)
 {
     if (self->o.deterministic) {
-        long limit = number - self->o.parallelism;
-        if (limit < self->o.n_startup)
+        long limit = s_window(self, number), visible = limit + self->n_warm;
+        if (visible < self->o.n_startup || visible == 0)
             return S_RANDOM; /* fewer than n_startup trials can be visible */
         if (s_absorb_until(self, limit) != 0)
             return SAMPLER_WAIT;

@@ -51,6 +51,7 @@ typedef struct {
     double *key;          /* direction * value; NaN values rank last (+inf) */
     long absorbed;        /* deterministic: entries [0, absorbed) are seen */
     long n_fin;           /* seen complete + pruned trials */
+    long n_warm;          /* warm-start observations (numbered < 0, before any trial) */
     long n_dead;          /* seen failures still in the columns */
     long forget_at;       /* max_history: free old entries once n exceeds this */
     tpe_top_t top[TPE_TOP];

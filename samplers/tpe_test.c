@@ -410,6 +410,50 @@ static void s_test_incremental(const char *yaml, int per)
     tpe_sampler.destroy(&b);
 }
 
+/* W warm-start observations (random points of another seed) into smp, numbered -W..-1. */
+static void s_feed_warm(void *smp, int w)
+{
+    char err[HPS_ERR_LEN];
+    cfg_node_t *opts = s_opts("{type: random, seed: 99}");
+    void *rnd = random_sampler.create(&s_space, opts, DIR_MINIMIZE, err);
+    double x[T_D];
+    for (int k = 0; k < w; k++) {
+        assert(random_sampler.propose(rnd, k, x, err) == SAMPLER_OK);
+        tpe_sampler.started(smp, k - w, x);
+        tpe_sampler.finished(smp, k - w, TRIAL_COMPLETE, s_objective(x));
+    }
+    random_sampler.destroy(&rnd);
+    cfg_free(&opts);
+}
+
+/* Warm-start observations count toward n_startup_trials and the good/bad split: the
+ * first proposals are TPE's, better than a cold start's; deterministic mode sees them
+ * all from proposal 0 on. */
+static void s_test_warm(bool verbose, const char *mode)
+{
+    enum { N = 10, W = 40 };
+    static double a[N * T_D], c[N * T_D], d[T_D];
+    char yaml[96], err[HPS_ERR_LEN];
+    snprintf(yaml, sizeof yaml, "{type: tpe, seed: 3, %s}", mode);
+    void *warm = s_new(&s_space, yaml, DIR_MINIMIZE), *cold = s_new(&s_space, yaml, DIR_MINIMIZE);
+    s_feed_warm(warm, W);
+    double best_warm = s_run(&tpe_sampler, warm, N, 1, a);
+    double best_cold = s_run(&tpe_sampler, cold, N, 1, c);
+    if (verbose)
+        printf("  tpe %s: best of %d, warm-started from %d: %.3f, cold: %.3f\n", mode, N, W,
+               best_warm, best_cold);
+    assert(memcmp(a, c, sizeof(double) * T_D) != 0); /* not the random startup draw */
+    assert(best_warm < best_cold);
+    snprintf(yaml, sizeof yaml, "{type: tpe, seed: 3, %s, deterministic: true}", mode);
+    void *det = s_new(&s_space, yaml, DIR_MINIMIZE);
+    s_feed_warm(det, W);
+    assert(tpe_sampler.propose(det, 0, d, err) == SAMPLER_OK);
+    assert(memcmp(a, d, sizeof d) == 0); /* proposal 0 of both saw the same W trials */
+    tpe_sampler.destroy(&warm);
+    tpe_sampler.destroy(&cold);
+    tpe_sampler.destroy(&det);
+}
+
 void tpe_test(bool verbose)
 {
     s_test_fixtures(verbose);
@@ -424,5 +468,6 @@ void tpe_test(bool verbose)
         s_test_deterministic(s_modes[i]);
         s_test_categorical(verbose, s_modes[i]);
         s_test_quality(verbose, s_modes[i]);
+        s_test_warm(verbose, s_modes[i]);
     }
 }
