@@ -352,7 +352,8 @@ typedef struct {
 /* Register the artifact of final trial trial_id (its study's test score and tier
  * already set): a new version of the study's registered name (`register:` or the
  * study's name) with its lineage (hps_version included). A trial registered before
- * keeps its version (idempotent). *version_out: the version. 0 or -1 with err. */
+ * keeps its version (idempotent). *version_out: the version. 0; 1 when trial_id is not
+ * a final refit (nothing registered); -1 with err. */
 int store_model_register(store_t *self, int64_t trial_id, const char *sha, const char *file,
                          int64_t size, const char *hps_version, long *version_out, char *err);
 /* The versions of name (NULL: every name), by name then version. 0 or -1 with err. */

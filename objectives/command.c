@@ -11,7 +11,9 @@
  * In: the parameters as one JSON object on stdin ({"lr": 0.01, "opt": "adam"}) and as
  * environment variables HPS_PARAM_<NAME> (upper case, other than [A-Z0-9] -> '_'),
  * plus HPS_TRIAL, HPS_ATTEMPT, HPS_SEED, HPS_FINAL (0/1), and HPS_DATA / HPS_CACHE_DIR
- * when the trial has them. Parameters never reach a command line, so no value can be
+ * when the trial has them. A final refit also gets HPS_ARTIFACT_DIR, an empty private
+ * folder: a program that writes its fitted model there as one file (any name, e.g.
+ * model.pkl) hands it back, and the worker uploads it to the registry. Parameters never reach a command line, so no value can be
  * interpreted by a shell.
  *
  * Out: the score is the last non-empty stdout line, a bare number. A stdout line
@@ -194,6 +196,8 @@ static void s_build_env(cmd_spec_t *spec, const objective_ctx_t *ctx, const cfg_
         s_env_put(spec, xasprintf("HPS_DATA=%s", ctx->data_path));
     if (ctx->cache_dir)
         s_env_put(spec, xasprintf("HPS_CACHE_DIR=%s", ctx->cache_dir));
+    if (ctx->artifact_dir)
+        s_env_put(spec, xasprintf("HPS_ARTIFACT_DIR=%s", ctx->artifact_dir));
 }
 
 char **command_argv(const cfg_node_t *objective)

@@ -54,6 +54,8 @@ typedef struct {
                                     then a fresh one is forked (0 = no limit) */
     long max_trial_rss_mb;       /* a trial process whose resident memory is over this
                                     after a trial is replaced (0 = no bound) */
+    long max_artifact_mb;        /* a final refit's model file is at most this big
+                                    (worker/upload.h); 0 = UPLOAD_DEFAULT_MAX_MB */
 } worker_opts_t;
 
 /* Run until BYE (after running trials finish and their TELLs are ACKed, or a 10 s
