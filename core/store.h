@@ -359,6 +359,7 @@ int store_model_register(store_t *self, int64_t trial_id, const char *sha, const
 /* The versions of name (NULL: every name), by name then version. 0 or -1 with err. */
 int store_models(store_t *self, const char *name, store_model_t **out, int *n, char *err);
 void store_models_free(store_model_t **list, int n);
+void store_model_clear(store_model_t *m); /* frees m's strings, zeroes it */
 /* The transitions of name in order. 0 or -1 with err. */
 int store_model_history(store_t *self, const char *name, store_transition_t **out, int *n,
                         char *err);

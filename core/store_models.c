@@ -149,19 +149,23 @@ int store_models(store_t *self, const char *name, store_model_t **out, int *n, c
     return rc;
 }
 
+void store_model_clear(store_model_t *m)
+{
+    free(m->name);
+    free(m->study);
+    free(m->sha256);
+    free(m->file);
+    free(m->stage);
+    free(m->tier);
+    free(m->data_sha);
+    free(m->lineage);
+    memset(m, 0, sizeof *m);
+}
+
 void store_models_free(store_model_t **list, int n)
 {
-    for (int i = 0; *list && i < n; i++) {
-        store_model_t *m = &(*list)[i];
-        free(m->name);
-        free(m->study);
-        free(m->sha256);
-        free(m->file);
-        free(m->stage);
-        free(m->tier);
-        free(m->data_sha);
-        free(m->lineage);
-    }
+    for (int i = 0; *list && i < n; i++)
+        store_model_clear(&(*list)[i]);
     free(*list);
     *list = NULL;
 }
