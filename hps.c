@@ -6,6 +6,7 @@
 #include "cli/export.h"
 #include "cli/report.h"
 #include "cli/lifecycle.h"
+#include "cli/models.h"
 #include "cli/run.h"
 #include "cli/trials.h"
 #include "cli/worker_main.h"
@@ -20,7 +21,7 @@ static const subcmd_t s_commands[] = {
     {"status", status_main, "studies, trials and workers (default hps.db; --to ENDPOINT for live)"},
     {"stop", stop_main, "stop a study on a running coordinator"},
     {"leaderboard", leaderboard_main, "compare studies (table, csv, json, md)"},
-    {"promote", promote_main, "promote a study's best model to staging or production"},
+    {"promote", promote_main, "move a registered model version to staging, production or archived"},
     {"keygen", keygen_main, "write a CURVE key pair"},
     {"trials", trials_main, "every trial of a study: params by name, steps, errors"},
     {"export", export_main, "a study's trials as csv or json (every trial, with steps)"},
@@ -29,6 +30,8 @@ static const subcmd_t s_commands[] = {
     {"delete", delete_main, "remove a study, its trials and its unused dataset blob"},
     {"rename", rename_main, "rename a study in a study file"},
     {"copy", copy_main, "copy a study with all its trials into another study file"},
+    {"models", models_main, "the model registry: versions, stages, scores (history NAME: moves)"},
+    {"model", model_main, "a registered model: export REF -o DIR (file + card), path REF"},
 };
 
 int main(int argc, char **argv)
