@@ -120,12 +120,15 @@ static void s_models_table(const store_model_t *m, int n)
     printf("%-20s %4s %-10s %-9s %-17s %-15s %-12s %-20s %s\n", "NAME", "VER", "STAGE", "TEST",
            "CV", "TIER", "DATA", "CREATED", "FILE");
     for (int i = 0; i < n; i++) {
-        char cv[32] = "-", when[32];
+        char cv[32] = "-", test[32] = "-", when[32];
         if (!isnan(m[i].cv_mean))
-            snprintf(cv, sizeof cv, "%.4f±%.4f", m[i].cv_mean, isnan(m[i].cv_std) ? 0 : m[i].cv_std);
+            snprintf(cv, sizeof cv, "%.4f±%.4f", m[i].cv_mean,
+                     isnan(m[i].cv_std) ? 0 : m[i].cv_std);
+        if (!isnan(m[i].test_score))
+            snprintf(test, sizeof test, "%.5g", m[i].test_score);
         s_time(m[i].created, when, sizeof when);
-        printf("%-20s %4ld %-10s %-9.5g %-17s %-15s %-12.12s %-20s %s\n", m[i].name, m[i].version,
-               m[i].stage, m[i].test_score, cv, m[i].tier ? m[i].tier : "-",
+        printf("%-20s %4ld %-10s %-9s %-17s %-15s %-12.12s %-20s %s\n", m[i].name, m[i].version,
+               m[i].stage, test, cv, m[i].tier ? m[i].tier : "-",
                m[i].data_sha ? m[i].data_sha : "-", when, m[i].file);
     }
 }
@@ -273,7 +276,8 @@ static int s_export(store_t *st, const char *db, const store_model_t *m, const c
                     char *err)
 {
     char *blob = modelreg_blob_path(db, m->sha256), sha[65];
-    char *dest = xasprintf("%s/%s", dir, m->file), *card_path = xasprintf("%s/model_card.json", dir);
+    char *dest = xasprintf("%s/%s", dir, m->file);
+    char *card_path = xasprintf("%s/model_card.json", dir);
     char *data = NULL, *card = NULL;
     size_t len;
     int rc = sha256_file(blob, sha, err);

@@ -13,7 +13,9 @@
  * plus HPS_TRIAL, HPS_ATTEMPT, HPS_SEED, HPS_FINAL (0/1), and HPS_DATA / HPS_CACHE_DIR
  * when the trial has them. A final refit also gets HPS_ARTIFACT_DIR, an empty private
  * folder: a program that writes its fitted model there as one file (any name, e.g.
- * model.pkl) hands it back, and the worker uploads it to the registry. Parameters never reach a command line, so no value can be
+ * model.pkl) hands it back, and the worker uploads it to the registry. The score a
+ * final refit prints is its test score (HPS_FINAL=1 tells the program to fit on the
+ * training part and score the held-out test data), as a model objective's is. Parameters never reach a command line, so no value can be
  * interpreted by a shell.
  *
  * Out: the score is the last non-empty stdout line, a bare number. A stdout line
@@ -600,6 +602,8 @@ static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
         set_err(res->error, "waitpid: %s", strerror(errno));
     else
         s_result(&p, &spec, status, res);
+    if (ctx->final && res->state == TRIAL_COMPLETE)
+        res->test_score = res->value;
     s_close(&p.in), s_close(&p.out), s_close(&p.err), s_close(&p.pidfd);
     sig_rc = sigaction(SIGPIPE, &old_pipe, NULL) | sigaction(SIGCHLD, &old_chld, NULL);
     assert(sig_rc == 0);
