@@ -4,7 +4,9 @@
  * whole and verified); the TELL names it, and the model version is registered in the
  * TELL's own transaction, so the registry never names a partial or missing file. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "coordinator/blobs.h"
 #include "coordinator/coord_priv.h"
@@ -48,8 +50,12 @@ void coord__tell_artifact(ctx_t *c, store_result_t *r)
     const char *sha = proto_get_str(c->msg, "artifact");
     if (!sha || r->state != TRIAL_COMPLETE)
         return;
-    if (!is_sha256_hex(sha) || !proto_get_str(c->msg, "artifact_name") ||
-        !blob_exists(c->self->blob_dir, sha)) {
+    const char *name = proto_get_str(c->msg, "artifact_name");
+    /* a plain file name: `hps model export` writes it into the user's folder */
+    if (!name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+        r->state = TRIAL_FAIL;
+        r->error = "the model file's name is not a plain file name";
+    } else if (!is_sha256_hex(sha) || !blob_exists(c->self->blob_dir, sha)) {
         log_warn("TELL of trial %lld names a model file %.12s this coordinator does not hold",
                  (long long)proto_int_or(c->msg, "trial", 0), sha);
         r->state = TRIAL_FAIL;
@@ -64,7 +70,11 @@ int coord__register_artifact(ctx_t *c, int64_t trial, const store_result_t *r, c
     if (!sha || !name || r->state != TRIAL_COMPLETE)
         return 0;
     long version;
-    int64_t size = proto_int_or(c->msg, "artifact_size", 0);
+    char *path = blob_path(c->self->blob_dir, sha);
+    struct stat st; /* the size of what arrived, whatever the TELL says */
+    int64_t size = stat(path, &st) == 0 ? (int64_t)st.st_size : proto_int_or(c->msg,
+                                                                           "artifact_size", 0);
+    free(path);
     int rc = store_model_register(c->self->store, trial, sha, name, size, HPS_VERSION, &version,
                                   err);
     if (rc == 0)
