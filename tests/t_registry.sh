@@ -18,6 +18,7 @@ cat >"$TMP/train.sh" <<EOF
 #!/bin/sh
 cat >/dev/null
 if [ "\$HPS_FINAL" = 1 ]; then
+    [ -d "\$HPS_ARTIFACT_DIR" ] || { echo "no HPS_ARTIFACT_DIR" >&2; exit 3; }
     python3 -c "import os, sys; sys.stdout.buffer.write(os.environ['HPS_PARAM_X'].encode().ljust(32, b'.') * 131072)" >"\$HPS_ARTIFACT_DIR/model.pkl"
     cp "\$HPS_ARTIFACT_DIR/model.pkl" "$TMP/keep/\$HPS_TRIAL.\$HPS_ATTEMPT.pkl"
 fi
