@@ -149,17 +149,8 @@ static void s_history_out(const store_transition_t *t, int n, bool json)
                       t[i].who ? t[i].who : "-", when);
             continue;
         }
-        sb_puts(&sb, i ? ",\n {\"name\": " : "[{\"name\": ");
-        sb_json_str(&sb, t[i].name);
-        sb_printf(&sb, ", \"version\": %ld, \"from\": ", t[i].version);
-        sb_json_str(&sb, t[i].from_stage);
-        sb_puts(&sb, ", \"to\": ");
-        sb_json_str(&sb, t[i].to_stage);
-        sb_printf(&sb, ", \"forced\": %s, \"who\": ", t[i].forced ? "true" : "false");
-        t[i].who ? sb_json_str(&sb, t[i].who) : sb_puts(&sb, "null");
-        sb_puts(&sb, ", \"at\": ");
-        sb_json_num(&sb, t[i].at);
-        sb_puts(&sb, "}");
+        sb_puts(&sb, i ? ",\n " : "[");
+        modelreg_transition_json(&sb, &t[i], true);
     }
     if (json)
         sb_puts(&sb, n ? "]\n" : "[]\n");

@@ -247,6 +247,25 @@ int modelreg_promote(store_t *st, const char *ref, const char *stage, bool force
     return rc;
 }
 
+void modelreg_transition_json(strbuf_t *sb, const store_transition_t *t, bool with_name)
+{
+    sb_puts(sb, "{");
+    if (with_name) {
+        sb_puts(sb, "\"name\": ");
+        sb_json_str(sb, t->name);
+        sb_printf(sb, ", \"version\": %ld, ", t->version);
+    }
+    sb_puts(sb, "\"from\": ");
+    sb_json_str(sb, t->from_stage);
+    sb_puts(sb, ", \"to\": ");
+    sb_json_str(sb, t->to_stage);
+    sb_printf(sb, ", \"forced\": %s, \"who\": ", t->forced ? "true" : "false");
+    t->who ? sb_json_str(sb, t->who) : sb_puts(sb, "null");
+    sb_puts(sb, ", \"at\": ");
+    sb_json_num(sb, t->at);
+    sb_puts(sb, "}");
+}
+
 /* ---- model card --------------------------------------------------------------------- */
 
 char *modelreg_card_json(store_t *st, const store_model_t *m, char *err)
@@ -282,15 +301,8 @@ char *modelreg_card_json(store_t *st, const store_model_t *m, char *err)
     for (int i = 0; i < n; i++) {
         if (t[i].version != m->version)
             continue;
-        sb_puts(&sb, k++ ? ", {\"from\": " : "{\"from\": ");
-        sb_json_str(&sb, t[i].from_stage);
-        sb_puts(&sb, ", \"to\": ");
-        sb_json_str(&sb, t[i].to_stage);
-        sb_printf(&sb, ", \"forced\": %s, \"who\": ", t[i].forced ? "true" : "false");
-        t[i].who ? sb_json_str(&sb, t[i].who) : sb_puts(&sb, "null");
-        sb_puts(&sb, ", \"at\": ");
-        sb_json_num(&sb, t[i].at);
-        sb_puts(&sb, "}");
+        sb_puts(&sb, k++ ? ", " : "");
+        modelreg_transition_json(&sb, &t[i], false);
     }
     sb_puts(&sb, "]}\n");
     store_transitions_free(&t, n);

@@ -44,6 +44,9 @@ char *modelreg_artifact_path(store_t *st, const char *db_path, const char *ref, 
 int modelreg_promote(store_t *st, const char *ref, const char *stage, bool force,
                      const char *who, char *msg);
 
+/* One stage move as a JSON object {name?, version?, from, to, forced, who, at}. */
+void modelreg_transition_json(strbuf_t *sb, const store_transition_t *t, bool with_name);
+
 /* The model card of m as JSON (caller frees): name, version, stage, artifact (file,
  * sha256, size), metrics (cv_mean, cv_std, test_score), tier, data_sha256, created, the
  * lineage object, and the version's stage history. NULL with err. */
