@@ -168,8 +168,9 @@ static int s_no_model(store_t *st, const char *name, char *msg)
         s_say(1, msg, "study '%s' has no final refit (not finished, or no strategy with a "
                  "test split), so it has no tier and no model to promote", name);
     else
-        s_say(1, msg, "study '%s' registered no model: its final refit handed back no "
-                 "artifact", name);
+        s_say(1, msg, "study '%s' registered no model under its name (its final refit "
+                 "handed back no artifact, or its config says `register: NAME`: hps models "
+                 "lists the names)", name);
     store_study_clear(&s);
     return 1;
 }
