@@ -7,6 +7,7 @@
 #include "cli/import.h"
 #include "cli/report.h"
 #include "cli/lifecycle.h"
+#include "cli/models.h"
 #include "cli/run.h"
 #include "cli/trials.h"
 #include "cli/worker_main.h"
@@ -21,7 +22,7 @@ static const subcmd_t s_commands[] = {
     {"status", status_main, "studies, trials and workers (default hps.db; --to ENDPOINT for live)"},
     {"stop", stop_main, "stop a study on a running coordinator"},
     {"leaderboard", leaderboard_main, "compare studies (table, csv, json, md)"},
-    {"promote", promote_main, "promote a study's best model to staging or production"},
+    {"promote", promote_main, "move a registered model version to staging, production or archived"},
     {"keygen", keygen_main, "write a CURVE key pair"},
     {"trials", trials_main, "every trial of a study: params by name, steps, errors"},
     {"export", export_main, "a study's trials as csv or json (every trial, with steps)"},
@@ -32,6 +33,8 @@ static const subcmd_t s_commands[] = {
     {"copy", copy_main, "copy a study with all its trials into another study file"},
     {"import", import_main, "import an Optuna study (SQLite) to continue it here"},
     {"enqueue", enqueue_main, "add given points to a study as trials to run first"},
+    {"models", models_main, "the model registry: versions, stages, scores (history NAME: moves)"},
+    {"model", model_main, "a registered model: export REF -o DIR (file + card), path REF"},
 };
 
 int main(int argc, char **argv)

@@ -1,7 +1,6 @@
-/* cli_db — `hps status --db`, `hps leaderboard`, `hps promote`, `hps keygen` (see
- * db.h).
+/* cli_db — `hps status --db`, `hps leaderboard`, `hps keygen` (see db.h).
  *
- * The four commands share one flag parser: a single getopt_long table for every flag,
+ * The commands share one flag parser: a single getopt_long table for every flag,
  * and a per-command mask of the flags it accepts, so `hps status --force` is rejected
  * with the status usage rather than silently ignored. */
 #include "cli/db.h"
@@ -17,7 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/promote.h"
 #include "core/report.h"
 #include "objectives/model.h"
 
@@ -238,86 +236,6 @@ int leaderboard_main(int argc, char **argv)
     return code;
 }
 
-/* ---- promote ---------------------------------------------------------------------- */
-
-static bool s_stage_valid(const char *stage)
-{
-    return stage && (strcmp(stage, "staging") == 0 || strcmp(stage, "production") == 0);
-}
-
-int cli_db_promote(store_t *st, const char *study, const char *stage, bool force, char *msg)
-{
-    if (!s_stage_valid(stage)) {
-        set_err(msg, "unknown stage '%s' (staging or production)", stage ? stage : "");
-        return 2;
-    }
-    store_study_t s;
-    int rc = store_study_get(st, study, &s, msg);
-    if (rc == 1) {
-        set_err(msg, "unknown study '%s'", study);
-        return 2;
-    }
-    if (rc != 0)
-        return -1;
-    const char *tier = s.tier;
-    double test_score = s.test_score;
-    char why[HPS_ERR_LEN];
-    bool forced = false;
-    int ret = 0;
-    if (!tier) {
-        set_err(msg, "study '%s' has no final refit (not finished, or no strategy with a"
-                " test split), so it has no tier and no model to promote", study);
-        ret = 1;
-    } else if (ret == 0 && promote_check(tier, stage, why) != 0) {
-        forced = force;
-        if (!force) {
-            set_err(msg, "%s (--force records the promotion anyway)", why);
-            ret = 1;
-        }
-    }
-    if (ret == 0)
-        ret = store_promotion(st, s.id, stage, tier, forced, test_score, msg);
-    if (ret == 0 && forced)
-        set_err(msg, "promoted '%s' to %s, FORCED past the rule: %s", study, stage, why);
-    else if (ret == 0)
-        set_err(msg, "promoted '%s' to %s (tier %s, test score %.5g)", study, stage, tier,
-                test_score);
-    store_study_clear(&s);
-    return ret;
-}
-
-static const char s_promote_usage[] =
-    "usage: hps promote STUDY [--db FILE] --stage staging|production [--force]\n"
-    "  --db FILE       study database (default hps.db)\n"
-    "  --stage STAGE   staging needs tier limited or better, production standard or better\n"
-    "  --force         record the promotion even when the tier is too low (marked forced)\n";
-
-int promote_main(int argc, char **argv)
-{
-    s_flags_t f;
-    int code = s_parse("promote", s_promote_usage, O_DB | O_STAGE | O_FORCE | O_OPERAND,
-                       argc, argv, &f);
-    if (code >= 0)
-        return code;
-    if (!f.operand)
-        return s_usage("promote", s_promote_usage, "%s", "missing STUDY");
-    if (!s_stage_valid(f.stage))
-        return s_usage("promote", s_promote_usage, "--stage: expected staging or production, "
-                       "got '%s'", f.stage ? f.stage : "nothing");
-    store_t *st;
-    if ((code = s_open("promote", f.db, true, &st)) != 0)
-        return code;
-    char msg[HPS_ERR_LEN];
-    int rc = cli_db_promote(st, f.operand, f.stage, f.force, msg);
-    store_close(&st);
-    if (rc == 0) {
-        printf("%s\n", msg);
-        return 0;
-    }
-    fprintf(stderr, "hps promote: %s%s\n", rc == 1 ? "refused: " : "", msg);
-    return rc == 2 ? 2 : 1;
-}
-
 /* ---- keygen ----------------------------------------------------------------------- */
 
 /* Write DIR/NAME.key (public) and DIR/NAME.key_secret (mode 0600) without overwriting
@@ -393,59 +311,6 @@ int keygen_main(int argc, char **argv)
 
 /* ---- self-test -------------------------------------------------------------------- */
 
-/* The promotions of study id matching stage ("" = any), forced (-1 = any) and tier
- * (NULL = any). */
-static int s_count_promotions(store_t *st, int64_t id, const char *stage, int forced,
-                              const char *tier)
-{
-    char err[HPS_ERR_LEN];
-    store_promotion_t *p;
-    int n, count = 0;
-    int rc = store_promotions(st, id, &p, &n, err);
-    assert(rc == 0);
-    for (int i = 0; i < n; i++)
-        count += (!*stage || strcmp(p[i].stage, stage) == 0) &&
-                 (forced < 0 || p[i].forced == (forced == 1)) &&
-                 (!tier || (p[i].tier && strcmp(p[i].tier, tier) == 0));
-    store_promotions_free(&p, n);
-    return count;
-}
-
-static void s_test_promote(const char *path, bool verbose)
-{
-    char err[HPS_ERR_LEN], msg[HPS_ERR_LEN];
-    store_t *st = store_open(path, true, false, err);
-    assert(st);
-    int64_t id;
-    int rc = store_study_insert(st, "s", "{\"n_trials\": 5}", &id, err);
-    assert(rc == 0);
-    assert(cli_db_promote(st, "s", "staging", true, msg) == 1 && strstr(msg, "refit"));
-    assert(cli_db_promote(st, "nope", "staging", false, msg) == 2 && strstr(msg, "nope"));
-    assert(cli_db_promote(st, "s", "prod", false, msg) == 2 && strstr(msg, "prod"));
-
-    rc = store_study_set_final(st, id, 1, 0.8, "limited", err);
-    assert(rc == 0);
-    assert(cli_db_promote(st, "s", "production", false, msg) == 1);
-    assert(strstr(msg, "standard") && strstr(msg, "--force"));
-    assert(s_count_promotions(st, id, "", -1, NULL) == 0);
-    assert(cli_db_promote(st, "s", "staging", false, msg) == 0 && strstr(msg, "staging"));
-    assert(cli_db_promote(st, "s", "production", true, msg) == 0 && strstr(msg, "FORCED"));
-    if (verbose)
-        printf("%s\n", msg);
-    assert(s_count_promotions(st, id, "production", 1, NULL) == 1);
-
-    rc = store_study_set_final(st, id, 1, 0.9, "standard", err);
-    assert(rc == 0);
-    assert(cli_db_promote(st, "s", "production", false, msg) == 0 && !strstr(msg, "FORCED"));
-    assert(s_count_promotions(st, id, "production", 0, "standard") == 1);
-    assert(s_count_promotions(st, id, "", -1, NULL) == 3);
-    store_promotion_t *p;
-    int n;
-    assert(store_promotions(st, id, &p, &n, err) == 0 && n == 3 && p[2].test_score == 0.9);
-    store_promotions_free(&p, n);
-    store_close(&st);
-}
-
 static void s_test_keygen(const char *dir)
 {
     char err[HPS_ERR_LEN], z85[41], *pub = NULL;
@@ -472,7 +337,11 @@ void cli_db_test(bool verbose)
     char dir[] = "/tmp/hps-clidb-XXXXXX";
     assert(mkdtemp(dir));
     char *path = xasprintf("%s/t.db", dir);
-    s_test_promote(path, verbose);
+    char err[HPS_ERR_LEN];
+    store_t *st = store_open(path, true, false, err);
+    int64_t id;
+    assert(st && store_study_insert(st, "s", "{\"n_trials\": 5}", &id, err) == 0);
+    store_close(&st);
     s_test_keygen(dir);
 
     /* Flags: each command accepts only its own. The mains' messages go to stderr, which
@@ -495,12 +364,6 @@ void cli_db_test(bool verbose)
     assert(leaderboard_main(7, nomatch) == 1);
     char *instatus[] = {"status", "--db", path, "--study", "s", NULL};
     assert(status_db_main(5, instatus) == 2);
-    char *nostage[] = {"promote", "s", "--db", path, NULL};
-    assert(promote_main(4, nostage) == 2);
-    char *unknown[] = {"promote", "--db", path, "nope", "--stage", "staging", NULL};
-    assert(promote_main(6, unknown) == 2);
-    char *refused[] = {"promote", "--db", path, "s", "--stage", "production", NULL};
-    assert(promote_main(6, refused) == 0); /* tier standard by now */
     char *two[] = {"status", "--db", path, "a", "b", NULL};
     assert(status_db_main(5, two) == 2);
     assert(status_db_run(path, true, "nope") == 2);

@@ -1,12 +1,12 @@
 /* cli_db — the subcommands that work on a study file rather than a live coordinator:
- * `hps status --db`, `hps leaderboard`, `hps promote`, and `hps keygen` (which needs
+ * `hps status --db`, `hps leaderboard` and `hps keygen` (which needs
  * neither). Each *_main takes argv with argv[0] = the subcommand name and returns the
- * exit code: 0 success, 1 runtime failure (or a refused promotion, or a leaderboard
+ * exit code: 0 success, 1 runtime failure (or a leaderboard
  * --study pattern that matches no study), 2 bad flags, a missing DB file or an unknown
  * study. Results go to stdout, messages to stderr.
  *
  * The DB is opened without create, so a mistyped path is an error, not a new empty
- * file; only promote writes (one promotions row). */
+ * file. (`hps promote` is in cli/models.c, with the model registry.) */
 #ifndef HPS_CLI_DB_H
 #define HPS_CLI_DB_H
 
@@ -20,17 +20,8 @@ int status_db_main(int argc, char **argv);
 int status_db_run(const char *db, bool json, const char *study);
 /* hps leaderboard [--db FILE] [--format table|csv|json|md] [--sort KEY] [--study PAT]... */
 int leaderboard_main(int argc, char **argv);
-/* hps promote STUDY [--db FILE] --stage staging|production [--force] */
-int promote_main(int argc, char **argv);
 /* hps keygen [-o DIR] [--name NAME] */
 int keygen_main(int argc, char **argv);
-
-/* The DB half of promote: check the study's tier (set by its final refit) against the
- * stage's rule (core/promote.h) and record a promotions row. A study without a tier is
- * refused even with force: there is no refit model to promote. With force, a rule
- * refusal is recorded as forced instead. msg (HPS_ERR_LEN) gets the outcome or the
- * reason. Returns 0 recorded, 1 refused, 2 unknown study or stage, -1 DB error. */
-int cli_db_promote(store_t *st, const char *study, const char *stage, bool force, char *msg);
 
 void cli_db_test(bool verbose);
 

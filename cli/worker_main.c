@@ -47,6 +47,8 @@ static const char s_usage[] =
     "                        unacknowledged N ms, and reconnect (default 1500; each\n"
     "                        connect attempt gets N/3 ms: raise it for links with a\n"
     "                        round trip over 0.5 s)\n"
+    "  --max-artifact-mb MB  a final refit's model file (HPS_ARTIFACT_DIR) is at most MB\n"
+    "                        (default 512); a larger one fails the refit\n"
     "  --max-trials N        exit after N trials (for tests)\n"
     "  -v, --verbose         debug logging\n"
     "  -q, --quiet           warnings and errors only\n"
@@ -95,7 +97,7 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
 {
     enum {
         O_CONNECT = 256, O_SLOTS, O_NAME, O_CACHE, O_CERT, O_SKEY, O_ALLOW, O_MAX, O_PRE,
-        O_RECYCLE, O_RSS, O_ENV, O_CWD, O_ANY, O_LINK
+        O_RECYCLE, O_RSS, O_ENV, O_CWD, O_ANY, O_LINK, O_ARTIFACT
     };
     static const struct option longopts[] = {
         {"connect", required_argument, NULL, O_CONNECT},
@@ -107,6 +109,7 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         {"allow-command", required_argument, NULL, O_ALLOW},
         {"recycle-after", required_argument, NULL, O_RECYCLE},
         {"max-trial-rss-mb", required_argument, NULL, O_RSS},
+        {"max-artifact-mb", required_argument, NULL, O_ARTIFACT},
         {"allow-env", required_argument, NULL, O_ENV},
         {"allow-cwd", required_argument, NULL, O_CWD},
         {"allow-any-command", no_argument, NULL, O_ANY},
@@ -119,7 +122,7 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         {NULL, 0, NULL, 0}};
     opterr = 0;
     optind = 1;
-    int c, rc = 0, rss = 0;
+    int c, rc = 0, rss = 0, artifact = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, ":vqh", longopts, NULL)) != -1) {
         switch (c) {
         case O_CONNECT: opts->endpoint = optarg; break;
@@ -144,6 +147,9 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
             rc = s_count("--recycle-after", optarg, 1 << 30, &opts->recycle_after);
             break;
         case O_RSS: rc = s_count("--max-trial-rss-mb", optarg, 1 << 30, &rss); break;
+        case O_ARTIFACT:
+            rc = s_positive("--max-artifact-mb", optarg, 1 << 20, &artifact);
+            break;
         case 'v': *level = LL_DEBUG; break;
         case 'q': *level = LL_WARN; break;
         case 'h': return 1;
@@ -157,6 +163,7 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         }
     }
     opts->max_trial_rss_mb = rss;
+    opts->max_artifact_mb = artifact;
     if (rc != 0)
         return -1;
     if (optind < argc) {

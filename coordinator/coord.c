@@ -177,38 +177,6 @@ static void s_on_report(ctx_t *c)
     coord__send(c, &m);
 }
 
-/* The result a TELL carries: 0 with r, trial and attempt filled (r's strings and folds
- * borrowed from msg), or -1 with err. A COMPLETE without a finite value is kept as what
- * it is, a FAIL: a retry would only send the same value again. */
-int coord__tell_result(const proto_msg_t *msg, store_result_t *r, int64_t *trial,
-                         int *attempt, char *err)
-{
-    int state = trial_state_parse(proto_get_str(msg, "state"));
-    if (state != TRIAL_COMPLETE && state != TRIAL_PRUNED && state != TRIAL_FAIL)
-        return set_err(err, "TELL: state must be COMPLETE, PRUNED or FAIL");
-    *r = (store_result_t){
-        .state = (trial_state_t)state,
-        .value = proto_dbl_or(msg, "value", NAN),
-        .secs = proto_dbl_or(msg, "secs", NAN),
-        .cv_mean = proto_dbl_or(msg, "cv_mean", NAN),
-        .cv_std = proto_dbl_or(msg, "cv_std", NAN),
-        .val_score = proto_dbl_or(msg, "val", NAN),
-        .test_score = proto_dbl_or(msg, "test", NAN),
-        .error = proto_get_str(msg, "error"),
-    };
-    r->folds = proto_get_dbls(msg, "folds", &r->n_folds);
-    if (state == TRIAL_COMPLETE && !isfinite(r->value)) {
-        r->state = TRIAL_FAIL;
-        r->error = "objective returned a non-finite value";
-    }
-    *trial = proto_int_or(msg, "trial", 0);
-    int64_t at = proto_int_or(msg, "attempt", 0);
-    if (at < 1 || at > 1000000)
-        return set_err(err, "TELL: attempt out of range");
-    *attempt = (int)at;
-    return 0;
-}
-
 static void s_on_tell(ctx_t *c)
 {
     store_result_t r;
@@ -221,8 +189,9 @@ static void s_on_tell(ctx_t *c)
     }
     if (!coord__from_holder(c, trial, attempt))
         return;
+    coord__tell_artifact(c, &r); /* a model file not received: a FAIL, never registered */
     int rc = sched_tell(c->self->sched, trial, attempt, &r, err);
-    if (rc < 0) {
+    if (rc < 0 || (rc != TELL_STALE && coord__register_artifact(c, trial, &r, err) != 0)) {
         coord__error(c, err);
         return;
     }
@@ -237,10 +206,10 @@ static void s_on_tell(ctx_t *c)
         s_ask(c, ask); /* the worker's next ASK rode along */
 }
 
-/* An ERROR answering a FETCH names the blob, so the worker can give up on it. */
-static void s_fetch_error(ctx_t *c, const char *sha, const char *msg)
+/* An ERROR answering a FETCH or PUT names the blob, so the worker can give up on it. */
+static void s_blob_error(ctx_t *c, const char *sha, const char *msg)
 {
-    log_warn("FETCH %.12s: %s", sha ? sha : "?", msg);
+    log_warn("%s %.12s: %s", proto_type(c->msg), sha ? sha : "?", msg);
     proto_msg_t *m = proto_new("ERROR");
     proto_set_str(m, "msg", msg);
     if (sha)
@@ -255,7 +224,7 @@ static void s_on_fetch(ctx_t *c)
     char *data, err[HPS_ERR_LEN];
     size_t len;
     if (blob_read(c->self->blob_dir, sha, offset, PROTO_CHUNK, &data, &len, &total, err) != 0) {
-        s_fetch_error(c, sha, err);
+        s_blob_error(c, sha, err);
         return;
     }
     proto_msg_t *m = proto_new("CHUNK");
@@ -269,7 +238,10 @@ static void s_on_fetch(ctx_t *c)
 
 static void s_on_put(ctx_t *c)
 {
-    if (!coord__may_submit(c))
+    int64_t trial; /* a worker's model upload names its lease (worker/upload.h) */
+    if (proto_get_int(c->msg, "trial", &trial) == 0
+            ? !coord__from_holder(c, trial, proto_int_or(c->msg, "attempt", 0))
+            : !coord__may_submit(c))
         return;
     size_t len;
     const void *data = proto_get_bin(c->msg, "data", &len);
@@ -279,7 +251,7 @@ static void s_on_put(ctx_t *c)
     if (blob_put(c->self->blob_dir, sha, proto_int_or(c->msg, "offset", 0),
                  proto_int_or(c->msg, "total", 0), (int64_t)c->self->opts.max_blob_mb << 20,
                  data, len, &next, err) != 0) {
-        coord__error(c, err);
+        s_blob_error(c, sha, err);
         return;
     }
     proto_msg_t *m = proto_new("PUT_ACK");

@@ -67,7 +67,7 @@ static const field_limit_t s_fields[] = {
     {"HELLO", "worker", LIMITS_NAME_MAX, false}, {"HELLO", "host", LIMITS_HOST_MAX, false},
     {"STATUS", "study", LIMITS_NAME_MAX, false}, {"STOP", "study", LIMITS_NAME_MAX, false},
     {"TELL", "state", LIMITS_NAME_MAX, false},   {"TELL", "error", LIMITS_TEXT_MAX, true},
-    {"RESUME", "study", LIMITS_NAME_MAX, false},
+    {"RESUME", "study", LIMITS_NAME_MAX, false}, {"TELL", "artifact_name", LIMITS_NAME_MAX, false},
 };
 
 int limits_check_msg(const proto_msg_t *m, char *err)

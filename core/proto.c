@@ -37,7 +37,7 @@ struct proto_msg_s {
 /* Schema: "key:T" entries, T one of I D S B DD II SS, '?' suffix = optional. */
 typedef struct {
     const char *type;
-    const char *fields[12];
+    const char *fields[PROTO_MAX_FIELDS];
 } schema_t;
 
 static const schema_t s_schema[] = {
@@ -54,13 +54,15 @@ static const schema_t s_schema[] = {
     {"REPORT", {"trial:I", "attempt:I", "step:I", "value:D"}},
     {"CONTINUE", {"trial:I", "attempt:I"}},
     {"PRUNE", {"trial:I", "attempt:I"}},
-    {"TASK", {"trial:I", "attempt:I", "x:DD", "seed:I", "final:I", "config:S?", "data:S?"}},
+    {"TASK", {"trial:I", "attempt:I", "x:DD", "seed:I", "final:I", "config:S?", "data:S?",
+              "artifact_dir:S?"}},
     {"TELL", {"trial:I", "attempt:I", "state:S", "value:D", "secs:D", "folds:DD?", "error:S?",
-              "cv_mean:D?", "cv_std:D?", "val:D?", "test:D?", "ask:I?"}},
+              "cv_mean:D?", "cv_std:D?", "val:D?", "test:D?", "ask:I?", "artifact:S?",
+              "artifact_name:S?", "artifact_size:I?"}},
     {"ACK", {"trial:I", "attempt:I", "stale:I?"}},
     {"FETCH", {"sha256:S", "offset:I"}},
     {"CHUNK", {"sha256:S", "offset:I", "total:I", "data:B"}},
-    {"PUT", {"sha256:S", "offset:I", "total:I", "data:B"}},
+    {"PUT", {"sha256:S", "offset:I", "total:I", "data:B", "trial:I?", "attempt:I?"}},
     {"PUT_ACK", {"sha256:S", "offset:I"}},
     {"SUBMIT", {"config:S"}},
     {"SUBMITTED", {"study:S", "created:I", "outcome:S?", "text:S?"}},
@@ -442,7 +444,7 @@ static proto_msg_t *s_decode_map(const msgpack_object_map *map, char *err)
     if (!sc)
         return set_err(err, "unknown message type '%s'", type), NULL;
     proto_msg_t *m = proto_new(type);
-    for (int i = 0; i < 12 && sc->fields[i]; i++) {
+    for (int i = 0; i < PROTO_MAX_FIELDS && sc->fields[i]; i++) {
         char key[16], want[4];
         const char *colon = strchr(sc->fields[i], ':');
         snprintf(key, sizeof key, "%.*s", (int)(colon - sc->fields[i]), sc->fields[i]);

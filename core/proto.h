@@ -20,13 +20,16 @@
  *   REPORT    trial I, attempt I, step I, value D
  *   CONTINUE  trial I, attempt I           PRUNE  trial I, attempt I
  *   TELL      trial I, attempt I, state S, value D, secs D, folds DD?, error S?,
- *             cv_mean D?, cv_std D?, val D?, test D?, ask I? (an ASK riding along)
- *   TASK      trial I, attempt I, x DD, seed I, final I, config S?, data S?
+ *             cv_mean D?, cv_std D?, val D?, test D?, ask I? (an ASK riding along),
+ *             artifact S?, artifact_name S?, artifact_size I? (a final refit's model
+ *             file, uploaded first by PUT with trial and attempt: worker/upload.h)
+ *   TASK      trial I, attempt I, x DD, seed I, final I, config S?, data S?, artifact_dir S?
  *             worker -> its trial process only (worker/runner.h): the trial to run, with
  *             the study's config JSON and the local path of the dataset copy
  *   ACK       trial I, attempt I, stale I?
  *   FETCH     sha256 S, offset I             CHUNK  sha256 S, offset I, total I, data B
- *   PUT       sha256 S, offset I, total I, data B      PUT_ACK  sha256 S, offset I
+ *   PUT       sha256 S, offset I, total I, data B, trial I?, attempt I?  (a worker's
+ *             artifact upload names its lease)       PUT_ACK  sha256 S, offset I
  *   SUBMIT    config S                       SUBMITTED  study S, created I, outcome S?,
  *                                                       text S? (store_plan_name, _describe)
  *   RESUME    study S, n_trials I?           SUBMITTED (as SUBMIT of the stored config)

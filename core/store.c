@@ -51,6 +51,23 @@
     " SELECT s.name, t.number, t.kind, p.key, p.value FROM trials AS t"                    \
     " JOIN studies AS s ON s.id = t.study_id JOIN json_each(t.params) AS p;"
 
+/* Version 5: the model registry. A model version is the artifact of one final refit
+ * (trial_id), registered under a name (`register:` or the study's) with a version
+ * number per name, its blob (sha256, file name, size; in <db>.blobs/) and its lineage
+ * as JSON; stage is where it is now ('none', 'staging', 'production', 'archived').
+ * model_stages lists every move, who made it and when; a move past the rules is
+ * forced. */
+#define S_MODELS_TABLES                                                                    \
+    "CREATE TABLE model_versions(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"              \
+    " version INTEGER NOT NULL, study_id INTEGER NOT NULL, trial_id INTEGER UNIQUE NOT NULL," \
+    " sha256 TEXT NOT NULL, file TEXT NOT NULL, size INTEGER NOT NULL,"                    \
+    " stage TEXT NOT NULL DEFAULT 'none', cv_mean REAL, cv_std REAL, test_score REAL,"     \
+    " tier TEXT, data_sha TEXT, lineage TEXT NOT NULL, created REAL,"                      \
+    " UNIQUE(name, version));"                                                             \
+    "CREATE TABLE model_stages(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"                \
+    " version INTEGER NOT NULL, from_stage TEXT NOT NULL, to_stage TEXT NOT NULL,"         \
+    " forced INTEGER NOT NULL, who TEXT, at REAL);"
+
 /* The newest schema, whole. A study's direction and n_trials live in its config (the
  * one source; store_study_config). A worker's key is the CURVE key its name is bound
  * to (NULL on plain loopback). */
@@ -65,7 +82,8 @@ static const char *const s_schema =
     "CREATE TABLE workers(name TEXT PRIMARY KEY, host TEXT, pid INTEGER, slots INTEGER,"
     " first_seen REAL, last_seen REAL, lease_ms INTEGER, left_at REAL, key TEXT);"
     "CREATE TABLE promotions(id INTEGER PRIMARY KEY, study_id INTEGER NOT NULL,"
-    " stage TEXT NOT NULL, tier TEXT, forced INTEGER NOT NULL, test_score REAL, at REAL);";
+    " stage TEXT NOT NULL, tier TEXT, forced INTEGER NOT NULL, test_score REAL, at REAL);"
+    S_MODELS_TABLES;
 
 /* Schema 2 stored states as their enum numbers; 3 stores their names. */
 #define S_STATE_NAME_OF_NUMBER                                                             \
@@ -338,12 +356,19 @@ static int s_upgrade_4(store_t *self, char *err)
     return store_params_fill(self, err);
 }
 
+/* Version 5: the model registry's tables (empty: earlier files hold no artifacts). */
+static int s_upgrade_5(store_t *self, char *err)
+{
+    return store_exec(self, S_MODELS_TABLES, err);
+}
+
 /* s_upgrade[v] takes a file from schema version v - 1 to v (s_schema is the newest
  * whole). */
 static int (*const s_upgrade[STORE_SCHEMA_VERSION + 1])(store_t *, char *) = {
     [2] = s_upgrade_2,
     [3] = s_upgrade_3,
     [4] = s_upgrade_4,
+    [5] = s_upgrade_5,
 };
 
 /* The file's schema version: 0 for a file hps never wrote, -1 with err. A file with

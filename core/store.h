@@ -25,8 +25,9 @@
 /* 3: trial and tell states stored by name ('WAITING', 'COMPLETE', ...), direction and
  * n_trials only in a study's config. 4: workers.key (a worker name's CURVE key),
  * trials.params (the point as JSON) and the view trial_params, the index
- * trials_state_value. Older files are migrated when opened. */
-#define STORE_SCHEMA_VERSION 4
+ * trials_state_value. 5: the model registry, model_versions and model_stages
+ * (store_models.c). Older files are migrated when opened. */
+#define STORE_SCHEMA_VERSION 5
 
 typedef struct store_s store_t;
 
@@ -321,6 +322,59 @@ int store_study_copy(store_t *self, const char *src_path, const char *name, cons
                      char *err);
 /* How many studies' configs name the dataset sha (a blob still in use): 0 or -1. */
 int store_blob_users(store_t *self, const char *sha, long *n, char *err);
+
+/* ---- model registry (store_models.c) ---------------------------------------------- */
+
+#define STORE_STAGE_NONE "none" /* registered, never promoted */
+
+typedef struct {
+    char *name;            /* registered name */
+    long version;          /* 1, 2, ... per name */
+    char *study;           /* the study's name now (NULL once the study is deleted) */
+    int64_t trial_id;      /* the final refit that made it */
+    char *sha256, *file;   /* the artifact blob and its file name */
+    int64_t size;          /* bytes */
+    char *stage;           /* none | staging | production | archived */
+    double cv_mean, cv_std, test_score; /* NaN when absent */
+    char *tier, *data_sha; /* NULL when absent */
+    char *lineage;         /* JSON object */
+    double created;        /* epoch seconds */
+} store_model_t;
+
+typedef struct {
+    char *name;
+    long version;
+    char *from_stage, *to_stage;
+    bool forced;           /* past the staging-first or tier rule, with --force */
+    char *who;             /* user@host */
+    double at;             /* epoch seconds */
+} store_transition_t;
+
+/* Register the artifact of final trial trial_id (its study's test score and tier
+ * already set): a new version of the study's registered name (`register:` or the
+ * study's name) with its lineage (hps_version included). A trial registered before
+ * keeps its version (idempotent). *version_out: the version. 0; 1 when trial_id is not
+ * a final refit (nothing registered); -1 with err. */
+int store_model_register(store_t *self, int64_t trial_id, const char *sha, const char *file,
+                         int64_t size, const char *hps_version, long *version_out, char *err);
+/* The versions of name (NULL: every name), by name then version. 0 or -1 with err. */
+int store_models(store_t *self, const char *name, store_model_t **out, int *n, char *err);
+void store_models_free(store_model_t **list, int n);
+void store_model_clear(store_model_t *m); /* frees m's strings, zeroes it */
+/* The transitions of name in order. 0 or -1 with err. */
+int store_model_history(store_t *self, const char *name, store_transition_t **out, int *n,
+                        char *err);
+void store_transitions_free(store_transition_t **list, int n);
+/* Whether version of name was ever moved to stage: 1 yes, 0 no, -1 with err. */
+int store_model_was_in(store_t *self, const char *name, long version, const char *stage,
+                       char *err);
+/* Move version of name to stage, in one transaction: the version that held the stage
+ * before (staging or production) goes to archived first, recorded as its own
+ * transition; the move is recorded with forced and who, and as a promotion of its
+ * study (the leaderboard's stage). The rules are the caller's (cli/models.c). */
+int store_model_move(store_t *self, const char *name, long version, const char *stage,
+                     bool forced, const char *who, char *err);
+void store_models_test(bool verbose);
 
 void store_admin_test(bool verbose);
 

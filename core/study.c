@@ -19,7 +19,8 @@
 
 static const char *const s_top_keys[] = {
     "defaults", "study",   "direction", "n_trials", "max_retries", "data", "objective",
-    "space",    "sampler", "pruner",    "strategy", "seed",        "trial_timeout", "warm_start", NULL};
+    "space",    "sampler", "pruner",    "strategy", "seed",        "trial_timeout",
+    "warm_start", "register", NULL};
 
 static const char *const s_warm_keys[] = {"study", "db", NULL};
 
@@ -48,6 +49,21 @@ static const cfg_node_t *s_section(const cfg_node_t *root, const char *key, cfg_
         return v;
     cfg_error(errs, v, "%s: expected a map", key);
     return NULL;
+}
+
+/* `register: NAME`, the model registry's name for the study's final models (default:
+ * the study's name): a name as a study's, without '@' (NAME@STAGE picks a version). */
+static void s_register(const cfg_node_t *root, cfg_errs_t *errs)
+{
+    const char *reg = NULL;
+    if (cfg_str(root, "register", NULL, &reg, errs) != 0 || !reg)
+        return;
+    const char *why = limits_name_problem(reg, LIMITS_NAME_MAX);
+    if (!why && strchr(reg, '@'))
+        why = "contains '@'";
+    if (why)
+        cfg_error(errs, cfg_get(root, "register"), "register: the name %s (at most %d bytes "
+                  "of printable UTF-8, no '@')", why, LIMITS_NAME_MAX);
 }
 
 /* study, n_trials, max_retries, seed and an explicit direction (0 when absent). */
@@ -79,6 +95,7 @@ static int s_scalars(study_config_t *s, cfg_errs_t *errs)
                   "trial_timeout: seconds from 0 (none) to 2592000");
     if (cfg_long(root, "seed", 0, &seed, errs) == 0 && seed < 0)
         cfg_error(errs, cfg_get(root, "seed"), "seed: must be >= 0");
+    s_register(root, errs);
     s->direction = 0;
     if (cfg_str(root, "direction", NULL, &dir, errs) == 0 && dir) {
         if (strcmp(dir, "minimize") == 0)

@@ -11,7 +11,11 @@
  * In: the parameters as one JSON object on stdin ({"lr": 0.01, "opt": "adam"}) and as
  * environment variables HPS_PARAM_<NAME> (upper case, other than [A-Z0-9] -> '_'),
  * plus HPS_TRIAL, HPS_ATTEMPT, HPS_SEED, HPS_FINAL (0/1), and HPS_DATA / HPS_CACHE_DIR
- * when the trial has them. Parameters never reach a command line, so no value can be
+ * when the trial has them. A final refit also gets HPS_ARTIFACT_DIR, an empty private
+ * folder: a program that writes its fitted model there as one file (any name, e.g.
+ * model.pkl) hands it back, and the worker uploads it to the registry. The score a
+ * final refit prints is its test score (HPS_FINAL=1 tells the program to fit on the
+ * training part and score the held-out test data), as a model objective's is. Parameters never reach a command line, so no value can be
  * interpreted by a shell.
  *
  * Out: the score is the last non-empty stdout line, a bare number. A stdout line
@@ -194,6 +198,8 @@ static void s_build_env(cmd_spec_t *spec, const objective_ctx_t *ctx, const cfg_
         s_env_put(spec, xasprintf("HPS_DATA=%s", ctx->data_path));
     if (ctx->cache_dir)
         s_env_put(spec, xasprintf("HPS_CACHE_DIR=%s", ctx->cache_dir));
+    if (ctx->artifact_dir)
+        s_env_put(spec, xasprintf("HPS_ARTIFACT_DIR=%s", ctx->artifact_dir));
 }
 
 char **command_argv(const cfg_node_t *objective)
@@ -596,6 +602,8 @@ static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
         set_err(res->error, "waitpid: %s", strerror(errno));
     else
         s_result(&p, &spec, status, res);
+    if (ctx->final && res->state == TRIAL_COMPLETE)
+        res->test_score = res->value;
     s_close(&p.in), s_close(&p.out), s_close(&p.err), s_close(&p.pidfd);
     sig_rc = sigaction(SIGPIPE, &old_pipe, NULL) | sigaction(SIGCHLD, &old_chld, NULL);
     assert(sig_rc == 0);

@@ -6,6 +6,8 @@
 # stepped float) opens migrated to 4: every trial's params filled, the view
 # trial_params shows each value decoded from x as the user sees it (also for trials
 # run after the migration), workers.key and the index trials_state_value are there.
+# A file of schema 4 (a file of today without the model registry's tables) opens
+# migrated to 5: model_versions and model_stages are there, empty, every row intact.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/old.db
 load_fixture() { # load_fixture FILE NAME: the fixture's SQL into FILE
@@ -21,7 +23,7 @@ before=$(sql "SELECT id, number, hex(x), value, attempt FROM trials WHERE state 
 [ "$(sql "PRAGMA user_version")" = 2 ] || fail "fixture is not schema 2"
 
 "$HPS" status --db "$DB" --json >"$TMP/status.json" || fail "status on a schema-2 file"
-[ "$(sql "PRAGMA user_version")" = 4 ] || fail "not migrated: $(sql "PRAGMA user_version")"
+[ "$(sql "PRAGMA user_version")" = 5 ] || fail "not migrated: $(sql "PRAGMA user_version")"
 python3 - "$TMP/status.json" <<'PY' || fail "status after migration: $(cat "$TMP/status.json")"
 import json, sys
 st = {s["study"]: s for s in json.load(open(sys.argv[1]))["studies"]}
@@ -60,7 +62,7 @@ load_fixture "$DB" schema3.sql
 [ "$(sql "PRAGMA user_version")" = 3 ] || fail "fixture is not schema 3"
 sql "SELECT params FROM trials" 2>/dev/null && fail "the fixture has params already"
 "$HPS" status --db "$DB" >/dev/null || fail "status on a schema-3 file"
-[ "$(sql "PRAGMA user_version")" = 4 ] || fail "not migrated to 4: $(sql "PRAGMA user_version")"
+[ "$(sql "PRAGMA user_version")" = 5 ] || fail "not migrated to 5: $(sql "PRAGMA user_version")"
 [ "$(sql "SELECT COUNT(*), COUNT(key) FROM workers")" = "2|0" ] || fail "workers.key"
 [ "$(sql "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'trials'
           AND name NOT LIKE 'sqlite_%'")" = trials_state_value ] \
@@ -90,3 +92,20 @@ assert n == 10, n
 assert con.execute("SELECT COUNT(*) FROM trial_params").fetchone()[0] == 40
 PY
 echo "ok: a schema-3 file migrated to 4 (params decoded in trial_params, workers.key, index)"
+
+# ---- schema 4 -> 5
+cp "$DB" "$TMP/v4.db"
+DB=$TMP/v4.db
+python3 - "$DB" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+con.executescript("DROP TABLE model_versions; DROP TABLE model_stages; PRAGMA user_version = 4;")
+con.close()
+PY
+before=$(sql "SELECT COUNT(*), SUM(value) FROM trials")
+"$HPS" models --db "$DB" >/dev/null || fail "models on a schema-4 file"
+[ "$(sql "PRAGMA user_version")" = 5 ] || fail "not migrated to 5: $(sql "PRAGMA user_version")"
+[ "$(sql "SELECT COUNT(*) FROM model_versions") $(sql "SELECT COUNT(*) FROM model_stages")" \
+  = "0 0" ] || fail "registry tables"
+[ "$(sql "SELECT COUNT(*), SUM(value) FROM trials")" = "$before" ] || fail "rows changed"
+echo "ok: a schema-4 file migrated to 5 (the model registry's tables, rows intact)"

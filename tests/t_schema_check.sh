@@ -54,6 +54,8 @@ refused "table 'tells' lacks its constraint" "DROP TABLE tells" \
      value REAL, stale INTEGER NOT NULL, at REAL, PRIMARY KEY(trial_id, attempt))"
 refused "view 'trial_params' is missing" "DROP VIEW trial_params"
 refused "index 'trials_state_value' is missing" "DROP INDEX trials_state_value"
+refused "table 'model_versions' is missing" "DROP TABLE model_versions"
+refused "table 'model_stages' has no column 'who'" "ALTER TABLE model_stages DROP COLUMN who"
 # the intact file still opens
 expect 0 "$HPS" status --db "$DB"
 echo "ok: a file missing a table, a column or a CHECK is refused by every command, untouched"

@@ -309,7 +309,8 @@ static int s_child_trial(int fd, const runner_spec_t *spec, study_cache_t *cache
         objective_ctx_t ctx = {
             .study = study, .x = spec->x, .trial = spec->trial, .attempt = spec->attempt,
             .seed = spec->seed, .data_path = spec->data_path, .cache_dir = spec->cache_dir,
-            .final = spec->final, .report = s_child_report, .report_arg = &c};
+            .final = spec->final, .artifact_dir = spec->artifact_dir,
+            .report = s_child_report, .report_arg = &c};
         ops->run(&ctx, &res);
     }
     if (res.state != TRIAL_COMPLETE && res.state != TRIAL_PRUNED && res.state != TRIAL_FAIL) {
@@ -338,6 +339,7 @@ static int s_spec_of(const proto_msg_t *m, const runner_spec_t *base, runner_spe
     spec->final = proto_int_or(m, "final", 0) != 0;
     spec->config_json = proto_get_str(m, "config");
     spec->data_path = proto_get_str(m, "data");
+    spec->artifact_dir = proto_get_str(m, "artifact_dir");
     return 0;
 }
 
@@ -419,6 +421,8 @@ int runner_run(runner_t *self, const runner_spec_t *spec, char *err)
         proto_set_str(m, "config", spec->config_json);
     if (spec->data_path)
         proto_set_str(m, "data", spec->data_path);
+    if (spec->artifact_dir)
+        proto_set_str(m, "artifact_dir", spec->artifact_dir);
     /* The idle child is blocked in read: the frame fits the socket buffer, or the
      * write waits for the child to drain it. */
     int rc = runner_frame_write(self->fd, m, err);

@@ -12,7 +12,8 @@
  * means a dead peer is an error return, never a SIGPIPE that kills the worker).
  * Each message is a proto message, msgpack-encoded, behind a 4-byte big-endian length:
  *
- *   parent -> child   TASK {trial, attempt, x, seed, final, config?, data? (local path)}
+ *   parent -> child   TASK {trial, attempt, x, seed, final, config?, data? (local path),
+ *                          artifact_dir? (a final refit's folder for its model file)}
  *   child -> parent   REPORT {trial, attempt, step, value}    then waits for a reply
  *   parent -> child   CONTINUE | PRUNE {trial, attempt}
  *   child -> parent   TELL {trial, attempt, state, value, secs, ...}   the result
@@ -45,6 +46,8 @@ typedef struct {
     const char *data_path;       /* local dataset copy, or NULL */
     const char *cache_dir;       /* feature cache directory */
     bool final;                  /* kind == "final" */
+    const char *artifact_dir;    /* a final refit's private folder for its model; NULL:
+                                    none (objective_ctx_t.artifact_dir) */
     const cmdpolicy_t *policy;   /* which `command` objectives run; NULL = any */
     const objective_ops_t *ops;  /* NULL = objective_find(config's objective.type);
                                     tests pass a fake one (then config_json may be NULL) */

@@ -52,6 +52,9 @@ static int s_send_raw(worker_t *w, const char *what, const void *buf, size_t len
 }
 
 /* Send and destroy m; -1 as s_send_raw. */
+static int s_send(worker_t *w, proto_msg_t **m_p);
+int worker__send(worker_t *w, proto_msg_t **m_p) { return s_send(w, m_p); }
+
 static int s_send(worker_t *w, proto_msg_t **m_p)
 {
     char type[16], *buf;
@@ -100,8 +103,15 @@ static void s_send_hello(worker_t *w, int64_t now)
 
 static void s_send_heartbeat(worker_t *w, int64_t now)
 {
-    int64_t *pairs = xmalloc(sizeof(int64_t) * 2 * (size_t)(w->n_tasks + 1));
     int n = 0;
+    for (upload_t *u = w->uploads; u; u = u->next)
+        n++;
+    int64_t *pairs = xmalloc(sizeof(int64_t) * 2 * (size_t)(w->n_tasks + n + 1));
+    n = 0;
+    for (upload_t *u = w->uploads; u; u = u->next) { /* its lease holds while it uploads */
+        pairs[n++] = u->trial;
+        pairs[n++] = u->attempt;
+    }
     for (task_t *t = w->tasks; t; t = t->next) {
         if (t->cancelled)
             continue;
@@ -150,7 +160,7 @@ static void s_maybe_ask(worker_t *w, int64_t now)
 
 /* Queue a TELL for sending until ACKed. When the worker would ask for work now, the
  * TELL carries the ASK (field `ask`): one message instead of two per trial. */
-static void s_queue_tell(worker_t *w, proto_msg_t **tell_p)
+void worker__queue_tell(worker_t *w, proto_msg_t **tell_p)
 {
     int ask = s_ask_room(w, now_ms());
     if (ask)
@@ -238,6 +248,9 @@ void worker__task_remove(worker_t *w, task_t *task)
         w->idle[w->n_idle++] = task->runner;
     else
         runner_destroy(&task->runner);
+    if (task->artifact_dir)
+        upload_dir_remove(task->artifact_dir);
+    free(task->artifact_dir);
     proto_destroy(&task->result);
     proto_destroy(&task->trial);
     free(task);
@@ -253,7 +266,7 @@ static void s_task_fail(worker_t *w, task_t *task, const char *why)
     snprintf(res.error, sizeof res.error, "%s", why);
     proto_msg_t *tell = runner_tell_new(task->id, task->attempt, &res, 0);
     worker__task_remove(w, task);
-    s_queue_tell(w, &tell);
+    worker__queue_tell(w, &tell);
 }
 
 static int s_running(const worker_t *w)
@@ -273,14 +286,23 @@ static void s_task_start(worker_t *w, task_t *task)
     int nx = 0;
     const double *x = proto_get_dbls(task->trial, "x", &nx);
     char *data = task->sha[0] ? blobcache_path(w->blobs, task->sha) : NULL;
+    bool final = strcmp(proto_get_str(task->trial, "kind"), "final") == 0;
+    char err[HPS_ERR_LEN];
+    if (final && !task->artifact_dir) {
+        task->artifact_dir = xasprintf("%s/artifacts/%ld.%d", w->cache_dir, task->id,
+                                       task->attempt);
+        if (upload_dir_make(task->artifact_dir, err) != 0) {
+            free(data);
+            s_task_fail(w, task, err);
+            return;
+        }
+    }
     runner_spec_t spec = {
         .trial = task->id, .attempt = task->attempt,
         .config_json = proto_get_str(task->trial, "config"), .x = x, .nx = nx,
         .seed = (uint64_t)proto_int_or(task->trial, "seed", 0), .data_path = data,
         .cache_dir = blobcache_features_dir(w->blobs),
-        .final = strcmp(proto_get_str(task->trial, "kind"), "final") == 0,
-        .policy = &w->policy};
-    char err[HPS_ERR_LEN];
+        .final = final, .artifact_dir = task->artifact_dir, .policy = &w->policy};
     /* An idle process if there is one (it may have died meanwhile: then a fresh one). */
     while (w->n_idle > 0 && !task->runner) {
         task->runner = w->idle[--w->n_idle];
@@ -388,8 +410,10 @@ static void s_task_exited(worker_t *w, task_t *task, int status)
     log_info("trial %ld.%d %s value %g in %.2f s%s%s", task->id, task->attempt,
              proto_get_str(tell, "state"), proto_dbl_or(tell, "value", NAN), secs,
              error ? ": " : "", error ? error : "");
+    worker__tell_artifact(w, task, &tell); /* a final refit's model goes first */
     worker__task_remove(w, task); /* first: the slot is free when the TELL asks for work */
-    s_queue_tell(w, &tell);
+    if (tell)
+        worker__queue_tell(w, &tell);
 }
 
 static void s_on_child_msg(worker_t *w, task_t *task, proto_msg_t **m_p, int64_t now)
@@ -504,6 +528,8 @@ static void s_on_cancel(worker_t *w, const proto_msg_t *m)
     const int64_t *pairs = proto_get_ints(m, "cancel", &n);
     for (int i = 0; pairs && i + 1 < n; i += 2) {
         task_t *t = s_task_find(w, (long)pairs[i], (int)pairs[i + 1]);
+        if (!t && worker__upload_cancel(w, (long)pairs[i], (int)pairs[i + 1]))
+            continue;
         if (!t || t->cancelled)
             continue;
         log_warn("trial %ld.%d: lease lost, killing it", t->id, t->attempt);
@@ -536,6 +562,8 @@ static void s_on_welcome(worker_t *w, const proto_msg_t *m)
         t->next_at = 0;
         t->backoff_ms = TELL_BACKOFF_MS;
     }
+    for (upload_t *u = w->uploads; u; u = u->next)
+        u->sent_at = 0;
 }
 
 static void s_on_error(worker_t *w, const proto_msg_t *m)
@@ -543,6 +571,8 @@ static void s_on_error(worker_t *w, const proto_msg_t *m)
     const char *msg = proto_get_str(m, "msg"), *named = proto_get_str(m, "sha256");
     char sha[65], why[HPS_ERR_LEN];
     log_warn("coordinator: %s", msg);
+    if (named && worker__upload_error(w, named, msg))
+        return;
     /* The coordinator names the blob in its answer to a FETCH it cannot serve (an
      * older one only in the text). */
     if (named && is_sha256_hex(named) && blobcache_error(w->blobs, named, msg, now_ms(), why))
@@ -592,6 +622,8 @@ static void s_on_message(worker_t *w, proto_msg_t **m_p, int64_t now)
         s_on_ack(w, m);
     else if (strcmp(type, "CHUNK") == 0)
         s_on_chunk(w, m);
+    else if (strcmp(type, "PUT_ACK") == 0)
+        worker__on_put_ack(w, m);
     else if (strcmp(type, "ERROR") == 0)
         s_on_error(w, m);
     else
@@ -631,12 +663,13 @@ static void s_timers(worker_t *w, int64_t now)
     proto_msg_t *fetch;
     while ((fetch = blobcache_due(w->blobs, now)))
         s_send(w, &fetch);
+    worker__uploads_due(w, now);
     s_maybe_ask(w, now);
 }
 
 static bool s_finished(worker_t *w, int64_t now)
 {
-    if (w->draining && !w->tasks && !w->tells)
+    if (w->draining && !w->tasks && !w->tells && !w->uploads)
         return true;
     if (w->bye_deadline && now >= w->bye_deadline) {
         log_warn("BYE grace over: stopping %d trial(s), %s unACKed TELLs", w->n_tasks,

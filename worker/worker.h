@@ -56,6 +56,8 @@ typedef struct {
                                     after a trial is replaced (0 = no bound) */
     int link_timeout_ms;         /* the link is dead after this long unacknowledged;
                                     connect attempts get a third (0 = LINK_DEAD_MS) */
+    long max_artifact_mb;        /* a final refit's model file is at most this big
+                                    (worker/upload.h); 0 = UPLOAD_DEFAULT_MAX_MB */
 } worker_opts_t;
 
 /* Run until BYE (after running trials finish and their TELLs are ACKed, or a 10 s

@@ -10,6 +10,7 @@
 #include "core/proto.h"
 #include "worker/blobcache.h"
 #include "worker/runner.h"
+#include "worker/upload.h"
 #include "worker/worker.h"
 
 #define HELLO_RESEND_MS 1000
@@ -47,6 +48,7 @@ typedef struct task_s {
     int64_t report_at;       /* when it was forwarded */
     bool cancelled;          /* lease lost: killed, no TELL */
     bool timed_out;          /* ran past the study's trial_timeout: killed, FAIL */
+    char *artifact_dir;      /* a final refit's private folder (upload.h); owned */
     struct task_s *next;
 } task_t;
 
@@ -85,6 +87,7 @@ typedef struct {
     bool short_trials;       /* the last trial took < PREFETCH_BELOW_MS: prefetch */
     task_t *tasks;
     tell_t *tells;
+    upload_t *uploads;       /* final refits' artifacts on their way; their TELLs wait */
     runner_t **idle;         /* idle trial processes, at most `slots`; owned */
     int n_idle;
 } worker_t;
@@ -93,5 +96,16 @@ int worker__init(worker_t *w, const worker_opts_t *opts, char *err);
 /* Kills and reaps every trial, frees everything. */
 void worker__fini(worker_t *w);
 void worker__task_remove(worker_t *w, task_t *task);
+/* worker_upload.c: a finished final refit's TELL goes out now or after its artifact
+ * (taken); PUT_ACK, ERROR naming a blob, lease loss, and the PUTs due. */
+void worker__tell_artifact(worker_t *w, task_t *task, proto_msg_t **tell_p);
+void worker__on_put_ack(worker_t *w, const proto_msg_t *m);
+bool worker__upload_error(worker_t *w, const char *sha, const char *msg);
+bool worker__upload_cancel(worker_t *w, long trial, int attempt);
+void worker__uploads_due(worker_t *w, int64_t now);
+void worker__uploads_free(worker_t *w);
+/* worker.c */
+void worker__queue_tell(worker_t *w, proto_msg_t **tell_p);
+int worker__send(worker_t *w, proto_msg_t **m_p);
 
 #endif

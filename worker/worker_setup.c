@@ -120,6 +120,7 @@ void worker__fini(worker_t *w)
     }
     zsock_destroy(&w->sock);
     blobcache_destroy(&w->blobs);
+    worker__uploads_free(w);
     free(w->cache_dir);
 }
 
