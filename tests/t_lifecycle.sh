@@ -88,6 +88,8 @@ start w2 "$HPS" worker --connect "$ep" --name l2 --slots 2
 W2=$LAST_PID
 submit 0 n_trials=44
 wait_sql 30 "SELECT COUNT(*) >= 1 FROM trials WHERE state = 'RUNNING'" 1
+# freeze the worker and its trial processes, so no running trial ends before the kill
+kill -STOP "$W2" $(pgrep -P "$W2") 2>/dev/null || true
 "$HPS" stop life --to "$ep" >/dev/null
 { kill -9 "$W2" "$COORD"; wait "$W2" "$COORD" || true; } 2>/dev/null
 [ "$(state)" = stopped ] && [ "$(sql "SELECT COUNT(*) > 0 FROM trials WHERE state = 'RUNNING'")" = 1 ] \
