@@ -6,6 +6,7 @@
 #include "cli/export.h"
 #include "cli/report.h"
 #include "cli/lifecycle.h"
+#include "cli/predict.h"
 #include "cli/run.h"
 #include "cli/trials.h"
 #include "cli/worker_main.h"
@@ -29,6 +30,7 @@ static const subcmd_t s_commands[] = {
     {"delete", delete_main, "remove a study, its trials and its unused dataset blob"},
     {"rename", rename_main, "rename a study in a study file"},
     {"copy", copy_main, "copy a study with all its trials into another study file"},
+    {"predict", predict_main, "apply a saved model artifact to a CSV (one prediction per row)"},
 };
 
 int main(int argc, char **argv)
