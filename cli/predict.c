@@ -17,7 +17,7 @@ static const char s_usage[] =
     "model was trained on (in any order; text columns in their training order); its\n"
     "label/target column and the training's test split column are allowed and are not\n"
     "features.\n"
-    "  -o, --output FILE   write the predictions CSV to FILE (default stdout)\n"
+    "  -o, --output FILE   write the predictions CSV to FILE (default, or -: stdout)\n"
     "  --proba             add a probability column p_CLASS per class (classification)\n"
     "  --ignore-extra      ignore columns the model was not trained on (default: error)\n"
     "  --score             score the predictions against the CSV's label/target column\n"

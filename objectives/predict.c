@@ -154,7 +154,7 @@ static int s_write(const model_artifact_t *a, const dataset_t *ds, const double 
         sb_putc(&sb, '\n');
     }
     int rc = 0;
-    if (o->out)
+    if (o->out && strcmp(o->out, "-") != 0)
         rc = file_write_atomic(o->out, sb.buf, sb.len, err);
     else if (fwrite(sb.buf, 1, sb.len, stdout) != sb.len || fflush(stdout) != 0)
         rc = set_err(err, "writing the predictions to stdout failed");

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 
 typedef struct {
-    const char *out;   /* predictions CSV; NULL = stdout */
+    const char *out;   /* predictions CSV; NULL or "-" = stdout */
     bool proba;        /* a probability column per class (classification) */
     bool ignore_extra; /* columns the model does not know are ignored, not an error */
     bool score;        /* score the predictions against the CSV's label/target column */
