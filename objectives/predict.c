@@ -116,16 +116,6 @@ static double *s_predict(model_artifact_t *a, const dataset_t *ds, char *err)
     return pred;
 }
 
-/* Class index of a row's prediction: the argmax, ties to the lowest (as metrics.c). */
-static int s_argmax(const double *p, int k)
-{
-    int best = 0;
-    for (int c = 1; c < k; c++)
-        if (p[c] > p[best])
-            best = c;
-    return best;
-}
-
 static int s_write(const model_artifact_t *a, const dataset_t *ds, const double *pred,
                    const predict_opts_t *o, char *err)
 {
@@ -145,7 +135,7 @@ static int s_write(const model_artifact_t *a, const dataset_t *ds, const double 
             sb_json_num(&sb, pred[i]);
         } else {
             const double *p = pred + (size_t)i * k;
-            sb_csv_str(&sb, a->classes[s_argmax(p, k)]);
+            sb_csv_str(&sb, a->classes[metric_argmax(p, k)]);
             for (int c = 0; o->proba && c < k; c++) {
                 sb_putc(&sb, ',');
                 sb_json_num(&sb, p[c]);
