@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 void text_opts_default(text_opts_t *o)
 {
     o->hash_bits = 18;
