@@ -422,13 +422,14 @@ static int s_save(const void *model, msgpack_packer *pk, char *err)
     return 0;
 }
 
-static void *s_load(const msgpack_object *map, char *err)
+static void *s_load(const msgpack_object *map, int n_cols, int n_classes, char *err)
 {
     long d = 0, k = 0;
     if (art_get_long(map, "d", &d, err) != 0 || art_get_long(map, "k", &k, err) != 0)
         return NULL;
-    if (d < 0 || k < 2) {
-        set_err(err, "artifact: logreg: %ld features, %ld classes", d, k);
+    if (d != n_cols || k != n_classes || k < 2) {
+        set_err(err, "artifact: logreg: %ld features and %ld classes, the pipeline has %d "
+                "and %d", d, k, n_cols, n_classes);
         return NULL;
     }
     s_logreg_t *m = xcalloc(1, sizeof *m);

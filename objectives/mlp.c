@@ -204,36 +204,46 @@ static int s_save(const void *model, msgpack_packer *pk, char *err)
     return 0;
 }
 
-static void *s_load(const msgpack_object *map, char *err)
+/* Whether the saved shape is one this build makes, fits the artifact's pipeline and
+ * labels, and holds as many weights as params. */
+static bool s_shape_ok(const int32_t *sizes, long n_sizes, long k, long act, int n_cols,
+                       int n_classes, long n_params)
+{
+    bool ok = k == n_classes && act >= 0 && act < (long)ARRAY_SIZE(s_act_names) &&
+              sizes[0] == n_cols && sizes[n_sizes - 1] == (k > 0 ? k : 1);
+    double count = 0.0;
+    for (long i = 0; i < n_sizes; i++) {
+        ok = ok && sizes[i] >= 1;
+        if (i > 0)
+            count += ((double)sizes[i - 1] + 1.0) * sizes[i];
+    }
+    return ok && count <= MLP_MAX_PARAMS && count == (double)n_params;
+}
+
+static void *s_load(const msgpack_object *map, int n_cols, int n_classes, char *err)
 {
     long k = 0, act = 0, n_sizes = art_get_count(map, "sizes", 4, err);
+    long n_params = art_get_count(map, "params", 4, err);
     int32_t sizes[MLP_NET_MAX_HIDDEN + 2];
-    if (n_sizes < 2 || n_sizes > MLP_NET_MAX_HIDDEN + 2 ||
+    if (n_sizes < 2 || n_sizes > MLP_NET_MAX_HIDDEN + 2 || n_params < 0 ||
         art_get_int32s(map, "sizes", sizes, (size_t)n_sizes, err) != 0 ||
         art_get_long(map, "n_classes", &k, err) != 0 ||
-        art_get_long(map, "activation", &act, err) != 0) {
-        set_err(err, "artifact: mlp: bad or missing sizes, n_classes or activation");
+        art_get_long(map, "activation", &act, err) != 0 ||
+        !s_shape_ok(sizes, n_sizes, k, act, n_cols, n_classes, n_params)) {
+        set_err(err, "artifact: mlp: its layer sizes, classes, activation or weights do not "
+                "fit a network for %d features and %d classes", n_cols, n_classes);
         return NULL;
     }
     mlp_t *m = xcalloc(1, sizeof *m);
-    m->n_classes = (int)k;
-    m->n_hidden = (int)n_sizes - 2;
-    m->act = (mlp_act_t)act;
-    bool ok = k >= 0 && act >= 0 && act < (long)ARRAY_SIZE(s_act_names) &&
-              sizes[n_sizes - 1] == (k > 0 ? k : 1);
-    for (long i = 0; i < n_sizes; i++) {
-        ok = ok && sizes[i] >= 1 && sizes[i] <= 10000000;
+    *m = (mlp_t){.n_classes = (int)k, .n_hidden = (int)n_sizes - 2, .act = (mlp_act_t)act};
+    for (long i = 0; i < n_sizes; i++)
         m->sizes[i] = sizes[i];
-    }
-    if (ok)
-        m->net = mlp_net_new(m->n_hidden, m->sizes, m->act, k > 0, 0);
+    m->net = mlp_net_new(m->n_hidden, m->sizes, m->act, k > 0, 0);
     size_t n = 0;
-    mlp_real *params = ok ? mlp_net_params(m->net, &n) : NULL;
-    if (!ok || art_get_floats(map, "params", params, n, err) != 0 ||
+    mlp_real *params = mlp_net_params(m->net, &n);
+    if (art_get_floats(map, "params", params, n, err) != 0 ||
         art_get_double(map, "y_mean", &m->y_mean, err) != 0 ||
         art_get_double(map, "y_scale", &m->y_scale, err) != 0) {
-        if (!ok)
-            set_err(err, "artifact: mlp: layer sizes or activation out of range");
         void *p = m;
         s_destroy(&p);
         return NULL;

@@ -113,7 +113,8 @@ model_artifact_t *model_artifact_load(const char *path, char *err)
         rc = s_read_meta(a, &up.data, err);
     if (rc == 0 && !(a->pipeline = features_unpack(art_get(&up.data, "pipeline"), err)))
         rc = -1;
-    if (rc == 0 && !(a->model = a->ops->load(art_get(&up.data, "model"), err)))
+    if (rc == 0 && !(a->model = a->ops->load(art_get(&up.data, "model"),
+                                             features_n_cols(a->pipeline), a->n_classes, err)))
         rc = -1;
     msgpack_unpacked_destroy(&up);
     free(payload);

@@ -222,13 +222,14 @@ static int s_save(const void *model, msgpack_packer *pk, char *err)
     return 0;
 }
 
-static void *s_load(const msgpack_object *map, char *err)
+static void *s_load(const msgpack_object *map, int n_cols, int n_classes, char *err)
 {
     long d = 0;
     if (art_get_long(map, "d", &d, err) != 0)
         return NULL;
-    if (d < 0) {
-        set_err(err, "artifact: ridge: %ld features", d);
+    if (d != n_cols || n_classes != 0) {
+        set_err(err, "artifact: ridge: %ld features for %d pipeline columns and %d classes",
+                d, n_cols, n_classes);
         return NULL;
     }
     s_ridge_t *m = xcalloc(1, sizeof *m);

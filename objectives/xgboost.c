@@ -273,7 +273,7 @@ static int s_save(const void *model, msgpack_packer *pk, char *err)
     return 0;
 }
 
-static void *s_load(const msgpack_object *map, char *err)
+static void *s_load(const msgpack_object *map, int n_cols, int n_classes, char *err)
 {
     long k = 0, cols = 0;
     size_t len = 0;
@@ -281,6 +281,11 @@ static void *s_load(const msgpack_object *map, char *err)
     if (!json || art_get_long(map, "n_classes", &k, err) != 0 ||
         art_get_long(map, "n_cols", &cols, err) != 0)
         return NULL;
+    if (k != n_classes || cols != n_cols) {
+        set_err(err, "artifact: xgboost: %ld features and %ld classes, the pipeline has %d "
+                "and %d", cols, k, n_cols, n_classes);
+        return NULL;
+    }
     xgb_t *m = xcalloc(1, sizeof *m);
     *m = (xgb_t){NULL, (int)k, (int)cols};
     if (s_check(XGBoosterCreate(NULL, 0, &m->booster), "booster", err) < 0 ||
