@@ -99,8 +99,14 @@ model_artifact_t *model_artifact_load(const char *path, char *err)
 {
     size_t len = 0;
     char *payload = artifact_read(path, &len, err);
-    if (!payload)
-        return NULL;
+    model_artifact_t *a = payload ? model_artifact_parse(payload, len, path, err) : NULL;
+    free(payload);
+    return a;
+}
+
+model_artifact_t *model_artifact_parse(const char *payload, size_t len, const char *name,
+                                       char *err)
+{
     model_artifact_t *a = xcalloc(1, sizeof *a);
     msgpack_unpacked up;
     msgpack_unpacked_init(&up);
@@ -108,7 +114,7 @@ model_artifact_t *model_artifact_load(const char *path, char *err)
     int rc = 0;
     if (msgpack_unpack_next(&up, payload, len, &off) != MSGPACK_UNPACK_SUCCESS ||
         up.data.type != MSGPACK_OBJECT_MAP || off != len)
-        rc = set_err(err, "%s: artifact payload is not one msgpack map", path);
+        rc = set_err(err, "%s: artifact payload is not one msgpack map", name);
     if (rc == 0)
         rc = s_read_meta(a, &up.data, err);
     if (rc == 0 && !(a->pipeline = features_unpack(art_get(&up.data, "pipeline"), err)))
@@ -117,7 +123,6 @@ model_artifact_t *model_artifact_load(const char *path, char *err)
                                              features_n_cols(a->pipeline), a->n_classes, err)))
         rc = -1;
     msgpack_unpacked_destroy(&up);
-    free(payload);
     if (rc != 0)
         model_artifact_destroy(&a);
     return a;

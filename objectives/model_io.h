@@ -47,6 +47,10 @@ int model_artifact_save(const char *path, const model_fitted_t *fit, char *err);
 /* Read and check an artifact; NULL with err (bad magic, version or checksum, or a
  * payload that does not describe a model). Caller frees. */
 model_artifact_t *model_artifact_load(const char *path, char *err);
+/* The same from a payload already read and checked (artifact_read); name is used in
+ * messages. */
+model_artifact_t *model_artifact_parse(const char *payload, size_t len, const char *name,
+                                       char *err);
 void model_artifact_destroy(model_artifact_t **self_p);
 
 #endif
