@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/metrics.h"
+#include "core/proto.h"
 #include "objectives/artifact.h"
 #include "objectives/features_io.h"
 
@@ -112,7 +113,8 @@ model_artifact_t *model_artifact_parse(const char *payload, size_t len, const ch
     msgpack_unpacked_init(&up);
     size_t off = 0;
     int rc = 0;
-    if (msgpack_unpack_next(&up, payload, len, &off) != MSGPACK_UNPACK_SUCCESS ||
+    if (!proto_sizes_plausible(payload, len) ||
+        msgpack_unpack_next(&up, payload, len, &off) != MSGPACK_UNPACK_SUCCESS ||
         up.data.type != MSGPACK_OBJECT_MAP || off != len)
         rc = set_err(err, "%s: artifact payload is not one msgpack map", name);
     if (rc == 0)
