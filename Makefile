@@ -73,6 +73,7 @@ LIBCLI   := $(BUILD)/libhps_cli.a
 LIBBENCH := $(BUILD)/libhps_bench.a
 SELFTEST := $(BUILD)/selftest
 RAWPEER  := $(BUILD)/tests/rawpeer
+REFIT    := $(BUILD)/tests/refit
 FUZZSRC  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ     := $(FUZZSRC:tests/fuzz/%.c=$(BUILD)/%)
 FUZZ_ONLY ?= %
@@ -80,7 +81,7 @@ FUZZ_RUN := $(filter $(FUZZ_ONLY:%=$(BUILD)/fuzz_%),$(FUZZ))
 FUZZ_SECS ?= 60
 ALLSRC   := $(LIBALL) $(CLISRC) $(BENCHSRC)
 DEPS     := $(ALLSRC:%.c=$(BUILD)/%.d) $(BUILD)/hps.d $(BUILD)/bench/hps_bench.d \
-            $(BUILD)/tests/selftest.d $(BUILD)/tests/rawpeer.d $(FUZZSRC:%.c=$(BUILD)/%.d)
+            $(BUILD)/tests/selftest.d $(BUILD)/tests/rawpeer.d $(BUILD)/tests/refit.d $(FUZZSRC:%.c=$(BUILD)/%.d)
 
 .PHONY: all check unit demo sanitize bench soak fuzz clean deps run-check run-demo run-bench \
         run-soak run-fuzz bench-busy
@@ -126,6 +127,10 @@ $(SELFTEST): $(BUILD)/tests/selftest.o $(LIBTEST) $(LIBCLI) $(LIBBENCH) $(LIB)
 $(RAWPEER): $(BUILD)/tests/rawpeer.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The final refit of a model study in-process, writing its artifact (tests/t_predict.sh).
+$(REFIT): $(BUILD)/tests/refit.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@scripts/deps.sh
 
@@ -148,8 +153,8 @@ bench:
 	@scripts/deps.sh --bench
 	@$(MAKE) --no-print-directory run-bench
 
-run-check: $(HPS) $(SELFTEST) $(RAWPEER) $(HPS_BENCH)
-	HPS=$(abspath $(HPS)) SELFTEST=$(abspath $(SELFTEST)) RAWPEER=$(abspath $(RAWPEER)) \
+run-check: $(HPS) $(SELFTEST) $(RAWPEER) $(REFIT) $(HPS_BENCH)
+	HPS=$(abspath $(HPS)) SELFTEST=$(abspath $(SELFTEST)) RAWPEER=$(abspath $(RAWPEER)) REFIT=$(abspath $(REFIT)) \
 	    HPS_BENCH=$(abspath $(HPS_BENCH)) tests/run.sh
 
 run-demo: $(HPS)

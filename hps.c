@@ -8,6 +8,7 @@
 #include "cli/report.h"
 #include "cli/lifecycle.h"
 #include "cli/models.h"
+#include "cli/predict.h"
 #include "cli/run.h"
 #include "cli/trials.h"
 #include "cli/worker_main.h"
@@ -35,6 +36,7 @@ static const subcmd_t s_commands[] = {
     {"enqueue", enqueue_main, "add given points to a study as trials to run first"},
     {"models", models_main, "the model registry: versions, stages, scores (history NAME: moves)"},
     {"model", model_main, "a registered model: export REF -o DIR (file + card), path REF"},
+    {"predict", predict_main, "apply a saved model artifact to a CSV (one prediction per row)"},
 };
 
 int main(int argc, char **argv)

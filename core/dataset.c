@@ -345,7 +345,7 @@ static int s_columns(s_loader_t *ld, const dataset_opts_t *o, int ycol, dataset_
         if (text && numeric)
             return set_err(ld->err, "%s:1: column '%s' is declared both text and numeric",
                            ld->name, col->name);
-        if (!text) {
+        if (!text && !s_in_list(col->name, o->strings, o->n_strings)) {
             col->num = xmalloc((size_t)ld->n_rows * sizeof(double));
             int rc = s_numeric_column(ld, c, col->num, numeric);
             if (rc < 0)
@@ -377,15 +377,17 @@ dataset_t *dataset_parse(const char *buf, size_t len, const char *name,
     int rc = s_tokenise(&ld, buf, len);
     if (rc == 0)
         rc = s_check_header(&ld, opts);
-    int ycol = rc == 0 ? s_pick_y(&ld, opts, ds) : -1;
-    if (ycol >= 0) {
+    int ycol = rc == 0 && !opts->no_y ? s_pick_y(&ld, opts, ds) : -1;
+    if (rc == 0 && ycol < 0 && !opts->no_y)
+        rc = -1;
+    if (rc == 0) {
         ds->n_rows = ld.n_rows;
-        ds->y = xmalloc((size_t)ld.n_rows * sizeof(double));
-        rc = ds->classification ? s_classes(&ld, ycol, ds) : s_target(&ld, ycol, ds);
+        if (ycol >= 0) {
+            ds->y = xmalloc((size_t)ld.n_rows * sizeof(double));
+            rc = ds->classification ? s_classes(&ld, ycol, ds) : s_target(&ld, ycol, ds);
+        }
         if (rc == 0)
             rc = s_columns(&ld, opts, ycol, ds);
-    } else {
-        rc = -1;
     }
     ds->arena = sb_take(&ld.arena); /* the columns point into it */
     free(ld.cells);
@@ -518,6 +520,14 @@ static void s_test_parse(void)
     /* Regression by target name. */
     ds = dataset_parse("a,target\n1,2.5\n", 15, "t.csv", &(dataset_opts_t){0}, err);
     assert(ds && !ds->classification && ds->n_classes == 0 && ds->y[0] == 2.5);
+    dataset_destroy(&ds);
+    /* Data to predict on: no y column; a declared string column stays a string. */
+    const char *strs[] = {"c"};
+    dataset_opts_t po = {.no_y = true, .strings = strs, .n_strings = 1};
+    ds = dataset_parse("a,c\n1,2\n", 8, "t.csv", &po, err);
+    assert(ds && !ds->y && ds->n_cols == 2 && ds->n_rows == 1 && !ds->y_name);
+    assert(ds->cols[0].kind == COL_NUMERIC && ds->cols[1].kind == COL_STRING);
+    assert(!strcmp(ds->cols[1].str[0], "2"));
     dataset_destroy(&ds);
 }
 

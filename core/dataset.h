@@ -56,6 +56,11 @@ typedef struct {
     int n_text;
     const char *const *numeric;   /* declared numeric columns (a bad value is an error) */
     int n_numeric;
+    const char *const *strings;   /* declared string (categorical) columns: never typed
+                                     numeric even when every value is a number */
+    int n_strings;
+    bool no_y;                    /* no label/target: every column is a feature column,
+                                     y is NULL (data to predict on) */
 } dataset_opts_t;
 
 /* Load a CSV file. With neither label nor target given, a column named "label" makes a

@@ -50,7 +50,7 @@ bool metric_is_classification(metric_t m)
     return s_metrics[m].classification;
 }
 
-static int s_argmax(const double *p, int k)
+int metric_argmax(const double *p, int k)
 {
     int best = 0;
     for (int c = 1; c < k; c++)
@@ -64,7 +64,7 @@ static double s_f1_class(const double *y, const double *p, int n, int k, int c, 
 {
     long tp = 0, fp = 0, fn = 0;
     for (int i = 0; i < n; i++) {
-        bool truth = (int)y[i] == c, pred = s_argmax(p + (size_t)i * k, k) == c;
+        bool truth = (int)y[i] == c, pred = metric_argmax(p + (size_t)i * k, k) == c;
         tp += truth && pred;
         fp += !truth && pred;
         fn += truth && !pred;
@@ -145,7 +145,7 @@ static double s_classification(metric_t m, const double *y, const double *p, int
     switch (m) {
     case METRIC_ACCURACY:
         for (int i = 0; i < n; i++)
-            sum += s_argmax(p + (size_t)i * k, k) == (int)y[i];
+            sum += metric_argmax(p + (size_t)i * k, k) == (int)y[i];
         return sum / n;
     case METRIC_F1:
         return s_f1(y, p, n, k);

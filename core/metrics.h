@@ -36,6 +36,9 @@ bool metric_is_classification(metric_t m);
  * NaN when undefined (e.g. roc_auc with a single class present). */
 double metric_eval(metric_t m, const double *y, const double *pred, int n, int n_classes);
 
+/* The predicted class of one row of probabilities: the argmax, ties to the lowest. */
+int metric_argmax(const double *p, int k);
+
 void metrics_test(bool verbose);
 
 #endif

@@ -557,6 +557,11 @@ proto_msg_t *proto_decode(const void *buf, size_t len, char *err)
     return m;
 }
 
+bool proto_sizes_plausible(const void *buf, size_t len)
+{
+    return s_sizes_plausible(buf, len);
+}
+
 /* ---- sockets --------------------------------------------------------------------- */
 
 void proto_limit_socket(zsock_t *sock)

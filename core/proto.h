@@ -89,6 +89,10 @@ double proto_dbl_or(const proto_msg_t *m, const char *key, double def);
 void proto_encode(const proto_msg_t *m, char **buf, size_t *len);
 /* Parse and validate a frame. NULL with err when malformed. */
 proto_msg_t *proto_decode(const void *buf, size_t len, char *err);
+/* Whether every msgpack container in buf declares no more elements than bytes remain:
+ * msgpack-c allocates from the declared count, so check any msgpack read from outside
+ * (proto_decode does; so does the model artifact reader) before unpacking it. */
+bool proto_sizes_plausible(const void *buf, size_t len);
 
 /* Bound what a peer can make this socket buffer: ZMQ_MAXMSGSIZE = PROTO_MAX_FRAME (a
  * peer declaring a larger frame is disconnected at once). Every hps socket calls it

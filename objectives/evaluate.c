@@ -32,6 +32,7 @@
 #include "core/strategy.h"
 #include "objectives/features.h"
 #include "objectives/model.h"
+#include "objectives/model_io.h"
 #include "objectives/objective.h"
 
 /* Salts that give the test split, the validation holdout and the folds their own
@@ -260,7 +261,23 @@ static double *s_gather(const double *v, const rowset_t *rows)
     return out;
 }
 
-/* Fit features and model on fit, score eval. 0 ok, -1 with err. */
+/* A final refit's model with its pipeline into ctx->artifact_dir (objectives/model_io.h). */
+static int s_save_artifact(const s_trial_t *t, const void *model, const features_t *f,
+                           int n_fit, char *err)
+{
+    const s_prep_t *p = t->p;
+    model_fitted_t fitted = {.ops = p->model, .model = model, .pipeline = f, .ds = p->ds,
+                             .n_train = n_fit, .ignored = &p->exclude,
+                             .n_ignored = p->exclude ? 1 : 0,
+                             .metric = metric_name((metric_t)p->metric)};
+    char *path = xasprintf("%s/%s", t->ctx->artifact_dir, MODEL_ARTIFACT_NAME);
+    int rc = model_artifact_save(path, &fitted, err);
+    free(path);
+    return rc;
+}
+
+/* Fit features and model on fit, score eval; a final refit saves what it fitted when
+ * ctx->artifact_dir is set. 0 ok, -1 with err. */
 static int s_score(const s_trial_t *t, const rowset_t *fit, const rowset_t *eval,
                    double *score, char *err)
 {
@@ -272,7 +289,6 @@ static int s_score(const s_trial_t *t, const rowset_t *fit, const rowset_t *eval
     fmat_t a, b, da, db;
     features_transform(f, fit->idx, fit->n, &a);
     features_transform(f, eval->idx, eval->n, &b);
-    features_destroy(&f);
     bool densify = !p->model->sparse_ok && !a.m.dense;
     if (densify) {
         fmat_densify(&a.m, &da);
@@ -292,6 +308,9 @@ static int s_score(const s_trial_t *t, const rowset_t *fit, const rowset_t *eval
     }
     log_debug("%s: %d fit rows, %d eval rows, %d features: features %.3f s, model %.3f s",
               p->model->name, fit->n, eval->n, a.m.n_cols, t1 - t0, now_secs() - t1);
+    if (rc == 0 && t->ctx->final && t->ctx->artifact_dir)
+        rc = s_save_artifact(t, m, f, fit->n, err);
+    features_destroy(&f);
     if (m)
         p->model->destroy(&m);
     if (densify) {
@@ -635,6 +654,20 @@ static int s_check_data(const study_config_t *study, const char *path, char *err
     if (rc == 0 && strategy_task(study) == TASK_UNKNOWN && !p->ds->classification) {
         rc = set_err(err, "%s: a 'target' column (regression) but no 'target:' in data: "
                           "add 'target: target' so the study minimises its error", path);
+    }
+    s_prep_destroy(&p);
+    return rc;
+}
+
+int evaluate_test_rows(const study_config_t *study, const char *data_path, int **rows, int *n,
+                       char *err)
+{
+    s_prep_t *p = xcalloc(1, sizeof *p);
+    int rc = s_prepare(p, study, data_path, err);
+    if (rc == 0) {
+        *n = p->test.n;
+        *rows = xmalloc((size_t)(p->test.n + 1) * sizeof **rows);
+        memcpy(*rows, p->test.idx, (size_t)p->test.n * sizeof **rows);
     }
     s_prep_destroy(&p);
     return rc;

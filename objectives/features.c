@@ -3,32 +3,13 @@
  * Output column order: the active text terms (in term id order, so CSR rows stay
  * sorted), then the numeric columns, then each categorical column's categories. */
 #include "objectives/features.h"
+#include "objectives/features_priv.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct features_s {
-    const dataset_t *ds;     /* borrowed */
-    const textcounts_t *tc;  /* borrowed */
-    text_opts_t o;
-    int32_t *col_map;        /* term id -> output column, -1 when inactive */
-    size_t n_ids;            /* n_text << hash_bits */
-    double *idf;             /* per active term */
-    int32_t *df;             /* per active term */
-    int n_terms;             /* active terms = first output columns */
-    int n_num;
-    int *num_cols;           /* dataset column indexes */
-    double *mean, *std;
-    int n_cat;
-    int *cat_cols;           /* dataset column indexes */
-    int *cat_off;            /* first output column of each categorical column */
-    int *cat_n;              /* categories of each */
-    const char **cats;       /* sorted categories, concatenated; borrowed strings */
-    int n_cols;
-};
 
 void text_opts_default(text_opts_t *o)
 {
@@ -183,6 +164,13 @@ void features_destroy(features_t **self_p)
     free(f->cat_off);
     free(f->cat_n);
     free(f->cats);
+    for (int i = 0; i < f->n_owned; i++)
+        free(f->owned[i]);
+    free(f->owned);
+    free(f->term_ids);
+    free(f->text_names);
+    free(f->num_names);
+    free(f->cat_names);
     free(f);
     *self_p = NULL;
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "objectives/artifact.h"
 #include "objectives/fixture.h"
 #include "objectives/model.h"
 
@@ -409,6 +410,40 @@ static double s_coef(const void *model, int c, int j)
 
 static const char *const s_hparams[] = {"C", "max_iter", "tol", "penalty", "solver", NULL};
 
+/* Artifact map: d, k, theta (d * kw weights then kw intercepts, kw = 1 when k == 2). */
+static int s_save(const void *model, msgpack_packer *pk, char *err)
+{
+    (void)err;
+    const s_logreg_t *m = model;
+    msgpack_pack_map(pk, 3);
+    art_put_long(pk, "d", m->d);
+    art_put_long(pk, "k", m->k);
+    art_put_doubles(pk, "theta", m->theta, (size_t)m->d * m->kw + m->kw);
+    return 0;
+}
+
+static void *s_load(const msgpack_object *map, int n_cols, int n_classes, char *err)
+{
+    long d = 0, k = 0;
+    if (art_get_long(map, "d", &d, err) != 0 || art_get_long(map, "k", &k, err) != 0)
+        return NULL;
+    if (d != n_cols || k != n_classes || k < 2) {
+        set_err(err, "artifact: logreg: %ld features and %ld classes, the pipeline has %d "
+                "and %d", d, k, n_cols, n_classes);
+        return NULL;
+    }
+    s_logreg_t *m = xcalloc(1, sizeof *m);
+    *m = (s_logreg_t){.d = (int)d, .k = (int)k, .kw = k == 2 ? 1 : (int)k};
+    size_t n = (size_t)m->d * m->kw + m->kw;
+    m->theta = xmalloc(n * sizeof *m->theta);
+    if (art_get_doubles(map, "theta", m->theta, n, err) != 0) {
+        void *p = m;
+        s_destroy(&p);
+        return NULL;
+    }
+    return m;
+}
+
 const model_ops_t logreg_model = {
     .name = "logreg",
     .classification = true,
@@ -418,6 +453,8 @@ const model_ops_t logreg_model = {
     .fit = s_fit,
     .predict = s_predict,
     .destroy = s_destroy,
+    .save = s_save,
+    .load = s_load,
 };
 
 /* Fit the fixture in both layouts and compare with scikit-learn's coefficients. */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "objectives/artifact.h"
 #include "objectives/mlp_net.h"
 #include "objectives/model.h"
 
@@ -36,6 +37,9 @@ typedef struct {
     int n_classes;  /* 0 = regression */
     double y_mean;  /* regression: the net fits (y - y_mean) / y_scale */
     double y_scale;
+    int n_hidden;   /* the net's shape, for the artifact */
+    int sizes[MLP_NET_MAX_HIDDEN + 2];
+    mlp_act_t act;
 } mlp_t;
 
 static const char *const s_hparams[] = {
@@ -137,7 +141,7 @@ static void *s_fit(const fmatrix_t *X, const double *y, int n_classes, const hpa
     if (s_read_hparams(hp, &n_hidden, sizes, &act, &o, err) < 0)
         return NULL;
     mlp_t *m = xcalloc(1, sizeof *m);
-    *m = (mlp_t){NULL, n_classes, 0.0, 1.0};
+    *m = (mlp_t){.n_classes = n_classes, .y_mean = 0.0, .y_scale = 1.0};
     double *ys;
     if (s_prepare_targets(m, y, X->n_rows, &ys, err) < 0) {
         free(m);
@@ -156,6 +160,9 @@ static void *s_fit(const fmatrix_t *X, const double *y, int n_classes, const hpa
         return NULL;
     }
     m->net = mlp_net_new(n_hidden, sizes, act, n_classes > 0, seed);
+    m->n_hidden = n_hidden;
+    memcpy(m->sizes, sizes, sizeof m->sizes);
+    m->act = act;
     /* Another stream than the initialisation's, for the shuffling. */
     mlp_net_train(m->net, X, ys ? ys : y, &o, hash_mix64(seed ^ 0x6d6c70u));
     free(ys);
@@ -175,6 +182,75 @@ static int s_predict(const void *model, const fmatrix_t *X, double *out, char *e
     return 0;
 }
 
+/* Artifact map: n_classes, y_mean, y_scale, activation (mlp_act_t), sizes (inputs,
+ * hidden layers, outputs) and params (mlp_net_params' float32 block). */
+static int s_save(const void *model, msgpack_packer *pk, char *err)
+{
+    (void)err;
+    const mlp_t *m = model;
+    _Static_assert(sizeof(mlp_real) == sizeof(float), "the artifact holds float32 weights");
+    size_t n = 0;
+    const mlp_real *params = mlp_net_params(m->net, &n);
+    int32_t sizes[MLP_NET_MAX_HIDDEN + 2];
+    for (int k = 0; k < m->n_hidden + 2; k++)
+        sizes[k] = m->sizes[k];
+    msgpack_pack_map(pk, 6);
+    art_put_long(pk, "n_classes", m->n_classes);
+    art_put_double(pk, "y_mean", m->y_mean);
+    art_put_double(pk, "y_scale", m->y_scale);
+    art_put_long(pk, "activation", m->act);
+    art_put_int32s(pk, "sizes", sizes, (size_t)m->n_hidden + 2);
+    art_put_floats(pk, "params", params, n);
+    return 0;
+}
+
+/* Whether the saved shape is one this build makes, fits the artifact's pipeline and
+ * labels, and holds as many weights as params. */
+static bool s_shape_ok(const int32_t *sizes, long n_sizes, long k, long act, int n_cols,
+                       int n_classes, long n_params)
+{
+    bool ok = k == n_classes && act >= 0 && act < (long)ARRAY_SIZE(s_act_names) &&
+              sizes[0] == n_cols && sizes[n_sizes - 1] == (k > 0 ? k : 1);
+    double count = 0.0;
+    for (long i = 0; i < n_sizes; i++) {
+        ok = ok && sizes[i] >= 1;
+        if (i > 0)
+            count += ((double)sizes[i - 1] + 1.0) * sizes[i];
+    }
+    return ok && count <= MLP_MAX_PARAMS && count == (double)n_params;
+}
+
+static void *s_load(const msgpack_object *map, int n_cols, int n_classes, char *err)
+{
+    long k = 0, act = 0, n_sizes = art_get_count(map, "sizes", 4, err);
+    long n_params = art_get_count(map, "params", 4, err);
+    int32_t sizes[MLP_NET_MAX_HIDDEN + 2];
+    if (n_sizes < 2 || n_sizes > MLP_NET_MAX_HIDDEN + 2 || n_params < 0 ||
+        art_get_int32s(map, "sizes", sizes, (size_t)n_sizes, err) != 0 ||
+        art_get_long(map, "n_classes", &k, err) != 0 ||
+        art_get_long(map, "activation", &act, err) != 0 ||
+        !s_shape_ok(sizes, n_sizes, k, act, n_cols, n_classes, n_params)) {
+        set_err(err, "artifact: mlp: its layer sizes, classes, activation or weights do not "
+                "fit a network for %d features and %d classes", n_cols, n_classes);
+        return NULL;
+    }
+    mlp_t *m = xcalloc(1, sizeof *m);
+    *m = (mlp_t){.n_classes = (int)k, .n_hidden = (int)n_sizes - 2, .act = (mlp_act_t)act};
+    for (long i = 0; i < n_sizes; i++)
+        m->sizes[i] = sizes[i];
+    m->net = mlp_net_new(m->n_hidden, m->sizes, m->act, k > 0, 0);
+    size_t n = 0;
+    mlp_real *params = mlp_net_params(m->net, &n);
+    if (art_get_floats(map, "params", params, n, err) != 0 ||
+        art_get_double(map, "y_mean", &m->y_mean, err) != 0 ||
+        art_get_double(map, "y_scale", &m->y_scale, err) != 0) {
+        void *p = m;
+        s_destroy(&p);
+        return NULL;
+    }
+    return m;
+}
+
 const model_ops_t mlp_model = {
     .name = "mlp",
     .classification = true,
@@ -184,6 +260,8 @@ const model_ops_t mlp_model = {
     .fit = s_fit,
     .predict = s_predict,
     .destroy = s_destroy,
+    .save = s_save,
+    .load = s_load,
 };
 
 /* ---------------------------------------------------------------- self-test */

@@ -142,7 +142,7 @@ void model_test(bool verbose)
     assert(model_find("svm") == NULL && model_find(NULL) == NULL);
     for (size_t i = 0; s_models[i]; i++)
         assert(s_models[i]->fit && s_models[i]->predict && s_models[i]->destroy &&
-               s_models[i]->hparams);
+               s_models[i]->hparams && s_models[i]->save && s_models[i]->load);
     hparams_t *hp = hparams_new();
     hparams_set(hp, "C", "0.5");
     hparams_set(hp, "max_iter", "100");

@@ -7,6 +7,7 @@
 #ifndef HPS_MODEL_H
 #define HPS_MODEL_H
 
+#include <msgpack.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -61,6 +62,13 @@ typedef struct {
      * out[n_rows] predictions. 0 ok, -1 with err. */
     int (*predict)(const void *model, const fmatrix_t *X, double *out, char *err);
     void (*destroy)(void **model_p);
+    /* The model artifact (docs/artifacts.md, objectives/artifact.h): save packs a fitted
+     * model as one msgpack map (0, or -1 with err); load reads it back into a model
+     * that predicts exactly as the saved one did, checking that it takes n_cols
+     * features and gives n_classes outputs (0: regression) as the artifact's pipeline
+     * and labels say (NULL with err). */
+    int (*save)(const void *model, msgpack_packer *pk, char *err);
+    void *(*load)(const msgpack_object *map, int n_cols, int n_classes, char *err);
 } model_ops_t;
 
 const model_ops_t *model_find(const char *name);

@@ -80,6 +80,11 @@ void evaluate_cache_clear(void);
 /* How many studies are kept now, and how many times a trial had to load its study's
  * data (a cache miss) since the process started. For tests. */
 void evaluate_cache_stats(int *held, long *loads);
+/* The data rows (0-based, ascending) of a model study's independent test split: the rows
+ * its final refit scores (for checking a saved model against its test score). 0 with
+ * *rows (caller frees) and *n, or -1 with err. */
+int evaluate_test_rows(const study_config_t *study, const char *data_path, int **rows, int *n,
+                       char *err);
 
 const objective_ops_t *objective_find(const char *name);
 /* The registered names, NULL-terminated; caller frees the array. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "objectives/artifact.h"
 #include "objectives/fixture.h"
 #include "objectives/model.h"
 
@@ -209,6 +210,40 @@ static void s_destroy(void **model_p)
 
 static const char *const s_hparams[] = {"alpha", NULL};
 
+/* Artifact map: d, w (d coefficients), b (the intercept). */
+static int s_save(const void *model, msgpack_packer *pk, char *err)
+{
+    (void)err;
+    const s_ridge_t *m = model;
+    msgpack_pack_map(pk, 3);
+    art_put_long(pk, "d", m->d);
+    art_put_doubles(pk, "w", m->w, (size_t)m->d);
+    art_put_double(pk, "b", m->b);
+    return 0;
+}
+
+static void *s_load(const msgpack_object *map, int n_cols, int n_classes, char *err)
+{
+    long d = 0;
+    if (art_get_long(map, "d", &d, err) != 0)
+        return NULL;
+    if (d != n_cols || n_classes != 0) {
+        set_err(err, "artifact: ridge: %ld features for %d pipeline columns and %d classes",
+                d, n_cols, n_classes);
+        return NULL;
+    }
+    s_ridge_t *m = xcalloc(1, sizeof *m);
+    m->d = (int)d;
+    m->w = xmalloc(((size_t)d + 1) * sizeof *m->w);
+    if (art_get_doubles(map, "w", m->w, (size_t)d, err) != 0 ||
+        art_get_double(map, "b", &m->b, err) != 0) {
+        void *p = m;
+        s_destroy(&p);
+        return NULL;
+    }
+    return m;
+}
+
 const model_ops_t ridge_model = {
     .name = "ridge",
     .classification = false,
@@ -218,6 +253,8 @@ const model_ops_t ridge_model = {
     .fit = s_fit,
     .predict = s_predict,
     .destroy = s_destroy,
+    .save = s_save,
+    .load = s_load,
 };
 
 static void s_check_fixture(const char *path, bool verbose)

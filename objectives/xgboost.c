@@ -28,6 +28,7 @@
 #include <xgboost/c_api.h>
 
 #include "core/log.h"
+#include "objectives/artifact.h"
 #include "objectives/model.h"
 
 #define XGB_IFACE_LEN 160 /* an __array_interface__ JSON string */
@@ -255,6 +256,48 @@ static void s_destroy(void **model_p)
     *model_p = NULL;
 }
 
+/* Artifact map: n_classes, n_cols, and booster: XGBoost's own JSON model
+ * (XGBoosterSaveModelToBuffer with format json), which it reads back exactly. */
+static int s_save(const void *model, msgpack_packer *pk, char *err)
+{
+    const xgb_t *m = model;
+    bst_ulong len = 0;
+    const char *json = NULL; /* owned by the booster */
+    if (s_check(XGBoosterSaveModelToBuffer(m->booster, "{\"format\": \"json\"}", &len, &json),
+                "saving the model", err) < 0)
+        return -1;
+    msgpack_pack_map(pk, 3);
+    art_put_long(pk, "n_classes", m->n_classes);
+    art_put_long(pk, "n_cols", m->n_cols);
+    art_put_bin(pk, "booster", json, (size_t)len);
+    return 0;
+}
+
+static void *s_load(const msgpack_object *map, int n_cols, int n_classes, char *err)
+{
+    long k = 0, cols = 0;
+    size_t len = 0;
+    const char *json = art_get_bin(map, "booster", &len, err);
+    if (!json || art_get_long(map, "n_classes", &k, err) != 0 ||
+        art_get_long(map, "n_cols", &cols, err) != 0)
+        return NULL;
+    if (k != n_classes || cols != n_cols) {
+        set_err(err, "artifact: xgboost: %ld features and %ld classes, the pipeline has %d "
+                "and %d", cols, k, n_cols, n_classes);
+        return NULL;
+    }
+    xgb_t *m = xcalloc(1, sizeof *m);
+    *m = (xgb_t){NULL, (int)k, (int)cols};
+    if (s_check(XGBoosterCreate(NULL, 0, &m->booster), "booster", err) < 0 ||
+        s_check(XGBoosterLoadModelFromBuffer(m->booster, json, (bst_ulong)len),
+                "loading the model", err) < 0) {
+        void *p = m;
+        s_destroy(&p);
+        return NULL;
+    }
+    return m;
+}
+
 const model_ops_t xgboost_model = {
     .name = "xgboost",
     .classification = true,
@@ -264,6 +307,8 @@ const model_ops_t xgboost_model = {
     .fit = s_fit,
     .predict = s_predict,
     .destroy = s_destroy,
+    .save = s_save,
+    .load = s_load,
 };
 
 /* ---------------------------------------------------------------- self-test */

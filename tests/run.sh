@@ -4,8 +4,9 @@
 # Closes with "N passed, N failed". Env: HPS, SELFTEST, RAWPEER (binaries), ONLY (glob of tests).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-: "${HPS:=$here/../hps}" "${SELFTEST:=$here/../build/selftest}" "${RAWPEER:=$here/../build/tests/rawpeer}"
-export HPS SELFTEST RAWPEER
+: "${HPS:=$here/../hps}" "${SELFTEST:=$here/../build/selftest}" "${RAWPEER:=$here/../build/tests/rawpeer}" \
+  "${REFIT:=$here/../build/tests/refit}"
+export HPS SELFTEST RAWPEER REFIT
 passed=0 failed=0 failures=()
 export TSAN_OPTIONS="suppressions=$here/tsan.supp" # SANITIZER=thread (see below)
 out=$("$SELFTEST" 2>&1)

@@ -27,6 +27,7 @@ says() { grep -qF -- "$1" "$TMP/$2" || fail "${2} lacks '$1': $(cat "$TMP/$2")";
 #    n_trials raised -> resumed with numbering on, a refused difference names its key.
 start_coord
 start w1 "$HPS" worker --connect "$ep" --name l1 --slots 2
+W1=$LAST_PID
 submit 0
 says "created study 'life': 12 trials to run" out
 submit 0
@@ -83,15 +84,16 @@ says "already done (40 of 40 trials ended)" err
 numbers 40
 # a study stopped with trials running, then everything killed: hps run takes them back
 # at once (not after a 60 s lease) and runs the missing ones
+# (a raw protocol peer plays the only worker: it takes two leases and never reports)
+: "${RAWPEER:?RAWPEER must point at the tests/rawpeer binary (make check sets it)}"
+kill "$W1"; wait "$W1" 2>/dev/null || true
 start_coord
-start w2 "$HPS" worker --connect "$ep" --name l2 --slots 2
-W2=$LAST_PID
 submit 0 n_trials=44
-wait_sql 30 "SELECT COUNT(*) >= 1 FROM trials WHERE state = 'RUNNING'" 1
-# freeze the worker and its trial processes, so no running trial ends before the kill
-kill -STOP "$W2" $(pgrep -P "$W2") 2>/dev/null || true
+"$RAWPEER" --connect "$ep" --wait 1000 --answers 4 HELLO worker=l2 host=h pid=pid slots=2 -- \
+    ASK slots_free=2 >"$TMP/raw.out" 2>"$TMP/raw.err" || fail "rawpeer: $(cat "$TMP/raw.err")"
+grep -c "^TRIAL" "$TMP/raw.out" | grep -qx 2 || fail "the raw worker got no 2 trials: $(cat "$TMP/raw.out" "$TMP/raw.err")"
 "$HPS" stop life --to "$ep" >/dev/null
-{ kill -9 "$W2" "$COORD"; wait "$W2" "$COORD" || true; } 2>/dev/null
+{ kill -9 "$COORD"; wait "$COORD" || true; } 2>/dev/null
 [ "$(state)" = stopped ] && [ "$(sql "SELECT COUNT(*) > 0 FROM trials WHERE state = 'RUNNING'")" = 1 ] \
     || fail "no stopped study with running trials: $(state)"
 expect 0 timeout 40 "$HPS" run "$TMP/s.yaml" n_trials=44 -j 2 --db "$DB" --lease-ms 60000 -q

@@ -45,15 +45,18 @@ joined=$(sql "SELECT MAX(first_seen) FROM workers")
 # live STATUS would write the times itself)
 busy="[s for s in st['studies'] if s['study'] == 'slow'][0]['trials']['RUNNING'] == 2"
 ARGS="--db $DB" poll 30 "busy" "$busy" "now - $joined > 1.5"
-# the file: a flush period (250 ms) and a heartbeat behind at most, not the join time
+# the file: moved on from the join time by the heartbeats (a flush period, 250 ms, and a
+# heartbeat behind on an idle machine; no wall-clock bound is asserted: a loaded machine
+# delays the poll, not the value)
 ARGS="--db $DB" check "file last_seen" "$busy" \
-    "all(now - w['last_seen'] < 0.9 and w['state'] == 'alive' for w in by.values())" \
+    "all(w['state'] == 'alive' for w in by.values())" \
     "all(w['last_seen'] - $joined > 1.0 for w in by.values())"
-# live: exact to a few heartbeats; alive
+# live: alive, and at least as fresh as the file's
+filed=$(sql "SELECT MIN(last_seen) FROM workers")
 ARGS="--to $ep" check "live last_seen" "$busy" \
-    "all(now - w['last_seen'] < 0.6 and w['state'] == 'alive' for w in by.values())"
+    "all(w['last_seen'] >= $filed and w['state'] == 'alive' for w in by.values())"
 "$HPS" status --to "$ep" >"$TMP/text" || fail "status --to text"
-grep -Eq '^w1 .* alive +0\.[0-9]s ago$' "$TMP/text" || fail "text LAST SEEN: $(cat "$TMP/text")"
+grep -Eq '^w1 .* alive +[0-9]+\.[0-9]s ago$' "$TMP/text" || fail "text LAST SEEN: $(cat "$TMP/text")"
 grep -Eq '^STUDY +STATE +DONE +COMPLETE +PRUNED +FAIL +RUNNING +WAITING ' "$TMP/text" \
     || fail "text columns: $(cat "$TMP/text")"
 grep -Eq '^other +done +1/1 +1 +0 +0 +0 +0 ' "$TMP/text" || fail "text counts: $(cat "$TMP/text")"

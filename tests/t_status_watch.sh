@@ -5,8 +5,8 @@
 DB=$TMP/w.db
 start_coord
 start w1 "$HPS" worker --connect "$ep" --slots 2 --name w1
-# 100 ms trials on two slots: about 20 s of work, stopped once the watches are seen
-write_study "$TMP/w.yaml" wa 400 "objective: {type: synthetic, function: sphere, sleep_ms: 100}" \
+# 100 ms trials on two slots: about 100 s of work, stopped once the watches are seen
+write_study "$TMP/w.yaml" wa 2000 "objective: {type: synthetic, function: sphere, sleep_ms: 100}" \
     "sampler: {type: random, seed: 1}"
 "$HPS" submit "$TMP/w.yaml" --to "$ep" >/dev/null
 
@@ -16,7 +16,7 @@ blocks() { grep -c '^hps status --watch' "$1" 2>/dev/null || true; }
 wait_out() {
     local deadline=$(( $(date +%s) + $1 ))
     until grep -Eq "$3" "$2" 2>/dev/null; do
-        [ "$(date +%s)" -lt "$deadline" ] || fail "no line matching '$3' in $2: $(tail -5 "$2")"
+        [ "$(date +%s)" -lt "$deadline" ] || fail "no line matching '$3' in $2: $(tail -5 "$2"; cat "${2%.out}.err" 2>/dev/null)"
         sleep 0.1
     done
 }
@@ -27,7 +27,7 @@ interrupt() {
     [ "$WAIT_RC" = 0 ] || fail "watch exited $WAIT_RC after SIGINT"
 }
 # a running study's row with a number of trials/s and an ETA (7s, 2m05s)
-row='^wa +running +[0-9]+/400 +[-0-9.e]+ +[0-9.e+]+ +[0-9]+[smh]'
+row='^wa +running +[0-9]+/2000 +[-0-9.e]+ +[0-9.e+]+ +[0-9]+[smh]'
 
 for src in "--to $ep" "--db $DB"; do
     name=${src%% *}; name=${name#--}

@@ -1,0 +1,202 @@
+/* features_io — saving and restoring a fitted transform (see features_io.h). */
+#include "objectives/features_io.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "objectives/artifact.h"
+#include "objectives/features_priv.h"
+
+#define FEATURES_MAP_LEN 15
+
+/* Column names of f's columns in ds by index list. Caller frees the array. */
+static const char **s_names(const dataset_t *ds, const int *cols, int n)
+{
+    const char **v = xmalloc((size_t)(n + 1) * sizeof *v);
+    for (int i = 0; i < n; i++)
+        v[i] = ds->cols[cols[i]].name;
+    return v;
+}
+
+void features_pack(const features_t *f, msgpack_packer *pk)
+{
+    assert(f && f->ds && f->tc);
+    int32_t *ids = xmalloc((size_t)(f->n_terms + 1) * sizeof *ids);
+    for (size_t id = 0; id < f->n_ids; id++)
+        if (f->col_map[id] >= 0)
+            ids[f->col_map[id]] = (int32_t)id; /* ids < 2^31 (textcounts asserts it) */
+    const char **text = s_names(f->ds, f->tc->text_cols, f->tc->n_text);
+    const char **num = s_names(f->ds, f->num_cols, f->n_num);
+    const char **cat = s_names(f->ds, f->cat_cols, f->n_cat);
+    int n_cats = f->n_cols - f->n_terms - f->n_num;
+    msgpack_pack_map(pk, FEATURES_MAP_LEN);
+    art_put_long(pk, "hash_bits", f->o.hash_bits);
+    art_put_long(pk, "ngram_max", f->o.ngram_max);
+    art_put_long(pk, "min_df", f->o.min_df);
+    art_put_long(pk, "sublinear_tf", f->o.sublinear_tf);
+    art_put_strs(pk, "text", text, (size_t)f->tc->n_text);
+    art_put_int32s(pk, "terms", ids, (size_t)f->n_terms);
+    art_put_doubles(pk, "idf", f->idf, (size_t)f->n_terms);
+    art_put_int32s(pk, "df", f->df, (size_t)f->n_terms);
+    art_put_strs(pk, "numeric", num, (size_t)f->n_num);
+    art_put_doubles(pk, "mean", f->mean, (size_t)f->n_num);
+    art_put_doubles(pk, "std", f->std, (size_t)f->n_num);
+    art_put_strs(pk, "categorical", cat, (size_t)f->n_cat);
+    art_put_int32s(pk, "category_counts", f->cat_n, (size_t)f->n_cat);
+    art_put_strs(pk, "categories", f->cats, (size_t)n_cats);
+    art_put_long(pk, "n_cols", f->n_cols);
+    free(ids);
+    free(text);
+    free(num);
+    free(cat);
+}
+
+/* Names read into f->owned (appended), as a borrowed view array in *view. */
+static int s_take_strs(features_t *f, const msgpack_object *map, const char *key,
+                       const char ***view, int *n, char *err)
+{
+    char **s = NULL;
+    if (art_get_strs(map, key, &s, n, err) != 0)
+        return -1;
+    f->owned = xrealloc(f->owned, (size_t)(f->n_owned + *n + 1) * sizeof *f->owned);
+    *view = xmalloc((size_t)(*n + 1) * sizeof **view);
+    for (int i = 0; i < *n; i++)
+        (*view)[i] = f->owned[f->n_owned++] = s[i];
+    free(s);
+    return 0;
+}
+
+static int s_unpack_opts(features_t *f, const msgpack_object *map, char *err)
+{
+    long v[4];
+    const char *keys[] = {"hash_bits", "ngram_max", "min_df", "sublinear_tf"};
+    for (int i = 0; i < 4; i++)
+        if (art_get_long(map, keys[i], &v[i], err) != 0)
+            return -1;
+    f->o = (text_opts_t){.hash_bits = (int)v[0], .ngram_max = (int)v[1], .min_df = (int)v[2],
+                         .sublinear_tf = v[3] != 0};
+    if (v[0] < 10 || v[0] > 24 || v[1] < 1 || v[1] > 2)
+        return set_err(err, "artifact: text options out of range");
+    return 0;
+}
+
+static int s_unpack_text(features_t *f, const msgpack_object *map, char *err)
+{
+    long n = art_get_count(map, "terms", 4, err);
+    if (n < 0 || s_take_strs(f, map, "text", &f->text_names, &f->n_text, err) != 0)
+        return -1;
+    f->n_terms = (int)n;
+    f->term_ids = xmalloc((size_t)(n + 1) * sizeof *f->term_ids);
+    f->idf = xmalloc((size_t)(n + 1) * sizeof *f->idf);
+    f->df = xmalloc((size_t)(n + 1) * sizeof *f->df);
+    if (art_get_int32s(map, "terms", f->term_ids, (size_t)n, err) != 0 ||
+        art_get_doubles(map, "idf", f->idf, (size_t)n, err) != 0 ||
+        art_get_int32s(map, "df", f->df, (size_t)n, err) != 0)
+        return -1;
+    int64_t limit = (int64_t)f->n_text << f->o.hash_bits;
+    for (long i = 0; i < n; i++)
+        if (f->term_ids[i] < 0 || f->term_ids[i] >= limit ||
+            (i > 0 && f->term_ids[i] <= f->term_ids[i - 1]))
+            return set_err(err, "artifact: terms: ids out of order or range");
+    return 0;
+}
+
+static int s_unpack_columns(features_t *f, const msgpack_object *map, char *err)
+{
+    int n_cats = 0;
+    if (s_take_strs(f, map, "numeric", &f->num_names, &f->n_num, err) != 0 ||
+        s_take_strs(f, map, "categorical", &f->cat_names, &f->n_cat, err) != 0 ||
+        s_take_strs(f, map, "categories", &f->cats, &n_cats, err) != 0)
+        return -1;
+    size_t nn = (size_t)f->n_num + 1, nc = (size_t)f->n_cat + 1;
+    f->mean = xmalloc(nn * sizeof *f->mean);
+    f->std = xmalloc(nn * sizeof *f->std);
+    f->num_cols = xmalloc(nn * sizeof *f->num_cols);
+    f->cat_cols = xmalloc(nc * sizeof *f->cat_cols);
+    f->cat_off = xmalloc(nc * sizeof *f->cat_off);
+    f->cat_n = xmalloc(nc * sizeof *f->cat_n);
+    long n_cols = 0;
+    if (art_get_doubles(map, "mean", f->mean, (size_t)f->n_num, err) != 0 ||
+        art_get_doubles(map, "std", f->std, (size_t)f->n_num, err) != 0 ||
+        art_get_int32s(map, "category_counts", f->cat_n, (size_t)f->n_cat, err) != 0 ||
+        art_get_long(map, "n_cols", &n_cols, err) != 0)
+        return -1;
+    int off = f->n_terms + f->n_num;
+    for (int j = 0; j < f->n_cat; j++) {
+        if (f->cat_n[j] < 0 || f->cat_n[j] > n_cats)
+            return set_err(err, "artifact: category_counts: bad count");
+        f->cat_off[j] = off;
+        off += f->cat_n[j];
+    }
+    f->n_cols = (int)n_cols;
+    if (off != n_cols || off - f->n_terms - f->n_num != n_cats)
+        return set_err(err, "artifact: n_cols %ld does not match the pipeline's %d columns",
+                       n_cols, off);
+    return 0;
+}
+
+features_t *features_unpack(const msgpack_object *map, char *err)
+{
+    features_t *f = xcalloc(1, sizeof *f);
+    if (s_unpack_opts(f, map, err) != 0 || s_unpack_text(f, map, err) != 0 ||
+        s_unpack_columns(f, map, err) != 0)
+        features_destroy(&f);
+    return f;
+}
+
+void features_columns(const features_t *f, const char *const **text, int *n_text,
+                      const char *const **numeric, int *n_numeric,
+                      const char *const **categorical, int *n_categorical)
+{
+    *text = f->text_names;
+    *n_text = f->n_text;
+    *numeric = f->num_names;
+    *n_numeric = f->n_num;
+    *categorical = f->cat_names;
+    *n_categorical = f->n_cat;
+}
+
+const text_opts_t *features_text_opts(const features_t *f) { return &f->o; }
+
+/* Dataset index of name, which must have kind; -1 with err. */
+static int s_column(const dataset_t *ds, const char *name, col_kind_t kind, char *err)
+{
+    static const char *const kinds[] = {"numeric", "text", "categorical"};
+    int c = dataset_col_index(ds, name);
+    if (c < 0)
+        return set_err(err, "%s: no column '%s'", ds->path, name);
+    if (ds->cols[c].kind != kind)
+        return set_err(err, "%s: column '%s' is %s, the model was trained on it as %s",
+                       ds->path, name, kinds[ds->cols[c].kind], kinds[kind]);
+    return c;
+}
+
+int features_bind(features_t *f, const dataset_t *ds, const textcounts_t *tc, char *err)
+{
+    assert(f && f->owned && ds && tc);
+    for (int j = 0; j < f->n_num; j++)
+        if ((f->num_cols[j] = s_column(ds, f->num_names[j], COL_NUMERIC, err)) < 0)
+            return -1;
+    for (int j = 0; j < f->n_cat; j++)
+        if ((f->cat_cols[j] = s_column(ds, f->cat_names[j], COL_STRING, err)) < 0)
+            return -1;
+    if (tc->n_text != f->n_text || tc->hash_bits != f->o.hash_bits ||
+        tc->ngram_max != f->o.ngram_max)
+        return set_err(err, "%s: %d text columns, the model has %d", ds->path, tc->n_text,
+                       f->n_text);
+    for (int t = 0; t < f->n_text; t++)
+        if (strcmp(ds->cols[tc->text_cols[t]].name, f->text_names[t]) != 0)
+            return set_err(err, "%s: text column %d is '%s', the model's is '%s' (keep the "
+                           "text columns in the training order)", ds->path, t + 1,
+                           ds->cols[tc->text_cols[t]].name, f->text_names[t]);
+    free(f->col_map);
+    f->n_ids = (size_t)f->n_text << f->o.hash_bits;
+    f->col_map = xmalloc((f->n_ids + 1) * sizeof *f->col_map);
+    memset(f->col_map, 0xff, (f->n_ids + 1) * sizeof *f->col_map); /* all -1 */
+    for (int k = 0; k < f->n_terms; k++)
+        f->col_map[f->term_ids[k]] = k;
+    f->ds = ds;
+    f->tc = tc;
+    return 0;
+}

@@ -1,0 +1,120 @@
+# Model artifacts and `hps predict`: the final refit of every model family writes
+# model.hpsm (build/tests/refit runs it in-process, as a worker's final task does), and
+# `hps predict --score` on the study's test split reproduces the refit's test score to
+# the last bit; --proba adds a probability column per class. A CSV missing columns
+# exits 2 naming them, an unknown column exits 2 unless --ignore-extra, a flipped byte
+# or another format version in the artifact is refused with exit 2.
+. "$(dirname "$0")/lib.sh"
+root=$(cd "$(dirname "$0")/.." && pwd)
+[ -x "${REFIT:-}" ] || fail "REFIT (build/tests/refit) is not set"
+D=$root/data
+
+# study NAME DATA-LINE OBJECTIVE-LINE STRATEGY-LINE: a one-model study file.
+study() {
+    mkdir -p "$TMP/$1"
+    printf '%s\n' "study: $1" "n_trials: 1" "$2" "$3" "$4" \
+        'space: {ngram_max: {type: int, low: 1, high: 2}}' >"$TMP/$1.yaml"
+}
+quick="strategy: {type: quick, test: {fraction: 0.2}}"
+study lr "data: {path: $D/reviews.csv, label: label, text: [text]}" \
+    "objective: {type: logreg, C: 10, min_df: 2}" \
+    "strategy: {type: rigorous, folds: 3, test: {column: split, value: test}}"
+study lrwine "data: {path: $D/wine.csv, label: label}" "objective: {type: logreg, C: 2}" \
+    "strategy: {type: quick, metric: logloss, test: {fraction: 0.3}}"
+study ridge "data: {path: $D/diabetes.csv, target: target}" \
+    "objective: {type: ridge, alpha: 0.5}" "$quick"
+study mlp "data: {path: $D/digits.csv, label: label}" \
+    "objective: {type: mlp, hidden_size: 32, epochs: 15}" "$quick"
+study xgbr "data: {path: $D/diamonds.csv, target: target}" \
+    "objective: {type: xgboost, n_rounds: 30, max_depth: 4}" "$quick"
+study xgbc "data: {path: $D/breast_cancer.csv, label: label}" \
+    "objective: {type: xgboost, n_rounds: 20, max_depth: 3}" "$quick"
+
+for s in lr lrwine ridge mlp xgbr xgbc; do
+    recorded=$("$REFIT" "$TMP/$s.yaml" "$TMP/$s") || fail "$s: refit failed"
+    [ -s "$TMP/$s/model.hpsm" ] || fail "$s: no artifact"
+    "$HPS" predict "$TMP/$s/model.hpsm" "$TMP/$s/test.csv" --score -o "$TMP/$s/pred.csv" \
+        2>"$TMP/$s/err" || fail "$s: predict: $(cat "$TMP/$s/err")"
+    got=$(sed -n 's/^[a-z0-9_]*=//p' "$TMP/$s/err")
+    [ "$got" = "$recorded" ] || fail "$s: predict scores $got, the refit recorded $recorded"
+    rows=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1])))-1)' \
+        "$TMP/$s/test.csv")
+    [ "$(($(wc -l <"$TMP/$s/pred.csv") - 1))" = "$rows" ] || fail "$s: not one prediction per row"
+done
+head -1 "$TMP/lr/pred.csv" | grep -qx label || fail "prediction column: $(head -1 "$TMP/lr/pred.csv")"
+# Probabilities: one column per class (wine has three), rows summing to 1.
+"$HPS" predict "$TMP/lrwine/model.hpsm" "$TMP/lrwine/test.csv" --proba >"$TMP/proba.csv" \
+    2>/dev/null || fail "--proba"
+head -1 "$TMP/proba.csv" | grep -qx 'label,p_0,p_1,p_2' || fail "--proba header: $(head -1 "$TMP/proba.csv")"
+python3 - "$TMP/proba.csv" <<'PY' || fail "--proba rows do not sum to 1"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))[1:]
+assert rows and all(abs(sum(map(float, r[1:])) - 1) < 1e-9 for r in rows)
+assert all(r[0] == str(max(range(3), key=lambda k: float(r[1 + k]))) for r in rows)
+PY
+
+# The CSV without its label column predicts the same labels (the label is not a feature).
+cut -d, -f1-9 "$TMP/xgbr/test.csv" >"$TMP/nolabel.csv"
+"$HPS" predict "$TMP/xgbr/model.hpsm" "$TMP/nolabel.csv" -o "$TMP/nolabel.pred" 2>/dev/null \
+    || fail "predict without the target column"
+cmp -s "$TMP/nolabel.pred" "$TMP/xgbr/pred.csv" || fail "predictions depend on the target column"
+expect_err 2 "--score needs the target column 'target'" \
+    "$HPS" predict "$TMP/xgbr/model.hpsm" "$TMP/nolabel.csv" --score
+# Missing columns: exit 2, every one named; an unknown column: exit 2 unless --ignore-extra.
+cut -d, -f2-4,6- "$TMP/xgbr/test.csv" >"$TMP/missing.csv"
+expect_err 2 "missing columns the model needs: 'carat', 'depth'" \
+    "$HPS" predict "$TMP/xgbr/model.hpsm" "$TMP/missing.csv"
+sed '1s/$/,note/; 2,$s/$/,x/' "$TMP/xgbr/test.csv" >"$TMP/extra.csv"
+expect_err 2 "extra.csv:1: column the model was not trained on: 'note' (--ignore-extra" \
+    "$HPS" predict "$TMP/xgbr/model.hpsm" "$TMP/extra.csv"
+"$HPS" predict "$TMP/xgbr/model.hpsm" "$TMP/extra.csv" --ignore-extra -o "$TMP/extra.pred" \
+    2>/dev/null || fail "--ignore-extra"
+cmp -s "$TMP/extra.pred" "$TMP/xgbr/pred.csv" || fail "--ignore-extra changed the predictions"
+# A numeric column with a word in it is the CSV's error, with its line.
+sed '3s/^[^,]*,/abc,/' "$TMP/ridge/test.csv" >"$TMP/bad.csv"
+expect_err 2 "bad.csv:3: column 'age': 'abc' is not a number" \
+    "$HPS" predict "$TMP/ridge/model.hpsm" "$TMP/bad.csv"
+
+# The artifact: a flipped byte, another version, another file: refused with exit 2.
+flip() { # flip FILE OFFSET: xor one byte
+    python3 -c 'import sys; p, o = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, "rb").read()); b[o] ^= 1; open(p, "wb").write(b)' "$1" "$2"
+}
+cp "$TMP/ridge/model.hpsm" "$TMP/corrupt.hpsm" && flip "$TMP/corrupt.hpsm" 100
+expect_err 2 "checksum mismatch: the file is corrupt" \
+    "$HPS" predict "$TMP/corrupt.hpsm" "$TMP/ridge/test.csv"
+cp "$TMP/ridge/model.hpsm" "$TMP/v2.hpsm" && flip "$TMP/v2.hpsm" 9
+expect_err 2 "artifact format version 257 is not supported by this hps (it reads version 1)" \
+    "$HPS" predict "$TMP/v2.hpsm" "$TMP/ridge/test.csv"
+expect_err 2 "not an hps model artifact" "$HPS" predict "$TMP/ridge/test.csv" "$TMP/ridge/test.csv"
+expect_err 2 "ARTIFACT and DATA.csv are required" "$HPS" predict "$TMP/ridge/model.hpsm"
+
+# End to end: `hps run` (its workers upload the refit's model.hpsm by sha256), the
+# registry, and `hps predict NAME@STAGE` reproducing the recorded test score exactly.
+DB=$TMP/e2e.db
+cat >"$TMP/e2e.yaml" <<Y
+study: revs
+n_trials: 2
+data: {path: $D/reviews.csv, label: label, text: [text]}
+objective: {type: logreg, C: 10}
+strategy: {type: quick, test: {column: split, value: test}}
+space: {min_df: {type: int, low: 1, high: 2}}
+sampler: {type: random, seed: 1}
+Y
+expect 0 "$HPS" run "$TMP/e2e.yaml" -j 2 --db "$DB" -q
+[ "$(sql "SELECT COUNT(*) FROM model_versions")" = 1 ] || fail "no model version registered"
+expect 0 "$HPS" promote revs --stage staging --db "$DB"
+python3 - "$D/reviews.csv" "$TMP/e2e_test.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+w = csv.writer(open(sys.argv[2], "w", newline=""))
+w.writerow(rows[0]); w.writerows(r for r in rows[1:] if r[2] == "test")
+PY
+"$HPS" predict revs@staging "$TMP/e2e_test.csv" --db "$DB" --score -o "$TMP/e2e.pred" \
+    2>"$TMP/e2e.err" || fail "predict revs@staging: $(cat "$TMP/e2e.err")"
+got=$(sed -n 's/^accuracy=//p' "$TMP/e2e.err")
+want=$(sql "SELECT test_score FROM trials WHERE kind = 'final'") # Python's repr: exact
+python3 -c 'import sys; assert float(sys.argv[1]) == float(sys.argv[2])' "$got" "$want" \
+    || fail "revs@staging scores $got, the refit recorded $want"
+expect_err 2 "model 'revs' has no version in production" "$HPS" predict revs@production "$TMP/e2e_test.csv" --db "$DB"
+echo "ok: hps run -> registry -> hps predict revs@staging: test score $got exactly"
+echo "ok"
