@@ -42,9 +42,14 @@ void hparams_destroy(hparams_t **hp_p);
 /* "C=0.5, max_iter=100" for logs; caller frees. */
 char *hparams_describe(const hparams_t *hp);
 
-/* Called after each epoch/round with a validation score when the driver wants
- * per-epoch reports; returns 1 to stop training early (pruned). May be NULL. */
-typedef int (*model_progress_fn)(void *arg, long step);
+/* Per-epoch progress of a model in training (model_ops_t.fit_progress): fn(arg, epoch,
+ * model) is called after each epoch (1, 2, ...) with the model as it stands, which
+ * predict() accepts, so the caller can score it on held-out rows; returning 1 stops
+ * the training there (a pruned trial). */
+typedef struct {
+    int (*fn)(void *arg, long epoch, const void *model);
+    void *arg;
+} model_progress_t;
 
 typedef struct {
     const char *name;         /* "logreg", "ridge", "mlp", "xgboost" */
@@ -61,6 +66,11 @@ typedef struct {
      * out[n_rows] predictions. 0 ok, -1 with err. */
     int (*predict)(const void *model, const fmatrix_t *X, double *out, char *err);
     void (*destroy)(void **model_p);
+    /* Optional (NULL: the model has no epochs to report): fit() calling progress after
+     * each epoch. A model stopped by progress is returned as it stands, *stopped set. */
+    void *(*fit_progress)(const fmatrix_t *X, const double *y, int n_classes,
+                          const hparams_t *hp, uint64_t seed, const model_progress_t *progress,
+                          bool *stopped, char *err);
 } model_ops_t;
 
 const model_ops_t *model_find(const char *name);
