@@ -7,6 +7,10 @@
  *     timeout: 600                        # seconds; 0 (default) = none
  *     cwd: /srv/models                    # working directory (default: the worker's)
  *     env: {CUDA_VISIBLE_DEVICES: "0"}    # extra environment
+ *     metric: accuracy                    # what the score is (optional): the leaderboard
+ *                                         # ranks the study with the models scored so,
+ *                                         # and the final refit's score is the test score
+ *     model: transformer                  # the leaderboard's model column (optional)
  *
  * In: the parameters as one JSON object on stdin ({"lr": 0.01, "opt": "adam"}) and as
  * environment variables HPS_PARAM_<NAME> (upper case, other than [A-Z0-9] -> '_'),
@@ -38,6 +42,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/metrics.h"
 #include "objectives/command.h"
 #include "objectives/objective.h"
 
@@ -71,7 +76,8 @@ typedef struct {
     double pruned_value;
 } cmd_proc_t;
 
-static const char *const s_keys[] = {"type", "run", "timeout", "cwd", "env", NULL};
+static const char *const s_keys[] = {"type", "run", "timeout", "cwd", "env", "metric",
+                                     "model", NULL};
 
 /* ---- options ----------------------------------------------------------------------- */
 
@@ -134,7 +140,20 @@ static int s_check(const study_config_t *study, cfg_errs_t *errs)
         cfg_error(errs, cfg_get(obj, "timeout"), "timeout: must be >= 0 seconds");
     cfg_str(obj, "cwd", NULL, &cwd, errs);
     s_check_env(obj, errs);
+    const char *metric = NULL, *model = NULL;
+    if (cfg_str(obj, "metric", NULL, &metric, errs) == 0 && metric && metric_lookup(metric) < 0)
+        cfg_error(errs, cfg_get(obj, "metric"), "metric: unknown metric '%s' (accuracy, f1, "
+                  "roc_auc, logloss, rmse, mae, r2)", metric);
+    cfg_str(obj, "model", NULL, &model, errs);
     return errs->n > before ? -1 : 0;
+}
+
+/* The declared `metric:`, which an explicit direction must agree with; NULL = none. */
+static const char *s_metric_of(const study_config_t *study)
+{
+    const char *metric = NULL;
+    cfg_str(study->objective, "metric", NULL, &metric, NULL);
+    return metric;
 }
 
 /* ---- building the spec ------------------------------------------------------------- */
@@ -596,6 +615,10 @@ static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
         set_err(res->error, "waitpid: %s", strerror(errno));
     else
         s_result(&p, &spec, status, res);
+    /* A program that says what its score is behaves as a model: its final refit
+     * (HPS_FINAL=1) scores on the test split, and that is the study's test score. */
+    if (ctx->final && res->state == TRIAL_COMPLETE && s_metric_of(ctx->study))
+        res->test_score = res->value;
     s_close(&p.in), s_close(&p.out), s_close(&p.err), s_close(&p.pidfd);
     sig_rc = sigaction(SIGPIPE, &old_pipe, NULL) | sigaction(SIGCHLD, &old_chld, NULL);
     assert(sig_rc == 0);
@@ -610,6 +633,7 @@ const objective_ops_t command_objective = {
     .check = s_check,
     .default_direction = NULL, /* a study must say: only its author knows the score */
     .run = s_run,
+    .metric_of = s_metric_of,
 };
 
 /* ---------------------------------------------------------------------------------- */
