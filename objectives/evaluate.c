@@ -33,6 +33,7 @@
 #include "objectives/features.h"
 #include "objectives/model.h"
 #include "objectives/objective.h"
+#include "objectives/select.h"
 
 /* Salts that give the test split, the validation holdout and the folds their own
  * streams from the one study split seed. */
@@ -40,10 +41,13 @@
 #define SALT_VAL 0x76616cULL
 #define SALT_FOLDS 0x666f6c6473ULL
 
-/* The driver's own keys besides the model's: text feature options, and report_every
- * (a model with epochs reports every that many; see EPOCH_STEPS). */
+/* The driver's own keys besides the model's: text feature options, select_k (keep the
+ * k features with the largest chi2 against the labels, fitted per fit part:
+ * objectives/select.h; 0 = all) and report_every (a model with epochs reports every
+ * that many; see EPOCH_STEPS). */
 static const char *const s_feature_keys[] = {"hash_bits", "ngram_max", "min_df",
-                                             "sublinear_tf", "report_every", NULL};
+                                             "sublinear_tf", "select_k", "report_every",
+                                             NULL};
 
 /* The data section, with list values gathered into arrays (strings borrowed). */
 typedef struct {
@@ -134,6 +138,9 @@ static int s_text_opts(const hparams_t *hp, text_opts_t *o, char *err)
         return set_err(err, "ngram_max: must be 1 or 2, got %d", o->ngram_max);
     if (o->min_df < 1)
         return set_err(err, "min_df: must be >= 1, got %d", o->min_df);
+    if (hp_long(hp, "select_k", 0) < 0)
+        return set_err(err, "select_k: must be >= 0 (0 = every feature), got %ld",
+                       hp_long(hp, "select_k", 0));
     if (hp_long(hp, "report_every", 1) < 1)
         return set_err(err, "report_every: must be >= 1, got %ld", hp_long(hp, "report_every", 1));
     return 0;
@@ -324,6 +331,24 @@ static void *s_fit(const s_trial_t *t, const fmatrix_t *X, const double *y,
     return m;
 }
 
+/* select_k > 0: keep the k columns of a with the largest chi2 against the fit rows'
+ * labels y, in a and b alike: the selection sees the fit rows only. */
+static void s_select(const s_trial_t *t, const double *y, fmat_t *a, fmat_t *b)
+{
+    long k = hp_long(t->hp, "select_k", 0);
+    if (k <= 0 || k >= a->m.n_cols)
+        return;
+    select_t *s = select_fit(&a->m, y, t->p->ds->n_classes, (int)k);
+    fmat_t sa, sb;
+    select_apply(s, &a->m, &sa);
+    select_apply(s, &b->m, &sb);
+    select_destroy(&s);
+    fmat_free(a);
+    fmat_free(b);
+    *a = sa;
+    *b = sb;
+}
+
 /* Fit features and model on fit, score eval; epochs reported from step0 on (< 0: none).
  * 0 ok, -1 with err. A trial pruned at an epoch is 0 with *pruned set: its last score
  * is in *score. */
@@ -339,13 +364,14 @@ static int s_score(const s_trial_t *t, const rowset_t *fit, const rowset_t *eval
     features_transform(f, fit->idx, fit->n, &a);
     features_transform(f, eval->idx, eval->n, &b);
     features_destroy(&f);
+    double *y = s_gather(ds->y, fit), *yv = s_gather(ds->y, eval);
+    s_select(t, y, &a, &b);
     bool densify = !p->model->sparse_ok && !a.m.dense;
     if (densify) {
         fmat_densify(&a.m, &da);
         fmat_densify(&b.m, &db);
     }
     double t1 = now_secs();
-    double *y = s_gather(ds->y, fit), *yv = s_gather(ds->y, eval);
     int k = ds->n_classes > 0 ? ds->n_classes : 1;
     double *pred = xmalloc((size_t)(eval->n + 1) * k * sizeof *pred);
     double last = NAN;
@@ -601,6 +627,9 @@ static int s_setup(s_trial_t *t, const objective_ctx_t *ctx, bool *owned, char *
     t->hp = hparams_from_study(ctx->study, ctx->x);
     if (s_text_opts(t->hp, &t->topts, err) != 0)
         return -1;
+    if (hp_long(t->hp, "select_k", 0) > 0 && t->p->ds->n_classes < 2)
+        return set_err(err, "select_k: chi2 selection needs class labels (a `label:` "
+                            "column), not a regression target");
     t->tc = s_textcounts(t->p, &t->topts, ctx->cache_dir);
     return 0;
 }
