@@ -7,6 +7,8 @@
  *   quick, balanced   one validation holdout from the training part -> val_score
  *   rigorous          k folds of the training part; each fold's running mean is
  *                     REPORTed (step = fold index) so a pruner can stop the trial
+ * A model with epochs (the mlp) REPORTs its held-out score after every epoch instead
+ * (step = epoch, f * EPOCH_STEPS + epoch in fold f), so a pruner stops it mid-fit.
  *   final             refit on the whole training part, score once on the test split
  * Feature transforms are refitted on each fit part (no leakage); the costly text
  * tokenising is cached by content in ctx->cache_dir (objectives/features.h).
@@ -17,7 +19,8 @@
  * studies (s_cache): the next trial of the study starts at the fit.
  *
  * Hyperparameters are the model's (model_ops_t.hparams) plus the text feature options
- * hash_bits, ngram_max, min_df and sublinear_tf, fixed in `objective:` or searched in
+ * hash_bits, ngram_max, min_df and sublinear_tf, the chi2 feature selection select_k
+ * (objectives/select.h) and report_every, fixed in `objective:` or searched in
  * `space:` like any other. */
 #include <assert.h>
 #include <math.h>
