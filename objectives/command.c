@@ -760,9 +760,40 @@ static void s_test_inputs(bool verbose)
     free(script);
 }
 
+/* `metric:` says what the score is: the direction rule and the leaderboard use it, and
+ * a final refit's score becomes the test score; an unknown metric is a config error. */
+static void s_test_metric(void)
+{
+    const char *yaml = "type: command\nrun: [/bin/echo, '0.75']\nmetric: accuracy\n"
+                       "model: tiny\n";
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *obj = cfg_parse(yaml, strlen(yaml), "c.yaml", &errs);
+    space_t space = {.n = 0};
+    study_config_t study = {.direction = DIR_MAXIMIZE, .space = &space, .objective = obj};
+    assert(command_objective.check(&study, &errs) == 0 && errs.n == 0);
+    assert(strcmp(command_objective.metric_of(&study), "accuracy") == 0);
+    objective_ctx_t ctx = {.study = &study, .trial = -1, .attempt = 1, .final = true};
+    objective_result_t res;
+    command_objective.run(&ctx, &res);
+    assert(res.state == TRIAL_COMPLETE && res.value == 0.75 && res.test_score == 0.75);
+    ctx.final = false;
+    command_objective.run(&ctx, &res);
+    assert(res.state == TRIAL_COMPLETE && isnan(res.test_score));
+    cfg_free(&obj);
+    yaml = "type: command\nrun: 'true'\nmetric: acuracy\n";
+    obj = cfg_parse(yaml, strlen(yaml), "c.yaml", &errs);
+    study.objective = obj;
+    assert(command_objective.check(&study, &errs) == -1 && errs.n == 1);
+    assert(strstr(errs.msgs[0], "c.yaml:3:9: metric: unknown metric 'acuracy'"));
+    cfg_free(&obj);
+    cfg_errs_free(&errs);
+}
+
 void command_test(bool verbose)
 {
     s_test_outputs(verbose);
+    s_test_metric();
     s_test_kills(verbose);
     s_test_inputs(verbose);
     const char *yaml = "type: command\ntimeout: -1\nenv: [a]\nrnu: x\n";
