@@ -773,7 +773,8 @@ static void s_test_metric(void)
     study_config_t study = {.direction = DIR_MAXIMIZE, .space = &space, .objective = obj};
     assert(command_objective.check(&study, &errs) == 0 && errs.n == 0);
     assert(strcmp(command_objective.metric_of(&study), "accuracy") == 0);
-    objective_ctx_t ctx = {.study = &study, .trial = -1, .attempt = 1, .final = true};
+    const double x[1] = {0};
+    objective_ctx_t ctx = {.study = &study, .x = x, .trial = -1, .attempt = 1, .final = true};
     objective_result_t res;
     command_objective.run(&ctx, &res);
     assert(res.state == TRIAL_COMPLETE && res.value == 0.75 && res.test_score == 0.75);
