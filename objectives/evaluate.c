@@ -7,9 +7,9 @@
  *   quick, balanced   one validation holdout from the training part -> val_score
  *   rigorous          k folds of the training part; each fold's running mean is
  *                     REPORTed (step = fold index) so a pruner can stop the trial
- * A model with epochs (the mlp) REPORTs its held-out score after every epoch instead
- * (step = epoch, f * EPOCH_STEPS + epoch in fold f), so a pruner stops it mid-fit.
  *   final             refit on the whole training part, score once on the test split
+ * A model with epochs (the mlp) REPORTs its held-out score after every epoch instead
+ * (step = epoch; f * EPOCH_STEPS + epoch in fold f), so a pruner stops it mid-fit.
  * Feature transforms are refitted on each fit part (no leakage); the costly text
  * tokenising is cached by content in ctx->cache_dir (objectives/features.h).
  *
@@ -145,7 +145,8 @@ static int s_text_opts(const hparams_t *hp, text_opts_t *o, char *err)
         return set_err(err, "select_k: must be >= 0 (0 = every feature), got %ld",
                        hp_long(hp, "select_k", 0));
     if (hp_long(hp, "report_every", 1) < 1)
-        return set_err(err, "report_every: must be >= 1, got %ld", hp_long(hp, "report_every", 1));
+        return set_err(err, "report_every: must be >= 1, got %ld",
+                       hp_long(hp, "report_every", 1));
     return 0;
 }
 
@@ -278,8 +279,8 @@ static double *s_gather(const double *v, const rowset_t *rows)
  * epoch (or every report_every epochs), at step step0 + epoch: a pruner can stop a poor
  * run after a few epochs instead of after a whole fit. A report costs a forward pass
  * over the held-out rows and a round trip to the coordinator, which stores it (about
- * 0.15 ms: a quarter more time on digits, whose epochs take half a millisecond; see
- * docs/bench-models.md). A rigorous trial's fold f reports at f * EPOCH_STEPS + epoch, so
+ * 0.2 ms: a quarter more time on digits, whose epochs take half a millisecond; see
+ * docs/bench-models-ladder.md). A rigorous trial's fold f reports at f * EPOCH_STEPS + epoch, so
  * the steps of different folds never meet and a step means the same in every trial;
  * epochs from EPOCH_STEPS on are not reported. */
 #define EPOCH_STEPS 1000
