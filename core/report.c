@@ -76,6 +76,12 @@ static void s_config_meta(report_row_t *r, const char *config, const double *x, 
         /* A failed read leaves none: a report never fails on an odd config. */
         if (cfg_str(root, "objective.type", NULL, &model, &errs) != 0)
             model = NULL;
+        /* A command objective may name itself and say what its score is (command.c). */
+        const char *declared = NULL;
+        if (cfg_str(root, "objective.model", NULL, &declared, &errs) == 0 && declared)
+            model = declared;
+        if (cfg_str(root, "objective.metric", NULL, &declared, &errs) == 0 && declared)
+            r->own_metric = xstrdup(declared);
         if (cfg_str(root, "strategy.type", NULL, &strategy, &errs) != 0)
             strategy = NULL;
         metric = s_metric(root, r->direction, &errs);
@@ -181,8 +187,9 @@ void report_models(report_data_t *d, bool (*is_model)(const char *objective_type
     for (int i = 0; i < d->n_rows; i++) {
         report_row_t *r = &d->rows[i];
         if (!r->model || !is_model || !is_model(r->model)) {
-            free(r->metric); /* synthetic, command: their own value */
-            r->metric = NULL;
+            free(r->metric); /* synthetic, command: their own value, or a declared one */
+            r->metric = r->own_metric;
+            r->own_metric = NULL;
         } else if (!r->strategy) {
             r->strategy = xstrdup("quick"); /* a model's default strategy (strategy.h) */
         }
@@ -204,6 +211,7 @@ void report_data_free(report_data_t *d)
         }
         free(r->params);
         free(r->metric);
+        free(r->own_metric);
         free(r->tier);
         free(r->stage);
     }

@@ -29,6 +29,8 @@ typedef struct {
     char *metric;               /* what value scores (accuracy, rmse, ...); NULL = a
                                  * synthetic or command objective's own value (once
                                  * report_models ran); owned */
+    char *own_metric;           /* objective.metric a command objective declared, which
+                                 * report_models makes its metric; owned */
     char state[16];             /* running | done | stopped */
     direction_t direction;
     long n_trials;
@@ -64,8 +66,8 @@ int report_data_load(store_t *st, const char *study, report_data_t *out, char *e
 void report_data_free(report_data_t *d);
 /* Settle model, metric and strategy of the rows: a model objective (is_model says which
  * objective types are, NULL = none) keeps its metric and gets the default strategy
- * "quick"; others lose the metric. Until then every row has the metric it would have
- * as a model. */
+ * "quick"; others keep only the metric their objective declared (objective.metric of
+ * a command). Until then every row has the metric it would have as a model. */
 void report_models(report_data_t *d, bool (*is_model)(const char *objective_type));
 
 /* Wall time of a study: finished - created, or now - created while it runs. */

@@ -7,6 +7,10 @@
  *     timeout: 600                        # seconds; 0 (default) = none
  *     cwd: /srv/models                    # working directory (default: the worker's)
  *     env: {CUDA_VISIBLE_DEVICES: "0"}    # extra environment
+ *     metric: accuracy                    # what the score is (optional): the leaderboard
+ *                                         # ranks the study with the models scored so,
+ *                                         # and the final refit's score is the test score
+ *     model: transformer                  # the leaderboard's model column (optional)
  *
  * In: the parameters as one JSON object on stdin ({"lr": 0.01, "opt": "adam"}) and as
  * environment variables HPS_PARAM_<NAME> (upper case, other than [A-Z0-9] -> '_'),
@@ -42,6 +46,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/metrics.h"
 #include "objectives/command.h"
 #include "objectives/objective.h"
 
@@ -75,7 +80,8 @@ typedef struct {
     double pruned_value;
 } cmd_proc_t;
 
-static const char *const s_keys[] = {"type", "run", "timeout", "cwd", "env", NULL};
+static const char *const s_keys[] = {"type", "run", "timeout", "cwd", "env", "metric",
+                                     "model", NULL};
 
 /* ---- options ----------------------------------------------------------------------- */
 
@@ -138,7 +144,20 @@ static int s_check(const study_config_t *study, cfg_errs_t *errs)
         cfg_error(errs, cfg_get(obj, "timeout"), "timeout: must be >= 0 seconds");
     cfg_str(obj, "cwd", NULL, &cwd, errs);
     s_check_env(obj, errs);
+    const char *metric = NULL, *model = NULL;
+    if (cfg_str(obj, "metric", NULL, &metric, errs) == 0 && metric && metric_lookup(metric) < 0)
+        cfg_error(errs, cfg_get(obj, "metric"), "metric: unknown metric '%s' (accuracy, f1, "
+                  "roc_auc, logloss, rmse, mae, r2)", metric);
+    cfg_str(obj, "model", NULL, &model, errs);
     return errs->n > before ? -1 : 0;
+}
+
+/* The declared `metric:`, which an explicit direction must agree with; NULL = none. */
+static const char *s_metric_of(const study_config_t *study)
+{
+    const char *metric = NULL;
+    cfg_str(study->objective, "metric", NULL, &metric, NULL);
+    return metric;
 }
 
 /* ---- building the spec ------------------------------------------------------------- */
@@ -618,6 +637,7 @@ const objective_ops_t command_objective = {
     .check = s_check,
     .default_direction = NULL, /* a study must say: only its author knows the score */
     .run = s_run,
+    .metric_of = s_metric_of,
 };
 
 /* ---------------------------------------------------------------------------------- */
@@ -744,9 +764,41 @@ static void s_test_inputs(bool verbose)
     free(script);
 }
 
+/* `metric:` says what the score is: the direction rule and the leaderboard use it, and
+ * a final refit's score becomes the test score; an unknown metric is a config error. */
+static void s_test_metric(void)
+{
+    const char *yaml = "type: command\nrun: [/bin/echo, '0.75']\nmetric: accuracy\n"
+                       "model: tiny\n";
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *obj = cfg_parse(yaml, strlen(yaml), "c.yaml", &errs);
+    space_t space = {.n = 0};
+    study_config_t study = {.direction = DIR_MAXIMIZE, .space = &space, .objective = obj};
+    assert(command_objective.check(&study, &errs) == 0 && errs.n == 0);
+    assert(strcmp(command_objective.metric_of(&study), "accuracy") == 0);
+    const double x[1] = {0};
+    objective_ctx_t ctx = {.study = &study, .x = x, .trial = -1, .attempt = 1, .final = true};
+    objective_result_t res;
+    command_objective.run(&ctx, &res);
+    assert(res.state == TRIAL_COMPLETE && res.value == 0.75 && res.test_score == 0.75);
+    ctx.final = false;
+    command_objective.run(&ctx, &res);
+    assert(res.state == TRIAL_COMPLETE && isnan(res.test_score));
+    cfg_free(&obj);
+    yaml = "type: command\nrun: 'true'\nmetric: acuracy\n";
+    obj = cfg_parse(yaml, strlen(yaml), "c.yaml", &errs);
+    study.objective = obj;
+    assert(command_objective.check(&study, &errs) == -1 && errs.n == 1);
+    assert(strstr(errs.msgs[0], "c.yaml:3:9: metric: unknown metric 'acuracy'"));
+    cfg_free(&obj);
+    cfg_errs_free(&errs);
+}
+
 void command_test(bool verbose)
 {
     s_test_outputs(verbose);
+    s_test_metric();
     s_test_kills(verbose);
     s_test_inputs(verbose);
     const char *yaml = "type: command\ntimeout: -1\nenv: [a]\nrnu: x\n";

@@ -8,6 +8,8 @@
  *   rigorous          k folds of the training part; each fold's running mean is
  *                     REPORTed (step = fold index) so a pruner can stop the trial
  *   final             refit on the whole training part, score once on the test split
+ * A model with epochs (the mlp) REPORTs its held-out score after every epoch instead
+ * (step = epoch; f * EPOCH_STEPS + epoch in fold f), so a pruner stops it mid-fit.
  * Feature transforms are refitted on each fit part (no leakage); the costly text
  * tokenising is cached by content in ctx->cache_dir (objectives/features.h).
  *
@@ -17,7 +19,8 @@
  * studies (s_cache): the next trial of the study starts at the fit.
  *
  * Hyperparameters are the model's (model_ops_t.hparams) plus the text feature options
- * hash_bits, ngram_max, min_df and sublinear_tf, fixed in `objective:` or searched in
+ * hash_bits, ngram_max, min_df and sublinear_tf, the chi2 feature selection select_k
+ * (objectives/select.h) and report_every, fixed in `objective:` or searched in
  * `space:` like any other. */
 #include <assert.h>
 #include <math.h>
@@ -34,6 +37,7 @@
 #include "objectives/model.h"
 #include "objectives/model_io.h"
 #include "objectives/objective.h"
+#include "objectives/select.h"
 
 /* Salts that give the test split, the validation holdout and the folds their own
  * streams from the one study split seed. */
@@ -41,8 +45,13 @@
 #define SALT_VAL 0x76616cULL
 #define SALT_FOLDS 0x666f6c6473ULL
 
+/* The driver's own keys besides the model's: text feature options, select_k (keep the
+ * k features with the largest chi2 against the labels, fitted per fit part:
+ * objectives/select.h; 0 = all) and report_every (a model with epochs reports every
+ * that many; see EPOCH_STEPS). */
 static const char *const s_feature_keys[] = {"hash_bits", "ngram_max", "min_df",
-                                             "sublinear_tf", NULL};
+                                             "sublinear_tf", "select_k", "report_every",
+                                             NULL};
 
 /* The data section, with list values gathered into arrays (strings borrowed). */
 typedef struct {
@@ -133,6 +142,12 @@ static int s_text_opts(const hparams_t *hp, text_opts_t *o, char *err)
         return set_err(err, "ngram_max: must be 1 or 2, got %d", o->ngram_max);
     if (o->min_df < 1)
         return set_err(err, "min_df: must be >= 1, got %d", o->min_df);
+    if (hp_long(hp, "select_k", 0) < 0)
+        return set_err(err, "select_k: must be >= 0 (0 = every feature), got %ld",
+                       hp_long(hp, "select_k", 0));
+    if (hp_long(hp, "report_every", 1) < 1)
+        return set_err(err, "report_every: must be >= 1, got %ld",
+                       hp_long(hp, "report_every", 1));
     return 0;
 }
 
@@ -263,10 +278,11 @@ static double *s_gather(const double *v, const rowset_t *rows)
 
 /* A final refit's model with its pipeline into ctx->artifact_dir (objectives/model_io.h). */
 static int s_save_artifact(const s_trial_t *t, const void *model, const features_t *f,
-                           int n_fit, char *err)
+                           const select_t *sel, int n_fit, char *err)
 {
     const s_prep_t *p = t->p;
-    model_fitted_t fitted = {.ops = p->model, .model = model, .pipeline = f, .ds = p->ds,
+    model_fitted_t fitted = {.ops = p->model, .model = model, .pipeline = f,
+                             .select = sel, .ds = p->ds,
                              .n_train = n_fit, .ignored = &p->exclude,
                              .n_ignored = p->exclude ? 1 : 0,
                              .metric = metric_name((metric_t)p->metric)};
@@ -276,10 +292,90 @@ static int s_save_artifact(const s_trial_t *t, const void *model, const features
     return rc;
 }
 
-/* Fit features and model on fit, score eval; a final refit saves what it fitted when
- * ctx->artifact_dir is set. 0 ok, -1 with err. */
+/* A model with epochs (model_ops_t.fit_progress) reports the held-out score after each
+ * epoch (or every report_every epochs), at step step0 + epoch: a pruner can stop a poor
+ * run after a few epochs instead of after a whole fit. A report costs a forward pass
+ * over the held-out rows and a round trip to the coordinator, which stores it (about
+ * 0.2 ms: a quarter more time on digits, whose epochs take half a millisecond; see
+ * docs/bench-models-ladder.md). A rigorous trial's fold f reports at f * EPOCH_STEPS + epoch, so
+ * the steps of different folds never meet and a step means the same in every trial;
+ * epochs from EPOCH_STEPS on are not reported. */
+#define EPOCH_STEPS 1000
+
+typedef struct {
+    const s_trial_t *t;
+    const fmatrix_t *X; /* the held-out rows */
+    const double *y;    /* their labels or targets */
+    double *pred;       /* scratch for the predictions */
+    long step0;
+    double last;        /* the score of the last epoch reported; NaN = none */
+} s_epochs_t;
+
+static int s_on_epoch(void *arg, long epoch, const void *model)
+{
+    s_epochs_t *e = arg;
+    const s_prep_t *p = e->t->p;
+    char err[HPS_ERR_LEN];
+    if (epoch >= EPOCH_STEPS || epoch % hp_long(e->t->hp, "report_every", 1) != 0 ||
+        p->model->predict(model, e->X, e->pred, err) != 0)
+        return 0;
+    double v = metric_eval((metric_t)p->metric, e->y, e->pred, e->X->n_rows, p->ds->n_classes);
+    if (isnan(v))
+        return 0;
+    e->last = v;
+    return e->t->ctx->report(e->t->ctx->report_arg, e->step0 + epoch, v) == 1;
+}
+
+/* Whether the trial's model reports its epochs (and the fold means are not reported). */
+static bool s_reports_epochs(const s_trial_t *t)
+{
+    return t->ctx->report && t->p->model->fit_progress && !t->ctx->final;
+}
+
+/* Fit the model on X, y; with epochs reported from step step0 on (< 0: none) against
+ * the held-out Xe, ye. *pruned (when reported epochs stopped it) gets the last score. */
+static void *s_fit(const s_trial_t *t, const fmatrix_t *X, const double *y,
+                   const fmatrix_t *Xe, const double *ye, double *pred, long step0,
+                   double *pruned, char *err)
+{
+    const s_prep_t *p = t->p;
+    *pruned = NAN;
+    if (step0 < 0 || !s_reports_epochs(t))
+        return p->model->fit(X, y, p->ds->n_classes, t->hp, t->ctx->seed, err);
+    s_epochs_t e = {t, Xe, ye, pred, step0, NAN};
+    model_progress_t progress = {s_on_epoch, &e};
+    bool stopped = false;
+    void *m = p->model->fit_progress(X, y, p->ds->n_classes, t->hp, t->ctx->seed, &progress,
+                                     &stopped, err);
+    if (m && stopped)
+        *pruned = e.last;
+    return m;
+}
+
+/* select_k > 0: keep the k columns of a with the largest chi2 against the fit rows'
+ * labels y, in a and b alike: the selection sees the fit rows only. The selection
+ * (a final refit's artifact saves it), or NULL when every column is kept. */
+static select_t *s_select(const s_trial_t *t, const double *y, fmat_t *a, fmat_t *b)
+{
+    long k = hp_long(t->hp, "select_k", 0);
+    if (k <= 0 || k >= a->m.n_cols)
+        return NULL;
+    select_t *s = select_fit(&a->m, y, t->p->ds->n_classes, (int)k);
+    fmat_t sa, sb;
+    select_apply(s, &a->m, &sa);
+    select_apply(s, &b->m, &sb);
+    fmat_free(a);
+    fmat_free(b);
+    *a = sa;
+    *b = sb;
+    return s;
+}
+
+/* Fit features and model on fit, score eval; epochs reported from step0 on (< 0: none);
+ * a final refit saves what it fitted when ctx->artifact_dir is set. 0 ok, -1 with err.
+ * A trial pruned at an epoch is 0 with *pruned set: its last score is in *score. */
 static int s_score(const s_trial_t *t, const rowset_t *fit, const rowset_t *eval,
-                   double *score, char *err)
+                   long step0, bool *pruned, double *score, char *err)
 {
     const s_prep_t *p = t->p;
     const dataset_t *ds = p->ds;
@@ -289,18 +385,24 @@ static int s_score(const s_trial_t *t, const rowset_t *fit, const rowset_t *eval
     fmat_t a, b, da, db;
     features_transform(f, fit->idx, fit->n, &a);
     features_transform(f, eval->idx, eval->n, &b);
+    double *y = s_gather(ds->y, fit), *yv = s_gather(ds->y, eval);
+    select_t *sel = s_select(t, y, &a, &b);
     bool densify = !p->model->sparse_ok && !a.m.dense;
     if (densify) {
         fmat_densify(&a.m, &da);
         fmat_densify(&b.m, &db);
     }
     double t1 = now_secs();
-    double *y = s_gather(ds->y, fit), *yv = s_gather(ds->y, eval);
     int k = ds->n_classes > 0 ? ds->n_classes : 1;
     double *pred = xmalloc((size_t)(eval->n + 1) * k * sizeof *pred);
-    void *m = p->model->fit(densify ? &da.m : &a.m, y, ds->n_classes, t->hp, t->ctx->seed, err);
-    int rc = m ? p->model->predict(m, densify ? &db.m : &b.m, pred, err) : -1;
-    if (rc == 0) {
+    double last = NAN;
+    void *m = s_fit(t, densify ? &da.m : &a.m, y, densify ? &db.m : &b.m, yv, pred, step0,
+                    &last, err);
+    *pruned = !isnan(last);
+    if (*pruned)
+        *score = last;
+    int rc = !m ? -1 : *pruned ? 0 : p->model->predict(m, densify ? &db.m : &b.m, pred, err);
+    if (rc == 0 && !*pruned) {
         *score = metric_eval((metric_t)p->metric, yv, pred, eval->n, ds->n_classes);
         if (isnan(*score))
             rc = set_err(err, "%s is undefined on this split (a single class?)",
@@ -309,8 +411,9 @@ static int s_score(const s_trial_t *t, const rowset_t *fit, const rowset_t *eval
     log_debug("%s: %d fit rows, %d eval rows, %d features: features %.3f s, model %.3f s",
               p->model->name, fit->n, eval->n, a.m.n_cols, t1 - t0, now_secs() - t1);
     if (rc == 0 && t->ctx->final && t->ctx->artifact_dir)
-        rc = s_save_artifact(t, m, f, fit->n, err);
+        rc = s_save_artifact(t, m, f, sel, fit->n, err);
     features_destroy(&f);
+    select_destroy(&sel);
     if (m)
         p->model->destroy(&m);
     if (densify) {
@@ -549,6 +652,9 @@ static int s_setup(s_trial_t *t, const objective_ctx_t *ctx, bool *owned, char *
     t->hp = hparams_from_study(ctx->study, ctx->x);
     if (s_text_opts(t->hp, &t->topts, err) != 0)
         return -1;
+    if (hp_long(t->hp, "select_k", 0) > 0 && t->p->ds->n_classes < 2)
+        return set_err(err, "select_k: chi2 selection needs class labels (a `label:` "
+                            "column), not a regression target");
     t->tc = s_textcounts(t->p, &t->topts, ctx->cache_dir);
     return 0;
 }
@@ -580,10 +686,18 @@ static void s_rigorous(const s_trial_t *t, objective_result_t *res)
     s_folds(t->p);
     double sum = 0, sum2 = 0;
     res->state = TRIAL_COMPLETE;
+    bool epochs = s_reports_epochs(t);
     for (int f = 0; f < k; f++) {
         double score;
-        if (s_score(t, &t->p->fold_fit[f], &t->p->fold_held[f], &score, res->error) != 0) {
+        bool pruned = false;
+        if (s_score(t, &t->p->fold_fit[f], &t->p->fold_held[f], (long)f * EPOCH_STEPS,
+                    &pruned, &score, res->error) != 0) {
             res->state = TRIAL_FAIL;
+            break;
+        }
+        if (pruned) { /* at an epoch of this fold: its value is that epoch's score */
+            res->state = TRIAL_PRUNED;
+            res->value = score;
             break;
         }
         res->fold_scores[res->n_folds++] = score;
@@ -592,8 +706,10 @@ static void s_rigorous(const s_trial_t *t, objective_result_t *res)
         double mean = sum / res->n_folds;
         res->value = res->cv_mean = mean;
         res->cv_std = sqrt(fmax(sum2 / res->n_folds - mean * mean, 0));
-        /* Every fold is reported; a prune after the last one changes nothing. */
-        bool stop = t->ctx->report && t->ctx->report(t->ctx->report_arg, f, mean) == 1;
+        /* Every fold is reported (unless its epochs were); a prune after the last one
+         * changes nothing. */
+        bool stop = !epochs && t->ctx->report &&
+                    t->ctx->report(t->ctx->report_arg, f, mean) == 1;
         if (stop && f + 1 < k) {
             res->state = TRIAL_PRUNED;
             break;
@@ -614,8 +730,9 @@ static void s_holdout(const s_trial_t *t, objective_result_t *res)
         p->holdout = true;
     }
     double score = NAN;
-    if (s_score(t, &p->hold_fit, &p->hold_val, &score, res->error) == 0) {
-        res->state = TRIAL_COMPLETE;
+    bool pruned = false;
+    if (s_score(t, &p->hold_fit, &p->hold_val, 0, &pruned, &score, res->error) == 0) {
+        res->state = pruned ? TRIAL_PRUNED : TRIAL_COMPLETE;
         res->value = res->val_score = score;
     }
 }
@@ -628,8 +745,9 @@ static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
     bool owned = false;
     if (s_setup(&t, ctx, &owned, res->error) == 0) {
         double score = NAN;
+        bool pruned = false;
         if (ctx->final) {
-            if (s_score(&t, &t.p->train, &t.p->test, &score, res->error) == 0) {
+            if (s_score(&t, &t.p->train, &t.p->test, -1, &pruned, &score, res->error) == 0) {
                 res->state = TRIAL_COMPLETE;
                 res->value = res->test_score = score;
             }

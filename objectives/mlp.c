@@ -73,7 +73,7 @@ static int s_read_hparams(const hparams_t *hp, int *n_hidden, int *sizes, mlp_ac
                       hp_double(hp, "beta1", 0.9), hp_double(hp, "beta2", 0.999),
                       hp_double(hp, "epsilon", 1e-8), hp_double(hp, "tol", 1e-4),
                       hp_long(hp, "epochs", 200), hp_long(hp, "batch_size", 200),
-                      hp_long(hp, "n_iter_no_change", 10)};
+                      hp_long(hp, "n_iter_no_change", 10), NULL, NULL};
     if (!(o->lr > 0.0) || !(o->alpha >= 0.0) || !(o->eps > 0.0) || !(o->tol >= 0.0))
         return set_err(err, "mlp: learning_rate and epsilon must be > 0, weight_decay and "
                             "tol >= 0");
@@ -123,10 +123,25 @@ static void s_destroy(void **model_p)
     *model_p = NULL;
 }
 
-static void *s_fit(const fmatrix_t *X, const double *y, int n_classes, const hparams_t *hp,
-                   uint64_t seed, char *err)
+/* What mlp_net_train's per-epoch hook needs to hand the model to the caller's. */
+typedef struct {
+    const model_progress_t *progress;
+    const mlp_t *model;
+} s_epoch_t;
+
+static int s_epoch(void *arg, long epoch)
+{
+    const s_epoch_t *e = arg;
+    return e->progress->fn(e->progress->arg, epoch, e->model);
+}
+
+static void *s_fit_progress(const fmatrix_t *X, const double *y, int n_classes,
+                            const hparams_t *hp, uint64_t seed,
+                            const model_progress_t *progress, bool *stopped, char *err)
 {
     assert(X && y && n_classes >= 0);
+    if (stopped)
+        *stopped = false;
     if (X->n_rows < 1 || X->n_cols < 1) {
         set_err(err, "mlp: empty training data (%d x %d)", X->n_rows, X->n_cols);
         return NULL;
@@ -163,10 +178,23 @@ static void *s_fit(const fmatrix_t *X, const double *y, int n_classes, const hpa
     m->n_hidden = n_hidden;
     memcpy(m->sizes, sizes, sizeof m->sizes);
     m->act = act;
+    s_epoch_t e = {progress, m};
+    if (progress && progress->fn) {
+        o.progress = s_epoch;
+        o.progress_arg = &e;
+    }
     /* Another stream than the initialisation's, for the shuffling. */
-    mlp_net_train(m->net, X, ys ? ys : y, &o, hash_mix64(seed ^ 0x6d6c70u));
+    int halted = mlp_net_train(m->net, X, ys ? ys : y, &o, hash_mix64(seed ^ 0x6d6c70u));
+    if (stopped)
+        *stopped = halted == 1;
     free(ys);
     return m;
+}
+
+static void *s_fit(const fmatrix_t *X, const double *y, int n_classes, const hparams_t *hp,
+                   uint64_t seed, char *err)
+{
+    return s_fit_progress(X, y, n_classes, hp, seed, NULL, NULL, err);
 }
 
 static int s_predict(const void *model, const fmatrix_t *X, double *out, char *err)
@@ -262,6 +290,7 @@ const model_ops_t mlp_model = {
     .destroy = s_destroy,
     .save = s_save,
     .load = s_load,
+    .fit_progress = s_fit_progress,
 };
 
 /* ---------------------------------------------------------------- self-test */
@@ -332,6 +361,18 @@ static void s_test_xor(bool verbose)
     hparams_destroy(&hp);
 }
 
+static int s_stop_at_3(void *arg, long epoch, const void *model)
+{
+    long *seen = arg;
+    double out[10];
+    double row[64] = {0};
+    fmatrix_t one = {1, 64, row, NULL, NULL, NULL};
+    char err[HPS_ERR_LEN];
+    assert(epoch == *seen + 1 && mlp_model.predict(model, &one, out, err) == 0);
+    *seen = epoch;
+    return epoch == 3;
+}
+
 /* Digits-like: 10 classes around random 64-pixel prototypes in 0..16 with noise;
  * trained on 800 rows, scored on 400 others. Also checks determinism per seed. */
 static void s_test_digits_like(bool verbose)
@@ -364,6 +405,13 @@ static void s_test_digits_like(bool verbose)
     if (verbose)
         printf("  digits-like held-out accuracy %.3f\n", acc);
     assert(acc > 0.9);
+    mlp_model.destroy(&m2);
+    /* Per-epoch progress: called with a model predict() takes; a 1 stops it there. */
+    long epochs_seen = 0;
+    model_progress_t stop3 = {s_stop_at_3, &epochs_seen};
+    bool stopped = false;
+    m2 = mlp_model.fit_progress(&train, y, K, hp, 42, &stop3, &stopped, err);
+    assert(m2 && stopped && epochs_seen == 3);
     mlp_model.destroy(&m2);
     m2 = mlp_model.fit(&train, y, K, hp, 43, err);
     assert(m2 && mlp_model.predict(m2, &test, p2, err) == 0);

@@ -583,8 +583,8 @@ static void s_shuffle(int *perm, int n, rng_t *rng)
 }
 
 /* Minibatch Adam over epochs, stopping early when the epoch loss stalls. */
-void mlp_net_train(mlp_net_t *m, const fmatrix_t *X, const double *y, const mlp_opts_t *o,
-                   uint64_t seed)
+int mlp_net_train(mlp_net_t *m, const fmatrix_t *X, const double *y, const mlp_opts_t *o,
+                  uint64_t seed)
 {
     assert(m && X && y && o && X->n_rows > 0 && X->n_cols == m->sizes[0]);
     int n = X->n_rows, batch = (int)(o->batch < n ? o->batch : n);
@@ -599,7 +599,8 @@ void mlp_net_train(mlp_net_t *m, const fmatrix_t *X, const double *y, const mlp_
     rng_seed(&rng, seed);
     double best = INFINITY;
     long stalled = 0;
-    for (long epoch = 0; epoch < o->epochs && stalled <= o->no_change; epoch++) {
+    int stopped = 0;
+    for (long epoch = 0; !stopped && epoch < o->epochs && stalled <= o->no_change; epoch++) {
         s_shuffle(perm, n, &rng);
         double total = 0.0;
         for (int start = 0; start < n; start += batch) {
@@ -612,11 +613,13 @@ void mlp_net_train(mlp_net_t *m, const fmatrix_t *X, const double *y, const mlp_
         double loss = total / n;
         stalled = loss > best - o->tol ? stalled + 1 : 0;
         best = loss < best ? loss : best;
+        stopped = o->progress && o->progress(o->progress_arg, epoch + 1) == 1;
     }
     free(perm);
     free(st.m1);
     free(st.m2);
     s_work_free(&w);
+    return stopped;
 }
 
 /* ---------------------------------------------------------------- checks and inference */

@@ -43,6 +43,10 @@ typedef struct {
     long epochs;     /* passes over the data at most [max_iter] */
     long batch;      /* rows per minibatch, clamped to the row count [batch_size] */
     long no_change;  /* stop after this many epochs without progress [n_iter_no_change] */
+    /* Called after each epoch (1, 2, ...) with the network as it stands; returning 1
+     * stops training there. NULL = no calls. */
+    int (*progress)(void *arg, long epoch);
+    void *progress_arg;
 } mlp_opts_t;
 
 typedef struct mlp_net_s mlp_net_t;
@@ -61,13 +65,14 @@ int mlp_net_outputs(const mlp_net_t *net);
 mlp_real *mlp_net_params(mlp_net_t *net, size_t *n);
 
 /* Train on X (dense or CSR, mlp_net_inputs columns) and y (class index for a softmax
- * output, else the target) with minibatch Adam; the shuffling is seeded. Can't fail.
+ * output, else the target) with minibatch Adam; the shuffling is seeded. Returns 1 when
+ * o->progress stopped it, else 0 (epochs done, or no progress for o->no_change).
  * With CSR input the first layer is updated lazily, as sparse optimisers do (PyTorch's
  * SparseAdam): a step changes only the rows of features present in the batch, penalty
  * and moments included, so a step costs what the batch holds, not n_inputs x hidden.
  * When every feature occurs in every batch this is exactly the dense update. */
-void mlp_net_train(mlp_net_t *net, const fmatrix_t *X, const double *y,
-                   const mlp_opts_t *o, uint64_t seed);
+int mlp_net_train(mlp_net_t *net, const fmatrix_t *X, const double *y,
+                  const mlp_opts_t *o, uint64_t seed);
 
 /* Outputs for every row of X into out[n_rows * outputs], computed in mlp_real.
  * Can't fail. */

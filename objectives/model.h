@@ -43,9 +43,14 @@ void hparams_destroy(hparams_t **hp_p);
 /* "C=0.5, max_iter=100" for logs; caller frees. */
 char *hparams_describe(const hparams_t *hp);
 
-/* Called after each epoch/round with a validation score when the driver wants
- * per-epoch reports; returns 1 to stop training early (pruned). May be NULL. */
-typedef int (*model_progress_fn)(void *arg, long step);
+/* Per-epoch progress of a model in training (model_ops_t.fit_progress): fn(arg, epoch,
+ * model) is called after each epoch (1, 2, ...) with the model as it stands, which
+ * predict() accepts, so the caller can score it on held-out rows; returning 1 stops
+ * the training there (a pruned trial). */
+typedef struct {
+    int (*fn)(void *arg, long epoch, const void *model);
+    void *arg;
+} model_progress_t;
 
 typedef struct {
     const char *name;         /* "logreg", "ridge", "mlp", "xgboost" */
@@ -69,6 +74,11 @@ typedef struct {
      * and labels say (NULL with err). */
     int (*save)(const void *model, msgpack_packer *pk, char *err);
     void *(*load)(const msgpack_object *map, int n_cols, int n_classes, char *err);
+    /* Optional (NULL: the model has no epochs to report): fit() calling progress after
+     * each epoch. A model stopped by progress is returned as it stands, *stopped set. */
+    void *(*fit_progress)(const fmatrix_t *X, const double *y, int n_classes,
+                          const hparams_t *hp, uint64_t seed, const model_progress_t *progress,
+                          bool *stopped, char *err);
 } model_ops_t;
 
 const model_ops_t *model_find(const char *name);

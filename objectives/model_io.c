@@ -11,7 +11,7 @@
 #include "objectives/features_io.h"
 
 #define MODEL_FORMAT "hps-model"
-#define MODEL_MAP_LEN 12
+#define MODEL_MAP_LEN 14
 
 int model_artifact_save(const char *path, const model_fitted_t *fit, char *err)
 {
@@ -35,6 +35,10 @@ int model_artifact_save(const char *path, const model_fitted_t *fit, char *err)
     art_put_str(&pk, "hps_version", HPS_VERSION);
     art_pack_str(&pk, "pipeline");
     features_pack(fit->pipeline, &pk);
+    /* select_k: the pipeline's columns kept, ascending (select_n_in 0: all of them) */
+    const select_t *sel = fit->select;
+    art_put_long(&pk, "select_n_in", sel ? sel->n_in : 0);
+    art_put_int32s(&pk, "select_cols", sel ? sel->cols : NULL, sel ? (size_t)sel->n_keep : 0);
     art_pack_str(&pk, "model");
     int rc = fit->ops->save(fit->model, &pk, err);
     if (rc == 0)
@@ -52,6 +56,7 @@ void model_artifact_destroy(model_artifact_t **self_p)
     if (a->model)
         a->ops->destroy(&a->model);
     features_destroy(&a->pipeline);
+    select_destroy(&a->select);
     free(a->y_name);
     free(a->metric);
     free(a->data_sha256);
@@ -96,6 +101,28 @@ static int s_read_meta(model_artifact_t *a, const msgpack_object *map, char *err
     return 0;
 }
 
+/* The select_k columns, when the model saw a selection of the pipeline's. 0 or -1. */
+static int s_read_select(model_artifact_t *a, const msgpack_object *map, char *err)
+{
+    long n_in;
+    if (art_get_long(map, "select_n_in", &n_in, err) != 0)
+        return -1;
+    if (n_in == 0)
+        return 0;
+    if (n_in != features_n_cols(a->pipeline))
+        return set_err(err, "artifact: a selection of %ld columns for a pipeline of %d", n_in,
+                       features_n_cols(a->pipeline));
+    long n = art_get_count(map, "select_cols", sizeof(int32_t), err);
+    if (n < 1 || n > n_in)
+        return n < 0 ? -1 : set_err(err, "artifact: %ld selected columns of %ld", n, n_in);
+    int32_t *cols = xmalloc((size_t)n * sizeof *cols);
+    int rc = art_get_int32s(map, "select_cols", cols, (size_t)n, err);
+    if (rc == 0 && !(a->select = select_from_cols((int)n_in, cols, (int)n, err)))
+        rc = -1;
+    free(cols);
+    return rc;
+}
+
 model_artifact_t *model_artifact_load(const char *path, char *err)
 {
     size_t len = 0;
@@ -121,8 +148,11 @@ model_artifact_t *model_artifact_parse(const char *payload, size_t len, const ch
         rc = s_read_meta(a, &up.data, err);
     if (rc == 0 && !(a->pipeline = features_unpack(art_get(&up.data, "pipeline"), err)))
         rc = -1;
-    if (rc == 0 && !(a->model = a->ops->load(art_get(&up.data, "model"),
-                                             features_n_cols(a->pipeline), a->n_classes, err)))
+    if (rc == 0)
+        rc = s_read_select(a, &up.data, err);
+    int n_cols = rc == 0 ? a->select ? a->select->n_keep : features_n_cols(a->pipeline) : 0;
+    if (rc == 0 &&
+        !(a->model = a->ops->load(art_get(&up.data, "model"), n_cols, a->n_classes, err)))
         rc = -1;
     msgpack_unpacked_destroy(&up);
     if (rc != 0)

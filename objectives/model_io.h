@@ -15,11 +15,13 @@
 #include "core/dataset.h"
 #include "objectives/features.h"
 #include "objectives/model.h"
+#include "objectives/select.h"
 
 typedef struct {
     const model_ops_t *ops;
     void *model;             /* owned, through ops->destroy */
     features_t *pipeline;    /* owned; unbound (features_bind) */
+    select_t *select;        /* the columns kept after the pipeline (select_k); NULL: all */
     bool classification;
     char *y_name, *metric, *data_sha256; /* owned */
     int n_classes;
@@ -35,6 +37,7 @@ typedef struct {
     const model_ops_t *ops;
     const void *model;
     const features_t *pipeline;
+    const select_t *select;  /* NULL: every pipeline column goes to the model */
     const dataset_t *ds;
     int n_train;
     const char *const *ignored;

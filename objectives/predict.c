@@ -99,6 +99,12 @@ static double *s_predict(model_artifact_t *a, const dataset_t *ds, char *err)
         fmat_t m, d;
         features_transform(a->pipeline, rows, ds->n_rows, &m);
         free(rows);
+        if (a->select) { /* the columns select_k kept when the model was fitted */
+            fmat_t s;
+            select_apply(a->select, &m.m, &s);
+            fmat_free(&m);
+            m = s;
+        }
         bool densify = !a->ops->sparse_ok && !m.m.dense;
         if (densify)
             fmat_densify(&m.m, &d);

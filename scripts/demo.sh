@@ -4,9 +4,9 @@
 # Usage: scripts/demo.sh [HPS]   env: DEMO_DB (default demo.db), DEMO_WORKERS (default 2)
 #
 # Each study is one `hps run`; its progress (trials finished, best so far, ETA) goes to
-# stderr, so it shows here whether or not this runs on a terminal. About 75 s on a
-# 2-core machine, nearly all of it the xgboost studies (trees on 4,096 hashed text
-# features cost seconds a trial; logreg costs milliseconds).
+# stderr, so it shows here whether or not this runs on a terminal. About 40 s on a
+# 2-core machine, most of it the xgboost studies (trees on the 1,000-4,000 most
+# telling terms cost about a second a fit; logreg costs milliseconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HPS=${1:-./hps}
@@ -17,7 +17,7 @@ studies=(logreg:quick:10 logreg:balanced:20 logreg:rigorous:20
          xgboost:quick:3 xgboost:balanced:4 xgboost:rigorous:2)
 rows=$(($(wc -l <data/reviews.csv) - 1))
 echo "hps demo: ${#studies[@]} studies on data/reviews.csv ($rows reviews) with $workers local" \
-     "workers, about 1.5 minutes on a 2-core machine. Results go to $db."
+     "workers, under a minute on a 2-core machine. Results go to $db."
 start=$(date +%s)
 k=0
 for s in "${studies[@]}"; do

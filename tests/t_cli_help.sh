@@ -40,7 +40,7 @@ expect2 "hps: unknown command 'statsu' (did you mean 'status'?)" "$HPS" statsu
 expect2 "hps: unknown command 'rnu' (did you mean 'run'?)" "$HPS" help rnu
 expect2 "hps: unknown command 'LEADERBOARD' (did you mean 'leaderboard'?)" "$HPS" LEADERBOARD
 expect2 "hps report: unknown or incomplete option '--bogus'" "$HPS" report --bogus --db "$(db)"
-expect2 "override 'model=xgbost': unknown model 'xgbost' (did you mean 'xgboost'? choices in $root/configs/model/: logreg, mlp, ridge, xgboost)" \
+expect2 "override 'model=xgbost': unknown model 'xgbost' (did you mean 'xgboost'? choices in $root/configs/model/: logreg, mlp, ridge, transformer, xgboost)" \
     "$HPS" run "$cfg" model=xgbost --db "$(db)"
 expect2 "override 'modle=logreg': unknown key 'modle' (did you mean 'model'?)" \
     "$HPS" run "$cfg" modle=logreg --db "$(db)"

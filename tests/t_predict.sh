@@ -29,8 +29,12 @@ study xgbr "data: {path: $D/diamonds.csv, target: target}" \
     "objective: {type: xgboost, n_rounds: 30, max_depth: 4}" "$quick"
 study xgbc "data: {path: $D/breast_cancer.csv, label: label}" \
     "objective: {type: xgboost, n_rounds: 20, max_depth: 3}" "$quick"
+# trees on text through chi2 feature selection (select_k): the kept columns are saved
+study xgbt "data: {path: $D/reviews.csv, label: label, text: [text]}" \
+    "objective: {type: xgboost, n_rounds: 20, max_depth: 3, select_k: 300}" \
+    "strategy: {type: quick, test: {column: split, value: test}}"
 
-for s in lr lrwine ridge mlp xgbr xgbc; do
+for s in lr lrwine ridge mlp xgbr xgbc xgbt; do
     recorded=$("$REFIT" "$TMP/$s.yaml" "$TMP/$s") || fail "$s: refit failed"
     [ -s "$TMP/$s/model.hpsm" ] || fail "$s: no artifact"
     "$HPS" predict "$TMP/$s/model.hpsm" "$TMP/$s/test.csv" --score -o "$TMP/$s/pred.csv" \
