@@ -35,8 +35,13 @@ echo
 echo "All studies finished in $(($(date +%s) - start)) s. The leaderboard:"
 echo
 "$HPS" leaderboard --db "$db"
+"$HPS" report --db "$db" -o demo-report.html 2>/dev/null &&
+    echo "The plots of every study, offline: demo-report.html"
 echo
-echo "Next: promote the rigorous logreg study, see every trial, or run one yourself:"
+echo "Next: the saved models, promote the rigorous logreg one, predict with it, see every"
+echo "trial, or run a study yourself:"
+echo "  $HPS models --db $db"
 echo "  $HPS promote reviews-logreg-rigorous --db $db --stage staging"
-echo "  $HPS status --db $db"
+echo "  $HPS predict reviews-logreg-rigorous@staging data/reviews.csv --db $db --score"
+echo "  $HPS trials reviews-logreg-rigorous --db $db"
 echo "  $HPS run configs/reviews.yaml -j 2            # 20 trials, a few seconds"
