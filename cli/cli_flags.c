@@ -61,3 +61,11 @@ int cli_coord_flag(const char *cmd, coord_opts_t *co, int opt, const char *arg)
     default: return 1;
     }
 }
+
+int cli_usage_error(const char *cmd, const char *usage, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "hps %s: ", cmd);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", usage);
+    return 2;
+}

@@ -10,6 +10,10 @@
 
 #include "coordinator/coord.h"
 
+/* A usage error: "hps CMD: " fmt (with arg) and the command's usage on stderr; 2, the
+ * exit code of bad input. */
+int cli_usage_error(const char *cmd, const char *usage, const char *fmt, const char *arg);
+
 /* arg as an integer in lo..hi into *out: 0, or -1 after a message. */
 int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, long hi, long *out);
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cli_flags.h"
 #include "core/report.h"
 #include "objectives/model.h"
 
@@ -67,14 +68,6 @@ static unsigned s_flag_bit(int opt)
     }
 }
 
-static int s_usage(const char *cmd, const char *usage, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "hps %s: ", cmd);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", usage);
-    return 2;
-}
-
 /* Parse argv (argv[0] = the subcommand) into f, accepting only the flags in allowed.
  * Returns -1 to go on, or the exit code: 0 after --help, 2 on bad flags. The caller
  * frees f->studies whatever the result. */
@@ -95,7 +88,7 @@ static int s_parse(const char *cmd, const char *usage, unsigned allowed, int arg
         unsigned bit = s_flag_bit(opt);
         if (opt == '?' || !(bit & allowed)) {
             const char *bad = opt == 1 ? optarg : argv[optind - 1];
-            return s_usage(cmd, usage, opt == 1 ? "unexpected argument '%s'"
+            return cli_usage_error(cmd, usage, opt == 1 ? "unexpected argument '%s'"
                                                 : "unknown or incomplete option '%s'", bad);
         }
         switch (opt) {
@@ -113,7 +106,7 @@ static int s_parse(const char *cmd, const char *usage, unsigned allowed, int arg
             break;
         case 1:
             if (f->operand)
-                return s_usage(cmd, usage, "unexpected argument '%s'", optarg);
+                return cli_usage_error(cmd, usage, "unexpected argument '%s'", optarg);
             f->operand = optarg;
             break;
         default: break;
@@ -204,7 +197,7 @@ static int s_board_run(const s_flags_t *f)
 {
     /* Checked before opening, so a bad flag is reported as one even without a DB. */
     if (!report_format_valid(f->format))
-        return s_usage("leaderboard", s_board_usage,
+        return cli_usage_error("leaderboard", s_board_usage,
                        "unknown format '%s' (table, csv, json or md)", f->format);
     if (!report_sort_valid(f->sort)) {
         fprintf(stderr, "hps leaderboard: unknown sort key '%s' (%s)\n", f->sort,
@@ -297,7 +290,7 @@ int keygen_main(int argc, char **argv)
     if (code >= 0)
         return code;
     if (!*f.name || strchr(f.name, '/') || f.name[0] == '.')
-        return s_usage("keygen", s_keygen_usage, "--name: '%s' is not a plain file name",
+        return cli_usage_error("keygen", s_keygen_usage, "--name: '%s' is not a plain file name",
                        f.name);
     char err[HPS_ERR_LEN], z85[41], *pub = NULL;
     if (s_keygen(f.dir, f.name, &pub, z85, err) != 0) {

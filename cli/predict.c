@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli_flags.h"
 #include "cli/trials.h"
 #include "core/store.h"
 #include "core/util.h"
@@ -35,10 +36,7 @@ static const char s_usage[] =
 
 static int s_bad(const char *fmt, const char *arg)
 {
-    fputs("hps predict: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", s_usage);
-    return 2;
+    return cli_usage_error("predict", s_usage, fmt, arg);
 }
 
 /* Parse argv: -1 to go on, else the exit code. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli_flags.h"
 #include "core/store.h"
 #include "objectives/model.h"
 #include "results/report_html.h"
@@ -25,10 +26,7 @@ static const char s_usage[] =
 
 static int s_bad(const char *fmt, const char *arg)
 {
-    fputs("hps report: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", s_usage);
-    return 2;
+    return cli_usage_error("report", s_usage, fmt, arg);
 }
 
 /* The report of the parsed flags into out: exit code. */

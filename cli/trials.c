@@ -53,10 +53,7 @@ static int s_state(const char *name)
 
 static int s_bad(const char *fmt, const char *arg)
 {
-    fputs("hps trials: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\n%s", s_usage);
-    return 2;
+    return cli_usage_error("trials", s_usage, fmt, arg);
 }
 
 /* Parse argv into o, *db and *study: -1 to go on, else the exit code. */
