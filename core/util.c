@@ -199,6 +199,11 @@ char *file_read(const char *path, size_t *len_out, char *err)
 
 int file_write_atomic(const char *path, const void *data, size_t len, char *err)
 {
+    /* The rename would put a regular file in place of whatever is there: never of a
+     * device, FIFO, socket or directory (hps run as root with -o /dev/full). */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return set_err(err, "%s: not a regular file (hps writes a whole new file there)", path);
     char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {

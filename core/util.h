@@ -45,7 +45,8 @@ FILE *file_open_regular(const char *path, size_t max, char *err);
  * frees); NULL with err on failure. file_read: max HPS_FILE_MAX. */
 char *file_read_max(const char *path, size_t max, size_t *len_out, char *err);
 char *file_read(const char *path, size_t *len_out, char *err);
-/* Write atomically (temp file + fsync + rename); -1 with err on failure. */
+/* Write atomically (temp file + fsync + rename); -1 with err on failure, and when path
+ * exists and is not a regular file (a device, FIFO or directory is never replaced). */
 int file_write_atomic(const char *path, const void *data, size_t len, char *err);
 /* mkdir -p; -1 with err on failure. */
 int mkdir_p(const char *path, char *err);

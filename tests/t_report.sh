@@ -30,6 +30,11 @@ write_study "$TMP/b.yaml" rep-b 20 "objective: {type: synthetic, function: brani
 
 expect_err 2 "no study 'nope' (studies: rep-a, rep-b)" "$HPS" report nope --db "$DB" -o "$TMP/x.html"
 expect_err 2 "" "$HPS" report --db "$TMP/missing.db" -o "$TMP/x.html"
+# -o on something not a regular file (a FIFO here; as root /dev/full was once replaced by
+# the rename of an atomic write): refused, left as it was
+mkfifo "$TMP/fifo"
+expect_err 1 "fifo: not a regular file" "$HPS" report --db "$DB" -o "$TMP/fifo"
+[ -p "$TMP/fifo" ] || fail "report -o replaced a FIFO"
 [ ! -e "$TMP/x.html" ] && [ ! -e "$TMP/missing.db" ] || fail "a failed report wrote a file"
 "$HPS" report --db "$DB" -o "$TMP/report.html" 2>"$TMP/err" || fail "report: $(cat "$TMP/err")"
 "$HPS" report rep-a --db "$DB" -o "$TMP/one.html" 2>"$TMP/err" || fail "report rep-a"
