@@ -78,8 +78,8 @@ int blob_put(const char *dir, const char *sha, int64_t offset, int64_t total, in
     if (!is_sha256_hex(sha) || total < 0 || offset < 0 || (int64_t)len > total - offset)
         return set_err(err, "bad upload chunk");
     if (total > max_total)
-        return set_err(err, "dataset of %lld bytes is larger than this coordinator's limit "
-                       "of %lld MB (--max-blob-mb)", (long long)total,
+        return set_err(err, "upload (a dataset or a model) of %lld bytes is larger than this "
+                       "coordinator's limit of %lld MB (--max-blob-mb)", (long long)total,
                        (long long)(max_total >> 20));
     if (mkdir_p(dir, err) != 0)
         return -1;

@@ -69,6 +69,9 @@ wait_sql 60 "SELECT COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id
              WHERE s.name = 'uploaded' AND t.state = 'COMPLETE'" 1
 [ "$(mode "$DB.blobs/$sha")" = 600 ] || fail "uploaded blob: $(mode "$DB.blobs/$sha")"
 [ "$(mode "$TMP/cache/blobs/$sha")" = 600 ] || fail "cached blob: $(mode "$TMP/cache/blobs/$sha")"
+for d in "$TMP/cache" "$TMP/cache/blobs" "$TMP/cache/features"; do
+    [ "$(mode "$d")" = 700 ] || fail "worker cache folder $d: $(mode "$d")"
+done
 kill "$COORD"
 wait "$COORD" 2>/dev/null || true
 start_coord coord2

@@ -46,6 +46,15 @@ blobcache_t *blobcache_new(const char *dir, char *err)
         blobcache_destroy(&self);
         return NULL;
     }
+    /* Datasets and what is fitted on them are private to the worker's user, as the
+     * coordinator's blob folder is (0700), whatever the umask or an older hps made. */
+    const char *const dirs[] = {dir, self->blobs, self->features};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++)
+        if (chmod(dirs[i], 0700) != 0) {
+            set_err(err, "%s: %s", dirs[i], strerror(errno));
+            blobcache_destroy(&self);
+            return NULL;
+        }
     return self;
 }
 
