@@ -38,7 +38,13 @@ if ! wait_for 60 "st['studies'][0]['state'] == 'done'"; then
         echo "trial $id: $(sql "SELECT number, state, attempt, worker FROM trials WHERE id = $id")"
         grep -h "trial $id[. ]" "$TMP"/coord.log "$TMP"/w?.log | sort | tail -20
     done
-    ps -eo pid,ppid,stat,etimes,wchan:30,args --forest | grep "[h]ps worker" | grep -v " S .*unix_stream_read" | head -20
+    ps -eo pid,ppid,stat,etimes,wchan:30,args --forest | grep "[h]ps worker" |
+        grep -v "unix_stream_read" | tee "$TMP/ps" | head -20
+    # a trial process stuck on a lock (seen: futex_do_wait): where
+    for p in $(awk '$5 ~ /futex/ {print $1}' "$TMP/ps" | head -3); do
+        command -v gdb >/dev/null && timeout 30 gdb -p "$p" -batch -ex "thread apply all bt 25" 2>&1 |
+            grep "^#" | head -40
+    done
     fail "the study did not end"
 fi
 [ "$(sql "SELECT COUNT(*), COUNT(DISTINCT number), MIN(number), MAX(number), MAX(attempt)
