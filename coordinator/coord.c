@@ -78,6 +78,16 @@ void coord__error(ctx_t *c, const char *msg)
     free(who);
     proto_msg_t *m = proto_new("ERROR");
     proto_set_str(m, "msg", msg);
+    /* A refused TELL is named, so that its worker stops sending it (and stops holding
+     * the trial: its lease expires and the trial runs again). */
+    int64_t trial, attempt;
+    if (c->msg && strcmp(proto_type(c->msg), "TELL") == 0 &&
+        proto_get_int(c->msg, "trial", &trial) == 0 &&
+        proto_get_int(c->msg, "attempt", &attempt) == 0) {
+        proto_set_str(m, "re", "TELL");
+        proto_set_int(m, "trial", trial);
+        proto_set_int(m, "attempt", attempt);
+    }
     coord__send(c, &m);
 }
 

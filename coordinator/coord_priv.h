@@ -57,7 +57,7 @@ typedef struct {
 
 /* Reply to the sender; inside a batch the reply waits for the commit. Takes *m. */
 void coord__send(ctx_t *c, proto_msg_t **m);
-/* Answer ERROR {msg} and log it. */
+/* Answer ERROR {msg} and log it; answering a TELL, also {re: TELL, trial, attempt}. */
 void coord__error(ctx_t *c, const char *msg);
 /* Answer a message with no fields (RESET, BYE, ACK...). */
 void coord__simple(ctx_t *c, const char *type);

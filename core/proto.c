@@ -72,7 +72,7 @@ static const schema_t s_schema[] = {
     {"STATUS_REPLY", {"json:S", "text:S?"}},
     {"STOP", {"study:S"}},
     {"STOPPED", {"study:S"}},
-    {"ERROR", {"msg:S", "bad:I?", "sha256:S?"}},
+    {"ERROR", {"msg:S", "bad:I?", "sha256:S?", "re:S?", "trial:I?", "attempt:I?"}},
 };
 
 static const schema_t *s_schema_find(const char *type)

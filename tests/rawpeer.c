@@ -9,7 +9,8 @@
  * A value is an integer, else a number, else a string ("s:" forces a string; "pid"
  * alone is this process's pid). Each message waits up to --wait ms (default 2000) for
  * one answer (up to --answers, default 1, each within --wait), printed on stdout as
- * "TYPE msg" (or "none"; a TRIAL as "TRIAL more=N" when it says how many follow). The
+ * "TYPE msg" (or "none"; a TRIAL as "TRIAL more=N" when it says how many follow; an ERROR
+ * naming what it refuses adds "re=TYPE trial=N attempt=A"). The
  * sequence is sent --count times (default 1), --every ms apart (default 0). Exit 0, or
  * 2 on bad arguments. */
 #include <czmq.h>
@@ -121,6 +122,11 @@ static int s_exchange(zsock_t *sock, char **words, int n, long wait_ms, long ans
         printf("%s%s%s", answer ? proto_type(answer) : "none", msg ? " " : "", msg ? msg : "");
         if (answer && proto_get_int(answer, "more", &more) == 0)
             printf(" more=%lld", (long long)more);
+        const char *re = answer ? proto_get_str(answer, "re") : NULL;
+        if (re) /* the refused message it names */
+            printf(" re=%s trial=%lld attempt=%lld", re,
+                   (long long)proto_int_or(answer, "trial", -1),
+                   (long long)proto_int_or(answer, "attempt", -1));
         printf("\n");
         fflush(stdout);
         bool none = !answer;

@@ -29,9 +29,24 @@ start_coord
 n=400
 write_study "$TMP/b.yaml" busy $n "objective: {type: synthetic, function: sphere, sleep_ms: 1000}" \
     "sampler: {type: random, seed: 4}"
-for i in 1 2 3 4; do start w$i "$HPS" worker --connect "$ep" --name w$i --slots 50 -q; done
+for i in 1 2 3 4; do start w$i "$HPS" worker --connect "$ep" --name w$i --slots 50; done
 "$HPS" submit "$TMP/b.yaml" --to "$ep" >/dev/null
-wait_for 60 "st['studies'][0]['state'] == 'done'"
+if ! wait_for 60 "st['studies'][0]['state'] == 'done'"; then
+    # A trial that never ends (seen once under ASan on a loaded machine): its history
+    # in every log, and the worker processes (a trial process that hangs shows here).
+    for id in $(sql "SELECT id FROM trials WHERE state != 'COMPLETE' LIMIT 5"); do
+        echo "trial $id: $(sql "SELECT number, state, attempt, worker FROM trials WHERE id = $id")"
+        grep -h "trial $id[. ]" "$TMP"/coord.log "$TMP"/w?.log | sort | tail -20
+    done
+    ps -eo pid,ppid,stat,etimes,wchan:30,args --forest | grep "[h]ps worker" |
+        grep -v "unix_stream_read" | tee "$TMP/ps" | head -20
+    # a trial process stuck on a lock (seen: futex_do_wait): where
+    for p in $(awk '$5 ~ /futex/ {print $1}' "$TMP/ps" | head -3); do
+        command -v gdb >/dev/null && timeout 30 gdb -p "$p" -batch -ex "thread apply all bt 25" 2>&1 |
+            grep "^#" | head -40
+    done
+    fail "the study did not end"
+fi
 [ "$(sql "SELECT COUNT(*), COUNT(DISTINCT number), MIN(number), MAX(number), MAX(attempt)
           FROM trials WHERE state = 'COMPLETE'")" = "$n|$n|0|$((n - 1))|1" ] ||
     fail "trials: $(sql "SELECT state, attempt, COUNT(*) FROM trials GROUP BY 1, 2")"

@@ -40,8 +40,8 @@ grep -q "^ACK" "$TMP/nohello.out" && fail "a TELL without HELLO was ACKed: $(cat
 hello="HELLO worker=mallory host=h pid=pid slots=1"
 bogus_tell $hello -- >"$TMP/other.out"
 [ "$(sed -n 1p "$TMP/other.out")" = WELCOME ] || fail "mallory: $(cat "$TMP/other.out")"
-sed -n 2p "$TMP/other.out" | grep -q "^ERROR .*leased to another worker" \
-    || fail "another worker's TELL: $(cat "$TMP/other.out")"
+sed -n 2p "$TMP/other.out" | grep -q "^ERROR .*leased to another worker.* re=TELL trial=$trial attempt=1$" \
+    || fail "another worker's TELL (refused, and named so that it is not sent again): $(cat "$TMP/other.out")"
 "$RAWPEER" --connect "$ep" --wait 1000 $hello -- \
     REPORT trial="$trial" attempt=1 step=7 value=-1000.5 >"$TMP/report.out"
 sed -n 2p "$TMP/report.out" | grep -q "^ERROR .*leased to another worker" \

@@ -189,21 +189,27 @@ static void s_resend_tells(worker_t *w, int64_t now)
     }
 }
 
-static void s_on_ack(worker_t *w, const proto_msg_t *m)
+/* Forget the TELL of trial.attempt (ACKed or refused); whether there was one. */
+static bool s_tell_drop(worker_t *w, long trial, int attempt)
 {
-    long trial = (long)proto_int_or(m, "trial", -1);
-    int attempt = (int)proto_int_or(m, "attempt", -1);
     for (tell_t **p = &w->tells; *p; p = &(*p)->next) {
         tell_t *t = *p;
         if (t->trial != trial || t->attempt != attempt)
             continue;
-        if (proto_int_or(m, "stale", 0))
-            log_info("trial %ld.%d: result was stale (attempt superseded)", trial, attempt);
         *p = t->next;
         free(t->buf);
         free(t);
-        return;
+        return true;
     }
+    return false;
+}
+
+static void s_on_ack(worker_t *w, const proto_msg_t *m)
+{
+    long trial = (long)proto_int_or(m, "trial", -1);
+    int attempt = (int)proto_int_or(m, "attempt", -1);
+    if (s_tell_drop(w, trial, attempt) && proto_int_or(m, "stale", 0))
+        log_info("trial %ld.%d: result was stale (attempt superseded)", trial, attempt);
 }
 
 /* ---- tasks ------------------------------------------------------------------------ */
@@ -522,25 +528,48 @@ static void s_report_timeouts(worker_t *w, int64_t now)
     }
 }
 
+/* Give up trial id.attempt: its task, if any, is killed (no TELL) and no longer listed
+ * in heartbeats; an upload of its model is dropped. */
+static void s_cancel(worker_t *w, long id, int attempt, const char *why)
+{
+    task_t *t = s_task_find(w, id, attempt);
+    if (!t && worker__upload_cancel(w, id, attempt))
+        return;
+    if (!t || t->cancelled)
+        return;
+    log_warn("trial %ld.%d: %s, killing it", t->id, t->attempt, why);
+    if (t->phase != TASK_RUNNING) { /* nothing runs yet: just forget it */
+        worker__task_remove(w, t);
+        return;
+    }
+    t->cancelled = true;
+    t->report_pending = false;
+    runner_kill(t->runner); /* the slot frees when it is reaped */
+}
+
 static void s_on_cancel(worker_t *w, const proto_msg_t *m)
 {
     int n = 0;
     const int64_t *pairs = proto_get_ints(m, "cancel", &n);
-    for (int i = 0; pairs && i + 1 < n; i += 2) {
-        task_t *t = s_task_find(w, (long)pairs[i], (int)pairs[i + 1]);
-        if (!t && worker__upload_cancel(w, (long)pairs[i], (int)pairs[i + 1]))
-            continue;
-        if (!t || t->cancelled)
-            continue;
-        log_warn("trial %ld.%d: lease lost, killing it", t->id, t->attempt);
-        if (t->phase != TASK_RUNNING) { /* nothing runs yet: just forget it */
-            worker__task_remove(w, t);
-            continue;
-        }
-        t->cancelled = true;
-        t->report_pending = false;
-        runner_kill(t->runner); /* the slot frees when it is reaped */
-    }
+    for (int i = 0; pairs && i + 1 < n; i += 2)
+        s_cancel(w, (long)pairs[i], (int)pairs[i + 1], "lease lost");
+}
+
+/* An ERROR refusing our TELL of trial.attempt (re: TELL): the coordinator will never
+ * record it, so it is not sent again, and nothing of that trial is held any more (its
+ * lease expires and the trial runs again). True when the ERROR was such. */
+static bool s_tell_refused(worker_t *w, const proto_msg_t *m)
+{
+    int64_t trial, attempt;
+    const char *re = proto_get_str(m, "re");
+    if (!re || strcmp(re, "TELL") != 0 || proto_get_int(m, "trial", &trial) != 0 ||
+        proto_get_int(m, "attempt", &attempt) != 0)
+        return false;
+    if (s_tell_drop(w, (long)trial, (int)attempt))
+        log_warn("trial %lld.%lld: result refused, not sent again", (long long)trial,
+                 (long long)attempt);
+    s_cancel(w, (long)trial, (int)attempt, "its result was refused");
+    return true;
 }
 
 /* ---- coordinator messages ----------------------------------------------------------- */
@@ -571,6 +600,8 @@ static void s_on_error(worker_t *w, const proto_msg_t *m)
     const char *msg = proto_get_str(m, "msg"), *named = proto_get_str(m, "sha256");
     char sha[65], why[HPS_ERR_LEN];
     log_warn("coordinator: %s", msg);
+    if (s_tell_refused(w, m))
+        return;
     if (named && worker__upload_error(w, named, msg))
         return;
     /* The coordinator names the blob in its answer to a FETCH it cannot serve (an

@@ -1,6 +1,6 @@
 /* worker_test — worker_run() in a child process against a scripted fake coordinator
  * (a ROUTER socket in the test process): HELLO resends and WELCOME, ASK/TRIAL, TELL
- * resends until ACK, an ASK answered by several TRIALs, dataset fetch with a corrupted
+ * resends until ACK and none after an ERROR refusing it, an ASK answered by several TRIALs, dataset fetch with a corrupted
  * and a good blob, --allow-command, lease cancellation through HB_ACK, WAIT, and BYE. The pieces have their own tests
  * (runner_test, blobcache_test); this one checks the protocol the coordinator sees. */
 #include <assert.h>
@@ -25,6 +25,8 @@ typedef struct {
     int asks;            /* ASKs seen (not answered by s_expect) */
     int64_t running[16]; /* the last HEARTBEAT's pairs */
     int n_running;
+    long watch;          /* a trial whose TELLs s_expect counts (not returned)... */
+    int watched;         /* ...in here */
 } fake_t;
 
 static void s_reply(fake_t *f, proto_msg_t *m)
@@ -62,6 +64,8 @@ static proto_msg_t *s_expect(fake_t *f, const char *type)
         }
         else if (strcmp(t, "ASK") == 0)
             f->asks++;
+        else if (strcmp(t, "TELL") == 0 && f->watch && proto_int_or(m, "trial", 0) == f->watch)
+            f->watched++;
         proto_destroy(&m);
     }
     zpoller_destroy(&p);
@@ -205,6 +209,34 @@ static void s_more_phase(fake_t *f)
         proto_destroy(&t);
     }
     s_welcome(f, 200);
+}
+
+/* A TELL the coordinator refuses (ERROR naming it: re TELL, trial, attempt) can never
+ * be recorded: it is not sent again, even after a new WELCOME (which makes every TELL
+ * still held go out at once, before the ASK). Before, it was resent forever. */
+static void s_refused_phase(fake_t *f)
+{
+    s_trial(f, 21, s_synthetic, "", 1);
+    proto_msg_t *t = s_tell(f, 21, "COMPLETE", false);
+    proto_destroy(&t);
+    proto_msg_t *m = proto_new("ERROR");
+    proto_set_str(m, "msg", "worker wt-1: TELL for trial 21 refused: leased to another worker");
+    proto_set_str(m, "re", "TELL");
+    proto_set_int(m, "trial", 21);
+    proto_set_int(m, "attempt", 1);
+    s_reply(f, m);
+    s_reply(f, proto_new("RESET")); /* handled after the ERROR: HELLO follows both */
+    m = s_expect(f, "HELLO");
+    proto_destroy(&m);
+    f->watch = 21;
+    s_welcome(f, 200);
+    m = s_expect(f, "ASK");
+    proto_destroy(&m);
+    s_heartbeat(f, 0); /* and the trial is not held any more */
+    for (int i = 0; i + 1 < f->n_running; i += 2)
+        assert(f->running[i] != 21);
+    assert(f->watched == 0);
+    f->watch = 0;
 }
 
 /* Serve one FETCH with data (total = the real blob's size). */
@@ -353,6 +385,7 @@ void worker_test(bool verbose)
     s_hello_phase(&f);
     s_tell_phase(&f);
     s_more_phase(&f);
+    s_refused_phase(&f);
     s_fetch_phase(&f, cache);
     s_command_phase(&f);
     /* RESET: the worker says HELLO again and carries on. */
