@@ -27,24 +27,35 @@ held() { ss -Htn state established src "$net.1" dst "$net.2" | awk '{print $2}';
 # ---- (1) the worker's end reset, the coordinator's end left open. The link is cut
 # when the coordinator has nothing unacknowledged to the worker (else its retransmission
 # after the heal would meet a RST and close its end before the new connection comes).
-for try in 1 2 3 4 5 6 7 8 9 10; do
-    ip link set "$VA" down
-    [ "$(held)" = 0 ] && break
-    ip link set "$VA" up
-    [ "$try" -lt 10 ] || fail "the coordinator always had data in flight"
-    heard_after near "$(date +%s.%N)" 20 >/dev/null
+# The case needs the coordinator's end to stay open through the cut: a heartbeat answer
+# it sends just after the check above is retransmitted after the heal, meets a RST and
+# closes its end (seen under ASan on a loaded machine). Then the setup is tried again
+# (at most 3 times) once the worker is heard from on its new connection.
+half_open=
+for attempt in 1 2 3; do
+    mark=$(wc -l <"$TMP/part.log") # the coordinator's log from this attempt on
+    for try in 1 2 3 4 5 6 7 8 9 10; do
+        ip link set "$VA" down
+        [ "$(held)" = 0 ] && break
+        ip link set "$VA" up
+        [ "$try" -lt 10 ] || fail "the coordinator always had data in flight"
+        heard_after near "$(date +%s.%N)" 20 >/dev/null
+    done
+    killed=$(ip netns exec "$NS" ss -HtnK state established dst "$net.1" | wc -l)
+    if [ "$killed" = 0 ]; then
+        echo "ok: skipped (ss -K cannot close sockets here)"
+        exit 0
+    fi
+    sleep 1.2 # the cut lasts this long: the kernel applies a link change at most once a second
+    up=$(ns_heal)
+    if [ "$(held | wc -l)" = 1 ]; then half_open=1; break; fi
+    heard_after near "$up" 20 >/dev/null
 done
-killed=$(ip netns exec "$NS" ss -HtnK state established dst "$net.1" | wc -l)
-if [ "$killed" = 0 ]; then
-    echo "ok: skipped (ss -K cannot close sockets here)"
-    exit 0
-fi
-sleep 1.2 # the cut lasts this long: the kernel applies a link change at most once a second
-up=$(ns_heal)
-[ "$(held | wc -l)" = 1 ] || fail "the coordinator's end was closed too: not the half-open case"
+[ -n "$half_open" ] || fail "the coordinator's end was closed too, 3 times: not the half-open case"
 back=$(heard_after near "$up" 20)
-grep -q "worker near moves to a new connection" "$TMP/part.log" \
-    || fail "the name did not move to the new connection: $(tail -5 "$TMP/part.log")"
+tail -n +$((mark + 1)) "$TMP/part.log" >"$TMP/attempt.log"
+grep -q "worker near moves to a new connection" "$TMP/attempt.log" \
+    || fail "the name did not move to the new connection: $(tail -5 "$TMP/attempt.log")"
 ! grep -q "worker near restarted" "$TMP/part.log" || fail "its leases were released"
 echo "ok: half-open link: the worker's new connection was heard ${back} s after the heal"
 
