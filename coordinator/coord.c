@@ -270,27 +270,25 @@ static void s_on_put(ctx_t *c)
     coord__send(c, &m);
 }
 
+/* budgeted: a request any peer may send, and costly (a client's): within the peer's
+ * budget (guard.h), or dropped unanswered. */
 typedef struct {
     const char *type;
     void (*fn)(ctx_t *c);
+    bool budgeted;
 } handler_t;
 
 static const handler_t s_handlers[] = {
-    {"HELLO", coord__on_hello},   {"ASK", s_on_ask},       {"HEARTBEAT", coord__on_heartbeat},
-    {"REPORT", s_on_report}, {"TELL", s_on_tell},     {"FETCH", s_on_fetch},
-    {"PUT", s_on_put},       {"SUBMIT", coord__on_submit}, {"STATUS", coord__on_status},
-    {"STOP", coord__on_stop},     {"RESUME", coord__on_resume},
-    {"ENQUEUE", coord__on_enqueue},
+    {"HELLO", coord__on_hello, false},      {"ASK", s_on_ask, false},
+    {"HEARTBEAT", coord__on_heartbeat, false}, {"REPORT", s_on_report, false},
+    {"TELL", s_on_tell, false},             {"FETCH", s_on_fetch, false},
+    {"PUT", s_on_put, false},               {"SUBMIT", coord__on_submit, true},
+    {"STATUS", coord__on_status, true},     {"STOP", coord__on_stop, true},
+    {"RESUME", coord__on_resume, true},     {"ENQUEUE", coord__on_enqueue, true},
 };
 
-/* Requests any peer may send, and costly: within the peer's budget (guard.h)? Over it,
- * the request is dropped unanswered. */
 static bool s_within_budget(ctx_t *c)
 {
-    const char *type = proto_type(c->msg);
-    if (strcmp(type, "STATUS") != 0 && strcmp(type, "SUBMIT") != 0 && strcmp(type, "STOP") != 0 &&
-        strcmp(type, "RESUME") != 0 && strcmp(type, "ENQUEUE") != 0)
-        return true;
     char *peer = zframe_strhex(c->route);
     bool ok = guard_take(c->self->guard, peer, now_ms());
     free(peer);
@@ -322,7 +320,7 @@ static void s_handle_one(coord_t *self)
         log_warn("message without a route");
     else if (limits_check_msg(c.msg, err) != 0)
         coord__error(&c, err);
-    else if (!s_within_budget(&c))
+    else if (i < ARRAY_SIZE(s_handlers) && s_handlers[i].budgeted && !s_within_budget(&c))
         log_debug("%s over its peer's budget: dropped", proto_type(c.msg));
     else if (i < ARRAY_SIZE(s_handlers))
         s_handlers[i].fn(&c);
