@@ -140,6 +140,11 @@ static void s_csv_field(void *data, size_t len, void *arg)
     s_csv_t *c = arg;
     if (c->failed)
         return;
+    if (data && memchr(data, '\0', len)) { /* the value would end there, unseen */
+        c->failed = true;
+        set_err(c->err, "%s:%d: a NUL byte in a field", c->name, c->line + 1);
+        return;
+    }
     c->row = xrealloc(c->row, sizeof *c->row * (size_t)(c->n_row + 1));
     c->row[c->n_row++] = xstrndup(data ? data : "", data ? len : 0);
 }

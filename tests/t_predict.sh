@@ -90,6 +90,11 @@ cp "$TMP/ridge/model.hpsm" "$TMP/v2.hpsm" && flip "$TMP/v2.hpsm" 9
 expect_err 2 "artifact format version 257 is not supported by this hps (it reads version 1)" \
     "$HPS" predict "$TMP/v2.hpsm" "$TMP/ridge/test.csv"
 expect_err 2 "not an hps model artifact" "$HPS" predict "$TMP/ridge/test.csv" "$TMP/ridge/test.csv"
+# odd inputs: a device or a FIFO as the CSV or the artifact
+expect_err 2 "/dev/zero: not a regular file" "$HPS" predict "$TMP/ridge/model.hpsm" /dev/zero
+mkfifo "$TMP/fifo"
+expect_err 2 "not a regular file" "$HPS" predict "$TMP/fifo" "$TMP/ridge/test.csv"
+expect_err 2 "not a regular file" "$HPS" predict "$TMP/ridge/model.hpsm" "$TMP/fifo"
 expect_err 2 "ARTIFACT and DATA.csv are required" "$HPS" predict "$TMP/ridge/model.hpsm"
 
 # End to end: `hps run` (its workers upload the refit's model.hpsm by sha256), the

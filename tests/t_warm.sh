@@ -31,6 +31,12 @@ expect_err 2 "bad.csv:3: param 'x': 7 out of range" "$HPS" enqueue src "$TMP/bad
 expect_err 2 "miss.csv:2: param 'y' is missing" "$HPS" enqueue src "$TMP/miss.csv" --db "$DB"
 expect_err 2 "n_trials=41" "$HPS" enqueue src "$TMP/many.csv" --db "$DB"
 expect_err 2 "no study 'nope'" "$HPS" enqueue nope "$TMP/near.csv" --db "$DB"
+# odd files: a device, a FIFO, a NUL byte in a point's value
+expect_err 2 "/dev/zero: not a regular file" "$HPS" enqueue src /dev/zero --db "$DB"
+mkfifo "$TMP/fifo.csv"
+expect_err 2 "not a regular file" "$HPS" enqueue src "$TMP/fifo.csv" --db "$DB"
+printf 'x,y\n0,0\x00\n' >"$TMP/nul.csv"
+expect_err 2 "nul.csv:2: a NUL byte in a field" "$HPS" enqueue src "$TMP/nul.csv" --db "$DB"
 [ "$(sha)" = "$before" ] || fail "a refused enqueue changed the file"
 # refused while a coordinator serves the file, as hps resume --db is
 start_coord
