@@ -185,17 +185,30 @@ int features_bind(features_t *f, const dataset_t *ds, const textcounts_t *tc, ch
         tc->ngram_max != f->o.ngram_max)
         return set_err(err, "%s: %d text columns, the model has %d", ds->path, tc->n_text,
                        f->n_text);
-    for (int t = 0; t < f->n_text; t++)
-        if (strcmp(ds->cols[tc->text_cols[t]].name, f->text_names[t]) != 0)
-            return set_err(err, "%s: text column %d is '%s', the model's is '%s' (keep the "
-                           "text columns in the training order)", ds->path, t + 1,
-                           ds->cols[tc->text_cols[t]].name, f->text_names[t]);
+    /* The CSV may hold the text columns in another order: a term id carries its column's
+     * position, so each saved id is moved to where that column is in this CSV. */
+    int *pos = xmalloc((size_t)(f->n_text + 1) * sizeof *pos);
+    for (int t = 0; t < f->n_text; t++) {
+        pos[t] = -1;
+        for (int u = 0; u < tc->n_text && pos[t] < 0; u++)
+            if (strcmp(ds->cols[tc->text_cols[u]].name, f->text_names[t]) == 0)
+                pos[t] = u;
+        if (pos[t] < 0) {
+            free(pos);
+            return set_err(err, "%s: no text column '%s', which the model needs", ds->path,
+                           f->text_names[t]);
+        }
+    }
     free(f->col_map);
     f->n_ids = (size_t)f->n_text << f->o.hash_bits;
     f->col_map = xmalloc((f->n_ids + 1) * sizeof *f->col_map);
     memset(f->col_map, 0xff, (f->n_ids + 1) * sizeof *f->col_map); /* all -1 */
-    for (int k = 0; k < f->n_terms; k++)
-        f->col_map[f->term_ids[k]] = k;
+    uint64_t mask = ((uint64_t)1 << f->o.hash_bits) - 1;
+    for (int k = 0; k < f->n_terms; k++) {
+        uint64_t id = (uint64_t)f->term_ids[k], t = id >> f->o.hash_bits;
+        f->col_map[((uint64_t)pos[t] << f->o.hash_bits) | (id & mask)] = k;
+    }
+    free(pos);
     f->ds = ds;
     f->tc = tc;
     return 0;

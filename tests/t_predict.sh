@@ -33,8 +33,20 @@ study xgbc "data: {path: $D/breast_cancer.csv, label: label}" \
 study xgbt "data: {path: $D/reviews.csv, label: label, text: [text]}" \
     "objective: {type: xgboost, n_rounds: 20, max_depth: 3, select_k: 300}" \
     "strategy: {type: quick, test: {column: split, value: test}}"
+# two text columns (the first 4 words as a title): a predict CSV may list them in another order
+python3 - "$D/reviews.csv" "$TMP/rev2.csv" <<'PY'
+import csv, sys
+w = csv.writer(open(sys.argv[2], "w", newline=""))
+w.writerow(["title", "body", "label", "split"])
+for r in csv.DictReader(open(sys.argv[1])):
+    words = r["text"].split()
+    w.writerow([" ".join(words[:4]), " ".join(words[4:]), r["label"], r["split"]])
+PY
+study lr2 "data: {path: $TMP/rev2.csv, label: label, text: [title, body]}" \
+    "objective: {type: logreg, C: 10, min_df: 2}" \
+    "strategy: {type: quick, test: {column: split, value: test}}"
 
-for s in lr lrwine ridge mlp xgbr xgbc xgbt; do
+for s in lr lrwine ridge mlp xgbr xgbc xgbt lr2; do
     recorded=$("$REFIT" "$TMP/$s.yaml" "$TMP/$s") || fail "$s: refit failed"
     [ -s "$TMP/$s/model.hpsm" ] || fail "$s: no artifact"
     "$HPS" predict "$TMP/$s/model.hpsm" "$TMP/$s/test.csv" --score -o "$TMP/$s/pred.csv" \
@@ -45,6 +57,17 @@ for s in lr lrwine ridge mlp xgbr xgbc xgbt; do
         "$TMP/$s/test.csv")
     [ "$(($(wc -l <"$TMP/$s/pred.csv") - 1))" = "$rows" ] || fail "$s: not one prediction per row"
 done
+python3 - "$TMP/lr2/test.csv" "$TMP/lr2/swapped.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+w = csv.DictWriter(open(sys.argv[2], "w", newline=""), ["label", "body", "title"], extrasaction="ignore")
+w.writeheader()
+w.writerows(rows)
+PY
+"$HPS" predict "$TMP/lr2/model.hpsm" "$TMP/lr2/swapped.csv" --score -o "$TMP/lr2/p2.csv" \
+    2>"$TMP/lr2/err2" || fail "text columns in another order: $(cat "$TMP/lr2/err2")"
+[ "$(sed -n 's/^[a-z0-9_]*=//p' "$TMP/lr2/err2")" = "$(sed -n 's/^[a-z0-9_]*=//p' "$TMP/lr2/err")" ] \
+    || fail "text columns swapped: $(cat "$TMP/lr2/err2") against $(cat "$TMP/lr2/err")"
 head -1 "$TMP/lr/pred.csv" | grep -qx label || fail "prediction column: $(head -1 "$TMP/lr/pred.csv")"
 # Probabilities: one column per class (wine has three), rows summing to 1.
 "$HPS" predict "$TMP/lrwine/model.hpsm" "$TMP/lrwine/test.csv" --proba >"$TMP/proba.csv" \
