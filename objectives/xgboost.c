@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xgboost/c_api.h>
 
 #include "core/log.h"
@@ -37,6 +38,8 @@ typedef struct {
     BoosterHandle booster; /* owned */
     int n_classes;         /* 0 = regression */
     int n_cols;            /* features seen by fit */
+    int nthread;           /* threads for prediction: the fit's nthread; after a load, the
+                            * online CPUs (set on the booster, never XGBoost's default) */
 } xgb_t;
 
 /* Numeric parameters passed through under their XGBoost name, with XGBoost's defaults. */
@@ -201,7 +204,7 @@ static void *s_fit(const fmatrix_t *X, const double *y, int n_classes, const hpa
             goto fail;
     s_dmatrix_free(&d);
     xgb_t *m = xmalloc(sizeof *m);
-    *m = (xgb_t){b, n_classes, X->n_cols};
+    *m = (xgb_t){b, n_classes, X->n_cols, (int)nthread};
     return m;
 fail:
     s_booster_free(&b);
@@ -222,7 +225,7 @@ static int s_predict(const void *model, const fmatrix_t *X, double *out, char *e
     const bst_ulong *shape = NULL;
     bst_ulong dim = 0;
     const float *res = NULL; /* owned by the booster, valid until its next call */
-    if (s_dmatrix_new(X, 1, &d, err) < 0)
+    if (s_dmatrix_new(X, m->nthread, &d, err) < 0)
         return -1;
     int rc = s_check(XGBoosterPredictFromDMatrix(m->booster, d, config, &shape, &dim, &res),
                      "prediction", err);
@@ -287,10 +290,14 @@ static void *s_load(const msgpack_object *map, int n_cols, int n_classes, char *
         return NULL;
     }
     xgb_t *m = xcalloc(1, sizeof *m);
-    *m = (xgb_t){NULL, (int)k, (int)cols};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    *m = (xgb_t){NULL, (int)k, (int)cols, cpus > 0 && cpus < 1024 ? (int)cpus : 1};
+    char nt[16];
+    snprintf(nt, sizeof nt, "%d", m->nthread);
     if (s_check(XGBoosterCreate(NULL, 0, &m->booster), "booster", err) < 0 ||
         s_check(XGBoosterLoadModelFromBuffer(m->booster, json, (bst_ulong)len),
-                "loading the model", err) < 0) {
+                "loading the model", err) < 0 ||
+        s_set(m->booster, "nthread", nt, err) < 0) {
         void *p = m;
         s_destroy(&p);
         return NULL;
