@@ -30,6 +30,8 @@ static const char s_run_usage[] =
     "  --db FILE          study database (default hps.db); an existing study resumes\n"
     "  --json             print the final status as JSON instead of the leaderboard\n"
     "  --heartbeat-ms N, --lease-ms N, --sync full|normal   as for hps coordinator\n"
+    "  --max-artifact-mb MB  a final refit's model file is at most MB (default 512),\n"
+    "                     as for hps worker\n"
     "  -v, -q             more or less logging (-q: no progress either)\n"
     "Progress on stderr: a line per study rewritten in place on a terminal, else a line\n"
     "every 5 s and at each 10%. Ctrl-C (or SIGTERM) stops: running trials go back to the\n"
@@ -39,7 +41,7 @@ typedef struct {
     const char *config;
     char **over;
     int n_over;
-    long workers;
+    long workers, max_artifact_mb;
     coord_opts_t co; /* the coordinator's flags: db_path, heartbeat_ms, lease_ms, sync_full */
     bool json, quiet;
 } run_flags_t;
@@ -49,6 +51,7 @@ static int s_parse(int argc, char **argv, run_flags_t *f)
     static const struct option longopts[] = {
         CLI_COORD_LONGOPTS,
         {"workers", required_argument, 0, 'j'},    {"json", no_argument, 0, 'J'},
+        {"max-artifact-mb", required_argument, 0, 'A'},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     *f = (run_flags_t){.workers = ncpu > 0 ? ncpu : 1};
@@ -80,6 +83,11 @@ static int s_parse(int argc, char **argv, run_flags_t *f)
                 return 2;
             break;
         case 'J': f->json = true; break;
+        case 'A':
+            if (cli_flag_long("run", "--max-artifact-mb", optarg, 1, 1 << 20,
+                              &f->max_artifact_mb) != 0)
+                return 2;
+            break;
         case 'v': log_set_level(log_level() == LL_WARN ? LL_INFO : LL_DEBUG); break;
         case 'q': log_set_level(LL_WARN); f->quiet = true; break;
         case 'h': fputs(s_run_usage, stdout); return 0;
@@ -143,7 +151,7 @@ static int s_plan(const char *db, const study_config_t *cfg, int *code)
 }
 
 /* Fork n workers on endpoint; they run until BYE. Returns the number started. */
-static int s_spawn(const char *endpoint, long n, pid_t *pids)
+static int s_spawn(const char *endpoint, long n, long max_artifact_mb, pid_t *pids)
 {
     fflush(NULL);
     for (long i = 0; i < n; i++) {
@@ -161,7 +169,8 @@ static int s_spawn(const char *endpoint, long n, pid_t *pids)
             snprintf(comp, sizeof comp, "worker %ld", i + 1);
             log_set_component(comp);
             worker_opts_t o = {.endpoint = endpoint, .slots = 1, .name = name, .prefetch = 1,
-                              .recycle_after = WORKER_RECYCLE_AFTER};
+                              .recycle_after = WORKER_RECYCLE_AFTER,
+                              .max_artifact_mb = max_artifact_mb};
             int rc = worker_run(&o, err);
             if (rc != 0)
                 log_error("%s", err);
@@ -351,7 +360,7 @@ int run_main(int argc, char **argv)
     snprintf(s_sock_dir, sizeof s_sock_dir, "%s", dir);
     snprintf(s_sock_path, sizeof s_sock_path, "%s/coord.ipc", dir);
     pid_t *pids = xcalloc((size_t)f.workers, sizeof(pid_t));
-    int n = s_spawn(endpoint, f.workers, pids);
+    int n = s_spawn(endpoint, f.workers, f.max_artifact_mb, pids);
     /* After the fork (czmq's context must not be forked), before anything is served. */
     zsys_init();
     zsys_handler_set(s_on_signal);

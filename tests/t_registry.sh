@@ -169,4 +169,15 @@ kfinal=$(sql "SELECT t.id || '.' || t.attempt || '|' || t.worker FROM trials t
     || fail "final refit did not re-run: $kfinal"
 cmp -s "$DB.blobs/$ksha" "$TMP/keep/${kfinal%|*}.pkl" || fail "killed blob != program output"
 ! ls "$DB.blobs/"*.part >/dev/null 2>&1 || fail "a partial upload was left: $(ls "$DB.blobs")"
+# (5) `hps run --max-artifact-mb`: its local workers refuse the 4 MB model at 1 MB (the
+# final refit fails naming the flag) and take it at 8 MB.
+study "$TMP/m.yaml" capped 1 quick
+(cd "$TMP" && "$HPS" run m.yaml --db "$TMP/m1.db" -j 1 --max-artifact-mb 1 -q) \
+    >/dev/null 2>"$TMP/m1.err"
+[ "$(sqlite3 "$TMP/m1.db" "SELECT COUNT(*) FROM model_versions")" = 0 ] || fail "capped: registered"
+sqlite3 "$TMP/m1.db" "SELECT error FROM trials WHERE kind = 'final'" \
+    | grep -q -- "--max-artifact-mb 1" || fail "capped: $(cat "$TMP/m1.err")"
+(cd "$TMP" && "$HPS" run m.yaml --db "$TMP/m8.db" -j 1 --max-artifact-mb 8 -q) \
+    >/dev/null 2>"$TMP/m8.err" || fail "--max-artifact-mb 8: $(cat "$TMP/m8.err")"
+[ "$(sqlite3 "$TMP/m8.db" "SELECT COUNT(*) FROM model_versions")" = 1 ] || fail "8 MB: not registered"
 echo "ok: artifacts by sha256 across caches, lineage, stage rules, export, kill -9 mid-upload"
