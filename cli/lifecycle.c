@@ -102,14 +102,16 @@ static int s_parse(int argc, char **argv, int n_args, life_flags_t *f)
 /* Check that db has study, reading only: 0 with its config in *config (caller frees;
  * config may be NULL) and its number of search trials in *n (may be NULL), or the exit
  * code after a message. */
-static int s_find(const char *cmd, const char *db, const char *study, char **config, long *n)
+static int s_find(const char *cmd, const char *db, const char *study, char **config, long *n,
+                  long *models)
 {
     char err[HPS_ERR_LEN];
     store_t *st = store_open_read(db, err);
     store_study_t s;
     long counts[TRIAL_NSTATES];
     int found = st ? store_study_get(st, study, &s, err) : -1;
-    if (found == 0 && n && store_trial_counts(st, s.id, counts, err) != 0) {
+    if (found == 0 && ((n && store_trial_counts(st, s.id, counts, err) != 0) ||
+                       (models && store_study_model_count(st, s.id, models, err) != 0))) {
         store_study_clear(&s);
         found = -1;
     }
@@ -247,7 +249,7 @@ int lifecycle_resume_db(const char *db, const char *study, long n_trials)
         return 2;
     }
     char *config = NULL, err[HPS_ERR_LEN], num[32];
-    int rc = s_find("resume", db, study, &config, NULL);
+    int rc = s_find("resume", db, study, &config, NULL, NULL);
     if (rc != 0)
         return rc;
     snprintf(num, sizeof num, "%ld", n_trials);
@@ -318,9 +320,9 @@ int delete_main(int argc, char **argv)
     life_flags_t f = {.cmd = "delete", .usage = s_delete_usage};
     int rc = s_parse(argc, argv, 1, &f);
     char *config = NULL, err[HPS_ERR_LEN] = "";
-    long n = 0;
+    long n = 0, models = 0;
     if (rc == 0)
-        rc = s_find("delete", f.db, f.args[0], &config, &n);
+        rc = s_find("delete", f.db, f.args[0], &config, &n, &models);
     if (rc == 0)
         rc = s_confirm(&f, n);
     if (rc != 0) {
@@ -343,6 +345,9 @@ int delete_main(int argc, char **argv)
     if (rc == 0)
         printf("deleted study '%s' (%ld trials)%s%s\n", f.args[0], n, blob ? "; removed " : "",
                blob ? blob : "");
+    if (rc == 0 && models > 0)
+        printf("kept the %ld model version%s registered from it (hps models --db %s)\n",
+               models, models > 1 ? "s" : "", f.db);
     free(config);
     free(sha);
     free(dir);
@@ -372,7 +377,7 @@ int rename_main(int argc, char **argv)
     if (rc == 0)
         rc = s_check_name(&f, f.args[1]);
     if (rc == 0)
-        rc = s_find("rename", f.db, f.args[0], NULL, NULL);
+        rc = s_find("rename", f.db, f.args[0], NULL, NULL, NULL);
     char err[HPS_ERR_LEN] = "";
     if (rc == 0 && s_has(f.db, f.args[1], err) == 0) {
         fprintf(stderr, "hps rename: %s already has a study '%s'\n", f.db, f.args[1]);
@@ -404,14 +409,15 @@ static bool s_same_file(const char *a, const char *b)
 }
 
 /* What copy checks before writing: 0, or the exit code after a message. */
-static int s_copy_check(const life_flags_t *f, const char *as, char **config, long *n)
+static int s_copy_check(const life_flags_t *f, const char *as, char **config, long *n,
+                        long *models)
 {
     char err[HPS_ERR_LEN];
     int rc = s_check_name(f, as);
     if (rc == 0 && s_same_file(f->db, f->to_db))
         return s_bad(f, "--to-db %s is the file copied from: copy into another file", f->to_db);
     if (rc == 0)
-        rc = s_find("copy", f->db, f->args[0], config, n);
+        rc = s_find("copy", f->db, f->args[0], config, n, models);
     int has = rc == 0 && access(f->to_db, F_OK) == 0 ? s_has(f->to_db, as, err) : 1;
     if (has == 0)
         fprintf(stderr, "hps copy: %s already has a study '%s' (--as NAME copies under another "
@@ -444,9 +450,9 @@ int copy_main(int argc, char **argv)
     int rc = s_parse(argc, argv, 1, &f);
     const char *as = f.as ? f.as : f.args[0];
     char *config = NULL, err[HPS_ERR_LEN] = "";
-    long n = 0;
+    long n = 0, models = 0;
     if (rc == 0)
-        rc = s_copy_check(&f, as, &config, &n);
+        rc = s_copy_check(&f, as, &config, &n, &models);
     if (rc != 0) {
         free(config);
         return rc < 0 ? 0 : rc;
@@ -466,6 +472,9 @@ int copy_main(int argc, char **argv)
     if (rc == 0)
         printf("copied study '%s' (%ld trials) from %s to %s as '%s'\n", f.args[0], n, f.db,
                f.to_db, as);
+    if (rc == 0 && models > 0)
+        printf("its %ld model version%s stay%s in %s's registry (hps model export takes "
+               "one elsewhere)\n", models, models > 1 ? "s" : "", models > 1 ? "" : "s", f.db);
     free(config);
     if (!st)
         return 1;

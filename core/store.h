@@ -308,7 +308,8 @@ void store_plan_describe(const store_plan_t *p, const char *name, strbuf_t *sb);
 const char *store_plan_name(store_plan_kind_t kind);
 
 /* Remove a study and all of its rows (trials, intermediate values, tells, promotions)
- * in one transaction: 0, 1 when there is no such study, -1 with err. */
+ * in one transaction: 0, 1 when there is no such study, -1 with err. Its registered
+ * model versions stay (study id 0, trial id negated; the lineage names both). */
 int store_study_delete(store_t *self, const char *name, char *err);
 /* Rename a study (its row and the "study" of its config): 0, 1 when there is no study
  * old, 2 when new exists, -1 with err. */
@@ -365,6 +366,8 @@ void store_model_clear(store_model_t *m); /* frees m's strings, zeroes it */
 int store_model_history(store_t *self, const char *name, store_transition_t **out, int *n,
                         char *err);
 void store_transitions_free(store_transition_t **list, int n);
+/* How many model versions were registered from study study_id: 0, -1 with err. */
+int store_study_model_count(store_t *self, int64_t study_id, long *n, char *err);
 /* Whether version of name was ever moved to stage: 1 yes, 0 no, -1 with err. */
 int store_model_was_in(store_t *self, const char *name, long version, const char *stage,
                        char *err);

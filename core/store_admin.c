@@ -214,6 +214,10 @@ int store_study_delete(store_t *self, const char *name, char *err)
         "DELETE FROM intermediate WHERE trial_id IN (SELECT id FROM trials WHERE study_id = ?1)",
         "DELETE FROM tells WHERE trial_id IN (SELECT id FROM trials WHERE study_id = ?1)",
         "DELETE FROM trials WHERE study_id = ?1", "DELETE FROM promotions WHERE study_id = ?1",
+        /* Registered versions outlive their study: their lineage keeps its name and
+         * trial; the ids are retired (0, and the trial's negated), since SQLite may
+         * hand a deleted study's or trial's id to the next one. */
+        "UPDATE model_versions SET study_id = 0, trial_id = -trial_id WHERE study_id = ?1",
         "DELETE FROM studies WHERE id = ?1"};
     int64_t id;
     int found = s_study_id(self, name, &id, NULL, err);

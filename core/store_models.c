@@ -88,7 +88,8 @@ int store_model_register(store_t *self, int64_t trial_id, const char *sha, const
 /* ---- reading ------------------------------------------------------------------------ */
 
 static const char s_sql_models[] =
-    "SELECT m.name, m.version, s.name, m.trial_id, m.sha256, m.file, m.size, m.stage,"
+    "SELECT m.name, m.version,"
+    " COALESCE(s.name, json_extract(m.lineage, '$.study') || ' (deleted)'), ABS(m.trial_id), m.sha256, m.file, m.size, m.stage,"
     " m.cv_mean, m.cv_std, m.test_score, m.tier, m.data_sha, m.lineage, m.created"
     " FROM model_versions AS m LEFT JOIN studies AS s ON s.id = m.study_id"
     " WHERE ?1 IS NULL OR m.name = ?1 ORDER BY m.name, m.version";
@@ -194,6 +195,19 @@ void store_transitions_free(store_transition_t **list, int n)
     *list = NULL;
 }
 
+int store_study_model_count(store_t *self, int64_t study_id, long *n, char *err)
+{
+    sqlite3_stmt *st = store_prepare(self, "SELECT COUNT(*) FROM model_versions"
+                                           " WHERE study_id = ?1", err);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, study_id);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : store_db_err(self, err, "model versions");
+}
+
 int store_model_was_in(store_t *self, const char *name, long version, const char *stage,
                        char *err)
 {
@@ -222,7 +236,7 @@ static int s_move1(store_t *self, const char *name, long version, const char *st
         " WHERE name = ?1 AND version = ?2",
         "INSERT INTO promotions(study_id, stage, tier, forced, test_score, at)"
         " SELECT study_id, ?3, tier, ?4, test_score, ?6 FROM model_versions"
-        " WHERE name = ?1 AND version = ?2",
+        " WHERE name = ?1 AND version = ?2 AND study_id > 0", /* its study may be deleted */
         "UPDATE model_versions SET stage = ?3 WHERE name = ?1 AND version = ?2",
     };
     double now = now_secs();
@@ -240,7 +254,7 @@ static int s_move1(store_t *self, const char *name, long version, const char *st
         sqlite3_finalize(st);
         if (n < 0)
             return -1;
-        if (n == 0)
+        if (n == 0 && i != 1)
             return 1;
     }
     return 0;

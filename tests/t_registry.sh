@@ -180,4 +180,21 @@ sqlite3 "$TMP/m1.db" "SELECT error FROM trials WHERE kind = 'final'" \
 (cd "$TMP" && "$HPS" run m.yaml --db "$TMP/m8.db" -j 1 --max-artifact-mb 8 -q) \
     >/dev/null 2>"$TMP/m8.err" || fail "--max-artifact-mb 8: $(cat "$TMP/m8.err")"
 [ "$(sqlite3 "$TMP/m8.db" "SELECT COUNT(*) FROM model_versions")" = 1 ] || fail "8 MB: not registered"
+# (6) Registered versions outlive their study: delete says it keeps them, the listing
+# names the deleted study, and the next study (which SQLite may give the deleted study's
+# and trial's ids) registers its own version beside it.
+"$HPS" delete capped --db "$TMP/m8.db" --yes >"$TMP/del.out" || fail "delete capped"
+grep -q "kept the 1 model version registered from it" "$TMP/del.out" || fail "delete: $(cat "$TMP/del.out")"
+"$HPS" copy reg --db "$DB" --to-db "$TMP/copy.db" >"$TMP/copy.out" || fail "copy reg"
+grep -q "its 1 model version stays in $DB.s registry" "$TMP/copy.out" || fail "copy: $(cat "$TMP/copy.out")"
+(cd "$TMP" && "$HPS" run m.yaml --db "$TMP/m8.db" -j 1 --max-artifact-mb 8 -q) \
+    >/dev/null 2>"$TMP/m8b.err" || fail "run after delete: $(cat "$TMP/m8b.err")"
+"$HPS" models --db "$TMP/m8.db" --format json >"$TMP/m8.json" || fail "models after delete"
+python3 - "$TMP/m8.json" <<'PY' || fail "models after delete: $(cat "$TMP/m8.json")"
+import json, sys
+v = {m["version"]: m for m in json.load(open(sys.argv[1]))}
+assert sorted(v) == [1, 2], v
+assert v[1]["study"] == "capped (deleted)" and v[2]["study"] == "capped", v
+assert v[1]["trial"] > 0, v
+PY
 echo "ok: artifacts by sha256 across caches, lineage, stage rules, export, kill -9 mid-upload"
