@@ -45,8 +45,30 @@ PY
 study lr2 "data: {path: $TMP/rev2.csv, label: label, text: [title, body]}" \
     "objective: {type: logreg, C: 10, min_df: 2}" \
     "strategy: {type: quick, test: {column: split, value: test}}"
-
-for s in lr lrwine ridge mlp xgbr xgbc xgbt lr2; do
+# select_k sees the fit rows only: 'gamma' says nothing of the label in the training
+# rows (every row the same length, so its weight is the same in both classes) and
+# everything in the test rows, 'alpha' the reverse; fitted on the training rows,
+# select_k 1 keeps alpha, so a row with gamma predicts exactly as one without it.
+python3 - "$TMP/leak.csv" <<'PY'
+import csv, sys
+w = csv.writer(open(sys.argv[1], "w", newline=""))
+w.writerow(["text", "label", "split"])
+for i in range(400):
+    y, test = i % 2, i >= 200
+    if test:
+        words = ["gamma" if y else "delta", "delta"]
+    else:
+        words = ["gamma" if (i // 2) % 2 else "delta",
+                 "alpha" if (i // 2) % 10 < (7 if y else 3) else "delta"]
+    w.writerow([" ".join(["the", "movie"] + words), y, "test" if test else "train"])
+PY
+printf 'text\nthe movie gamma delta\nthe movie delta delta\n' >"$TMP/leak_probe.csv"
+mkdir -p "$TMP/leak"
+printf '%s\n' "study: leak" "n_trials: 1" "data: {path: $TMP/leak.csv, label: label, text: [text]}" \
+    "objective: {type: logreg, C: 10, min_df: 1, ngram_max: 1, select_k: 1}" \
+    "strategy: {type: quick, test: {column: split, value: test}}" \
+    'space: {C: {type: float, low: 1, high: 10}}' >"$TMP/leak.yaml"
+for s in lr lrwine ridge mlp xgbr xgbc xgbt lr2 leak; do
     recorded=$("$REFIT" "$TMP/$s.yaml" "$TMP/$s") || fail "$s: refit failed"
     [ -s "$TMP/$s/model.hpsm" ] || fail "$s: no artifact"
     "$HPS" predict "$TMP/$s/model.hpsm" "$TMP/$s/test.csv" --score -o "$TMP/$s/pred.csv" \
@@ -68,6 +90,10 @@ PY
     2>"$TMP/lr2/err2" || fail "text columns in another order: $(cat "$TMP/lr2/err2")"
 [ "$(sed -n 's/^[a-z0-9_]*=//p' "$TMP/lr2/err2")" = "$(sed -n 's/^[a-z0-9_]*=//p' "$TMP/lr2/err")" ] \
     || fail "text columns swapped: $(cat "$TMP/lr2/err2") against $(cat "$TMP/lr2/err")"
+"$HPS" predict "$TMP/leak/model.hpsm" "$TMP/leak_probe.csv" --proba -o "$TMP/leak.pred" \
+    2>/dev/null || fail "predict leak probe"
+[ "$(sed -n 2p "$TMP/leak.pred" | cut -d, -f2-)" = "$(sed -n 3p "$TMP/leak.pred" | cut -d, -f2-)" ] \
+    || fail "select_k kept a column chosen with the test rows: $(cat "$TMP/leak.pred")"
 head -1 "$TMP/lr/pred.csv" | grep -qx label || fail "prediction column: $(head -1 "$TMP/lr/pred.csv")"
 # Probabilities: one column per class (wine has three), rows summing to 1.
 "$HPS" predict "$TMP/lrwine/model.hpsm" "$TMP/lrwine/test.csv" --proba >"$TMP/proba.csv" \
