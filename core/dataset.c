@@ -392,8 +392,10 @@ static int s_check_header(s_loader_t *ld, const dataset_opts_t *o)
             if (strcmp(h, s_cell(ld, -1, d)) == 0)
                 return set_err(ld->err, "%s:1: duplicate column '%s'", ld->name, h);
     }
-    for (int i = 0; i < o->n_text + o->n_numeric; i++) {
-        const char *n = i < o->n_text ? o->text[i] : o->numeric[i - o->n_text];
+    for (int i = 0; i < o->n_text + o->n_numeric + o->n_strings; i++) {
+        const char *n = i < o->n_text ? o->text[i]
+                        : i < o->n_text + o->n_numeric ? o->numeric[i - o->n_text]
+                                                       : o->strings[i - o->n_text - o->n_numeric];
         if (s_find_header(ld, n) < 0)
             return set_err(ld->err, "%s:1: no column '%s'", ld->name, n);
     }

@@ -2,13 +2,14 @@
 #include "objectives/features_io.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "objectives/artifact.h"
 #include "objectives/features_priv.h"
 
-#define FEATURES_MAP_LEN 15
+#define FEATURES_MAP_LEN 22
 
 /* Column names of f's columns in ds by index list. Caller frees the array. */
 static const char **s_names(const dataset_t *ds, const int *cols, int n)
@@ -17,6 +18,32 @@ static const char **s_names(const dataset_t *ds, const int *cols, int n)
     for (int i = 0; i < n; i++)
         v[i] = ds->cols[cols[i]].name;
     return v;
+}
+
+/* The 7 cleaning keys (format version 2): markers, per numeric column the fill value and
+ * clipping bounds, per categorical column what a missing cell becomes, the indicators. */
+static void s_pack_cleaning(const features_t *f, msgpack_packer *pk)
+{
+    assert(f->cleaned);
+    int32_t *miss = xmalloc((size_t)(f->n_cat + 1) * sizeof *miss);
+    int32_t *ind = xmalloc((size_t)(f->n_num + f->n_cat + 1) * sizeof *ind);
+    const char **fill = xmalloc((size_t)(f->n_cat + 1) * sizeof *fill);
+    for (int j = 0; j < f->n_cat; j++) {
+        miss[j] = f->cat_miss[j];
+        fill[j] = f->cat_miss[j] == FEATURES_MISS_FILL ? f->cat_fill[j] : "";
+    }
+    for (int j = 0; j < f->n_num + f->n_cat; j++)
+        ind[j] = f->ind[j] >= 0;
+    art_put_strs(pk, "missing", f->markers, (size_t)f->n_markers);
+    art_put_doubles(pk, "fill", f->fill, (size_t)f->n_num);
+    art_put_doubles(pk, "clip_low", f->lo, (size_t)f->n_num);
+    art_put_doubles(pk, "clip_high", f->hi, (size_t)f->n_num);
+    art_put_int32s(pk, "category_missing", miss, (size_t)f->n_cat);
+    art_put_strs(pk, "category_fill", fill, (size_t)f->n_cat);
+    art_put_int32s(pk, "indicators", ind, (size_t)(f->n_num + f->n_cat));
+    free(miss);
+    free(ind);
+    free(fill);
 }
 
 void features_pack(const features_t *f, msgpack_packer *pk)
@@ -29,7 +56,7 @@ void features_pack(const features_t *f, msgpack_packer *pk)
     const char **text = s_names(f->ds, f->tc->text_cols, f->tc->n_text);
     const char **num = s_names(f->ds, f->num_cols, f->n_num);
     const char **cat = s_names(f->ds, f->cat_cols, f->n_cat);
-    int n_cats = f->n_cols - f->n_terms - f->n_num;
+    int n_cats = f->n_cat ? f->cat_first[f->n_cat - 1] + f->cat_n[f->n_cat - 1] : 0;
     msgpack_pack_map(pk, FEATURES_MAP_LEN);
     art_put_long(pk, "hash_bits", f->o.hash_bits);
     art_put_long(pk, "ngram_max", f->o.ngram_max);
@@ -46,6 +73,7 @@ void features_pack(const features_t *f, msgpack_packer *pk)
     art_put_int32s(pk, "category_counts", f->cat_n, (size_t)f->n_cat);
     art_put_strs(pk, "categories", f->cats, (size_t)n_cats);
     art_put_long(pk, "n_cols", f->n_cols);
+    s_pack_cleaning(f, pk);
     free(ids);
     free(text);
     free(num);
@@ -102,6 +130,53 @@ static int s_unpack_text(features_t *f, const msgpack_object *map, char *err)
     return 0;
 }
 
+/* The cleaning keys; a pipeline without them (format version 1) has none: a missing
+ * numeric cell is refused at bind, a categorical one is its text. */
+static int s_unpack_cleaning(features_t *f, const msgpack_object *map, char *err)
+{
+    for (int j = 0; j < f->n_num; j++) {
+        f->fill[j] = NAN;
+        f->lo[j] = -INFINITY;
+        f->hi[j] = INFINITY;
+    }
+    for (int j = 0; j < f->n_num + f->n_cat; j++)
+        f->ind[j] = -1;
+    for (int j = 0; j < f->n_cat; j++)
+        f->cat_miss[j] = FEATURES_MISS_RAW;
+    if (!art_get(map, "fill")) {
+        f->markers = dataset_missing_default(&f->n_markers);
+        return 0;
+    }
+    f->cleaned = true;
+    const char **fills = NULL;
+    int n_fill = 0;
+    if (s_take_strs(f, map, "missing", &f->markers_view, &f->n_markers, err) != 0 ||
+        art_get_doubles(map, "fill", f->fill, (size_t)f->n_num, err) != 0 ||
+        art_get_doubles(map, "clip_low", f->lo, (size_t)f->n_num, err) != 0 ||
+        art_get_doubles(map, "clip_high", f->hi, (size_t)f->n_num, err) != 0 ||
+        art_get_int32s(map, "category_missing", f->cat_miss, (size_t)f->n_cat, err) != 0 ||
+        art_get_int32s(map, "indicators", f->ind, (size_t)(f->n_num + f->n_cat), err) != 0 ||
+        s_take_strs(f, map, "category_fill", &fills, &n_fill, err) != 0) {
+        free(fills);
+        return -1;
+    }
+    f->markers = f->markers_view;
+    memcpy(f->cat_fill, fills, (size_t)(n_fill < f->n_cat ? n_fill : f->n_cat) * sizeof *fills);
+    free(fills);
+    if (n_fill != f->n_cat)
+        return set_err(err, "artifact: category_fill: %d values for %d columns", n_fill,
+                       f->n_cat);
+    for (int j = 0; j < f->n_num; j++)
+        if (!isfinite(f->fill[j]) || isnan(f->lo[j]) || isnan(f->hi[j]) || f->lo[j] > f->hi[j])
+            return set_err(err, "artifact: numeric column %d: bad fill or clipping bounds", j);
+    for (int j = 0; j < f->n_cat; j++)
+        if (f->cat_miss[j] <= FEATURES_MISS_RAW || f->cat_miss[j] > FEATURES_MISS_FILL)
+            return set_err(err, "artifact: category_missing: bad value %d", f->cat_miss[j]);
+    for (int j = 0; j < f->n_num + f->n_cat; j++)
+        f->ind[j] = f->ind[j] ? 0 : -1; /* numbered by features_place */
+    return 0;
+}
+
 static int s_unpack_columns(features_t *f, const msgpack_object *map, char *err)
 {
     int n_cats = 0;
@@ -109,30 +184,26 @@ static int s_unpack_columns(features_t *f, const msgpack_object *map, char *err)
         s_take_strs(f, map, "categorical", &f->cat_names, &f->n_cat, err) != 0 ||
         s_take_strs(f, map, "categories", &f->cats, &n_cats, err) != 0)
         return -1;
-    size_t nn = (size_t)f->n_num + 1, nc = (size_t)f->n_cat + 1;
-    f->mean = xmalloc(nn * sizeof *f->mean);
-    f->std = xmalloc(nn * sizeof *f->std);
-    f->num_cols = xmalloc(nn * sizeof *f->num_cols);
-    f->cat_cols = xmalloc(nc * sizeof *f->cat_cols);
-    f->cat_off = xmalloc(nc * sizeof *f->cat_off);
-    f->cat_n = xmalloc(nc * sizeof *f->cat_n);
+    features_alloc_columns(f, f->n_num, f->n_cat);
     long n_cols = 0;
     if (art_get_doubles(map, "mean", f->mean, (size_t)f->n_num, err) != 0 ||
         art_get_doubles(map, "std", f->std, (size_t)f->n_num, err) != 0 ||
         art_get_int32s(map, "category_counts", f->cat_n, (size_t)f->n_cat, err) != 0 ||
-        art_get_long(map, "n_cols", &n_cols, err) != 0)
+        art_get_long(map, "n_cols", &n_cols, err) != 0 || s_unpack_cleaning(f, map, err) != 0)
         return -1;
-    int off = f->n_terms + f->n_num;
+    int width = 0, first = 0;
     for (int j = 0; j < f->n_cat; j++) {
-        if (f->cat_n[j] < 0 || f->cat_n[j] > n_cats)
+        if (f->cat_n[j] < 0 || f->cat_n[j] > n_cats - first)
             return set_err(err, "artifact: category_counts: bad count");
-        f->cat_off[j] = off;
-        off += f->cat_n[j];
+        f->cat_first[j] = first;
+        f->cat_off[j] = width;
+        first += f->cat_n[j];
+        width += f->cat_n[j] + (f->cat_miss[j] == FEATURES_MISS_OWN);
     }
-    f->n_cols = (int)n_cols;
-    if (off != n_cols || off - f->n_terms - f->n_num != n_cats)
+    features_place(f, width);
+    if (first != n_cats || f->n_cols != n_cols)
         return set_err(err, "artifact: n_cols %ld does not match the pipeline's %d columns",
-                       n_cols, off);
+                       n_cols, f->n_cols);
     return 0;
 }
 
@@ -143,6 +214,12 @@ features_t *features_unpack(const msgpack_object *map, char *err)
         s_unpack_columns(f, map, err) != 0)
         features_destroy(&f);
     return f;
+}
+
+const char *const *features_missing_markers(const features_t *f, int *n)
+{
+    *n = f->n_markers;
+    return f->markers;
 }
 
 void features_columns(const features_t *f, const char *const **text, int *n_text,
@@ -175,9 +252,14 @@ static int s_column(const dataset_t *ds, const char *name, col_kind_t kind, char
 int features_bind(features_t *f, const dataset_t *ds, const textcounts_t *tc, char *err)
 {
     assert(f && f->owned && ds && tc);
-    for (int j = 0; j < f->n_num; j++)
+    for (int j = 0; j < f->n_num; j++) {
         if ((f->num_cols[j] = s_column(ds, f->num_names[j], COL_NUMERIC, err)) < 0)
             return -1;
+        if (!f->cleaned && ds->cols[f->num_cols[j]].n_missing > 0)
+            return set_err(err, "%s: column '%s' has %d missing cells, and the model (an "
+                           "artifact of format version 1) has no imputation for them",
+                           ds->path, f->num_names[j], ds->cols[f->num_cols[j]].n_missing);
+    }
     for (int j = 0; j < f->n_cat; j++)
         if ((f->cat_cols[j] = s_column(ds, f->cat_names[j], COL_STRING, err)) < 0)
             return -1;

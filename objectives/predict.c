@@ -65,6 +65,7 @@ static dataset_t *s_load(const model_artifact_t *a, const s_cols_t *c, const cha
     dataset_opts_t o = {.text = c->text, .n_text = c->n_text, .numeric = c->num,
                         .n_numeric = c->n_num, .strings = c->cat, .n_strings = c->n_cat,
                         .no_y = true};
+    o.missing = features_missing_markers(a->pipeline, &o.n_missing);
     dataset_t *ds = dataset_load(csv, &o, err);
     if (!ds) {
         s_name_missing(csv, c, err);
