@@ -536,10 +536,62 @@ static void s_test_cache(void)
     dataset_destroy(&ds);
 }
 
+/* Cleaning fitted on rows 0-3 only: rows 4-6 (an outlier, missing cells) must not move
+ * the fill values, the clipping bounds or the most frequent category. */
+static void s_test_clean_leakage(void)
+{
+    const char *csv = "x,c,label\n1,a,0\n2,a,1\n3,b,0\nNA,NA,1\n100,b,0\nNA,b,1\n,NA,0\n";
+    char err[HPS_ERR_LEN];
+    dataset_t *ds = dataset_parse(csv, strlen(csv), "m.csv", &(dataset_opts_t){0}, err);
+    assert(ds && ds->cols[0].kind == COL_NUMERIC && ds->cols[1].kind == COL_STRING);
+    text_opts_t o;
+    text_opts_default(&o);
+    textcounts_t *tc = textcounts_get(ds, &o, NULL);
+    clean_column_t cols[] = {
+        {.name = (char *)"x", .strategy_set = true,
+         .imp = {.strategy = CLEAN_MEAN, .add_indicator = true}},
+        {.name = (char *)"c", .strategy_set = true,
+         .imp = {.strategy = CLEAN_MOST_FREQUENT, .add_indicator = true}}};
+    clean_opts_t co = {.cols = cols, .n_cols = 2, .clip = true, .q_low = 0, .q_high = 0.5};
+    int fit[] = {0, 1, 2, 3}, held[] = {4, 5, 6};
+    features_t *f = features_fit(ds, tc, &o, &co, fit, 4, NULL, 0);
+    /* Fit rows observe x = 1, 2, 3: median bound 2, clipped 1, 2, 2, mean 5/3 (all rows
+     * would give 2.5 and 2); c = a, a, b: most frequent a (all rows: b). */
+    assert(f->lo[0] == 1 && f->hi[0] == 2 && fabs(f->fill[0] - 5.0 / 3) < 1e-15);
+    assert(f->cat_miss[0] == FEATURES_MISS_FILL && !strcmp(f->cat_fill[0], "a"));
+    /* x, c = a, b, then the indicators of x and c (both missed by fit row 3). */
+    assert(f->n_cols == 5 && f->n_ind == 2 && f->ind[0] == 3 && f->ind[1] == 4);
+    fmat_t m;
+    features_transform(f, held, 3, &m);
+    const double *r = m.dense;
+    assert(fabs(r[0] * f->std[0] + f->mean[0] - 2) < 1e-12);          /* 100 clipped to 2 */
+    assert(r[2] == 1 && r[1] == 0 && r[3] == 0 && r[4] == 0);          /* b, present */
+    assert(fabs(r[5] * f->std[0] + f->mean[0] - 5.0 / 3) < 1e-12);    /* filled */
+    assert(r[8] == 1 && r[9] == 0);                                    /* x missed */
+    assert(r[11] == 1 && r[13] == 1 && r[14] == 1);                    /* c -> a */
+    fmat_free(&m);
+    features_destroy(&f);
+    /* The defaults: mean, and a missing category of its own (no indicators). */
+    f = features_fit(ds, tc, &o, NULL, fit, 4, NULL, 0);
+    assert(f->fill[0] == 2 && isinf(f->hi[0]) && f->cat_miss[0] == FEATURES_MISS_OWN);
+    assert(f->n_cols == 4 && f->n_ind == 0);
+    features_transform(f, held + 2, 1, &m);
+    assert(m.dense[3] == 1 && m.dense[1] == 0 && m.dense[2] == 0);
+    fmat_free(&m);
+    features_destroy(&f);
+    /* Fit rows that miss nothing: no own column, a missing cell later is all zeros. */
+    f = features_fit(ds, tc, &o, NULL, fit, 3, NULL, 0);
+    assert(f->n_cols == 3 && f->cat_miss[0] == FEATURES_MISS_ZEROS);
+    features_destroy(&f);
+    textcounts_destroy(&tc);
+    dataset_destroy(&ds);
+}
+
 void features_test(bool verbose)
 {
     if (verbose)
         printf(" * features:\n");
     s_test_leakage();
+    s_test_clean_leakage();
     s_test_cache();
 }
