@@ -210,8 +210,9 @@ static int s_not_numeric(const s_loader_t *ld, const char *name, const s_census_
     char more[96] = "";
     size_t len = 0;
     for (int i = 1; i < k->n_other && i < DATASET_BAD_LINES; i++)
-        len += (size_t)snprintf(more + len, sizeof more - len, "%s%d", i > 1 ? ", " : "; "
-                                "also line ", k->line[i]);
+        len += (size_t)snprintf(more + len, sizeof more - len, "%s%d",
+                                i > 1 ? ", " : k->n_other > 2 ? "; also lines " : "; also line ",
+                                k->line[i]);
     if (k->n_other > DATASET_BAD_LINES)
         snprintf(more + len, sizeof more - len, ", ... (%d cells in all)", k->n_other);
     return set_err(ld->err, "%s:%d: column '%s': '%.40s' is not a %snumber%s%s", ld->name,
@@ -550,7 +551,7 @@ static void s_test_errors(void)
                    "t.csv:4: column 'x': 'abc' is not a number; also line 7 (a column of");
     s_expect_error("x,label\n1,0\na,1\n2,0\nb,1\n3,0\nc,1\n4,0\nd,0\n5,1\ne,1\n"
                    "6,0\nf,0\n7,1\n", &o, "t.csv:3: column 'x': 'a' is not a number; also "
-                   "line 5, 7, 9, 11, ... (6 cells in all)");
+                   "lines 5, 7, 9, 11, ... (6 cells in all)");
     s_expect_error("x,label\n1,a\n2,a\n", &o, "label column 'label' has one class 'a'");
     char err[HPS_ERR_LEN];
     assert(!dataset_parse("x,label\n1,0\n2\0,1\n", 19, "t.csv", &o, err));

@@ -148,7 +148,9 @@ static void s_parse_clip(const cfg_node_t *data, clean_opts_t *o, cfg_errs_t *er
         cfg_double(clip, "high", 1, &o->q_high, errs) != 0)
         return;
     if (!(o->q_low >= 0 && o->q_low < o->q_high && o->q_high <= 1))
-        cfg_error(errs, cfg_get(clip, "low") ? cfg_get(clip, "low") : clip,
+        cfg_error(errs, cfg_get(clip, o->q_low >= 0 && o->q_low < 1 ? "high" : "low")
+                            ? cfg_get(clip, o->q_low >= 0 && o->q_low < 1 ? "high" : "low")
+                            : clip,
                   "data.clip: quantiles must satisfy 0 <= low < high <= 1, got low %g, "
                   "high %g", o->q_low, o->q_high);
     const cfg_node_t *cols = cfg_get(clip, "columns");
@@ -454,7 +456,7 @@ static void s_test_parse(void)
                 "c.yaml:2:25: data.impute.columns.a: strategy constant needs a `value:`", &d, NULL);
     clean_data_free(&d);
     s_parse("data:\n  clip: {low: 0.9, high: 0.1}\n",
-                "c.yaml:2:15: data.clip: quantiles must satisfy 0 <= low < high <= 1", &d, NULL);
+                "c.yaml:2:26: data.clip: quantiles must satisfy 0 <= low < high <= 1", &d, NULL);
     clean_data_free(&d);
     s_parse("data: {clip: {high: 1.5}}\n", "data.clip: quantiles must satisfy", &d, NULL);
     clean_data_free(&d);
