@@ -230,12 +230,12 @@ static int s_numeric_column(s_loader_t *ld, const dataset_opts_t *o, int c, doub
     s_census_t k = {0};
     for (int r = 0; r < ld->n_rows; r++) {
         const char *v = s_cell(ld, r, c);
-        bool parsed = parse_double(v, &num[r]) == 0;
-        if (parsed && isfinite(num[r])) {
-            k.n_num++;
-        } else if (s_is_missing(o, v)) {
+        bool parsed = false;
+        if (s_is_missing(o, v)) { /* first: a marker may read as a number (-999) */
             num[r] = NAN;
             k.n_miss++;
+        } else if ((parsed = parse_double(v, &num[r]) == 0) && isfinite(num[r])) {
+            k.n_num++;
         } else {
             if (k.n_other < DATASET_BAD_LINES) {
                 k.line[k.n_other] = ld->row_line[r];
@@ -645,6 +645,12 @@ static void s_test_missing(void)
     /* A column of nothing but markers is a string column. */
     ds = dataset_parse("a,label\nNA,0\n,1\n", 16, "t.csv", &(dataset_opts_t){0}, err);
     assert(ds && ds->cols[0].kind == COL_STRING && ds->cols[0].n_missing == 2);
+    dataset_destroy(&ds);
+    /* A marker that reads as a number is missing all the same. */
+    const char *m999[] = {"-999"};
+    ds = dataset_parse("a,label\n-999,0\n3,1\n", 19, "t.csv",
+                       &(dataset_opts_t){.missing = m999, .n_missing = 1}, err);
+    assert(ds && ds->cols[0].kind == COL_NUMERIC && ds->cols[0].n_missing == 1);
     dataset_destroy(&ds);
     /* A declared numeric column with missing cells loads. */
     const char *nums[] = {"a"};
