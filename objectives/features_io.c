@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -281,4 +282,82 @@ int features_bind(features_t *f, const dataset_t *ds, const textcounts_t *tc, ch
     f->ds = ds;
     f->tc = tc;
     return 0;
+}
+
+/* ---- tests ---- */
+
+/* The map m without the keys of version 2 (what a version 1 writer wrote). */
+static msgpack_object s_without_cleaning(const msgpack_object *m, msgpack_object_kv *kv)
+{
+    static const char *const v2[] = {"missing", "fill", "clip_low", "clip_high",
+                                     "category_missing", "category_fill", "indicators"};
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->via.map.size; i++) {
+        const msgpack_object_str *k = &m->via.map.ptr[i].key.via.str;
+        bool drop = false;
+        for (size_t j = 0; j < ARRAY_SIZE(v2); j++)
+            drop |= k->size == strlen(v2[j]) && !memcmp(k->ptr, v2[j], k->size);
+        if (!drop)
+            kv[n++] = m->via.map.ptr[i];
+    }
+    return (msgpack_object){.type = MSGPACK_OBJECT_MAP, .via.map = {.size = n, .ptr = kv}};
+}
+
+void features_io_test(bool verbose)
+{
+    if (verbose)
+        printf(" * features_io:\n");
+    const char *csv = "x,c,label\n1,a,0\n2,a,1\n3,b,0\nNA,NA,1\n100,b,0\n";
+    char err[HPS_ERR_LEN];
+    dataset_t *ds = dataset_parse(csv, strlen(csv), "m.csv", &(dataset_opts_t){0}, err);
+    text_opts_t o;
+    text_opts_default(&o);
+    textcounts_t *tc = textcounts_get(ds, &o, NULL);
+    clean_opts_t co = {.all = {.strategy = CLEAN_MEDIAN, .add_indicator = true},
+                       .all_set = true, .clip = true, .q_low = 0.1, .q_high = 0.9};
+    int rows[] = {0, 1, 2, 3, 4};
+    features_t *f = features_fit(ds, tc, &o, &co, rows, 4, NULL, 0);
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    features_pack(f, &pk);
+    msgpack_unpacked up;
+    msgpack_unpacked_init(&up);
+    assert(msgpack_unpack_next(&up, sb.data, sb.size, NULL) == MSGPACK_UNPACK_SUCCESS);
+    /* Read back and bound to the same data: the same matrix, to the last bit. */
+    features_t *g = features_unpack(&up.data, err);
+    assert(g && g->cleaned && features_bind(g, ds, tc, err) == 0);
+    assert(g->n_cols == f->n_cols && g->n_ind == 2 && g->hi[0] == f->hi[0]);
+    fmat_t a, b;
+    features_transform(f, rows, 5, &a);
+    features_transform(g, rows, 5, &b);
+    assert(!memcmp(a.dense, b.dense, (size_t)5 * (size_t)f->n_cols * sizeof(double)));
+    fmat_free(&a);
+    fmat_free(&b);
+    features_destroy(&g);
+    /* A version 1 pipeline: no cleaning; a missing number is refused at bind. */
+    msgpack_object_kv kv[64];
+    assert(up.data.via.map.size <= ARRAY_SIZE(kv));
+    msgpack_object v1 = s_without_cleaning(&up.data, kv);
+    g = features_unpack(&v1, err);
+    assert(!g); /* n_cols counts the indicators and the missing category */
+    features_destroy(&f);
+    co = (clean_opts_t){0};
+    f = features_fit(ds, tc, &o, &co, rows, 3, NULL, 0); /* fit rows miss nothing */
+    msgpack_sbuffer_clear(&sb);
+    features_pack(f, &pk);
+    assert(msgpack_unpack_next(&up, sb.data, sb.size, NULL) == MSGPACK_UNPACK_SUCCESS);
+    v1 = s_without_cleaning(&up.data, kv);
+    g = features_unpack(&v1, err);
+    assert(g && !g->cleaned && isnan(g->fill[0]) && g->cat_miss[0] == FEATURES_MISS_RAW);
+    assert(features_bind(g, ds, tc, err) != 0);
+    assert(strstr(err, "m.csv: column 'x' has 1 missing cells, and the model (an artifact of "
+                       "format version 1) has no imputation for them"));
+    features_destroy(&g);
+    features_destroy(&f);
+    msgpack_unpacked_destroy(&up);
+    msgpack_sbuffer_destroy(&sb);
+    textcounts_destroy(&tc);
+    dataset_destroy(&ds);
 }

@@ -33,4 +33,6 @@ const text_opts_t *features_text_opts(const features_t *f);
  * artifact): a predict CSV is read with them. Borrowed. */
 const char *const *features_missing_markers(const features_t *f, int *n);
 
+void features_io_test(bool verbose);
+
 #endif
