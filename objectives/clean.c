@@ -107,6 +107,20 @@ static void s_rule(const cfg_node_t *v, const char *what, const char *const *key
     }
 }
 
+/* map[key] when it is a node of type type; NULL when absent or null, or (with an error
+ * "WHAT: expected SHAPE") of another type. */
+static const cfg_node_t *s_optional(const cfg_node_t *map, const char *key, cfg_type_t type,
+                                    const char *what, const char *shape, cfg_errs_t *errs)
+{
+    const cfg_node_t *v = cfg_get(map, key);
+    if (!v || v->type == CFG_NULL)
+        return NULL;
+    if (v->type == type)
+        return v;
+    cfg_error(errs, v, "%s: expected %s", what, shape);
+    return NULL;
+}
+
 static void s_parse_impute(const cfg_node_t *data, clean_opts_t *o, cfg_errs_t *errs)
 {
     const cfg_node_t *imp = cfg_get(data, "impute");
@@ -115,13 +129,11 @@ static void s_parse_impute(const cfg_node_t *data, clean_opts_t *o, cfg_errs_t *
     s_rule(imp, "data.impute", s_impute_keys, &o->all, &o->all_set, errs);
     const cfg_node_t *v = cfg_get(imp, "value");
     o->all_where = s_where_at(imp->file, (v ? v : imp)->line, (v ? v : imp)->col);
-    const cfg_node_t *cols = imp->type == CFG_MAP ? cfg_get(imp, "columns") : NULL;
-    if (!cols || cols->type == CFG_NULL)
+    const cfg_node_t *cols = imp->type != CFG_MAP ? NULL
+                             : s_optional(imp, "columns", CFG_MAP, "data.impute.columns",
+                                          "a map of column: strategy", errs);
+    if (!cols)
         return;
-    if (cols->type != CFG_MAP) {
-        cfg_error(errs, cols, "data.impute.columns: expected a map of column: strategy");
-        return;
-    }
     o->cols = xcalloc((size_t)cols->n + 1, sizeof *o->cols);
     for (int i = 0; i < cols->n; i++) {
         clean_column_t *c = &o->cols[o->n_cols++];
@@ -135,31 +147,25 @@ static void s_parse_impute(const cfg_node_t *data, clean_opts_t *o, cfg_errs_t *
 
 static void s_parse_clip(const cfg_node_t *data, clean_opts_t *o, cfg_errs_t *errs)
 {
-    const cfg_node_t *clip = cfg_get(data, "clip");
-    if (!clip || clip->type == CFG_NULL)
+    const cfg_node_t *clip = s_optional(data, "clip", CFG_MAP, "data.clip",
+                                        "a map {low: Q, high: Q}", errs);
+    if (!clip)
         return;
-    if (clip->type != CFG_MAP) {
-        cfg_error(errs, clip, "data.clip: expected a map {low: Q, high: Q}");
-        return;
-    }
     cfg_check_keys(clip, s_clip_keys, errs);
     o->clip = true;
     if (cfg_double(clip, "low", 0, &o->q_low, errs) != 0 ||
         cfg_double(clip, "high", 1, &o->q_high, errs) != 0)
         return;
-    if (!(o->q_low >= 0 && o->q_low < o->q_high && o->q_high <= 1))
-        cfg_error(errs, cfg_get(clip, o->q_low >= 0 && o->q_low < 1 ? "high" : "low")
-                            ? cfg_get(clip, o->q_low >= 0 && o->q_low < 1 ? "high" : "low")
-                            : clip,
-                  "data.clip: quantiles must satisfy 0 <= low < high <= 1, got low %g, "
-                  "high %g", o->q_low, o->q_high);
-    const cfg_node_t *cols = cfg_get(clip, "columns");
-    if (!cols || cols->type == CFG_NULL)
-        return;
-    if (cols->type != CFG_SEQ) {
-        cfg_error(errs, cols, "data.clip.columns: expected a list of column names");
-        return;
+    if (!(o->q_low >= 0 && o->q_low < o->q_high && o->q_high <= 1)) {
+        /* at the bound that is wrong (high, once low is in [0, 1)) */
+        const cfg_node_t *at = cfg_get(clip, o->q_low >= 0 && o->q_low < 1 ? "high" : "low");
+        cfg_error(errs, at ? at : clip, "data.clip: quantiles must satisfy 0 <= low < high "
+                  "<= 1, got low %g, high %g", o->q_low, o->q_high);
     }
+    const cfg_node_t *cols = s_optional(clip, "columns", CFG_SEQ, "data.clip.columns",
+                                        "a list of column names", errs);
+    if (!cols)
+        return;
     o->clip_cols = xcalloc((size_t)cols->n + 1, sizeof *o->clip_cols);
     for (int i = 0; i < cols->n; i++) {
         const cfg_node_t *c = cols->items[i];
