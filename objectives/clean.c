@@ -316,12 +316,15 @@ int clean_opts_check(const clean_opts_t *o, const dataset_t *ds, char *err)
             return set_err(err, "%sdata.clip.columns: '%s' is not a numeric column",
                            o->clip_cols[i].where, col->name);
     }
-    if (o->all_set && o->all.strategy == CLEAN_CONSTANT && isnan(o->all.num))
-        for (int c = 0; c < ds->n_cols; c++)
-            if (ds->cols[c].kind == COL_NUMERIC && ds->cols[c].n_missing > 0)
-                return set_err(err, "%sdata.impute.value: '%s' is not a finite number, and "
-                               "numeric column '%s' has missing cells", o->all_where,
-                               o->all.value, ds->cols[c].name);
+    /* The default constant reaches every numeric column without a rule of its own (a
+     * missing cell may come with the rows to predict, so no column is exempt). */
+    for (int c = 0; c < ds->n_cols; c++) {
+        clean_impute_t r = clean_rule(o, ds->cols[c].name, true);
+        if (ds->cols[c].kind == COL_NUMERIC && r.strategy == CLEAN_CONSTANT && isnan(r.num))
+            return set_err(err, "%sdata.impute.value: '%s' is not a finite number, and '%s' "
+                           "is numeric (give it a strategy in impute.columns)", o->all_where,
+                           o->all.value, ds->cols[c].name);
+    }
     return 0;
 }
 
@@ -489,8 +492,8 @@ static void s_test_check(void)
         {"data: {impute: {columns: {age: category}}}\n", "category is for categorical"},
         {"data: {impute: {columns: {txt: mean}}}\n", "'txt' is a text column"},
         {"data: {impute: {strategy: constant, value: none}}\n",
-         "c.yaml:1:44: data.impute.value: 'none' is not a finite number, and numeric column "
-         "'age' has missing cells"},
+         "c.yaml:1:44: data.impute.value: 'none' is not a finite number, and 'age' is "
+         "numeric (give it a strategy in impute.columns)"},
         {"data: {clip: {columns: [zip]}}\n", "c.yaml:1:25: data.clip.columns: 'zip' is not a"},
         {"data: {clip: {columns: [nope]}}\n", "data.clip.columns.nope: no feature column"},
         {"data: {impute: {columns: {age: {strategy: constant, value: 0}, zip: constant}}}\n",
