@@ -1,6 +1,6 @@
 # Data cleaning (issue 14) on tests/fixtures/diabetes_missing.csv (diabetes with ~8% of
 # the cells missing as "", NA or ?, a categorical sex column, and outliers: see
-# tests/fixtures/diabetes_missing.py):
+# scripts/missing_fixture.py):
 #   - the final refit's artifact applied by `hps predict` to the study's test split
 #     reproduces the recorded test score exactly (ridge with median imputation, missing
 #     indicators, a constant, most_frequent and quantile clipping; xgboost with the
