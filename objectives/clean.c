@@ -62,9 +62,9 @@ static void s_str_list(const cfg_node_t *data, const char *key, const char ***ou
 }
 
 /* One impute rule: a strategy name, or a map {strategy, value, add_indicator}. *set
- * says whether a strategy was given. */
+ * says whether a strategy was given, *ind_set whether add_indicator was. */
 static void s_rule(const cfg_node_t *v, const char *what, const char *const *keys,
-                   clean_impute_t *r, bool *set, cfg_errs_t *errs)
+                   clean_impute_t *r, bool *set, bool *ind_set, cfg_errs_t *errs)
 {
     const char *name = NULL;
     const cfg_node_t *sv = v;
@@ -73,6 +73,7 @@ static void s_rule(const cfg_node_t *v, const char *what, const char *const *key
         sv = cfg_get(v, "strategy");
         cfg_str(v, "strategy", NULL, &name, errs);
         cfg_bool(v, "add_indicator", false, &r->add_indicator, errs);
+        *ind_set = cfg_get(v, "add_indicator") != NULL;
         const char *value = NULL;
         const cfg_node_t *vv = cfg_get(v, "value");
         if (vv && vv->type != CFG_SCALAR && vv->type != CFG_NULL)
@@ -126,7 +127,8 @@ static void s_parse_impute(const cfg_node_t *data, clean_opts_t *o, cfg_errs_t *
     const cfg_node_t *imp = cfg_get(data, "impute");
     if (!imp || imp->type == CFG_NULL)
         return;
-    s_rule(imp, "data.impute", s_impute_keys, &o->all, &o->all_set, errs);
+    bool ind_set = false;
+    s_rule(imp, "data.impute", s_impute_keys, &o->all, &o->all_set, &ind_set, errs);
     const cfg_node_t *v = cfg_get(imp, "value");
     o->all_where = s_where_at(imp->file, (v ? v : imp)->line, (v ? v : imp)->col);
     const cfg_node_t *cols = imp->type != CFG_MAP ? NULL
@@ -140,7 +142,8 @@ static void s_parse_impute(const cfg_node_t *data, clean_opts_t *o, cfg_errs_t *
         c->name = xstrdup(cols->keys[i]);
         c->where = s_key_where(cols, i);
         char *what = xasprintf("data.impute.columns.%s", c->name);
-        s_rule(cols->items[i], what, s_column_keys, &c->imp, &c->strategy_set, errs);
+        s_rule(cols->items[i], what, s_column_keys, &c->imp, &c->strategy_set,
+               &c->indicator_set, errs);
         free(what);
     }
 }
@@ -339,15 +342,13 @@ clean_impute_t clean_rule(const clean_opts_t *o, const char *name, bool numeric)
     if (o)
         r.add_indicator = o->all.add_indicator;
     for (int i = 0; o && i < o->n_cols; i++) {
-        if (strcmp(o->cols[i].name, name) != 0)
+        const clean_column_t *c = &o->cols[i];
+        if (strcmp(c->name, name) != 0)
             continue;
-        if (o->cols[i].strategy_set) {
-            bool ind = r.add_indicator || o->cols[i].imp.add_indicator;
-            r = o->cols[i].imp;
-            r.add_indicator = ind;
-        } else {
-            r.add_indicator = r.add_indicator || o->cols[i].imp.add_indicator;
-        }
+        bool ind = c->indicator_set ? c->imp.add_indicator : r.add_indicator;
+        if (c->strategy_set)
+            r = c->imp;
+        r.add_indicator = ind;
     }
     return r;
 }
@@ -442,8 +443,8 @@ static void s_test_parse(void)
     clean_opts_take(&d, &o);
     clean_impute_t r = clean_rule(&o, "age", true);
     assert(r.strategy == CLEAN_CONSTANT && r.num == -1 && r.add_indicator);
-    r = clean_rule(&o, "bmi", true);
-    assert(r.strategy == CLEAN_MEDIAN && r.add_indicator);
+    r = clean_rule(&o, "bmi", true); /* its own add_indicator: false wins */
+    assert(r.strategy == CLEAN_MEDIAN && !r.add_indicator);
     r = clean_rule(&o, "zip", false);
     assert(r.strategy == CLEAN_MOST_FREQUENT);
     r = clean_rule(&o, "color", false); /* median is for numbers: own category */

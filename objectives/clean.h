@@ -54,6 +54,7 @@ typedef struct {
     char *name;         /* column; owned */
     char *where;        /* "file:line:col: " of its key, for errors; owned */
     bool strategy_set;  /* its own strategy given (else the default's) */
+    bool indicator_set; /* its own add_indicator given (else the default's) */
     clean_impute_t imp;
 } clean_column_t;
 

@@ -548,9 +548,9 @@ static void s_test_clean_leakage(void)
     text_opts_default(&o);
     textcounts_t *tc = textcounts_get(ds, &o, NULL);
     clean_column_t cols[] = {
-        {.name = (char *)"x", .strategy_set = true,
+        {.name = (char *)"x", .strategy_set = true, .indicator_set = true,
          .imp = {.strategy = CLEAN_MEAN, .add_indicator = true}},
-        {.name = (char *)"c", .strategy_set = true,
+        {.name = (char *)"c", .strategy_set = true, .indicator_set = true,
          .imp = {.strategy = CLEAN_MOST_FREQUENT, .add_indicator = true}}};
     clean_opts_t co = {.cols = cols, .n_cols = 2, .clip = true, .q_low = 0, .q_high = 0.5};
     int fit[] = {0, 1, 2, 3}, held[] = {4, 5, 6};
