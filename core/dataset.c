@@ -414,10 +414,11 @@ static int s_columns(s_loader_t *ld, const dataset_opts_t *o, int ycol, dataset_
         col->name = xstrdup(s_cell(ld, -1, c));
         bool text = s_in_list(col->name, o->text, o->n_text);
         bool numeric = s_in_list(col->name, o->numeric, o->n_numeric);
-        if (text && numeric)
-            return set_err(ld->err, "%s:1: column '%s' is declared both text and numeric",
-                           ld->name, col->name);
-        if (!text && !s_in_list(col->name, o->strings, o->n_strings)) {
+        bool strings = s_in_list(col->name, o->strings, o->n_strings);
+        if ((text || strings) && numeric)
+            return set_err(ld->err, "%s:1: column '%s' is declared both %s and numeric",
+                           ld->name, col->name, text ? "text" : "categorical");
+        if (!text && !strings) {
             col->num = xmalloc((size_t)ld->n_rows * sizeof(double));
             int rc = s_numeric_column(ld, o, c, col->num, &col->missing, numeric);
             if (rc < 0)
@@ -634,6 +635,9 @@ static void s_test_missing(void)
     dataset_destroy(&ds);
     /* Undeclared, e is numbers and one '?': an error unless '?' is a marker. */
     s_expect_error(csv, &(dataset_opts_t){0}, "t.csv:3: column 'e': '?' is not a number");
+    s_expect_error(csv, &(dataset_opts_t){.strings = strs, .n_strings = 1, .numeric = strs,
+                                          .n_numeric = 1},
+                   "t.csv:1: column 'e' is declared both categorical and numeric");
     /* Own markers: '?' and NA are missing, the empty cell is not. */
     ds = dataset_parse(csv, strlen(csv), "t.csv",
                        &(dataset_opts_t){.missing = marks, .n_missing = 2}, err);
