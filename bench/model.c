@@ -137,7 +137,7 @@ static int s_bench(const s_args_t *a, char *err)
     fmat_t xtr = {0}, xte = {0};
     if (tc) {
         const char *excl = "split";
-        features_t *f = features_fit(ds, tc, &to, train.idx, train.n, &excl, 1);
+        features_t *f = features_fit(ds, tc, &to, NULL, train.idx, train.n, &excl, 1);
         features_transform(f, train.idx, train.n, &xtr);
         features_transform(f, test.idx, test.n, &xte);
         features_destroy(&f);

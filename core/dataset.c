@@ -179,27 +179,97 @@ static bool s_in_list(const char *name, const char *const *list, int n)
     return false;
 }
 
-/* Fill num[] from column c; strict: a bad value is an error, else returns 1 to say
- * "not numeric" without complaint. 0 = all numeric, -1 = error in ld->err. */
-static int s_numeric_column(s_loader_t *ld, int c, double *num, bool strict)
+const char *const *dataset_missing_default(int *n)
 {
-    const char *name = s_cell(ld, -1, c);
+    static const char *const markers[] = DATASET_MISSING_DEFAULT;
+    *n = (int)ARRAY_SIZE(markers);
+    return markers;
+}
+
+static bool s_is_missing(const dataset_opts_t *o, const char *v)
+{
+    int n = o->n_missing;
+    const char *const *list = o->missing ? o->missing : dataset_missing_default(&n);
+    return s_in_list(v, list, n);
+}
+
+#define DATASET_BAD_LINES 5 /* lines named in a "not a number" error */
+
+/* The cells of a column that are neither numbers nor missing markers. */
+typedef struct {
+    int n_num, n_miss, n_other;         /* finite numbers, markers, the rest */
+    int n_inf;                          /* of the rest: inf, nan text that parsed */
+    int line[DATASET_BAD_LINES];        /* of the first n_other (at most 5) */
+    const char *val[DATASET_BAD_LINES];
+    bool nonfinite;                     /* the first is inf/nan text that parsed */
+} s_census_t;
+
+static int s_not_numeric(const s_loader_t *ld, const char *name, const s_census_t *k,
+                         bool strict)
+{
+    char more[96] = "";
+    size_t len = 0;
+    for (int i = 1; i < k->n_other && i < DATASET_BAD_LINES; i++)
+        len += (size_t)snprintf(more + len, sizeof more - len, "%s%d",
+                                i > 1 ? ", " : k->n_other > 2 ? "; also lines " : "; also line ",
+                                k->line[i]);
+    if (k->n_other > DATASET_BAD_LINES)
+        snprintf(more + len, sizeof more - len, ", ... (%d cells in all)", k->n_other);
+    return set_err(ld->err, "%s:%d: column '%s': '%.40s' is not a %snumber%s%s", ld->name,
+                   k->line[0], name, k->val[0], k->nonfinite ? "finite " : "", more,
+                   strict ? "" : " (a column of numbers: fix the cells, list the marker in "
+                   "data.missing, or declare the column in data.categorical)");
+}
+
+/* Type column c: numbers with missing markers (NaN in num[], flagged in *missing), 0;
+ * not numeric (mostly strings, or nothing but markers), 1 (unless strict); -1 with
+ * ld->err when strict or mostly numbers and some cell is another string. */
+static int s_numeric_column(s_loader_t *ld, const dataset_opts_t *o, int c, double *num,
+                            bool **missing, bool strict)
+{
+    s_census_t k = {0};
     for (int r = 0; r < ld->n_rows; r++) {
         const char *v = s_cell(ld, r, c);
-        if (parse_double(v, &num[r]) == 0 && isfinite(num[r]))
-            continue;
-        if (parse_double(v, &num[r]) == 0) /* nan, inf: no model takes them */
-            return set_err(ld->err, "%s:%d: column '%s': '%.40s' is not a finite number",
-                           ld->name, ld->row_line[r], name, v);
-        if (!strict)
-            return 1;
-        if (!*v)
-            return set_err(ld->err, "%s:%d: column '%s': missing value", ld->name,
-                           ld->row_line[r], name);
-        return set_err(ld->err, "%s:%d: column '%s': '%.40s' is not a number", ld->name,
-                       ld->row_line[r], name, v);
+        bool parsed = false;
+        if (s_is_missing(o, v)) { /* first: a marker may read as a number (-999) */
+            num[r] = NAN;
+            k.n_miss++;
+        } else if ((parsed = parse_double(v, &num[r]) == 0) && isfinite(num[r])) {
+            k.n_num++;
+        } else {
+            if (k.n_other < DATASET_BAD_LINES) {
+                k.line[k.n_other] = ld->row_line[r];
+                k.val[k.n_other] = v;
+            }
+            k.nonfinite |= k.n_other++ == 0 && parsed; /* nan, inf: no model takes them */
+            k.n_inf += parsed;
+        }
     }
+    /* inf counts as a number for "mostly numbers", and is then refused */
+    if (k.n_other > 0 && (strict || k.n_num + k.n_inf > k.n_other - k.n_inf))
+        return s_not_numeric(ld, s_cell(ld, -1, c), &k, strict);
+    if (k.n_other > 0 || (k.n_num == 0 && !strict))
+        return 1;
+    *missing = k.n_miss ? xcalloc((size_t)ld->n_rows, sizeof **missing) : NULL;
+    for (int r = 0; k.n_miss && r < ld->n_rows; r++)
+        (*missing)[r] = isnan(num[r]);
     return 0;
+}
+
+/* Flags of the missing cells of string column c; NULL when none. */
+static bool *s_string_missing(const s_loader_t *ld, const dataset_opts_t *o, int c, int *n)
+{
+    bool *missing = NULL;
+    *n = 0;
+    for (int r = 0; r < ld->n_rows; r++) {
+        if (!s_is_missing(o, s_cell(ld, r, c)))
+            continue;
+        if (!missing)
+            missing = xcalloc((size_t)ld->n_rows, sizeof *missing);
+        missing[r] = true;
+        (*n)++;
+    }
+    return missing;
 }
 
 static int s_cmp_str(const void *a, const void *b)
@@ -323,8 +393,10 @@ static int s_check_header(s_loader_t *ld, const dataset_opts_t *o)
             if (strcmp(h, s_cell(ld, -1, d)) == 0)
                 return set_err(ld->err, "%s:1: duplicate column '%s'", ld->name, h);
     }
-    for (int i = 0; i < o->n_text + o->n_numeric; i++) {
-        const char *n = i < o->n_text ? o->text[i] : o->numeric[i - o->n_text];
+    for (int i = 0; i < o->n_text + o->n_numeric + o->n_strings; i++) {
+        const char *n = i < o->n_text ? o->text[i]
+                        : i < o->n_text + o->n_numeric ? o->numeric[i - o->n_text]
+                                                       : o->strings[i - o->n_text - o->n_numeric];
         if (s_find_header(ld, n) < 0)
             return set_err(ld->err, "%s:1: no column '%s'", ld->name, n);
     }
@@ -342,16 +414,19 @@ static int s_columns(s_loader_t *ld, const dataset_opts_t *o, int ycol, dataset_
         col->name = xstrdup(s_cell(ld, -1, c));
         bool text = s_in_list(col->name, o->text, o->n_text);
         bool numeric = s_in_list(col->name, o->numeric, o->n_numeric);
-        if (text && numeric)
-            return set_err(ld->err, "%s:1: column '%s' is declared both text and numeric",
-                           ld->name, col->name);
-        if (!text && !s_in_list(col->name, o->strings, o->n_strings)) {
+        bool strings = s_in_list(col->name, o->strings, o->n_strings);
+        if ((text || strings) && numeric)
+            return set_err(ld->err, "%s:1: column '%s' is declared both %s and numeric",
+                           ld->name, col->name, text ? "text" : "categorical");
+        if (!text && !strings) {
             col->num = xmalloc((size_t)ld->n_rows * sizeof(double));
-            int rc = s_numeric_column(ld, c, col->num, numeric);
+            int rc = s_numeric_column(ld, o, c, col->num, &col->missing, numeric);
             if (rc < 0)
                 return -1;
             if (rc == 0) {
                 col->kind = COL_NUMERIC;
+                for (int r = 0; col->missing && r < ld->n_rows; r++)
+                    col->n_missing += col->missing[r];
                 continue;
             }
             free(col->num);
@@ -361,6 +436,8 @@ static int s_columns(s_loader_t *ld, const dataset_opts_t *o, int ycol, dataset_
         col->str = xmalloc((size_t)ld->n_rows * sizeof(char *));
         for (int r = 0; r < ld->n_rows; r++)
             col->str[r] = (char *)s_cell(ld, r, c);
+        if (!text)
+            col->missing = s_string_missing(ld, o, c, &col->n_missing);
     }
     return 0;
 }
@@ -418,6 +495,7 @@ void dataset_destroy(dataset_t **self_p)
         free(ds->cols[c].name);
         free(ds->cols[c].num);
         free(ds->cols[c].str);
+        free(ds->cols[c].missing);
     }
     free(ds->cols);
     free(ds->path);
@@ -463,12 +541,18 @@ static void s_test_errors(void)
     o.numeric = num_cols;
     o.n_numeric = 1;
     s_expect_error("x,label\n1,0\n2,1\nabc,0\n", &o, "t.csv:4: column 'x': 'abc' is not a number");
-    s_expect_error("x,label\n1,0\n,1\n", &o, "t.csv:3: column 'x': missing value");
+    s_expect_error("x,label\n1,0\n?,1\nNA,0\n", &o, "t.csv:3: column 'x': '?' is not a number");
     o.n_numeric = 0;
     s_expect_error("x,label\n1,0\n2,\n", &o, "t.csv:3: missing label");
     s_expect_error("x,target\n1,0\n2,zz\n", &o, "t.csv:3: target 'zz' is not a finite number");
     s_expect_error("x,target\n1,0\n2,inf\n", &o, "t.csv:3: target 'inf' is not a finite");
-    s_expect_error("x,label\n1,0\nnan,1\n", &o, "t.csv:3: column 'x': 'nan' is not a finite");
+    s_expect_error("x,label\n1,0\ninf,1\n", &o, "t.csv:3: column 'x': 'inf' is not a finite");
+    /* Mostly numbers with a few other strings: the first lines are named. */
+    s_expect_error("x,label\n1,0\n2,1\nabc,0\n3,1\n,0\n?,1\n4,0\n", &o,
+                   "t.csv:4: column 'x': 'abc' is not a number; also line 7 (a column of");
+    s_expect_error("x,label\n1,0\na,1\n2,0\nb,1\n3,0\nc,1\n4,0\nd,0\n5,1\ne,1\n"
+                   "6,0\nf,0\n7,1\n", &o, "t.csv:3: column 'x': 'a' is not a number; also "
+                   "lines 5, 7, 9, 11, ... (6 cells in all)");
     s_expect_error("x,label\n1,a\n2,a\n", &o, "label column 'label' has one class 'a'");
     char err[HPS_ERR_LEN];
     assert(!dataset_parse("x,label\n1,0\n2\0,1\n", 19, "t.csv", &o, err));
@@ -531,6 +615,55 @@ static void s_test_parse(void)
     dataset_destroy(&ds);
 }
 
+/* Missing markers: numeric columns stay numeric, strings are flagged. */
+static void s_test_missing(void)
+{
+    const char *csv = "a,b,c,d,e,label\n1,x,,NA,1,0\nNA,,y,2,?,1\n3.5,z,z,,2,0\n";
+    const char *strs[] = {"e"}, *marks[] = {"?", "NA"};
+    char err[HPS_ERR_LEN] = "";
+    dataset_t *ds = dataset_parse(csv, strlen(csv), "t.csv",
+                                  &(dataset_opts_t){.strings = strs, .n_strings = 1}, err);
+    assert(ds && ds->n_cols == 5);
+    const dataset_col_t *a = &ds->cols[0], *b = &ds->cols[1], *c = &ds->cols[2];
+    const dataset_col_t *d = &ds->cols[3], *e = &ds->cols[4];
+    assert(a->kind == COL_NUMERIC && a->n_missing == 1 && a->missing[1] && !a->missing[0]);
+    assert(isnan(a->num[1]) && a->num[2] == 3.5);
+    assert(b->kind == COL_STRING && b->n_missing == 1 && b->missing[1] && !b->missing[2]);
+    assert(c->kind == COL_STRING && c->n_missing == 1 && !strcmp(c->str[1], "y"));
+    assert(d->kind == COL_NUMERIC && d->n_missing == 2 && d->num[1] == 2);
+    assert(e->kind == COL_STRING && !e->missing); /* declared: '?' is a category */
+    dataset_destroy(&ds);
+    /* Undeclared, e is numbers and one '?': an error unless '?' is a marker. */
+    s_expect_error(csv, &(dataset_opts_t){0}, "t.csv:3: column 'e': '?' is not a number");
+    s_expect_error(csv, &(dataset_opts_t){.strings = strs, .n_strings = 1, .numeric = strs,
+                                          .n_numeric = 1},
+                   "t.csv:1: column 'e' is declared both categorical and numeric");
+    /* Own markers: '?' and NA are missing, the empty cell is not. */
+    ds = dataset_parse(csv, strlen(csv), "t.csv",
+                       &(dataset_opts_t){.missing = marks, .n_missing = 2}, err);
+    assert(ds && ds->cols[4].kind == COL_NUMERIC && ds->cols[4].n_missing == 1);
+    assert(ds->cols[0].kind == COL_NUMERIC && ds->cols[0].n_missing == 1);
+    assert(ds->cols[2].n_missing == 0 && ds->cols[3].n_missing == 1);
+    assert(ds->cols[3].kind == COL_STRING && ds->cols[2].kind == COL_STRING);
+    dataset_destroy(&ds);
+    /* A column of nothing but markers is a string column. */
+    ds = dataset_parse("a,label\nNA,0\n,1\n", 16, "t.csv", &(dataset_opts_t){0}, err);
+    assert(ds && ds->cols[0].kind == COL_STRING && ds->cols[0].n_missing == 2);
+    dataset_destroy(&ds);
+    /* A marker that reads as a number is missing all the same. */
+    const char *m999[] = {"-999"};
+    ds = dataset_parse("a,label\n-999,0\n3,1\n", 19, "t.csv",
+                       &(dataset_opts_t){.missing = m999, .n_missing = 1}, err);
+    assert(ds && ds->cols[0].kind == COL_NUMERIC && ds->cols[0].n_missing == 1);
+    dataset_destroy(&ds);
+    /* A declared numeric column with missing cells loads. */
+    const char *nums[] = {"a"};
+    ds = dataset_parse("a,label\nNA,0\n,1\n", 16, "t.csv",
+                       &(dataset_opts_t){.numeric = nums, .n_numeric = 1}, err);
+    assert(ds && ds->cols[0].kind == COL_NUMERIC && ds->cols[0].n_missing == 2);
+    dataset_destroy(&ds);
+}
+
 /* The bundled data must load fast; skipped when run outside the repo. */
 static void s_test_bundled(bool verbose)
 {
@@ -564,5 +697,6 @@ void dataset_test(bool verbose)
         printf(" * dataset:\n");
     s_test_errors();
     s_test_parse();
+    s_test_missing();
     s_test_bundled(verbose);
 }

@@ -7,9 +7,19 @@
  * Column roles:
  *   - the label (classification) or target (regression) column: becomes y;
  *   - text columns (declared): kept as strings, turned into TF-IDF features later;
- *   - numeric columns: declared, or detected (every value parses as a number);
+ *   - numeric columns: declared, or detected (every value that is not a missing marker
+ *     parses as a number);
  *   - any other column holds strings: categorical features, or a split column
  *     (`split: train|test`) that evaluation reads and never uses as a feature.
+ *
+ * Missing values: a feature-side numeric or string cell equal to one of the missing
+ * markers (exact, case-sensitive match; DATASET_MISSING_DEFAULT unless the caller gives
+ * its own list) is missing: a numeric column keeps its type, the cell is NaN and
+ * flagged in `missing`; a string cell keeps its text and is flagged. Text columns and
+ * the label/target are never missing (an empty label is an error). A column that is
+ * mostly numbers (more numbers than other non-missing strings) but holds some other
+ * strings is an error naming the first lines, unless declared a string column: it is a
+ * typo or an unlisted marker far more often than a categorical column.
  *
  * Classification labels that are all integers keep their numeric order (class k is
  * the k-th smallest value); otherwise labels are strings in byte order, as sklearn's
@@ -32,6 +42,9 @@ typedef struct {
     col_kind_t kind;
     double *num;     /* COL_NUMERIC: n_rows values; owned */
     char **str;      /* COL_TEXT / COL_STRING: n_rows pointers into the arena; owned array */
+    bool *missing;   /* n_rows flags, NULL when no cell is missing; owned. A missing numeric
+                        cell is also NaN (every other numeric cell is finite) */
+    int n_missing;   /* cells flagged */
 } dataset_col_t;
 
 typedef struct {
@@ -61,7 +74,16 @@ typedef struct {
     int n_strings;
     bool no_y;                    /* no label/target: every column is a feature column,
                                      y is NULL (data to predict on) */
+    const char *const *missing;   /* missing-value markers; NULL = DATASET_MISSING_DEFAULT
+                                     (n_missing 0 with a non-NULL list: no markers) */
+    int n_missing;
 } dataset_opts_t;
+
+/* The markers of a missing value when none are configured: the empty cell and the usual
+ * spellings of R, pandas, SQL and JSON dumps. */
+#define DATASET_MISSING_DEFAULT {"", "NA", "N/A", "NaN", "nan", "null", "NULL"}
+/* The default markers (a static list of *n entries). */
+const char *const *dataset_missing_default(int *n);
 
 /* Load a CSV file. With neither label nor target given, a column named "label" makes a
  * classification task, else one named "target" a regression task. NULL with err

@@ -25,7 +25,8 @@ static const char *const s_top_keys[] = {
 static const char *const s_warm_keys[] = {"study", "db", NULL};
 
 static const char *const s_data_keys[] = {"path", "sha256", "label",   "target",
-                                          "text", "numeric", NULL};
+                                          "text", "numeric", "categorical", "missing",
+                                          "impute", "clip", NULL};
 
 /* A required key: its value, or NULL with "missing required key" at the map. */
 static const cfg_node_t *s_required(const cfg_node_t *map, const char *key,

@@ -51,9 +51,11 @@ char *artifact_read(const char *path, size_t *len, char *err)
     if (n < ARTIFACT_HEADER_LEN || memcmp(buf, ARTIFACT_MAGIC, 8) != 0) {
         rc = set_err(err, "%s: not an hps model artifact (no %s header)", path,
                      ARTIFACT_MAGIC);
-    } else if (s_from_le(u + 8, 4) != ARTIFACT_VERSION) {
+    } else if (s_from_le(u + 8, 4) < ARTIFACT_VERSION_MIN ||
+               s_from_le(u + 8, 4) > ARTIFACT_VERSION) {
         rc = set_err(err, "%s: artifact format version %llu is not supported by this hps "
-                     "(it reads version %u)", path, (unsigned long long)s_from_le(u + 8, 4),
+                     "(it reads versions %u to %u)", path,
+                     (unsigned long long)s_from_le(u + 8, 4), ARTIFACT_VERSION_MIN,
                      ARTIFACT_VERSION);
     } else if (s_from_le(u + 44, 8) != n - ARTIFACT_HEADER_LEN) {
         rc = set_err(err, "%s: truncated artifact (%llu payload bytes announced, %zu present)",

@@ -21,7 +21,8 @@
 #include <stdint.h>
 
 #define ARTIFACT_MAGIC "HPSMODEL"
-#define ARTIFACT_VERSION 1u
+#define ARTIFACT_VERSION 2u     /* written; 2 added the pipeline's cleaning keys */
+#define ARTIFACT_VERSION_MIN 1u /* the oldest read */
 #define ARTIFACT_HEADER_LEN 52
 
 /* Write header + payload to path atomically. -1 with err. */

@@ -33,6 +33,7 @@
 #include "core/metrics.h"
 #include "core/split.h"
 #include "core/strategy.h"
+#include "objectives/clean.h"
 #include "objectives/features.h"
 #include "objectives/model.h"
 #include "objectives/model_io.h"
@@ -52,66 +53,6 @@
 static const char *const s_feature_keys[] = {"hash_bits", "ngram_max", "min_df",
                                              "sublinear_tf", "select_k", "report_every",
                                              NULL};
-
-/* The data section, with list values gathered into arrays (strings borrowed). */
-typedef struct {
-    const char *path, *label, *target;
-    const char **text, **numeric; /* owned arrays */
-    int n_text, n_numeric;
-} s_data_t;
-
-/* A string or a list of strings at data[key] into *out (owned array). */
-static void s_str_list(const cfg_node_t *data, const char *key, const char ***out, int *n,
-                       cfg_errs_t *errs)
-{
-    const cfg_node_t *v = cfg_get(data, key);
-    *out = NULL;
-    *n = 0;
-    if (!v || v->type == CFG_NULL)
-        return;
-    if (v->type == CFG_SCALAR) {
-        *out = xmalloc(sizeof **out);
-        (*out)[(*n)++] = v->value;
-        return;
-    }
-    if (v->type != CFG_SEQ) {
-        cfg_error(errs, v, "data.%s: expected a list of column names", key);
-        return;
-    }
-    *out = xmalloc((size_t)(v->n + 1) * sizeof **out);
-    for (int i = 0; i < v->n; i++) {
-        if (v->items[i]->type == CFG_SCALAR)
-            (*out)[(*n)++] = v->items[i]->value;
-        else
-            cfg_error(errs, v->items[i], "data.%s: expected a column name", key);
-    }
-}
-
-static int s_data_parse(const study_config_t *study, s_data_t *d, cfg_errs_t *errs)
-{
-    int before = errs->n;
-    memset(d, 0, sizeof *d);
-    const cfg_node_t *data = study->data;
-    if (!data) {
-        cfg_error(errs, study->objective, "objective: a model needs a `data:` section");
-        return -1;
-    }
-    cfg_str(data, "path", NULL, &d->path, errs);
-    cfg_str(data, "label", NULL, &d->label, errs);
-    cfg_str(data, "target", NULL, &d->target, errs);
-    if (d->label && d->target)
-        cfg_error(errs, cfg_get(data, "target"), "data: give label or target, not both");
-    s_str_list(data, "text", &d->text, &d->n_text, errs);
-    s_str_list(data, "numeric", &d->numeric, &d->n_numeric, errs);
-    return errs->n > before ? -1 : 0;
-}
-
-static void s_data_free(s_data_t *d)
-{
-    free(d->text);
-    free(d->numeric);
-    memset(d, 0, sizeof *d);
-}
 
 static const model_ops_t *s_model_of(const study_config_t *study)
 {
@@ -193,10 +134,10 @@ static int s_check(const study_config_t *study, cfg_errs_t *errs)
         return -1;
     }
     s_check_names(study, m, errs);
-    s_data_t d;
-    if (s_data_parse(study, &d, errs) == 0 && !d.path)
+    clean_data_t d;
+    if (clean_data_parse(study, &d, errs) == 0 && !d.path)
         cfg_error(errs, study->data, "data: missing required key 'path'");
-    s_data_free(&d);
+    clean_data_free(&d);
     task_t task = strategy_task(study);
     if ((task == TASK_CLASSIFICATION && !m->classification) ||
         (task == TASK_REGRESSION && !m->regression))
@@ -250,6 +191,7 @@ typedef struct {
     char *test_column, *test_value; /* owned */
     int metric;
     dataset_t *ds;       /* owned */
+    clean_opts_t clean;  /* missing values, imputation, clipping: fitted per fit part */
     const char *exclude; /* the test split column: never a feature; borrowed from ds */
     rowset_t train, test;
     rowset_t *fold_fit, *fold_held; /* rigorous: st.folds of each; NULL until asked */
@@ -380,8 +322,8 @@ static int s_score(const s_trial_t *t, const rowset_t *fit, const rowset_t *eval
     const s_prep_t *p = t->p;
     const dataset_t *ds = p->ds;
     double t0 = now_secs();
-    features_t *f = features_fit(ds, t->tc, &t->topts, fit->idx, fit->n, &p->exclude,
-                                 p->exclude ? 1 : 0);
+    features_t *f = features_fit(ds, t->tc, &t->topts, &p->clean, fit->idx, fit->n,
+                                 &p->exclude, p->exclude ? 1 : 0);
     fmat_t a, b, da, db;
     features_transform(f, fit->idx, fit->n, &a);
     features_transform(f, eval->idx, eval->n, &b);
@@ -490,18 +432,19 @@ static int s_prepare(s_prep_t *p, const study_config_t *study, const char *data_
         return set_err(err, "objective: no such model in this build");
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    s_data_t d;
-    int rc = s_data_parse(study, &d, &errs);
+    clean_data_t d;
+    int rc = clean_data_parse(study, &d, &errs);
     if (rc == 0) {
-        dataset_opts_t o = {.label = d.label, .target = d.target, .text = d.text,
-                            .n_text = d.n_text, .numeric = d.numeric, .n_numeric = d.n_numeric};
+        dataset_opts_t o;
+        clean_data_opts(&d, &o);
         const char *path = data_path ? data_path : d.path;
         p->ds = path ? dataset_load(path, &o, err) : NULL;
         if (!path)
             set_err(err, "data: no path");
-        rc = p->ds ? 0 : -1;
+        rc = p->ds ? clean_opts_check(&d.clean, p->ds, err) : -1;
+        clean_opts_take(&d, &p->clean);
     }
-    s_data_free(&d);
+    clean_data_free(&d);
     task_t task = !p->ds ? TASK_UNKNOWN : p->ds->classification ? TASK_CLASSIFICATION
                                                                 : TASK_REGRESSION;
     if (rc == 0 && s_strategy(p, study, task, &errs) != 0)
@@ -532,6 +475,7 @@ static void s_prep_destroy(s_prep_t **p_p)
     rowset_free(&p->hold_val);
     textcounts_destroy(&p->tc);
     dataset_destroy(&p->ds);
+    clean_opts_free(&p->clean);
     rowset_free(&p->train);
     rowset_free(&p->test);
     free(p->test_column);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "objectives/features_priv.h"
+#include "objectives/model_io.h"
 #include "objectives/objective.h"
 
 static const study_checks_t s_checks = {objective_check_study, NULL, NULL};
@@ -252,6 +254,71 @@ static void s_test_cache(void)
     unlink(csv);
 }
 
+/* The final refit's imputation comes from the training part alone: the saved fill of a
+ * numeric column is the mean of its observed training values, not of every row's. */
+static void s_test_clean_refit(bool verbose)
+{
+    const char *csv = "tests/fixtures/diabetes_missing.csv";
+    char *y = xasprintf("study: t\nn_trials: 1\nsampler: {type: random}\n"
+                        "data: {path: %s, target: target, missing: ['', NA, '?']}\n"
+                        "objective: {type: ridge}\n"
+                        "space: {alpha: {type: float, low: 0.1, high: 10}}\n"
+                        "strategy: {type: quick, test: {fraction: 0.3}, seed: 5}\n", csv);
+    study_config_t *s = s_study(y, NULL);
+    free(y);
+    char dir[] = "/tmp/hps-evaluate-art-XXXXXX";
+    assert(mkdtemp(dir));
+    double x[] = {1.0};
+    objective_ctx_t ctx = {.study = s, .x = x, .seed = 1, .final = true, .artifact_dir = dir};
+    objective_result_t res;
+    objective_find("ridge")->run(&ctx, &res);
+    assert(res.state == TRIAL_COMPLETE);
+    char err[HPS_ERR_LEN], *art = xasprintf("%s/%s", dir, MODEL_ARTIFACT_NAME);
+    model_artifact_t *a = model_artifact_load(art, err);
+    assert(a);
+    int *test = NULL, n_test = 0;
+    assert(evaluate_test_rows(s, csv, &test, &n_test, err) == 0);
+    const char *marks[] = {"", "NA", "?"};
+    dataset_t *ds = dataset_load(csv, &(dataset_opts_t){.target = "target", .missing = marks,
+                                                        .n_missing = 3}, err);
+    assert(ds && n_test > 0);
+    bool *is_test = xcalloc((size_t)ds->n_rows, sizeof *is_test);
+    for (int i = 0; i < n_test; i++)
+        is_test[test[i]] = true;
+    const features_t *f = a->pipeline;
+    for (int j = 0; j < f->n_num; j++) {
+        const dataset_col_t *col = &ds->cols[dataset_col_index(ds, f->num_names[j])];
+        double train = 0, all = 0;
+        int n_train = 0, n_all = 0;
+        for (int r = 0; r < ds->n_rows; r++) {
+            if (isnan(col->num[r]))
+                continue;
+            all += col->num[r];
+            n_all++;
+            if (!is_test[r]) {
+                train += col->num[r];
+                n_train++;
+            }
+        }
+        train /= n_train;
+        all /= n_all;
+        if (verbose)
+            printf("  %s: fill %.6f, training mean %.6f, all rows %.6f\n", col->name,
+                   f->fill[j], train, all);
+        assert(fabs(f->fill[j] - train) <= 1e-9 * fabs(train));
+        assert(fabs(all - train) > 1e-6 * fabs(train)); /* the test can tell them apart */
+    }
+    free(is_test);
+    free(test);
+    dataset_destroy(&ds);
+    model_artifact_destroy(&a);
+    unlink(art);
+    free(art);
+    rmdir(dir);
+    evaluate_cache_clear();
+    study_config_destroy(&s);
+}
+
 void evaluate_test(bool verbose)
 {
     if (verbose)
@@ -267,6 +334,8 @@ void evaluate_test(bool verbose)
     assert(mkdtemp(cache));
     s_test_reviews(verbose, cache);
     s_test_other_data(verbose);
+    if (access("tests/fixtures/diabetes_missing.csv", R_OK) == 0)
+        s_test_clean_refit(verbose);
     char *cmd = xasprintf("rm -rf %s", cache);
     assert(system(cmd) == 0);
     free(cmd);

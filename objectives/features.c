@@ -82,69 +82,182 @@ static void s_fit_text(features_t *f, const int *rows, int n)
     free(df);
 }
 
+/* A numeric cell as the model sees it before standardisation: a missing one filled, the
+ * others clipped to the winsorising bounds. */
+static double s_cleaned(const features_t *f, int j, double v)
+{
+    if (isnan(v))
+        return f->fill[j];
+    return v < f->lo[j] ? f->lo[j] : v > f->hi[j] ? f->hi[j] : v;
+}
+
+/* Clipping bounds and fill value of numeric column j from its fit rows' observed values;
+ * *seen_missing when a fit row misses it. */
+static void s_fit_cleaning(features_t *f, int j, const int *rows, int n, bool *seen_missing)
+{
+    const dataset_col_t *col = &f->ds->cols[f->num_cols[j]];
+    clean_impute_t rule = clean_rule(f->clean, col->name, true);
+    bool clip = clean_clips(f->clean, col->name);
+    double *obs = xmalloc((size_t)(n + 1) * sizeof *obs);
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+        double v = col->num[rows[i]];
+        if (isnan(v))
+            *seen_missing = true;
+        else
+            obs[m++] = v;
+    }
+    if (clip || rule.strategy == CLEAN_MEDIAN || rule.strategy == CLEAN_MOST_FREQUENT)
+        qsort(obs, (size_t)m, sizeof *obs, cmp_double);
+    f->lo[j] = -INFINITY;
+    f->hi[j] = INFINITY;
+    if (clip) {
+        f->lo[j] = clean_quantile(obs, m, f->clean->q_low);
+        f->hi[j] = clean_quantile(obs, m, f->clean->q_high);
+        for (int i = 0; i < m; i++) /* still sorted */
+            obs[i] = s_cleaned(f, j, obs[i]);
+    }
+    f->fill[j] = clean_fill(&rule, obs, m);
+    f->ind[j] = rule.add_indicator && *seen_missing ? 0 : -1; /* columns given later */
+    free(obs);
+}
+
 static void s_fit_numeric(features_t *f, int c, const int *rows, int n)
 {
+    int j = f->n_num++;
+    f->num_cols[j] = c;
+    bool seen_missing = false;
+    s_fit_cleaning(f, j, rows, n, &seen_missing);
     const double *v = f->ds->cols[c].num;
     double mean = 0, var = 0;
     for (int i = 0; i < n; i++)
-        mean += v[rows[i]];
+        mean += s_cleaned(f, j, v[rows[i]]);
     mean = n ? mean / n : 0;
-    for (int i = 0; i < n; i++)
-        var += (v[rows[i]] - mean) * (v[rows[i]] - mean);
+    for (int i = 0; i < n; i++) {
+        double d = s_cleaned(f, j, v[rows[i]]) - mean;
+        var += d * d;
+    }
     double std = n ? sqrt(var / n) : 0;
-    f->num_cols[f->n_num] = c;
-    f->mean[f->n_num] = mean;
-    f->std[f->n_num++] = std > 0 ? std : 1.0; /* a constant column stays at zero */
+    f->mean[j] = mean;
+    f->std[j] = std > 0 ? std : 1.0; /* a constant column stays at zero */
 }
 
-/* Categories of column c seen in the fit rows, appended to f->cats. */
-static void s_fit_categorical(features_t *f, int c, const int *rows, int n, int *n_cats)
+/* What categorical column j's missing cells become under its rule; vals are its
+ * observed fit values, sorted. */
+static void s_fit_cat_missing(features_t *f, int j, const char **vals, int m, int n_miss)
 {
+    const dataset_col_t *col = &f->ds->cols[f->cat_cols[j]];
+    clean_impute_t rule = clean_rule(f->clean, col->name, false);
+    f->cat_miss[j] = n_miss > 0 ? FEATURES_MISS_OWN : FEATURES_MISS_ZEROS;
+    f->cat_fill[j] = NULL;
+    if (rule.strategy == CLEAN_CONSTANT) {
+        f->cat_miss[j] = FEATURES_MISS_FILL;
+        f->cat_fill[j] = rule.value;
+    } else if (rule.strategy == CLEAN_MOST_FREQUENT) {
+        int best_n = 0;
+        for (int i = 0, k; i < m; i = k) {
+            for (k = i; k < m && strcmp(vals[k], vals[i]) == 0; k++)
+                ;
+            if (k - i > best_n) { /* strictly more: the first in byte order of ties */
+                best_n = k - i;
+                f->cat_fill[j] = vals[i];
+            }
+        }
+        f->cat_miss[j] = m > 0 ? FEATURES_MISS_FILL : FEATURES_MISS_ZEROS;
+    }
+    /* indicators of categorical columns wait after the numeric ones' room (features_fit) */
+    f->ind[f->ds->n_cols + j] = rule.add_indicator && n_miss > 0 ? 0 : -1;
+}
+
+/* Categories of column c seen in the fit rows, appended to f->cats; *width grows by the
+ * column's output columns. */
+static void s_fit_categorical(features_t *f, int c, const int *rows, int n, int *n_cats,
+                              int *width)
+{
+    const dataset_col_t *col = &f->ds->cols[c];
     const char **vals = xmalloc((size_t)(n ? n : 1) * sizeof *vals);
+    int m = 0;
     for (int i = 0; i < n; i++)
-        vals[i] = f->ds->cols[c].str[rows[i]];
-    qsort(vals, (size_t)n, sizeof *vals, s_cmp_str);
+        if (!col->missing || !col->missing[rows[i]])
+            vals[m++] = col->str[rows[i]];
+    int j = f->n_cat++;
+    f->cat_cols[j] = c;
+    qsort(vals, (size_t)m, sizeof *vals, s_cmp_str);
+    s_fit_cat_missing(f, j, vals, m, n - m);
     int k = 0;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < m; i++)
         if (k == 0 || strcmp(vals[i], vals[k - 1]) != 0)
             vals[k++] = vals[i];
     f->cats = xrealloc(f->cats, (size_t)(*n_cats + k + 1) * sizeof *f->cats);
     memcpy(f->cats + *n_cats, vals, (size_t)k * sizeof *vals);
-    f->cat_cols[f->n_cat] = c;
-    f->cat_off[f->n_cat] = *n_cats; /* made absolute once the numeric count is known */
-    f->cat_n[f->n_cat++] = k;
+    f->cat_first[j] = *n_cats;
+    f->cat_off[j] = *width; /* made absolute once the numeric count is known */
+    f->cat_n[j] = k;
     *n_cats += k;
+    *width += k + (f->cat_miss[j] == FEATURES_MISS_OWN);
     free(vals);
 }
 
+void features_alloc_columns(features_t *f, int n_num, int n_cat)
+{
+    size_t nn = (size_t)n_num + 1, nc = (size_t)n_cat + 1;
+    f->num_cols = xmalloc(nn * sizeof(int));
+    f->mean = xmalloc(nn * sizeof(double));
+    f->std = xmalloc(nn * sizeof(double));
+    f->fill = xmalloc(nn * sizeof(double));
+    f->lo = xmalloc(nn * sizeof(double));
+    f->hi = xmalloc(nn * sizeof(double));
+    f->cat_cols = xmalloc(nc * sizeof(int));
+    f->cat_off = xmalloc(nc * sizeof(int));
+    f->cat_n = xmalloc(nc * sizeof(int));
+    f->cat_first = xmalloc(nc * sizeof(int));
+    f->cat_miss = xmalloc(nc * sizeof(int));
+    f->cat_fill = xcalloc(nc, sizeof(char *));
+    f->ind = xmalloc((nn + nc) * sizeof(int));
+}
+
+void features_place(features_t *f, int cat_width)
+{
+    for (int j = 0; j < f->n_cat; j++)
+        f->cat_off[j] += f->n_terms + f->n_num;
+    int next = f->n_terms + f->n_num + cat_width;
+    f->n_ind = 0;
+    for (int j = 0; j < f->n_num + f->n_cat; j++)
+        if (f->ind[j] >= 0) {
+            f->ind[j] = next++;
+            f->n_ind++;
+        }
+    f->n_cols = next;
+}
+
 features_t *features_fit(const dataset_t *ds, const textcounts_t *tc, const text_opts_t *o,
-                         const int *rows, int n, const char *const *exclude, int n_exclude)
+                         const clean_opts_t *clean, const int *rows, int n,
+                         const char *const *exclude, int n_exclude)
 {
     assert(ds && tc && o && rows && tc->n_rows == ds->n_rows);
     features_t *f = xcalloc(1, sizeof *f);
     f->ds = ds;
     f->tc = tc;
     f->o = *o;
+    f->clean = clean;
+    f->cleaned = true;
+    f->n_markers = clean ? clean->n_missing : 0;
+    f->markers = clean && clean->missing ? (const char *const *)clean->missing
+                                         : dataset_missing_default(&f->n_markers);
     s_fit_text(f, rows, n);
-    size_t nc = (size_t)ds->n_cols + 1;
-    f->num_cols = xmalloc(nc * sizeof(int));
-    f->mean = xmalloc(nc * sizeof(double));
-    f->std = xmalloc(nc * sizeof(double));
-    f->cat_cols = xmalloc(nc * sizeof(int));
-    f->cat_off = xmalloc(nc * sizeof(int));
-    f->cat_n = xmalloc(nc * sizeof(int));
-    int n_cats = 0;
+    features_alloc_columns(f, ds->n_cols, ds->n_cols);
+    int n_cats = 0, width = 0;
     for (int c = 0; c < ds->n_cols; c++) {
         if (s_excluded(ds->cols[c].name, exclude, n_exclude))
             continue;
         if (ds->cols[c].kind == COL_NUMERIC)
             s_fit_numeric(f, c, rows, n);
         else if (ds->cols[c].kind == COL_STRING)
-            s_fit_categorical(f, c, rows, n, &n_cats);
+            s_fit_categorical(f, c, rows, n, &n_cats, &width);
     }
-    for (int j = 0; j < f->n_cat; j++)
-        f->cat_off[j] += f->n_terms + f->n_num;
-    f->n_cols = f->n_terms + f->n_num + n_cats;
+    /* the categorical columns' indicators were put after the numeric count at fit */
+    memmove(f->ind + f->n_num, f->ind + ds->n_cols, (size_t)f->n_cat * sizeof *f->ind);
+    features_place(f, width);
     return f;
 }
 
@@ -163,6 +276,13 @@ void features_destroy(features_t **self_p)
     free(f->cat_cols);
     free(f->cat_off);
     free(f->cat_n);
+    free(f->cat_first);
+    free(f->cat_miss);
+    free(f->cat_fill);
+    free(f->fill);
+    free(f->lo);
+    free(f->hi);
+    free(f->ind);
     free(f->cats);
     for (int i = 0; i < f->n_owned; i++)
         free(f->owned[i]);
@@ -171,6 +291,7 @@ void features_destroy(features_t **self_p)
     free(f->text_names);
     free(f->num_names);
     free(f->cat_names);
+    free(f->markers_view);
     free(f);
     *self_p = NULL;
 }
@@ -187,10 +308,33 @@ int features_df(const features_t *f, int64_t term_id)
 /* Output column of row r's category in categorical column j; -1 when unseen. */
 static int s_category(const features_t *f, int j, int r)
 {
-    const char *v = f->ds->cols[f->cat_cols[j]].str[r];
-    const char **base = f->cats + (f->cat_off[j] - f->n_terms - f->n_num);
+    const dataset_col_t *col = &f->ds->cols[f->cat_cols[j]];
+    const char *v = col->str[r];
+    if (col->missing && col->missing[r] && f->cat_miss[j] != FEATURES_MISS_RAW) {
+        if (f->cat_miss[j] == FEATURES_MISS_OWN)
+            return f->cat_off[j] + f->cat_n[j];
+        if (f->cat_miss[j] != FEATURES_MISS_FILL)
+            return -1;
+        v = f->cat_fill[j];
+    }
+    const char **base = f->cats + f->cat_first[j];
     const char **hit = bsearch(&v, base, (size_t)f->cat_n[j], sizeof *base, s_cmp_str);
     return hit ? f->cat_off[j] + (int)(hit - base) : -1;
+}
+
+/* Whether row r misses numeric (j < n_num) or categorical column j - n_num. */
+static bool s_missing(const features_t *f, int j, int r)
+{
+    if (j < f->n_num)
+        return isnan(f->ds->cols[f->num_cols[j]].num[r]);
+    const dataset_col_t *col = &f->ds->cols[f->cat_cols[j - f->n_num]];
+    return col->missing && col->missing[r];
+}
+
+/* Standardised numeric column j of row r. */
+static double s_numeric(const features_t *f, int j, int r)
+{
+    return (s_cleaned(f, j, f->ds->cols[f->num_cols[j]].num[r]) - f->mean[j]) / f->std[j];
 }
 
 /* Append row r's text entries at *nnz (sorted, L2-normalised per text column). */
@@ -228,7 +372,7 @@ static void s_transform_csr(const features_t *f, const int *rows, int n, fmat_t 
     const textcounts_t *tc = f->tc;
     int64_t cap = 0;
     for (int i = 0; i < n; i++)
-        cap += tc->indptr[rows[i] + 1] - tc->indptr[rows[i]] + f->n_num + f->n_cat;
+        cap += tc->indptr[rows[i] + 1] - tc->indptr[rows[i]] + f->n_num + f->n_cat + f->n_ind;
     out->indptr = xmalloc((size_t)(n + 1) * sizeof *out->indptr);
     out->indices = xmalloc((size_t)(cap ? cap : 1) * sizeof *out->indices);
     out->values = xmalloc((size_t)(cap ? cap : 1) * sizeof *out->values);
@@ -239,7 +383,7 @@ static void s_transform_csr(const features_t *f, const int *rows, int n, fmat_t 
         s_text_row(f, r, out->indices, out->values, &nnz);
         for (int j = 0; j < f->n_num; j++) {
             out->indices[nnz] = f->n_terms + j;
-            out->values[nnz++] = (f->ds->cols[f->num_cols[j]].num[r] - f->mean[j]) / f->std[j];
+            out->values[nnz++] = s_numeric(f, j, r);
         }
         for (int j = 0; j < f->n_cat; j++) {
             int c = s_category(f, j, r);
@@ -248,6 +392,11 @@ static void s_transform_csr(const features_t *f, const int *rows, int n, fmat_t 
                 out->values[nnz++] = 1.0;
             }
         }
+        for (int j = 0; f->n_ind && j < f->n_num + f->n_cat; j++) /* ascending columns */
+            if (f->ind[j] >= 0 && s_missing(f, j, r)) {
+                out->indices[nnz] = f->ind[j];
+                out->values[nnz++] = 1.0;
+            }
         out->indptr[i + 1] = nnz;
     }
     assert(nnz <= cap);
@@ -262,12 +411,15 @@ static void s_transform_dense(const features_t *f, const int *rows, int n, fmat_
     for (int i = 0; i < n; i++) {
         double *row = out->dense + (size_t)i * w;
         for (int j = 0; j < f->n_num; j++)
-            row[j] = (f->ds->cols[f->num_cols[j]].num[rows[i]] - f->mean[j]) / f->std[j];
+            row[j] = s_numeric(f, j, rows[i]);
         for (int j = 0; j < f->n_cat; j++) {
             int c = s_category(f, j, rows[i]);
             if (c >= 0)
                 row[c] = 1.0;
         }
+        for (int j = 0; f->n_ind && j < f->n_num + f->n_cat; j++)
+            if (f->ind[j] >= 0 && s_missing(f, j, rows[i]))
+                row[f->ind[j]] = 1.0;
     }
     out->m = (fmatrix_t){.n_rows = n, .n_cols = f->n_cols, .dense = out->dense};
 }
@@ -315,7 +467,7 @@ static void s_test_leakage(void)
     text_opts_default(&o);
     textcounts_t *tc = textcounts_get(ds, &o, NULL);
     int fit[] = {0, 1, 2}, held[] = {3};
-    features_t *f = features_fit(ds, tc, &o, fit, 3, NULL, 0);
+    features_t *f = features_fit(ds, tc, &o, NULL, fit, 3, NULL, 0);
     assert(features_df(f, textcounts_term_id(tc, 0, "zebra")) == 0);
     assert(features_df(f, textcounts_term_id(tc, 0, "zebra stripes")) == 0);
     assert(features_df(f, textcounts_term_id(tc, 0, "good")) == 2);
@@ -384,10 +536,62 @@ static void s_test_cache(void)
     dataset_destroy(&ds);
 }
 
+/* Cleaning fitted on rows 0-3 only: rows 4-6 (an outlier, missing cells) must not move
+ * the fill values, the clipping bounds or the most frequent category. */
+static void s_test_clean_leakage(void)
+{
+    const char *csv = "x,c,label\n1,a,0\n2,a,1\n3,b,0\nNA,NA,1\n100,b,0\nNA,b,1\n,NA,0\n";
+    char err[HPS_ERR_LEN];
+    dataset_t *ds = dataset_parse(csv, strlen(csv), "m.csv", &(dataset_opts_t){0}, err);
+    assert(ds && ds->cols[0].kind == COL_NUMERIC && ds->cols[1].kind == COL_STRING);
+    text_opts_t o;
+    text_opts_default(&o);
+    textcounts_t *tc = textcounts_get(ds, &o, NULL);
+    clean_column_t cols[] = {
+        {.name = (char *)"x", .strategy_set = true, .indicator_set = true,
+         .imp = {.strategy = CLEAN_MEAN, .add_indicator = true}},
+        {.name = (char *)"c", .strategy_set = true, .indicator_set = true,
+         .imp = {.strategy = CLEAN_MOST_FREQUENT, .add_indicator = true}}};
+    clean_opts_t co = {.cols = cols, .n_cols = 2, .clip = true, .q_low = 0, .q_high = 0.5};
+    int fit[] = {0, 1, 2, 3}, held[] = {4, 5, 6};
+    features_t *f = features_fit(ds, tc, &o, &co, fit, 4, NULL, 0);
+    /* Fit rows observe x = 1, 2, 3: median bound 2, clipped 1, 2, 2, mean 5/3 (all rows
+     * would give 2.5 and 2); c = a, a, b: most frequent a (all rows: b). */
+    assert(f->lo[0] == 1 && f->hi[0] == 2 && fabs(f->fill[0] - 5.0 / 3) < 1e-15);
+    assert(f->cat_miss[0] == FEATURES_MISS_FILL && !strcmp(f->cat_fill[0], "a"));
+    /* x, c = a, b, then the indicators of x and c (both missed by fit row 3). */
+    assert(f->n_cols == 5 && f->n_ind == 2 && f->ind[0] == 3 && f->ind[1] == 4);
+    fmat_t m;
+    features_transform(f, held, 3, &m);
+    const double *r = m.dense;
+    assert(fabs(r[0] * f->std[0] + f->mean[0] - 2) < 1e-12);          /* 100 clipped to 2 */
+    assert(r[2] == 1 && r[1] == 0 && r[3] == 0 && r[4] == 0);          /* b, present */
+    assert(fabs(r[5] * f->std[0] + f->mean[0] - 5.0 / 3) < 1e-12);    /* filled */
+    assert(r[8] == 1 && r[9] == 0);                                    /* x missed */
+    assert(r[11] == 1 && r[13] == 1 && r[14] == 1);                    /* c -> a */
+    fmat_free(&m);
+    features_destroy(&f);
+    /* The defaults: mean, and a missing category of its own (no indicators). */
+    f = features_fit(ds, tc, &o, NULL, fit, 4, NULL, 0);
+    assert(f->fill[0] == 2 && isinf(f->hi[0]) && f->cat_miss[0] == FEATURES_MISS_OWN);
+    assert(f->n_cols == 4 && f->n_ind == 0);
+    features_transform(f, held + 2, 1, &m);
+    assert(m.dense[3] == 1 && m.dense[1] == 0 && m.dense[2] == 0);
+    fmat_free(&m);
+    features_destroy(&f);
+    /* Fit rows that miss nothing: no own column, a missing cell later is all zeros. */
+    f = features_fit(ds, tc, &o, NULL, fit, 3, NULL, 0);
+    assert(f->n_cols == 3 && f->cat_miss[0] == FEATURES_MISS_ZEROS);
+    features_destroy(&f);
+    textcounts_destroy(&tc);
+    dataset_destroy(&ds);
+}
+
 void features_test(bool verbose)
 {
     if (verbose)
         printf(" * features:\n");
     s_test_leakage();
+    s_test_clean_leakage();
     s_test_cache();
 }

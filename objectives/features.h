@@ -6,13 +6,19 @@
  *                    (`<br />`) and entities (`&amp;`) separate tokens; tf is 1 + log(tf)
  *                    when sublinear, idf = log((1 + n) / (1 + df)) + 1 (scikit-learn's
  *                    smooth_idf), each text column's block is L2-normalised per row.
- *   numeric columns  standardised with the training rows' mean and std (std 0 -> 1).
+ *   numeric columns  winsorised (optional) and missing cells imputed, then standardised
+ *                    with the training rows' mean and std of the cleaned values (std 0
+ *                    -> 1).
  *   string columns   one-hot over the categories seen in the training rows (an unseen
- *                    category is all zeros). Columns in the exclude list (the split
- *                    column) are never features.
+ *                    category is all zeros); a missing cell is its own category (when a
+ *                    fit row misses the column), the most frequent or a constant
+ *                    category. Columns in the exclude list (the split column) are never
+ *                    features.
+ *   indicators       with add_indicator, a 0/1 column per column a fit row misses.
  *
- * Leakage: document frequencies, means, stds and categories come from the fit rows
- * alone; a hashed term that no fit row contains gets no column at all.
+ * Leakage: document frequencies, means, stds, categories, clipping quantiles and
+ * imputation values come from the fit rows alone; a hashed term that no fit row
+ * contains gets no column at all.
  *
  * Cost and caching: the costly step is tokenising and hashing, which does not depend
  * on the fold, so its result (per-row term counts, `textcounts_t`) is cached once per
@@ -75,13 +81,17 @@ void textcounts_destroy(textcounts_t **self_p);
  * dataset column index); -1 when term does not tokenise to one or two tokens. */
 int64_t textcounts_term_id(const textcounts_t *tc, int t, const char *term);
 
+struct clean_opts_s; /* objectives/clean.h */
+
 /* A fitted transform. Borrows ds and tc, which must outlive it. */
 typedef struct features_s features_t;
 
-/* Fit on rows[0..n) of ds. exclude: column names that are not features (NULL-able).
- * Can't fail. Caller frees. */
+/* Fit on rows[0..n) of ds. clean: imputation and clipping (objectives/clean.h; NULL =
+ * the defaults), borrowed for f's life. exclude: column names that are not features
+ * (NULL-able). Can't fail. Caller frees. */
 features_t *features_fit(const dataset_t *ds, const textcounts_t *tc, const text_opts_t *o,
-                         const int *rows, int n, const char *const *exclude, int n_exclude);
+                         const struct clean_opts_s *clean, const int *rows, int n,
+                         const char *const *exclude, int n_exclude);
 void features_destroy(features_t **self_p);
 int features_n_cols(const features_t *f);
 /* Document frequency in the fit rows of a term id (textcounts_term_id); 0 when no fit

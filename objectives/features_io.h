@@ -4,8 +4,10 @@
  * What is saved: the text options (hash_bits, ngram_max, min_df, sublinear_tf), the text
  * columns by name, the active hashed term ids with their idf and document frequency,
  * the numeric columns with their training mean and std, the categorical columns with
- * their categories in order, and the output width. Values are saved bit for bit, so a
- * bound transform gives the same matrix as the fitted one on the same rows. */
+ * their categories in order, the output width, and the cleaning (format version 2):
+ * missing markers, fill values, clipping bounds, what a missing category becomes and the
+ * missing indicators. Values are saved bit for bit, so a bound transform gives the same
+ * matrix as the fitted one on the same rows. */
 #ifndef HPS_FEATURES_IO_H
 #define HPS_FEATURES_IO_H
 
@@ -27,5 +29,10 @@ void features_columns(const features_t *f, const char *const **text, int *n_text
  * name, kinds checked. 0, or -1 with err. Then features_transform works on ds's rows. */
 int features_bind(features_t *f, const dataset_t *ds, const textcounts_t *tc, char *err);
 const text_opts_t *features_text_opts(const features_t *f);
+/* The missing-value markers of the training data (the loader's defaults for a version 1
+ * artifact): a predict CSV is read with them. Borrowed. */
+const char *const *features_missing_markers(const features_t *f, int *n);
+
+void features_io_test(bool verbose);
 
 #endif

@@ -36,10 +36,12 @@ static bool s_known(const model_artifact_t *a, const s_cols_t *c, const char *na
 }
 
 /* After a failed load: when feature columns are missing, name them all in err. */
-static void s_name_missing(const char *csv, const s_cols_t *c, char *err)
+static void s_name_missing(const char *csv, const s_cols_t *c, const dataset_opts_t *o,
+                           char *err)
 {
     char err2[HPS_ERR_LEN];
-    dataset_t *ds = dataset_load(csv, &(dataset_opts_t){.no_y = true}, err2);
+    dataset_t *ds = dataset_load(csv, &(dataset_opts_t){.no_y = true, .missing = o->missing,
+                                                        .n_missing = o->n_missing}, err2);
     if (!ds)
         return; /* the first error stands */
     strbuf_t sb;
@@ -65,9 +67,10 @@ static dataset_t *s_load(const model_artifact_t *a, const s_cols_t *c, const cha
     dataset_opts_t o = {.text = c->text, .n_text = c->n_text, .numeric = c->num,
                         .n_numeric = c->n_num, .strings = c->cat, .n_strings = c->n_cat,
                         .no_y = true};
+    o.missing = features_missing_markers(a->pipeline, &o.n_missing);
     dataset_t *ds = dataset_load(csv, &o, err);
     if (!ds) {
-        s_name_missing(csv, c, err);
+        s_name_missing(csv, c, &o, err);
         return NULL;
     }
     strbuf_t sb;

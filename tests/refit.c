@@ -7,20 +7,37 @@
  *   refit CONFIG.yaml OUTDIR     (fixed parameters: the objective section's; no search)
  *
  * Exit 0, 1 when the refit fails, 2 on bad arguments or a bad config. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "core/dataset.h"
 #include "core/util.h"
+#include "objectives/clean.h"
 #include "objectives/objective.h"
 
-/* Rows of the data file (as read, every column kept, nothing typed away) to path. */
-static int s_write_rows(const char *data, const int *rows, int n, const char *path,
+/* Rows of the data file (as read with the study's missing markers and categorical
+ * columns, every column kept, nothing typed away; a missing number as the first marker)
+ * to path. */
+static int s_write_rows(const study_config_t *s, const int *rows, int n, const char *path,
                         char *err)
 {
-    dataset_t *ds = dataset_load(data, &(dataset_opts_t){.no_y = true}, err);
-    if (!ds)
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    clean_data_t d;
+    dataset_opts_t o;
+    clean_data_parse(s, &d, &errs);
+    cfg_errs_free(&errs);
+    clean_data_opts(&d, &o);
+    o = (dataset_opts_t){.no_y = true, .strings = o.strings, .n_strings = o.n_strings,
+                         .missing = o.missing, .n_missing = o.n_missing};
+    int n_marks = o.n_missing;
+    const char *const *marks = o.missing ? o.missing : dataset_missing_default(&n_marks);
+    dataset_t *ds = dataset_load(s->data_file, &o, err);
+    if (!ds) {
+        clean_data_free(&d);
         return -1;
+    }
     strbuf_t sb;
     sb_init(&sb);
     for (int c = 0; c < ds->n_cols; c++) {
@@ -33,7 +50,9 @@ static int s_write_rows(const char *data, const int *rows, int n, const char *pa
         for (int c = 0; c < ds->n_cols; c++) {
             if (c)
                 sb_putc(&sb, ',');
-            if (ds->cols[c].kind == COL_NUMERIC)
+            if (ds->cols[c].kind == COL_NUMERIC && isnan(ds->cols[c].num[rows[i]]))
+                sb_csv_str(&sb, n_marks ? marks[0] : "");
+            else if (ds->cols[c].kind == COL_NUMERIC)
                 sb_json_num(&sb, ds->cols[c].num[rows[i]]); /* shortest round trip */
             else
                 sb_csv_str(&sb, ds->cols[c].str[rows[i]]);
@@ -43,6 +62,7 @@ static int s_write_rows(const char *data, const int *rows, int n, const char *pa
     int rc = file_write_atomic(path, sb.buf, sb.len, err);
     sb_free(&sb);
     dataset_destroy(&ds);
+    clean_data_free(&d);
     return rc;
 }
 
@@ -75,7 +95,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "refit: %s\n", res.error);
         rc = 1;
     } else if (evaluate_test_rows(s, s->data_file, &rows, &n, err) != 0 ||
-               s_write_rows(s->data_file, rows, n, test, err) != 0) {
+               s_write_rows(s, rows, n, test, err) != 0) {
         fprintf(stderr, "refit: %s\n", err);
         rc = 1;
     } else {

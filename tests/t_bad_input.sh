@@ -53,7 +53,7 @@ csvcase number 'text,n,label\na b,1,0\nc d,x,1\n' "$TMP/number.csv:3:"
 csvcase nolabel 'text,n,y\na b,1,0\nc d,2,1\n' "$TMP/nolabel.csv"
 csvcase utf8 'text,n,label\na \xff b,1,0\nc d,2,1\n' "$TMP/utf8.csv:2:"
 csvcase nul 'text,n,label\na b,1,0\nc\0d,2,1\n' "$TMP/nul.csv:3: a NUL byte in a field"
-csvcase nan 'text,n,label\na b,1,0\nc d,nan,1\n' "$TMP/nan.csv:3: column 'n': 'nan' is not a finite number"
+csvcase nan 'text,n,label\na b,1,0\nc d,+inf,1\n' "$TMP/nan.csv:3: column 'n': '+inf' is not a finite number"
 csvcase inf 'text,n,label\na b,-inf,0\nc d,2,1\n' "$TMP/inf.csv:2: column 'n': '-inf' is not a finite number"
 csvcase oneclass 'text,n,label\na b,1,x\nc d,2,x\n' "label column 'label' has one class 'x'; classification needs two"
 # only regular files are read, without blocking on a FIFO or reading a device forever

@@ -136,7 +136,7 @@ cp "$TMP/ridge/model.hpsm" "$TMP/corrupt.hpsm" && flip "$TMP/corrupt.hpsm" 100
 expect_err 2 "checksum mismatch: the file is corrupt" \
     "$HPS" predict "$TMP/corrupt.hpsm" "$TMP/ridge/test.csv"
 cp "$TMP/ridge/model.hpsm" "$TMP/v2.hpsm" && flip "$TMP/v2.hpsm" 9
-expect_err 2 "artifact format version 257 is not supported by this hps (it reads version 1)" \
+expect_err 2 "artifact format version 258 is not supported by this hps (it reads versions 1 to 2)" \
     "$HPS" predict "$TMP/v2.hpsm" "$TMP/ridge/test.csv"
 expect_err 2 "not an hps model artifact" "$HPS" predict "$TMP/ridge/test.csv" "$TMP/ridge/test.csv"
 # odd inputs: a device or a FIFO as the CSV or the artifact
