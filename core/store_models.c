@@ -89,7 +89,8 @@ int store_model_register(store_t *self, int64_t trial_id, const char *sha, const
 
 static const char s_sql_models[] =
     "SELECT m.name, m.version,"
-    " COALESCE(s.name, json_extract(m.lineage, '$.study') || ' (deleted)'), ABS(m.trial_id), m.sha256, m.file, m.size, m.stage,"
+    " COALESCE(s.name, json_extract(m.lineage, '$.study') || ' (deleted)'), ABS(m.trial_id),"
+    " m.sha256, m.file, m.size, m.stage,"
     " m.cv_mean, m.cv_std, m.test_score, m.tier, m.data_sha, m.lineage, m.created"
     " FROM model_versions AS m LEFT JOIN studies AS s ON s.id = m.study_id"
     " WHERE ?1 IS NULL OR m.name = ?1 ORDER BY m.name, m.version";
