@@ -10,7 +10,8 @@
 . "$(dirname "$0")/lib.sh"
 : "${RAWPEER:?RAWPEER must point at the tests/rawpeer binary (make check sets it)}"
 DB=$TMP/lb.db
-slow="objective: {type: synthetic, function: sphere, sleep_ms: 1500}"
+# one slow trial: it must stay RUNNING through the raw peer's exchanges (up to ~4 s under load)
+slow="objective: {type: synthetic, function: sphere, sleep_ms: 8000}"
 # running_trial: the id of a RUNNING trial (waits for one)
 running_trial() {
     wait_sql 30 "SELECT COUNT(*) > 0 FROM trials WHERE state = 'RUNNING'" 1
@@ -30,7 +31,7 @@ real_result() {
 }
 
 # ---- (a) plain loopback: TELL and REPORT from a connection that does not hold the lease
-write_study "$TMP/a.yaml" bind 3 "$slow" "sampler: {type: random, seed: 3}"
+write_study "$TMP/a.yaml" bind 1 "$slow" "sampler: {type: random, seed: 3}"
 start_coord --lease-ms 60000
 start real "$HPS" worker --connect "$ep" --name real
 "$HPS" submit "$TMP/a.yaml" --to "$ep" >/dev/null
@@ -103,7 +104,7 @@ cp "$K/admin.key" "$TMP/submitters/"
 start_coord coordc --lease-ms 60000 --cert "$K/coord.key_secret" --allow "$TMP/allow" \
     --submitters "$TMP/submitters"
 start wa "$HPS" worker --connect "$ep" --name a --cert "$K/a.key_secret" --server-key "$K/coord.key"
-write_study "$TMP/c.yaml" curvebind 3 "$slow" "sampler: {type: random, seed: 5}"
+write_study "$TMP/c.yaml" curvebind 1 "$slow" "sampler: {type: random, seed: 5}"
 "$HPS" submit "$TMP/c.yaml" --to "$ep" --cert "$K/admin.key_secret" --server-key "$K/coord.key" \
     >/dev/null
 trial=$(running_trial)
@@ -119,6 +120,6 @@ bogus_tell "${bkey[@]}" --identity a HELLO worker=a host=h pid=pid slots=1 -- >"
 ! grep -q "^WELCOME\|^ACK" "$TMP/bid.out" || fail "b with a's routing id: $(cat "$TMP/bid.out")"
 wait_for 60 "st['studies'][0]['state'] == 'done'"
 real_result a
-[ "$(sql "SELECT COUNT(*), MAX(attempt) FROM trials WHERE state = 'COMPLETE'")" = "3|1" ] \
+[ "$(sql "SELECT COUNT(*), MAX(attempt) FROM trials WHERE state = 'COMPLETE'")" = "1|1" ] \
     || fail "curve: $(sql "SELECT number, state, attempt FROM trials")"
 echo "ok (c): under CURVE, b's key neither TELLs for a's lease nor takes a's name"
