@@ -3,13 +3,13 @@
 # command line, under `hps run` (local workers) and under `hps worker`. The hidden
 # subcommand is in no help text, and refuses to run without a socket from a worker.
 . "$(dirname "$0")/lib.sh"
-# The objective records its parent's (the trial process's) argv, one line a trial.
+# The objective records its parent's (the trial process's) argv, a file per trial.
 objective() {
-    echo "objective: {type: command, run: \"cat /proc/\$PPID/cmdline >>$TMP/$1.txt; echo >>$TMP/$1.txt; echo 1\"}"
+    echo "objective: {type: command, run: \"cat /proc/\$PPID/cmdline >$TMP/$1.\$HPS_TRIAL; echo 1\"}"
 }
 check() { # check NAME TRIALS: every trial ran in an exec'd trial process
     local n
-    tr '\0' ' ' <"$TMP/$1.txt" >"$TMP/$1.args"
+    for f in "$TMP/$1".[0-9]*; do tr '\0' ' ' <"$f"; echo; done >"$TMP/$1.args"
     n=$(grep -c "hps __trial-process [0-9]* $" "$TMP/$1.args") || true
     [ "$n" = "$2" ] || fail "$1: $n of $2 trials in an exec'd process: $(cat "$TMP/$1.args")"
 }
