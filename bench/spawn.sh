@@ -18,8 +18,14 @@ N=${SPAWN_N:-300}
 command -v sqlite3 >/dev/null || { echo "spawn.sh: needs the sqlite3 shell" >&2; exit 2; }
 TMP=$(mktemp -d /tmp/hps-spawn-bench.XXXXXX)
 PIDS=()
-trap 'for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cleanup() {
+    for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
 
 # run HPS RECYCLE: ms per trial, first lease to last finish.
 run() {
@@ -29,21 +35,23 @@ run() {
     "$hps" coordinator --bind "$ep" --db "$db" -q 2>"$TMP/coord.log" &
     coord=$!
     PIDS+=("$coord")
-    printf 'study: spawn\nn_trials: %d\nobjective: {type: synthetic, function: sphere}\n%s\n%s\n%s\n' \
-        "$N" "space:" "  x: {type: float, low: -5, high: 5}" "sampler: {type: random, seed: 1}" \
+    printf '%s\n' "study: spawn" "n_trials: $N" "objective: {type: synthetic, function: sphere}" \
+        "space:" "  x: {type: float, low: -5, high: 5}" "sampler: {type: random, seed: 1}" \
         >"$TMP/s.yaml"
     "$hps" submit "$TMP/s.yaml" --to "$ep" >/dev/null
     "$hps" worker --connect "$ep" --name b --slots 1 --prefetch 1 --recycle-after "$recycle" \
         --cache "$TMP/cache" -q 2>"$TMP/worker.log" &
     worker=$!
     PIDS+=("$worker")
-    until [ "$(sqlite3 "$db" "SELECT COUNT(*) FROM trials WHERE state = 'COMPLETE'" 2>/dev/null)" = "$N" ]; do
+    local done="SELECT COUNT(*) FROM trials WHERE state = 'COMPLETE'"
+    until [ "$(sqlite3 "$db" "$done" 2>/dev/null)" = "$N" ]; do
         kill -0 "$worker" 2>/dev/null || { cat "$TMP/worker.log" >&2; exit 1; }
         sleep 0.2
     done
     kill "$worker" "$coord"
     wait "$worker" "$coord" 2>/dev/null || true
-    sqlite3 "$db" "SELECT printf('%.2f', 1000.0 * (MAX(finished) - MIN(started)) / COUNT(*)) FROM trials"
+    sqlite3 "$db" \
+        "SELECT printf('%.2f', 1000.0 * (MAX(finished) - MIN(started)) / COUNT(*)) FROM trials"
 }
 
 printf '%-40s %8s %8s %8s  %s\n' binary fresh reused start load

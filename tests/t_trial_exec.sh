@@ -5,7 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 # The objective records its parent's (the trial process's) argv, a file per trial.
 objective() {
-    echo "objective: {type: command, run: \"cat /proc/\$PPID/cmdline >$TMP/$1.\$HPS_TRIAL; echo 1\"}"
+    local run="cat /proc/\$PPID/cmdline >$TMP/$1.\$HPS_TRIAL; echo 1"
+    echo "objective: {type: command, run: \"$run\"}"
 }
 check() { # check NAME TRIALS: every trial ran in an exec'd trial process
     local n
@@ -13,7 +14,8 @@ check() { # check NAME TRIALS: every trial ran in an exec'd trial process
     n=$(grep -c "hps __trial-process [0-9]* $" "$TMP/$1.args") || true
     [ "$n" = "$2" ] || fail "$1: $n of $2 trials in an exec'd process: $(cat "$TMP/$1.args")"
 }
-write_study "$TMP/run.yaml" viarun 4 "direction: minimize" "sampler: {type: random, seed: 2}" "$(objective run)"
+write_study "$TMP/run.yaml" viarun 4 "direction: minimize" "sampler: {type: random, seed: 2}" \
+    "$(objective run)"
 DB=$TMP/run.db
 "$HPS" run "$TMP/run.yaml" -j 2 --db "$DB" >"$TMP/run.out" 2>"$TMP/run.err" \
     || fail "hps run: $(cat "$TMP/run.err")"
@@ -21,7 +23,8 @@ DB=$TMP/run.db
 check run 4
 DB=$TMP/w.db
 start_coord
-write_study "$TMP/w.yaml" viaworker 3 "direction: minimize" "sampler: {type: random, seed: 3}" "$(objective worker)"
+write_study "$TMP/w.yaml" viaworker 3 "direction: minimize" "sampler: {type: random, seed: 3}" \
+    "$(objective worker)"
 "$HPS" submit "$TMP/w.yaml" --to "$ep" >/dev/null
 start worker "$HPS" worker --connect "$ep" --name w1 --recycle-after 1
 wait_for 30 "[s for s in st['studies'] if s['state'] == 'done']"

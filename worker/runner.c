@@ -1,10 +1,10 @@
 /* runner — trials in child processes (see runner.h).
  *
  * Lifetime of a child: fork -> setsid -> exec (spawn.c) -> SETUP frame -> (TASK frame
- * -> objective -> TELL frame)... -> EOF from the parent -> exit 0. The parent learns the end from EOF on its socket
- * end, then peeks with waitid(WNOWAIT) so it can kill leftover descendants while the
- * zombie leader still reserves its pid as their session and group id, and only then
- * reaps. A child that sent no TELL is a crash, described from its wait status.
+ * -> objective -> TELL frame)... -> EOF from the parent -> exit 0. The parent learns the
+ * end from EOF on its socket end, then peeks with waitid(WNOWAIT) so it can kill leftover
+ * descendants while the zombie leader still reserves its pid as their session and group
+ * id, and only then reaps. A child that sent no TELL is a crash, described from its wait status.
  *
  * Why a session and not just a process group: the `command` objective puts its
  * program in a process group of its own (so it can kill it on timeout or prune), and a
@@ -409,8 +409,10 @@ int runner_child_main(int argc, char **argv, runner_find_fn find)
     }
     runner_spec_t base;
     cmdpolicy_t policy;
-    int rc = s_base_of(setup, find, &base, &policy, err) == 0 ? s_child_loop(fd, &base) : 2;
-    if (rc == 2)
+    int rc = 2;
+    if (s_base_of(setup, find, &base, &policy, err) == 0)
+        rc = s_child_loop(fd, &base);
+    else
         log_error("trial process: %s", err);
     proto_destroy(&setup);
     return rc;

@@ -1,5 +1,7 @@
 /* runner_test — unit tests of worker/runner.c: framing, trial processes (reuse,
- * reports and pruning, crashes, cancel), and the --allow-command refusal (the rule itself: cmdpolicy.c). */
+ * reports and pruning, crashes, cancel, a fresh exec), and the --allow-command refusal
+ * (the rule itself: cmdpolicy.c). The trial processes are this selftest exec'd again
+ * (worker/spawn.h); they find the fakes below by name (runner_test_child_main). */
 #include <assert.h>
 #include <dirent.h>
 #include <math.h>
