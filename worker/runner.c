@@ -136,6 +136,12 @@ static void s_opt_dbl(proto_msg_t *m, const char *key, double v)
         proto_set_dbl(m, key, v);
 }
 
+static void s_opt_str(proto_msg_t *m, const char *key, const char *v)
+{
+    if (v)
+        proto_set_str(m, key, v);
+}
+
 proto_msg_t *runner_tell_new(long trial, int attempt, const objective_result_t *res,
                              double secs)
 {
@@ -425,19 +431,14 @@ static proto_msg_t *s_setup_new(const runner_spec_t *base)
     proto_msg_t *m = proto_new("SETUP");
     proto_set_int(m, "log_level", log_level());
     proto_set_str(m, "log_component", log_component());
-    if (base->cache_dir)
-        proto_set_str(m, "cache_dir", base->cache_dir);
-    if (base->ops)
-        proto_set_str(m, "objective", base->ops->name);
+    s_opt_str(m, "cache_dir", base->cache_dir);
+    s_opt_str(m, "objective", base->ops ? base->ops->name : NULL);
     const cmdpolicy_t *p = base->policy;
     if (p) {
         proto_set_int(m, "policy", 1);
-        if (p->pattern)
-            proto_set_str(m, "allow_command", p->pattern);
-        if (p->env)
-            proto_set_str(m, "allow_env", p->env);
-        if (p->cwd)
-            proto_set_str(m, "allow_cwd", p->cwd);
+        s_opt_str(m, "allow_command", p->pattern);
+        s_opt_str(m, "allow_env", p->env);
+        s_opt_str(m, "allow_cwd", p->cwd);
         proto_set_int(m, "no_command", p->none);
     }
     return m;
@@ -490,12 +491,9 @@ int runner_run(runner_t *self, const runner_spec_t *spec, char *err)
     proto_set_dbls(m, "x", spec->x, spec->nx);
     proto_set_int(m, "seed", (int64_t)spec->seed);
     proto_set_int(m, "final", spec->final);
-    if (spec->config_json)
-        proto_set_str(m, "config", spec->config_json);
-    if (spec->data_path)
-        proto_set_str(m, "data", spec->data_path);
-    if (spec->artifact_dir)
-        proto_set_str(m, "artifact_dir", spec->artifact_dir);
+    s_opt_str(m, "config", spec->config_json);
+    s_opt_str(m, "data", spec->data_path);
+    s_opt_str(m, "artifact_dir", spec->artifact_dir);
     /* The idle child is blocked in read: the frame fits the socket buffer, or the
      * write waits for the child to drain it. */
     int rc = runner_frame_write(self->fd, m, err);
