@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -400,6 +401,9 @@ static int s_child_loop(int fd, const runner_spec_t *base)
 int runner_child_main(int argc, char **argv, runner_find_fn find)
 {
     char err[HPS_ERR_LEN];
+    /* Named as the program, not "exe" (the name of /proc/self/exe) in ps and top. */
+    if (prctl(PR_SET_NAME, program_invocation_short_name) != 0)
+        log_debug("trial process: PR_SET_NAME: %s", strerror(errno));
     s_child_signals();
     int fd = spawn_child_fd(argc, argv, err);
     if (fd < 0) {

@@ -323,6 +323,21 @@ static void s_cmdline_arg1(pid_t pid, char *out, size_t size)
     snprintf(out, size, "%s", first < n ? buf + first + 1 : "");
 }
 
+/* The first line of /proc/PID/NAME (pid 0: self), "" when unreadable. */
+static void s_proc_line(pid_t pid, const char *name, char *out, int size)
+{
+    char path[64];
+    if (pid)
+        snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    else
+        snprintf(path, sizeof path, "/proc/self/%s", name);
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(out, size, f))
+        out[0] = '\0';
+    if (f)
+        fclose(f);
+}
+
 /* Whether process pid has a descriptor open on the same file as fd. */
 static bool s_holds(pid_t pid, int fd)
 {
@@ -351,7 +366,7 @@ static bool s_holds(pid_t pid, int fd)
 
 /* A trial process is a fresh exec of this program (PROGRAM __trial-process FD), not a
  * forked copy: its command line says so, and a descriptor of ours that is not
- * close-on-exec did not reach it. */
+ * close-on-exec did not reach it. It is named as we are (not "exe"). */
 static void s_exec_test(void)
 {
     int p[2];
@@ -367,6 +382,10 @@ static void s_exec_test(void)
     s_cmdline_arg1(runner_pid(r), arg1, sizeof arg1);
     assert(strcmp(arg1, SPAWN_ARG) == 0);
     assert(!s_holds(runner_pid(r), p[1]));
+    char mine[64], theirs[64];
+    s_proc_line(0, "comm", mine, sizeof mine);
+    s_proc_line(runner_pid(r), "comm", theirs, sizeof theirs);
+    assert(mine[0] && strcmp(mine, theirs) == 0);
     runner_destroy(&r);
     close(p[0]);
     close(p[1]);
