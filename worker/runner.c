@@ -419,13 +419,20 @@ int runner_child_main(int argc, char **argv, runner_find_fn find)
     }
     runner_spec_t base;
     cmdpolicy_t policy;
-    int rc = 2;
-    if (s_base_of(setup, find, &base, &policy, err) == 0)
-        rc = s_child_loop(fd, &base);
-    else
+    if (s_base_of(setup, find, &base, &policy, err) != 0) {
         log_error("trial process: %s", err);
+        proto_destroy(&setup);
+        return 2;
+    }
+    int rc = s_child_loop(fd, &base);
     proto_destroy(&setup);
-    return rc;
+    /* The worker closed its end: it is done with this process or gone, and then the
+     * SIGKILL of PR_SET_PDEATHSIG is on its way. Leave at once, without the libraries'
+     * exit handlers or a sanitizer's leak check, which that kill would cut short (LSan
+     * then logs "Unable to get registers from thread"). */
+    if (fflush(NULL) != 0)
+        log_debug("trial process: fflush: %s", strerror(errno));
+    _exit(rc);
 }
 
 /* The SETUP frame of a new process: what base holds for all its trials, and the log

@@ -104,9 +104,9 @@ void runner_crash_reason(int status, char *out, size_t size);
 typedef const objective_ops_t *(*runner_find_fn)(const char *name);
 /* The trial process: `PROGRAM __trial-process FD` (spawn.h), dispatched by the main of
  * each binary that starts runners before anything else runs. Reads SETUP, then serves
- * TASKs until the worker closes its end. find NULL = objective_find. Exit code: 0 at
- * the end, 126 when the worker sent something else or went away mid-trial, 2 when
- * argv or SETUP is wrong (message on stderr). */
+ * TASKs until the worker closes its end. find NULL = objective_find. Returns 2 when argv
+ * or SETUP is wrong (message on stderr); else it ends the process itself with _exit():
+ * 0 at the end, 126 when the worker sent something else or went away mid-trial. */
 int runner_child_main(int argc, char **argv, runner_find_fn find);
 
 /* Framing, shared with tests: one length-prefixed message on a blocking fd, with
