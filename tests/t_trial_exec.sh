@@ -21,16 +21,22 @@ DB=$TMP/run.db
     || fail "hps run: $(cat "$TMP/run.err")"
 [ "$(count_state COMPLETE)" = 4 ] || fail "run: $(cat "$TMP/run.err")"
 check run 4
+# `hps worker` from a binary deleted once it runs (as a rebuild replaces it): each trial
+# in a fresh process (--recycle-after 1), exec'd from /proc/self/exe all the same.
 DB=$TMP/w.db
 start_coord
+mkdir "$TMP/bin"
+cp "$HPS" "$TMP/bin/hps"
+start worker "$TMP/bin/hps" worker --connect "$ep" --name w1 --recycle-after 1
+wait_for 30 "len(st['workers']) == 1"
+rm "$TMP/bin/hps"
 write_study "$TMP/w.yaml" viaworker 3 "direction: minimize" "sampler: {type: random, seed: 3}" \
     "$(objective worker)"
 "$HPS" submit "$TMP/w.yaml" --to "$ep" >/dev/null
-start worker "$HPS" worker --connect "$ep" --name w1 --recycle-after 1
 wait_for 30 "[s for s in st['studies'] if s['state'] == 'done']"
 [ "$(count_state COMPLETE)" = 3 ] || fail "worker: $(cat "$TMP/worker.log")"
 check worker 3
-echo "ok: trials ran in exec'd trial processes (hps run and hps worker)"
+echo "ok: trials ran in exec'd trial processes (hps run, and hps worker from a deleted binary)"
 
 # Hidden: not in the help, and nothing runs without a worker's socket.
 "$HPS" --help | grep -q trial-process && fail "__trial-process in hps --help"
