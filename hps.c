@@ -14,6 +14,9 @@
 #include "cli/worker_main.h"
 #include "core/subcmd.h"
 #include "core/util.h"
+#include "worker/spawn.h"
+
+#include <string.h>
 
 static const subcmd_t s_commands[] = {
     {"run", run_main, "run a study with an embedded coordinator and local workers"},
@@ -41,5 +44,7 @@ static const subcmd_t s_commands[] = {
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], SPAWN_ARG) == 0) /* a worker's trial process */
+        return trial_process_main(argc, argv);
     return subcmd_main("hps", s_commands, ARRAY_SIZE(s_commands), argc, argv);
 }

@@ -13,6 +13,7 @@
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "worker/runner.h"
 #include "worker/worker.h"
 
 static const char s_usage[] =
@@ -208,4 +209,9 @@ int worker_main(int argc, char **argv)
         return 1;
     }
     return 0;
+}
+
+int trial_process_main(int argc, char **argv)
+{
+    return runner_child_main(argc, argv, NULL);
 }

@@ -7,5 +7,8 @@
  * argv[0] is the subcommand name ("worker"); flags follow. Exit code: 0 ok, 1 runtime
  * failure, 2 bad flags (message on stderr). --help prints usage on stdout, exits 0. */
 int worker_main(int argc, char **argv);
+/* `hps __trial-process FD`: a worker's trial process (worker/spawn.h), hidden from the
+ * help; main() dispatches it before the subcommand table. argv[0] is the program. */
+int trial_process_main(int argc, char **argv);
 
 #endif

@@ -13,6 +13,8 @@ static char s_component[64] = "hps";
 void log_set_level(log_level_t level) { s_level = level; }
 log_level_t log_level(void) { return s_level; }
 
+const char *log_component(void) { return s_component; }
+
 void log_set_component(const char *name)
 {
     snprintf(s_component, sizeof s_component, "%s", name);

@@ -9,6 +9,7 @@ typedef enum { LL_ERROR = 0, LL_WARN, LL_INFO, LL_DEBUG } log_level_t;
 void log_set_level(log_level_t level);
 void log_set_component(const char *name); /* copied; e.g. "worker 3" */
 log_level_t log_level(void);
+const char *log_component(void); /* as last set; "hps" before */
 void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LL_ERROR, __VA_ARGS__)

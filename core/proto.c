@@ -73,6 +73,8 @@ static const schema_t s_schema[] = {
     {"STOP", {"study:S"}},
     {"STOPPED", {"study:S"}},
     {"ERROR", {"msg:S", "bad:I?", "sha256:S?", "re:S?", "trial:I?", "attempt:I?"}},
+    {"SETUP", {"log_level:I", "log_component:S", "cache_dir:S?", "objective:S?", "policy:I?",
+               "allow_command:S?", "allow_env:S?", "allow_cwd:S?", "no_command:I?"}},
 };
 
 static const schema_t *s_schema_find(const char *type)

@@ -38,6 +38,9 @@
  *   STATUS    study S? (only this study)     STATUS_REPLY  json S, text S?
  *   STOP      study S                        STOPPED  study S
  *   ERROR     msg S, bad I? (1: the request itself is bad, e.g. an unknown study)
+ *   SETUP     log_level I, log_component S, cache_dir S?, objective S?, policy I?,
+ *             allow_command S?, allow_env S?, allow_cwd S?, no_command I?
+ *             worker -> its trial process only, first on the pipe (worker/runner.h)
  */
 #ifndef HPS_PROTO_H
 #define HPS_PROTO_H

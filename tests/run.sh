@@ -26,11 +26,11 @@ sanlog=$(mktemp -d /tmp/hps-san.XXXXXX)
 export ASAN_OPTIONS="log_path=$sanlog/asan:detect_leaks=1"
 export UBSAN_OPTIONS="log_path=$sanlog/ubsan:print_stacktrace=1:halt_on_error=1"
 # SANITIZER=thread: a race report fails the test the same way; tests/tsan.supp lists
-# what is not ours to fix, each entry with its reason. die_after_fork=0: a worker forks
-# its trial processes while libzmq's I/O threads run, and a trial process then starts
-# threads of its own (OpenBLAS, xgboost's OpenMP), which TSan refuses by default. The
-# child never touches the parent's ZeroMQ context (it speaks over a socketpair), and
-# glibc's fork makes malloc and stdio usable in it, so it is not a hazard there.
+# what is not ours to fix, each entry with its reason. die_after_fork=0: every hps
+# process has OpenBLAS's pool thread from the start, and `hps run` (like the selftest)
+# forks workers that then start ZeroMQ's threads, which TSan refuses by default; they
+# fork before any ZeroMQ context exists. A worker's trial processes exec right after
+# their fork (worker/spawn.h), so they run nothing in a forked image.
 export TSAN_OPTIONS="log_path=$sanlog/tsan:suppressions=$here/tsan.supp:die_after_fork=0"
 trap 'rm -rf "$sanlog"' EXIT
 for t in "$here"/t_${ONLY:-*}.sh; do

@@ -12,6 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "worker/runner.h"
+#include "worker/spawn.h"
+
 #define X(name) void name##_test(bool verbose);
 #include "selftest_list.h"
 #undef X
@@ -42,6 +45,9 @@ static bool s_selected(const char *name, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* The trial processes runner_test and worker_test start (worker/spawn.h). */
+    if (argc > 1 && strcmp(argv[1], SPAWN_ARG) == 0)
+        return runner_test_child_main(argc, argv);
     bool verbose = false;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--list") == 0) {

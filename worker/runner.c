@@ -1,10 +1,10 @@
 /* runner — trials in child processes (see runner.h).
  *
- * Lifetime of a child: fork -> setsid -> (TASK frame -> objective -> TELL frame)...
- * -> EOF from the parent -> _exit(0). The parent learns the end from EOF on its socket
- * end, then peeks with waitid(WNOWAIT) so it can kill leftover descendants while the
- * zombie leader still reserves its pid as their session and group id, and only then
- * reaps. A child that sent no TELL is a crash, described from its wait status.
+ * Lifetime of a child: fork -> setsid -> exec (spawn.c) -> SETUP frame -> (TASK frame
+ * -> objective -> TELL frame)... -> EOF from the parent -> exit 0. The parent learns the
+ * end from EOF on its socket end, then peeks with waitid(WNOWAIT) so it can kill leftover
+ * descendants while the zombie leader still reserves its pid as their session and group
+ * id, and only then reaps. A child that sent no TELL is a crash, described from its wait status.
  *
  * Why a session and not just a process group: the `command` objective puts its
  * program in a process group of its own (so it can kill it on timeout or prune), and a
@@ -31,6 +31,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "worker/spawn.h"
 
 struct runner_s {
     pid_t pid;
@@ -134,6 +135,12 @@ static void s_opt_dbl(proto_msg_t *m, const char *key, double v)
 {
     if (!isnan(v))
         proto_set_dbl(m, key, v);
+}
+
+static void s_opt_str(proto_msg_t *m, const char *key, const char *v)
+{
+    if (v)
+        proto_set_str(m, key, v);
 }
 
 proto_msg_t *runner_tell_new(long trial, int attempt, const objective_result_t *res,
@@ -286,16 +293,6 @@ static const objective_ops_t *s_child_setup(const runner_spec_t *spec, study_cac
     return ops;
 }
 
-/* Undo the worker's signal setup: czmq's SIGINT/SIGTERM handlers would only set a flag
- * here, and the child should die from the signals the worker sends it. */
-static void s_child_signals(void)
-{
-    static const int sigs[] = {SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGHUP};
-    for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-        if (signal(sigs[i], SIG_DFL) == SIG_ERR)
-            log_warn("trial process: cannot reset signal %d: %s", sigs[i], strerror(errno));
-}
-
 /* Run one trial and send its TELL; -1 when the worker is gone. */
 static int s_child_trial(int fd, const runner_spec_t *spec, study_cache_t *cache)
 {
@@ -343,15 +340,46 @@ static int s_spec_of(const proto_msg_t *m, const runner_spec_t *base, runner_spe
     return 0;
 }
 
-/* The trial process: one TASK after another until the worker closes its end. */
-static void s_child_main(int fd, const runner_spec_t *base, pid_t parent)
+/* What every trial of the process shares, from the SETUP frame m (kept by the caller
+ * for the process's life: base and policy borrow from it). -1 with err when an
+ * objective it names is not in the table. */
+static int s_base_of(const proto_msg_t *m, runner_find_fn find, runner_spec_t *base,
+                     cmdpolicy_t *policy, char *err)
 {
-    if (setsid() < 0)
-        log_warn("trial process: setsid: %s", strerror(errno));
-    /* If the worker is SIGKILLed, its trials must not run on unsupervised. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-        _exit(127);
-    s_child_signals();
+    memset(base, 0, sizeof *base);
+    log_set_level((log_level_t)proto_int_or(m, "log_level", LL_INFO));
+    log_set_component(proto_get_str(m, "log_component"));
+    base->cache_dir = proto_get_str(m, "cache_dir");
+    if (proto_int_or(m, "policy", 0)) {
+        *policy = (cmdpolicy_t){.pattern = proto_get_str(m, "allow_command"),
+                                .env = proto_get_str(m, "allow_env"),
+                                .cwd = proto_get_str(m, "allow_cwd"),
+                                .none = proto_int_or(m, "no_command", 0) != 0};
+        base->policy = policy;
+    }
+    const char *name = proto_get_str(m, "objective");
+    if (name && !(base->ops = (find ? find : objective_find)(name)))
+        return set_err(err, "no objective '%s' in this program", name);
+    return 0;
+}
+
+/* The process's own signal state: the default actions (the exec kept what the worker
+ * ignored), and none blocked (spawn.c blocks all across the fork). */
+static void s_child_signals(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGCHLD, SIGPIPE, SIGHUP};
+    for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+        if (signal(sigs[i], SIG_DFL) == SIG_ERR)
+            log_warn("trial process: cannot reset signal %d: %s", sigs[i], strerror(errno));
+    sigset_t none;
+    if (sigemptyset(&none) != 0 || sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+        log_warn("trial process: cannot unblock signals: %s", strerror(errno));
+}
+
+/* One TASK after another until the worker closes its end. 0, or 126 when it sent
+ * something else or went away mid-trial. */
+static int s_child_loop(int fd, const runner_spec_t *base)
+{
     study_cache_t cache = {0};
     int rc = 0;
     char err[HPS_ERR_LEN];
@@ -367,7 +395,64 @@ static void s_child_main(int fd, const runner_spec_t *base, pid_t parent)
     }
     for (int i = 0; i < CHILD_STUDIES; i++)
         s_slot_free(&cache.slot[i]);
-    _exit(rc == 0 ? 0 : 126);
+    return rc == 0 ? 0 : 126;
+}
+
+int runner_child_main(int argc, char **argv, runner_find_fn find)
+{
+    char err[HPS_ERR_LEN];
+    /* Named as the program, not "exe" (the name of /proc/self/exe) in ps and top. */
+    if (prctl(PR_SET_NAME, program_invocation_short_name) != 0)
+        log_debug("trial process: PR_SET_NAME: %s", strerror(errno));
+    s_child_signals();
+    int fd = spawn_child_fd(argc, argv, err);
+    if (fd < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 2;
+    }
+    proto_msg_t *setup = runner_frame_read(fd, err);
+    if (!setup || strcmp(proto_type(setup), "SETUP") != 0) {
+        fprintf(stderr, "%s: no SETUP from the worker%s%s\n", SPAWN_ARG, err[0] ? ": " : "",
+                err);
+        proto_destroy(&setup);
+        return 2;
+    }
+    runner_spec_t base;
+    cmdpolicy_t policy;
+    if (s_base_of(setup, find, &base, &policy, err) != 0) {
+        log_error("trial process: %s", err);
+        proto_destroy(&setup);
+        return 2;
+    }
+    int rc = s_child_loop(fd, &base);
+    proto_destroy(&setup);
+    /* The worker closed its end: it is done with this process or gone, and then the
+     * SIGKILL of PR_SET_PDEATHSIG is on its way. Leave at once, without the libraries'
+     * exit handlers or a sanitizer's leak check, which that kill would cut short (LSan
+     * then logs "Unable to get registers from thread"). */
+    if (fflush(NULL) != 0)
+        log_debug("trial process: fflush: %s", strerror(errno));
+    _exit(rc);
+}
+
+/* The SETUP frame of a new process: what base holds for all its trials, and the log
+ * level and component the process logs under. */
+static proto_msg_t *s_setup_new(const runner_spec_t *base)
+{
+    proto_msg_t *m = proto_new("SETUP");
+    proto_set_int(m, "log_level", log_level());
+    proto_set_str(m, "log_component", log_component());
+    s_opt_str(m, "cache_dir", base->cache_dir);
+    s_opt_str(m, "objective", base->ops ? base->ops->name : NULL);
+    const cmdpolicy_t *p = base->policy;
+    if (p) {
+        proto_set_int(m, "policy", 1);
+        s_opt_str(m, "allow_command", p->pattern);
+        s_opt_str(m, "allow_env", p->env);
+        s_opt_str(m, "allow_cwd", p->cwd);
+        proto_set_int(m, "no_command", p->none);
+    }
+    return m;
 }
 
 /* ---- the parent ------------------------------------------------------------------- */
@@ -386,23 +471,23 @@ runner_t *runner_new(const runner_spec_t *base, char *err)
         close(sv[1]);
         return NULL;
     }
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t pid = spawn_trial_process(sv[1], err);
+    if (close(sv[1]) != 0)
+        log_debug("close: %s", strerror(errno));
     if (pid < 0) {
-        set_err(err, "fork: %s", strerror(errno));
         close(sv[0]);
-        close(sv[1]);
         return NULL;
     }
-    if (pid == 0) {
-        close(sv[0]);
-        s_child_main(sv[1], base, parent);
-    }
-    close(sv[1]);
     runner_t *self = xcalloc(1, sizeof *self);
     self->pid = pid;
     self->fd = sv[0];
     self->started_ms = now_ms();
+    /* Queued in the socket buffer for the process to read after its exec. */
+    proto_msg_t *setup = s_setup_new(base);
+    int rc = runner_frame_write(self->fd, setup, err);
+    proto_destroy(&setup);
+    if (rc != 0)
+        runner_destroy(&self);
     return self;
 }
 
@@ -417,12 +502,9 @@ int runner_run(runner_t *self, const runner_spec_t *spec, char *err)
     proto_set_dbls(m, "x", spec->x, spec->nx);
     proto_set_int(m, "seed", (int64_t)spec->seed);
     proto_set_int(m, "final", spec->final);
-    if (spec->config_json)
-        proto_set_str(m, "config", spec->config_json);
-    if (spec->data_path)
-        proto_set_str(m, "data", spec->data_path);
-    if (spec->artifact_dir)
-        proto_set_str(m, "artifact_dir", spec->artifact_dir);
+    s_opt_str(m, "config", spec->config_json);
+    s_opt_str(m, "data", spec->data_path);
+    s_opt_str(m, "artifact_dir", spec->artifact_dir);
     /* The idle child is blocked in read: the frame fits the socket buffer, or the
      * write waits for the child to drain it. */
     int rc = runner_frame_write(self->fd, m, err);

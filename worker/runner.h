@@ -1,17 +1,20 @@
 /* runner — a worker slot's trial process, and the framing used to talk to it.
  *
- * runner_start() forks once per slot; the child serves trial after trial. It starts its
- * own session (so a kill reaches a `command` objective's subprocesses too, even in their
- * own process groups), and for each TASK parses the study config (cached per study),
- * finds the objective, runs it and sends the result back as a TELL message. A crash or
- * a kill costs only the trial it was running; the worker forks a fresh process. It
- * leaves with _exit(): it never touches the worker's ZeroMQ sockets or atexit
- * handlers.
+ * runner_start() starts one process per slot; it serves trial after trial. The process
+ * is a fresh exec of the same binary (worker/spawn.h: a fork of the threaded worker
+ * must not run library code), in its own session (so a kill reaches a `command`
+ * objective's subprocesses too, even in their own process groups). For each TASK it
+ * parses the study config (cached per study), finds the objective, runs it and sends
+ * the result back as a TELL message. A crash or a kill costs only the trial it was
+ * running; the worker starts a fresh process.
  *
  * Parent and child talk over one AF_UNIX socketpair (not pipes: send(MSG_NOSIGNAL)
  * means a dead peer is an error return, never a SIGPIPE that kills the worker).
  * Each message is a proto message, msgpack-encoded, behind a 4-byte big-endian length:
  *
+ *   parent -> child   SETUP {log_level, log_component, cache_dir?, objective?, policy?,
+ *                           allow_command?, allow_env?, allow_cwd?, no_command?}
+ *                     once, first: what holds for every trial of the process
  *   parent -> child   TASK {trial, attempt, x, seed, final, config?, data? (local path),
  *                          artifact_dir? (a final refit's folder for its model file)}
  *   child -> parent   REPORT {trial, attempt, step, value}    then waits for a reply
@@ -23,7 +26,8 @@
  * measure of the trial); the worker forwards it to the coordinator as it is.
  *
  * The parent's end is non-blocking and read through a buffer, so a slow or stuck
- * child never stalls the worker's event loop. Internal to worker/. */
+ * child never stalls the worker's event loop. Internal to worker/, but for
+ * runner_child_main, the trial process's entry (cli/worker_main.c, the selftest). */
 #ifndef HPS_RUNNER_H
 #define HPS_RUNNER_H
 
@@ -50,12 +54,14 @@ typedef struct {
                                     none (objective_ctx_t.artifact_dir) */
     const cmdpolicy_t *policy;   /* which `command` objectives run; NULL = any */
     const objective_ops_t *ops;  /* NULL = objective_find(config's objective.type);
-                                    tests pass a fake one (then config_json may be NULL) */
+                                    tests pass a fake one (then config_json may be NULL):
+                                    only its name reaches the process, which looks it up
+                                    with the runner_find_fn its main passes */
 } runner_spec_t;
 
 typedef struct runner_s runner_t;
 
-/* Fork an idle trial process. Of base only ops, cache_dir and policy are used:
+/* Start an idle trial process. Of base only ops, cache_dir and policy are used:
  * they hold for every trial it runs. NULL with err when socketpair or fork fails. */
 runner_t *runner_new(const runner_spec_t *base, char *err);
 /* Hand the idle process its next trial (the base fields of spec are ignored). -1 with
@@ -73,7 +79,7 @@ pid_t runner_pid(const runner_t *self);
 int runner_served(const runner_t *self); /* trials handed to this process so far */
 /* The process's resident memory in KiB (/proc/PID/statm), or -1 when unknown. */
 long runner_rss_kb(const runner_t *self);
-double runner_secs(const runner_t *self); /* wall time since the fork */
+double runner_secs(const runner_t *self); /* wall time since the start or last TASK */
 
 /* Read what the child sent. Returns the next complete message (caller destroys) or
  * NULL when none is complete yet. *eof is set once the child closed its end (it has
@@ -94,6 +100,15 @@ proto_msg_t *runner_tell_new(long trial, int attempt, const objective_result_t *
  * fault)" or "objective exited with status N". Can't fail. */
 void runner_crash_reason(int status, char *out, size_t size);
 
+/* The objectives a trial process can run, by name (objective_find in hps). */
+typedef const objective_ops_t *(*runner_find_fn)(const char *name);
+/* The trial process: `PROGRAM __trial-process FD` (spawn.h), dispatched by the main of
+ * each binary that starts runners before anything else runs. Reads SETUP, then serves
+ * TASKs until the worker closes its end. find NULL = objective_find. Returns 2 when argv
+ * or SETUP is wrong (message on stderr); else it ends the process itself with _exit():
+ * 0 at the end, 126 when the worker sent something else or went away mid-trial. */
+int runner_child_main(int argc, char **argv, runner_find_fn find);
+
 /* Framing, shared with tests: one length-prefixed message on a blocking fd, with
  * loops over EINTR and partial transfers. frame_write: 0 or -1 with err.
  * frame_read: the message (caller destroys) or NULL with err ("" on a clean EOF). */
@@ -101,5 +116,7 @@ int runner_frame_write(int fd, const proto_msg_t *m, char *err);
 proto_msg_t *runner_frame_read(int fd, char *err);
 
 void runner_test(bool verbose);
+/* The selftest's trial process: runner_child_main with runner_test's fake objectives. */
+int runner_test_child_main(int argc, char **argv);
 
 #endif

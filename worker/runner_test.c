@@ -1,6 +1,9 @@
 /* runner_test — unit tests of worker/runner.c: framing, trial processes (reuse,
- * reports and pruning, crashes, cancel), and the --allow-command refusal (the rule itself: cmdpolicy.c). */
+ * reports and pruning, crashes, cancel, a fresh exec), and the --allow-command refusal
+ * (the rule itself: cmdpolicy.c). The trial processes are this selftest exec'd again
+ * (worker/spawn.h); they find the fakes below by name (runner_test_child_main). */
 #include <assert.h>
+#include <dirent.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 #include "core/util.h"
 #include "worker/runner.h"
+#include "worker/spawn.h"
 
 
 #include <poll.h>
@@ -125,6 +129,28 @@ static void s_fake_sleep(const objective_ctx_t *ctx, objective_result_t *res)
         pause();
 }
 
+/* The fakes a trial process of the selftest can run (runner_test_child_main). The
+ * `command` one would crash: the policy must refuse it first. */
+static const objective_ops_t s_fakes[] = {
+    {.name = "fake", .run = s_fake_run},     {.name = "echo", .run = s_fake_echo},
+    {.name = "report", .run = s_fake_report}, {.name = "segv", .run = s_fake_segv},
+    {.name = "exit", .run = s_fake_exit},     {.name = "sleep", .run = s_fake_sleep},
+    {.name = "command", .run = s_fake_segv},
+};
+
+static const objective_ops_t *s_fake_find(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(s_fakes); i++)
+        if (strcmp(s_fakes[i].name, name) == 0)
+            return &s_fakes[i];
+    return NULL;
+}
+
+int runner_test_child_main(int argc, char **argv)
+{
+    return runner_child_main(argc, argv, s_fake_find);
+}
+
 /* Drive a trial like the worker does: answer REPORTs (PRUNE from step prune_at on)
  * until the TELL comes (the process then waits for its next trial; *status = 0) or
  * the process ends without one (reaped; *status is its wait status). */
@@ -164,14 +190,12 @@ static proto_msg_t *s_drive(runner_t *r, long prune_at, int *status)
     return tell;
 }
 
-static proto_msg_t *s_run_fake(const char *name, void (*run)(const objective_ctx_t *,
-                                                             objective_result_t *),
-                               const cmdpolicy_t *policy, long prune_at, int *status)
+static proto_msg_t *s_run_fake(const char *name, const cmdpolicy_t *policy, long prune_at,
+                               int *status)
 {
-    objective_ops_t ops = {.name = name, .run = run};
     double x[1] = {10};
     runner_spec_t spec = {.trial = 7, .attempt = 2, .x = x, .nx = 1, .seed = 1,
-                          .policy = policy, .ops = &ops};
+                          .policy = policy, .ops = s_fake_find(name)};
     char err[HPS_ERR_LEN];
     runner_t *r = runner_start(&spec, err);
     assert(r);
@@ -186,7 +210,7 @@ static void s_objective_test(void)
     int status;
     double d;
     int n;
-    proto_msg_t *t = s_run_fake("fake", s_fake_run, NULL, 99, &status);
+    proto_msg_t *t = s_run_fake("fake", NULL, 99, &status);
     assert(t && status == 0);
     assert(proto_int_or(t, "trial", 0) == 7 && proto_int_or(t, "attempt", 0) == 2);
     assert(strcmp(proto_get_str(t, "state"), "COMPLETE") == 0);
@@ -197,7 +221,7 @@ static void s_objective_test(void)
     proto_destroy(&t);
 
     /* Reports are answered; PRUNE at step 2 stops the objective there. */
-    t = s_run_fake("fake", s_fake_report, NULL, 2, &status);
+    t = s_run_fake("report", NULL, 2, &status);
     assert(t && strcmp(proto_get_str(t, "state"), "PRUNED") == 0);
     assert(proto_get_dbl(t, "value", &d) == 0 && d == 12);
     const double *folds = proto_get_dbls(t, "folds", &n);
@@ -206,7 +230,7 @@ static void s_objective_test(void)
 
     /* A `command` objective is refused before it runs (the fake would crash). */
     const cmdpolicy_t python = {.pattern = "python3 *"};
-    t = s_run_fake("command", s_fake_segv, &python, 99, &status);
+    t = s_run_fake("command", &python, 99, &status);
     assert(t && strcmp(proto_get_str(t, "state"), "FAIL") == 0);
     assert(strcmp(proto_get_str(t, "error"), "command not allowed on this worker") == 0);
     proto_destroy(&t);
@@ -216,9 +240,9 @@ static void s_objective_test(void)
  * each TELL names its own trial and carries the process's own secs. */
 static void s_reuse_test(void)
 {
-    objective_ops_t ops = {.name = "fake", .run = s_fake_echo};
     double x[1] = {10};
-    runner_spec_t spec = {.trial = 1, .attempt = 1, .x = x, .nx = 1, .ops = &ops};
+    runner_spec_t spec = {.trial = 1, .attempt = 1, .x = x, .nx = 1,
+                          .ops = s_fake_find("echo")};
     char err[HPS_ERR_LEN];
     runner_t *r = runner_new(&spec, err);
     assert(r);
@@ -248,8 +272,7 @@ static void s_reuse_test(void)
 /* Anything but a TASK on the pipe ends the process without a result. */
 static void s_not_task_test(void)
 {
-    objective_ops_t ops = {.name = "fake", .run = s_fake_run};
-    runner_spec_t spec = {.ops = &ops};
+    runner_spec_t spec = {.ops = s_fake_find("fake")};
     char err[HPS_ERR_LEN];
     runner_t *r = runner_new(&spec, err);
     assert(r);
@@ -268,16 +291,15 @@ static void s_crash_test(void)
 {
     int status;
     char why[HPS_ERR_LEN];
-    assert(s_run_fake("fake", s_fake_segv, NULL, 99, &status) == NULL);
+    assert(s_run_fake("segv", NULL, 99, &status) == NULL);
     runner_crash_reason(status, why, sizeof why);
     assert(strcmp(why, "objective crashed: signal 11 (Segmentation fault)") == 0);
-    assert(s_run_fake("fake", s_fake_exit, NULL, 99, &status) == NULL);
+    assert(s_run_fake("exit", NULL, 99, &status) == NULL);
     runner_crash_reason(status, why, sizeof why);
     assert(strcmp(why, "objective exited with status 3") == 0);
 
     /* A cancelled child is killed with its session. */
-    objective_ops_t ops = {.name = "fake", .run = s_fake_sleep};
-    runner_spec_t spec = {.trial = 1, .attempt = 1, .ops = &ops};
+    runner_spec_t spec = {.trial = 1, .attempt = 1, .ops = s_fake_find("sleep")};
     char err[HPS_ERR_LEN];
     runner_t *r = runner_start(&spec, err);
     assert(r && runner_reap(r, &status, err) == 0);
@@ -285,6 +307,88 @@ static void s_crash_test(void)
     proto_msg_t *t = s_drive(r, 0, &status);
     assert(!t && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     runner_destroy(&r);
+}
+
+/* The first argument of process pid's command line ("" when unreadable). */
+static void s_cmdline_arg1(pid_t pid, char *out, size_t size)
+{
+    char path[64], buf[4096] = "";
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    size_t first = strlen(buf);
+    snprintf(out, size, "%s", first < n ? buf + first + 1 : "");
+}
+
+/* The first line of /proc/PID/NAME (pid 0: self), "" when unreadable. */
+static void s_proc_line(pid_t pid, const char *name, char *out, int size)
+{
+    char path[64];
+    if (pid)
+        snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+    else
+        snprintf(path, sizeof path, "/proc/self/%s", name);
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(out, size, f))
+        out[0] = '\0';
+    if (f)
+        fclose(f);
+}
+
+/* Whether process pid has a descriptor open on the same file as fd. */
+static bool s_holds(pid_t pid, int fd)
+{
+    char path[64], mine[256], theirs[256];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(path, mine, sizeof mine - 1);
+    assert(n > 0);
+    mine[n] = '\0';
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    assert(d);
+    bool found = false;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char link[320];
+        snprintf(link, sizeof link, "%s/%s", path, e->d_name);
+        n = readlink(link, theirs, sizeof theirs - 1);
+        if (n > 0) {
+            theirs[n] = '\0';
+            found |= strcmp(theirs, mine) == 0;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+/* A trial process is a fresh exec of this program (PROGRAM __trial-process FD), not a
+ * forked copy: its command line says so, and a descriptor of ours that is not
+ * close-on-exec did not reach it. It is named as we are (not "exe"). */
+static void s_exec_test(void)
+{
+    int p[2];
+    assert(pipe(p) == 0); /* inheritable on purpose */
+    runner_spec_t spec = {.trial = 1, .attempt = 1, .ops = s_fake_find("fake")};
+    char err[HPS_ERR_LEN], arg1[64];
+    runner_t *r = runner_start(&spec, err);
+    assert(r);
+    int status;
+    proto_msg_t *t = s_drive(r, 99, &status); /* the TELL: the exec is done */
+    assert(t && status == 0);
+    proto_destroy(&t);
+    s_cmdline_arg1(runner_pid(r), arg1, sizeof arg1);
+    assert(strcmp(arg1, SPAWN_ARG) == 0);
+    assert(!s_holds(runner_pid(r), p[1]));
+    char mine[64], theirs[64];
+    s_proc_line(0, "comm", mine, sizeof mine);
+    s_proc_line(runner_pid(r), "comm", theirs, sizeof theirs);
+    assert(mine[0] && strcmp(mine, theirs) == 0);
+    runner_destroy(&r);
+    close(p[0]);
+    close(p[1]);
 }
 
 void runner_test(bool verbose)
@@ -296,6 +400,7 @@ void runner_test(bool verbose)
     s_reuse_test();
     s_not_task_test();
     s_crash_test();
+    s_exec_test();
     if (verbose)
         printf("OK\n");
 }
