@@ -17,7 +17,7 @@
 #include <string.h>
 
 static const char *const s_param_keys[] = {"type", "low", "high", "log", "step", "choices",
-                                           NULL};
+                                           "when", NULL};
 
 /* ------------------------------------------------------------------ parsing */
 
@@ -65,7 +65,8 @@ static void s_inapplicable(const cfg_node_t *node, const char *name, bool catego
     for (int i = 0; i < node->n; i++) {
         bool is_choices = strcmp(node->keys[i], "choices") == 0;
         bool known = s_in_list(node->keys[i], s_param_keys);
-        if (!known || strcmp(node->keys[i], "type") == 0 || is_choices == categorical)
+        if (!known || strcmp(node->keys[i], "type") == 0 || strcmp(node->keys[i], "when") == 0 ||
+            is_choices == categorical)
             continue;
         if (categorical)
             cfg_key_error(errs, node, i, "%s: '%s' does not apply to categorical parameters",
@@ -261,6 +262,8 @@ space_t *space_from_cfg(const cfg_node_t *map, cfg_errs_t *errs)
             if (strcmp(map->keys[j], map->keys[i]) == 0)
                 cfg_key_error(errs, map, i, "space: duplicate parameter '%s'", map->keys[i]);
     }
+    if (errs->n == before)
+        space_cond_parse(s, map, errs);
     if (errs->n > before)
         space_destroy(&s);
     return s;
@@ -279,8 +282,10 @@ void space_destroy(space_t **self_p)
         free(p->choices);
         free(p->choice_is_str);
         free(p->name);
+        space_cond_free(p);
     }
     free(s->params);
+    free(s->order);
     free(s);
     *self_p = NULL;
 }
@@ -357,6 +362,7 @@ void space_snap(const space_t *space, double *x)
         }
         x[i] = v;
     }
+    space_deactivate(space, x);
 }
 
 bool space_valid(const param_t *p, double x)
@@ -390,8 +396,10 @@ void space_point_json(strbuf_t *sb, const space_t *space, const double *x)
 {
     assert(sb && space && x);
     sb_putc(sb, '{');
-    for (int i = 0; i < space->n; i++) {
-        if (i)
+    for (int i = 0, shown = 0; i < space->n; i++) {
+        if (isnan(x[i]))
+            continue; /* inactive */
+        if (shown++)
             sb_puts(sb, ", ");
         sb_json_str(sb, space->params[i].name);
         sb_puts(sb, ": ");
