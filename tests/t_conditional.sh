@@ -8,7 +8,7 @@ cat >"$TMP/obj.py" <<'P'
 import json, math, os, sys
 p = json.load(sys.stdin)
 rbf = p["kernel"] == "rbf"
-if ("gamma" in p) != rbf or ("HPS_PARAM_GAMMA" in os.environ) != rbf:
+if ("gamma" in p) != rbf or ("HPS_PARAM_GAMMA" in os.environ) != rbf or ("shrink" in p) == rbf:
     sys.exit("gamma given to a %s trial: %r" % (p["kernel"], p))
 print(0.3 + (p["C"] - 1) ** 2 if not rbf else (math.log10(p["gamma"]) + 2) ** 2 + (p["C"] - 3) ** 2 / 10)
 P
@@ -21,6 +21,7 @@ space:
   gamma: {type: float, low: 1.0e-4, high: 1, log: true, when: {kernel: rbf}}
   kernel: {type: categorical, choices: [linear, rbf]}
   C: {type: float, low: 0.1, high: 10}
+  shrink: {type: categorical, choices: [true, false], when: {kernel: [linear]}}
 sampler: {type: tpe, seed: 5, deterministic: true, parallelism: 2, n_startup_trials: 6}
 Y
 for r in 1 2; do
@@ -39,7 +40,14 @@ n_rbf=$(sql "SELECT count(*) FROM trials WHERE json_extract(params, '$.kernel') 
 [ "$(sql "SELECT count(*) FROM trials WHERE (json_type(params, '$.gamma') IS NULL) != (json_extract(params, '$.kernel') = 'linear')")" = 0 ] ||
     fail "trials.params: gamma where it should not be: $(sql "SELECT params FROM trials LIMIT 3")"
 [ "$(sql "SELECT count(*) FROM trial_params WHERE study = 'svm' AND name = 'gamma'")" = "$n_rbf" ] || fail "trial_params gamma rows"
-[ "$(sql "SELECT count(*) FROM trial_params WHERE study = 'svm'")" = $((48 + n_rbf)) ] || fail "trial_params rows"
+[ "$(sql "SELECT count(*) FROM trial_params WHERE study = 'svm'")" = $((48 + n_rbf + n_lin)) ] || fail "trial_params rows"
+# the best trial is an rbf one: the leaderboard shows its gamma and no shrink
+"$HPS" leaderboard --db "$DB" --format json >"$TMP/lb.json"
+python3 - "$TMP/lb.json" <<'P' || fail "leaderboard: $(cat "$TMP/lb.json")"
+import json, sys
+bp = json.load(open(sys.argv[1]))[0]["params"]
+assert "gamma" in bp and "shrink" not in bp, bp
+P
 # hps trials: json (absent key), csv (empty cell), table (-)
 "$HPS" trials svm --db "$DB" --format json >"$TMP/t.json"
 python3 - "$TMP/t.json" <<'P' || fail "hps trials --format json"
@@ -77,12 +85,12 @@ P
 "$HPS" report svm --db "$DB" -o "$TMP/r.html" || fail "report"
 grep -q 'gamma' "$TMP/r.html" || fail "report lacks gamma"
 # enqueue: gamma left out of a linear point (an empty csv cell too), refused when given
-printf 'kernel,gamma,C\nlinear,,2\nrbf,0.01,3\n' >"$TMP/p.csv"
+printf 'kernel,gamma,C,shrink\nlinear,,2,true\nrbf,0.01,3,\n' >"$TMP/p.csv"
 "$HPS" resume svm --db "$DB" n_trials=30 >/dev/null 2>&1 || true
 expect 0 "$HPS" enqueue svm "$TMP/p.csv" --db "$DB"
-[ "$(sql "SELECT params FROM trials WHERE number = 24")" = '{"kernel": "linear", "C": 2}' ] ||
+[ "$(sql "SELECT params FROM trials WHERE number = 24")" = '{"kernel": "linear", "C": 2, "shrink": true}' ] ||
     fail "enqueued linear: $(sql "SELECT params FROM trials WHERE number >= 24")"
-printf '{"kernel": "linear", "gamma": 0.1, "C": 2}' >"$TMP/bad.json"
+printf '{"kernel": "linear", "gamma": 0.1, "C": 2, "shrink": false}' >"$TMP/bad.json"
 expect_err 2 "param 'gamma' is inactive here (it needs kernel = \"rbf\")" "$HPS" enqueue svm "$TMP/bad.json" --db "$DB"
 # a cycle and a float parent: config errors with file:line, exit 2
 cat >"$TMP/cyc.yaml" <<Y
