@@ -32,7 +32,7 @@ static int s_split(const char *over, char ***parts, char *err)
             depth--;
         if (*c && (*c != ',' || depth > 0))
             continue;
-        if (c == start) {
+        if (c == start && (n > 0 || *c)) { /* "k=" alone is the config's error */
             for (int i = 0; i < n; i++)
                 free((*parts)[i]);
             free(*parts);
@@ -55,7 +55,7 @@ bool multirun_sweeps(const char *override)
     for (int i = 0; i < n; i++)
         free(parts[i]);
     free(parts);
-    return n != 1; /* an empty value also sweeps: multirun_expand says what is wrong */
+    return n != 1; /* an empty part also sweeps: multirun_expand says what is wrong */
 }
 
 /* Whether key names a config group: a folder beside the config. */
@@ -186,7 +186,8 @@ void multirun_test(bool verbose)
     assert(multirun_sweeps("model=a,b") && !multirun_sweeps("model=a"));
     assert(!multirun_sweeps("k=[a,b]") && !multirun_sweeps("k='a,b'"));
     assert(!multirun_sweeps("k={x: 1, y: 2}") && multirun_sweeps("k=[a,b],[c]"));
-    assert(multirun_sweeps("k=a,") && !multirun_sweeps("k=\"a,b\""));
+    assert(multirun_sweeps("k=a,") && !multirun_sweeps("k=\"a,b\"") && !multirun_sweeps("k="));
+    assert(multirun_sweeps("k=,a"));
     multirun_t m;
     char err[HPS_ERR_LEN];
     char *over[] = {"model=logreg,xgboost", "sampler.seed=7", "n_trials=10,20,30"};
@@ -208,7 +209,8 @@ void multirun_test(bool verbose)
     char *twice[] = {"n_trials=5,5"};
     assert(multirun_expand("x.yaml", 1, twice, &m, err) == -1);
     assert(strcmp(err, "override 'n_trials=5,5': value '5' is given twice") == 0);
-    char *many[] = {"a=1,2,3,4,5,6,7,8,9,10", "b=1,2,3,4,5,6,7,8,9,10", "c=1,2,3,4,5,6,7,8,9,10,11"};
+    char *many[] = {"a=1,2,3,4,5,6,7,8,9,10", "b=1,2,3,4,5,6,7,8,9,10",
+                    "c=1,2,3,4,5,6,7,8,9,10,11"};
     assert(multirun_expand("x.yaml", 3, many, &m, err) == -1 && strstr(err, "more than 1000"));
     printf("OK\n");
 }
