@@ -21,7 +21,8 @@
  * pruned trial's step does not order it among pruned ones); failed trials are ignored.
  * Running trials enter the bad set as constant liars (on by default), which is what
  * keeps parallel workers apart. One density per parameter by default (univariate, as
- * Optuna's default); multivariate: true models the parameters jointly.
+ * Optuna's default); multivariate: true models the parameters jointly. A conditional
+ * parameter (`when:`) is modelled apart, on the trials where it is active (tpe_cond.c).
  *
  * Why it stays fast: every trial is one entry of the bad estimator's columns, appended
  * in trial order when it starts and never rebuilt; a proposal only rewrites the weight
