@@ -229,6 +229,14 @@ static int s_param(param_t *p, const cfg_node_t *space, int i, cfg_errs_t *errs)
     return rc;
 }
 
+space_t *space_from_yaml(const char *text, const char *name, cfg_errs_t *errs)
+{
+    cfg_node_t *root = cfg_parse(text, strlen(text), name, errs);
+    space_t *s = root ? space_from_cfg(root, errs) : NULL;
+    cfg_free(&root);
+    return s;
+}
+
 space_t *space_from_config_text(const char *config, const char *name)
 {
     cfg_errs_t errs;
@@ -412,11 +420,7 @@ void space_point_json(strbuf_t *sb, const space_t *space, const double *x)
 
 static space_t *s_test_space(const char *yaml, cfg_errs_t *e)
 {
-    cfg_node_t *root = cfg_parse(yaml, strlen(yaml), "s.yaml", e);
-    assert(root);
-    space_t *s = space_from_cfg(root, e);
-    cfg_free(&root);
-    return s;
+    return space_from_yaml(yaml, "s.yaml", e);
 }
 
 /* yaml must be refused with an error containing sub (and exactly n errors if n > 0). */

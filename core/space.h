@@ -52,6 +52,9 @@ typedef struct {
 
 /* Parse a `space:` map. Appends every problem to errs; NULL when any was found. */
 space_t *space_from_cfg(const struct cfg_node_s *map, struct cfg_errs_s *errs);
+/* The space of a YAML (or JSON) text holding only the `space:` map (name for messages):
+ * parse errors and space errors go to errs, NULL when any. */
+space_t *space_from_yaml(const char *text, const char *name, struct cfg_errs_s *errs);
 /* The space of a stored study config (JSON text; name for messages): NULL when it has
  * none that parses. Problems are dropped: a listing shows what it can. */
 space_t *space_from_config_text(const char *config, const char *name);

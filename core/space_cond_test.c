@@ -14,11 +14,7 @@
 
 static space_t *s_parse(const char *yaml, cfg_errs_t *e)
 {
-    cfg_node_t *root = cfg_parse(yaml, strlen(yaml), "c.yaml", e);
-    assert(root);
-    space_t *s = space_from_cfg(root, e);
-    cfg_free(&root);
-    return s;
+    return space_from_yaml(yaml, "c.yaml", e);
 }
 
 /* yaml must be refused with an error containing sub. */
@@ -110,14 +106,21 @@ static void s_test_activation(void)
     cfg_errs_free(&e);
 }
 
-static void s_test_points(void)
+/* A space that must parse. */
+static space_t *s_parse_ok(const char *yaml)
 {
     cfg_errs_t e;
     cfg_errs_init(&e);
-    space_t *s = s_parse("kernel: {type: categorical, choices: [linear, rbf]}\n"
-                         "gamma: {type: float, low: 0, high: 1, when: {kernel: rbf}}\n",
-                         &e);
-    assert(s);
+    space_t *s = s_parse(yaml, &e);
+    assert(s && e.n == 0);
+    cfg_errs_free(&e);
+    return s;
+}
+
+static void s_test_points(void)
+{
+    space_t *s = s_parse_ok("kernel: {type: categorical, choices: [linear, rbf]}\n"
+                            "gamma: {type: float, low: 0, high: 1, when: {kernel: rbf}}\n");
     char err[HPS_ERR_LEN];
     double x[2];
     points_t *p = points_parse_json("[{\"kernel\": \"linear\"}, {\"kernel\": \"rbf\", "
@@ -146,7 +149,6 @@ static void s_test_points(void)
     assert(points_encode(s, &p->items[1], x, err) == 0 && x[0] == 1 && x[1] == 0.25);
     points_destroy(&p);
     space_destroy(&s);
-    cfg_errs_free(&e);
 }
 
 static void s_test_errors(bool verbose)

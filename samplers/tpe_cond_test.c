@@ -14,11 +14,8 @@ static space_t *s_space(const char *yaml)
 {
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    cfg_node_t *root = cfg_parse(yaml, strlen(yaml), "<tpe_cond_test>", &errs);
-    assert(root);
-    space_t *s = space_from_cfg(root, &errs);
+    space_t *s = space_from_yaml(yaml, "<tpe_cond_test>", &errs);
     assert(s && errs.n == 0);
-    cfg_free(&root);
     cfg_errs_free(&errs);
     return s;
 }
