@@ -1,8 +1,9 @@
 /* store_params — a trial's parameters as plain SQL reads them (see store_priv.h):
  * trials.params holds the JSON object of the trial's point, decoded by the study's
  * space as the user sees it (a number for float and int, the choice for a
- * categorical; an inactive conditional parameter is absent), written with x on every insert; the view trial_params (core/store.c)
- * turns it into (study, number, kind, name, value) rows with json_each.
+ * categorical; an inactive conditional parameter is absent), written with x on every
+ * insert; the view trial_params (core/store.c) turns it into (study, number, kind,
+ * name, value) rows with json_each.
  *
  * The space of a study is parsed from its stored config once per connection and kept
  * (a handful of studies; a new study row forgets what was kept under its id). */
