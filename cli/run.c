@@ -553,6 +553,8 @@ static int s_submit_all(const run_flags_t *f, const multirun_t *m)
         if (f->cert) {
             argv[k++] = "--cert";
             argv[k++] = (char *)f->cert;
+        }
+        if (f->server_key) { /* submit says when only one of the two is given */
             argv[k++] = "--server-key";
             argv[k++] = (char *)f->server_key;
         }
