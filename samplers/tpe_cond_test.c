@@ -45,8 +45,9 @@ static double s_objective(const double *x)
 }
 
 /* After a proposal that fitted gamma: its good estimator holds exactly the good set's
- * rbf trials, its bad one the bad set's, each with that trial's own gamma. */
-static void s_check_fit(const tpe_t *self, double out[][3])
+ * rbf trials, its bad one the bad set's, each with that trial's own gamma. Returns
+ * whether the bad one had any (so the check was not empty). */
+static bool s_check_fit(const tpe_t *self, double out[][3])
 {
     assert(self->n_cond == 1 && self->cond[0] == 1);
     long k = 0;
@@ -67,7 +68,8 @@ static void s_check_fit(const tpe_t *self, double out[][3])
             assert(u == x[1]);
         }
     }
-    assert(k == parzen_size(self->cbad[0]) && k > 0);
+    assert(k == parzen_size(self->cbad[0]));
+    return k > 0;
 }
 
 /* Run n trials; returns the median |gamma - 0.8| over the rbf proposals after startup. */
@@ -79,15 +81,18 @@ static double s_run(const char *opts, int n, double out[][3])
     void *tpe = s_new(&tpe_sampler, s, opts);
     char err[HPS_ERR_LEN];
     double dev[400];
-    int nd = 0;
+    int nd = 0, n_checked = 0;
     for (int t = 0; t < n; t++) {
         double *x = out[t];
         assert(tpe_sampler.propose(tpe, t, x, err) == SAMPLER_OK);
         assert(space_point_ok(s, x));
         if (t >= 10 && x[0] == 1 && strstr(opts, "refine_every: 0"))
-            s_check_fit(tpe, out); /* a refinement step may keep gamma without a fit */
+            n_checked += s_check_fit(tpe, out); /* a refinement may keep gamma, unfitted */
         tpe_sampler.started(tpe, t, x);
-        tpe_sampler.finished(tpe, t, TRIAL_COMPLETE, s_objective(x));
+        /* with max_history, failures too: compactions must keep cx aligned */
+        bool fail = strstr(opts, "max_history") && t % 5 == 4;
+        tpe_sampler.finished(tpe, t, fail ? TRIAL_FAIL : TRIAL_COMPLETE,
+                             fail ? NAN : s_objective(x));
         if (t >= 10 && x[0] == 1)
             dev[nd++] = fabs(x[1] - 0.8);
     }
@@ -99,16 +104,18 @@ static double s_run(const char *opts, int n, double out[][3])
             dev[k] = dev[k - 1];
             dev[k - 1] = tmp;
         }
-    assert(nd >= 5);
+    assert(nd >= 5 && (n_checked > 10 || !strstr(opts, "refine_every: 0")));
     return dev[nd / 2];
 }
 
 static void s_test_tpe(bool verbose)
 {
-    static double a[120][3], b[120][3];
+    static double a[400][3], b[400][3];
     double med = s_run("{seed: 3, refine_every: 0}", 120, a);
     double med2 = s_run("{seed: 3, refine_every: 0}", 120, b);
     assert(med == med2 && memcmp(a, b, sizeof a) == 0); /* same seed, same proposals */
+    double medh = s_run("{seed: 3, refine_every: 0, max_history: 100}", 400, b);
+    assert(medh < 0.1);
     double medr = s_run("{seed: 3}", 120, b);          /* with refinement steps */
     double medm = s_run("{seed: 3, multivariate: true}", 120, b);
     if (verbose)
