@@ -92,6 +92,15 @@ expect 0 "$HPS" enqueue svm "$TMP/p.csv" --db "$DB"
     fail "enqueued linear: $(sql "SELECT params FROM trials WHERE number >= 24")"
 printf '{"kernel": "linear", "gamma": 0.1, "C": 2, "shrink": false}' >"$TMP/bad.json"
 expect_err 2 "param 'gamma' is inactive here (it needs kernel = \"rbf\")" "$HPS" enqueue svm "$TMP/bad.json" --db "$DB"
+# warm start from it: the observations keep their absent gamma; other conditions refused
+sed 's/^study: svm/study: svm2\nwarm_start: {study: svm}/; s/^n_trials: 24/n_trials: 2/' "$TMP/s.yaml" >"$TMP/w.yaml"
+expect 0 "$HPS" run "$TMP/w.yaml" -j 1 --db "$DB"
+[ "$(sql "SELECT count(*) FROM trial_params WHERE study = 'svm2' AND kind = 'warm' AND name = 'gamma'")" = \
+  "$(sql "SELECT count(*) FROM trial_params WHERE study = 'svm' AND kind = 'search' AND name = 'gamma' AND number < 24")" ] ||
+    fail "warm start: gamma rows"
+sed 's/^study: svm2/study: svm3/; s/when: {kernel: rbf}/when: {kernel: [rbf, linear]}/' "$TMP/w.yaml" >"$TMP/w3.yaml"
+expect_err 2 "warm_start: param 'gamma': its conditions (when) differ from the source study's" \
+    "$HPS" run "$TMP/w3.yaml" -j 1 --db "$DB"
 # a cycle and a float parent: config errors with file:line, exit 2
 cat >"$TMP/cyc.yaml" <<Y
 study: cyc
