@@ -4,6 +4,7 @@
 # deterministic TPE gives the same trials twice; enqueued points may leave it out; a
 # cycle is a config error with its file:line.
 . "$(dirname "$0")/lib.sh"
+N=16 # trials per run
 cat >"$TMP/obj.py" <<'P'
 import json, math, os, sys
 p = json.load(sys.stdin)
@@ -15,7 +16,7 @@ P
 cat >"$TMP/s.yaml" <<Y
 study: svm
 direction: minimize
-n_trials: 24
+n_trials: $N
 objective: {type: command, run: [python3, $TMP/obj.py], timeout: 30}
 space:
   gamma: {type: float, low: 1.0e-4, high: 1, log: true, when: {kernel: rbf}}
@@ -31,16 +32,16 @@ for r in 1 2; do
 done
 cmp "$TMP/seq1.txt" "$TMP/seq2.txt" || fail "two seeded runs differ"
 DB=$TMP/r1.db
-[ "$(sql "SELECT count(*) FROM trials WHERE state = 'COMPLETE'")" = 24 ] ||
+[ "$(sql "SELECT count(*) FROM trials WHERE state = 'COMPLETE'")" = "$N" ] ||
     fail "not all COMPLETE: $(sql "SELECT number, state, error FROM trials WHERE state != 'COMPLETE'")"
 n_lin=$(sql "SELECT count(*) FROM trials WHERE json_extract(params, '$.kernel') = 'linear'")
 n_rbf=$(sql "SELECT count(*) FROM trials WHERE json_extract(params, '$.kernel') = 'rbf'")
-[ "$n_lin" -gt 0 ] && [ "$n_rbf" -gt 0 ] && [ $((n_lin + n_rbf)) = 24 ] || fail "branches: $n_lin linear, $n_rbf rbf"
+[ "$n_lin" -gt 0 ] && [ "$n_rbf" -gt 0 ] && [ $((n_lin + n_rbf)) = "$N" ] || fail "branches: $n_lin linear, $n_rbf rbf"
 # the stored params and the view: gamma exactly in the rbf trials
 [ "$(sql "SELECT count(*) FROM trials WHERE (json_type(params, '$.gamma') IS NULL) != (json_extract(params, '$.kernel') = 'linear')")" = 0 ] ||
     fail "trials.params: gamma where it should not be: $(sql "SELECT params FROM trials LIMIT 3")"
 [ "$(sql "SELECT count(*) FROM trial_params WHERE study = 'svm' AND name = 'gamma'")" = "$n_rbf" ] || fail "trial_params gamma rows"
-[ "$(sql "SELECT count(*) FROM trial_params WHERE study = 'svm'")" = $((48 + n_rbf + n_lin)) ] || fail "trial_params rows"
+[ "$(sql "SELECT count(*) FROM trial_params WHERE study = 'svm'")" = $((2 * N + n_rbf + n_lin)) ] || fail "trial_params rows"
 # the best trial is an rbf one: the leaderboard shows its gamma and no shrink
 "$HPS" leaderboard --db "$DB" --format json >"$TMP/lb.json"
 python3 - "$TMP/lb.json" <<'P' || fail "leaderboard: $(cat "$TMP/lb.json")"
@@ -86,17 +87,17 @@ P
 grep -q 'gamma' "$TMP/r.html" || fail "report lacks gamma"
 # enqueue: gamma left out of a linear point (an empty csv cell too), refused when given
 printf 'kernel,gamma,C,shrink\nlinear,,2,true\nrbf,0.01,3,\n' >"$TMP/p.csv"
-"$HPS" resume svm --db "$DB" n_trials=30 >/dev/null 2>&1 || true
+"$HPS" resume svm --db "$DB" n_trials=$((N + 6)) >/dev/null 2>&1 || true
 expect 0 "$HPS" enqueue svm "$TMP/p.csv" --db "$DB"
-[ "$(sql "SELECT params FROM trials WHERE number = 24")" = '{"kernel": "linear", "C": 2, "shrink": true}' ] ||
-    fail "enqueued linear: $(sql "SELECT params FROM trials WHERE number >= 24")"
+[ "$(sql "SELECT params FROM trials WHERE number = $N")" = '{"kernel": "linear", "C": 2, "shrink": true}' ] ||
+    fail "enqueued linear: $(sql "SELECT params FROM trials WHERE number >= $N")"
 printf '{"kernel": "linear", "gamma": 0.1, "C": 2, "shrink": false}' >"$TMP/bad.json"
 expect_err 2 "param 'gamma' is inactive here (it needs kernel = \"rbf\")" "$HPS" enqueue svm "$TMP/bad.json" --db "$DB"
 # warm start from it: the observations keep their absent gamma; other conditions refused
-sed 's/^study: svm/study: svm2\nwarm_start: {study: svm}/; s/^n_trials: 24/n_trials: 2/' "$TMP/s.yaml" >"$TMP/w.yaml"
+sed "s/^study: svm/study: svm2\nwarm_start: {study: svm}/; s/^n_trials: $N/n_trials: 2/" "$TMP/s.yaml" >"$TMP/w.yaml"
 expect 0 "$HPS" run "$TMP/w.yaml" -j 1 --db "$DB"
 [ "$(sql "SELECT count(*) FROM trial_params WHERE study = 'svm2' AND kind = 'warm' AND name = 'gamma'")" = \
-  "$(sql "SELECT count(*) FROM trial_params WHERE study = 'svm' AND kind = 'search' AND name = 'gamma' AND number < 24")" ] ||
+  "$(sql "SELECT count(*) FROM trial_params WHERE study = 'svm' AND kind = 'search' AND name = 'gamma' AND number < $N")" ] ||
     fail "warm start: gamma rows"
 sed 's/^study: svm2/study: svm3/; s/when: {kernel: rbf}/when: {kernel: [rbf, linear]}/' "$TMP/w.yaml" >"$TMP/w3.yaml"
 expect_err 2 "warm_start: param 'gamma': its conditions (when) differ from the source study's" \
