@@ -75,9 +75,10 @@ static const char s_enqueue_usage[] =
     "Add given points to a study as WAITING trials, run before any the sampler proposes\n"
     "(Optuna's enqueue_trial). FILE is JSON ({\"param\": value, ...} or an array of them)\n"
     "or CSV (.csv: a header of parameter names, one row per point). Every parameter must\n"
-    "be given, within its range and step, or one of its choices; enqueued trials count\n"
-    "toward n_trials (raise it first with hps resume STUDY n_trials=N). Any bad point:\n"
-    "exit 2 naming FILE:line and the parameter, nothing stored.\n"
+    "be given, within its range and step, or one of its choices, except a conditional\n"
+    "one where its `when` does not hold (left out, or an empty CSV cell); enqueued\n"
+    "trials count toward n_trials (raise it first with hps resume STUDY n_trials=N).\n"
+    "Any bad point: exit 2 naming FILE:line and the parameter, nothing stored.\n"
     "  --to ENDPOINT       on a running coordinator\n"
     "  --db FILE           in a study file (refused while a coordinator serves it)\n"
     "with --to:\n" S_CONNECT_HELP;

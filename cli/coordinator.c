@@ -58,6 +58,16 @@ static int s_fill_data(study_config_t *cfg, cfg_errs_t *errs)
     return cfg_set_path(cfg->root, "data.sha256", sha, errs);
 }
 
+/* A hash of a study name: the studies of one --multirun, made in the same millisecond,
+ * get different seeds. */
+static uint64_t s_name_hash(const char *name)
+{
+    uint64_t h = 0;
+    for (const char *c = name ? name : ""; *c; c++)
+        h = hash_mix64(h ^ (unsigned char)*c);
+    return h;
+}
+
 study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
                                bool fill_seed, const char *keep_seed_from)
 {
@@ -70,7 +80,8 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
         if (fill_seed && !cfg_get(cfg->root, "sampler.seed")) {
             char *seed = keep_seed_from ? study_json_get(keep_seed_from, "sampler.seed") : NULL;
             if (!seed)
-                seed = xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16)) &
+                seed = xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16) ^
+                                                (int64_t)s_name_hash(cfg->name)) &
                                                0x7fffffff));
             rc = cfg_set_path(cfg->root, "sampler.seed", seed, &errs);
             free(seed);

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "cli/run.h"
+#include "cli/client.h"
+#include "cli/multirun.h"
 #include "cli/coordinator.h"
 #include "coordinator/blobs.h"
 #include "cli/cli_flags.h"
@@ -26,6 +28,7 @@
 
 static const char s_run_usage[] =
     "usage: hps run CONFIG [key=value | group=name ...] [-j N] [--db FILE] [options]\n"
+    "       hps run CONFIG --multirun key=a,b group=x,y ... [--to ENDPOINT] [options]\n"
     "  -j, --workers N    local worker processes (default: number of CPUs)\n"
     "  --db FILE          study database (default hps.db); an existing study resumes\n"
     "  --json             print the final status as JSON instead of the leaderboard\n"
@@ -33,6 +36,14 @@ static const char s_run_usage[] =
     "  --max-artifact-mb MB  a final refit's model file is at most MB (default 512),\n"
     "                     as for hps worker\n"
     "  -v, -q             more or less logging (-q: no progress either)\n"
+    "  -m, --multirun     one study per combination of the values of overrides that\n"
+    "                     list several (model=logreg,xgboost n_trials=10,20: 4 studies),\n"
+    "                     named CONFIG's study + -VALUE per swept group (-logreg) or\n"
+    "                     -KEY=VALUE per other key (-n_trials=10); all share the local\n"
+    "                     workers and one leaderboard. A list value is one value in\n"
+    "                     brackets (k=[a,b]); a comma in a value is quoted (k=\"'a,b'\")\n"
+    "  --to ENDPOINT      submit the studies to a running coordinator instead (as hps\n"
+    "                     submit; with --cert FILE --server-key FILE off loopback)\n"
     "Progress on stderr: a line per study rewritten in place on a terminal, else a line\n"
     "every 5 s and at each 10%. Ctrl-C (or SIGTERM) stops: running trials go back to the\n"
     "queue and the exit status is 130 (143); run the same command again to resume.\n";
@@ -44,6 +55,8 @@ typedef struct {
     long workers, max_artifact_mb;
     coord_opts_t co; /* the coordinator's flags: db_path, heartbeat_ms, lease_ms, sync_full */
     bool json, quiet;
+    bool multirun;
+    const char *to, *cert, *server_key; /* --to: submit instead of running */
 } run_flags_t;
 
 static int s_parse(int argc, char **argv, run_flags_t *f)
@@ -52,7 +65,9 @@ static int s_parse(int argc, char **argv, run_flags_t *f)
         CLI_COORD_LONGOPTS,
         {"workers", required_argument, 0, 'j'},    {"json", no_argument, 0, 'J'},
         {"max-artifact-mb", required_argument, 0, 'A'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},             {"multirun", no_argument, 0, 'm'},
+        {"to", required_argument, 0, 'T'},         {"cert", required_argument, 0, 'C'},
+        {"server-key", required_argument, 0, 'K'}, {0, 0, 0, 0}};
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     *f = (run_flags_t){.workers = ncpu > 0 ? ncpu : 1};
     cli_coord_defaults(&f->co);
@@ -60,7 +75,7 @@ static int s_parse(int argc, char **argv, run_flags_t *f)
     int opt;
     optind = 1;
     /* '-' in optstring: operands come back in order as opt 1, so overrides may follow flags. */
-    while ((opt = getopt_long(argc, argv, "-j:vq", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "-j:vqm", longopts, NULL)) != -1) {
         int rc = cli_coord_flag("run", &f->co, opt, optarg);
         if (rc < 0)
             return 2;
@@ -88,6 +103,10 @@ static int s_parse(int argc, char **argv, run_flags_t *f)
                               &f->max_artifact_mb) != 0)
                 return 2;
             break;
+        case 'm': f->multirun = true; break;
+        case 'T': f->to = optarg; break;
+        case 'C': f->cert = optarg; break;
+        case 'K': f->server_key = optarg; break;
         case 'v': log_set_level(log_level() == LL_WARN ? LL_INFO : LL_DEBUG); break;
         case 'q': log_set_level(LL_WARN); f->quiet = true; break;
         case 'h': fputs(s_run_usage, stdout); return 0;
@@ -218,7 +237,9 @@ static int s_all_failed(store_t *st, const char *study)
     return rc;
 }
 
-static int s_print_result(const run_flags_t *f, const char *study)
+/* The final leaderboard (or status JSON), from the file: of every study there after a
+ * plain run (as always), of the studies run after --multirun. */
+static int s_print_result(const run_flags_t *f, char *const *studies, int n)
 {
     char err[HPS_ERR_LEN];
     store_t *st = store_open_read(f->co.db_path, err);
@@ -228,15 +249,17 @@ static int s_print_result(const run_flags_t *f, const char *study)
     }
     strbuf_t sb;
     sb_init(&sb);
-    int rc = f->json ? report_status_json(st, study, &sb, err)
-                     : report_leaderboard(st, "table", model_known, &sb, err);
+    report_board_opts_t o = {.format = "table", .studies = (const char *const *)studies,
+                             .n_studies = f->multirun ? n : 0, .is_model = model_known};
+    int rc = f->json ? report_status_json(st, n == 1 ? studies[0] : NULL, &sb, err)
+                     : report_board(st, &o, &sb, err);
     if (rc == 0)
         fputs(sb.buf, stdout);
     else
         fprintf(stderr, "hps run: %s\n", err);
     sb_free(&sb);
-    if (rc == 0)
-        rc = s_all_failed(st, study);
+    for (int i = 0; rc == 0 && i < n; i++)
+        rc = s_all_failed(st, studies[i]);
     store_close(&st);
     return rc == 0 ? 0 : 1;
 }
@@ -267,16 +290,17 @@ static void s_on_signal(int sig)
  * changed: stored). NULL after printing the errors, with the exit code in *code (2:
  * bad input, or a difference a stored study refuses, each key named). *finished: the
  * study is done and the config asks for no more; its results are printed again. */
-static study_config_t *s_load(run_flags_t *f, bool *finished, int *code)
+static study_config_t *s_load(const run_flags_t *f, int n_over, char *const *over,
+                              bool *finished, int *code)
 {
     *finished = false;
     *code = 2;
     /* A first pass only to learn the study name, so a resumed study keeps its seed. */
-    study_config_t *cfg = cli_load_study(f->config, f->n_over, f->over, true, NULL);
+    study_config_t *cfg = cli_load_study(f->config, n_over, over, true, NULL);
     char *stored = cfg ? s_stored_config(f->co.db_path, cfg->name) : NULL;
     if (stored) {
         study_config_destroy(&cfg);
-        cfg = cli_load_study(f->config, f->n_over, f->over, true, stored);
+        cfg = cli_load_study(f->config, n_over, over, true, stored);
         free(stored);
         int kind = cfg ? s_plan(f->co.db_path, cfg, code) : -1;
         if (kind < 0)
@@ -286,36 +310,46 @@ static study_config_t *s_load(run_flags_t *f, bool *finished, int *code)
     return cfg;
 }
 
-/* The embedded coordinator on endpoint, until the study is done or a signal. Every
- * worker of it is a child of this process, so trials left RUNNING by an earlier run
- * (killed hard) are released at the start, and on a signal the running ones are
- * released (*released: how many, -1 when that failed). 0, or -1 with err (*usage: exit
- * code 2). */
-static int s_serve(const run_flags_t *f, study_config_t **cfg_p, const char *endpoint,
+/* Submit one study to the embedded coordinator c (its data imported first): 0, or -1
+ * with err (*usage: the config was refused). */
+static int s_submit_one(const run_flags_t *f, coord_t *c, study_config_t **cfg_p, bool *usage,
+                        char *err)
+{
+    char sha[65];
+    if ((*cfg_p)->data_file && blob_import(coord_blob_dir(c), (*cfg_p)->data_file, sha, err) != 0)
+        return -1;
+    sched_outcome_t out = {0};
+    int rc = 0, sub = coord_submit(c, cfg_p, &out, err);
+    if (sub != 0) {
+        if (sub > 0)
+            set_err(err, "%s", out.text);
+        rc = -1;
+        *usage = true;
+    } else if (!f->quiet && (out.kind == STORE_PLAN_RESUME || out.kind == STORE_PLAN_CHANGE))
+        fprintf(stderr, "hps run: %s\n", out.text);
+    sched_outcome_clear(&out);
+    return rc;
+}
+
+/* The embedded coordinator on endpoint, until every study of cfgs (n; NULL entries are
+ * skipped: finished already) is done or a signal. Every worker of it is a child of this
+ * process, so trials left RUNNING by an earlier run (killed hard) are released at the
+ * start, and on a signal the running ones are released (*released: how many, -1 when
+ * that failed). 0, or -1 with err (*usage: exit code 2). */
+static int s_serve(const run_flags_t *f, study_config_t **cfgs, int n, const char *endpoint,
                    bool *usage, int *released, char *err)
 {
     coord_opts_t co = f->co;
     co.bind = endpoint;
     co.exit_when_done = true;
     co.progress = f->quiet ? PROGRESS_OFF : isatty(2) ? PROGRESS_TTY : PROGRESS_LINES;
-    co.only_study = (*cfg_p)->name;
-    char sha[65];
+    for (int i = 0; i < n && !co.only_study; i++)
+        co.only_study = cfgs[i] ? cfgs[i]->name : NULL; /* the others come by submit */
     coord_t *c = coord_new(&co, usage, err);
     int rc = c ? 0 : -1;
-    if (rc == 0 && (*cfg_p)->data_file &&
-        blob_import(coord_blob_dir(c), (*cfg_p)->data_file, sha, err) != 0)
-        rc = -1;
-    sched_outcome_t out = {0};
-    int sub = rc == 0 ? coord_submit(c, cfg_p, &out, err) : 0;
-    if (sub != 0) {
-        if (sub > 0)
-            set_err(err, "%s", out.text);
-        rc = -1;
-        *usage = true;
-    } else if (rc == 0 && !f->quiet &&
-               (out.kind == STORE_PLAN_RESUME || out.kind == STORE_PLAN_CHANGE))
-        fprintf(stderr, "hps run: %s\n", out.text);
-    sched_outcome_clear(&out);
+    for (int i = 0; rc == 0 && i < n; i++)
+        if (cfgs[i])
+            rc = s_submit_one(f, c, &cfgs[i], usage, err);
     /* After the submit, so that a resumed study's trials are released too. */
     if (rc == 0 && (*released = coord_release_leases(c, err)) < 0)
         rc = -1;
@@ -330,68 +364,233 @@ static int s_serve(const run_flags_t *f, study_config_t **cfg_p, const char *end
     return rc;
 }
 
-int run_main(int argc, char **argv)
+/* Fork the workers, serve cfgs (n, NULL when finished) and print the leaderboard of
+ * names: the exit code. */
+static int s_run_local(const run_flags_t *f, study_config_t **cfgs, char **names, int n)
 {
-    run_flags_t f;
-    log_set_level(LL_WARN); /* progress line and result are the output; -v for more */
-    int rc = s_parse(argc, argv, &f);
-    if (rc >= 0) {
-        free(f.over);
-        return rc;
-    }
-    bool finished;
-    study_config_t *cfg = s_load(&f, &finished, &rc);
-    free(f.over);
-    if (!cfg)
-        return rc;
-    if (finished) {
-        rc = s_print_result(&f, cfg->name);
-        study_config_destroy(&cfg);
-        return rc;
-    }
     log_set_component("coord");
     char dir[] = "/tmp/hps-run-XXXXXX";
     if (!mkdtemp(dir)) {
         fprintf(stderr, "hps run: mkdtemp: %s\n", strerror(errno));
-        study_config_destroy(&cfg);
         return 1;
     }
     char *endpoint = xasprintf("ipc://%s/coord.ipc", dir);
     snprintf(s_sock_dir, sizeof s_sock_dir, "%s", dir);
     snprintf(s_sock_path, sizeof s_sock_path, "%s/coord.ipc", dir);
-    pid_t *pids = xcalloc((size_t)f.workers, sizeof(pid_t));
-    int n = s_spawn(endpoint, f.workers, f.max_artifact_mb, pids);
+    pid_t *pids = xcalloc((size_t)f->workers, sizeof(pid_t));
+    int nw = s_spawn(endpoint, f->workers, f->max_artifact_mb, pids);
     /* After the fork (czmq's context must not be forked), before anything is served. */
     zsys_init();
     zsys_handler_set(s_on_signal);
-    char err[HPS_ERR_LEN], *study = xstrdup(cfg->name);
+    char err[HPS_ERR_LEN];
     bool usage = false;
     int released = 0;
-    rc = s_serve(&f, &cfg, endpoint, &usage, &released, err);
+    int rc = s_serve(f, cfgs, n, endpoint, &usage, &released, err);
     if (rc != 0 || released < 0)
         fprintf(stderr, "hps run: %s\n", err);
     /* Every study is done, or we stop: workers still waiting for BYE have nothing to
      * lose, and SIGTERM makes them exit at once (their trial processes with them). */
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < nw; i++)
         if (kill(pids[i], SIGTERM) != 0 && errno != ESRCH)
             log_warn("kill %d: %s", (int)pids[i], strerror(errno));
-    s_reap(pids, n);
+    s_reap(pids, nw);
     unlink(s_sock_path);
     rmdir(dir);
     free(pids);
     free(endpoint);
-    study_config_destroy(&cfg);
     if (s_signal) {
         if (released >= 0)
             fprintf(stderr, "hps run: interrupted; %d running trial%s released; rerun the same "
                             "command to resume\n", released, released == 1 ? "" : "s");
         else
             fprintf(stderr, "hps run: interrupted; rerun the same command to resume\n");
-        rc = 128 + s_signal;
-    } else if (rc == 0)
-        rc = s_print_result(&f, study);
-    else
-        rc = usage ? 2 : 1;
-    free(study);
+        return 128 + s_signal;
+    }
+    return rc == 0 ? s_print_result(f, names, n) : usage ? 2 : 1;
+}
+
+/* Check and expand the overrides: -1 to go on, else the exit code (2: bad syntax). */
+static int s_expand(const run_flags_t *f, multirun_t *m)
+{
+    for (int i = 0; !f->multirun && i < f->n_over; i++)
+        if (multirun_sweeps(f->over[i])) {
+            fprintf(stderr, "hps run: override '%s' has several values: add --multirun for "
+                    "one study per value, write a list in brackets (key=[a,b]) or quote a "
+                    "comma (key=\"'a,b'\")\n", f->over[i]);
+            return 2;
+        }
+    char err[HPS_ERR_LEN];
+    if (multirun_expand(f->config, f->n_over, f->over, m, err) != 0) {
+        fprintf(stderr, "hps run: %s\n", err);
+        return 2;
+    }
+    return -1;
+}
+
+/* Combination c's overrides (*n of them; the array and its last string, the study name
+ * when given, are the caller's). */
+static char **s_combo(const multirun_t *m, int c, const char *name, int *n)
+{
+    char **over = xcalloc((size_t)m->n_over + 2, sizeof *over);
+    memcpy(over, m->over + (size_t)c * (size_t)m->n_over, sizeof *over * (size_t)m->n_over);
+    *n = m->n_over;
+    if (name) {
+        strbuf_t sb; /* a YAML single-quoted scalar: the name whatever it holds */
+        sb_init(&sb);
+        sb_puts(&sb, "study='");
+        for (const char *p = name; *p; p++)
+            sb_puts(&sb, *p == '\'' ? "''" : (char[]){*p, 0});
+        sb_putc(&sb, '\'');
+        over[(*n)++] = sb_take(&sb);
+    }
+    return over;
+}
+
+static void s_combo_free(char **over, int n, const char *name)
+{
+    if (name && n > 0)
+        free(over[n - 1]);
+    free(over);
+}
+
+/* The study name of combination c: NULL (the config's own) when nothing sweeps, else
+ * the composed config's name and the combination's suffix (caller frees). -1 after
+ * printing the config's errors. */
+static int s_name(const run_flags_t *f, const multirun_t *m, int c, char **name)
+{
+    *name = NULL;
+    if (!m->suffix[c][0])
+        return 0;
+    study_config_t *cfg = cli_load_study(f->config, m->n_over,
+                                         m->over + (size_t)c * (size_t)m->n_over, false, NULL);
+    if (!cfg)
+        return -1;
+    *name = xasprintf("%s%s", cfg->name, m->suffix[c]);
+    study_config_destroy(&cfg);
+    return 0;
+}
+
+/* Whether names[c] repeats an earlier one (said on stderr). */
+static bool s_repeated(char *const *names, int c)
+{
+    for (int j = 0; j < c; j++)
+        if (strcmp(names[j], names[c]) == 0) {
+            fprintf(stderr, "hps run: combinations %d and %d are both named '%s'\n", j + 1,
+                    c + 1, names[c]);
+            return true;
+        }
+    return false;
+}
+
+/* Load every combination's config (all checked before anything runs), then run those
+ * not finished already on one set of local workers. The exit code. */
+static int s_run_all(const run_flags_t *f, const multirun_t *m)
+{
+    study_config_t **cfgs = xcalloc((size_t)m->n, sizeof *cfgs);
+    char **names = xcalloc((size_t)m->n, sizeof *names);
+    int rc = -1, c = 0, pending = 0;
+    for (; c < m->n && rc < 0; c++) {
+        char *name;
+        if (s_name(f, m, c, &name) != 0) {
+            rc = 2;
+            break;
+        }
+        int n;
+        char **over = s_combo(m, c, name, &n);
+        bool finished;
+        int code;
+        cfgs[c] = s_load(f, n, over, &finished, &code);
+        s_combo_free(over, n, name);
+        names[c] = name ? name : cfgs[c] ? xstrdup(cfgs[c]->name) : NULL;
+        if (!cfgs[c])
+            rc = code;
+        else if (s_repeated(names, c))
+            rc = 2;
+        else if (finished)
+            study_config_destroy(&cfgs[c]);
+        pending += cfgs[c] != NULL;
+    }
+    if (rc < 0 && f->multirun && !f->quiet) {
+        fprintf(stderr, "hps run: --multirun: %d studies:", m->n);
+        for (int i = 0; i < m->n; i++)
+            fprintf(stderr, " %s", names[i]);
+        fputc('\n', stderr);
+    }
+    if (rc < 0)
+        rc = pending ? s_run_local(f, cfgs, names, m->n) : s_print_result(f, names, m->n);
+    for (int i = 0; i < m->n; i++) {
+        study_config_destroy(&cfgs[i]);
+        free(names[i]);
+    }
+    free(cfgs);
+    free(names);
+    return rc;
+}
+
+/* --to: check every combination, then submit each as `hps submit` would. */
+static int s_submit_all(const run_flags_t *f, const multirun_t *m)
+{
+    char **names = xcalloc((size_t)m->n, sizeof *names);
+    int rc = 0;
+    for (int c = 0; c < m->n && rc == 0; c++) {
+        if (s_name(f, m, c, &names[c]) != 0) {
+            rc = 2;
+            break;
+        }
+        int n;
+        char **over = s_combo(m, c, names[c], &n);
+        study_config_t *cfg = cli_load_study(f->config, n, over, false, NULL);
+        s_combo_free(over, n, names[c]);
+        if (!cfg)
+            rc = 2;
+        else if (!names[c])
+            names[c] = xstrdup(cfg->name);
+        if (cfg && s_repeated(names, c))
+            rc = 2;
+        study_config_destroy(&cfg);
+    }
+    for (int c = 0; c < m->n && rc == 0; c++) {
+        int n, k = 0;
+        char **over = s_combo(m, c, m->suffix[c][0] ? names[c] : NULL, &n);
+        char **argv = xcalloc((size_t)n + 10, sizeof *argv);
+        argv[k++] = "submit";
+        argv[k++] = (char *)f->config;
+        for (int i = 0; i < n; i++)
+            argv[k++] = over[i];
+        argv[k++] = "--to";
+        argv[k++] = (char *)f->to;
+        if (f->cert) {
+            argv[k++] = "--cert";
+            argv[k++] = (char *)f->cert;
+        }
+        if (f->server_key) { /* submit says when only one of the two is given */
+            argv[k++] = "--server-key";
+            argv[k++] = (char *)f->server_key;
+        }
+        rc = submit_main(k, argv);
+        free(argv);
+        s_combo_free(over, n, m->suffix[c][0] ? names[c] : NULL);
+    }
+    for (int c = 0; c < m->n; c++)
+        free(names[c]);
+    free(names);
+    return rc;
+}
+
+int run_main(int argc, char **argv)
+{
+    run_flags_t f;
+    log_set_level(LL_WARN); /* progress line and result are the output; -v for more */
+    int rc = s_parse(argc, argv, &f);
+    multirun_t m = {0};
+    if (rc < 0)
+        rc = s_expand(&f, &m);
+    if (rc >= 0) {
+        free(f.over);
+        return rc;
+    }
+    rc = f.to ? s_submit_all(&f, &m) : s_run_all(&f, &m);
+    multirun_free(&m);
+    free(f.over);
     return rc;
 }

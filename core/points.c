@@ -251,44 +251,36 @@ char *points_json(const point_t *p)
 
 /* ---- encoding --------------------------------------------------------------------- */
 
-/* The internal value of text for param q: 0, or -1 with why (a short phrase). */
-static int s_value(const param_t *q, const char *text, bool quoted, double *x, const char **why)
+/* Whether text reads as an empty value: a CSV cell left empty, null or ~. */
+static bool s_blank(const char *text, bool quoted)
 {
-    bool number = cfg_text_kind(text, quoted) == CFG_K_NUMBER;
-    double d = 0;
-    if (number && parse_double(text, &d) != 0)
-        number = false;
-    if (q->kind == PARAM_CAT) {
-        for (int c = 0; c < q->n_choices; c++) {
-            double e;
-            bool same = number && cfg_text_kind(q->choices[c], q->choice_is_str[c]) ==
-                                      CFG_K_NUMBER && parse_double(q->choices[c], &e) == 0
-                            ? d == e
-                            : !number && strcmp(text, q->choices[c]) == 0 &&
-                                  cfg_text_kind(q->choices[c], q->choice_is_str[c]) ==
-                                      cfg_text_kind(text, quoted);
-            if (same) {
-                *x = c;
-                return 0;
-            }
-        }
-        *why = "not one of the choices";
-        return -1;
-    }
-    if (!number) {
-        *why = "expected a number";
-        return -1;
-    }
-    if (q->kind == PARAM_INT && d != floor(d)) {
-        *why = "expected an integer";
-        return -1;
-    }
-    *x = d;
-    if (!space_valid(q, d)) {
-        *why = d < q->low || d > q->high ? "out of range" : "not on the step grid";
-        return -1;
-    }
-    return 0;
+    return cfg_text_kind(text, quoted) == CFG_K_NULL;
+}
+
+/* Parameter i of p into x[i]: 0, or -1 with err. Absent (or, for a conditional
+ * parameter, blank and no legal value) leaves NaN, checked against the conditions by
+ * the caller. */
+static int s_encode_one(const space_t *space, const point_t *p, int i, double *x, char *err)
+{
+    const param_t *q = &space->params[i];
+    int k = 0;
+    while (k < p->n && strcmp(p->names[k], q->name) != 0)
+        k++;
+    x[i] = NAN;
+    if (k == p->n)
+        return 0;
+    const char *why = NULL;
+    if (space_parse_value(q, p->texts[k], p->quoted[k], &x[i], &why) == 0)
+        return 0;
+    x[i] = NAN;
+    if (q->n_when > 0 && s_blank(p->texts[k], p->quoted[k]))
+        return 0;
+    strbuf_t sb;
+    sb_init(&sb);
+    cfg_json_scalar(&sb, p->texts[k], p->quoted[k]);
+    set_err(err, "%s: param '%s': %.60s %s", p->where, q->name, sb.buf, why);
+    sb_free(&sb);
+    return -1;
 }
 
 int points_encode(const space_t *space, const point_t *p, double *x, char *err)
@@ -298,20 +290,22 @@ int points_encode(const space_t *space, const point_t *p, double *x, char *err)
         if (space_index(space, p->names[k]) < 0)
             return set_err(err, "%s: param '%s' is not in the study's space", p->where,
                            p->names[k]);
-    for (int i = 0; i < space->n; i++) {
+    for (int i = 0; i < space->n; i++)
+        if (s_encode_one(space, p, i, x, err) != 0)
+            return -1;
+    for (int k = 0; k < space->n; k++) {
+        int i = space_order(space, k);
         const param_t *q = &space->params[i];
-        int k = 0;
-        while (k < p->n && strcmp(p->names[k], q->name) != 0)
-            k++;
-        if (k == p->n)
-            return set_err(err, "%s: param '%s' is missing (give every parameter)", p->where,
-                           q->name);
-        const char *why = NULL;
-        if (s_value(q, p->texts[k], p->quoted[k], &x[i], &why) != 0) {
+        bool active = space_active(space, x, i);
+        if (active && isnan(x[i]))
+            return set_err(err, "%s: param '%s' is missing (give every %sparameter)",
+                           p->where, q->name, space_conditional(space) ? "active " : "");
+        if (!active && !isnan(x[i])) {
             strbuf_t sb;
             sb_init(&sb);
-            cfg_json_scalar(&sb, p->texts[k], p->quoted[k]);
-            set_err(err, "%s: param '%s': %.60s %s", p->where, q->name, sb.buf, why);
+            space_cond_text(&sb, space, q);
+            set_err(err, "%s: param '%s' is inactive here (it needs %s): leave it out",
+                    p->where, q->name, sb.buf);
             sb_free(&sb);
             return -1;
         }
@@ -320,6 +314,21 @@ int points_encode(const space_t *space, const point_t *p, double *x, char *err)
 }
 
 /* ---- compatible spaces ------------------------------------------------------------ */
+
+/* Whether a (of space sa) and b (of sb) have the same conditions, in the same order. */
+static bool s_same_when(const space_t *sa, const param_t *a, const space_t *sb,
+                        const param_t *b)
+{
+    strbuf_t ta, tb;
+    sb_init(&ta);
+    sb_init(&tb);
+    space_cond_text(&ta, sa, a);
+    space_cond_text(&tb, sb, b);
+    bool same = strcmp(ta.buf ? ta.buf : "", tb.buf ? tb.buf : "") == 0;
+    sb_free(&ta);
+    sb_free(&tb);
+    return same;
+}
 
 /* Why two same-named params differ, or NULL. */
 static const char *s_param_diff(const param_t *a, const param_t *b)
@@ -352,6 +361,8 @@ int points_space_map(const space_t *target, const space_t *source, int *map, cha
             return set_err(err, "param '%s' is absent in the source study",
                            target->params[i].name);
         const char *why = s_param_diff(&target->params[i], &source->params[map[i]]);
+        if (!why && !s_same_when(target, &target->params[i], source, &source->params[map[i]]))
+            why = "conditions (when)";
         if (why)
             return set_err(err, "param '%s': its %s differ from the source study's",
                            target->params[i].name, why);

@@ -46,11 +46,12 @@ static void s_best_params(report_row_t *r, const cfg_node_t *root, const double 
         sb_init(&sb);
         space_point_json(&sb, space, x);
         r->best_params = sb_take(&sb);
-        r->n_params = space->n;
         r->params = xcalloc((size_t)space->n, sizeof *r->params);
         for (int i = 0; i < space->n; i++) {
             const param_t *p = &space->params[i];
-            report_param_t *o = &r->params[i];
+            if (isnan(x[i]))
+                continue; /* an inactive conditional parameter: not in the best point */
+            report_param_t *o = &r->params[r->n_params++];
             sb_init(&sb);
             space_value_json(&sb, p, x[i]);
             o->json = sb_take(&sb);

@@ -17,7 +17,7 @@
 #include <string.h>
 
 static const char *const s_param_keys[] = {"type", "low", "high", "log", "step", "choices",
-                                           NULL};
+                                           "when", NULL};
 
 /* ------------------------------------------------------------------ parsing */
 
@@ -65,7 +65,8 @@ static void s_inapplicable(const cfg_node_t *node, const char *name, bool catego
     for (int i = 0; i < node->n; i++) {
         bool is_choices = strcmp(node->keys[i], "choices") == 0;
         bool known = s_in_list(node->keys[i], s_param_keys);
-        if (!known || strcmp(node->keys[i], "type") == 0 || is_choices == categorical)
+        if (!known || strcmp(node->keys[i], "type") == 0 || strcmp(node->keys[i], "when") == 0 ||
+            is_choices == categorical)
             continue;
         if (categorical)
             cfg_key_error(errs, node, i, "%s: '%s' does not apply to categorical parameters",
@@ -228,6 +229,14 @@ static int s_param(param_t *p, const cfg_node_t *space, int i, cfg_errs_t *errs)
     return rc;
 }
 
+space_t *space_from_yaml(const char *text, const char *name, cfg_errs_t *errs)
+{
+    cfg_node_t *root = cfg_parse(text, strlen(text), name, errs);
+    space_t *s = root ? space_from_cfg(root, errs) : NULL;
+    cfg_free(&root);
+    return s;
+}
+
 space_t *space_from_config_text(const char *config, const char *name)
 {
     cfg_errs_t errs;
@@ -261,6 +270,8 @@ space_t *space_from_cfg(const cfg_node_t *map, cfg_errs_t *errs)
             if (strcmp(map->keys[j], map->keys[i]) == 0)
                 cfg_key_error(errs, map, i, "space: duplicate parameter '%s'", map->keys[i]);
     }
+    if (errs->n == before)
+        space_cond_parse(s, map, errs);
     if (errs->n > before)
         space_destroy(&s);
     return s;
@@ -279,8 +290,10 @@ void space_destroy(space_t **self_p)
         free(p->choices);
         free(p->choice_is_str);
         free(p->name);
+        space_cond_free(p);
     }
     free(s->params);
+    free(s->order);
     free(s);
     *self_p = NULL;
 }
@@ -357,6 +370,7 @@ void space_snap(const space_t *space, double *x)
         }
         x[i] = v;
     }
+    space_deactivate(space, x);
 }
 
 bool space_valid(const param_t *p, double x)
@@ -390,8 +404,10 @@ void space_point_json(strbuf_t *sb, const space_t *space, const double *x)
 {
     assert(sb && space && x);
     sb_putc(sb, '{');
-    for (int i = 0; i < space->n; i++) {
-        if (i)
+    for (int i = 0, shown = 0; i < space->n; i++) {
+        if (isnan(x[i]))
+            continue; /* inactive */
+        if (shown++)
             sb_puts(sb, ", ");
         sb_json_str(sb, space->params[i].name);
         sb_puts(sb, ": ");
@@ -404,11 +420,7 @@ void space_point_json(strbuf_t *sb, const space_t *space, const double *x)
 
 static space_t *s_test_space(const char *yaml, cfg_errs_t *e)
 {
-    cfg_node_t *root = cfg_parse(yaml, strlen(yaml), "s.yaml", e);
-    assert(root);
-    space_t *s = space_from_cfg(root, e);
-    cfg_free(&root);
-    return s;
+    return space_from_yaml(yaml, "s.yaml", e);
 }
 
 /* yaml must be refused with an error containing sub (and exactly n errors if n > 0). */

@@ -1,8 +1,9 @@
 /* store_params — a trial's parameters as plain SQL reads them (see store_priv.h):
  * trials.params holds the JSON object of the trial's point, decoded by the study's
  * space as the user sees it (a number for float and int, the choice for a
- * categorical), written with x on every insert; the view trial_params (core/store.c)
- * turns it into (study, number, kind, name, value) rows with json_each.
+ * categorical; an inactive conditional parameter is absent), written with x on every
+ * insert; the view trial_params (core/store.c) turns it into (study, number, kind,
+ * name, value) rows with json_each.
  *
  * The space of a study is parsed from its stored config once per connection and kept
  * (a handful of studies; a new study row forgets what was kept under its id). */
@@ -60,9 +61,12 @@ char *store_params_json(store_t *self, int64_t study_id, const double *x, int nx
     const space_t *space = s_space(self, study_id);
     if (!space || !x || nx != space->n)
         return NULL;
-    for (int i = 0; i < nx; i++) {
+    for (int k = 0; k < nx; k++) {
+        int i = space_order(space, k);
         const param_t *p = &space->params[i];
         bool bad_choice = p->kind == PARAM_CAT && (x[i] < -0.5 || x[i] >= p->n_choices - 0.5);
+        if (isnan(x[i]) && !space_active(space, x, i))
+            continue; /* an inactive conditional parameter: absent from the object */
         if (!isfinite(x[i]) || bad_choice)
             return NULL; /* not a point of this space: no row to show */
     }

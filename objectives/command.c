@@ -184,6 +184,8 @@ static void s_env_params(cmd_spec_t *spec, const space_t *space, const double *x
 {
     for (int i = 0; i < space->n; i++) {
         const param_t *p = &space->params[i];
+        if (isnan(x[i]))
+            continue; /* inactive: no variable */
         strbuf_t sb;
         sb_init(&sb);
         sb_puts(&sb, "HPS_PARAM_");

@@ -92,6 +92,8 @@ hparams_t *hparams_from_study(const study_config_t *study, const double *x)
     for (int i = 0; x && study->space && i < study->space->n; i++) {
         const param_t *p = &study->space->params[i];
         char buf[64];
+        if (isnan(x[i]))
+            continue; /* inactive: not set, the model keeps its default */
         if (p->kind == PARAM_CAT) {
             int k = (int)lround(x[i]);
             assert(k >= 0 && k < p->n_choices);

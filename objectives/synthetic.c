@@ -268,8 +268,11 @@ static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
     if (u_crash < o.crash_rate)
         abort(); /* on purpose: the worker must survive a crashing objective */
     s_leak(o.leak_kb);
-    double f;
-    int rc = synthetic_eval(o.fn->name, ctx->x, space->n, &f);
+    double f, *x = xmalloc(sizeof *x * (size_t)(space->n ? space->n : 1));
+    for (int i = 0; i < space->n; i++)
+        x[i] = isnan(ctx->x[i]) ? 0 : ctx->x[i]; /* an inactive parameter counts as 0 */
+    int rc = synthetic_eval(o.fn->name, x, space->n, &f);
+    free(x);
     assert(rc == 0); /* s_options checked the dimension */
     if (o.steps > 0 && s_curve(ctx, &o, f, res))
         return;

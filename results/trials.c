@@ -89,12 +89,7 @@ static void s_flush(s_ctx_t *c, bool force)
 /* Whether t's point decodes with the space: the right size, each value legal. */
 static bool s_decodes(const s_ctx_t *c, const store_trial_row_t *t)
 {
-    if (!c->space || t->trial.nx != c->space->n)
-        return false;
-    for (int i = 0; i < t->trial.nx; i++)
-        if (!space_valid(&c->space->params[i], t->trial.x[i]))
-            return false;
-    return true;
+    return c->space && t->trial.nx == c->space->n && space_point_ok(c->space, t->trial.x);
 }
 
 /* The seconds a trial took: what the objective reported, else its wall time. */
@@ -167,7 +162,7 @@ static void s_csv_row(s_ctx_t *c, const store_trial_row_t *t)
     for (int i = 0; c->space && i < c->space->n; i++) {
         c->cell.len = 0;
         c->cell.buf[0] = '\0';
-        if (ok)
+        if (ok && !isnan(t->trial.x[i])) /* inactive: an empty cell */
             s_param_text(&c->cell, &c->space->params[i], t->trial.x[i]);
         s_csv_field(sb, c->cell.buf, false); /* a choice may hold a comma */
     }
@@ -276,6 +271,8 @@ static void s_table_row(s_ctx_t *c, const store_trial_row_t *t)
         const param_t *p = &c->space->params[i];
         if (!ok)
             sb_puts(&sb, "?");
+        else if (isnan(t->trial.x[i]))
+            sb_puts(&sb, "-"); /* inactive */
         else if (p->kind == PARAM_FLOAT)
             s_human_num(&sb, t->trial.x[i]);
         else

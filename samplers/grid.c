@@ -11,6 +11,11 @@
  * by cycle walking: a bijection that needs no N-entry table, so a 10^7-point grid
  * costs 1.25 MB (the bitmap), not 40 MB more for a permutation array.
  *
+ * A conditional space (space_cond.c) has fewer distinct points than its product: a
+ * point whose inactive parameters are all at their first value stands for every point
+ * that differs from it only there, and the others are skipped, so each combination of
+ * active values is proposed once, with its inactive parameters absent (NaN).
+ *
  * Options: type, seed (default 0), shuffle (default false). */
 #include "samplers/sampler.h"
 
@@ -54,6 +59,10 @@ static long s_index(const space_t *space, const double *x)
         const param_t *p = &space->params[i];
         long count = s_count(p);
         assert(count > 0);
+        if (isnan(x[i])) { /* inactive: the representative at the first value */
+            index *= count;
+            continue;
+        }
         double origin = p->kind == PARAM_CAT ? 0 : p->low;
         double step = p->kind == PARAM_CAT || p->step <= 0 ? 1 : p->step;
         double d = floor((x[i] - origin) / step + 0.5);
@@ -168,18 +177,39 @@ static bool s_used(const grid_t *self, long index)
     return self->used[index >> 3] & (1u << (index & 7));
 }
 
+/* Whether grid point x represents its combination of active values: every inactive
+ * parameter at its first value (conditional spaces). Sets the inactive ones to NaN. */
+static bool s_representative(const space_t *space, double *x)
+{
+    if (!space_conditional(space))
+        return true;
+    bool first = true;
+    for (int k = 0; k < space->n; k++) {
+        int i = space_order(space, k);
+        if (space_active(space, x, i))
+            continue;
+        first = first && x[i] == space->params[i].low;
+        x[i] = NAN;
+    }
+    return first;
+}
+
 static int s_propose(void *vself, long number, double *x, char *err)
 {
     grid_t *self = vself;
     assert(self && x);
     (void)number, (void)err;
-    /* the cursor only moves past used positions, so each is skipped once overall */
-    while (self->cursor < self->size && s_used(self, s_visit(self, self->cursor)))
-        self->cursor++;
-    if (self->cursor == self->size)
-        return SAMPLER_DONE;
-    space_grid_point(self->space, s_visit(self, self->cursor), x);
-    return SAMPLER_OK;
+    /* The cursor only moves past used positions and the points standing for none, so
+     * each is skipped once overall. */
+    for (; self->cursor < self->size; self->cursor++) {
+        long index = s_visit(self, self->cursor);
+        if (s_used(self, index))
+            continue;
+        space_grid_point(self->space, index, x);
+        if (s_representative(self->space, x))
+            return SAMPLER_OK;
+    }
+    return SAMPLER_DONE;
 }
 
 static void s_started(void *vself, long number, const double *x)

@@ -21,7 +21,8 @@
  * pruned trial's step does not order it among pruned ones); failed trials are ignored.
  * Running trials enter the bad set as constant liars (on by default), which is what
  * keeps parallel workers apart. One density per parameter by default (univariate, as
- * Optuna's default); multivariate: true models the parameters jointly.
+ * Optuna's default); multivariate: true models the parameters jointly. A conditional
+ * parameter (`when:`) is modelled apart, on the trials where it is active (tpe_cond.c).
  *
  * Why it stays fast: every trial is one entry of the bad estimator's columns, appended
  * in trial order when it starts and never rebuilt; a proposal only rewrites the weight
@@ -140,6 +141,7 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     parzen_opts_t po = {.prior_weight = o.prior_weight, .magic_clip = o.magic_clip,
                         .endpoints = o.endpoints, .multivariate = o.multivariate,
                         .normalized = o.normalized};
+    tpe_cond_init(self, dims, &po);
     self->bad = parzen_new(self->d, dims, &po);
     self->good = parzen_new(self->d, dims, &po);
     free(dims);
@@ -159,6 +161,7 @@ static void s_destroy(void **self_p)
     if (!self)
         return;
     random_sampler.destroy(&self->rnd);
+    tpe_cond_free(self);
     parzen_destroy(&self->bad);
     parzen_destroy(&self->good);
     free(self->number), free(self->state), free(self->seen), free(self->key), free(self->w);
@@ -172,7 +175,8 @@ static size_t s_memory(const void *vself)
     const tpe_t *self = vself;
     size_t per = sizeof(long) + 2 + 2 * sizeof(double);
     return sizeof *self + per * (size_t)self->cap + parzen_memory(self->bad) +
-           parzen_memory(self->good) + 3 * sizeof(double) * (size_t)self->n_scratch * (size_t)(self->d + 1);
+           parzen_memory(self->good) + tpe_cond_memory(self) +
+           3 * sizeof(double) * (size_t)self->n_scratch * (size_t)(self->d + 1);
 }
 
 long tpe_size(const void *vself) { return ((const tpe_t *)vself)->n; }
@@ -212,9 +216,11 @@ static void s_started(void *vself, long number, const double *x)
         self->seen = xrealloc(self->seen, (size_t)self->cap);
         self->key = xrealloc(self->key, sizeof *self->key * (size_t)self->cap);
         self->w = xrealloc(self->w, sizeof *self->w * (size_t)self->cap);
+        tpe_cond_grow(self);
     }
     long j = parzen_append(self->bad, x);
     assert(j == self->n);
+    tpe_cond_store(self, j, x);
     self->number[j] = number;
     self->state[j] = TRIAL_RUNNING;
     self->seen[j] = 0;
@@ -277,6 +283,7 @@ static void s_compact(tpe_t *self, long number)
         absorbed += j < self->absorbed;
         self->number[k] = self->number[j], self->state[k] = self->state[j];
         self->seen[k] = self->seen[j], self->key[k] = self->key[j];
+        tpe_cond_move(self, k, j);
         k++;
     }
     parzen_compact(self->bad, keep);
@@ -346,7 +353,7 @@ static int s_absorb_until(tpe_t *self, long limit)
 /* Proposals                                                                          */
 
 /* Optuna's default_weights(n)[i]: flat for the 25 most recent, a ramp from 1/n before. */
-static double s_ramp(long i, long n)
+double tpe_ramp(long i, long n)
 {
     if (n < 25 || i >= n - 25)
         return 1;
@@ -408,7 +415,7 @@ static int s_split(tpe_t *self, long number, long *below)
     }
     for (long j = 0, rank = 0; j < self->n; j++)
         if (self->w[j] > 0)
-            self->w[j] = s_ramp(rank++, n_above);
+            self->w[j] = tpe_ramp(rank++, n_above);
     return nb;
 }
 
@@ -426,9 +433,9 @@ static int s_view(tpe_t *self, long number)
     }
     if (self->n_fin < self->o.n_startup)
         return S_RANDOM;
-    long below[TPE_TOP];
+    long *below = self->below;
     double ones[TPE_TOP];
-    int nb = s_split(self, number, below);
+    int nb = self->nb = s_split(self, number, below);
     parzen_clear(self->good);
     for (int i = 0; i < nb; i++) {
         parzen_append_from(self->good, self->bad, below[i]);
@@ -471,8 +478,10 @@ static int s_propose(void *vself, long number, double *x, char *err)
     rng_t r;
     rng_seed(&r, s_trial_seed(self->o.seed, number));
     int m = (int)self->o.n_ei, d = self->d;
+    long centre = -1;
     if (tpe_is_refine(&self->o, number) && tpe_refine(self, number, &r, x) == 0) {
         /* a local step around the best trial (tpe_refine.c) */
+        centre = tpe_find(self, self->top[0].number);
     } else if (self->o.multivariate) {
         parzen_sample(self->good, &r, m, self->cand);
         parzen_log_pdf(self->good, m, self->cand, self->lg);
@@ -481,12 +490,16 @@ static int s_propose(void *vself, long number, double *x, char *err)
         memcpy(x, self->cand + (size_t)best * (size_t)d, sizeof *x * (size_t)d);
     } else {
         for (int p = 0; p < d; p++) {
+            if (self->n_cond > 0 && self->cond_of[p] >= 0)
+                continue; /* conditional: tpe_cond_propose */
             parzen_sample_1d(self->good, p, &r, m, self->cand);
             parzen_log_pdf_1d(self->good, p, m, self->cand, self->lg);
             parzen_log_pdf_1d(self->bad, p, m, self->cand, self->lb);
             x[p] = self->cand[tpe_argmax(self->lg, self->lb, m)];
         }
     }
+    if (self->n_cond > 0)
+        tpe_cond_propose(self, &r, x, centre);
     space_snap(self->space, x);
     return SAMPLER_OK;
 }

@@ -60,7 +60,32 @@ typedef struct {
     double *cand, *lg, *lb; /* scratch: candidates and their log-densities */
     long n_scratch;       /* candidates the scratch holds */
     double *aux;          /* scratch: 3 * n_scratch (refinement, univariate scores) */
+    long below[TPE_TOP];  /* the good set of the last view: entry indexes, ascending */
+    int nb;
+    /* Conditional parameters (tpe_cond.c), outside the main estimators. */
+    int n_cond;
+    int *cond;            /* [n_cond] their parameter indexes */
+    int *cond_of;         /* [d] index into cond, or -1 */
+    double *cx;           /* cap x n_cond: each entry's values, NaN where inactive */
+    double *cw;           /* scratch, cap: weights of a 1-D bad estimator */
+    parzen_t **cgood, **cbad; /* [n_cond] 1-D estimators, refilled per proposal */
 } tpe_t;
+
+/* Optuna's default_weights(n)[i] (tpe.c). */
+double tpe_ramp(long i, long n);
+/* tpe_cond.c: set up the conditional parameters (before the main estimators are made
+ * from dims, whose conditional entries it marks single); free; grow cx and cw to cap;
+ * store entry j's values; move an entry's values in a compaction; bytes held. */
+void tpe_cond_init(tpe_t *self, parzen_dim_t *dims, const parzen_opts_t *po);
+void tpe_cond_free(tpe_t *self);
+void tpe_cond_grow(tpe_t *self);
+void tpe_cond_store(tpe_t *self, long j, const double *x);
+void tpe_cond_move(tpe_t *self, long to, long from);
+size_t tpe_cond_memory(const tpe_t *self);
+/* Fill the conditional parameters of x (the others chosen) in dependency order, NaN
+ * where inactive, from the view the last s_view built; centre: the entry a refinement
+ * stepped from, or -1. */
+void tpe_cond_propose(tpe_t *self, rng_t *r, double *x, long centre);
 
 /* Entry index of trial `number`, or -1 (tpe.c). */
 long tpe_find(const tpe_t *self, long number);

@@ -47,6 +47,10 @@ expect2 "override 'modle=logreg': unknown key 'modle' (did you mean 'model'?)" \
 expect2 "override 'n_trail=5': unknown key 'n_trail' (did you mean 'n_trials'?)" \
     "$HPS" run "$cfg" n_trail=5 --db "$(db)"
 expect2 "override 'model=': empty value" "$HPS" run "$cfg" model= --db "$(db)"
+expect2 "override 'model=xgbost': unknown model 'xgbost' (did you mean 'xgboost'?" \
+    "$HPS" run "$cfg" --multirun model=logreg,xgbost strategy=quick,balanced --db "$(db)"
+expect2 "override 'model=logreg,xgboost' has several values: add --multirun" \
+    "$HPS" run "$cfg" model=logreg,xgboost --db "$(db)"
 expect2 "override 'study=': empty value" "$HPS" run "$cfg" study= --db "$(db)"
 mkdir -p "$TMP/typo" && cp -r "$root/configs/model" "$root/configs/strategy" \
     "$root/configs/sampler" "$TMP/typo/"
