@@ -143,6 +143,27 @@ static void s_status_reply(ctx_t *c, const char *json, const char *text)
     coord__send(c, &m);
 }
 
+/* The studies no live worker can run (coord__waiting): a "waiting" list in the JSON
+ * (before its closing brace) and their lines after the text. */
+static void s_add_waiting(coord_t *self, const char *study, strbuf_t *json, strbuf_t *text)
+{
+    strbuf_t tb, jb;
+    sb_init(&tb);
+    sb_init(&jb);
+    coord__waiting(self, study, &tb, &jb);
+    char *end = jb.len && json->len ? strrchr(json->buf, '}') : NULL;
+    if (end) {
+        char *tail = xstrdup(end);
+        json->len = (size_t)(end - json->buf);
+        sb_printf(json, ", \"waiting\": [%s]%s", jb.buf, tail);
+        free(tail);
+    }
+    if (text && tb.len)
+        sb_printf(text, "\n%s", tb.buf);
+    sb_free(&tb);
+    sb_free(&jb);
+}
+
 void coord__on_status(ctx_t *c)
 {
     const char *study = proto_get_str(c->msg, "study");
@@ -165,6 +186,7 @@ void coord__on_status(ctx_t *c)
     strbuf_t tb;
     sb_init(&tb);
     bool have_text = report_status_text(c->self->store, study, &tb, err) == 0;
+    s_add_waiting(c->self, study, &sb, have_text ? &tb : NULL);
     guard_status_put(c->self->guard, study, sb.buf, have_text ? tb.buf : NULL, now_ms());
     s_status_reply(c, sb.buf, have_text ? tb.buf : NULL);
     sb_free(&sb);
