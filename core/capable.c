@@ -515,8 +515,8 @@ static void s_explain_all(const capable_t *const *w, int n, const capable_need_t
         return;
     }
     if (r == REQ_COMMAND) {
-        snprintf(out, size, "the command is allowed on no connected worker (%s%s)",
-                 n == 1 ? "it " : "e.g. ", why);
+        snprintf(out, size, "command not allowed on any connected worker: %s%s",
+                 n == 1 ? "" : "e.g. ", why);
         return;
     }
     int i = r - REQ_REST;
@@ -668,7 +668,7 @@ static void s_match_test(void)
     capable_t old = {.n_objectives = -1};
     const capable_t *two[] = {&w, &old};
     capable_explain(two, 2, &cmd, text, sizeof text);
-    assert(strstr(text, "the command is allowed on no connected worker"));
+    assert(strstr(text, "command not allowed on any connected worker: e.g. its --allow-co"));
     capable_need_t plain = s_need("{objective: {type: logreg}}", NULL);
     assert(capable_can_run(&old, &plain, why, sizeof why));
     capable_clear(&old);
