@@ -75,9 +75,7 @@ int worker__caps_init(worker_t *w, char *err)
     capable_t *c = &w->caps;
     *c = (capable_t){.declared = true};
     const char **names = objective_names();
-    for (int i = 0; names[i]; i++) {
-        if (w->policy.none && strcmp(names[i], "command") == 0)
-            continue;
+    for (int i = 0; names[i]; i++) { /* `command` too: c->command says which ones */
         c->objectives = xrealloc(c->objectives, sizeof *c->objectives * (size_t)(c->n_objectives + 1));
         c->objectives[c->n_objectives++] = xstrdup(names[i]);
     }
