@@ -4,8 +4,10 @@
 # label zone=b) waits with "waiting: no capable worker (why)" in status and no trial
 # leased, until a worker with --resources gpu=1 --gpus 3 --label zone=b joins: its
 # trials then run there, one at a time (gpu=1 despite 2 slots), with
-# CUDA_VISIBLE_DEVICES=3 and HPS_SLOT set.
+# CUDA_VISIBLE_DEVICES=3 and HPS_SLOT set. An older worker's HELLO (no capabilities)
+# gets built-in objectives' trials, no command ones.
 . "$(dirname "$0")/lib.sh"
+: "${RAWPEER:?RAWPEER must point at the tests/rawpeer binary (make check sets it)}"
 DB=$TMP/cap.db
 # The objective: logs "tag slot devices", checks that no two GPU trials overlap.
 cat >"$TMP/obj.sh" <<EOF
@@ -44,7 +46,9 @@ wait_status() {
 start_coord
 allow="--allow-env HPS_STUDY_TAG"
 start wa "$HPS" worker --connect "$ep" --name wa --slots 2 --allow-command "/bin/sh $TMP/obj.sh" $allow
+WA=$LAST_PID
 start wb "$HPS" worker --connect "$ep" --name wb --slots 2 --allow-command "/bin/sh $TMP/other.sh" $allow
+WB=$LAST_PID
 wait_sql 20 "SELECT COUNT(*) FROM workers" 2
 study cmd 6 cmd
 wait_sql 30 "SELECT state FROM studies WHERE name = 'cmd'" done
@@ -71,6 +75,7 @@ echo "ok: status says why the gpu and zone studies wait; no trial leased to wa o
 
 start wg "$HPS" worker --connect "$ep" --name wg --slots 2 --resources gpu=1 --gpus 3 \
     --label zone=b --allow-command "/bin/sh $TMP/obj.sh" $allow
+WG=$LAST_PID
 wait_sql 40 "SELECT COUNT(*) FROM studies WHERE name IN ('gpu', 'zoned') AND state = 'done'" 2
 r=$(workers_of gpu); [ "$r" = "wg|4" ] || fail "gpu trials ran on: $r"
 r=$(workers_of zoned); [ "$r" = "wg|2" ] || fail "zoned trials ran on: $r"
@@ -86,6 +91,20 @@ r=$(sql "SELECT COUNT(*) FROM trials WHERE state <> 'COMPLETE'"); [ "$r" = 0 ] |
 "$HPS" status --to "$ep" >"$TMP/status"
 ! grep -q waiting "$TMP/status" || fail "still waiting: $(cat "$TMP/status")"
 echo "ok: wg (gpu=1, --gpus 3, zone=b) ran them one at a time with CUDA_VISIBLE_DEVICES=3 and HPS_SLOT"
+
+# An older worker (a HELLO without capabilities): built-in objectives, but no command
+# (it does not say which it admits) and no resources.
+{ kill -9 "$WA" "$WB" "$WG" && wait "$WA" "$WB" "$WG"; } 2>/dev/null || true
+study oldcmd 1 cmd
+write_study "$TMP/oldsyn.yaml" oldsyn 1
+"$HPS" submit "$TMP/oldsyn.yaml" --to "$ep" >/dev/null
+"$RAWPEER" --connect "$ep" --wait 1000 --answers 2 HELLO worker=old host=h pid=pid slots=2 -- \
+    ASK slots_free=2 >"$TMP/old.out"
+grep -q "^TRIAL" "$TMP/old.out" || fail "the old worker got no trial: $(cat "$TMP/old.out")"
+r=$(sql "SELECT s.name || '|' || t.worker FROM trials t JOIN studies s ON s.id = t.study_id
+         WHERE s.name LIKE 'old%'")
+[ "$r" = "oldsyn|old" ] || fail "leased to the old worker: $r"
+echo "ok: an older worker's HELLO gets the synthetic trial, not the command one"
 
 expect_err 2 "is not a whole amount" "$HPS" worker --connect "$ep" --resources gpu=x
 expect_err 2 "--gpus names 1 device" "$HPS" worker --connect "$ep" --resources gpu=2 --gpus 0
