@@ -18,6 +18,7 @@
 #include "cli/cli_flags.h"
 #include "coordinator/coord.h"
 #include "coordinator/progress.h"
+#include "core/capable.h"
 #include "core/log.h"
 #include "core/report.h"
 #include "core/store.h"
@@ -321,6 +322,26 @@ static int s_serve(const run_flags_t *f, study_config_t **cfg_p, const char *end
     return rc;
 }
 
+/* Whether the local workers (this machine's cpu and mem, any objective and command, no
+ * labels) can run the study's trials: else a message, 2 (it would wait forever). */
+static int s_runs_here(const study_config_t *cfg)
+{
+    capable_t local = {.declared = true, .n_objectives = -1, .command = CAPABLE_CMD_ANY};
+    capable_need_t need;
+    capable_machine(&local.res);
+    capable_need_from_study(cfg->root, NULL, &need);
+    char why[HPS_ERR_LEN], have[256];
+    bool ok = capable_can_run(&local, &need, why, sizeof why);
+    capable_list_text(&local.res, have, sizeof have);
+    if (!ok)
+        fprintf(stderr, "hps run: study %s: its local workers cannot run its trials: %s (they "
+                        "offer %s, no labels); submit it to workers that can (hps worker "
+                        "--resources, --gpus, --label)\n", cfg->name, why, have);
+    capable_need_clear(&need);
+    capable_clear(&local);
+    return ok ? 0 : 2;
+}
+
 int run_main(int argc, char **argv)
 {
     run_flags_t f;
@@ -335,8 +356,8 @@ int run_main(int argc, char **argv)
     free(f.over);
     if (!cfg)
         return rc;
-    if (finished) {
-        rc = s_print_result(&f, cfg->name);
+    if (finished || (rc = s_runs_here(cfg)) != 0) {
+        rc = finished ? s_print_result(&f, cfg->name) : rc;
         study_config_destroy(&cfg);
         return rc;
     }

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/limits.h"
 #include "core/util.h"
@@ -44,6 +45,16 @@ static int64_t s_amount_of(const capable_list_t *l, const char *key)
 {
     const capable_kv_t *kv = capable_find(l, key);
     return kv ? kv->amount : 0;
+}
+
+void capable_machine(capable_list_t *l)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN), pages = sysconf(_SC_PHYS_PAGES),
+         page = sysconf(_SC_PAGESIZE);
+    if (!capable_find(l, "cpu") && cpus > 0)
+        capable_add(l, "cpu", NULL, cpus);
+    if (!capable_find(l, "mem") && pages > 0 && page > 0)
+        capable_add(l, "mem", NULL, (int64_t)pages * page);
 }
 
 void capable_list_text(const capable_list_t *l, char *out, size_t size)

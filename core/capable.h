@@ -96,6 +96,9 @@ int capable_parse(const char *text, bool resources, capable_list_t *l, char *err
 const capable_kv_t *capable_find(const capable_list_t *l, const char *key);
 /* Append key with value (a label) or amount (value NULL). Can't fail. */
 void capable_add(capable_list_t *l, const char *key, const char *value, int64_t amount);
+/* This machine's cpu (online CPUs) and mem (physical memory, bytes), each added to l
+ * when l has no entry of that name: a worker's defaults. Can't fail. */
+void capable_machine(capable_list_t *l);
 /* "gpu=1, cpu=2" (or "zone=a"), into out (truncated to size). Can't fail. */
 void capable_list_text(const capable_list_t *l, char *out, size_t size);
 

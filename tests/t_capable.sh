@@ -111,4 +111,7 @@ expect_err 2 "--gpus names 1 device" "$HPS" worker --connect "$ep" --resources g
 expect_err 2 "label zone: bad value" "$HPS" worker --connect "$ep" --label zone=a=b
 write_study "$TMP/bad.yaml" bad 1 "resources: {gpu: -1}"
 expect_err 2 "resources.gpu: expected a whole amount" "$HPS" submit "$TMP/bad.yaml" --to "$ep"
-echo "ok: bad --resources, --gpus, --label and study resources exit 2"
+expect_err 2 "its local workers cannot run its trials: needs gpu=1 (they offer cpu=" \
+    "$HPS" run "$TMP/gpu.yaml" --db "$TMP/run.db"
+[ ! -e "$TMP/run.db" ] || fail "hps run of a study it cannot run made a database"
+echo "ok: bad --resources, --gpus, --label and study resources exit 2; so does hps run of a gpu study"

@@ -16,7 +16,6 @@
  * (bytes), gpu to the number of --gpus ids. */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -61,12 +60,7 @@ static int s_resources(worker_t *w, char *err)
         w->gpus[w->n_gpus++] = xasprintf("%d", i);
     if (!gpu && w->n_gpus > 0)
         capable_add(res, "gpu", NULL, w->n_gpus);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN), pages = sysconf(_SC_PHYS_PAGES),
-         page = sysconf(_SC_PAGESIZE);
-    if (!capable_find(res, "cpu") && cpus > 0)
-        capable_add(res, "cpu", NULL, cpus);
-    if (!capable_find(res, "mem") && pages > 0 && page > 0)
-        capable_add(res, "mem", NULL, (int64_t)pages * page);
+    capable_machine(res);
     return 0;
 }
 
