@@ -25,7 +25,7 @@ study() { # study NAME N TAG [extra yaml lines]: a command study running obj.sh
     write_study "$TMP/$name.yaml" "$name" "$n" \
         "objective: {type: command, run: [/bin/sh, $TMP/obj.sh], env: {HPS_STUDY_TAG: $tag}}" \
         "direction: minimize" "$@"
-    "$HPS" submit "$TMP/$name.yaml" --to "$ep" >/dev/null
+    "$HPS" submit "$TMP/$name.yaml" --to "$ep" >"$TMP/submit.$name"
 }
 # worker names, one per trial of study $1, sorted and counted
 workers_of() {
@@ -60,6 +60,9 @@ echo "ok: the command study's 6 trials all ran on wa (its --allow-command admits
 study gpu 4 gpu "resources: {gpu: 1}"
 study zoned 2 zoned "constraints: {zone: b}"
 wait_status 20 "study gpu: waiting: no capable worker (needs gpu=1; connected workers offer none)"
+grep -qF "created study 'gpu': 4 trials to run; waiting: no capable worker (needs gpu=1; connected workers offer none)" \
+    "$TMP/submit.gpu" || fail "submit gpu: $(cat "$TMP/submit.gpu")"
+grep -qxF "created study 'cmd': 6 trials to run" "$TMP/submit.cmd" || fail "submit cmd: $(cat "$TMP/submit.cmd")"
 grep -qF "study zoned: waiting: no capable worker (needs label zone=b; connected workers have none)" \
     "$TMP/status" || fail "zoned: $(cat "$TMP/status")"
 "$HPS" status --to "$ep" --json | python3 -c '
@@ -71,7 +74,7 @@ assert w["gpu"]["why"] == "needs gpu=1; connected workers offer none", w' || fai
 heard=$(sql "SELECT MAX(last_seen) FROM workers WHERE name = 'wa'")
 wait_sql 10 "SELECT MAX(last_seen) > $heard FROM workers WHERE name = 'wa'" 1 # asked since
 r=$(n_trials gpu)$(n_trials zoned); [ "$r" = 00 ] || fail "trials leased to incapable workers: $r"
-echo "ok: status says why the gpu and zone studies wait; no trial leased to wa or wb"
+echo "ok: submit and status say why the gpu and zone studies wait; no trial leased to wa or wb"
 
 start wg "$HPS" worker --connect "$ep" --name wg --slots 2 --resources gpu=1 --gpus 3 \
     --label zone=b --allow-command "/bin/sh $TMP/obj.sh" $allow
