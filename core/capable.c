@@ -253,6 +253,8 @@ int capable_from_hello(const proto_msg_t *m, capable_t *c, char *err)
     *c = (capable_t){.n_objectives = -1};
     int n = 0;
     char *const *objectives = proto_get_strs(m, "objectives", &n);
+    if (n > CAPABLE_MAX_OBJECTIVES)
+        return set_err(err, "HELLO lists more than %d objectives", CAPABLE_MAX_OBJECTIVES);
     if (objectives) {
         c->objectives = xcalloc((size_t)n + 1, sizeof *c->objectives);
         for (c->n_objectives = 0; c->n_objectives < n; c->n_objectives++)

@@ -38,6 +38,7 @@
 #define CAPABLE_VALUE_MAX 128
 #define CAPABLE_MAX_KV 32     /* resources, labels or constraints in one list */
 #define CAPABLE_PATTERN_MAX 4096
+#define CAPABLE_MAX_OBJECTIVES 256 /* objective types one HELLO may list */
 
 typedef enum { CAPABLE_CMD_NONE = 0, CAPABLE_CMD_ANY, CAPABLE_CMD_MATCH } capable_cmd_t;
 
