@@ -125,6 +125,8 @@ static int s_check_caps(const worker_opts_t *opts)
     return rc;
 }
 
+static int s_check_opts(const worker_opts_t *opts);
+
 /* Parse argv into opts. 0 ok, 1 --help shown, -1 bad flags (message printed). */
 static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *level,
                    strbuf_t *labels)
@@ -211,11 +213,17 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         fprintf(stderr, "hps worker: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
+    opts->labels = labels->len ? labels->buf : NULL;
+    return s_check_opts(opts);
+}
+
+/* The flags together, once parsed: 0 or -1 after a message. */
+static int s_check_opts(const worker_opts_t *opts)
+{
     if (!opts->endpoint) {
         fprintf(stderr, "hps worker: --connect ENDPOINT is required\n");
         return -1;
     }
-    opts->labels = labels->len ? labels->buf : NULL;
     if (s_check_caps(opts) != 0)
         return -1;
     if (!opts->cert_path != !opts->server_key_path) {
