@@ -20,6 +20,7 @@
 #include "cli/cli_flags.h"
 #include "coordinator/coord.h"
 #include "coordinator/progress.h"
+#include "core/capable.h"
 #include "core/log.h"
 #include "core/report.h"
 #include "core/store.h"
@@ -482,6 +483,26 @@ static bool s_repeated(char *const *names, int c)
     return false;
 }
 
+/* Whether the local workers (this machine's cpu and mem, any objective and command, no
+ * labels) can run the study's trials: else a message, 2 (it would wait forever). */
+static int s_runs_here(const study_config_t *cfg)
+{
+    capable_t local = {.declared = true, .n_objectives = -1, .command = CAPABLE_CMD_ANY};
+    capable_need_t need;
+    capable_machine(&local.res);
+    capable_need_from_study(cfg->root, NULL, &need);
+    char why[HPS_ERR_LEN], have[256];
+    bool ok = capable_can_run(&local, &need, why, sizeof why);
+    capable_list_text(&local.res, have, sizeof have);
+    if (!ok)
+        fprintf(stderr, "hps run: study %s: its local workers cannot run its trials: %s (they "
+                        "offer %s, no labels); submit it to workers that can (hps worker "
+                        "--resources, --gpus, --label)\n", cfg->name, why, have);
+    capable_need_clear(&need);
+    capable_clear(&local);
+    return ok ? 0 : 2;
+}
+
 /* Load every combination's config (all checked before anything runs), then run those
  * not finished already on one set of local workers. The exit code. */
 static int s_run_all(const run_flags_t *f, const multirun_t *m)
@@ -508,6 +529,8 @@ static int s_run_all(const run_flags_t *f, const multirun_t *m)
             rc = 2;
         else if (finished)
             study_config_destroy(&cfgs[c]);
+        else if ((code = s_runs_here(cfgs[c])) != 0)
+            rc = code;
         pending += cfgs[c] != NULL;
     }
     if (rc < 0 && f->multirun && !f->quiet) {

@@ -10,6 +10,7 @@
 
 #include "cli/cli_flags.h"
 #include "cli/worker_main.h"
+#include "core/capable.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -50,6 +51,15 @@ static const char s_usage[] =
     "                        round trip over 0.5 s)\n"
     "  --max-artifact-mb MB  a final refit's model file (HPS_ARTIFACT_DIR) is at most MB\n"
     "                        (default 512); a larger one fails the refit\n"
+    "  --resources LIST      what one trial of a study's `resources:` may take here, as\n"
+    "                        NAME=AMOUNT[,...], whole amounts, K M G T = x1024,\n"
+    "                        e.g. cpu=4,gpu=2,mem=16G (default: cpu = online CPUs,\n"
+    "                        mem = physical memory in bytes, gpu = the --gpus count)\n"
+    "  --gpus IDS            GPU device ids, e.g. 0,1: a trial asking gpu: k gets k free\n"
+    "                        ones as CUDA_VISIBLE_DEVICES, other trials their slot's\n"
+    "                        (default with --resources gpu=N: 0..N-1)\n"
+    "  --label KEY=VALUE     a label a study's `constraints:` can ask for (repeatable)\n"
+    "  --labels LIST         several labels, KEY=VALUE[,...]\n"
     "  --max-trials N        exit after N trials (for tests)\n"
     "  -v, --verbose         debug logging\n"
     "  -q, --quiet           warnings and errors only\n"
@@ -93,12 +103,38 @@ static int s_check_allow(const worker_opts_t *opts)
     return msg ? -1 : 0;
 }
 
+/* --resources, --labels and --gpus as the worker will read them: 0 or -1 after a
+ * message. */
+static int s_check_caps(const worker_opts_t *opts)
+{
+    capable_list_t l = {0};
+    char err[HPS_ERR_LEN];
+    int rc = opts->resources ? capable_parse(opts->resources, true, &l, err) : 0;
+    const capable_kv_t *gpu = rc == 0 ? capable_find(&l, "gpu") : NULL;
+    int n_gpus = 0;
+    for (const char *p = opts->gpus; rc == 0 && p && *p; p += strcspn(p, ",") + !!p[strcspn(p, ",")])
+        n_gpus++;
+    if (rc == 0 && gpu && opts->gpus && gpu->amount != n_gpus)
+        rc = set_err(err, "--resources gpu=%lld but --gpus names %d device(s)",
+                     (long long)gpu->amount, n_gpus);
+    capable_list_clear(&l);
+    if (rc == 0 && opts->labels)
+        rc = capable_parse(opts->labels, false, &l, err);
+    capable_list_clear(&l);
+    if (rc != 0)
+        fprintf(stderr, "hps worker: %s\n", err);
+    return rc;
+}
+
+static int s_check_opts(const worker_opts_t *opts);
+
 /* Parse argv into opts. 0 ok, 1 --help shown, -1 bad flags (message printed). */
-static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *level)
+static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *level,
+                   strbuf_t *labels)
 {
     enum {
         O_CONNECT = 256, O_SLOTS, O_NAME, O_CACHE, O_CERT, O_SKEY, O_ALLOW, O_MAX, O_PRE,
-        O_RECYCLE, O_RSS, O_ENV, O_CWD, O_ANY, O_LINK, O_ARTIFACT
+        O_RECYCLE, O_RSS, O_ENV, O_CWD, O_ANY, O_LINK, O_ARTIFACT, O_RES, O_GPUS, O_LABEL
     };
     static const struct option longopts[] = {
         {"connect", required_argument, NULL, O_CONNECT},
@@ -117,6 +153,10 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         {"max-trials", required_argument, NULL, O_MAX},
         {"prefetch", required_argument, NULL, O_PRE},
         {"link-timeout-ms", required_argument, NULL, O_LINK},
+        {"resources", required_argument, NULL, O_RES},
+        {"gpus", required_argument, NULL, O_GPUS},
+        {"label", required_argument, NULL, O_LABEL},
+        {"labels", required_argument, NULL, O_LABEL},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -144,6 +184,9 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
                      ? (fprintf(stderr, "hps worker: --link-timeout-ms: at least 300\n"), -1)
                      : rc;
             break;
+        case O_RES: opts->resources = optarg; break;
+        case O_GPUS: opts->gpus = optarg; break;
+        case O_LABEL: sb_printf(labels, "%s%s", labels->len ? "," : "", optarg); break;
         case O_RECYCLE:
             rc = s_count("--recycle-after", optarg, 1 << 30, &opts->recycle_after);
             break;
@@ -171,10 +214,19 @@ static int s_parse(int argc, char **argv, worker_opts_t *opts, log_level_t *leve
         fprintf(stderr, "hps worker: unexpected argument '%s'\n", argv[optind]);
         return -1;
     }
+    opts->labels = labels->len ? labels->buf : NULL;
+    return s_check_opts(opts);
+}
+
+/* The flags together, once parsed: 0 or -1 after a message. */
+static int s_check_opts(const worker_opts_t *opts)
+{
     if (!opts->endpoint) {
         fprintf(stderr, "hps worker: --connect ENDPOINT is required\n");
         return -1;
     }
+    if (s_check_caps(opts) != 0)
+        return -1;
     if (!opts->cert_path != !opts->server_key_path) {
         fprintf(stderr, "hps worker: --cert and --server-key go together\n");
         return -1;
@@ -195,16 +247,20 @@ int worker_main(int argc, char **argv)
 {
     worker_opts_t opts = {.slots = 1, .prefetch = 1, .recycle_after = WORKER_RECYCLE_AFTER};
     log_level_t level = log_level();
-    int rc = s_parse(argc, argv, &opts, &level);
-    if (rc > 0) {
-        fputs(s_usage, stdout);
-        return 0;
+    strbuf_t labels; /* --label and --labels, joined: the worker reads them from opts */
+    sb_init(&labels);
+    int rc = s_parse(argc, argv, &opts, &level, &labels);
+    if (rc != 0) {
+        if (rc > 0)
+            fputs(s_usage, stdout);
+        sb_free(&labels);
+        return rc > 0 ? 0 : 2;
     }
-    if (rc < 0)
-        return 2;
     log_set_level(level);
     char err[HPS_ERR_LEN];
-    if (worker_run(&opts, err) != 0) {
+    rc = worker_run(&opts, err);
+    sb_free(&labels);
+    if (rc != 0) {
         log_error("%s", err);
         return 1;
     }

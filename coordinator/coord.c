@@ -119,6 +119,8 @@ static proto_msg_t *s_trial_msg(const sched_lease_t *l)
     proto_set_str(m, "kind", l->final ? "final" : "search");
     if (l->timeout > 0)
         proto_set_dbl(m, "timeout", l->timeout);
+    if (l->gpus > 0)
+        proto_set_int(m, "gpus", l->gpus);
     return m;
 }
 
@@ -143,7 +145,8 @@ static void s_ask(ctx_t *c, int64_t want)
     int n = 0, rc = SCHED_LEASED;
     sched_lease_t l;
     char err[HPS_ERR_LEN];
-    while (n < n_want && (rc = sched_next(self->sched, w->name, &l, err)) == SCHED_LEASED)
+    while (n < n_want &&
+           (rc = sched_next_for(self->sched, w->name, &w->caps, &l, err)) == SCHED_LEASED)
         trials[n++] = s_trial_msg(&l);
     for (int i = 0; i < n; i++) {
         proto_set_int(trials[i], "more", n - 1 - i);
@@ -371,6 +374,8 @@ static int s_tick(coord_t *self, char *err)
     if (now - self->heard_flushed_at >= self->opts.lease_ms / STORE_HEARD_FLUSH_DIV)
         coord__flush_heard(self);
     guard_tick(self->guard, self->store, self->blob_dir, now);
+    if (now - self->waiting_at >= COORD_WAITING_LOG_MS)
+        coord__log_waiting(self, now);
     return 0;
 }
 
@@ -614,6 +619,7 @@ void coord_destroy(coord_t **self_p)
     zactor_destroy(&self->auth);
     zcertstore_destroy(&self->submitters);
     zhashx_destroy(&self->workers);
+    free(self->waiting_logged);
     guard_destroy(&self->guard);
     sched_destroy(&self->sched);
     store_close(&self->store);

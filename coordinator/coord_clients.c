@@ -53,6 +53,27 @@ int coord_submit(coord_t *self, study_config_t **cfg_p, sched_outcome_t *out, ch
     return sched_submit(self->sched, cfg_p, out, err);
 }
 
+/* SUBMITTED's text: the outcome, and "; waiting: no capable worker (why)" when workers
+ * are connected and none of them can run the study (the submitter learns it at once). */
+static void s_submitted_text(coord_t *self, const char *study, const char *outcome,
+                             proto_msg_t *m)
+{
+    strbuf_t tb, jb;
+    sb_init(&tb);
+    sb_init(&jb);
+    coord__waiting(self, study, &tb, &jb);
+    const char *waiting = strstr(tb.buf, "waiting: no capable worker");
+    if (waiting) {
+        tb.buf[strcspn(tb.buf, "\n")] = '\0';
+        char *text = xasprintf("%s; %s", outcome, waiting);
+        proto_set_str(m, "text", text);
+        free(text);
+    } else
+        proto_set_str(m, "text", outcome);
+    sb_free(&tb);
+    sb_free(&jb);
+}
+
 /* Submit cfg (owned) and answer: SUBMITTED when the study will run, else an ERROR that
  * says why (bad: a refused difference, or a config the coordinator cannot run). */
 static void s_submit_reply(ctx_t *c, study_config_t **cfg_p)
@@ -66,7 +87,7 @@ static void s_submit_reply(ctx_t *c, study_config_t **cfg_p)
         proto_set_str(m, "study", name);
         proto_set_int(m, "created", out.kind == STORE_PLAN_CREATE);
         proto_set_str(m, "outcome", store_plan_name(out.kind));
-        proto_set_str(m, "text", out.text);
+        s_submitted_text(c->self, name, out.text, m);
         coord__send(c, &m);
     } else {
         log_warn("%s: %s", proto_type(c->msg), rc > 0 ? out.text : err);
@@ -143,6 +164,27 @@ static void s_status_reply(ctx_t *c, const char *json, const char *text)
     coord__send(c, &m);
 }
 
+/* The studies no live worker can run (coord__waiting): a "waiting" list in the JSON
+ * (before its closing brace) and their lines after the text. */
+static void s_add_waiting(coord_t *self, const char *study, strbuf_t *json, strbuf_t *text)
+{
+    strbuf_t tb, jb;
+    sb_init(&tb);
+    sb_init(&jb);
+    coord__waiting(self, study, &tb, &jb);
+    char *end = jb.len && json->len ? strrchr(json->buf, '}') : NULL;
+    if (end) {
+        char *tail = xstrdup(end);
+        json->len = (size_t)(end - json->buf);
+        sb_printf(json, ", \"waiting\": [%s]%s", jb.buf, tail);
+        free(tail);
+    }
+    if (text && tb.len)
+        sb_printf(text, "\n%s", tb.buf);
+    sb_free(&tb);
+    sb_free(&jb);
+}
+
 void coord__on_status(ctx_t *c)
 {
     const char *study = proto_get_str(c->msg, "study");
@@ -165,6 +207,7 @@ void coord__on_status(ctx_t *c)
     strbuf_t tb;
     sb_init(&tb);
     bool have_text = report_status_text(c->self->store, study, &tb, err) == 0;
+    s_add_waiting(c->self, study, &sb, have_text ? &tb : NULL);
     guard_status_put(c->self->guard, study, sb.buf, have_text ? tb.buf : NULL, now_ms());
     s_status_reply(c, sb.buf, have_text ? tb.buf : NULL);
     sb_free(&sb);

@@ -12,6 +12,7 @@
 #include "coordinator/fdcap.h"
 #include "coordinator/guard.h"
 #include "coordinator/schedule.h"
+#include "core/capable.h"
 #include "core/proto.h"
 #include "core/store.h"
 
@@ -24,6 +25,7 @@ typedef struct {
     bool byed;         /* told BYE (embedded run is over) */
     long pid;          /* as its HELLO said */
     char key[64];      /* CURVE key it said HELLO with; "" on plain */
+    capable_t caps;    /* what it can run, as its HELLO said (core/capable.h) */
 } worker_rec_t;
 
 struct coord_s {
@@ -45,7 +47,11 @@ struct coord_s {
     int64_t hold_expiry;     /* no lease expires before this now_ms() (after a stall) */
     guard_t *guard;          /* per-peer budgets, STATUS cache */
     fdcap_t *fdcap;          /* connections under the open-file limit; NULL = none */
+    int64_t waiting_at;      /* now_ms() of the last look for studies no worker can run */
+    char *waiting_logged;    /* what that look logged; owned */
 };
+
+#define COORD_WAITING_LOG_MS 5000 /* how often to look (and log any change) */
 
 typedef struct {
     coord_t *self;
@@ -81,6 +87,13 @@ worker_rec_t *coord__worker(ctx_t *c);
 void coord__flush_heard(coord_t *self);
 void coord__on_hello(ctx_t *c);
 void coord__on_heartbeat(ctx_t *c);
+/* The running studies that have trials to hand out and no live worker able to run any
+ * (only study, when not NULL): a line "study S: waiting: no capable worker (why)" each
+ * appended to text, and {"study", "waiting", "why"} items (comma-separated, no
+ * brackets) to json. Can't fail. */
+void coord__waiting(coord_t *self, const char *study, strbuf_t *text, strbuf_t *json);
+/* Log the waiting studies when they changed since the last call (each line once). */
+void coord__log_waiting(coord_t *self, int64_t now);
 /* coord_clients.c: SUBMIT, RESUME, STATUS and STOP. */
 void coord__on_submit(ctx_t *c);
 void coord__on_resume(ctx_t *c);

@@ -15,6 +15,7 @@ void coord__worker_free(void **item)
     if (!w)
         return;
     free(w->name);
+    capable_clear(&w->caps);
     free(w);
     *item = NULL;
 }
@@ -105,15 +106,26 @@ void coord__on_hello(ctx_t *c)
         coord__error(c, "slots must be 1..4096 and prefetch 0..64");
         return;
     }
-    int verdict = s_hello_judge(c, name, (long)pid);
-    if (verdict == WNAME_REFUSE)
+    capable_t caps;
+    char err[HPS_ERR_LEN];
+    if (capable_from_hello(c->msg, &caps, err) != 0) {
+        coord__error(c, err);
         return;
+    }
+    int verdict = s_hello_judge(c, name, (long)pid);
+    if (verdict == WNAME_REFUSE) {
+        capable_clear(&caps);
+        return;
+    }
     char *key = zframe_strhex(c->route);
     worker_rec_t *w = zhashx_lookup(self->workers, key);
     if (!w) {
         w = xcalloc(1, sizeof *w);
         zhashx_insert(self->workers, key, w);
-        log_info("worker %s joined (%lld slots)", name, (long long)slots);
+        char res[256];
+        capable_list_text(&caps.res, res, sizeof res);
+        log_info("worker %s joined (%lld slots%s%s)", name, (long long)slots, *res ? "; " : "",
+                 res);
     }
     free(key);
     free(w->name);
@@ -124,7 +136,8 @@ void coord__on_hello(ctx_t *c)
     w->byed = false;
     w->pid = (long)pid;
     snprintf(w->key, sizeof w->key, "%s", c->user_id);
-    char err[HPS_ERR_LEN];
+    capable_clear(&w->caps);
+    w->caps = caps;
     /* Another process of the same worker (a restart): the old one is gone, and its
      * leases with it. The same process after our restart keeps them. */
     if (verdict == WNAME_RESTART) {
@@ -186,3 +199,74 @@ bool coord__from_holder(ctx_t *c, int64_t trial, int64_t attempt)
     return false;
 }
 
+
+/* The live workers' capabilities (caller frees the array; items borrowed). */
+static const capable_t **s_live_caps(coord_t *self, int *n)
+{
+    const capable_t **caps = xcalloc(zhashx_size(self->workers) + 1, sizeof *caps);
+    int64_t now = now_ms();
+    *n = 0;
+    for (worker_rec_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers))
+        if (!w->byed && now - w->last_seen <= self->opts.lease_ms)
+            caps[(*n)++] = &w->caps;
+    return caps;
+}
+
+/* One waiting study: a line of text and an item of the JSON list. */
+static void s_waiting_one(const char *study, const char *what, const char *why, strbuf_t *text,
+                          strbuf_t *json)
+{
+    sb_printf(text, "study %s: waiting: %s%s%s%s\n", study, what, *why ? " (" : "", why,
+              *why ? ")" : "");
+    sb_puts(json, json->len ? ", {\"study\": " : "{\"study\": ");
+    sb_json_str(json, study);
+    sb_puts(json, ", \"waiting\": ");
+    sb_json_str(json, what);
+    sb_puts(json, ", \"why\": ");
+    sb_json_str(json, why);
+    sb_putc(json, '}');
+}
+
+void coord__waiting(coord_t *self, const char *study, strbuf_t *text, strbuf_t *json)
+{
+    int n_live;
+    const capable_t **caps = s_live_caps(self, &n_live);
+    char why[HPS_ERR_LEN];
+    for (int i = 0; i < sched_n_studies(self->sched); i++) {
+        sched_progress_t p;
+        sched_study_progress(self->sched, i, &p);
+        if (!p.wants || (study && strcmp(study, p.name) != 0))
+            continue;
+        int k = 0;
+        while (k < n_live && !capable_can_run(caps[k], p.need, why, sizeof why))
+            k++;
+        if (k < n_live)
+            continue;
+        capable_explain(caps, n_live, p.need, why, sizeof why);
+        s_waiting_one(p.name, n_live ? "no capable worker" : "no worker connected",
+                      n_live ? why : "", text, json);
+    }
+    free(caps);
+}
+
+void coord__log_waiting(coord_t *self, int64_t now)
+{
+    strbuf_t text, json;
+    sb_init(&text);
+    sb_init(&json);
+    self->waiting_at = now;
+    coord__waiting(self, NULL, &text, &json);
+    if (!self->waiting_logged || strcmp(self->waiting_logged, text.buf) != 0) {
+        for (char *line = text.buf, *nl; *line; line = nl + 1) {
+            nl = strchr(line, '\n');
+            *nl = '\0';
+            if (!strstr(line, "no worker connected")) /* before workers start: the usual */
+                log_warn("%s", line);
+            *nl = '\n';
+        }
+        free(self->waiting_logged);
+        self->waiting_logged = sb_take(&text);
+    }
+    sb_free(&text);
+    sb_free(&json);
+}

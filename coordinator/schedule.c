@@ -10,6 +10,7 @@
 #include "coordinator/study_check.h"
 #include "core/log.h"
 #include "core/promote.h"
+#include "objectives/command.h"
 #include "samplers/pruner.h"
 #include "samplers/sampler.h"
 
@@ -30,6 +31,7 @@ void sched__study_free(study_t **sp)
         free(s->queue[i].x);
     free(s->queue);
     free(s->best_x);
+    capable_need_clear(&s->need);
     study_config_destroy(&s->cfg);
     free(s);
     *sp = NULL;
@@ -92,6 +94,11 @@ study_t *sched__study_new(study_config_t **cfg_p, int64_t id, char *err)
     const cfg_node_t *sha = s->cfg->data ? cfg_get(s->cfg->data, "sha256") : NULL;
     snprintf(s->data, sizeof s->data, "%s", sha && sha->type == CFG_SCALAR ? sha->value : "");
     s->has_final = s->cfg->strategy != NULL;
+    char **argv = strcmp(cfg_type_or(s->cfg->objective, ""), "command") == 0
+                      ? command_argv(s->cfg->objective)
+                      : NULL;
+    capable_need_from_study(s->cfg->root, (const char *const *)argv, &s->need);
+    command_argv_free(&argv);
     return s;
 }
 
@@ -142,6 +149,28 @@ static int s_id_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static void s_usage_free(void **item)
+{
+    capable_usage_t *u = *item;
+    if (u)
+        capable_usage_clear(u);
+    free(u);
+    *item = NULL;
+}
+
+/* Resources worker holds: a lease of study s starts (sign 1) or ends (-1). */
+static void s_usage(sched_t *self, const char *worker, const study_t *s, int sign)
+{
+    if (s->need.res.n == 0)
+        return;
+    capable_usage_t *u = zhashx_lookup(self->usage, worker);
+    if (!u) {
+        u = xcalloc(1, sizeof *u);
+        zhashx_insert(self->usage, worker, u);
+    }
+    capable_use(u, &s->need, sign);
+}
+
 static lease_t *s_lease_add(sched_t *self, study_t *s, int64_t trial, int attempt, long number,
                             bool final, const double *x, const char *worker)
 {
@@ -161,6 +190,7 @@ static lease_t *s_lease_add(sched_t *self, study_t *s, int64_t trial, int attemp
     s->n_leased++;
     intptr_t held = (intptr_t)zhashx_lookup(self->held, worker);
     zhashx_update(self->held, worker, (void *)(held + 1));
+    s_usage(self, worker, s, 1);
     return l;
 }
 
@@ -173,6 +203,7 @@ static void s_lease_drop(sched_t *self, lease_t *l)
 {
     int64_t key = l->trial;
     l->study->n_leased--;
+    s_usage(self, l->worker, l->study, -1);
     intptr_t held = (intptr_t)zhashx_lookup(self->held, l->worker);
     assert(held > 0);
     if (held > 1)
@@ -357,6 +388,9 @@ sched_t *sched_new(store_t *store, int lease_ms, const char *only, char *err)
     zhashx_set_key_destructor(self->leases, NULL);
     self->held = zhashx_new(); /* keys copied, values plain counts */
     assert(self->held);
+    self->usage = zhashx_new();
+    assert(self->usage);
+    zhashx_set_destructor(self->usage, s_usage_free);
     store_study_t *list;
     int n;
     if (store_studies(store, &list, &n, err) != 0) {
@@ -401,6 +435,7 @@ void sched_destroy(sched_t **self_p)
         return;
     zhashx_destroy(&self->leases);
     zhashx_destroy(&self->held);
+    zhashx_destroy(&self->usage);
     for (int i = 0; i < self->n_studies; i++)
         sched__study_free(&self->studies[i]);
     free(self->studies);
@@ -424,6 +459,7 @@ static void s_fill(const lease_t *l, sched_lease_t *out)
     out->data = s->data;
     out->seed = hash_mix64(s->seed ^ hash_mix64((uint64_t)l->number + 1));
     out->timeout = s->cfg->trial_timeout;
+    out->gpus = (int)capable_need_amount(&s->need, "gpu");
 }
 
 /* Try to lease one trial of study s: 1 leased, 0 nothing here, -1 error. */
@@ -462,12 +498,31 @@ static int s_next_of(sched_t *self, study_t *s, const char *worker, sched_lease_
     return rc;
 }
 
+/* Whether a worker of caps (NULL: any) can take one more trial of s now. */
+static bool s_can_take(sched_t *self, const char *worker, const capable_t *caps,
+                       const study_t *s)
+{
+    char why[HPS_ERR_LEN];
+    if (!caps)
+        return true;
+    if (!capable_can_run(caps, &s->need, why, sizeof why))
+        return false;
+    capable_usage_t none = {0}, *u = zhashx_lookup(self->usage, worker);
+    return capable_fits(caps, u ? u : &none, &s->need);
+}
+
 int sched_next(sched_t *self, const char *worker, sched_lease_t *out, char *err)
+{
+    return sched_next_for(self, worker, NULL, out, err);
+}
+
+int sched_next_for(sched_t *self, const char *worker, const capable_t *caps,
+                   sched_lease_t *out, char *err)
 {
     for (int k = 0; k < self->n_studies; k++) {
         int i = (self->rr + k) % self->n_studies;
         study_t *s = self->studies[i];
-        if (s->state != ST_RUNNING)
+        if (s->state != ST_RUNNING || !s_can_take(self, worker, caps, s))
             continue;
         int rc = s_next_of(self, s, worker, out, err);
         if (rc < 0) {
@@ -714,6 +769,9 @@ void sched_study_progress(const sched_t *self, int i, sched_progress_t *out)
         .running = s->n_leased,
         .has_best = s->has_best,
         .best = s->best_value,
+        .wants = s->state == ST_RUNNING &&
+                 (s->qlen > 0 || (!s->sampler_done && s->next_number < s->cfg->n_trials)),
+        .need = &s->need,
     };
     if (s->has_final && s->final_created)
         out->refit = s->state == ST_DONE ? SCHED_REFIT_DONE : SCHED_REFIT_RUNNING;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/capable.h"
 #include "core/study.h"
 #include "core/store.h"
 
@@ -50,12 +51,18 @@ typedef struct {
     const char *data;   /* dataset sha256, or "" */
     uint64_t seed;
     double timeout;     /* seconds, 0 = none */
+    int gpus;           /* GPU devices the trial holds (its study's resources.gpu) */
 } sched_lease_t;
 
 enum { SCHED_LEASED = 0, SCHED_NOTHING = 1, SCHED_ALL_DONE = 2 };
 /* Lease the next trial to worker: SCHED_LEASED (out filled), SCHED_NOTHING (try later),
  * SCHED_ALL_DONE (no study will ever have work again), or -1 with err. */
 int sched_next(sched_t *self, const char *worker, sched_lease_t *out, char *err);
+/* sched_next among the studies worker can run (caps: capable_can_run) whose resources
+ * per trial fit in what caps offers beyond its other leases' (capable_fits); caps NULL
+ * = any study. */
+int sched_next_for(sched_t *self, const char *worker, const capable_t *caps,
+                   sched_lease_t *out, char *err);
 
 enum { TELL_RECORDED = 0, TELL_DUPLICATE = 1, TELL_STALE = 2 };
 /* A worker's final result for (trial, attempt): TELL_RECORDED (committed now),
@@ -114,6 +121,8 @@ typedef struct {
     bool has_best;
     double best;               /* raw value of the best COMPLETE trial */
     int refit;                 /* SCHED_REFIT_* */
+    bool wants;                /* running, with trials to hand out now */
+    const capable_need_t *need; /* what its trials need of a worker */
 } sched_progress_t;
 /* Studies known to this scheduler (running at start, or submitted since); never shrinks. */
 int sched_n_studies(const sched_t *self);

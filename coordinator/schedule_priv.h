@@ -7,6 +7,7 @@
 #include <czmq.h>
 
 #include "coordinator/schedule.h"
+#include "core/capable.h"
 #include "samplers/pruner.h"
 #include "samplers/sampler.h"
 
@@ -43,6 +44,7 @@ typedef struct {
     double *best_x;             /* owned */
     qitem_t *queue;             /* WAITING trials, FIFO from qhead; owned */
     int qhead, qlen, qcap;
+    capable_need_t need;        /* what one trial needs of a worker (core/capable.h) */
 } study_t;
 
 typedef struct {
@@ -65,6 +67,7 @@ struct sched_s {
     zhashx_t *leases; /* trial id -> lease_t */
     zhashx_t *held;   /* worker name -> leases it holds (intptr_t, > 0): an ASK's room
                          without a walk over every lease */
+    zhashx_t *usage;  /* worker name -> capable_usage_t: resources its leases hold */
     bool broken;      /* a state change failed after memory moved: restart to replay */
     const int64_t *clock; /* ms; NULL = now_ms() (see sched_set_clock) */
 };

@@ -599,6 +599,33 @@ static void s_test_replay(const char *dir)
     s_close(&f);
 }
 
+/* Leases only to capable workers, and no more at once than their resources cover. */
+static void s_test_capable(const char *dir)
+{
+    fx_t f;
+    s_fixture(&f, dir, "capable");
+    s_submit(&f, STUDY("g", "n_trials: 5, resources: {gpu: 1}"));
+    char err[HPS_ERR_LEN];
+    capable_t none = {.declared = true, .n_objectives = -1}, two = none;
+    assert(capable_parse("gpu=2", true, &two.res, err) == 0);
+    sched_lease_t l[3];
+    assert(sched_next_for(f.sched, "b", &none, &l[0], f.err) == SCHED_NOTHING);
+    assert(sched_next_for(f.sched, "a", &two, &l[0], f.err) == SCHED_LEASED && l[0].gpus == 1);
+    assert(sched_next_for(f.sched, "a", &two, &l[1], f.err) == SCHED_LEASED);
+    assert(sched_next_for(f.sched, "a", &two, &l[2], f.err) == SCHED_NOTHING);
+    lease_t done = {l[0].trial, l[0].attempt, l[0].number, false, "g", 0};
+    s_complete(&f, &done, 0.5);
+    assert(sched_next_for(f.sched, "a", &two, &l[2], f.err) == SCHED_LEASED);
+    assert(sched_release_worker(f.sched, "a", f.err) == 2); /* its GPUs are free again */
+    assert(sched_next_for(f.sched, "a", &two, &l[0], f.err) == SCHED_LEASED);
+    assert(sched_next_for(f.sched, "a", &two, &l[1], f.err) == SCHED_LEASED);
+    sched_progress_t p;
+    s_progress(&f, 0, &p);
+    assert(p.wants && capable_need_amount(p.need, "gpu") == 1);
+    capable_clear(&two);
+    s_close(&f);
+}
+
 void schedule_test(bool verbose)
 {
     if (!verbose)
@@ -614,6 +641,7 @@ void schedule_test(bool verbose)
     s_test_final(dir);
     s_test_grid(dir);
     s_test_replay(dir);
+    s_test_capable(dir);
     char *cmd = xasprintf("rm -rf '%s'", dir);
     assert(system(cmd) == 0);
     free(cmd);

@@ -41,11 +41,13 @@ typedef struct {
 } schema_t;
 
 static const schema_t s_schema[] = {
-    {"HELLO", {"worker:S", "host:S", "pid:I", "slots:I", "objectives:SS?", "prefetch:I?"}},
+    {"HELLO", {"worker:S", "host:S", "pid:I", "slots:I", "objectives:SS?", "prefetch:I?",
+               "command:S?", "allow:S?", "allow_env:S?", "allow_cwd:I?", "resources:SS?",
+               "labels:SS?"}},
     {"WELCOME", {"heartbeat_ms:I", "lease_ms:I"}},
     {"ASK", {"slots_free:I"}},
     {"TRIAL", {"study:S", "trial:I", "attempt:I", "number:I", "x:DD", "config:S", "data:S",
-               "seed:I", "kind:S", "timeout:D?", "more:I?"}},
+               "seed:I", "kind:S", "timeout:D?", "more:I?", "gpus:I?"}},
     {"WAIT", {"ms:I"}},
     {"BYE", {NULL}},
     {"RESET", {NULL}},
@@ -55,7 +57,7 @@ static const schema_t s_schema[] = {
     {"CONTINUE", {"trial:I", "attempt:I"}},
     {"PRUNE", {"trial:I", "attempt:I"}},
     {"TASK", {"trial:I", "attempt:I", "x:DD", "seed:I", "final:I", "config:S?", "data:S?",
-              "artifact_dir:S?"}},
+              "artifact_dir:S?", "env:SS?"}},
     {"TELL", {"trial:I", "attempt:I", "state:S", "value:D", "secs:D", "folds:DD?", "error:S?",
               "cv_mean:D?", "cv_std:D?", "val:D?", "test:D?", "ask:I?", "artifact:S?",
               "artifact_name:S?", "artifact_size:I?"}},

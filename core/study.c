@@ -6,6 +6,7 @@
  * an option to an objective needs no edit here. */
 #include "core/study.h"
 
+#include "core/capable.h"
 #include "core/limits.h"
 
 #include "core/config_priv.h"
@@ -20,7 +21,7 @@
 static const char *const s_top_keys[] = {
     "defaults", "study",   "direction", "n_trials", "max_retries", "data", "objective",
     "space",    "sampler", "pruner",    "strategy", "seed",        "trial_timeout",
-    "warm_start", "register", NULL};
+    "warm_start", "register", "resources", "constraints", NULL};
 
 static const char *const s_warm_keys[] = {"study", "db", NULL};
 
@@ -166,6 +167,7 @@ static study_config_t *s_validate(cfg_node_t *root, const char *config_path,
     s->strategy = s_section(root, "strategy", errs);
     cfg_check_keys(s->data, s_data_keys, errs);
     s_warm_start(s, errs);
+    capable_check_study(root, errs);
     const cfg_node_t *space = s_required(root, "space", errs);
     if (space)
         s->space = space_from_cfg(space, errs);

@@ -1,8 +1,11 @@
 # --allow-command is not bypassable (issue 12, item 2). A worker restricted to
-# 'python3 train*.py *' refuses the three bypasses of the red-team pass -- a `run:`
-# string that the pattern matches but /bin/sh runs (`; touch`), env PYTHONPATH pointing
-# at a sitecustomize.py, a cwd with its own train.py -- each trial FAILs and its marker
-# file is never made, while the plain argv runs. The opt-ins admit each of them.
+# 'python3 train*.py *' is given none of the three bypasses of the red-team pass -- a
+# `run:` string that the pattern matches but /bin/sh runs (`; touch`), env PYTHONPATH
+# pointing at a sitecustomize.py, a cwd with its own train.py: it says what it admits in
+# HELLO, and since issue 15 the coordinator leases such trials only to a worker that
+# admits them (the worker's own refusal, should one arrive: runner_test). They wait,
+# status says why, and no marker file is made, while the plain argv runs. The opt-ins
+# admit each of them.
 . "$(dirname "$0")/lib.sh"
 DB=$TMP/ac.db
 mkdir -p "$TMP/w" "$TMP/evil" "$TMP/evil2"
@@ -13,39 +16,40 @@ study() { # study NAME OBJECTIVE-FLOW-MAP-BODY: submit a one-trial command study
     write_study "$TMP/$1.yaml" "$1" 1 "objective: {type: command, $2}" "direction: minimize"
     "$HPS" submit "$TMP/$1.yaml" --to "$ep" >/dev/null
 }
-# state|error of study $1's trial, once it has ended
+# state|error|worker of study $1's trial, once it has ended
 ended() {
     wait_sql 30 "SELECT COUNT(*) FROM trials t JOIN studies s ON s.id = t.study_id
                  WHERE s.name = '$1' AND t.state IN ('COMPLETE', 'FAIL')" 1
-    sql "SELECT t.state || '|' || COALESCE(t.error, '') FROM trials t JOIN studies s
-         ON s.id = t.study_id WHERE s.name = '$1'"
+    sql "SELECT t.state || '|' || COALESCE(t.error, '') || '|' || t.worker FROM trials t
+         JOIN studies s ON s.id = t.study_id WHERE s.name = '$1'"
 }
 start_coord
 cd "$TMP/w"  # the workers' cwd: train.py is found here
 pat='python3 train*.py *'
-start w1 "$HPS" worker --connect "$ep" --name w1 --allow-command "$pat" --max-trials 4
+start w1 "$HPS" worker --connect "$ep" --name w1 --allow-command "$pat"
 study shell "run: 'python3 train.py --x 1; touch $TMP/m_shell'"
 study env "run: [python3, train.py, --fast], env: {PYTHONPATH: $TMP/evil}"
 study cwd "run: [python3, train.py, --fast], cwd: $TMP/evil2"
 study plain "run: [python3, train.py, --fast]"
-r=$(ended shell); [ "$r" = "FAIL|command not allowed on this worker" ] || fail "shell: $r"
-r=$(ended env); case $r in "FAIL|env PYTHONPATH is not allowed on this worker"*) ;; *) fail "env: $r" ;; esac
-r=$(ended cwd); case $r in "FAIL|cwd $TMP/evil2 is not allowed on this worker"*) ;; *) fail "cwd: $r" ;; esac
-r=$(ended plain); [ "$r" = "COMPLETE|" ] || fail "plain: $r"
+r=$(ended plain); [ "$r" = "COMPLETE||w1" ] || fail "plain: $r"
+"$HPS" status --to "$ep" >"$TMP/status"
+for want in "study shell: waiting: no capable worker (command not allowed on any connected worker: its --allow-command does not admit the command)" \
+    "study env: waiting: no capable worker (command not allowed on any connected worker: env PYTHONPATH is not in its --allow-env)" \
+    "study cwd: waiting: no capable worker (command not allowed on any connected worker: the command's cwd needs --allow-cwd)"; do
+    grep -qF -- "$want" "$TMP/status" || fail "status lacks '$want': $(cat "$TMP/status")"
+done
+r=$(sql "SELECT COUNT(*) FROM trials"); [ "$r" = 1 ] || fail "$r trials leased, not 1"
 for m in m_shell m_env m_cwd; do [ ! -e "$TMP/$m" ] || fail "bypass ran: $m exists"; done
-echo "ok: the sh -c string, env PYTHONPATH and cwd bypasses FAIL without running; the argv runs"
+echo "ok: the sh -c string, env PYTHONPATH and cwd bypasses wait unleased (status says why); the argv runs"
 
 # Opt-ins: a pattern that names the shell, --allow-env, --allow-cwd.
 start w2 "$HPS" worker --connect "$ep" --name w2 --allow-command "sh -c python3 train.py *" \
     --max-trials 1
-study shell2 "run: 'python3 train.py --x 1; touch $TMP/m_shell'"
-r=$(ended shell2); [ "$r" = "COMPLETE|" ] || fail "shell2: $r"
+r=$(ended shell); [ "$r" = "COMPLETE||w2" ] || fail "shell: $r"
 start w3 "$HPS" worker --connect "$ep" --name w3 --allow-command "$pat" --max-trials 2 \
     --allow-env PYTHONPATH,OMP_NUM_THREADS --allow-cwd "$TMP/evil2"
-study env2 "run: [python3, train.py, --fast], env: {PYTHONPATH: $TMP/evil}"
-study cwd2 "run: [python3, train.py, --fast], cwd: $TMP/evil2"
-r=$(ended env2); [ "$r" = "COMPLETE|" ] || fail "env2: $r"
-r=$(ended cwd2); [ "$r" = "COMPLETE|" ] || fail "cwd2: $r"
+r=$(ended env); [ "$r" = "COMPLETE||w3" ] || fail "env: $r"
+r=$(ended cwd); [ "$r" = "COMPLETE||w3" ] || fail "cwd: $r"
 for m in m_shell m_env m_cwd; do [ -e "$TMP/$m" ] || fail "opt-in did not run: $m"; done
 echo "ok: 'sh -c ...' patterns, --allow-env and --allow-cwd admit what they name"
 

@@ -16,6 +16,9 @@ for c in run coordinator worker submit status stop leaderboard promote keygen tr
     "$HPS" help "$c" | grep -q "hps $c" || fail "hps help $c"
     n=$((n + 1))
 done
+for f in "--resources LIST" "--gpus IDS" "--label KEY=VALUE" "--labels LIST"; do
+    "$HPS" worker --help | grep -qF -- "  $f" || fail "hps worker --help lacks $f"
+done
 "$HPS" run "$root/configs/reviews.yaml" -j 1 -h --db "$TMP/h.db" | grep -q "^usage: hps run" \
     || fail "-h among other flags"
 [ ! -e "$TMP/h.db" ] || fail "-h wrote a database"

@@ -3,50 +3,17 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/capable.h"
 #include "core/util.h"
 #include "objectives/command.h"
 
-#define SHELL_PREFIX "sh -c "
-
 bool cmdpolicy_argv_match(const char *pattern, char *const *argv)
 {
-    assert(pattern && argv);
-    if (strncmp(pattern, SHELL_PREFIX, strlen(SHELL_PREFIX)) == 0)
-        return argv[0] && strcmp(argv[0], "/bin/sh") == 0 && argv[1] &&
-               strcmp(argv[1], "-c") == 0 && argv[2] && !argv[3] &&
-               fnmatch(pattern + strlen(SHELL_PREFIX), argv[2], 0) == 0;
-    char *words = xstrdup(pattern), *save = NULL;
-    bool ok = true, rest = false;
-    int i = 0;
-    char *w = strtok_r(words, " ", &save);
-    while (ok && w) {
-        char *next = strtok_r(NULL, " ", &save);
-        if (!next && strcmp(w, "*") == 0) {
-            rest = true; /* a last `*`: any further arguments */
-            break;
-        }
-        ok = argv[i] && fnmatch(w, argv[i], FNM_PATHNAME | FNM_PERIOD) == 0;
-        i++;
-        w = next;
-    }
-    free(words);
-    return ok && (rest || !argv[i]);
-}
-
-/* Whether name is in the comma-separated list. */
-static bool s_listed(const char *list, const char *name)
-{
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
-        if (strcspn(p, ",") == n && strncmp(p, name, n) == 0)
-            return true;
-    }
-    return false;
+    return capable_argv_match(pattern, argv); /* the coordinator's schedule uses it too */
 }
 
 /* Whether path is dir or below it, both resolved (symlinks, ..). */
@@ -65,7 +32,7 @@ static bool s_env_cwd_ok(const cmdpolicy_t *p, const cfg_node_t *obj, char *why)
 {
     const cfg_node_t *env = cfg_get(obj, "env");
     for (int i = 0; env && env->type == CFG_MAP && i < env->n; i++)
-        if (!s_listed(p->env, env->keys[i]))
+        if (!capable_listed(p->env, env->keys[i]))
             return set_err(why, "env %s is not allowed on this worker (hps worker "
                                 "--allow-env NAME[,NAME])", env->keys[i]), false;
     const cfg_node_t *cwd = cfg_get(obj, "cwd");

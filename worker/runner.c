@@ -299,6 +299,13 @@ static int s_child_trial(int fd, const runner_spec_t *spec, study_cache_t *cache
     double t0 = now_secs();
     objective_result_t res;
     objective_result_init(&res);
+    for (int i = 0; i < spec->n_env; i++) { /* the objective and its programs see them */
+        const char *eq = strchr(spec->env[i], '=');
+        char *name = eq ? xstrndup(spec->env[i], (size_t)(eq - spec->env[i])) : NULL;
+        if (name && setenv(name, eq + 1, 1) != 0)
+            log_warn("trial process: cannot set %s: %s", name, strerror(errno));
+        free(name);
+    }
     study_config_t *study;
     const objective_ops_t *ops = s_child_setup(spec, cache, &study, &res);
     if (ops) {
@@ -337,6 +344,7 @@ static int s_spec_of(const proto_msg_t *m, const runner_spec_t *base, runner_spe
     spec->config_json = proto_get_str(m, "config");
     spec->data_path = proto_get_str(m, "data");
     spec->artifact_dir = proto_get_str(m, "artifact_dir");
+    spec->env = proto_get_strs(m, "env", &spec->n_env);
     return 0;
 }
 
@@ -505,6 +513,8 @@ int runner_run(runner_t *self, const runner_spec_t *spec, char *err)
     s_opt_str(m, "config", spec->config_json);
     s_opt_str(m, "data", spec->data_path);
     s_opt_str(m, "artifact_dir", spec->artifact_dir);
+    if (spec->n_env > 0)
+        proto_set_strs(m, "env", (const char *const *)spec->env, spec->n_env);
     /* The idle child is blocked in read: the frame fits the socket buffer, or the
      * write waits for the child to drain it. */
     int rc = runner_frame_write(self->fd, m, err);

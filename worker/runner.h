@@ -53,6 +53,9 @@ typedef struct {
     const char *artifact_dir;    /* a final refit's private folder for its model; NULL:
                                     none (objective_ctx_t.artifact_dir) */
     const cmdpolicy_t *policy;   /* which `command` objectives run; NULL = any */
+    char *const *env;            /* "NAME=VALUE" set in the trial process for this trial
+                                  (HPS_SLOT, CUDA_VISIBLE_DEVICES); n_env of them */
+    int n_env;
     const objective_ops_t *ops;  /* NULL = objective_find(config's objective.type);
                                     tests pass a fake one (then config_json may be NULL):
                                     only its name reaches the process, which looks it up

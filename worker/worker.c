@@ -73,19 +73,12 @@ static void s_send_hello(worker_t *w, int64_t now)
     if (gethostname(host, sizeof host) != 0)
         snprintf(host, sizeof host, "unknown");
     host[sizeof host - 1] = '\0';
-    /* HELLO lists the registry's objectives this worker runs */
-    const char **names = objective_names();
-    int n = 0;
-    for (int i = 0; names[i]; i++)
-        if (!w->policy.none || strcmp(names[i], "command") != 0)
-            names[n++] = names[i];
     proto_msg_t *m = proto_new("HELLO");
     proto_set_str(m, "worker", w->name);
     proto_set_str(m, "host", host);
     proto_set_int(m, "pid", getpid());
     proto_set_int(m, "slots", w->slots);
-    proto_set_strs(m, "objectives", names, n);
-    free(names);
+    capable_to_hello(&w->caps, m); /* what it runs: objectives, commands, resources */
     proto_set_int(m, "prefetch", w->opts->prefetch > 0 ? w->opts->prefetch : 0);
     w->hello_failed = s_send(w, &m) != 0;
     w->hello_at = now;
@@ -254,6 +247,7 @@ void worker__task_remove(worker_t *w, task_t *task)
         w->idle[w->n_idle++] = task->runner;
     else
         runner_destroy(&task->runner);
+    worker__slot_release(w, task);
     if (task->artifact_dir)
         upload_dir_remove(task->artifact_dir);
     free(task->artifact_dir);
@@ -283,32 +277,40 @@ static int s_running(const worker_t *w)
     return n;
 }
 
-static void s_task_start(worker_t *w, task_t *task)
+/* Start task's trial, or queue it while no slot (or not its GPUs) is free. 0 when it
+ * waits in the queue, 1 when it was started or failed (and then removed). */
+static int s_task_start(worker_t *w, task_t *task)
 {
-    if (s_running(w) >= w->slots) {
+    char err[HPS_ERR_LEN];
+    int claimed = s_running(w) >= w->slots ? 0 : worker__slot_claim(w, task, err);
+    if (claimed <= 0) {
         task->phase = TASK_QUEUED; /* prefetched: starts when a slot frees */
-        return;
+        if (claimed < 0)
+            s_task_fail(w, task, err);
+        return claimed < 0;
     }
     int nx = 0;
     const double *x = proto_get_dbls(task->trial, "x", &nx);
     char *data = task->sha[0] ? blobcache_path(w->blobs, task->sha) : NULL;
     bool final = strcmp(proto_get_str(task->trial, "kind"), "final") == 0;
-    char err[HPS_ERR_LEN];
     if (final && !task->artifact_dir) {
         task->artifact_dir = xasprintf("%s/artifacts/%ld.%d", w->cache_dir, task->id,
                                        task->attempt);
         if (upload_dir_make(task->artifact_dir, err) != 0) {
             free(data);
             s_task_fail(w, task, err);
-            return;
+            return 1;
         }
     }
+    char *env[2];
+    int n_env = worker__slot_env(w, task, env);
     runner_spec_t spec = {
         .trial = task->id, .attempt = task->attempt,
         .config_json = proto_get_str(task->trial, "config"), .x = x, .nx = nx,
         .seed = (uint64_t)proto_int_or(task->trial, "seed", 0), .data_path = data,
         .cache_dir = blobcache_features_dir(w->blobs),
-        .final = final, .artifact_dir = task->artifact_dir, .policy = &w->policy};
+        .final = final, .artifact_dir = task->artifact_dir, .policy = &w->policy,
+        .env = env, .n_env = n_env};
     /* An idle process if there is one (it may have died meanwhile: then a fresh one). */
     while (w->n_idle > 0 && !task->runner) {
         task->runner = w->idle[--w->n_idle];
@@ -318,14 +320,17 @@ static void s_task_start(worker_t *w, task_t *task)
     if (!task->runner)
         task->runner = runner_start(&spec, err);
     free(data);
+    for (int i = 0; i < n_env; i++)
+        free(env[i]);
     if (!task->runner) {
         s_task_fail(w, task, err);
-        return;
+        return 1;
     }
     task->phase = TASK_RUNNING;
-    log_info("trial %ld.%d (%s #%ld) started, pid %d", task->id, task->attempt,
+    log_info("trial %ld.%d (%s #%ld) started, pid %d, slot %d", task->id, task->attempt,
              proto_get_str(task->trial, "study"), (long)proto_int_or(task->trial, "number", 0),
-             (int)runner_pid(task->runner));
+             (int)runner_pid(task->runner), task->slot);
+    return 1;
 }
 
 static void s_on_trial(worker_t *w, proto_msg_t **m_p, int64_t now)
@@ -349,6 +354,7 @@ static void s_on_trial(worker_t *w, proto_msg_t **m_p, int64_t now)
     task->id = id;
     task->attempt = attempt;
     task->phase = TASK_BLOB;
+    task->slot = -1;
     task->sha = proto_get_str(m, "data");
     task->next = w->tasks;
     w->tasks = task;
@@ -491,9 +497,8 @@ static void s_start_queued(worker_t *w)
         for (task_t *t = w->tasks; t; t = t->next)
             if (t->phase == TASK_QUEUED && !t->cancelled)
                 oldest = t; /* the list is newest first */
-        if (!oldest || s_running(w) >= w->slots)
+        if (!oldest || s_running(w) >= w->slots || !s_task_start(w, oldest))
             return;
-        s_task_start(w, oldest);
     }
 }
 

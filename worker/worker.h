@@ -58,6 +58,11 @@ typedef struct {
                                     connect attempts get a third (0 = LINK_DEAD_MS) */
     long max_artifact_mb;        /* a final refit's model file is at most this big
                                     (worker/upload.h); 0 = UPLOAD_DEFAULT_MAX_MB */
+    const char *resources;       /* "cpu=4,gpu=2,mem=16G" (core/capable.h); NULL = the
+                                    machine's cpu and mem, gpu from gpus */
+    const char *labels;          /* "zone=a,rack=3"; NULL = none */
+    const char *gpus;            /* GPU device ids "0,1" (worker/slots.c); NULL = none,
+                                    or 0..N-1 with resources gpu=N */
 } worker_opts_t;
 
 /* Run until BYE (after running trials finish and their TELLs are ACKed, or a 10 s

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/capable.h"
 #include "core/proto.h"
 #include "worker/blobcache.h"
 #include "worker/runner.h"
@@ -30,6 +31,7 @@
  * connect: `hps worker --link-timeout-ms` raises both, the connect to a third.) */
 #define LINK_DEAD_MS 1500
 
+#define WORKER_MAX_GPUS 64  /* device ids of --gpus (a bit mask per trial) */
 #define PREFETCH_BELOW_MS 1000 /* prefetch only while trials take less than this */
 
 /* BLOB: waiting for its dataset; QUEUED: prefetched, waiting for a free slot. */
@@ -49,6 +51,8 @@ typedef struct task_s {
     bool cancelled;          /* lease lost: killed, no TELL */
     bool timed_out;          /* ran past the study's trial_timeout: killed, FAIL */
     char *artifact_dir;      /* a final refit's private folder (upload.h); owned */
+    int slot;                /* HPS_SLOT while it runs; -1 before (slots.c) */
+    uint64_t gpu_mask;       /* GPU devices it holds: bits into worker_t.gpus */
     struct task_s *next;
 } task_t;
 
@@ -90,9 +94,26 @@ typedef struct {
     upload_t *uploads;       /* final refits' artifacts on their way; their TELLs wait */
     runner_t **idle;         /* idle trial processes, at most `slots`; owned */
     int n_idle;
+    capable_t caps;          /* what HELLO says it can run (slots.c) */
+    char *gpus[WORKER_MAX_GPUS]; /* device ids (--gpus); owned */
+    int n_gpus;
+    uint64_t gpu_used;       /* devices held by running trials */
+    unsigned char *slot_used; /* per slot: a running trial holds it; owned */
 } worker_t;
 
 int worker__init(worker_t *w, const worker_opts_t *opts, char *err);
+/* slots.c: capabilities from opts (0, or -1 with err on a bad --resources, --labels or
+ * --gpus); freed by worker__caps_fini. */
+int worker__caps_init(worker_t *w, char *err);
+void worker__caps_fini(worker_t *w);
+/* A slot and the GPUs task's trial asks for (its TRIAL's gpus): 1 taken, 0 none free
+ * now (it waits), -1 with err when this worker can never give them. */
+int worker__slot_claim(worker_t *w, task_t *t, char *err);
+/* Give back what task holds (nothing: a no-op). Can't fail. */
+void worker__slot_release(worker_t *w, task_t *t);
+/* The trial's environment, "NAME=VALUE" into env (caller frees each): HPS_SLOT, and
+ * CUDA_VISIBLE_DEVICES on a worker with GPUs. Returns how many. Can't fail. */
+int worker__slot_env(const worker_t *w, const task_t *t, char *env[2]);
 /* Kills and reaps every trial, frees everything. */
 void worker__fini(worker_t *w);
 void worker__task_remove(worker_t *w, task_t *task);

@@ -97,6 +97,8 @@ int worker__init(worker_t *w, const worker_opts_t *opts, char *err)
     if (!w->cache_dir)
         return -1;
     w->idle = xcalloc((size_t)w->slots, sizeof(runner_t *));
+    if (worker__caps_init(w, err) != 0)
+        return -1;
     w->blobs = blobcache_new(w->cache_dir, err);
     if (!w->blobs)
         return -1;
@@ -122,5 +124,6 @@ void worker__fini(worker_t *w)
     blobcache_destroy(&w->blobs);
     worker__uploads_free(w);
     free(w->cache_dir);
+    worker__caps_fini(w);
 }
 
