@@ -188,13 +188,10 @@ static proto_msg_t *s_call(zsock_t *sock, proto_msg_t **m, long timeout_ms, bool
     return r;
 }
 
-/* Upload the dataset in chunks unless the coordinator has it already. */
-static int s_upload(zsock_t *sock, const char *path, const char *sha, long timeout_ms, char *err)
+/* Upload len bytes at data (named by sha) in chunks unless the coordinator has them. */
+static int s_upload_mem(zsock_t *sock, const char *data, size_t len, const char *sha,
+                        long timeout_ms, char *err)
 {
-    size_t len;
-    char *data = file_read(path, &len, err);
-    if (!data)
-        return -1;
     int64_t off = 0;
     int rc = 0;
     do {
@@ -214,6 +211,17 @@ static int s_upload(zsock_t *sock, const char *path, const char *sha, long timeo
         if (off < 0 || off > (int64_t)len)
             rc = set_err(err, "bad upload acknowledgement");
     } while (rc == 0 && off < (int64_t)len);
+    return rc;
+}
+
+/* Upload the dataset file; see s_upload_mem. */
+static int s_upload(zsock_t *sock, const char *path, const char *sha, long timeout_ms, char *err)
+{
+    size_t len;
+    char *data = file_read(path, &len, err);
+    if (!data)
+        return -1;
+    int rc = s_upload_mem(sock, data, len, sha, timeout_ms, err);
     free(data);
     return rc;
 }
@@ -269,6 +277,9 @@ int submit_main(int argc, char **argv)
     const cfg_node_t *sha = cfg->data ? cfg_get(cfg->data, "sha256") : NULL;
     if (rc == 0 && cfg->data_file && sha)
         rc = s_upload(sock, cfg->data_file, sha->value, f.timeout_ms, err);
+    const cfg_node_t *code = cfg_get(cfg->objective, "code_sha256");
+    if (rc == 0 && cfg->code && code)
+        rc = s_upload_mem(sock, cfg->code, cfg->code_len, code->value, f.timeout_ms, err);
     bool bad = false;
     if (rc == 0) {
         proto_msg_t *m = proto_new("SUBMIT");

@@ -296,6 +296,9 @@ static int s_serve(const run_flags_t *f, study_config_t **cfg_p, const char *end
     if (rc == 0 && (*cfg_p)->data_file &&
         blob_import(coord_blob_dir(c), (*cfg_p)->data_file, sha, err) != 0)
         rc = -1;
+    if (rc == 0 && (*cfg_p)->code &&
+        blob_import_mem(coord_blob_dir(c), (*cfg_p)->code, (*cfg_p)->code_len, sha, err) != 0)
+        rc = -1;
     sched_outcome_t out = {0};
     int sub = rc == 0 ? coord_submit(c, cfg_p, &out, err) : 0;
     if (sub != 0) {

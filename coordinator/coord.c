@@ -115,6 +115,8 @@ static proto_msg_t *s_trial_msg(const sched_lease_t *l)
     proto_set_dbls(m, "x", l->x, l->nx);
     proto_set_str(m, "config", l->config);
     proto_set_str(m, "data", l->data);
+    if (l->code && l->code[0])
+        proto_set_str(m, "code", l->code);
     proto_set_int(m, "seed", (int64_t)(l->seed >> 1));
     proto_set_str(m, "kind", l->final ? "final" : "search");
     if (l->timeout > 0)

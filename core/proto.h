@@ -11,7 +11,8 @@
  *   ASK       slots_free I (up to this many TRIALs answer it)
  *   TRIAL     study S, trial I, attempt I, number I, x DD, config S, data S, seed I, kind S,
  *             timeout D? (seconds; the worker kills a trial that runs longer: FAIL),
- *             more I? (TRIALs still to come in the same answer to an ASK)
+ *             more I? (TRIALs still to come in the same answer to an ASK),
+ *             code S? (sha256 of the study's packed `code:`, fetched like data)
  *   WAIT      ms I
  *   BYE       -                                                   coord -> worker: exit
  *   RESET     -                                                   coord -> worker: say HELLO
@@ -23,7 +24,8 @@
  *             cv_mean D?, cv_std D?, val D?, test D?, ask I? (an ASK riding along),
  *             artifact S?, artifact_name S?, artifact_size I? (a final refit's model
  *             file, uploaded first by PUT with trial and attempt: worker/upload.h)
- *   TASK      trial I, attempt I, x DD, seed I, final I, config S?, data S?, artifact_dir S?
+ *   TASK      trial I, attempt I, x DD, seed I, final I, config S?, data S?, artifact_dir S?,
+ *             code_dir S? (the unpacked `code:`, the command's working directory)
  *             worker -> its trial process only (worker/runner.h): the trial to run, with
  *             the study's config JSON and the local path of the dataset copy
  *   ACK       trial I, attempt I, stale I?

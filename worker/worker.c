@@ -25,6 +25,7 @@
 #include "core/proto.h"
 #include "core/util.h"
 #include "worker/blobcache.h"
+#include "worker/codedir.h"
 #include "worker/runner.h"
 #include "worker/worker_priv.h"
 
@@ -257,6 +258,7 @@ void worker__task_remove(worker_t *w, task_t *task)
     if (task->artifact_dir)
         upload_dir_remove(task->artifact_dir);
     free(task->artifact_dir);
+    free(task->code_dir);
     proto_destroy(&task->result);
     proto_destroy(&task->trial);
     free(task);
@@ -307,7 +309,7 @@ static void s_task_start(worker_t *w, task_t *task)
         .trial = task->id, .attempt = task->attempt,
         .config_json = proto_get_str(task->trial, "config"), .x = x, .nx = nx,
         .seed = (uint64_t)proto_int_or(task->trial, "seed", 0), .data_path = data,
-        .cache_dir = blobcache_features_dir(w->blobs),
+        .cache_dir = blobcache_features_dir(w->blobs), .code_dir = task->code_dir,
         .final = final, .artifact_dir = task->artifact_dir, .policy = &w->policy};
     /* An idle process if there is one (it may have died meanwhile: then a fresh one). */
     while (w->n_idle > 0 && !task->runner) {
@@ -327,6 +329,8 @@ static void s_task_start(worker_t *w, task_t *task)
              proto_get_str(task->trial, "study"), (long)proto_int_or(task->trial, "number", 0),
              (int)runner_pid(task->runner));
 }
+
+static void s_task_try(worker_t *w, task_t *task, const char *fail);
 
 static void s_on_trial(worker_t *w, proto_msg_t **m_p, int64_t now)
 {
@@ -350,17 +354,48 @@ static void s_on_trial(worker_t *w, proto_msg_t **m_p, int64_t now)
     task->attempt = attempt;
     task->phase = TASK_BLOB;
     task->sha = proto_get_str(m, "data");
+    task->code = proto_get_str(m, "code") ? proto_get_str(m, "code") : "";
     task->next = w->tasks;
     w->tasks = task;
     w->n_tasks++;
     if (w->opts->max_trials > 0 && ++w->started >= w->opts->max_trials)
         w->draining = true;
-    if (!task->sha[0] || (is_sha256_hex(task->sha) && blobcache_ready(w->blobs, task->sha)))
+    s_task_try(w, task, NULL);
+}
+
+/* Whether the blobs of task (dataset, code) are here: 1 (and the code unpacked into
+ * task->code_dir), 0 still fetching (asked for), -1 with why. */
+static int s_task_blobs(worker_t *w, task_t *task, char *why)
+{
+    const char *shas[2] = {task->sha, task->code};
+    int fetching = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!shas[i][0])
+            continue;
+        if (!is_sha256_hex(shas[i]))
+            return set_err(why, "%s id is not a sha256", i ? "code" : "dataset");
+        if (!blobcache_ready(w->blobs, shas[i])) {
+            blobcache_want(w->blobs, shas[i]); /* started when its last CHUNK arrives */
+            fetching++;
+        }
+    }
+    if (fetching || !task->code[0] || task->code_dir)
+        return fetching ? 0 : 1;
+    char *blob = blobcache_path(w->blobs, task->code);
+    task->code_dir = codedir_get(w->cache_dir, blob, task->code, why);
+    free(blob);
+    return task->code_dir ? 1 : -1;
+}
+
+/* Start task once its blobs are here, or fail it (fail: why a blob could not come). */
+static void s_task_try(worker_t *w, task_t *task, const char *fail)
+{
+    char why[HPS_ERR_LEN];
+    int rc = fail ? -1 : s_task_blobs(w, task, why);
+    if (rc > 0)
         s_task_start(w, task);
-    else if (!is_sha256_hex(task->sha))
-        s_task_fail(w, task, "dataset id is not a sha256");
-    else
-        blobcache_want(w->blobs, task->sha); /* started when its last CHUNK arrives */
+    else if (rc < 0)
+        s_task_fail(w, task, fail ? fail : why);
 }
 
 /* Start (ok) or fail (why != NULL) every task waiting for blob sha. */
@@ -369,12 +404,8 @@ static void s_blob_done(worker_t *w, const char *sha, const char *why)
     task_t *next;
     for (task_t *t = w->tasks; t; t = next) {
         next = t->next;
-        if (t->phase != TASK_BLOB || strcmp(t->sha, sha) != 0)
-            continue;
-        if (why)
-            s_task_fail(w, t, why);
-        else
-            s_task_start(w, t);
+        if (t->phase == TASK_BLOB && (strcmp(t->sha, sha) == 0 || strcmp(t->code, sha) == 0))
+            s_task_try(w, t, why);
     }
 }
 
@@ -383,7 +414,7 @@ static void s_on_chunk(worker_t *w, const proto_msg_t *m)
     char sha[65], err[HPS_ERR_LEN];
     int rc = blobcache_chunk(w->blobs, m, sha, err);
     if (rc == BLOB_READY) {
-        log_info("dataset %.12s fetched", sha);
+        log_info("blob %.12s fetched", sha);
         s_blob_done(w, sha, NULL);
     }
     else if (rc == BLOB_FAILED)

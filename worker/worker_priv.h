@@ -42,6 +42,8 @@ typedef struct task_s {
     int attempt;
     task_phase_t phase;
     const char *sha;         /* dataset, borrowed from trial; "" = none */
+    const char *code;        /* packed `code:`, borrowed from trial; "" = none */
+    char *code_dir;          /* code unpacked (worker/codedir.h), once fetched; owned */
     runner_t *runner;        /* TASK_RUNNING; owned */
     proto_msg_t *result;     /* the child's TELL once sent; owned */
     bool report_pending;     /* a REPORT awaits the coordinator's CONTINUE/PRUNE */
