@@ -74,5 +74,9 @@ sql "SELECT error FROM trials WHERE error IS NOT NULL LIMIT 1" | grep -q "'..' r
 [ ! -e "$TMP/box/cache/hps/code/escaped.txt" ] && [ ! -e "$TMP/box/cache/hps/escaped.txt" ] ||
     fail "the archive wrote outside its directory"
 ls "$TMP/box/cache/hps/code" | grep -q "$evil" && fail "a refused archive left a directory"
+# A study whose every trial failed does not end silently.
+"$HPS" status --to "$ep" evil >"$TMP/out" 2>&1 || fail "status: $(cat "$TMP/out")"
+grep -q "warning: 'evil': all 3 trials failed; last error: code archive: entry '../escaped.txt'" \
+    "$TMP/out" || fail "no all-failed warning: $(cat "$TMP/out")"
 echo "ok: 12/12 COMPLETE from the worker's unpacked code ($(echo "$code" | cut -c1-12));" \
     "bad code entries and a '..' archive refused"
