@@ -29,6 +29,7 @@
 #include "coordinator/progress.h"
 #include "coordinator/schedule.h"
 #include "coordinator/study_check.h"
+#include "coordinator/zap.h"
 #include "core/auth.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -516,14 +517,10 @@ static int s_setup_curve(coord_t *self, bool *usage, char *err)
         *usage = true;
         return set_err(err, "%s: cannot load a CURVE secret key", o->cert_path);
     }
-    self->auth = zactor_new(zauth, NULL);
+    self->auth = zap_new(o->allow_dir, err); /* names the keys it refuses */
     if (!self->auth) {
         zcert_destroy(&cert);
-        return set_err(err, "cannot start the authenticator");
-    }
-    if (zstr_sendx(self->auth, "CURVE", o->allow_dir, NULL) != 0 || zsock_wait(self->auth) != 0) {
-        zcert_destroy(&cert);
-        return set_err(err, "authenticator did not start");
+        return -1;
     }
     zcert_apply(cert, self->sock);
     zsock_set_curve_server(self->sock, 1);

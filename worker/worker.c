@@ -68,40 +68,6 @@ static int s_send(worker_t *w, proto_msg_t **m_p)
     return rc;
 }
 
-static void s_send_hello(worker_t *w, int64_t now)
-{
-    char host[256];
-    if (gethostname(host, sizeof host) != 0)
-        snprintf(host, sizeof host, "unknown");
-    host[sizeof host - 1] = '\0';
-    /* HELLO lists the registry's objectives this worker runs */
-    const char **names = objective_names();
-    int n = 0;
-    for (int i = 0; names[i]; i++)
-        if (!w->policy.none || strcmp(names[i], "command") != 0)
-            names[n++] = names[i];
-    proto_msg_t *m = proto_new("HELLO");
-    proto_set_str(m, "worker", w->name);
-    proto_set_str(m, "host", host);
-    proto_set_int(m, "pid", getpid());
-    proto_set_int(m, "slots", w->slots);
-    proto_set_strs(m, "objectives", names, n);
-    free(names);
-    proto_set_int(m, "prefetch", w->opts->prefetch > 0 ? w->opts->prefetch : 0);
-    w->hello_failed = s_send(w, &m) != 0;
-    w->hello_at = now;
-    if (!w->unwelcome_since)
-        w->unwelcome_since = now;
-    /* zmq hides refused connections and failed CURVE handshakes; a silent coordinator
-     * is all the worker can notice. */
-    int64_t silent = now - w->unwelcome_since;
-    if (silent >= SILENCE_WARN_MS && now - w->warned_at >= 3 * SILENCE_WARN_MS) {
-        log_warn("no answer from %s for %lld s (not running, or CURVE keys not accepted?)",
-                 w->opts->endpoint, (long long)silent / 1000);
-        w->warned_at = now;
-    }
-}
-
 static void s_send_heartbeat(worker_t *w, int64_t now)
 {
     int n = 0;
@@ -615,6 +581,8 @@ static void s_on_welcome(worker_t *w, const proto_msg_t *m)
                  w->lease_ms);
     w->welcomed = true;
     w->unwelcome_since = 0;
+    w->warned_at = 0;
+    connwatch_ok(w->watch);
     w->asking = false;
     w->wait_until = 0;
     w->hb_at = 0; /* heartbeat at once: renews running trials' leases after a restart */
@@ -700,6 +668,9 @@ static void s_drain_socket(worker_t *w)
         proto_msg_t *m = proto_recv(w->sock, NULL, err);
         if (m)
             s_on_message(w, &m, now_ms());
+        else if (err[0] && strstr(err, "protocol version"))
+            log_warn("the coordinator speaks another protocol (%s; this worker speaks "
+                     "version %d): run the same hps release on both sides", err, PROTO_VERSION);
         else if (err[0])
             log_warn("malformed message from coordinator: %s", err);
         else
@@ -715,7 +686,7 @@ static void s_timers(worker_t *w, int64_t now)
     if (!w->welcomed) {
         int every = w->hello_failed ? HELLO_RETRY_MS : HELLO_RESEND_MS;
         if (w->hello_at == 0 || now - w->hello_at >= every)
-            s_send_hello(w, now);
+            worker__send_hello(w, now);
         return; /* nothing else makes sense to a coordinator that does not know us */
     }
     if (w->hb_at == 0 || now - w->hb_at >= w->heartbeat_ms)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/proto.h"
+#include "core/connwatch.h"
 #include "worker/blobcache.h"
 #include "worker/runner.h"
 #include "worker/upload.h"
@@ -20,7 +21,8 @@
 #define BYE_GRACE_MS 10000
 #define TICK_MS 100          /* longest sleep: bounds timer lateness */
 #define REAP_TICK_MS 2       /* a child closed its socket; its exit is imminent */
-#define SILENCE_WARN_MS 10000 /* no WELCOME for this long: say so (wrong endpoint or keys) */
+#define SILENCE_WARN_MS 5000 /* no WELCOME for this long: say so (wrong endpoint or keys) */
+#define SILENCE_REPEAT_MS 30000 /* and again this often, while it lasts */
 /* The link to the coordinator. A stalled coordinator's host still acknowledges what
  * we send (TCP), a dead link does not: data left unacknowledged for LINK_DEAD_MS closes
  * the connection (TCP_USER_TIMEOUT through ZMQ_TCP_MAXRT; heartbeats keep some in
@@ -73,6 +75,7 @@ typedef struct {
     char *cache_dir;         /* owned */
     zsock_t *sock;
     blobcache_t *blobs;
+    connwatch_t *watch;      /* why the connection does not come up (core/connwatch.h) */
     bool welcomed;           /* WELCOME received since the last HELLO */
     int64_t hello_at;        /* last HELLO attempt; 0 = send now */
     int64_t unwelcome_since; /* first HELLO of the current attempt to join */
@@ -109,5 +112,8 @@ void worker__uploads_free(worker_t *w);
 /* worker.c */
 void worker__queue_tell(worker_t *w, proto_msg_t **tell_p);
 int worker__send(worker_t *w, proto_msg_t **m_p);
+/* Say HELLO (and, while no WELCOME comes, why: at once for a refused handshake, every
+ * SILENCE_REPEAT_MS for silence). worker_setup.c */
+void worker__send_hello(worker_t *w, int64_t now);
 
 #endif
