@@ -42,6 +42,7 @@ expect_err 1 "refused this key" "$HPS" status --to "$ep" \
     --cert "$K/stranger.key_secret" --server-key "$K/coord.key" --timeout 1
 expect_err 1 "cannot connect to $nothing: nothing accepts connections" \
     "$HPS" status --to "$nothing" --timeout 1
-expect_err 1 "one side uses CURVE keys and the other does not" "$HPS" status --to "$ep" --timeout 1
+# (closed in the greeting, or the mechanism mismatch named: which comes first varies)
+expect_err 1 "CURVE keys" "$HPS" status --to "$ep" --timeout 2
 expect 0 "$HPS" status --to "$ep" --cert "$K/good.key_secret" --server-key "$K/coord.key"
 echo "ok: wrong server key, refused key (logged as $stranger_pub) and no listener each explained"
