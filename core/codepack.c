@@ -342,19 +342,10 @@ static int s_write(int root, const char *path, bool dir, unsigned mode, const vo
     if (fd < 0)
         return set_err(err, "code archive: entry '%s': %s", path,
                        errno == EEXIST ? "a second entry of the same path" : strerror(errno));
-    const char *p = data;
-    size_t left = size;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            set_err(err, "code archive: entry '%s': %s", path, strerror(errno));
-            close(fd);
-            return -1;
-        }
-        p += w;
-        left -= (size_t)w;
+    if (write_all(fd, data, size) != 0) {
+        set_err(err, "code archive: entry '%s': %s", path, strerror(errno));
+        close(fd);
+        return -1;
     }
     if (close(fd) != 0)
         return set_err(err, "code archive: entry '%s': %s", path, strerror(errno));
