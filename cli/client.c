@@ -36,8 +36,9 @@ typedef struct {
 
 static const char s_submit_usage[] =
     "usage: hps submit CONFIG [key=value ...] --to ENDPOINT [options]\n"
-    "Add a study to a running coordinator. Its dataset is uploaded first (by sha256,\n"
-    "skipped when the coordinator has it already); workers then run its trials.\n"
+    "Add a study to a running coordinator. Its dataset, and a command objective's code\n"
+    "(code: or code_dir:), are uploaded first (by sha256, skipped when the coordinator\n"
+    "has them already); workers then run its trials.\n"
     "  --to ENDPOINT       the coordinator, e.g. tcp://head:5555\n" S_CONNECT_HELP;
 
 static const char s_status_usage[] =
