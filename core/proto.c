@@ -435,7 +435,8 @@ static proto_msg_t *s_decode_map(const msgpack_object_map *map, char *err)
     if (!ov || s_obj_int(ov, &v) != 0)
         return set_err(err, "missing protocol version"), NULL;
     if (v != PROTO_VERSION)
-        return set_err(err, "unsupported protocol version %lld", (long long)v), NULL;
+        return set_err(err, "unsupported protocol version %lld (this side speaks %d: run the "
+                       "same hps release on both)", (long long)v, PROTO_VERSION), NULL;
     if (!ot || !s_is_str(ot) || ot->via.str.size >= 16)
         return set_err(err, "missing message type"), NULL;
     char type[16];

@@ -45,4 +45,18 @@ expect_err 1 "cannot connect to $nothing: nothing accepts connections" \
 # (closed in the greeting, or the mechanism mismatch named: which comes first varies)
 expect_err 1 "CURVE keys" "$HPS" status --to "$ep" --timeout 2
 expect 0 "$HPS" status --to "$ep" --cert "$K/good.key_secret" --server-key "$K/coord.key"
+
+# A peer of another protocol version is told so, versions named.
+DB=$TMP/plain.db
+ep=tcp://127.0.0.1:$(free_port)
+start_coord plain
+port=${ep##*:}
+for i in $(seq 50); do
+    python3 "$(dirname "$0")/zmtp_raw.py" 127.0.0.1 "$port" send \
+        '{"v": 2, "t": "HELLO", "worker": "future", "host": "h", "pid": 1, "slots": 1}' \
+        >"$TMP/v2.txt" 2>&1 && break
+    sleep 0.1 # until the coordinator listens
+done
+grep -q "unsupported protocol version 2 (this side speaks 1" "$TMP/v2.txt" ||
+    fail "version mismatch not named: $(cat "$TMP/v2.txt")"
 echo "ok: wrong server key, refused key (logged as $stranger_pub) and no listener each explained"

@@ -668,9 +668,6 @@ static void s_drain_socket(worker_t *w)
         proto_msg_t *m = proto_recv(w->sock, NULL, err);
         if (m)
             s_on_message(w, &m, now_ms());
-        else if (err[0] && strstr(err, "protocol version"))
-            log_warn("the coordinator speaks another protocol (%s; this worker speaks "
-                     "version %d): run the same hps release on both sides", err, PROTO_VERSION);
         else if (err[0])
             log_warn("malformed message from coordinator: %s", err);
         else
