@@ -11,6 +11,7 @@
 #include "cli/lifecycle.h"
 #include "cli/cli_flags.h"
 #include "cli/watch.h"
+#include "core/connwatch.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/points.h"
@@ -35,8 +36,9 @@ typedef struct {
 
 static const char s_submit_usage[] =
     "usage: hps submit CONFIG [key=value ...] --to ENDPOINT [options]\n"
-    "Add a study to a running coordinator. Its dataset is uploaded first (by sha256,\n"
-    "skipped when the coordinator has it already); workers then run its trials.\n"
+    "Add a study to a running coordinator. Its dataset, and a command objective's code\n"
+    "(code: or code_dir:), are uploaded first (by sha256, skipped when the coordinator\n"
+    "has them already); workers then run its trials.\n"
     "  --to ENDPOINT       the coordinator, e.g. tcp://head:5555\n" S_CONNECT_HELP;
 
 static const char s_status_usage[] =
@@ -138,46 +140,75 @@ static int s_parse(int argc, char **argv, const char *usage, bool with_db, clien
     return cli_check_plain(argv[0], f->to, f->cert) == 0 ? 0 : 2;
 }
 
-static zsock_t *s_connect(const client_flags_t *f, char *err)
+/* A client's connection: its socket, and what explains a silence (core/connwatch.h). */
+typedef struct {
+    zsock_t *sock;
+    connwatch_t *watch;
+} conn_t;
+
+static void s_close(conn_t **c_p)
 {
-    zsock_t *sock = zsock_new(ZMQ_DEALER);
-    if (!sock)
+    if (!*c_p)
+        return;
+    connwatch_destroy(&(*c_p)->watch);
+    zsock_destroy(&(*c_p)->sock);
+    free(*c_p);
+    *c_p = NULL;
+}
+
+static conn_t *s_connect(const client_flags_t *f, char *err)
+{
+    conn_t *c = xcalloc(1, sizeof *c);
+    c->sock = zsock_new(ZMQ_DEALER);
+    if (!c->sock) {
+        s_close(&c);
         return set_err(err, "cannot create socket"), NULL;
-    zsock_set_linger(sock, 0);
-    proto_limit_socket(sock);
+    }
+    zsock_set_linger(c->sock, 0);
+    proto_limit_socket(c->sock);
+    char *pub = NULL;
     if (f->cert) {
         zcert_t *mine = zcert_load(f->cert), *server = zcert_load(f->server_key);
         if (!mine || !server) {
             set_err(err, "cannot load %s", mine ? f->server_key : f->cert);
             zcert_destroy(&mine);
             zcert_destroy(&server);
-            zsock_destroy(&sock);
+            s_close(&c);
             return NULL;
         }
-        zcert_apply(mine, sock);
-        zsock_set_curve_serverkey(sock, zcert_public_txt(server));
+        zcert_apply(mine, c->sock);
+        zsock_set_curve_serverkey(c->sock, zcert_public_txt(server));
+        pub = xstrdup(zcert_public_txt(mine));
         zcert_destroy(&mine);
         zcert_destroy(&server);
     }
-    if (zsock_connect(sock, "%s", f->to) != 0) {
+    c->watch = connwatch_new(c->sock, f->to, pub, err);
+    free(pub);
+    if (!c->watch)
+        s_close(&c);
+    else if (zsock_connect(c->sock, "%s", f->to) != 0) {
         set_err(err, "cannot connect to %s", f->to);
-        zsock_destroy(&sock);
+        s_close(&c);
     }
-    return sock;
+    return c;
 }
 
 /* Send m and wait for the reply; ERROR replies become err (and *bad, when not NULL,
  * says whether the coordinator found the request itself bad). NULL on failure. */
-static proto_msg_t *s_call(zsock_t *sock, proto_msg_t **m, long timeout_ms, bool *bad,
+static proto_msg_t *s_call(conn_t *c, proto_msg_t **m, long timeout_ms, bool *bad,
                            char *err)
 {
-    if (proto_send(m, sock, NULL) != 0)
+    if (proto_send(m, c->sock, NULL) != 0)
         return set_err(err, "send failed"), NULL;
-    zsock_set_rcvtimeo(sock, (int)timeout_ms);
-    proto_msg_t *r = proto_recv(sock, NULL, err);
+    zsock_set_rcvtimeo(c->sock, (int)timeout_ms);
+    proto_msg_t *r = proto_recv(c->sock, NULL, err);
     if (!r) {
+        char why[512];
+        connwatch_update(c->watch);
+        connwatch_why(c->watch, why, sizeof why);
         if (!*err)
-            set_err(err, "no answer from the coordinator within %ld s", timeout_ms / 1000);
+            set_err(err, "no answer from the coordinator within %ld s: %s", timeout_ms / 1000,
+                    why);
         return NULL;
     }
     if (strcmp(proto_type(r), "ERROR") == 0) {
@@ -189,13 +220,10 @@ static proto_msg_t *s_call(zsock_t *sock, proto_msg_t **m, long timeout_ms, bool
     return r;
 }
 
-/* Upload the dataset in chunks unless the coordinator has it already. */
-static int s_upload(zsock_t *sock, const char *path, const char *sha, long timeout_ms, char *err)
+/* Upload len bytes at data (named by sha) in chunks unless the coordinator has them. */
+static int s_upload_mem(conn_t *sock, const char *data, size_t len, const char *sha,
+                        long timeout_ms, char *err)
 {
-    size_t len;
-    char *data = file_read(path, &len, err);
-    if (!data)
-        return -1;
     int64_t off = 0;
     int rc = 0;
     do {
@@ -215,6 +243,17 @@ static int s_upload(zsock_t *sock, const char *path, const char *sha, long timeo
         if (off < 0 || off > (int64_t)len)
             rc = set_err(err, "bad upload acknowledgement");
     } while (rc == 0 && off < (int64_t)len);
+    return rc;
+}
+
+/* Upload the dataset file; see s_upload_mem. */
+static int s_upload(conn_t *sock, const char *path, const char *sha, long timeout_ms, char *err)
+{
+    size_t len;
+    char *data = file_read(path, &len, err);
+    if (!data)
+        return -1;
+    int rc = s_upload_mem(sock, data, len, sha, timeout_ms, err);
     free(data);
     return rc;
 }
@@ -265,11 +304,14 @@ int submit_main(int argc, char **argv)
     if (!cfg)
         return 2;
     char err[HPS_ERR_LEN];
-    zsock_t *sock = s_connect(&f, err);
+    conn_t *sock = s_connect(&f, err);
     rc = sock ? 0 : -1;
     const cfg_node_t *sha = cfg->data ? cfg_get(cfg->data, "sha256") : NULL;
     if (rc == 0 && cfg->data_file && sha)
         rc = s_upload(sock, cfg->data_file, sha->value, f.timeout_ms, err);
+    const cfg_node_t *code = cfg_get(cfg->objective, "code_sha256");
+    if (rc == 0 && cfg->code && code)
+        rc = s_upload_mem(sock, cfg->code, cfg->code_len, code->value, f.timeout_ms, err);
     bool bad = false;
     if (rc == 0) {
         proto_msg_t *m = proto_new("SUBMIT");
@@ -278,7 +320,7 @@ int submit_main(int argc, char **argv)
     }
     if (rc != 0)
         client_print_error("submit", err);
-    zsock_destroy(&sock);
+    s_close(&sock);
     study_config_destroy(&cfg);
     return rc == 0 ? 0 : bad ? 2 : 1;
 }
@@ -289,7 +331,7 @@ static int s_simple_call(const client_flags_t *f, proto_msg_t *m, const char *cm
 {
     char err[HPS_ERR_LEN];
     bool bad = false;
-    zsock_t *sock = s_connect(f, err);
+    conn_t *sock = s_connect(f, err);
     proto_msg_t *r = sock ? s_call(sock, &m, f->timeout_ms, &bad, err) : NULL;
     proto_destroy(&m);
     if (r && strcmp(proto_type(r), "STATUS_REPLY") == 0) {
@@ -311,7 +353,7 @@ static int s_simple_call(const client_flags_t *f, proto_msg_t *m, const char *cm
     }
     int rc = r ? 0 : bad ? 2 : 1;
     proto_destroy(&r);
-    zsock_destroy(&sock);
+    s_close(&sock);
     return rc;
 }
 
@@ -329,7 +371,7 @@ static int s_default_db(client_flags_t *f)
 /* --watch over a coordinator: one STATUS request per refresh on one socket. */
 typedef struct {
     const client_flags_t *f;
-    zsock_t *sock;
+    conn_t *sock;
     const char *study;
 } s_watch_to_t;
 
@@ -372,7 +414,7 @@ static int s_watch(const client_flags_t *f, const char *study)
         return 1;
     }
     int rc = watch_run(&o, s_watch_to_fetch, &w);
-    zsock_destroy(&w.sock);
+    s_close(&w.sock);
     return rc;
 }
 
@@ -455,7 +497,7 @@ int resume_main(int argc, char **argv)
     else if (rc == 0) {
         char err[HPS_ERR_LEN];
         bool bad = false;
-        zsock_t *sock = s_connect(&f, err);
+        conn_t *sock = s_connect(&f, err);
         proto_msg_t *m = proto_new("RESUME");
         proto_set_str(m, "study", f.args[0]);
         if (n > 0)
@@ -465,7 +507,7 @@ int resume_main(int argc, char **argv)
         if (rc != 0)
             client_print_error("resume", err);
         rc = rc == 0 ? 0 : bad ? 2 : 1;
-        zsock_destroy(&sock);
+        s_close(&sock);
     }
     free(f.args);
     return rc < 0 ? 0 : rc;
@@ -490,12 +532,12 @@ static int s_enqueue_to(const client_flags_t *f, const char *study, const points
         free(json[i]);
     free(json);
     free(where);
-    zsock_t *sock = s_connect(f, err);
+    conn_t *sock = s_connect(f, err);
     int rc = sock ? client_print_submitted(s_call(sock, &m, f->timeout_ms, &bad, err)) : -1;
     proto_destroy(&m);
     if (rc != 0)
         client_print_error("enqueue", err);
-    zsock_destroy(&sock);
+    s_close(&sock);
     return rc == 0 ? 0 : bad ? 2 : 1;
 }
 

@@ -12,6 +12,7 @@
 #include "cli/cli_flags.h"
 #include "coordinator/coord.h"
 #include "coordinator/study_check.h"
+#include "core/codepack.h"
 #include "core/log.h"
 #include "core/store.h"
 #include "core/study_diff.h"
@@ -68,6 +69,18 @@ static uint64_t s_name_hash(const char *name)
     return h;
 }
 
+/* Pack the objective's code (code:, code_dir:) into *code and record its sha256 as
+ * objective.code_sha256: the stored study names the code its trials ran. */
+static int s_fill_code(study_config_t *cfg, char **code, size_t *len, cfg_errs_t *errs)
+{
+    if (codepack_of_config(cfg->objective, code, len, errs) != 0)
+        return -1;
+    char sha[65];
+    if (*code)
+        sha256_hex(*code, *len, sha);
+    return *code ? cfg_set_path(cfg->root, "objective.code_sha256", sha, errs) : 0;
+}
+
 study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
                                bool fill_seed, const char *keep_seed_from)
 {
@@ -75,7 +88,9 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
     cfg_errs_init(&errs);
     study_config_t *cfg = study_config_load(path, n_over, over, &study_check_all, &errs);
     study_config_t *out = NULL;
-    if (cfg && s_fill_data(cfg, &errs) == 0) {
+    char *code = NULL;
+    size_t code_len = 0;
+    if (cfg && s_fill_data(cfg, &errs) == 0 && s_fill_code(cfg, &code, &code_len, &errs) == 0) {
         int rc = 0;
         if (fill_seed && !cfg_get(cfg->root, "sampler.seed")) {
             char *seed = keep_seed_from ? study_json_get(keep_seed_from, "sampler.seed") : NULL;
@@ -100,10 +115,14 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
             if (out) {
                 out->data_file = cfg->data_file; /* where run and submit read the data */
                 cfg->data_file = NULL;
+                out->code = code; /* what run and submit upload */
+                out->code_len = code_len;
+                code = NULL;
             }
         }
     }
     study_config_destroy(&cfg);
+    free(code);
     if (!out)
         cfg_errs_print(&errs, stderr);
     cfg_errs_free(&errs);

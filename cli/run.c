@@ -319,6 +319,9 @@ static int s_submit_one(const run_flags_t *f, coord_t *c, study_config_t **cfg_p
     char sha[65];
     if ((*cfg_p)->data_file && blob_import(coord_blob_dir(c), (*cfg_p)->data_file, sha, err) != 0)
         return -1;
+    if ((*cfg_p)->code &&
+        blob_import_mem(coord_blob_dir(c), (*cfg_p)->code, (*cfg_p)->code_len, sha, err) != 0)
+        return -1;
     sched_outcome_t out = {0};
     int rc = 0, sub = coord_submit(c, cfg_p, &out, err);
     if (sub != 0) {

@@ -33,12 +33,23 @@ int blob_import(const char *dir, const char *file, char sha[65], char *err)
     char *data = file_read(file, &len, err);
     if (!data)
         return -1;
+    int rc = blob_import_mem(dir, data, len, sha, err);
+    free(data);
+    return rc;
+}
+
+int blob_import_mem(const char *dir, const void *data, size_t len, char sha[65], char *err)
+{
+    sha256_hex(data, len, sha);
+    if (mkdir_p(dir, err) != 0)
+        return -1;
+    if (blob_exists(dir, sha))
+        return 0;
     char *p = blob_path(dir, sha);
     int rc = file_write_atomic(p, data, len, err);
     if (rc == 0 && chmod(p, BLOB_FILE_MODE) != 0)
         rc = set_err(err, "%s: %s", p, strerror(errno));
     free(p);
-    free(data);
     return rc;
 }
 

@@ -17,6 +17,8 @@ char *blob_path(const char *dir, const char *sha);
 bool blob_exists(const char *dir, const char *sha);
 /* Copy a local file into dir under its sha256 (written into sha[65]). -1 with err. */
 int blob_import(const char *dir, const char *file, char sha[65], char *err);
+/* The same for len bytes at data (a packed `code:`). */
+int blob_import_mem(const char *dir, const void *data, size_t len, char sha[65], char *err);
 /* Read up to max bytes of blob sha at offset into *data (caller frees); *total = size. */
 int blob_read(const char *dir, const char *sha, int64_t offset, size_t max, char **data,
               size_t *len, int64_t *total, char *err);

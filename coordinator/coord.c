@@ -29,6 +29,7 @@
 #include "coordinator/progress.h"
 #include "coordinator/schedule.h"
 #include "coordinator/study_check.h"
+#include "coordinator/zap.h"
 #include "core/auth.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -115,6 +116,8 @@ static proto_msg_t *s_trial_msg(const sched_lease_t *l)
     proto_set_dbls(m, "x", l->x, l->nx);
     proto_set_str(m, "config", l->config);
     proto_set_str(m, "data", l->data);
+    if (l->code && l->code[0])
+        proto_set_str(m, "code", l->code);
     proto_set_int(m, "seed", (int64_t)(l->seed >> 1));
     proto_set_str(m, "kind", l->final ? "final" : "search");
     if (l->timeout > 0)
@@ -519,14 +522,10 @@ static int s_setup_curve(coord_t *self, bool *usage, char *err)
         *usage = true;
         return set_err(err, "%s: cannot load a CURVE secret key", o->cert_path);
     }
-    self->auth = zactor_new(zauth, NULL);
+    self->auth = zap_new(o->allow_dir, err); /* names the keys it refuses */
     if (!self->auth) {
         zcert_destroy(&cert);
-        return set_err(err, "cannot start the authenticator");
-    }
-    if (zstr_sendx(self->auth, "CURVE", o->allow_dir, NULL) != 0 || zsock_wait(self->auth) != 0) {
-        zcert_destroy(&cert);
-        return set_err(err, "authenticator did not start");
+        return -1;
     }
     zcert_apply(cert, self->sock);
     zsock_set_curve_server(self->sock, 1);

@@ -50,6 +50,15 @@ int coord_submit(coord_t *self, study_config_t **cfg_p, sched_outcome_t *out, ch
                        (*cfg_p)->name);
     if (sha && !blob_exists(self->blob_dir, sha->value))
         return set_err(err, "study %s: dataset %s was not uploaded", (*cfg_p)->name, sha->value);
+    const cfg_node_t *code = cfg_get((*cfg_p)->objective, "code_sha256");
+    if ((cfg_get((*cfg_p)->objective, "code") || cfg_get((*cfg_p)->objective, "code_dir")) &&
+        !code)
+        return set_err(err, "study %s: objective.code_sha256 is missing (submit uploads the "
+                       "code)", (*cfg_p)->name);
+    if (code && (code->type != CFG_SCALAR || !is_sha256_hex(code->value)))
+        return set_err(err, "study %s: objective.code_sha256 is not a sha256", (*cfg_p)->name);
+    if (code && !blob_exists(self->blob_dir, code->value))
+        return set_err(err, "study %s: code %s was not uploaded", (*cfg_p)->name, code->value);
     return sched_submit(self->sched, cfg_p, out, err);
 }
 

@@ -93,6 +93,8 @@ study_t *sched__study_new(study_config_t **cfg_p, int64_t id, char *err)
     s->seed = (uint64_t)(int64_t)seed;
     const cfg_node_t *sha = s->cfg->data ? cfg_get(s->cfg->data, "sha256") : NULL;
     snprintf(s->data, sizeof s->data, "%s", sha && sha->type == CFG_SCALAR ? sha->value : "");
+    const cfg_node_t *code = cfg_get(s->cfg->objective, "code_sha256");
+    snprintf(s->code, sizeof s->code, "%s", code && code->type == CFG_SCALAR ? code->value : "");
     s->has_final = s->cfg->strategy != NULL;
     char **argv = strcmp(cfg_type_or(s->cfg->objective, ""), "command") == 0
                       ? command_argv(s->cfg->objective)
@@ -457,6 +459,7 @@ static void s_fill(const lease_t *l, sched_lease_t *out)
     out->nx = s_nx(s);
     out->config = s->cfg->json;
     out->data = s->data;
+    out->code = s->code;
     out->seed = hash_mix64(s->seed ^ hash_mix64((uint64_t)l->number + 1));
     out->timeout = s->cfg->trial_timeout;
     out->gpus = (int)capable_need_amount(&s->need, "gpu");

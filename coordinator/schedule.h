@@ -49,6 +49,7 @@ typedef struct {
     int nx;
     const char *config; /* the study's canonical JSON */
     const char *data;   /* dataset sha256, or "" */
+    const char *code;   /* packed `code:` sha256, or "" */
     uint64_t seed;
     double timeout;     /* seconds, 0 = none */
     int gpus;           /* GPU devices the trial holds (its study's resources.gpu) */

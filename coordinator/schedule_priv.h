@@ -30,6 +30,7 @@ typedef struct {
     void *pruner;
     uint64_t seed;
     char data[65];              /* dataset sha256 or "" */
+    char code[65];              /* packed `code:` sha256 or "" */
     study_state_t state;
     long next_number;           /* search trials created so far */
     long n_finished;            /* search trials COMPLETE, PRUNED or FAIL */

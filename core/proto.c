@@ -47,7 +47,7 @@ static const schema_t s_schema[] = {
     {"WELCOME", {"heartbeat_ms:I", "lease_ms:I"}},
     {"ASK", {"slots_free:I"}},
     {"TRIAL", {"study:S", "trial:I", "attempt:I", "number:I", "x:DD", "config:S", "data:S",
-               "seed:I", "kind:S", "timeout:D?", "more:I?", "gpus:I?"}},
+               "seed:I", "kind:S", "timeout:D?", "more:I?", "gpus:I?", "code:S?"}},
     {"WAIT", {"ms:I"}},
     {"BYE", {NULL}},
     {"RESET", {NULL}},
@@ -57,7 +57,7 @@ static const schema_t s_schema[] = {
     {"CONTINUE", {"trial:I", "attempt:I"}},
     {"PRUNE", {"trial:I", "attempt:I"}},
     {"TASK", {"trial:I", "attempt:I", "x:DD", "seed:I", "final:I", "config:S?", "data:S?",
-              "artifact_dir:S?", "env:SS?"}},
+              "artifact_dir:S?", "env:SS?", "code_dir:S?"}},
     {"TELL", {"trial:I", "attempt:I", "state:S", "value:D", "secs:D", "folds:DD?", "error:S?",
               "cv_mean:D?", "cv_std:D?", "val:D?", "test:D?", "ask:I?", "artifact:S?",
               "artifact_name:S?", "artifact_size:I?"}},
@@ -439,7 +439,8 @@ static proto_msg_t *s_decode_map(const msgpack_object_map *map, char *err)
     if (!ov || s_obj_int(ov, &v) != 0)
         return set_err(err, "missing protocol version"), NULL;
     if (v != PROTO_VERSION)
-        return set_err(err, "unsupported protocol version %lld", (long long)v), NULL;
+        return set_err(err, "unsupported protocol version %lld (this side speaks %d: run the "
+                       "same hps release on both)", (long long)v, PROTO_VERSION), NULL;
     if (!ot || !s_is_str(ot) || ot->via.str.size >= 16)
         return set_err(err, "missing message type"), NULL;
     char type[16];

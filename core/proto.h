@@ -15,6 +15,7 @@
  *             timeout D? (seconds; the worker kills a trial that runs longer: FAIL),
  *             more I? (TRIALs still to come in the same answer to an ASK),
  *             gpus I? (GPU devices the trial holds: the study's resources.gpu)
+ *             code S? (sha256 of the study's packed `code:`, fetched like data)
  *   WAIT      ms I
  *   BYE       -                                                   coord -> worker: exit
  *   RESET     -                                                   coord -> worker: say HELLO
@@ -28,6 +29,7 @@
  *             file, uploaded first by PUT with trial and attempt: worker/upload.h)
  *   TASK      trial I, attempt I, x DD, seed I, final I, config S?, data S?, artifact_dir S?,
  *             env SS? ("NAME=VALUE": HPS_SLOT, CUDA_VISIBLE_DEVICES, set for the trial)
+ *             code_dir S? (the unpacked `code:`, the command's working directory)
  *             worker -> its trial process only (worker/runner.h): the trial to run, with
  *             the study's config JSON and the local path of the dataset copy
  *   ACK       trial I, attempt I, stale I?

@@ -417,6 +417,27 @@ static void s_status_workers(strbuf_t *out, const report_data_t *d, double now)
                        "last)\n", unlisted, unlisted == 1 ? "" : "s", REPORT_WORKERS_MAX);
 }
 
+/* A study none of whose trials completed while some failed does not end silently:
+ * one warning line per such study, with the latest error's first line. */
+static void s_status_failed(strbuf_t *out, store_t *st, const report_data_t *d)
+{
+    for (int i = 0; i < d->n_rows; i++) {
+        const report_row_t *r = &d->rows[i];
+        long failed = r->counts[TRIAL_FAIL];
+        if (r->counts[TRIAL_COMPLETE] > 0 || failed == 0)
+            continue;
+        char *last = NULL, err[HPS_ERR_LEN];
+        if (store_last_error(st, r->id, &last, err) != 0)
+            last = NULL;
+        size_t n = last ? strcspn(last, "\n") : 0;
+        sb_printf(out, "warning: '%s': all %ld trials failed%s; last error: %.*s%s\n", r->name,
+                  failed, strcmp(r->state, "done") == 0 ? "" : " so far",
+                  (int)(n > 200 ? 200 : n), last ? last : "(none recorded)",
+                  n > 200 || (last && last[n]) ? " ..." : "");
+        free(last);
+    }
+}
+
 int report_status_text(store_t *st, const char *study, strbuf_t *out, char *err)
 {
     report_data_t d;
@@ -427,6 +448,7 @@ int report_status_text(store_t *st, const char *study, strbuf_t *out, char *err)
         sb_puts(out, "no studies\n");
     else
         s_status_studies(out, &d);
+    s_status_failed(out, st, &d);
     sb_putc(out, '\n');
     if (d.n_workers == 0)
         sb_puts(out, "no workers seen\n");

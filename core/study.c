@@ -254,6 +254,7 @@ void study_config_destroy(study_config_t **self_p)
     cfg_free(&s->root);
     free(s->json);
     free(s->data_file);
+    free(s->code);
     free(s);
     *self_p = NULL;
 }

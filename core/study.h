@@ -39,6 +39,9 @@ typedef struct {
     char *data_file;             /* data.path resolved for reading (see
                                     study_config_load); NULL when there is none or the
                                     study came from JSON; owned */
+    char *code;                  /* objective.code packed (core/codepack.h) by run and
+                                    submit to upload; NULL = none; owned */
+    size_t code_len;
 } study_config_t;
 
 /* The plugin checks of a study, run in this order once the keys hps owns are read

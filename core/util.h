@@ -48,6 +48,8 @@ char *file_read(const char *path, size_t *len_out, char *err);
 /* Write atomically (temp file + fsync + rename); -1 with err on failure, and when path
  * exists and is not a regular file (a device, FIFO or directory is never replaced). */
 int file_write_atomic(const char *path, const void *data, size_t len, char *err);
+/* Write all len bytes to fd (retrying short writes and EINTR): 0, or -1 with errno. */
+int write_all(int fd, const void *data, size_t len);
 /* mkdir -p; -1 with err on failure. */
 int mkdir_p(const char *path, char *err);
 

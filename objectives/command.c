@@ -46,6 +46,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/codepack.h"
 #include "core/metrics.h"
 #include "objectives/command.h"
 #include "objectives/objective.h"
@@ -81,7 +82,7 @@ typedef struct {
 } cmd_proc_t;
 
 static const char *const s_keys[] = {"type", "run", "timeout", "cwd", "env", "metric",
-                                     "model", NULL};
+                                     "model", "code", "code_dir", "code_sha256", NULL};
 
 /* ---- options ----------------------------------------------------------------------- */
 
@@ -143,6 +144,7 @@ static int s_check(const study_config_t *study, cfg_errs_t *errs)
     if (cfg_double(obj, "timeout", 0, &timeout, errs) == 0 && !(timeout >= 0))
         cfg_error(errs, cfg_get(obj, "timeout"), "timeout: must be >= 0 seconds");
     cfg_str(obj, "cwd", NULL, &cwd, errs);
+    codepack_check(obj, errs);
     s_check_env(obj, errs);
     const char *metric = NULL, *model = NULL;
     if (cfg_str(obj, "metric", NULL, &metric, errs) == 0 && metric && metric_lookup(metric) < 0)
@@ -221,6 +223,8 @@ static void s_build_env(cmd_spec_t *spec, const objective_ctx_t *ctx, const cfg_
         s_env_put(spec, xasprintf("HPS_CACHE_DIR=%s", ctx->cache_dir));
     if (ctx->artifact_dir)
         s_env_put(spec, xasprintf("HPS_ARTIFACT_DIR=%s", ctx->artifact_dir));
+    if (ctx->code_dir)
+        s_env_put(spec, xasprintf("HPS_CODE_DIR=%s", ctx->code_dir));
 }
 
 char **command_argv(const cfg_node_t *objective)
@@ -276,6 +280,8 @@ static int s_build(cmd_spec_t *spec, const objective_ctx_t *ctx, char *err)
     memset(spec, 0, sizeof *spec);
     cfg_double(obj, "timeout", 0, &spec->timeout, NULL);
     cfg_str(obj, "cwd", NULL, &spec->cwd, NULL);
+    if (ctx->code_dir)
+        spec->cwd = ctx->code_dir; /* the worker's unpacked copy of `code:` */
     spec->argv = command_argv(obj);
     assert(spec->argv); /* s_check_run passed */
     s_build_env(spec, ctx, obj);

@@ -28,6 +28,8 @@ typedef struct {
     uint64_t seed;               /* per-trial seed derived from the study seed */
     const char *data_path;       /* local copy of the dataset, or NULL */
     const char *cache_dir;       /* where objectives may cache fitted transforms */
+    const char *code_dir;        /* the study's unpacked `code:` (a command runs there),
+                                    or NULL */
     bool final;                  /* refit on the whole training part, score on test */
     /* A final refit writes what it fitted here as one file (the model artifact: model
      * objectives write MODEL_ARTIFACT_NAME; a command gets HPS_ARTIFACT_DIR); the worker

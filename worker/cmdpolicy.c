@@ -35,6 +35,11 @@ static bool s_env_cwd_ok(const cmdpolicy_t *p, const cfg_node_t *obj, char *why)
         if (!capable_listed(p->env, env->keys[i]))
             return set_err(why, "env %s is not allowed on this worker (hps worker "
                                 "--allow-env NAME[,NAME])", env->keys[i]), false;
+    /* Shipped code is the submitter's program under whatever argv was admitted. */
+    if (cfg_get(obj, "code_sha256"))
+        return set_err(why, "the study ships its code (code:), which a worker limited to "
+                            "--allow-command programs does not run (--allow-any-command "
+                            "does)"), false;
     const cfg_node_t *cwd = cfg_get(obj, "cwd");
     if (cwd && cwd->type == CFG_SCALAR && !s_below(p->cwd, cwd->value))
         return set_err(why, "cwd %s is not allowed on this worker (hps worker --allow-cwd "
@@ -107,6 +112,8 @@ void cmdpolicy_test(bool verbose)
     assert(!s_allows(&p, str, why) && strcmp(why, "command not allowed on this worker") == 0);
     assert(!s_allows(&p, env, why) && strstr(why, "env PYTHONPATH is not allowed"));
     assert(!s_allows(&p, cwd, why) && strstr(why, "cwd /tmp/../etc is not allowed"));
+    assert(!s_allows(&p, "{type: command, run: [python3, train.py], code_sha256: ab}", why) &&
+           strstr(why, "ships its code"));
     p.env = "OMP_NUM_THREADS,PYTHONPATH";
     p.cwd = "/etc/";
     assert(s_allows(&p, env, why) && s_allows(&p, cwd, why));

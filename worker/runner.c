@@ -313,6 +313,7 @@ static int s_child_trial(int fd, const runner_spec_t *spec, study_cache_t *cache
         objective_ctx_t ctx = {
             .study = study, .x = spec->x, .trial = spec->trial, .attempt = spec->attempt,
             .seed = spec->seed, .data_path = spec->data_path, .cache_dir = spec->cache_dir,
+            .code_dir = spec->code_dir,
             .final = spec->final, .artifact_dir = spec->artifact_dir,
             .report = s_child_report, .report_arg = &c};
         ops->run(&ctx, &res);
@@ -345,6 +346,7 @@ static int s_spec_of(const proto_msg_t *m, const runner_spec_t *base, runner_spe
     spec->data_path = proto_get_str(m, "data");
     spec->artifact_dir = proto_get_str(m, "artifact_dir");
     spec->env = proto_get_strs(m, "env", &spec->n_env);
+    spec->code_dir = proto_get_str(m, "code_dir");
     return 0;
 }
 
@@ -515,6 +517,7 @@ int runner_run(runner_t *self, const runner_spec_t *spec, char *err)
     s_opt_str(m, "artifact_dir", spec->artifact_dir);
     if (spec->n_env > 0)
         proto_set_strs(m, "env", (const char *const *)spec->env, spec->n_env);
+    s_opt_str(m, "code_dir", spec->code_dir);
     /* The idle child is blocked in read: the frame fits the socket buffer, or the
      * write waits for the child to drain it. */
     int rc = runner_frame_write(self->fd, m, err);

@@ -49,6 +49,7 @@ typedef struct {
     uint64_t seed;
     const char *data_path;       /* local dataset copy, or NULL */
     const char *cache_dir;       /* feature cache directory */
+    const char *code_dir;        /* the study's unpacked `code:`, or NULL */
     bool final;                  /* kind == "final" */
     const char *artifact_dir;    /* a final refit's private folder for its model; NULL:
                                     none (objective_ctx_t.artifact_dir) */

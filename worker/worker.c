@@ -25,6 +25,7 @@
 #include "core/proto.h"
 #include "core/util.h"
 #include "worker/blobcache.h"
+#include "worker/codedir.h"
 #include "worker/runner.h"
 #include "worker/worker_priv.h"
 
@@ -65,33 +66,6 @@ static int s_send(worker_t *w, proto_msg_t **m_p)
     int rc = s_send_raw(w, type, buf, len);
     free(buf);
     return rc;
-}
-
-static void s_send_hello(worker_t *w, int64_t now)
-{
-    char host[256];
-    if (gethostname(host, sizeof host) != 0)
-        snprintf(host, sizeof host, "unknown");
-    host[sizeof host - 1] = '\0';
-    proto_msg_t *m = proto_new("HELLO");
-    proto_set_str(m, "worker", w->name);
-    proto_set_str(m, "host", host);
-    proto_set_int(m, "pid", getpid());
-    proto_set_int(m, "slots", w->slots);
-    capable_to_hello(&w->caps, m); /* what it runs: objectives, commands, resources */
-    proto_set_int(m, "prefetch", w->opts->prefetch > 0 ? w->opts->prefetch : 0);
-    w->hello_failed = s_send(w, &m) != 0;
-    w->hello_at = now;
-    if (!w->unwelcome_since)
-        w->unwelcome_since = now;
-    /* zmq hides refused connections and failed CURVE handshakes; a silent coordinator
-     * is all the worker can notice. */
-    int64_t silent = now - w->unwelcome_since;
-    if (silent >= SILENCE_WARN_MS && now - w->warned_at >= 3 * SILENCE_WARN_MS) {
-        log_warn("no answer from %s for %lld s (not running, or CURVE keys not accepted?)",
-                 w->opts->endpoint, (long long)silent / 1000);
-        w->warned_at = now;
-    }
 }
 
 static void s_send_heartbeat(worker_t *w, int64_t now)
@@ -251,6 +225,7 @@ void worker__task_remove(worker_t *w, task_t *task)
     if (task->artifact_dir)
         upload_dir_remove(task->artifact_dir);
     free(task->artifact_dir);
+    free(task->code_dir);
     proto_destroy(&task->result);
     proto_destroy(&task->trial);
     free(task);
@@ -308,7 +283,7 @@ static int s_task_start(worker_t *w, task_t *task)
         .trial = task->id, .attempt = task->attempt,
         .config_json = proto_get_str(task->trial, "config"), .x = x, .nx = nx,
         .seed = (uint64_t)proto_int_or(task->trial, "seed", 0), .data_path = data,
-        .cache_dir = blobcache_features_dir(w->blobs),
+        .cache_dir = blobcache_features_dir(w->blobs), .code_dir = task->code_dir,
         .final = final, .artifact_dir = task->artifact_dir, .policy = &w->policy,
         .env = env, .n_env = n_env};
     /* An idle process if there is one (it may have died meanwhile: then a fresh one). */
@@ -333,6 +308,8 @@ static int s_task_start(worker_t *w, task_t *task)
     return 1;
 }
 
+static void s_task_try(worker_t *w, task_t *task, const char *fail);
+
 static void s_on_trial(worker_t *w, proto_msg_t **m_p, int64_t now)
 {
     proto_msg_t *m = *m_p;
@@ -356,17 +333,48 @@ static void s_on_trial(worker_t *w, proto_msg_t **m_p, int64_t now)
     task->phase = TASK_BLOB;
     task->slot = -1;
     task->sha = proto_get_str(m, "data");
+    task->code = proto_get_str(m, "code") ? proto_get_str(m, "code") : "";
     task->next = w->tasks;
     w->tasks = task;
     w->n_tasks++;
     if (w->opts->max_trials > 0 && ++w->started >= w->opts->max_trials)
         w->draining = true;
-    if (!task->sha[0] || (is_sha256_hex(task->sha) && blobcache_ready(w->blobs, task->sha)))
+    s_task_try(w, task, NULL);
+}
+
+/* Whether the blobs of task (dataset, code) are here: 1 (and the code unpacked into
+ * task->code_dir), 0 still fetching (asked for), -1 with why. */
+static int s_task_blobs(worker_t *w, task_t *task, char *why)
+{
+    const char *shas[2] = {task->sha, task->code};
+    int fetching = 0;
+    for (int i = 0; i < 2; i++) {
+        if (!shas[i][0])
+            continue;
+        if (!is_sha256_hex(shas[i]))
+            return set_err(why, "%s id is not a sha256", i ? "code" : "dataset");
+        if (!blobcache_ready(w->blobs, shas[i])) {
+            blobcache_want(w->blobs, shas[i]); /* started when its last CHUNK arrives */
+            fetching++;
+        }
+    }
+    if (fetching || !task->code[0] || task->code_dir)
+        return fetching ? 0 : 1;
+    char *blob = blobcache_path(w->blobs, task->code);
+    task->code_dir = codedir_get(w->cache_dir, blob, task->code, why);
+    free(blob);
+    return task->code_dir ? 1 : -1;
+}
+
+/* Start task once its blobs are here, or fail it (fail: why a blob could not come). */
+static void s_task_try(worker_t *w, task_t *task, const char *fail)
+{
+    char why[HPS_ERR_LEN];
+    int rc = fail ? -1 : s_task_blobs(w, task, why);
+    if (rc > 0)
         s_task_start(w, task);
-    else if (!is_sha256_hex(task->sha))
-        s_task_fail(w, task, "dataset id is not a sha256");
-    else
-        blobcache_want(w->blobs, task->sha); /* started when its last CHUNK arrives */
+    else if (rc < 0)
+        s_task_fail(w, task, fail ? fail : why);
 }
 
 /* Start (ok) or fail (why != NULL) every task waiting for blob sha. */
@@ -375,12 +383,8 @@ static void s_blob_done(worker_t *w, const char *sha, const char *why)
     task_t *next;
     for (task_t *t = w->tasks; t; t = next) {
         next = t->next;
-        if (t->phase != TASK_BLOB || strcmp(t->sha, sha) != 0)
-            continue;
-        if (why)
-            s_task_fail(w, t, why);
-        else
-            s_task_start(w, t);
+        if (t->phase == TASK_BLOB && (strcmp(t->sha, sha) == 0 || strcmp(t->code, sha) == 0))
+            s_task_try(w, t, why);
     }
 }
 
@@ -389,7 +393,7 @@ static void s_on_chunk(worker_t *w, const proto_msg_t *m)
     char sha[65], err[HPS_ERR_LEN];
     int rc = blobcache_chunk(w->blobs, m, sha, err);
     if (rc == BLOB_READY) {
-        log_info("dataset %.12s fetched", sha);
+        log_info("blob %.12s fetched", sha);
         s_blob_done(w, sha, NULL);
     }
     else if (rc == BLOB_FAILED)
@@ -589,6 +593,8 @@ static void s_on_welcome(worker_t *w, const proto_msg_t *m)
                  w->lease_ms);
     w->welcomed = true;
     w->unwelcome_since = 0;
+    w->warned_at = 0;
+    connwatch_ok(w->watch);
     w->asking = false;
     w->wait_until = 0;
     w->hb_at = 0; /* heartbeat at once: renews running trials' leases after a restart */
@@ -689,7 +695,7 @@ static void s_timers(worker_t *w, int64_t now)
     if (!w->welcomed) {
         int every = w->hello_failed ? HELLO_RETRY_MS : HELLO_RESEND_MS;
         if (w->hello_at == 0 || now - w->hello_at >= every)
-            s_send_hello(w, now);
+            worker__send_hello(w, now);
         return; /* nothing else makes sense to a coordinator that does not know us */
     }
     if (w->hb_at == 0 || now - w->hb_at >= w->heartbeat_ms)

@@ -9,6 +9,7 @@
 
 #include "core/capable.h"
 #include "core/proto.h"
+#include "core/connwatch.h"
 #include "worker/blobcache.h"
 #include "worker/runner.h"
 #include "worker/upload.h"
@@ -21,7 +22,8 @@
 #define BYE_GRACE_MS 10000
 #define TICK_MS 100          /* longest sleep: bounds timer lateness */
 #define REAP_TICK_MS 2       /* a child closed its socket; its exit is imminent */
-#define SILENCE_WARN_MS 10000 /* no WELCOME for this long: say so (wrong endpoint or keys) */
+#define SILENCE_WARN_MS 5000 /* no WELCOME for this long: say so (wrong endpoint or keys) */
+#define SILENCE_REPEAT_MS 30000 /* and again this often, while it lasts */
 /* The link to the coordinator. A stalled coordinator's host still acknowledges what
  * we send (TCP), a dead link does not: data left unacknowledged for LINK_DEAD_MS closes
  * the connection (TCP_USER_TIMEOUT through ZMQ_TCP_MAXRT; heartbeats keep some in
@@ -44,6 +46,8 @@ typedef struct task_s {
     int attempt;
     task_phase_t phase;
     const char *sha;         /* dataset, borrowed from trial; "" = none */
+    const char *code;        /* packed `code:`, borrowed from trial; "" = none */
+    char *code_dir;          /* code unpacked (worker/codedir.h), once fetched; owned */
     runner_t *runner;        /* TASK_RUNNING; owned */
     proto_msg_t *result;     /* the child's TELL once sent; owned */
     bool report_pending;     /* a REPORT awaits the coordinator's CONTINUE/PRUNE */
@@ -75,6 +79,7 @@ typedef struct {
     char *cache_dir;         /* owned */
     zsock_t *sock;
     blobcache_t *blobs;
+    connwatch_t *watch;      /* why the connection does not come up (core/connwatch.h) */
     bool welcomed;           /* WELCOME received since the last HELLO */
     int64_t hello_at;        /* last HELLO attempt; 0 = send now */
     int64_t unwelcome_since; /* first HELLO of the current attempt to join */
@@ -128,5 +133,8 @@ void worker__uploads_free(worker_t *w);
 /* worker.c */
 void worker__queue_tell(worker_t *w, proto_msg_t **tell_p);
 int worker__send(worker_t *w, proto_msg_t **m_p);
+/* Say HELLO (and, while no WELCOME comes, why: at once for a refused handshake, every
+ * SILENCE_REPEAT_MS for silence). worker_setup.c */
+void worker__send_hello(worker_t *w, int64_t now);
 
 #endif

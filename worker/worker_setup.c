@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/proto.h"
+#include "objectives/objective.h"
 #include "core/util.h"
 #include "worker/worker_priv.h"
 
@@ -22,9 +24,12 @@ static char *s_default_cache(char *err)
     return NULL;
 }
 
-static int s_apply_curve(worker_t *w, char *err)
+/* Apply the CURVE keys, if any; *pub: this worker's public key text (caller frees),
+ * NULL without keys. */
+static int s_apply_curve(worker_t *w, char **pub, char *err)
 {
     const worker_opts_t *o = w->opts;
+    *pub = NULL;
     if (!o->cert_path && !o->server_key_path)
         return 0;
     if (!o->cert_path || !o->server_key_path)
@@ -39,6 +44,7 @@ static int s_apply_curve(worker_t *w, char *err)
     }
     zcert_apply(mine, w->sock);
     zsock_set_curve_serverkey(w->sock, zcert_public_txt(server));
+    *pub = xstrdup(zcert_public_txt(mine));
     zcert_destroy(&mine);
     zcert_destroy(&server);
     return 0;
@@ -59,7 +65,12 @@ static int s_open_socket(worker_t *w, char *err)
     zsock_set_immediate(w->sock, 1);
     zsock_set_linger(w->sock, 200); /* a last TELL may still be on its way at exit */
     proto_limit_socket(w->sock);
-    if (s_apply_curve(w, err) != 0)
+    char *pub;
+    if (s_apply_curve(w, &pub, err) != 0)
+        return -1;
+    w->watch = connwatch_new(w->sock, w->opts->endpoint, pub, err);
+    free(pub);
+    if (!w->watch)
         return -1;
     if (zsock_connect(w->sock, "%s", w->opts->endpoint) != 0)
         return set_err(err, "cannot connect to %s: %s", w->opts->endpoint,
@@ -120,6 +131,7 @@ void worker__fini(worker_t *w)
         free(t->buf);
         free(t);
     }
+    connwatch_destroy(&w->watch);
     zsock_destroy(&w->sock);
     blobcache_destroy(&w->blobs);
     worker__uploads_free(w);
@@ -127,3 +139,38 @@ void worker__fini(worker_t *w)
     worker__caps_fini(w);
 }
 
+
+/* ---- joining ---------------------------------------------------------------------- */
+
+void worker__send_hello(worker_t *w, int64_t now)
+{
+    char host[256];
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "unknown");
+    host[sizeof host - 1] = '\0';
+    proto_msg_t *m = proto_new("HELLO");
+    proto_set_str(m, "worker", w->name);
+    proto_set_str(m, "host", host);
+    proto_set_int(m, "pid", getpid());
+    proto_set_int(m, "slots", w->slots);
+    capable_to_hello(&w->caps, m); /* what it runs: objectives, commands, resources */
+    proto_set_int(m, "prefetch", w->opts->prefetch > 0 ? w->opts->prefetch : 0);
+    w->hello_failed = worker__send(w, &m) != 0;
+    w->hello_at = now;
+    if (!w->unwelcome_since)
+        w->unwelcome_since = now;
+    /* zmq hides refused connections and failed CURVE handshakes from the sender: the
+     * socket monitor tells them (a refused key at once), and a silence says so after
+     * SILENCE_WARN_MS, then every SILENCE_REPEAT_MS, with the best explanation. */
+    const char *news = connwatch_update(w->watch);
+    if (news)
+        log_warn("%s", news);
+    int64_t silent = now - w->unwelcome_since;
+    if (silent >= SILENCE_WARN_MS && (!w->warned_at || now - w->warned_at >= SILENCE_REPEAT_MS)) {
+        char why[512];
+        connwatch_why(w->watch, why, sizeof why);
+        log_warn("no answer from %s for %lld s: %s", w->opts->endpoint,
+                 (long long)silent / 1000, why);
+        w->warned_at = now;
+    }
+}

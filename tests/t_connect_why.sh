@@ -1,0 +1,62 @@
+# A worker that cannot connect says why: with a wrong server key (CURVE handshake
+# failed), with a key the coordinator does not allow (refused; the coordinator logs
+# that public key's text), and pointed at a port where nothing listens (no answer,
+# naming the endpoint). `hps status --to` says the same instead of a bare timeout.
+. "$(dirname "$0")/lib.sh"
+DB=$TMP/cw.db
+ep=tcp://127.0.0.2:$(free_port)
+nothing=tcp://127.0.0.1:$(free_port)
+K=$TMP/keys
+mkdir -p "$K" "$TMP/allow"
+for n in coord good stranger other; do "$HPS" keygen -o "$K" --name $n >/dev/null; done
+cp "$K/good.key" "$TMP/allow/"
+stranger_pub=$(sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$K/stranger.key")
+[ ${#stranger_pub} = 40 ] || fail "no public key text in stranger.key"
+start_coord --cert "$K/coord.key_secret" --allow "$TMP/allow"
+start wrongkey "$HPS" worker --connect "$ep" --name wrongkey --cert "$K/good.key_secret" \
+    --server-key "$K/other.key"
+start stranger "$HPS" worker --connect "$ep" --name stranger --cert "$K/stranger.key_secret" \
+    --server-key "$K/coord.key"
+start nothing "$HPS" worker --connect "$nothing" --name nothing
+
+# wait_log SECONDS LOG TEXT: poll $TMP/LOG.log until it holds TEXT (fixed string).
+wait_log() {
+    local deadline=$(( $(date +%s) + $1 ))
+    until grep -qF -- "$3" "$TMP/$2.log"; do
+        [ "$(date +%s)" -lt "$deadline" ] || fail "$2.log lacks '$3' after $1 s: $(cat "$TMP/$2.log")"
+        sleep 0.1
+    done
+}
+wait_log 15 wrongkey "CURVE handshake with $ep failed: the server key (--server-key) is not"
+wait_log 15 stranger "$ep refused this key in the CURVE handshake (ZAP status 400): add this side's public key $stranger_pub"
+wait_log 15 coord "refused a CURVE client from 127.0.0.1: public key $stranger_pub is not in --allow"
+wait_log 20 nothing "no answer from $nothing for 5 s: cannot connect to $nothing: nothing accepts connections"
+# Said once, not on every retry (HELLO goes out every second).
+[ "$(grep -c "refused this key" "$TMP/stranger.log")" -le 2 ] || fail "refusal repeated: $(cat "$TMP/stranger.log")"
+[ "$(grep -c "refused a CURVE client" "$TMP/coord.log")" = 1 ] || fail "coordinator repeats: $(cat "$TMP/coord.log")"
+
+# The client says the same instead of only "no answer within N s".
+expect_err 1 "CURVE handshake with $ep failed" "$HPS" status --to "$ep" \
+    --cert "$K/good.key_secret" --server-key "$K/other.key" --timeout 1
+expect_err 1 "refused this key" "$HPS" status --to "$ep" \
+    --cert "$K/stranger.key_secret" --server-key "$K/coord.key" --timeout 1
+expect_err 1 "cannot connect to $nothing: nothing accepts connections" \
+    "$HPS" status --to "$nothing" --timeout 1
+# (closed in the greeting, or the mechanism mismatch named: which comes first varies)
+expect_err 1 "CURVE keys" "$HPS" status --to "$ep" --timeout 2
+expect 0 "$HPS" status --to "$ep" --cert "$K/good.key_secret" --server-key "$K/coord.key"
+
+# A peer of another protocol version is told so, versions named.
+DB=$TMP/plain.db
+ep=tcp://127.0.0.1:$(free_port)
+start_coord plain
+port=${ep##*:}
+for i in $(seq 50); do
+    python3 "$(dirname "$0")/zmtp_raw.py" 127.0.0.1 "$port" send \
+        '{"v": 2, "t": "HELLO", "worker": "future", "host": "h", "pid": 1, "slots": 1}' \
+        >"$TMP/v2.txt" 2>&1 && break
+    sleep 0.1 # until the coordinator listens
+done
+grep -q "unsupported protocol version 2 (this side speaks 1" "$TMP/v2.txt" ||
+    fail "version mismatch not named: $(cat "$TMP/v2.txt")"
+echo "ok: wrong server key, refused key (logged as $stranger_pub) and no listener each explained"
