@@ -11,7 +11,11 @@
  *                                         # ranks the study with the models scored so,
  *                                         # and the final refit's score is the test score
  *     model: transformer                  # the leaderboard's model column (optional)
+ *     persistent: true                    # one program per trial process serving many
+ *                                         # trials (command_persist.c; restart_every,
+ *                                         # start_timeout): docs/command-protocol.md
  *
+ * What follows is the per-trial mode (the default).
  * In: the parameters as one JSON object on stdin ({"lr": 0.01, "opt": "adam"}) and as
  * environment variables HPS_PARAM_<NAME> (upper case, other than [A-Z0-9] -> '_'),
  * plus HPS_TRIAL, HPS_ATTEMPT, HPS_SEED, HPS_FINAL (0/1), and HPS_DATA / HPS_CACHE_DIR

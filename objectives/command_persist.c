@@ -62,6 +62,8 @@ typedef struct {
     bool broken;                /* a protocol error (err says which): kill it */
     bool prune;                 /* a report was answered with prune */
     bool reported;              /* a value was reported (value holds the last one) */
+    bool silent_end;            /* it timed out, or exited with status 0: no error of
+                                   its own says what went wrong */
     double value;
     int64_t deadline;           /* ms (monotonic); 0 = none */
     objective_result_t *res;    /* the trial's result, filled when done */
@@ -91,9 +93,11 @@ int command_persist_check(const cfg_node_t *obj, cfg_errs_t *errs)
         !(start > 0))
         cfg_error(errs, cfg_get(obj, "start_timeout"), "start_timeout: must be > 0 seconds");
     const char *only[] = {"restart_every", "start_timeout"};
-    for (int i = 0; i < 2 && !on && errs->n == before; i++)
-        if (cfg_get(obj, only[i]))
-            cfg_error(errs, cfg_get(obj, only[i]), "%s: only with persistent: true", only[i]);
+    for (int i = 0; i < 2 && !on && errs->n == before; i++) {
+        const cfg_node_t *n = cfg_get(obj, only[i]);
+        if (n && n->type != CFG_NULL)
+            cfg_error(errs, n, "%s: only with persistent: true", only[i]);
+    }
     return errs->n > before ? -1 : 0;
 }
 
@@ -307,10 +311,12 @@ static void s_lost(s_prog_t *g, s_turn_t *t, const char *stage, double timeout, 
                      strerror(errno));
         else
             command_status_err(err, what, status, command_tail(&g->proc));
+        t->silent_end = status == 0;
         g->proc.pid = -1;
     } else {
         const char *tail = command_tail(&g->proc);
         set_err(err, "timeout after %g s %s%s%s", timeout, stage, *tail ? ": " : "", tail);
+        t->silent_end = true;
     }
     s_stop(g);
 }
@@ -332,10 +338,10 @@ static int s_start(s_prog_t *g, const command_spec_t *spec, double start_timeout
             set_err(why, "%s", t.err), s_stop(g);
         else
             s_lost(g, &t, "before '@hps ready'", start_timeout, why);
-        if (t.broken)
-            set_err(err, "%s", why);
-        else
+        if (t.silent_end) /* a program that does not speak the protocol, most likely */
             set_err(err, "%s (%s)", why, s_hint);
+        else
+            set_err(err, "%s", why);
         rc = -1;
     }
     sb_free(&t.out);
