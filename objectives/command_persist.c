@@ -411,3 +411,13 @@ void command_persist_run(const objective_ctx_t *ctx, objective_result_t *res)
     command_sigs_leave(&sigs);
     command_spec_free(&spec);
 }
+
+void command_persist_stop(void)
+{
+    if (s_prog.init) {
+        s_stop(&s_prog);
+        sb_free(&s_prog.in);
+        command_proc_free(&s_prog.proc);
+        s_prog.init = false;
+    }
+}

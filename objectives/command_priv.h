@@ -84,5 +84,9 @@ void command_sigs_leave(const command_sigs_t *s);
 int command_persist_check(const cfg_node_t *obj, cfg_errs_t *errs);
 bool command_persistent(const cfg_node_t *obj);
 void command_persist_run(const objective_ctx_t *ctx, objective_result_t *res);
+/* Kill the persistent program of this process, if one runs (tests; a trial process
+ * that exits takes its program with it anyway). Can't fail. */
+void command_persist_stop(void);
+void command_persist_test(bool verbose);
 
 #endif
