@@ -64,6 +64,8 @@ typedef struct {
     bool reported;              /* a value was reported (value holds the last one) */
     bool silent_end;            /* it timed out, or exited with status 0: no error of
                                    its own says what went wrong */
+    bool said;                  /* a protocol line came in this turn */
+    int status;                 /* its wait status when it ended; -1: it did not */
     double value;
     int64_t deadline;           /* ms (monotonic); 0 = none */
     objective_result_t *res;    /* the trial's result, filled when done */
@@ -191,6 +193,7 @@ static void s_line(s_prog_t *g, s_turn_t *t, char *line)
     command_msg_t m;
     char err[HPS_ERR_LEN];
     command_msg_kind_t k = command_msg_parse(line, &m, err);
+    t->said = t->said || k != COMMAND_MSG_LOG;
     if (k == COMMAND_MSG_LOG) {
         command_keep_tail(&g->proc, line, strlen(line));
         command_keep_tail(&g->proc, "\n", 1);
@@ -312,6 +315,7 @@ static void s_lost(s_prog_t *g, s_turn_t *t, const char *stage, double timeout, 
         else
             command_status_err(err, what, status, command_tail(&g->proc));
         t->silent_end = status == 0;
+        t->status = status;
         g->proc.pid = -1;
     } else {
         const char *tail = command_tail(&g->proc);
@@ -329,7 +333,7 @@ static int s_start(s_prog_t *g, const command_spec_t *spec, double start_timeout
         return -1;
     }
     g->key = s_key_of(spec);
-    s_turn_t t = {.ctx = NULL, .deadline = now_ms() + (int64_t)(start_timeout * 1000)};
+    s_turn_t t = {.ctx = NULL, .status = -1, .deadline = now_ms() + (int64_t)(start_timeout * 1000)};
     sb_init(&t.out);
     int rc = s_pump(g, &t);
     if (rc != 0 || !t.done) {
@@ -348,11 +352,12 @@ static int s_start(s_prog_t *g, const command_spec_t *spec, double start_timeout
     return rc;
 }
 
-/* Give the running program one trial. */
-static void s_trial(s_prog_t *g, const command_spec_t *spec, const objective_ctx_t *ctx,
+/* Give the running program one trial. True when it did not take it: it exited with
+ * status 0 and said nothing (it had ended between trials as the trial was sent). */
+static bool s_trial(s_prog_t *g, const command_spec_t *spec, const objective_ctx_t *ctx,
                     objective_result_t *res)
 {
-    s_turn_t t = {.ctx = ctx, .res = res};
+    s_turn_t t = {.ctx = ctx, .res = res, .status = -1};
     sb_init(&t.out);
     command_trial_line(&t.out, ctx);
     g->proc.tail.len = 0, g->proc.tail.buf[0] = '\0'; /* this trial's log only */
@@ -376,6 +381,7 @@ static void s_trial(s_prog_t *g, const command_spec_t *spec, const objective_ctx
         s_lost(g, &t, "during the trial", spec->timeout, res->error);
     }
     sb_free(&t.out);
+    return !t.said && t.status == 0;
 }
 
 void command_persist_run(const objective_ctx_t *ctx, objective_result_t *res)
@@ -402,8 +408,13 @@ void command_persist_run(const objective_ctx_t *ctx, objective_result_t *res)
     if (g->proc.pid > 0 && (strcmp(key, g->key) != 0 || command_has_exited(g->proc.pid)))
         s_stop(g); /* another study's program, or it ended between trials */
     free(key);
-    if (g->proc.pid > 0 || s_start(g, &spec, start_timeout, res->error) == 0)
-        s_trial(g, &spec, ctx, res);
+    bool fresh = g->proc.pid <= 0;
+    if ((!fresh || s_start(g, &spec, start_timeout, res->error) == 0) &&
+        s_trial(g, &spec, ctx, res) && !fresh) {
+        objective_result_init(res); /* once more, to a program that takes it */
+        if (s_start(g, &spec, start_timeout, res->error) == 0)
+            s_trial(g, &spec, ctx, res);
+    }
     if (g->proc.pid > 0 && every > 0 && g->served >= every)
         s_stop(g);
     if (ctx->final && res->state == TRIAL_COMPLETE)

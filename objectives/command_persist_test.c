@@ -28,10 +28,12 @@ static const char s_program[] =
     "  *'\"crash\"'*) echo oops >&2; exit 4 ;;\n"
     "  *'\"fail\"'*) echo '@hps fail no luck' ;;\n"
     "  *'\"bad\"'*) echo '@hps result x' ;;\n"
+    "  *'\"quit\"'*) echo '@hps result 1'; exit 0 ;;\n"
+    "  *'\"leave\"'*) echo '@hps result 2'; read -r line; exit 0 ;;\n"
     "  esac\n"
     "done\n";
 
-enum { OK, PRUNE, IGNORE, HANG, CRASH, FAIL, BAD };
+enum { OK, PRUNE, IGNORE, HANG, CRASH, FAIL, BAD, QUIT, LEAVE };
 
 static int s_report(void *arg, long step, double value)
 {
@@ -42,10 +44,10 @@ static int s_report(void *arg, long step, double value)
 /* Run one trial of mode under the objective section yaml; the result in res. */
 static void s_trial(const char *yaml, int mode, objective_result_t *res, bool verbose)
 {
-    char *choices[] = {"ok", "prune", "ignore", "hang", "crash", "fail", "bad"};
-    bool is_str[] = {true, true, true, true, true, true, true};
-    param_t params[] = {{.name = "mode", .kind = PARAM_CAT, .high = 6, .step = 1,
-                         .n_choices = 7, .choices = choices, .choice_is_str = is_str}};
+    char *choices[] = {"ok", "prune", "ignore", "hang", "crash", "fail", "bad", "quit", "leave"};
+    bool is_str[] = {true, true, true, true, true, true, true, true, true};
+    param_t params[] = {{.name = "mode", .kind = PARAM_CAT, .high = 8, .step = 1,
+                         .n_choices = 9, .choices = choices, .choice_is_str = is_str}};
     space_t space = {.n = 1, .params = params};
     const double x[] = {mode};
     cfg_errs_t errs;
@@ -94,6 +96,16 @@ static void s_test_serve(const char *yaml, bool verbose)
     s_trial(yaml, BAD, &res, verbose);
     assert(strstr(res.error, "protocol error: bad protocol line '@hps result x'"));
     s_trial(yaml, OK, &res, verbose);
+    assert(res.state == TRIAL_COMPLETE && res.value != pid);
+    pid = res.value;
+    s_trial(yaml, QUIT, &res, verbose); /* a result, then it exits between trials */
+    assert(res.state == TRIAL_COMPLETE && res.value == 1);
+    s_trial(yaml, OK, &res, verbose);
+    assert(res.state == TRIAL_COMPLETE && res.value != pid);
+    pid = res.value;
+    s_trial(yaml, LEAVE, &res, verbose); /* it exits, quietly, on the next trial's line: */
+    assert(res.state == TRIAL_COMPLETE && res.value == 2);
+    s_trial(yaml, OK, &res, verbose); /* that trial goes to a fresh program */
     assert(res.state == TRIAL_COMPLETE && res.value != pid);
 }
 

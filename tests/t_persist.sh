@@ -95,7 +95,7 @@ cat >"$TMP/garbage.sh" <<'SH'
 echo '@hps ready'
 while read -r line; do echo "hello"; echo '@hps result twelve'; done
 SH
-protocol_fail garbage "[sh, $TMP/garbage.sh]" "protocol error: bad protocol line '@hps result twelve': expected '@hps result VALUE' with a number VALUE"
+protocol_fail garbage "[sh, $TMP/garbage.sh]" "protocol error: bad protocol line '@hps result twelve': expected '@hps result VALUE' with a number VALUE" ", timeout: 5"
 grep -q "docs/command-protocol.md" <<<"$(sql "SELECT error FROM trials")" || fail "garbage: no hint"
 
 # 6. bad options are config errors (exit 2), nothing run
