@@ -68,7 +68,9 @@ static void s_trial(const char *yaml, int mode, objective_result_t *res, bool ve
     cfg_errs_free(&errs);
 }
 
-static void s_test_serve(const char *yaml, bool verbose)
+/* yaml_t: the same program with a trial timeout of 0.3 s (not part of what the program
+ * is started as: the same program goes on serving). */
+static void s_test_serve(const char *yaml, const char *yaml_t, bool verbose)
 {
     objective_result_t res;
     s_trial(yaml, OK, &res, verbose);
@@ -89,9 +91,9 @@ static void s_test_serve(const char *yaml, bool verbose)
     assert(res.state == TRIAL_COMPLETE && res.value != pid);
     pid = res.value;
     double start = now_secs();
-    s_trial(yaml, IGNORE, &res, verbose); /* the trial's timeout cuts the prune grace */
+    s_trial(yaml_t, IGNORE, &res, verbose); /* the trial's timeout cuts the prune grace */
     assert(res.state == TRIAL_PRUNED && res.value == 0.75 && now_secs() - start < 3);
-    s_trial(yaml, HANG, &res, verbose);
+    s_trial(yaml_t, HANG, &res, verbose);
     assert(strncmp(res.error, "timeout after 0.3 s during the trial", 36) == 0);
     s_trial(yaml, BAD, &res, verbose);
     assert(strstr(res.error, "protocol error: bad protocol line '@hps result x'"));
@@ -115,10 +117,12 @@ void command_persist_test(bool verbose)
     assert(mkdtemp(tmpl) && realpath(tmpl, dir));
     char *script = xasprintf("%s/p.sh", dir), err[HPS_ERR_LEN];
     assert(file_write_atomic(script, s_program, strlen(s_program), err) == 0);
-    char *yaml = xasprintf("{type: command, run: [/bin/sh, %s], persistent: true, "
-                           "timeout: 0.3}", script);
-    s_test_serve(yaml, verbose);
+    char *yaml = xasprintf("{type: command, run: [/bin/sh, %s], persistent: true}", script);
+    char *yaml_t = xasprintf("{type: command, run: [/bin/sh, %s], persistent: true, "
+                             "timeout: 0.3}", script);
+    s_test_serve(yaml, yaml_t, verbose);
     free(yaml);
+    free(yaml_t);
     command_persist_stop();
     /* restart_every: 2 -> a new program every second trial; another study: new too */
     yaml = xasprintf("{type: command, run: [/bin/sh, %s], persistent: true, "

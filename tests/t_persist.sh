@@ -38,7 +38,7 @@ study() {
     write_study "$TMP/$name.yaml" "$name" "$n" "objective: {type: command, run: [python3, $TMP/obj.py], env: {PYTHONPATH: $ROOT/python, PIDLOG: $TMP/$name.pids}$extra}" "direction: minimize" "sampler: {type: random, seed: 3}" "$@"
 }
 # run NAME [flags]: hps run it into its own DB ($DB)
-run() { DB=$TMP/$1.db; "$HPS" run "$TMP/$1.yaml" -j 1 --db "$DB" -q >/dev/null 2>"$TMP/$1.err" || true; }
+run() { DB=$TMP/$1.db; "$HPS" run "$TMP/$1.yaml" -j 1 --db "$DB" -v >/dev/null 2>"$TMP/$1.err" || true; }
 pids() { cut -d' ' -f2 "$TMP/$1.pids" | sort -u | wc -l; }
 pid_of() { awk -v t="$2" '$1 == t {print $2}' "$TMP/$1.pids"; }
 state_of() { sql "SELECT state FROM trials WHERE id = $1"; }
@@ -75,7 +75,7 @@ grep -q "the program ended during the trial: exit status 3$" <<<"$(error_of 3)" 
 study prune 16 ", persistent: true" "pruner: {type: median, n_startup_trials: 3}"
 run prune
 pruned=$(count_state PRUNED)
-[ "$pruned" -ge 2 ] || fail "prune: $pruned pruned: $(sql "SELECT number, state, error FROM trials")"
+[ "$pruned" -ge 2 ] || fail "prune: $pruned pruned: $(sql "SELECT number, state, error FROM trials") $(grep -i "report\|prune\|error\|warn" "$TMP/prune.err" | tail -20)"
 [ "$(( pruned + $(count_state COMPLETE) ))" = 16 ] || fail "prune: $(sql "SELECT number, state, error FROM trials")"
 [ "$(sql "SELECT COUNT(*) FROM intermediate")" -ge 16 ] || fail "prune: reports not stored"
 [ "$(pids prune)" = 1 ] || fail "prune: a prune restarted the program ($(pids prune) pids)"
