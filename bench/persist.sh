@@ -75,4 +75,20 @@ if [ "$what" = overhead ] || [ "$what" = all ]; then
     median "hps run, persistent no-op Python objective" ./hps run "$tmp/noop.yaml" -j 1 --db "$tmp/n.db" -q
     median "hps run, synthetic objective (in process)" ./hps run "$tmp/syn.yaml" -j 1 --db "$tmp/s.db" -q
     PYTHONPATH=python python3 bench/persist_noop.py --loop 1000
+    # inside: the time the trial process spent on a trial (the trials' secs column)
+    ./hps run "$tmp/noop.yaml" -j 1 --db "$tmp/n1.db" -q >/dev/null
+    ./hps run "$tmp/syn.yaml" -j 1 --db "$tmp/s1.db" -q >/dev/null
+    for db in n1 s1; do
+        python3 - "$tmp/$db.db" <<'PY'
+import sqlite3, statistics, sys
+con = sqlite3.connect(sys.argv[1])
+rows = con.execute("SELECT secs, started, finished FROM trials WHERE state = 'COMPLETE' "
+                   "ORDER BY number").fetchall()
+secs = sorted(r[0] * 1e3 for r in rows[1:])  # the first trial starts the program
+span = (rows[-1][2] - rows[1][1]) * 1e3 / (len(rows) - 1)
+print("%-44s %8.3f ms a trial in its process (p90 %.3f), %.3f ms a trial overall"
+      % (("persistent no-op" if "n1" in sys.argv[1] else "synthetic") + ", trials 2-1000:",
+         statistics.median(secs), secs[int(0.9 * len(secs))], span))
+PY
+    done
 fi
