@@ -438,20 +438,33 @@ void command_keep_tail(command_proc_t *p, const char *buf, size_t n)
     }
 }
 
+ssize_t command_read(int *fd, char *buf, size_t cap)
+{
+    for (;;) {
+        ssize_t n = read(*fd, buf, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n <= 0) { /* EOF, or an error a pipe should not have: stop reading */
+            command_close_fd(fd);
+            return -1;
+        }
+        return n;
+    }
+}
+
 /* Read what fd has; false when it reached EOF (or failed) and was closed. */
 static bool s_drain(command_proc_t *p, const objective_ctx_t *ctx, int *fd)
 {
     char buf[65536];
     for (;;) {
-        ssize_t n = read(*fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        ssize_t n = command_read(fd, buf, sizeof buf);
+        if (n == 0)
             return true;
-        if (n <= 0) { /* EOF, or an error a pipe should not have: stop reading */
+        if (n < 0) {
             if (fd == &p->out)
                 s_stdout(p, ctx, buf, 0);
-            command_close_fd(fd);
             return false;
         }
         if (fd == &p->out)

@@ -67,8 +67,8 @@ typedef struct {
     bool said;                  /* a protocol line came in this turn */
     int status;                 /* its wait status when it ended; -1: it did not */
     double value;
-    int64_t deadline;           /* ms (monotonic); 0 = none */
-    objective_result_t *res;    /* the trial's result, filled when done */
+    int64_t deadline;        /* ms (monotonic); 0 = none */
+    objective_result_t *res; /* the trial's result, filled when done */
     char err[HPS_ERR_LEN];
 } s_turn_t;
 
@@ -89,10 +89,10 @@ int command_persist_check(const cfg_node_t *obj, cfg_errs_t *errs)
     double start;
     cfg_bool(obj, "persistent", false, &on, errs);
     if (cfg_long(obj, "restart_every", 0, &every, errs) == 0 && every < 0)
-        cfg_error(errs, cfg_get(obj, "restart_every"), "restart_every: must be >= 0 trials "
-                                                       "(0: never)");
-    if (cfg_double(obj, "start_timeout", COMMAND_START_TIMEOUT, &start, errs) == 0 &&
-        !(start > 0))
+        cfg_error(errs, cfg_get(obj, "restart_every"),
+                  "restart_every: must be >= 0 trials "
+                  "(0: never)");
+    if (cfg_double(obj, "start_timeout", COMMAND_START_TIMEOUT, &start, errs) == 0 && !(start > 0))
         cfg_error(errs, cfg_get(obj, "start_timeout"), "start_timeout: must be > 0 seconds");
     const char *only[] = {"restart_every", "start_timeout"};
     for (int i = 0; i < 2 && !on && errs->n == before; i++) {
@@ -155,8 +155,7 @@ static void s_trial_end(s_turn_t *t, const command_msg_t *m)
     objective_result_t *res = t->res;
     t->done = true;
     if (m->kind == COMMAND_MSG_FAIL) {
-        set_err(res->error, "the program failed the trial%s%s", *m->text ? ": " : "",
-                m->text);
+        set_err(res->error, "the program failed the trial%s%s", *m->text ? ": " : "", m->text);
     } else if (t->prune || m->kind == COMMAND_MSG_PRUNED) {
         if (t->reported) {
             res->state = TRIAL_PRUNED;
@@ -239,16 +238,8 @@ static void s_lines(s_prog_t *g, s_turn_t *t)
 static void s_read(s_prog_t *g, s_turn_t *t, int *fd)
 {
     char buf[65536];
-    for (;;) {
-        ssize_t n = read(*fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            break;
-        if (n <= 0) {
-            command_close_fd(fd);
-            break;
-        }
+    ssize_t n;
+    while ((n = command_read(fd, buf, sizeof buf)) > 0) {
         if (fd == &g->proc.out)
             sb_putn(&g->in, buf, (size_t)n);
         else
@@ -272,11 +263,10 @@ static int s_pump(s_prog_t *g, s_turn_t *t)
         int wait = deadline > 0 ? (int)(deadline - now) : -1;
         if (p->pidfd < 0 && (wait < 0 || wait > 20))
             wait = 20; /* no pidfd: look for the exit every 20 ms */
-        struct pollfd pf[4] = {
-            {.fd = t->out_off < t->out.len ? p->in : -1, .events = POLLOUT},
-            {.fd = p->out, .events = POLLIN},
-            {.fd = p->err, .events = POLLIN},
-            {.fd = p->pidfd, .events = POLLIN}};
+        struct pollfd pf[4] = {{.fd = t->out_off < t->out.len ? p->in : -1, .events = POLLOUT},
+                               {.fd = p->out, .events = POLLIN},
+                               {.fd = p->err, .events = POLLIN},
+                               {.fd = p->pidfd, .events = POLLIN}};
         int rc = poll(pf, 4, wait);
         if (rc < 0 && errno == EINTR)
             continue;
@@ -311,7 +301,7 @@ static void s_lost(s_prog_t *g, s_turn_t *t, const char *stage, double timeout, 
         snprintf(what, sizeof what, "the program ended %s: ", stage);
         if (status == -1)
             set_err(err, "the program ended %s (its status is unknown: %s)", stage,
-                     strerror(errno));
+                    strerror(errno));
         else
             command_status_err(err, what, status, command_tail(&g->proc));
         t->silent_end = status == 0;
@@ -333,7 +323,9 @@ static int s_start(s_prog_t *g, const command_spec_t *spec, double start_timeout
         return -1;
     }
     g->key = s_key_of(spec);
-    s_turn_t t = {.ctx = NULL, .status = -1, .deadline = now_ms() + (int64_t)(start_timeout * 1000)};
+    s_turn_t t = {.ctx = NULL,
+                  .status = -1,
+                  .deadline = now_ms() + (int64_t)(start_timeout * 1000)};
     sb_init(&t.out);
     int rc = s_pump(g, &t);
     if (rc != 0 || !t.done) {

@@ -22,7 +22,8 @@ static const char s_program[] =
     "  case $line in\n"
     "  *'\"ok\"'*) echo 'log line'; echo \"@hps result $$\"; echo 'after the result' ;;\n"
     "  *'\"prune\"'*) echo '@hps report 1 0.5'; read -r a; echo '@hps report 2 0.25';\n"
-    "    read -r a; case $a in *true*) echo '@hps pruned' ;; *) echo \"@hps result $$\" ;; esac ;;\n"
+    "    read -r a; case $a in *true*) echo '@hps pruned' ;; *) echo \"@hps result $$\" ;; esac "
+    ";;\n"
     "  *'\"ignore\"'*) echo '@hps report 2 0.75'; read -r a; sleep 30 ;;\n"
     "  *'\"hang\"'*) sleep 30 ;;\n"
     "  *'\"crash\"'*) echo oops >&2; exit 4 ;;\n"
@@ -46,23 +47,29 @@ static void s_trial(const char *yaml, int mode, objective_result_t *res, bool ve
 {
     char *choices[] = {"ok", "prune", "ignore", "hang", "crash", "fail", "bad", "quit", "leave"};
     bool is_str[] = {true, true, true, true, true, true, true, true, true};
-    param_t params[] = {{.name = "mode", .kind = PARAM_CAT, .high = 8, .step = 1,
-                         .n_choices = 9, .choices = choices, .choice_is_str = is_str}};
+    param_t params[] = {{.name = "mode",
+                         .kind = PARAM_CAT,
+                         .high = 8,
+                         .step = 1,
+                         .n_choices = 9,
+                         .choices = choices,
+                         .choice_is_str = is_str}};
     space_t space = {.n = 1, .params = params};
     const double x[] = {mode};
     cfg_errs_t errs;
     cfg_errs_init(&errs);
     cfg_node_t *obj = cfg_parse(yaml, strlen(yaml), "p.yaml", &errs);
     assert(obj);
-    study_config_t study = {.name = "p", .direction = DIR_MINIMIZE, .space = &space,
+    study_config_t study = {.name = "p",
+                            .direction = DIR_MINIMIZE,
+                            .space = &space,
                             .objective = obj};
     assert(command_objective.check(&study, &errs) == 0 && errs.n == 0);
-    objective_ctx_t ctx = {.study = &study, .x = x, .trial = 1, .seed = 3,
-                           .report = s_report};
+    objective_ctx_t ctx = {.study = &study, .x = x, .trial = 1, .seed = 3, .report = s_report};
     command_objective.run(&ctx, res);
     if (verbose)
-        printf("command_persist: %s -> %s %g '%s'\n", choices[mode],
-               trial_state_name(res->state), res->value, res->error);
+        printf("command_persist: %s -> %s %g '%s'\n", choices[mode], trial_state_name(res->state),
+               res->value, res->error);
     fflush(stdout);
     cfg_free(&obj);
     cfg_errs_free(&errs);
@@ -81,7 +88,8 @@ static void s_test_serve(const char *yaml, const char *yaml_t, bool verbose)
     s_trial(yaml, PRUNE, &res, verbose); /* pruned at step 2 and ended: no restart */
     assert(res.state == TRIAL_PRUNED && res.value == 0.25);
     s_trial(yaml, FAIL, &res, verbose);
-    assert(res.state == TRIAL_FAIL && strcmp(res.error, "the program failed the trial: no luck") == 0);
+    assert(res.state == TRIAL_FAIL &&
+           strcmp(res.error, "the program failed the trial: no luck") == 0);
     s_trial(yaml, OK, &res, verbose);
     assert(res.state == TRIAL_COMPLETE && res.value == pid);
     s_trial(yaml, CRASH, &res, verbose);
@@ -119,14 +127,16 @@ void command_persist_test(bool verbose)
     assert(file_write_atomic(script, s_program, strlen(s_program), err) == 0);
     char *yaml = xasprintf("{type: command, run: [/bin/sh, %s], persistent: true}", script);
     char *yaml_t = xasprintf("{type: command, run: [/bin/sh, %s], persistent: true, "
-                             "timeout: 0.3}", script);
+                             "timeout: 0.3}",
+                             script);
     s_test_serve(yaml, yaml_t, verbose);
     free(yaml);
     free(yaml_t);
     command_persist_stop();
     /* restart_every: 2 -> a new program every second trial; another study: new too */
     yaml = xasprintf("{type: command, run: [/bin/sh, %s], persistent: true, "
-                     "restart_every: 2}", script);
+                     "restart_every: 2}",
+                     script);
     objective_result_t res;
     double pids[3];
     for (int i = 0; i < 3; i++) {
@@ -136,15 +146,17 @@ void command_persist_test(bool verbose)
     assert(pids[0] == pids[1] && pids[2] != pids[1]);
     free(yaml);
     yaml = xasprintf("{type: command, run: [/bin/sh, %s], persistent: true, "
-                     "env: {X: '1'}}", script);
+                     "env: {X: '1'}}",
+                     script);
     s_trial(yaml, OK, &res, verbose);
     assert(res.state == TRIAL_COMPLETE && res.value != pids[2]);
     free(yaml);
     /* a program that never says ready; one that exits first */
-    s_trial("{type: command, run: [cat], persistent: true, start_timeout: 0.2}", OK, &res,
-            verbose);
-    assert(strncmp(res.error, "timeout after 0.2 s before '@hps ready' (persistent: true "
-                              "needs", 60) == 0);
+    s_trial("{type: command, run: [cat], persistent: true, start_timeout: 0.2}", OK, &res, verbose);
+    assert(strncmp(res.error,
+                   "timeout after 0.2 s before '@hps ready' (persistent: true "
+                   "needs",
+                   60) == 0);
     s_trial("{type: command, run: 'echo 0.5; exit 1', persistent: true}", OK, &res, verbose);
     assert(strcmp(res.error, "the program ended before '@hps ready': exit status 1: 0.5") == 0);
     command_persist_stop();

@@ -18,24 +18,24 @@
 
 /* What to run, built entirely before fork: the child only dup2s and execs. */
 typedef struct {
-    char **argv;      /* owned, NULL-terminated */
-    char **envp;      /* owned, NULL-terminated */
+    char **argv; /* owned, NULL-terminated */
+    char **envp; /* owned, NULL-terminated */
     int n_env;
-    const char *cwd;  /* borrowed from the config; NULL = inherit */
-    double timeout;   /* seconds; 0 = none */
-    strbuf_t input;   /* stdin of a per-trial program: the parameters as JSON */
+    const char *cwd; /* borrowed from the config; NULL = inherit */
+    double timeout;  /* seconds; 0 = none */
+    strbuf_t input;  /* stdin of a per-trial program: the parameters as JSON */
 } command_spec_t;
 
 /* A running program and what it said so far. */
 typedef struct {
     pid_t pid;
-    int in, out, err;  /* our ends of its stdin/stdout/stderr; -1 once closed */
-    int pidfd;         /* readable when it exits; -1 when unsupported */
-    size_t in_off;     /* bytes of input written */
-    strbuf_t line;     /* the stdout line being assembled */
-    bool line_long;    /* the line overflowed COMMAND_LINE_MAX */
-    char *last;        /* last non-empty, non-report stdout line; owned */
-    strbuf_t tail;     /* stderr, trimmed to its tail now and then */
+    int in, out, err; /* our ends of its stdin/stdout/stderr; -1 once closed */
+    int pidfd;        /* readable when it exits; -1 when unsupported */
+    size_t in_off;    /* bytes of input written */
+    strbuf_t line;    /* the stdout line being assembled */
+    bool line_long;   /* the line overflowed COMMAND_LINE_MAX */
+    char *last;       /* last non-empty, non-report stdout line; owned */
+    strbuf_t tail;    /* stderr, trimmed to its tail now and then */
     bool exited, timed_out, pruned;
     double pruned_value;
 } command_proc_t;
@@ -67,6 +67,9 @@ bool command_has_exited(pid_t pid);
 /* Kill the whole group (a no-op when all exited) and reap the program: its wait status,
  * or -1 (errno set) when it could not be reaped. */
 int command_reap(command_proc_t *p);
+/* One non-blocking read of fd: the bytes read (> 0), 0 when none are there now, -1 at
+ * EOF or on an error (fd is then closed and -1). */
+ssize_t command_read(int *fd, char *buf, size_t cap);
 /* Keep stderr bytes (the tail of them) for error messages. Can't fail. */
 void command_keep_tail(command_proc_t *p, const char *buf, size_t n);
 /* The kept tail, trailing whitespace off, at most COMMAND_TAIL bytes; borrowed. */

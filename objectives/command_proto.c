@@ -54,8 +54,7 @@ static command_msg_kind_t s_bad(char *err, const char *line, const char *why)
     return COMMAND_MSG_BAD;
 }
 
-static command_msg_kind_t s_report(const char *line, const char *rest, command_msg_t *m,
-                                   char *err)
+static command_msg_kind_t s_report(const char *line, const char *rest, command_msg_t *m, char *err)
 {
     char step[64], value[64];
     s_word(&rest, step, sizeof step);
@@ -145,8 +144,13 @@ void command_proto_test(bool verbose)
 {
     command_msg_t m;
     /* log: anything whose first word is not exactly @hps */
-    const char *logs[] = {"", "0.5", "report 1 0.3", "epoch 3 loss 0.2", "@hpsx result 1",
-                          "@HPS result 1", "x @hps result 1"};
+    const char *logs[] = {"",
+                          "0.5",
+                          "report 1 0.3",
+                          "epoch 3 loss 0.2",
+                          "@hpsx result 1",
+                          "@HPS result 1",
+                          "x @hps result 1"};
     for (size_t i = 0; i < sizeof logs / sizeof *logs; i++)
         assert(s_parse(logs[i], &m, verbose) == COMMAND_MSG_LOG);
     assert(s_parse("@hps ready", &m, verbose) == COMMAND_MSG_READY);
@@ -162,11 +166,21 @@ void command_proto_test(bool verbose)
     assert(s_parse("@hps fail ValueError: bad C", &m, verbose) == COMMAND_MSG_FAIL);
     assert(strcmp(m.text, "ValueError: bad C") == 0);
     assert(s_parse("@hps fail", &m, verbose) == COMMAND_MSG_FAIL && strcmp(m.text, "") == 0);
-    const char *bad[] = {"@hps", "@hps hello", "@hps result", "@hps result abc",
-                         "@hps result 1 2", "@hps result 1e999", "@hps report 1",
-                         "@hps report x 1", "@hps report -1 0.5", "@hps report 1.5 2",
-                         "@hps report 1 inf", "@hps report 1 2 3", "@hps pruned now",
-                         "@hps ready 2", "@hps report 99999999999999999999 1"};
+    const char *bad[] = {"@hps",
+                         "@hps hello",
+                         "@hps result",
+                         "@hps result abc",
+                         "@hps result 1 2",
+                         "@hps result 1e999",
+                         "@hps report 1",
+                         "@hps report x 1",
+                         "@hps report -1 0.5",
+                         "@hps report 1.5 2",
+                         "@hps report 1 inf",
+                         "@hps report 1 2 3",
+                         "@hps pruned now",
+                         "@hps ready 2",
+                         "@hps report 99999999999999999999 1"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert(s_parse(bad[i], &m, verbose) == COMMAND_MSG_BAD);
     char err[HPS_ERR_LEN];
@@ -178,13 +192,22 @@ void command_proto_test(bool verbose)
     bool is_str[] = {true, true};
     param_t params[] = {
         {.name = "C", .kind = PARAM_FLOAT, .low = 0, .high = 10},
-        {.name = "kernel", .kind = PARAM_CAT, .high = 1, .step = 1, .n_choices = 2,
-         .choices = choices, .choice_is_str = is_str},
+        {.name = "kernel",
+         .kind = PARAM_CAT,
+         .high = 1,
+         .step = 1,
+         .n_choices = 2,
+         .choices = choices,
+         .choice_is_str = is_str},
     };
     space_t space = {.n = 2, .params = params};
     study_config_t study = {.space = &space};
     const double x[] = {2.5, 1};
-    objective_ctx_t ctx = {.study = &study, .x = x, .trial = 7, .attempt = 1, .seed = 42,
+    objective_ctx_t ctx = {.study = &study,
+                           .x = x,
+                           .trial = 7,
+                           .attempt = 1,
+                           .seed = 42,
                            .data_path = "/d/a \"b\".csv"};
     strbuf_t sb;
     sb_init(&sb);

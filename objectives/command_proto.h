@@ -20,13 +20,13 @@
 #include "objectives/objective.h"
 
 typedef enum {
-    COMMAND_MSG_LOG,    /* not a protocol line: the program's log */
+    COMMAND_MSG_LOG, /* not a protocol line: the program's log */
     COMMAND_MSG_READY,
     COMMAND_MSG_REPORT, /* step, value */
     COMMAND_MSG_RESULT, /* value (may be non-finite: the trial then fails) */
     COMMAND_MSG_PRUNED,
-    COMMAND_MSG_FAIL,   /* text: the program's message ("" when none) */
-    COMMAND_MSG_BAD     /* an `@hps` line that is none of the above; err says why */
+    COMMAND_MSG_FAIL, /* text: the program's message ("" when none) */
+    COMMAND_MSG_BAD   /* an `@hps` line that is none of the above; err says why */
 } command_msg_kind_t;
 
 typedef struct {
