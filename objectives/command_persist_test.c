@@ -20,6 +20,7 @@ static const char s_program[] =
     "echo '@hps ready'\n"
     "while read -r line; do\n"
     "  case $line in\n"
+    "  *'\"final\": true'*'\"artifact_dir\": \"/tmp/art\"'*) echo '@hps result 7' ;;\n"
     "  *'\"ok\"'*) echo 'log line'; echo \"@hps result $$\"; echo 'after the result' ;;\n"
     "  *'\"prune\"'*) echo '@hps report 1 0.5'; read -r a; echo '@hps report 2 0.25';\n"
     "    read -r a; case $a in *true*) echo '@hps pruned' ;; *) echo \"@hps result $$\" ;; esac "
@@ -55,7 +56,7 @@ static void s_trial(const char *yaml, int mode, objective_result_t *res, bool ve
                          .choices = choices,
                          .choice_is_str = is_str}};
     space_t space = {.n = 1, .params = params};
-    const double x[] = {mode};
+    const double x[] = {mode < 0 ? OK : mode};
     cfg_errs_t errs;
     cfg_errs_init(&errs);
     cfg_node_t *obj = cfg_parse(yaml, strlen(yaml), "p.yaml", &errs);
@@ -66,10 +67,12 @@ static void s_trial(const char *yaml, int mode, objective_result_t *res, bool ve
                             .objective = obj};
     assert(command_objective.check(&study, &errs) == 0 && errs.n == 0);
     objective_ctx_t ctx = {.study = &study, .x = x, .trial = 1, .seed = 3, .report = s_report};
+    if (mode < 0) /* a final refit */
+        ctx.final = true, ctx.artifact_dir = "/tmp/art";
     command_objective.run(&ctx, res);
     if (verbose)
-        printf("command_persist: %s -> %s %g '%s'\n", choices[mode], trial_state_name(res->state),
-               res->value, res->error);
+        printf("command_persist: %s -> %s %g '%s'\n", mode < 0 ? "final" : choices[mode],
+               trial_state_name(res->state), res->value, res->error);
     fflush(stdout);
     cfg_free(&obj);
     cfg_errs_free(&errs);
@@ -84,7 +87,9 @@ static void s_test_serve(const char *yaml, const char *yaml_t, bool verbose)
     assert(res.state == TRIAL_COMPLETE);
     double pid = res.value;
     s_trial(yaml, OK, &res, verbose); /* the same program; "after the result" was log */
-    assert(res.state == TRIAL_COMPLETE && res.value == pid);
+    assert(res.state == TRIAL_COMPLETE && res.value == pid && isnan(res.test_score));
+    s_trial(yaml, -1, &res, verbose); /* a final refit: its score is the test score */
+    assert(res.state == TRIAL_COMPLETE && res.value == 7 && res.test_score == 7);
     s_trial(yaml, PRUNE, &res, verbose); /* pruned at step 2 and ended: no restart */
     assert(res.state == TRIAL_PRUNED && res.value == 0.25);
     s_trial(yaml, FAIL, &res, verbose);
