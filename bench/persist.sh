@@ -23,6 +23,7 @@ cd "$here"
 what=${1:-all}
 runs=${RUNS:-5}
 export PATH=/usr/bin:$PATH
+scripts/deps.sh --bench # python3-sklearn, python3-optuna
 tmp=$(mktemp -d /tmp/hps-bench-persist.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 make -s hps

@@ -109,4 +109,13 @@ study once 3 ""
 run once
 [ "$(count_state COMPLETE)" = 3 ] || fail "once: $(sql "SELECT number, state, error FROM trials")"
 [ "$(pids once)" = 3 ] || fail "once: $(pids once) programs for 3 trials"
-echo "ok: 8 trials by 1 program; restart_every 3: 3 programs; crash/exception FAIL only their trial; $pruned pruned; non-protocol programs FAIL clearly"
+# 8. the shipped example (sklearn SVC on wine), 4 trials, where python3-sklearn is there
+ex=skipped
+if /usr/bin/python3 -c 'import sklearn' 2>/dev/null; then
+    DB=$TMP/svc.db
+    expect 0 "$HPS" run configs/examples/svc_wine/svc_wine.yaml n_trials=4 -j 1 --db "$DB" -q \
+        "objective.run=[/usr/bin/python3, configs/examples/svc_wine/svc_wine.py]"
+    [ "$(count_state COMPLETE)" = 4 ] || fail "svc_wine: $(sql "SELECT number, state, error FROM trials")"
+    ex="4 svc_wine trials"
+fi
+echo "ok: 8 trials by 1 program; restart_every 3: 3 programs; crash/exception FAIL only their trial; $pruned pruned; non-protocol programs FAIL clearly; example: $ex"
