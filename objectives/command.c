@@ -11,7 +11,11 @@
  *                                         # ranks the study with the models scored so,
  *                                         # and the final refit's score is the test score
  *     model: transformer                  # the leaderboard's model column (optional)
+ *     persistent: true                    # one program per trial process serving many
+ *                                         # trials (command_persist.c; restart_every,
+ *                                         # start_timeout): docs/command-protocol.md
  *
+ * What follows is the per-trial mode (the default).
  * In: the parameters as one JSON object on stdin ({"lr": 0.01, "opt": "adam"}) and as
  * environment variables HPS_PARAM_<NAME> (upper case, other than [A-Z0-9] -> '_'),
  * plus HPS_TRIAL, HPS_ATTEMPT, HPS_SEED, HPS_FINAL (0/1), and HPS_DATA / HPS_CACHE_DIR
@@ -49,40 +53,16 @@
 #include "core/codepack.h"
 #include "core/metrics.h"
 #include "objectives/command.h"
+#include "objectives/command_priv.h"
 #include "objectives/objective.h"
 
 extern char **environ;
 
-#define CMD_TAIL 400          /* bytes of stderr kept for the error message */
-#define CMD_LINE_MAX 4096     /* longer stdout lines are truncated (never a score) */
 #define CMD_EXIT_GRACE_MS 500 /* after exit, how long to drain pipes kept by children */
 
-/* What to run, built entirely before fork: the child only dup2s and execs. */
-typedef struct {
-    char **argv;      /* owned, NULL-terminated */
-    char **envp;      /* owned, NULL-terminated */
-    int n_env;
-    const char *cwd;  /* borrowed from the config; NULL = inherit */
-    double timeout;   /* seconds; 0 = none */
-    strbuf_t input;   /* stdin: the parameters as JSON */
-} cmd_spec_t;
-
-/* A running program and what it said so far. */
-typedef struct {
-    pid_t pid;
-    int in, out, err;  /* our ends of its stdin/stdout/stderr; -1 once closed */
-    int pidfd;         /* readable when it exits; -1 when unsupported */
-    size_t in_off;     /* bytes of input written */
-    strbuf_t line;     /* the stdout line being assembled */
-    bool line_long;    /* the line overflowed CMD_LINE_MAX */
-    char *last;        /* last non-empty, non-report stdout line; owned */
-    strbuf_t tail;     /* stderr, trimmed to its tail now and then */
-    bool exited, timed_out, pruned;
-    double pruned_value;
-} cmd_proc_t;
-
 static const char *const s_keys[] = {"type", "run", "timeout", "cwd", "env", "metric",
-                                     "model", "code", "code_dir", "code_sha256", NULL};
+                                     "model", "code", "code_dir", "code_sha256",
+                                     "persistent", "restart_every", "start_timeout", NULL};
 
 /* ---- options ----------------------------------------------------------------------- */
 
@@ -132,10 +112,9 @@ static void s_check_env(const cfg_node_t *obj, cfg_errs_t *errs)
     }
 }
 
-static int s_check(const study_config_t *study, cfg_errs_t *errs)
+int command_check_options(const cfg_node_t *obj, cfg_errs_t *errs)
 {
-    assert(study && study->objective);
-    const cfg_node_t *obj = study->objective;
+    assert(obj && errs);
     int before = errs->n;
     double timeout;
     const char *cwd;
@@ -151,7 +130,14 @@ static int s_check(const study_config_t *study, cfg_errs_t *errs)
         cfg_error(errs, cfg_get(obj, "metric"), "metric: unknown metric '%s' (accuracy, f1, "
                   "roc_auc, logloss, rmse, mae, r2)", metric);
     cfg_str(obj, "model", NULL, &model, errs);
+    command_persist_check(obj, errs);
     return errs->n > before ? -1 : 0;
+}
+
+static int s_check(const study_config_t *study, cfg_errs_t *errs)
+{
+    assert(study && study->objective);
+    return command_check_options(study->objective, errs);
 }
 
 /* The declared `metric:`, which an explicit direction must agree with; NULL = none. */
@@ -166,7 +152,7 @@ static const char *s_metric_of(const study_config_t *study)
 
 /* Set NAME=VALUE in the environment being built, replacing an earlier NAME. Takes
  * ownership of entry. */
-static void s_env_put(cmd_spec_t *spec, char *entry)
+static void s_env_put(command_spec_t *spec, char *entry)
 {
     size_t name_len = strcspn(entry, "=");
     for (int i = 0; i < spec->n_env; i++) {
@@ -182,7 +168,7 @@ static void s_env_put(cmd_spec_t *spec, char *entry)
 }
 
 /* HPS_PARAM_<NAME>=<value as the user wrote it> for every parameter. */
-static void s_env_params(cmd_spec_t *spec, const space_t *space, const double *x)
+static void s_env_params(command_spec_t *spec, const space_t *space, const double *x)
 {
     for (int i = 0; i < space->n; i++) {
         const param_t *p = &space->params[i];
@@ -202,8 +188,10 @@ static void s_env_params(cmd_spec_t *spec, const space_t *space, const double *x
     }
 }
 
-/* The environment: ours, then the config's `env`, then the HPS_* variables. */
-static void s_build_env(cmd_spec_t *spec, const objective_ctx_t *ctx, const cfg_node_t *obj)
+/* The environment: ours, then the config's `env`, then the HPS_* variables (a
+ * persistent program gets the per-trial ones in each trial's JSON line instead). */
+static void s_build_env(command_spec_t *spec, const objective_ctx_t *ctx, const cfg_node_t *obj,
+                        bool persistent)
 {
     for (char **e = environ; e && *e; e++)
         s_env_put(spec, xstrdup(*e));
@@ -212,19 +200,24 @@ static void s_build_env(cmd_spec_t *spec, const objective_ctx_t *ctx, const cfg_
         const cfg_node_t *v = env->items[i];
         s_env_put(spec, xasprintf("%s=%s", env->keys[i], v->type == CFG_SCALAR ? v->value : ""));
     }
+    if (ctx->data_path)
+        s_env_put(spec, xasprintf("HPS_DATA=%s", ctx->data_path));
+    if (ctx->cache_dir)
+        s_env_put(spec, xasprintf("HPS_CACHE_DIR=%s", ctx->cache_dir));
+    if (ctx->code_dir)
+        s_env_put(spec, xasprintf("HPS_CODE_DIR=%s", ctx->code_dir));
+    if (persistent) {
+        s_env_put(spec, xstrdup("HPS_PERSISTENT=1"));
+        s_env_put(spec, xasprintf("HPS_STUDY=%s", ctx->study->name ? ctx->study->name : ""));
+        return;
+    }
     s_env_params(spec, ctx->study->space, ctx->x);
     s_env_put(spec, xasprintf("HPS_TRIAL=%ld", ctx->trial));
     s_env_put(spec, xasprintf("HPS_ATTEMPT=%d", ctx->attempt));
     s_env_put(spec, xasprintf("HPS_SEED=%llu", (unsigned long long)ctx->seed));
     s_env_put(spec, xasprintf("HPS_FINAL=%d", ctx->final ? 1 : 0));
-    if (ctx->data_path)
-        s_env_put(spec, xasprintf("HPS_DATA=%s", ctx->data_path));
-    if (ctx->cache_dir)
-        s_env_put(spec, xasprintf("HPS_CACHE_DIR=%s", ctx->cache_dir));
     if (ctx->artifact_dir)
         s_env_put(spec, xasprintf("HPS_ARTIFACT_DIR=%s", ctx->artifact_dir));
-    if (ctx->code_dir)
-        s_env_put(spec, xasprintf("HPS_CODE_DIR=%s", ctx->code_dir));
 }
 
 char **command_argv(const cfg_node_t *objective)
@@ -255,7 +248,7 @@ void command_argv_free(char ***argv_p)
     *argv_p = NULL;
 }
 
-static void s_spec_free(cmd_spec_t *spec)
+void command_spec_free(command_spec_t *spec)
 {
     command_argv_free(&spec->argv);
     for (int i = 0; i < spec->n_env; i++)
@@ -264,8 +257,8 @@ static void s_spec_free(cmd_spec_t *spec)
     sb_free(&spec->input);
 }
 
-/* Build argv, env and stdin from the (checked) options. -1 with err on bad options. */
-static int s_build(cmd_spec_t *spec, const objective_ctx_t *ctx, char *err)
+int command_spec_build(command_spec_t *spec, const objective_ctx_t *ctx, bool persistent,
+                       char *err)
 {
     const cfg_node_t *obj = ctx->study->objective;
     cfg_errs_t errs;
@@ -284,10 +277,12 @@ static int s_build(cmd_spec_t *spec, const objective_ctx_t *ctx, char *err)
         spec->cwd = ctx->code_dir; /* the worker's unpacked copy of `code:` */
     spec->argv = command_argv(obj);
     assert(spec->argv); /* s_check_run passed */
-    s_build_env(spec, ctx, obj);
+    s_build_env(spec, ctx, obj, persistent);
     sb_init(&spec->input);
-    space_point_json(&spec->input, ctx->study->space, ctx->x);
-    sb_putc(&spec->input, '\n');
+    if (!persistent) {
+        space_point_json(&spec->input, ctx->study->space, ctx->x);
+        sb_putc(&spec->input, '\n');
+    }
     return 0;
 }
 
@@ -295,7 +290,7 @@ static int s_build(cmd_spec_t *spec, const objective_ctx_t *ctx, char *err)
 
 /* In the child, between fork and exec: async-signal-safe calls only. Reports a failed
  * chdir (stage 0) or exec (stage 1) through the status pipe. Never returns. */
-_Noreturn static void s_child(const cmd_spec_t *spec, const int fds[3][2], int status_fd,
+_Noreturn static void s_child(const command_spec_t *spec, const int fds[3][2], int status_fd,
                               pid_t parent)
 {
     int why[2];
@@ -326,7 +321,7 @@ fail:
     _exit(127);
 }
 
-static void s_close(int *fd)
+void command_close_fd(int *fd)
 {
     if (*fd >= 0)
         close(*fd);
@@ -334,7 +329,7 @@ static void s_close(int *fd)
 }
 
 /* After fork: learn whether exec worked (the CLOEXEC status pipe closes empty). */
-static int s_exec_status(const cmd_spec_t *spec, int status_fd, char *err)
+static int s_exec_status(const command_spec_t *spec, int status_fd, char *err)
 {
     int why[2];
     ssize_t n;
@@ -352,7 +347,7 @@ static int s_exec_status(const cmd_spec_t *spec, int status_fd, char *err)
 }
 
 /* Start the program with pipes on fds 0-2. -1 with err (nothing left running). */
-static int s_spawn(const cmd_spec_t *spec, cmd_proc_t *p, char *err)
+int command_spawn(const command_spec_t *spec, command_proc_t *p, char *err)
 {
     int fds[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}}; /* in, out, err, status */
     for (int i = 0; i < 4; i++)
@@ -391,14 +386,20 @@ static int s_spawn(const cmd_spec_t *spec, cmd_proc_t *p, char *err)
 /* ---- running ----------------------------------------------------------------------- */
 
 /* A complete stdout line: an intermediate report, or a score candidate. */
-static void s_line(cmd_proc_t *p, const objective_ctx_t *ctx, char *s)
+char *command_trim(char *s)
 {
     while (isspace((unsigned char)*s))
         s++;
     size_t n = strlen(s);
     while (n > 0 && isspace((unsigned char)s[n - 1]))
         s[--n] = '\0';
-    if (n == 0)
+    return s;
+}
+
+static void s_line(command_proc_t *p, const objective_ctx_t *ctx, char *s)
+{
+    s = command_trim(s);
+    if (!*s)
         return;
     char *end;
     if (strncmp(s, "report", 6) == 0 && isspace((unsigned char)s[6])) {
@@ -419,11 +420,11 @@ static void s_line(cmd_proc_t *p, const objective_ctx_t *ctx, char *s)
 }
 
 /* Split new stdout bytes into lines; at EOF (n == 0) the unterminated rest is one. */
-static void s_stdout(cmd_proc_t *p, const objective_ctx_t *ctx, const char *buf, size_t n)
+static void s_stdout(command_proc_t *p, const objective_ctx_t *ctx, const char *buf, size_t n)
 {
     for (size_t i = 0; i < n && !p->pruned; i++) {
         if (buf[i] != '\n') {
-            if (p->line.len < CMD_LINE_MAX)
+            if (p->line.len < COMMAND_LINE_MAX)
                 sb_putc(&p->line, buf[i]);
             else
                 p->line_long = true;
@@ -436,42 +437,55 @@ static void s_stdout(cmd_proc_t *p, const objective_ctx_t *ctx, const char *buf,
         s_line(p, ctx, p->line.buf);
 }
 
-static void s_stderr(cmd_proc_t *p, const char *buf, size_t n)
+void command_keep_tail(command_proc_t *p, const char *buf, size_t n)
 {
     sb_putn(&p->tail, buf, n);
-    if (p->tail.len > 16 * CMD_TAIL) { /* keep memory flat on chatty programs */
-        memmove(p->tail.buf, p->tail.buf + p->tail.len - CMD_TAIL, CMD_TAIL + 1);
-        p->tail.len = CMD_TAIL;
+    if (p->tail.len > 16 * COMMAND_TAIL) { /* keep memory flat on chatty programs */
+        memmove(p->tail.buf, p->tail.buf + p->tail.len - COMMAND_TAIL, COMMAND_TAIL + 1);
+        p->tail.len = COMMAND_TAIL;
+    }
+}
+
+ssize_t command_read(int *fd, char *buf, size_t cap)
+{
+    for (;;) {
+        ssize_t n = read(*fd, buf, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n <= 0) { /* EOF, or an error a pipe should not have: stop reading */
+            command_close_fd(fd);
+            return -1;
+        }
+        return n;
     }
 }
 
 /* Read what fd has; false when it reached EOF (or failed) and was closed. */
-static bool s_drain(cmd_proc_t *p, const objective_ctx_t *ctx, int *fd)
+static bool s_drain(command_proc_t *p, const objective_ctx_t *ctx, int *fd)
 {
     char buf[65536];
     for (;;) {
-        ssize_t n = read(*fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        ssize_t n = command_read(fd, buf, sizeof buf);
+        if (n == 0)
             return true;
-        if (n <= 0) { /* EOF, or an error a pipe should not have: stop reading */
+        if (n < 0) {
             if (fd == &p->out)
                 s_stdout(p, ctx, buf, 0);
-            s_close(fd);
             return false;
         }
         if (fd == &p->out)
             s_stdout(p, ctx, buf, (size_t)n);
         else
-            s_stderr(p, buf, (size_t)n);
+            command_keep_tail(p, buf, (size_t)n);
         if (p->pruned)
             return true;
     }
 }
 
 /* Write more of the input; the program may exit or close stdin without reading. */
-static void s_feed(cmd_proc_t *p, const cmd_spec_t *spec)
+static void s_feed(command_proc_t *p, const command_spec_t *spec)
 {
     while (p->in >= 0 && p->in_off < spec->input.len) {
         ssize_t n = write(p->in, spec->input.buf + p->in_off, spec->input.len - p->in_off);
@@ -480,17 +494,17 @@ static void s_feed(cmd_proc_t *p, const cmd_spec_t *spec)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
         if (n < 0) { /* EPIPE: it does not want its parameters on stdin */
-            s_close(&p->in);
+            command_close_fd(&p->in);
             return;
         }
         p->in_off += (size_t)n;
     }
-    s_close(&p->in); /* all written: EOF tells the program the JSON is complete */
+    command_close_fd(&p->in); /* all written: EOF tells the program the JSON is complete */
 }
 
 /* Whether the program has exited; it stays a zombie (WNOWAIT), keeping its pid and
  * process group id from being reused before we kill the group. */
-static bool s_has_exited(pid_t pid)
+bool command_has_exited(pid_t pid)
 {
     siginfo_t si;
     memset(&si, 0, sizeof si);
@@ -500,7 +514,7 @@ static bool s_has_exited(pid_t pid)
 }
 
 /* Milliseconds poll() may sleep now; -1 = no limit. */
-static int s_wait_ms(const cmd_proc_t *p, int64_t deadline, int64_t exited_at)
+static int s_wait_ms(const command_proc_t *p, int64_t deadline, int64_t exited_at)
 {
     int64_t now = now_ms(), wait = -1;
     if (deadline > 0)
@@ -514,7 +528,7 @@ static int s_wait_ms(const cmd_proc_t *p, int64_t deadline, int64_t exited_at)
 
 /* The poll loop: until the program exited and its output is drained, it timed out,
  * or the pruner stopped it. -1 with err when poll itself fails. */
-static int s_pump(cmd_proc_t *p, const cmd_spec_t *spec, const objective_ctx_t *ctx,
+static int s_pump(command_proc_t *p, const command_spec_t *spec, const objective_ctx_t *ctx,
                   char *err)
 {
     int64_t deadline = spec->timeout > 0 ? now_ms() + (int64_t)(spec->timeout * 1000) : 0;
@@ -543,7 +557,7 @@ static int s_pump(cmd_proc_t *p, const cmd_spec_t *spec, const objective_ctx_t *
             s_drain(p, ctx, &p->out);
         if (pf[2].revents && !p->pruned)
             s_drain(p, ctx, &p->err);
-        if (!p->exited && s_has_exited(p->pid)) {
+        if (!p->exited && command_has_exited(p->pid)) {
             p->exited = true;
             exited_at = now_ms();
         }
@@ -552,7 +566,7 @@ static int s_pump(cmd_proc_t *p, const cmd_spec_t *spec, const objective_ctx_t *
 }
 
 /* Kill the whole group (a no-op when all exited) and reap the program. */
-static int s_reap(cmd_proc_t *p)
+int command_reap(command_proc_t *p)
 {
     if (kill(-p->pid, SIGKILL) != 0 && errno != ESRCH)
         assert(!"kill of our own process group failed");
@@ -565,28 +579,35 @@ static int s_reap(cmd_proc_t *p)
 
 /* ---- results ----------------------------------------------------------------------- */
 
-/* The stderr tail on one line-ish string: trailing whitespace off, at most CMD_TAIL. */
-static const char *s_tail(cmd_proc_t *p)
+/* The stderr tail on one line-ish string: trailing whitespace off, at most COMMAND_TAIL. */
+const char *command_tail(command_proc_t *p)
 {
     while (p->tail.len > 0 && isspace((unsigned char)p->tail.buf[p->tail.len - 1]))
         p->tail.buf[--p->tail.len] = '\0';
-    return p->tail.len > CMD_TAIL ? p->tail.buf + p->tail.len - CMD_TAIL : p->tail.buf;
+    return p->tail.len > COMMAND_TAIL ? p->tail.buf + p->tail.len - COMMAND_TAIL : p->tail.buf;
 }
 
-static void s_result(cmd_proc_t *p, const cmd_spec_t *spec, int status, objective_result_t *res)
+int command_status_err(char *err, const char *what, int status, const char *tail)
 {
-    const char *tail = s_tail(p), *sep = *tail ? ": " : "";
+    const char *sep = *tail ? ": " : "";
+    if (WIFSIGNALED(status))
+        return set_err(err, "%skilled by signal %d (%s)%s%s", what, WTERMSIG(status),
+                       strsignal(WTERMSIG(status)), sep, tail);
+    return set_err(err, "%sexit status %d%s%s", what, WEXITSTATUS(status), sep, tail);
+}
+
+static void s_result(command_proc_t *p, const command_spec_t *spec, int status,
+                     objective_result_t *res)
+{
+    const char *tail = command_tail(p), *sep = *tail ? ": " : "";
     double v;
     if (p->pruned) {
         res->state = TRIAL_PRUNED;
         res->value = p->pruned_value;
     } else if (p->timed_out) {
         set_err(res->error, "timeout after %g s%s%s", spec->timeout, sep, tail);
-    } else if (WIFSIGNALED(status)) {
-        set_err(res->error, "killed by signal %d (%s)%s%s", WTERMSIG(status),
-                strsignal(WTERMSIG(status)), sep, tail);
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        set_err(res->error, "exit status %d%s%s", WEXITSTATUS(status), sep, tail);
+    } else if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0)) {
+        command_status_err(res->error, "", status, tail);
     } else if (!p->last) {
         set_err(res->error, "command printed no score");
     } else if (parse_double(p->last, &v) != 0) {
@@ -599,30 +620,64 @@ static void s_result(cmd_proc_t *p, const cmd_spec_t *spec, int status, objectiv
     }
 }
 
+void command_sigs_enter(command_sigs_t *s)
+{
+    /* A program that exits without reading stdin must cost an EPIPE, not our life; and
+     * SIGCHLD must be default, or an ignoring or reaping handler would take the exit
+     * status from under us. */
+    struct sigaction ign = {.sa_handler = SIG_IGN}, dfl = {.sa_handler = SIG_DFL};
+    sigemptyset(&ign.sa_mask);
+    sigemptyset(&dfl.sa_mask);
+    int rc = sigaction(SIGPIPE, &ign, &s->old_pipe) | sigaction(SIGCHLD, &dfl, &s->old_chld);
+    assert(rc == 0);
+    (void)rc;
+}
+
+void command_sigs_leave(const command_sigs_t *s)
+{
+    int rc = sigaction(SIGPIPE, &s->old_pipe, NULL) | sigaction(SIGCHLD, &s->old_chld, NULL);
+    assert(rc == 0);
+    (void)rc;
+}
+
+void command_proc_init(command_proc_t *p)
+{
+    memset(p, 0, sizeof *p);
+    p->pid = -1, p->in = -1, p->out = -1, p->err = -1, p->pidfd = -1;
+    sb_init(&p->line);
+    sb_init(&p->tail);
+}
+
+void command_proc_free(command_proc_t *p)
+{
+    command_close_fd(&p->in), command_close_fd(&p->out), command_close_fd(&p->err);
+    command_close_fd(&p->pidfd);
+    free(p->last);
+    p->last = NULL;
+    sb_free(&p->line);
+    sb_free(&p->tail);
+}
+
 static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
 {
     assert(ctx && ctx->study && res);
-    objective_result_init(res);
-    cmd_spec_t spec;
-    if (s_build(&spec, ctx, res->error) != 0)
+    if (command_persistent(ctx->study->objective)) {
+        command_persist_run(ctx, res);
         return;
-    /* A program that exits without reading stdin must cost an EPIPE, not our life; and
-     * SIGCHLD must be default, or an ignoring or reaping handler would take the exit
-     * status from under us. Both are restored below. */
-    struct sigaction ign = {.sa_handler = SIG_IGN}, dfl = {.sa_handler = SIG_DFL};
-    struct sigaction old_pipe, old_chld;
-    sigemptyset(&ign.sa_mask);
-    sigemptyset(&dfl.sa_mask);
-    int sig_rc = sigaction(SIGPIPE, &ign, &old_pipe) | sigaction(SIGCHLD, &dfl, &old_chld);
-    assert(sig_rc == 0);
-    cmd_proc_t p = {.pid = -1, .in = -1, .out = -1, .err = -1, .pidfd = -1};
-    sb_init(&p.line);
-    sb_init(&p.tail);
+    }
+    objective_result_init(res);
+    command_spec_t spec;
+    if (command_spec_build(&spec, ctx, false, res->error) != 0)
+        return;
+    command_sigs_t sigs;
+    command_sigs_enter(&sigs);
+    command_proc_t p;
+    command_proc_init(&p);
     char err[HPS_ERR_LEN];
-    int rc = s_spawn(&spec, &p, err);
+    int rc = command_spawn(&spec, &p, err);
     if (rc == 0)
         rc = s_pump(&p, &spec, ctx, err);
-    int status = p.pid > 0 ? s_reap(&p) : -1;
+    int status = p.pid > 0 ? command_reap(&p) : -1;
     if (rc != 0)
         set_err(res->error, "%s", err);
     else if (status == -1)
@@ -631,13 +686,9 @@ static void s_run(const objective_ctx_t *ctx, objective_result_t *res)
         s_result(&p, &spec, status, res);
     if (ctx->final && res->state == TRIAL_COMPLETE)
         res->test_score = res->value;
-    s_close(&p.in), s_close(&p.out), s_close(&p.err), s_close(&p.pidfd);
-    sig_rc = sigaction(SIGPIPE, &old_pipe, NULL) | sigaction(SIGCHLD, &old_chld, NULL);
-    assert(sig_rc == 0);
-    free(p.last);
-    sb_free(&p.line);
-    sb_free(&p.tail);
-    s_spec_free(&spec);
+    command_proc_free(&p);
+    command_sigs_leave(&sigs);
+    command_spec_free(&spec);
 }
 
 const objective_ops_t command_objective = {
