@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# check_slurm — `make check-slurm` (not part of `make check`; root): scripts/slurm/hps.sbatch
+# on a real Slurm. The test starts a single-host Slurm of its own: munged with a fresh key
+# and its socket in a temp dir, slurmctld and one slurmd per node name (hpsn1..3, one
+# host, a port each) with a slurm.conf there (SLURM_CONF; AuthInfo points Slurm at that
+# munge socket, so /etc/munge and /etc/slurm are not used). It submits the launcher
+# with sbatch on three nodes (coordinator on hpsn1, srun workers on hpsn2 and hpsn3),
+# waits for the job, and checks: the job COMPLETED with exit 0; every search trial and
+# the refit COMPLETE, each with exactly one accepted TELL; the workers named from Slurm;
+# the leaderboard in the job output; no process of the job left and the keys removed.
+# Every daemon (and anything the jobs started) is stopped on every exit path.
+# Env: HPS (the binary), CHECK_SLURM_TRIALS (default 24), CHECK_SLURM_SECS (job deadline,
+# default 240), CHECK_SLURM_KEEP=1 (keep the temp dir).
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+: "${HPS:=$root/hps}"
+export HPS
+[ "$(id -u)" = 0 ] || { echo "check-slurm: run as root (slurmd starts jobs as their user)" >&2; exit 2; }
+for c in munged munge slurmctld slurmd sbatch squeue scontrol sinfo scancel sqlite3 python3; do
+    command -v "$c" >/dev/null || { echo "check-slurm: no $c (scripts/deps.sh --slurm)" >&2; exit 2; }
+done
+. "$here/lib.sh"
+n_trials=${CHECK_SLURM_TRIALS:-24}
+deadline_secs=${CHECK_SLURM_SECS:-240}
+study=slurm-reviews
+nodes=(hpsn1 hpsn2 hpsn3)
+chmod 755 "$TMP" # munged wants its socket's folder open to all (the key stays private)
+M=$TMP/munge
+mkdir -p "$M" "$TMP/key" "$TMP/state" "$TMP/log" "$TMP/job" "$TMP/jobtmp" "$TMP/nodetmp"
+for n in "${nodes[@]}"; do mkdir -p "$TMP/spool/$n"; done
+chmod 700 "$TMP/key"
+export SLURM_CONF=$TMP/slurm.conf
+# Every daemon and the job get this in their environment (the job through sbatch's
+# --export=ALL, slurmstepd from slurmd), and this shell does not: it finds them all.
+mark=HPS_CHECK_SLURM=$TMP
+
+# --- teardown, on every exit path ------------------------------------------------------
+pid_of() { [ -s "$1" ] && cat "$1"; }
+# stop_pid PID: SIGTERM, up to 10 s, then SIGKILL.
+stop_pid() {
+    local i
+    [ -n "$1" ] && kill -TERM "$1" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+    kill -KILL "$1" 2>/dev/null || true
+}
+# Processes started by this test: those with $mark in their environment.
+ours() {
+    local p
+    for p in /proc/[0-9]*; do
+        grep -zqxF "$mark" "$p/environ" 2>/dev/null && echo "${p#/proc/}"
+    done
+    return 0
+}
+teardown() {
+    set +e
+    if [ -n "$(pid_of "$TMP/slurmctld.pid")" ]; then
+        scancel --quiet --user=root --full 2>/dev/null
+        local i
+        for ((i = 0; i < 100; i++)); do
+            [ -z "$(squeue -h 2>/dev/null)" ] && break
+            sleep 0.1
+        done
+    fi
+    for n in "${nodes[@]}"; do stop_pid "$(pid_of "$TMP/slurmd-$n.pid")"; done
+    stop_pid "$(pid_of "$TMP/slurmctld.pid")"
+    stop_pid "$(pid_of "$M/munged.pid")"
+    local left
+    left=$(ours)
+    if [ -n "$left" ]; then
+        echo "check-slurm: killing what is left:" $left >&2
+        # shellcheck disable=SC2086 # a list of pids
+        kill -KILL $left 2>/dev/null
+    fi
+    [ "${CHECK_SLURM_KEEP:-0}" = 1 ] && { echo "kept $TMP" >&2; TMP=/nonexistent; }
+    cleanup
+}
+trap teardown EXIT
+diagnose() {
+    local f
+    for f in "$TMP"/log/* "$TMP"/job-*.out "$TMP"/job/*.log "$M/munged.log"; do
+        [ -s "$f" ] && { echo "--- $f"; tail -25 "$f"; }
+    done >&2
+}
+fail() { echo "FAIL: $*" >&2; diagnose; exit 1; }
+
+# --- munge and Slurm -------------------------------------------------------------------
+head -c 1024 /dev/urandom >"$TMP/key/munge.key"
+chmod 400 "$TMP/key/munge.key"
+env "$mark" munged --key-file="$TMP/key/munge.key" --socket="$M/munge.sock" --pid-file="$M/munged.pid" \
+    --log-file="$M/munged.log" --seed-file="$M/munged.seed" || fail "munged did not start"
+munge -S "$M/munge.sock" -n </dev/null | unmunge -S "$M/munge.sock" >/dev/null ||
+    fail "munge credential round trip through $M/munge.sock failed"
+
+host=$(hostname -s)
+{
+    echo "ClusterName=hpscheck"
+    echo "SlurmctldHost=$host"
+    echo "SlurmctldPort=$(free_port)"
+    echo "AuthType=auth/munge"
+    echo "CredType=cred/munge"
+    echo "AuthInfo=socket=$M/munge.sock"
+    echo "SlurmUser=root"
+    echo "SlurmdUser=root"
+    echo "StateSaveLocation=$TMP/state"
+    echo "SlurmdSpoolDir=$TMP/spool/%n"
+    echo "SlurmctldPidFile=$TMP/slurmctld.pid"
+    echo "SlurmdPidFile=$TMP/slurmd-%n.pid"
+    echo "SlurmctldLogFile=$TMP/log/slurmctld.log"
+    echo "SlurmdLogFile=$TMP/log/slurmd-%n.log"
+    echo "ProctrackType=proctrack/pgid"
+    echo "TaskPlugin=task/none"
+    echo "SwitchType=switch/none"
+    echo "MpiDefault=none"
+    echo "JobAcctGatherType=jobacct_gather/none"
+    echo "AccountingStorageType=accounting_storage/none"
+    echo "JobCompType=jobcomp/none"
+    echo "SchedulerType=sched/builtin"
+    echo "SelectType=select/cons_tres"
+    echo "SelectTypeParameters=CR_CPU"
+    echo "ReturnToService=2"
+    echo "KillWait=5"
+    # One host, several nodes: each slurmd (-N NAME) on its own port. The CPUs are the
+    # host's own, so no node is drained for having fewer than configured.
+    for n in "${nodes[@]}"; do
+        echo "NodeName=$n NodeHostname=$host NodeAddr=127.0.0.1 Port=$(free_port) CPUs=$(nproc)"
+    done
+    echo "PartitionName=hpscheck Nodes=ALL Default=YES MaxTime=INFINITE State=UP"
+} >"$SLURM_CONF"
+env "$mark" slurmctld -f "$SLURM_CONF" || fail "slurmctld did not start"
+for n in "${nodes[@]}"; do env "$mark" slurmd -N "$n" -f "$SLURM_CONF" || fail "slurmd -N $n did not start"; done
+end=$(( $(date +%s) + 60 ))
+until [ "$(sinfo -h -o '%t %D' 2>/dev/null)" = "idle ${#nodes[@]}" ]; do
+    [ "$(date +%s)" -lt "$end" ] || fail "nodes not idle after 60 s: $(sinfo 2>&1)"
+    sleep 0.2
+done
+echo "slurm up: $(sinfo -h -o '%P %t %D %N')"
+
+# --- the launcher ----------------------------------------------------------------------
+cd "$root" || fail "cannot enter $root"
+t0=$(date +%s%N)
+job=$(env "$mark" HPS_DIR=$TMP/job HPS_DB=$TMP/job/hps.db HPS_PORT=$(free_port) HPS_SLOTS=2 \
+    HPS_STATUS_EVERY=5 TMPDIR=$TMP/jobtmp HPS_NODE_TMP=$TMP/nodetmp \
+    sbatch --parsable -N ${#nodes[@]} --time=10 -o "$TMP/job-%j.out" \
+    scripts/slurm/hps.sbatch configs/reviews.yaml "study=$study" "n_trials=$n_trials") ||
+    fail "sbatch refused the launcher"
+echo "submitted job $job"
+end=$(( $(date +%s) + deadline_secs ))
+while [ -n "$(squeue -h -j "$job" 2>/dev/null)" ]; do
+    [ "$(date +%s)" -lt "$end" ] || fail "job $job still in the queue after $deadline_secs s"
+    sleep 0.2
+done
+t1=$(date +%s%N)
+info=$(scontrol show job "$job")
+echo "$info" | grep -q "JobState=COMPLETED" && echo "$info" | grep -q "ExitCode=0:0" ||
+    fail "job $job: $(echo "$info" | grep -o 'JobState=[^ ]*\|ExitCode=[^ ]*\|Reason=[^ ]*' | xargs)"
+out=$TMP/job-$job.out
+
+# --- what it did -----------------------------------------------------------------------
+DB=$TMP/job/hps.db
+q() { sqlite3 -batch "$DB" "$1"; }
+sid=$(q "SELECT id FROM studies WHERE name = '$study'")
+[ -n "$sid" ] || fail "no study $study in $DB"
+got=$(q "SELECT count(*), count(DISTINCT number), min(number), max(number),
+         sum(state = 'COMPLETE') FROM trials WHERE study_id = $sid AND kind = 'search'")
+[ "$got" = "$n_trials|$n_trials|0|$((n_trials - 1))|$n_trials" ] ||
+    fail "search trials (count|distinct|min|max|complete): $got, want $n_trials of each, all COMPLETE"
+[ "$(q "SELECT state FROM trials WHERE study_id = $sid AND kind = 'final'")" = COMPLETE ] ||
+    fail "the final refit is not COMPLETE"
+# Exactly once: one accepted COMPLETE result per trial, no other accepted result.
+got=$(q "SELECT count(*), count(DISTINCT t.trial_id) FROM tells t JOIN trials r ON r.id = t.trial_id
+         WHERE r.study_id = $sid AND t.stale = 0")
+[ "$got" = "$((n_trials + 1))|$((n_trials + 1))" ] ||
+    fail "accepted TELLs (count|distinct trials): $got, want $((n_trials + 1)) each"
+[ "$(q "SELECT count(*) FROM tells t JOIN trials r ON r.id = t.trial_id
+        WHERE r.study_id = $sid AND t.stale = 0 AND t.state != 'COMPLETE'")" = 0 ] ||
+    fail "an accepted TELL that is not COMPLETE"
+# The workers: one per node but the first, named from Slurm (no --name given).
+want_workers=$(printf '%s\n' "hpsn2-j$job.0-t0" "hpsn3-j$job.0-t1")
+[ "$(q "SELECT name FROM workers ORDER BY name")" = "$want_workers" ] ||
+    fail "workers: $(q "SELECT name FROM workers" | xargs), want $(echo $want_workers)"
+bad=$(q "SELECT count(*) FROM trials WHERE study_id = $sid AND worker NOT IN
+         ('hpsn2-j$job.0-t0', 'hpsn3-j$job.0-t1')")
+[ "$bad" = 0 ] || fail "$bad trials run by a worker not started by the job"
+by_worker=$(q "SELECT worker || ':' || count(*) FROM trials WHERE study_id = $sid GROUP BY worker" | xargs)
+# The job output: the leaderboard with the study done.
+grep -q '^rank  *study' "$out" || fail "no leaderboard in the job output"
+grep -Eq "^ *1  +$study +accuracy +max +done " "$out" || fail "the leaderboard lacks '$study ... done'"
+# Everything stopped and nothing left behind.
+end=$(( $(date +%s) + 15 ))
+for p in $(ours); do
+    while grep -zqxF "SLURM_JOB_ID=$job" "/proc/$p/environ" 2>/dev/null; do
+        [ "$(date +%s)" -lt "$end" ] || fail "pid $p of job $job still runs: $(tr '\0' ' ' <"/proc/$p/cmdline")"
+        sleep 0.2
+    done
+done
+left=$(find "$TMP/jobtmp" "$TMP/nodetmp" -mindepth 1 | head -5)
+[ -z "$left" ] || fail "left behind: $left"
+
+echo "--- job output"
+cat "$out"
+echo "---"
+printf 'check-slurm: job %s COMPLETED; %s/%s search trials + the refit COMPLETE, each once; by worker %s; sbatch to job end %.1f s\n' \
+    "$job" "$n_trials" "$n_trials" "$by_worker" "$(( (t1 - t0) / 1000000 ))e-3"
+echo "1 passed, 0 failed"
