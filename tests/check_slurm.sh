@@ -137,68 +137,107 @@ echo "slurm up: $(sinfo -h -o '%P %t %D %N')"
 
 # --- the launcher ----------------------------------------------------------------------
 cd "$root" || fail "cannot enter $root"
-t0=$(date +%s%N)
-job=$(env "$mark" HPS_DIR=$TMP/job HPS_DB=$TMP/job/hps.db HPS_PORT=$(free_port) HPS_SLOTS=2 \
-    HPS_STATUS_EVERY=5 TMPDIR=$TMP/jobtmp HPS_NODE_TMP=$TMP/nodetmp \
-    sbatch --parsable -N ${#nodes[@]} --time=10 -o "$TMP/job-%j.out" \
-    scripts/slurm/hps.sbatch configs/reviews.yaml "study=$study" "n_trials=$n_trials") ||
-    fail "sbatch refused the launcher"
-echo "submitted job $job"
-end=$(( $(date +%s) + deadline_secs ))
-while [ -n "$(squeue -h -j "$job" 2>/dev/null)" ]; do
-    [ "$(date +%s)" -lt "$end" ] || fail "job $job still in the queue after $deadline_secs s"
-    sleep 0.2
-done
-t1=$(date +%s%N)
-info=$(scontrol show job "$job")
-echo "$info" | grep -q "JobState=COMPLETED" && echo "$info" | grep -q "ExitCode=0:0" ||
-    fail "job $job: $(echo "$info" | grep -o 'JobState=[^ ]*\|ExitCode=[^ ]*\|Reason=[^ ]*' | xargs)"
-out=$TMP/job-$job.out
-
-# --- what it did -----------------------------------------------------------------------
 DB=$TMP/job/hps.db
 q() { sqlite3 -batch "$DB" "$1"; }
-sid=$(q "SELECT id FROM studies WHERE name = '$study'")
-[ -n "$sid" ] || fail "no study $study in $DB"
-got=$(q "SELECT count(*), count(DISTINCT number), min(number), max(number),
-         sum(state = 'COMPLETE') FROM trials WHERE study_id = $sid AND kind = 'search'")
-[ "$got" = "$n_trials|$n_trials|0|$((n_trials - 1))|$n_trials" ] ||
-    fail "search trials (count|distinct|min|max|complete): $got, want $n_trials of each, all COMPLETE"
-[ "$(q "SELECT state FROM trials WHERE study_id = $sid AND kind = 'final'")" = COMPLETE ] ||
-    fail "the final refit is not COMPLETE"
-# Exactly once: one accepted COMPLETE result per trial, no other accepted result.
-got=$(q "SELECT count(*), count(DISTINCT t.trial_id) FROM tells t JOIN trials r ON r.id = t.trial_id
-         WHERE r.study_id = $sid AND t.stale = 0")
-[ "$got" = "$((n_trials + 1))|$((n_trials + 1))" ] ||
-    fail "accepted TELLs (count|distinct trials): $got, want $((n_trials + 1)) each"
-[ "$(q "SELECT count(*) FROM tells t JOIN trials r ON r.id = t.trial_id
-        WHERE r.study_id = $sid AND t.stale = 0 AND t.state != 'COMPLETE'")" = 0 ] ||
-    fail "an accepted TELL that is not COMPLETE"
-# The workers: one per node but the first, named from Slurm (no --name given).
-want_workers=$(printf '%s\n' "hpsn2-j$job.0-t0" "hpsn3-j$job.0-t1")
-[ "$(q "SELECT name FROM workers ORDER BY name")" = "$want_workers" ] ||
-    fail "workers: $(q "SELECT name FROM workers" | xargs), want $(echo $want_workers)"
-bad=$(q "SELECT count(*) FROM trials WHERE study_id = $sid AND worker NOT IN
-         ('hpsn2-j$job.0-t0', 'hpsn3-j$job.0-t1')")
-[ "$bad" = 0 ] || fail "$bad trials run by a worker not started by the job"
-by_worker=$(q "SELECT worker || ':' || count(*) FROM trials WHERE study_id = $sid GROUP BY worker" | xargs)
-# The job output: the leaderboard with the study done.
-grep -q '^rank  *study' "$out" || fail "no leaderboard in the job output"
-grep -Eq "^ *1  +$study +accuracy +max +done " "$out" || fail "the leaderboard lacks '$study ... done'"
-# Everything stopped and nothing left behind.
-end=$(( $(date +%s) + 15 ))
-for p in $(ours); do
-    while grep -zqxF "SLURM_JOB_ID=$job" "/proc/$p/environ" 2>/dev/null; do
-        [ "$(date +%s)" -lt "$end" ] || fail "pid $p of job $job still runs: $(tr '\0' ' ' <"/proc/$p/cmdline")"
+# run_job SBATCH-FLAGS... -- LAUNCHER-ARGS...: sbatch the launcher (with the HPS_* and
+# TMPDIR settings in the environment) and wait for the job; it must end COMPLETED with
+# exit 0. Sets $job, $out (its output file) and $secs (sbatch to the job's end).
+run_job() {
+    local flags=() t0 t1 end info
+    while [ "$1" != -- ]; do flags+=("$1"); shift; done
+    shift
+    t0=$(date +%s%N)
+    job=$(env "$mark" HPS_DIR="$TMP/job" HPS_DB="$DB" HPS_STATUS_EVERY=5 TMPDIR="$TMP/jobtmp" \
+        HPS_NODE_TMP="$TMP/nodetmp" sbatch --parsable --time=10 -o "$TMP/job-%j.out" \
+        "${flags[@]}" scripts/slurm/hps.sbatch "$@") || fail "sbatch refused the launcher"
+    echo "submitted job $job: sbatch ${flags[*]} hps.sbatch $*"
+    end=$(( $(date +%s) + deadline_secs ))
+    while [ -n "$(squeue -h -j "$job" 2>/dev/null)" ]; do
+        [ "$(date +%s)" -lt "$end" ] || fail "job $job still in the queue after $deadline_secs s"
         sleep 0.2
     done
-done
-left=$(find "$TMP/jobtmp" "$TMP/nodetmp" -mindepth 1 | head -5)
-[ -z "$left" ] || fail "left behind: $left"
+    t1=$(date +%s%N)
+    secs=$(printf %.1f "$(( (t1 - t0) / 1000000 ))e-3")
+    out=$TMP/job-$job.out
+    info=$(scontrol show job "$job")
+    echo "$info" | grep -q "JobState=COMPLETED" && echo "$info" | grep -q "ExitCode=0:0" ||
+        fail "job $job: $(echo "$info" | grep -o 'JobState=[^ ]*\|ExitCode=[^ ]*\|Reason=[^ ]*' | xargs)"
+}
+# check_study STUDY N_TRIALS WORKER...: every search trial and the refit COMPLETE, each
+# with exactly one accepted TELL, run only by the WORKERs (this job's: named from Slurm,
+# no --name given), which are all the job's workers; the study done on the leaderboard
+# in the job output. Sets $by_worker.
+check_study() {
+    local study=$1 n=$2 sid got bad want; shift 2
+    sid=$(q "SELECT id FROM studies WHERE name = '$study'")
+    [ -n "$sid" ] || fail "no study $study in $DB"
+    got=$(q "SELECT count(*), count(DISTINCT number), min(number), max(number),
+             sum(state = 'COMPLETE') FROM trials WHERE study_id = $sid AND kind = 'search'")
+    [ "$got" = "$n|$n|0|$((n - 1))|$n" ] ||
+        fail "$study: search trials (count|distinct|min|max|complete): $got, want $n, all COMPLETE"
+    [ "$(q "SELECT state FROM trials WHERE study_id = $sid AND kind = 'final'")" = COMPLETE ] ||
+        fail "$study: the final refit is not COMPLETE"
+    got=$(q "SELECT count(*), count(DISTINCT t.trial_id), sum(t.state = 'COMPLETE') FROM tells t
+             JOIN trials r ON r.id = t.trial_id WHERE r.study_id = $sid AND t.stale = 0")
+    [ "$got" = "$((n + 1))|$((n + 1))|$((n + 1))" ] ||
+        fail "$study: accepted TELLs (count|distinct trials|COMPLETE): $got, want $((n + 1)) each"
+    want=$(printf '%s\n' "$@")
+    got=$(q "SELECT name FROM workers WHERE name LIKE '%-j$job.%' OR name LIKE '%-j$job-%' ORDER BY name")
+    [ "$got" = "$want" ] || fail "job $job's workers: $(echo $got), want $*"
+    bad=$(q "SELECT count(*) FROM trials WHERE study_id = $sid
+             AND worker NOT IN ($(printf "'%s'," "$@" | sed 's/,$//'))")
+    [ "$bad" = 0 ] || fail "$study: $bad trials run by a worker not started by job $job"
+    by_worker=$(q "SELECT worker || ':' || count(*) FROM trials WHERE study_id = $sid GROUP BY worker" | xargs)
+    grep -q '^rank  *study' "$out" || fail "no leaderboard in the output of job $job"
+    grep -Eq "^ *[0-9]+  +$study +accuracy +max +done " "$out" ||
+        fail "the leaderboard of job $job lacks '$study ... done'"
+}
+# check_clean: no process of $job left, the keys copied to the nodes and the job's key
+# folder removed.
+check_clean() {
+    local p end left
+    end=$(( $(date +%s) + 15 ))
+    for p in $(ours); do
+        while grep -zqxF "SLURM_JOB_ID=$job" "/proc/$p/environ" 2>/dev/null; do
+            [ "$(date +%s)" -lt "$end" ] ||
+                fail "pid $p of job $job still runs: $(tr '\0' ' ' <"/proc/$p/cmdline")"
+            sleep 0.2
+        done
+    done
+    left=$(find "$TMP/jobtmp" "$TMP/nodetmp" -mindepth 1 | head -5)
+    [ -z "$left" ] || fail "left behind by job $job: $left"
+}
 
-echo "--- job output"
+# 1. Three nodes, keys made by the job: the coordinator on hpsn1, workers on hpsn2, hpsn3.
+HPS_SLOTS=2 run_job -N 3 -- configs/reviews.yaml study=slurm-reviews "n_trials=$n_trials"
+check_study slurm-reviews "$n_trials" "hpsn2-j$job.0-t0" "hpsn3-j$job.0-t1"
+check_clean
+echo "--- job $job output"
 cat "$out"
 echo "---"
-printf 'check-slurm: job %s COMPLETED; %s/%s search trials + the refit COMPLETE, each once; by worker %s; sbatch to job end %.1f s\n' \
-    "$job" "$n_trials" "$n_trials" "$by_worker" "$(( (t1 - t0) / 1000000 ))e-3"
-echo "1 passed, 0 failed"
+echo "check-slurm: job $job (3 nodes) COMPLETED; $n_trials/$n_trials search trials + the refit" \
+    "COMPLETE, each once; by worker $by_worker; sbatch to job end ${secs} s"
+
+# 2. One node with 2 CPUs for the task, keys from a shared folder, the same database: the
+# worker beside the coordinator with a slot per CPU; both studies on the leaderboard.
+mkdir -p "$TMP/shared-keys"
+for k in coord worker; do "$HPS" keygen -o "$TMP/shared-keys" --name $k >/dev/null; done
+HPS_KEYS=$TMP/shared-keys run_job -N 1 --cpus-per-task=2 -- \
+    configs/reviews.yaml study=slurm-rigorous strategy=rigorous n_trials=10 pruner.type=none
+check_study slurm-rigorous 10 "hpsn1-j$job.0-t0"
+[ "$(q "SELECT count(*) FROM trials WHERE worker = 'hpsn1-j$job.0-t0' AND study_id =
+       (SELECT id FROM studies WHERE name = 'slurm-reviews')")" = 0 ] ||
+    fail "job $job ran trials of the finished study slurm-reviews"
+[ "$(q "SELECT slots FROM workers WHERE name = 'hpsn1-j$job.0-t0'")" = 2 ] ||
+    fail "the worker of job $job has not 2 slots"
+grep -Eq "^ *[0-9]+  +slurm-reviews +accuracy +max +done " "$out" ||
+    fail "job $job's leaderboard lacks the first study"
+check_clean
+[ -z "$(ls -A "$TMP/shared-keys" | grep -v '^\(coord\|worker\)\.key\(_secret\)\?$')" ] ||
+    fail "files added to the shared key folder: $(ls "$TMP/shared-keys")"
+echo "--- job $job output"
+cat "$out"
+echo "---"
+echo "check-slurm: job $job (1 node, shared keys) COMPLETED; 10/10 rigorous search trials +" \
+    "the refit COMPLETE, each once; by worker $by_worker; sbatch to job end ${secs} s"
+echo "2 passed, 0 failed"
