@@ -139,11 +139,13 @@ echo "slurm up: $(sinfo -h -o '%P %t %D %N')"
 cd "$root" || fail "cannot enter $root"
 DB=$TMP/job/hps.db
 q() { sqlite3 -batch "$DB" "$1"; }
-# run_job SBATCH-FLAGS... -- LAUNCHER-ARGS...: sbatch the launcher (with the HPS_* and
-# TMPDIR settings in the environment) and wait for the job; it must end COMPLETED with
-# exit 0. Sets $job, $out (its output file) and $secs (sbatch to the job's end).
-run_job() {
-    local flags=() t0 t1 end info
+# submit_job SBATCH-FLAGS... -- LAUNCHER-ARGS...: sbatch the launcher (with the HPS_* and
+# TMPDIR settings in the environment); sets $job. wait_job: wait until $job has left the
+# queue; sets $secs (sbatch to the job's end) and $out (its output file).
+# job_state STATE EXITCODE: the ended job $job has them. run_job: all three, for a job
+# that must end COMPLETED with exit 0.
+submit_job() {
+    local flags=()
     while [ "$1" != -- ]; do flags+=("$1"); shift; done
     shift
     t0=$(date +%s%N)
@@ -151,17 +153,26 @@ run_job() {
         HPS_NODE_TMP="$TMP/nodetmp" sbatch --parsable --time=10 -o "$TMP/job-%j.out" \
         "${flags[@]}" scripts/slurm/hps.sbatch "$@") || fail "sbatch refused the launcher"
     echo "submitted job $job: sbatch ${flags[*]} hps.sbatch $*"
-    end=$(( $(date +%s) + deadline_secs ))
+}
+wait_job() {
+    local end=$(( $(date +%s) + deadline_secs ))
     while [ -n "$(squeue -h -j "$job" 2>/dev/null)" ]; do
         [ "$(date +%s)" -lt "$end" ] || fail "job $job still in the queue after $deadline_secs s"
         sleep 0.2
     done
-    t1=$(date +%s%N)
-    secs=$(printf %.1f "$(( (t1 - t0) / 1000000 ))e-3")
+    secs=$(printf %.1f "$(( ($(date +%s%N) - t0) / 1000000 ))e-3")
     out=$TMP/job-$job.out
+}
+job_state() {
+    local info
     info=$(scontrol show job "$job")
-    echo "$info" | grep -q "JobState=COMPLETED" && echo "$info" | grep -q "ExitCode=0:0" ||
-        fail "job $job: $(echo "$info" | grep -o 'JobState=[^ ]*\|ExitCode=[^ ]*\|Reason=[^ ]*' | xargs)"
+    echo "$info" | grep -Eq "JobState=$1( |$)" && echo "$info" | grep -Eq "ExitCode=$2( |$)" ||
+        fail "job $job: $(echo "$info" | grep -o 'JobState=[^ ]*\|ExitCode=[^ ]*\|Reason=[^ ]*' | xargs), want $1 $2"
+}
+run_job() {
+    submit_job "$@"
+    wait_job
+    job_state COMPLETED 0:0
 }
 # check_study STUDY N_TRIALS WORKER...: every search trial and the refit COMPLETE, each
 # with exactly one accepted TELL, run only by the WORKERs (this job's: named from Slurm,
@@ -240,4 +251,25 @@ cat "$out"
 echo "---"
 echo "check-slurm: job $job (1 node, shared keys) COMPLETED; 10/10 rigorous search trials +" \
     "the refit COMPLETE, each once; by worker $by_worker; sbatch to job end ${secs} s"
-echo "2 passed, 0 failed"
+
+# 3. scancel in the middle of a study (a time limit ends a job the same way): the
+# launcher's trap and the workers' stop everything and remove the keys.
+write_study "$TMP/slow.yaml" slurm-slow 200 \
+    "objective: {type: synthetic, function: sphere, sleep_ms: 1000}"
+submit_job -N 2 -- "$TMP/slow.yaml"
+end=$(( $(date +%s) + deadline_secs ))
+until [ "$(q "SELECT count(*) FROM trials WHERE state = 'RUNNING' AND worker = 'hpsn2-j$job.0-t0'" \
+           2>/dev/null)" = 1 ]; do
+    [ "$(date +%s)" -lt "$end" ] || fail "job $job: no trial running after $deadline_secs s"
+    sleep 0.2
+done
+scancel "$job"
+wait_job
+job_state CANCELLED '[0-9]+:[0-9]+'  # the launcher's own exit 1 after its trap
+check_clean
+grep -q "signal: stopping" "$out" || fail "job $job's launcher did not stop on its signal"
+echo "--- job $job output"
+cat "$out"
+echo "---"
+echo "check-slurm: job $job cancelled while running a trial: nothing left; sbatch to job end ${secs} s"
+echo "3 passed, 0 failed"
