@@ -3,12 +3,17 @@
 # on a real Slurm. The test starts a single-host Slurm of its own: munged with a fresh key
 # and its socket in a temp dir, slurmctld and one slurmd per node name (hpsn1..3, one
 # host, a port each) with a slurm.conf there (SLURM_CONF; AuthInfo points Slurm at that
-# munge socket, so /etc/munge and /etc/slurm are not used). It submits the launcher
-# with sbatch on three nodes (coordinator on hpsn1, srun workers on hpsn2 and hpsn3),
-# waits for the job, and checks: the job COMPLETED with exit 0; every search trial and
-# the refit COMPLETE, each with exactly one accepted TELL; the workers named from Slurm;
-# the leaderboard in the job output; no process of the job left and the keys removed.
-# Every daemon (and anything the jobs started) is stopped on every exit path.
+# munge socket, so /etc/munge and /etc/slurm are not used). Three jobs, one after another:
+#   1. sbatch -N 3, keys made by the job: coordinator on hpsn1, srun workers on hpsn2 and
+#      hpsn3, a 24-trial logreg study on the reviews with its refit;
+#   2. sbatch -N 1 --cpus-per-task=2 with HPS_KEYS (a shared key folder) into the same
+#      database: the worker beside the coordinator, 2 slots, a rigorous (5-fold) study;
+#   3. a slow study cancelled with scancel while a trial runs.
+# Checked: the job's end state; every search trial and the refit COMPLETE, each with
+# exactly one accepted TELL (sqlite3 on the database); the workers named from Slurm; the
+# leaderboard in the job output (both studies after job 2); no process of any job left
+# and the keys copied to the nodes removed. Every daemon (and anything the jobs started)
+# is stopped on every exit path. Ends "3 passed, 0 failed" or with FAIL: and the logs.
 # Env: HPS (the binary), CHECK_SLURM_TRIALS (default 24), CHECK_SLURM_SECS (job deadline,
 # default 240), CHECK_SLURM_KEEP=1 (keep the temp dir).
 here=$(cd "$(dirname "$0")" && pwd)
@@ -244,7 +249,7 @@ check_study slurm-rigorous 10 "hpsn1-j$job.0-t0"
 grep -Eq "^ *[0-9]+  +slurm-reviews +accuracy +max +done " "$out" ||
     fail "job $job's leaderboard lacks the first study"
 check_clean
-[ -z "$(ls -A "$TMP/shared-keys" | grep -v '^\(coord\|worker\)\.key\(_secret\)\?$')" ] ||
+[ "$(find "$TMP/shared-keys" -mindepth 1 | wc -l)" = 4 ] ||
     fail "files added to the shared key folder: $(ls "$TMP/shared-keys")"
 echo "--- job $job output"
 cat "$out"
