@@ -8,8 +8,8 @@
 #include "core/limits.h"
 #include "worker/worker_name.h"
 
-#define NODE_MAX 60 /* bytes of the node part; ids are cut at 20 (any 64-bit number), so a
-                    * name is at most 60 + 3 * 20 + 5 = 125 bytes (LIMITS_NAME_MAX 128) */
+#define NODE_MAX 40 /* bytes of the node part; ids are cut at 20 (any 64-bit number), so a
+                    * name is at most 40 + 4 * 20 + 7 = 127 bytes (LIMITS_NAME_MAX 128) */
 #define ID_MAX 20
 
 worker_slurm_t worker_slurm_from_env(void)
@@ -17,7 +17,8 @@ worker_slurm_t worker_slurm_from_env(void)
     return (worker_slurm_t){.job = getenv("SLURM_JOB_ID"),
                             .step = getenv("SLURM_STEP_ID"),
                             .procid = getenv("SLURM_PROCID"),
-                            .node = getenv("SLURMD_NODENAME")};
+                            .node = getenv("SLURMD_NODENAME"),
+                            .restart = getenv("SLURM_RESTART_COUNT")};
 }
 
 /* Copy at most max bytes of src into dst (room for max + 1), each byte outside
@@ -39,7 +40,7 @@ static void s_clean(char *dst, const char *src, size_t max)
 void worker_name_default(char *out, size_t size, const char *host, long pid,
                          const worker_slurm_t *slurm)
 {
-    assert(out && size >= 64 && host);
+    assert(out && size > LIMITS_NAME_MAX && host);
     if (!slurm || !slurm->job || !slurm->job[0]) {
         snprintf(out, size, "%s-%ld", host, pid);
         return;
@@ -50,7 +51,13 @@ void worker_name_default(char *out, size_t size, const char *host, long pid,
     if (slurm->step && slurm->step[0] && slurm->procid && slurm->procid[0]) {
         s_clean(step, slurm->step, ID_MAX);
         s_clean(proc, slurm->procid, ID_MAX);
-        snprintf(out, size, "%s-j%s.%s-t%s", node, job, step, proc);
+        int n = snprintf(out, size, "%s-j%s.%s-t%s", node, job, step, proc);
+        const char *r = slurm->restart;
+        if (r && r[0] && strspn(r, "0") < strlen(r)) { /* a requeue: not "0" */
+            char restart[ID_MAX + 1];
+            s_clean(restart, r, ID_MAX);
+            snprintf(out + n, size - (size_t)n, "-r%s", restart);
+        }
     } else
         snprintf(out, size, "%s-j%s-%ld", node, job, pid);
 }
@@ -69,6 +76,14 @@ void worker_name_test(bool verbose)
     s = (worker_slurm_t){.job = "4211", .step = "0", .procid = "3", .node = "n7"};
     worker_name_default(name, sizeof name, "box", 42, &s);
     assert(strcmp(name, "n7-j4211.0-t3") == 0);
+    /* A requeued job keeps its id: the restart count keeps its names new. */
+    s.restart = "0";
+    worker_name_default(name, sizeof name, "box", 42, &s);
+    assert(strcmp(name, "n7-j4211.0-t3") == 0);
+    s.restart = "2";
+    worker_name_default(name, sizeof name, "box", 42, &s);
+    assert(strcmp(name, "n7-j4211.0-t3-r2") == 0);
+    s.restart = NULL;
     /* The batch script (no step): every process there has SLURM_PROCID 0, so the pid. */
     s.step = NULL;
     worker_name_default(name, sizeof name, "box", 42, &s);
@@ -88,8 +103,9 @@ void worker_name_test(bool verbose)
     assert(strstr(name, "-j1_2___31m-42") != NULL);
     assert(limits_name_problem(name, LIMITS_NAME_MAX) == NULL);
     s = (worker_slurm_t){.job = "12345678901234567890123", .step = "99999999999999999999999",
-                         .procid = "-", .node = longnode};
+                         .procid = "-99999999999999999999999", .node = longnode,
+                         .restart = longnode};
     worker_name_default(name, sizeof name, "box", 42, &s);
-    assert(strlen(name) <= NODE_MAX + 3 * ID_MAX + 5);
+    assert(strlen(name) == NODE_MAX + 4 * ID_MAX + 7);
     assert(limits_name_problem(name, LIMITS_NAME_MAX) == NULL);
 }
