@@ -12,7 +12,7 @@ PKGS     := libczmq libzmq msgpack sqlite3 yaml-0.1 openblas xgboost libsodium
 # asked only once the packages are there: a variable computed when make reads this file
 # would otherwise stay empty on a fresh machine for the whole run. Any other goal that
 # builds needs the packages already and says how to get them.
-ENTRY    := deps clean check demo bench soak sanitize fuzz
+ENTRY    := deps clean check demo bench soak sanitize fuzz check-slurm
 ifneq ($(filter-out $(ENTRY),$(or $(MAKECMDGOALS),all)),)
   ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),ok)
     $(error build packages missing (pkg-config: $(PKGS)); run `make deps` or scripts/deps.sh \
@@ -84,7 +84,7 @@ DEPS     := $(ALLSRC:%.c=$(BUILD)/%.d) $(BUILD)/hps.d $(BUILD)/bench/hps_bench.d
             $(BUILD)/tests/selftest.d $(BUILD)/tests/rawpeer.d $(BUILD)/tests/refit.d $(FUZZSRC:%.c=$(BUILD)/%.d)
 
 .PHONY: all check unit demo sanitize bench soak fuzz clean deps run-check run-demo run-bench \
-        run-soak run-fuzz bench-busy
+        run-soak run-fuzz bench-busy check-slurm run-check-slurm
 all: $(HPS) $(HPS_BENCH)
 
 $(BUILD)/%.o: %.c
@@ -171,6 +171,15 @@ bench-busy: $(HPS)
 run-soak: $(HPS)
 	HPS=$(abspath $(HPS)) scripts/soak.sh
 	HPS=$(abspath $(HPS)) scripts/faults.sh
+
+# scripts/slurm/hps.sbatch on a real single-host Slurm that the test starts and stops
+# (root; tests/check_slurm.sh): not part of `make check`.
+check-slurm: deps
+	@scripts/deps.sh --slurm
+	@$(MAKE) --no-print-directory run-check-slurm
+
+run-check-slurm: $(HPS)
+	HPS=$(abspath $(HPS)) tests/check_slurm.sh
 
 run-fuzz: $(FUZZ_RUN)
 	FUZZ_SECS=$(FUZZ_SECS) tests/fuzz/run.sh $(FUZZ_RUN)

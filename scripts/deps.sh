@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hps builds and tests with; does nothing when they are present.
-# Usage: scripts/deps.sh [--bench|--fuzz|--transformer]   (--bench adds the Python peers
-# used by `make bench`, --fuzz clang and libFuzzer for `make fuzz`, --transformer
-# PyTorch for model=transformer and tests/t_transformer.sh: large, so never by default)
+# Usage: scripts/deps.sh [--bench|--fuzz|--transformer|--slurm]   (--bench adds the Python
+# peers used by `make bench`, --fuzz clang and libFuzzer for `make fuzz`, --transformer
+# PyTorch for model=transformer and tests/t_transformer.sh: large, so never by default;
+# --slurm Slurm and MUNGE for `make check-slurm`, whose daemons the test starts itself)
 set -euo pipefail
 pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlite3-dev
       libopenblas-dev libyaml-dev libxgboost-dev libcsv-dev libsodium-dev iproute2 python3
@@ -18,7 +19,8 @@ case "${1:-}" in
     --bench) pkgs+=("${peers[@]}") ;;
     --fuzz) pkgs+=(clang libfuzzer-14-dev) ;;
     --transformer) pkgs+=(python3-torch) ;;
-    *) echo "usage: scripts/deps.sh [--bench|--fuzz|--transformer]" >&2; exit 2 ;;
+    --slurm) pkgs+=(slurm-wlm munge) ;;
+    *) echo "usage: scripts/deps.sh [--bench|--fuzz|--transformer|--slurm]" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

@@ -32,7 +32,8 @@
 typedef struct {
     const char *endpoint;        /* coordinator, e.g. tcp://127.0.0.1:5555 or ipc://... */
     int slots;                   /* concurrent trials (<= 0 means 1) */
-    const char *name;            /* unique worker name; NULL = "<host>-<pid>" */
+    const char *name;            /* unique worker name; NULL = "<host>-<pid>", or under
+                                    Slurm from the job (worker/worker_name.h) */
     const char *cache_dir;       /* blob + feature cache; NULL = $XDG_CACHE_HOME/hps
                                     or ~/.cache/hps */
     const char *cert_path;       /* CURVE: this worker's secret cert file (zcert_load);

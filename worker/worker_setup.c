@@ -9,6 +9,7 @@
 #include "core/proto.h"
 #include "objectives/objective.h"
 #include "core/util.h"
+#include "worker/worker_name.h"
 #include "worker/worker_priv.h"
 
 
@@ -99,7 +100,8 @@ int worker__init(worker_t *w, const worker_opts_t *opts, char *err)
         if (gethostname(host, sizeof host) != 0)
             snprintf(host, sizeof host, "worker");
         host[sizeof host - 1] = '\0';
-        snprintf(w->name, sizeof w->name, "%s-%d", host, (int)getpid());
+        worker_slurm_t slurm = worker_slurm_from_env();
+        worker_name_default(w->name, sizeof w->name, host, (long)getpid(), &slurm);
     }
     char *name_log = xasprintf("worker %s", w->name);
     log_set_component(name_log);
