@@ -51,24 +51,24 @@ static const char s_usage[] =
     "status lists each process (exit 1 when one is not running) and the coordinator's\n"
     "own status; down stops workers, then the coordinator, and removes the state file.\n";
 
-/* Which flags an action takes (bits of s_flag_bit). */
-enum { F_UP = 1, F_ANY = 2 };
-
-static int s_flag_bit(int opt)
-{
-    return strchr("HRPpAdw", opt) ? F_UP : F_ANY;
-}
+/* The flags (getopt values) only `up` takes. */
+static const char s_up_only[] = "HRPpAdw";
 
 /* Flags into o (positional operands into *args). 0 parsed, or an exit code. */
 static int s_parse(int argc, char **argv, cluster_opts_t *o, char ***args, int *n_args)
 {
-    static const struct option longopts[] = {
-        {"hosts", required_argument, 0, 'H'},      {"dir", required_argument, 0, 'D'},
-        {"remote-dir", required_argument, 0, 'R'}, {"hps", required_argument, 0, 'P'},
-        {"port", required_argument, 0, 'p'},       {"addr", required_argument, 0, 'A'},
-        {"db", required_argument, 0, 'd'},         {"wait", required_argument, 0, 'w'},
-        {"ssh-config", required_argument, 0, 'F'}, {"connect-timeout", required_argument, 0, 'T'},
-        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"hosts", required_argument, 0, 'H'},
+                                             {"dir", required_argument, 0, 'D'},
+                                             {"remote-dir", required_argument, 0, 'R'},
+                                             {"hps", required_argument, 0, 'P'},
+                                             {"port", required_argument, 0, 'p'},
+                                             {"addr", required_argument, 0, 'A'},
+                                             {"db", required_argument, 0, 'd'},
+                                             {"wait", required_argument, 0, 'w'},
+                                             {"ssh-config", required_argument, 0, 'F'},
+                                             {"connect-timeout", required_argument, 0, 'T'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
     *args = xcalloc((size_t)argc + 1, sizeof(char *));
     int opt, idx = 0;
     optind = 1;
@@ -83,7 +83,7 @@ static int s_parse(int argc, char **argv, cluster_opts_t *o, char ***args, int *
         if (opt == '?')
             return cli_usage_error("cluster", s_usage, "unknown or incomplete option '%s'",
                                    argv[optind - 1]);
-        if (opt > 1 && s_flag_bit(opt) == F_UP && strcmp(o->cmd, "up") != 0)
+        if (opt > 1 && strchr(s_up_only, opt) && strcmp(o->cmd, "up") != 0)
             return cli_usage_error("cluster", s_usage, "%s is only for up", flag);
         long *num = opt == 'p' ? &o->port : opt == 'w' ? &o->wait_secs : NULL;
         switch (opt) {
@@ -97,8 +97,8 @@ static int s_parse(int argc, char **argv, cluster_opts_t *o, char ***args, int *
         case 'F': o->ssh.config = optarg; break;
         case 'T': num = &o->ssh.connect_timeout; break;
         }
-        if (num && cli_flag_long("cluster", flag, optarg, 1,
-                                 num == &o->port ? 65535 : 86400, num) != 0)
+        if (num &&
+            cli_flag_long("cluster", flag, optarg, 1, num == &o->port ? 65535 : 86400, num) != 0)
             return 2;
     }
     o->wargs = argv + optind;
@@ -106,24 +106,29 @@ static int s_parse(int argc, char **argv, cluster_opts_t *o, char ***args, int *
     return 0;
 }
 
+/* A path that goes into the state file and remote sh commands: no space, no quote. */
+static bool s_word_ok(const char *s)
+{
+    for (const char *p = s; p && *p; p++)
+        if ((unsigned char)*p <= ' ' || *p == '\'' || *p == 0x7f)
+            return false;
+    return true;
+}
+
 /* The words that become parts of remote sh commands or file names: checked here. */
 static int s_check_words(const cluster_opts_t *o)
 {
-    const char *bad = NULL;
-    if (o->addr && !cluster_name_ok(o->addr))
-        bad = "--addr";
-    for (const char *p = o->remote_dir; !bad && *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == '\'')
-            bad = "--remote-dir";
-    for (const char *p = o->db; !bad && *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == '\'')
-            bad = "--db";
-    if (!bad && o->hps && strchr(o->hps, '\''))
-        bad = "--hps";
+    const char *bad = o->addr && !cluster_name_ok(o->addr)           ? "--addr"
+                      : !s_word_ok(o->remote_dir) || !*o->remote_dir ? "--remote-dir"
+                      : !s_word_ok(o->db) || !*o->db                 ? "--db"
+                      : !s_word_ok(o->hps)                           ? "--hps"
+                                                                     : NULL;
     if (!bad)
         return 0;
-    return cli_usage_error("cluster", s_usage, "%s: letters, digits and punctuation without "
-                           "spaces or quotes", bad);
+    return cli_usage_error("cluster", s_usage,
+                           "%s: letters, digits and punctuation without "
+                           "spaces or quotes",
+                           bad);
 }
 
 /* ---- keys and what each host gets --------------------------------------------------- */
@@ -192,8 +197,8 @@ static int s_link_key(const cluster_opts_t *o, const char *file, const char *dir
 static int s_coord_dirs(const cluster_opts_t *o, const cluster_t *c, const char *base)
 {
     char *allow = xasprintf("%s/allow", base), *subm = xasprintf("%s/submitters", base);
-    int rc = s_fresh_dir(allow) || s_fresh_dir(subm) ||
-             s_link_key(o, "client.key", allow) || s_link_key(o, "client.key", subm);
+    int rc = s_fresh_dir(allow) || s_fresh_dir(subm) || s_link_key(o, "client.key", allow) ||
+             s_link_key(o, "client.key", subm);
     for (int i = 0; rc == 0 && i < c->n; i++) {
         char *k = xasprintf("%s.key", c->hosts[i].name);
         rc = s_link_key(o, k, allow);
@@ -218,8 +223,8 @@ static int s_keys(const cluster_opts_t *o, const cluster_t *c)
         char *keys = xasprintf("%s/keys", base), *sec = xasprintf("%s.key_secret", h->name);
         rc = s_fresh_dir(base) || s_fresh_dir(keys) || s_link_key(o, "coord.key", keys) ||
              s_link_key(o, sec, keys) ||
-             (h->coordinator && (s_link_key(o, "coord.key_secret", keys) ||
-                                 s_coord_dirs(o, c, base)));
+             (h->coordinator &&
+              (s_link_key(o, "coord.key_secret", keys) || s_coord_dirs(o, c, base)));
         free(base);
         free(keys);
         free(sec);
@@ -238,10 +243,12 @@ static int s_preflight(const cluster_opts_t *o, cluster_t *c)
     cluster_job_t *jobs = xcalloc((size_t)c->n, sizeof(cluster_job_t));
     for (int i = 0; i < c->n; i++) {
         cluster_host_t *h = &c->hosts[i];
-        char *d = cluster_shq(h->dir), *hps = cluster_shq(h->hps ? h->hps : o->hps ? o->hps
-                                                                                  : "hps");
+        char *d = cluster_shq(h->dir), *hps = cluster_shq(h->hps   ? h->hps
+                                                          : o->hps ? o->hps
+                                                                   : "hps");
         cmds[i] = xasprintf("mkdir -p %s && chmod 700 %s && cd %s && mkdir -p cache && "
-                            "{ command -v %s || echo COPY; }", d, d, d, hps);
+                            "{ command -v %s || echo COPY; }",
+                            d, d, d, hps);
         free(d);
         free(hps);
     }
@@ -254,8 +261,7 @@ static int s_preflight(const cluster_opts_t *o, cluster_t *c)
             fprintf(stderr, "hps cluster up: host %s: no %s there\n", h->name,
                     h->hps ? h->hps : o->hps);
             failed++;
-        }
-        else if (jobs[i].status == 0) {
+        } else if (jobs[i].status == 0) {
             free(h->hps);
             h->hps = xstrdup(strcmp(found, "COPY") == 0 ? "./hps" : found);
         }
@@ -316,8 +322,9 @@ static char *s_endpoint(const cluster_opts_t *o, const cluster_t *c)
     char here[256] = "localhost";
     if (ch < 0 && !o->addr && gethostname(here, sizeof here - 1) != 0)
         snprintf(here, sizeof here, "localhost");
-    const char *addr = ch >= 0 ? (c->hosts[ch].addr ? c->hosts[ch].addr : c->hosts[ch].name)
-                               : o->addr ? o->addr : here;
+    const char *addr = ch >= 0   ? (c->hosts[ch].addr ? c->hosts[ch].addr : c->hosts[ch].name)
+                       : o->addr ? o->addr
+                                 : here;
     return xasprintf("tcp://%s:%ld", addr, o->port);
 }
 
@@ -337,8 +344,10 @@ static int s_rollback(const cluster_opts_t *o, cluster_t *c)
     if (cluster_stop(o, c) == 0 && unlink(o->state) == 0)
         return 1;
     if (s_save(o, c) == 0)
-        fprintf(stderr, "hps cluster up: what may still run is in %s: hps cluster down "
-                        "--dir %s\n", o->state, o->dir);
+        fprintf(stderr,
+                "hps cluster up: what may still run is in %s: hps cluster down "
+                "--dir %s\n",
+                o->state, o->dir);
     return 1;
 }
 
@@ -356,7 +365,8 @@ static void s_print_up(const cluster_opts_t *o, const cluster_t *c)
     printf("state        %s\n", o->state);
     printf("submit       hps cluster submit CONFIG --dir %s\n", o->dir);
     printf("   or        hps submit CONFIG --to %s --cert %s/client.key_secret --server-key "
-           "%s/coord.key\n", c->endpoint, o->keys, o->keys);
+           "%s/coord.key\n",
+           c->endpoint, o->keys, o->keys);
 }
 
 static int s_up(cluster_opts_t *o)
@@ -368,8 +378,10 @@ static int s_up(cluster_opts_t *o)
     if (rc)
         return rc == -1 ? 2 : 1;
     if (access(o->state, F_OK) == 0) {
-        fprintf(stderr, "hps cluster up: %s exists: a cluster is up (hps cluster down --dir "
-                        "%s first)\n", o->state, o->dir);
+        fprintf(stderr,
+                "hps cluster up: %s exists: a cluster is up (hps cluster down --dir "
+                "%s first)\n",
+                o->state, o->dir);
         cluster_free(&c);
         return 1;
     }
@@ -402,12 +414,15 @@ static int s_up(cluster_opts_t *o)
 /* ---- down, status, submit ------------------------------------------------------------ */
 
 /* The state file into c, its ssh config unless --ssh-config says otherwise. 0, or an
- * exit code (3: there is none). */
-static int s_load_state(cluster_opts_t *o, cluster_t *c)
+ * exit code: with need, 1 after "no cluster is up" when there is no state file; without,
+ * 3 (nothing to say). */
+static int s_load_state(cluster_opts_t *o, cluster_t *c, bool need)
 {
+    *c = (cluster_t){0};
     if (access(o->state, F_OK) != 0) {
-        *c = (cluster_t){0};
-        return 3;
+        if (need)
+            fprintf(stderr, "hps cluster %s: no %s: no cluster is up\n", o->cmd, o->state);
+        return need ? 1 : 3;
     }
     int rc = cluster_load(o->state, true, c);
     if (rc)
@@ -420,26 +435,27 @@ static int s_load_state(cluster_opts_t *o, cluster_t *c)
 static int s_down(cluster_opts_t *o)
 {
     cluster_t c;
-    int rc = s_load_state(o, &c);
+    int rc = s_load_state(o, &c, false);
     if (rc == 3)
         printf("nothing to stop: no %s\n", o->state);
     if (rc)
         return rc == 3 ? 0 : rc;
     if (cluster_stop(o, &c) == 0 && unlink(o->state) == 0)
-        printf("stopped: the coordinator and the workers of %d host%s\n", c.n,
-               c.n == 1 ? "" : "s");
+        printf("stopped: the coordinator and the workers of %d host%s\n", c.n, c.n == 1 ? "" : "s");
     else {
         if (s_save(o, &c) == 0)
-            fprintf(stderr, "hps cluster down: what may still run is in %s; run down again "
-                            "when the hosts answer\n", o->state);
+            fprintf(stderr,
+                    "hps cluster down: what may still run is in %s; run down again "
+                    "when the hosts answer\n",
+                    o->state);
         rc = 1;
     }
     cluster_free(&c);
     return rc;
 }
 
-char **cluster_client_argv(const cluster_opts_t *o, const cluster_t *c, const char *cmd,
-                           int n, int *k)
+char **cluster_client_argv(const cluster_opts_t *o, const cluster_t *c, const char *cmd, int n,
+                           int *k)
 {
     char **argv = xcalloc((size_t)n + 9, sizeof(char *));
     int j = 0;
@@ -455,21 +471,12 @@ char **cluster_client_argv(const cluster_opts_t *o, const cluster_t *c, const ch
     return argv;
 }
 
-void cluster_argv_free(char **argv)
-{
-    for (char **p = argv; *p; p++)
-        free(*p);
-    free(argv);
-}
-
 static int s_status(cluster_opts_t *o)
 {
     cluster_t c;
-    int rc = s_load_state(o, &c);
-    if (rc == 3)
-        fprintf(stderr, "hps cluster status: no %s: no cluster is up\n", o->state);
+    int rc = s_load_state(o, &c, true);
     if (rc)
-        return rc == 3 ? 1 : rc;
+        return rc;
     rc = cluster_check(o, &c, true) == 0 ? 0 : 1;
     fflush(stdout);
     int k;
@@ -494,11 +501,9 @@ static int s_submit(cluster_opts_t *o, char **args, int n_args)
     if (n_args < 1)
         return cli_usage_error("cluster", s_usage, "submit needs CONFIG%s", "");
     cluster_t c;
-    int rc = s_load_state(o, &c);
-    if (rc == 3)
-        fprintf(stderr, "hps cluster submit: no %s: no cluster is up\n", o->state);
+    int rc = s_load_state(o, &c, true);
     if (rc)
-        return rc == 3 ? 1 : rc;
+        return rc;
     int k;
     char **argv = cluster_client_argv(o, &c, "submit", n_args, &k);
     for (int i = 0; i < n_args; i++)
@@ -530,8 +535,12 @@ int cluster_main(int argc, char **argv)
         free(hint);
         return 2;
     }
-    cluster_opts_t o = {.cmd = actions[a], .dir = "hps-cluster", .remote_dir = ".hps-cluster",
-                        .db = "hps.db", .port = 5555, .wait_secs = 30,
+    cluster_opts_t o = {.cmd = actions[a],
+                        .dir = "hps-cluster",
+                        .remote_dir = ".hps-cluster",
+                        .db = "hps.db",
+                        .port = 5555,
+                        .wait_secs = 30,
                         .ssh = {.connect_timeout = 10}};
     char **args = NULL, self[PATH_MAX];
     int n_args = 0, rc = s_parse(argc - 1, argv + 1, &o, &args, &n_args);
@@ -550,8 +559,10 @@ int cluster_main(int argc, char **argv)
         o.self = self;
         o.state = xasprintf("%s/state", o.dir);
         o.keys = xasprintf("%s/keys", o.dir);
-        rc = a == 0 ? s_up(&o) : a == 1 ? s_down(&o) : a == 2 ? s_status(&o)
-                                                            : s_submit(&o, args, n_args);
+        rc = a == 0   ? s_up(&o)
+             : a == 1 ? s_down(&o)
+             : a == 2 ? s_status(&o)
+                      : s_submit(&o, args, n_args);
     }
     free(args);
     free(o.state);

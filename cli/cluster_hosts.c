@@ -14,8 +14,10 @@
 
 bool cluster_name_ok(const char *s)
 {
-    if (!s || !*s || strlen(s) > 128 || !strchr("abcdefghijklmnopqrstuvwxyz"
-                                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", *s))
+    if (!s || !*s || strlen(s) > 128 ||
+        !strchr("abcdefghijklmnopqrstuvwxyz"
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+                *s))
         return false;
     return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
            strlen(s);
@@ -92,12 +94,11 @@ static const char *s_option(cluster_host_t *h, const char *key, const char *v, b
 }
 
 /* One line's words (words[0] the host) into a new host of c; false after a message. */
-static bool s_host_line(cluster_t *c, char **words, int n, const char *path, int line,
-                        bool state)
+static bool s_host_line(cluster_t *c, char **words, int n, const char *path, int line, bool state)
 {
     if (!cluster_name_ok(words[0])) {
-        fprintf(stderr, "%s:%d: '%s': a host is letters, digits, '.', '_', '-'\n", path,
-                line, words[0]);
+        fprintf(stderr, "%s:%d: '%s': a host is letters, digits, '.', '_', '-'\n", path, line,
+                words[0]);
         return false;
     }
     for (int i = 0; i < c->n; i++)
@@ -130,8 +131,8 @@ static bool s_host_line(cluster_t *c, char **words, int n, const char *path, int
         }
     }
     if (!state && h->workers == 0 && !h->coordinator) {
-        fprintf(stderr, "%s:%d: host %s runs nothing (workers=0 without coordinator)\n", path,
-                line, h->name);
+        fprintf(stderr, "%s:%d: host %s runs nothing (workers=0 without coordinator)\n", path, line,
+                h->name);
         ok = false;
     }
     return ok;
@@ -214,8 +215,8 @@ int cluster_load(const char *path, bool state, cluster_t *c)
         int own = n && state ? s_state_line(c, words, n) : 0;
         if (own < 0)
             fprintf(stderr, "%s:%d: '%s': not a line of a state file\n", path, line, words[0]);
-        if (own < 0 || (n && own == 0 &&
-                        !s_host_line(c, words + state, n - state, path, line, state)))
+        if (own < 0 ||
+            (n && own == 0 && !s_host_line(c, words + state, n - state, path, line, state)))
             ok = false;
     }
     free(text);
@@ -229,8 +230,10 @@ int cluster_save(const char *path, const cluster_t *c, char *err)
 {
     strbuf_t sb;
     sb_init(&sb);
-    sb_printf(&sb, "# hps cluster: what `hps cluster up` started; read by down and status\n"
-                   "endpoint %s\n", c->endpoint);
+    sb_printf(&sb,
+              "# hps cluster: what `hps cluster up` started; read by down and status\n"
+              "endpoint %s\n",
+              c->endpoint);
     if (c->local_pid)
         sb_printf(&sb, "local %ld\n", c->local_pid);
     if (c->ssh_config)
@@ -289,8 +292,10 @@ void cluster_hosts_test(bool verbose)
     char dir[] = "/tmp/hps-clhosts-XXXXXX";
     assert(mkdtemp(dir));
     cluster_t c;
-    assert(s_load_text(dir, "# a comment\n\nhead coordinator workers=0  # here\n"
-                            "n1 slots=4 workers=2 user=al port=2222\n", false, &c) == 0);
+    assert(s_load_text(dir,
+                       "# a comment\n\nhead coordinator workers=0  # here\n"
+                       "n1 slots=4 workers=2 user=al port=2222\n",
+                       false, &c) == 0);
     assert(c.n == 2 && cluster_coord_host(&c) == 0 && c.hosts[0].workers == 0);
     assert(c.hosts[1].slots == 4 && c.hosts[1].workers == 2 && c.hosts[1].port == 2222);
     assert(strcmp(c.hosts[1].user, "al") == 0 && c.hosts[1].line == 4);
@@ -318,9 +323,10 @@ void cluster_hosts_test(bool verbose)
     free(state);
 
     /* bad input: each refused (messages on stderr only when verbose) */
-    static const char *bad[] = {"-x\n", "a b\n", "a port=0\n", "a workers=x\n", "a\na\n",
-                                "a coordinator\nb coordinator\n", "a bogus=1\n", "# none\n",
-                                "a workers=0\n", "a user=x;y\n"};
+    static const char *bad[] = {"-x\n",          "a b\n",    "a port=0\n",
+                                "a workers=x\n", "a\na\n",   "a coordinator\nb coordinator\n",
+                                "a bogus=1\n",   "# none\n", "a workers=0\n",
+                                "a user=x;y\n"};
     int saved = dup(STDERR_FILENO);
     assert(saved >= 0 && (verbose || freopen("/dev/null", "w", stderr)));
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++)

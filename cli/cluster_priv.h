@@ -7,28 +7,27 @@
 #include "cli/cluster_ssh.h"
 
 typedef struct {
-    const char *cmd;         /* "up", "down", ...: for messages */
-    const char *hosts;       /* --hosts FILE */
-    const char *dir;         /* --dir: keys and state here (default hps-cluster) */
-    const char *remote_dir;  /* --remote-dir: each host's directory is this/HOST */
-    const char *addr;        /* --addr: this machine for workers (a local coordinator) */
-    const char *hps;         /* --hps: the hps to run on every host; NULL: find or copy */
-    const char *db;          /* --db: the coordinator's study file (default hps.db) */
-    long port;               /* --port of the coordinator */
-    long wait_secs;          /* --wait: for the coordinator and the workers to answer */
-    cluster_ssh_opts_t ssh;  /* --ssh-config, --connect-timeout */
-    char **wargs;            /* after --: passed to every worker */
+    const char *cmd;        /* "up", "down", ...: for messages */
+    const char *hosts;      /* --hosts FILE */
+    const char *dir;        /* --dir: keys and state here (default hps-cluster) */
+    const char *remote_dir; /* --remote-dir: each host's directory is this/HOST */
+    const char *addr;       /* --addr: this machine for workers (a local coordinator) */
+    const char *hps;        /* --hps: the hps to run on every host; NULL: find or copy */
+    const char *db;         /* --db: the coordinator's study file (default hps.db) */
+    long port;              /* --port of the coordinator */
+    long wait_secs;         /* --wait: for the coordinator and the workers to answer */
+    cluster_ssh_opts_t ssh; /* --ssh-config, --connect-timeout */
+    char **wargs;           /* after --: passed to every worker */
     int n_wargs;
-    char *self;              /* this hps (absolute; cluster_main's buffer) */
-    char *state;             /* DIR/state; owned */
-    char *keys;              /* DIR/keys; owned */
+    char *self;  /* this hps (absolute; cluster_main's buffer) */
+    char *state; /* DIR/state; owned */
+    char *keys;  /* DIR/keys; owned */
 } cluster_opts_t;
 
 /* Run cmds[i] (NULL: none) over ssh on host i of c, all at once; jobs[i] are finished
  * (the caller frees them). Each failure is reported as "hps cluster CMD: host NAME
  * (FILE:LINE): what ssh or the command said"; returns how many failed. */
-int cluster_ssh_all(const cluster_opts_t *o, const cluster_t *c, char **cmds,
-                    cluster_job_t *jobs);
+int cluster_ssh_all(const cluster_opts_t *o, const cluster_t *c, char **cmds, cluster_job_t *jobs);
 
 /* Start the coordinator (on its host, or here when none is marked) and record its pid
  * in c; then the workers of every host. 0, or -1 after a message (what was started is
@@ -51,8 +50,7 @@ int cluster_stop(const cluster_opts_t *o, cluster_t *c);
 
 /* argv of `hps CMD --to EP --cert ... --server-key ...` with room for n more entries
  * (NULL-terminated after those); free with cluster_argv_free. */
-char **cluster_client_argv(const cluster_opts_t *o, const cluster_t *c, const char *cmd,
-                           int n, int *k);
-void cluster_argv_free(char **argv);
+char **cluster_client_argv(const cluster_opts_t *o, const cluster_t *c, const char *cmd, int n,
+                           int *k);
 
 #endif

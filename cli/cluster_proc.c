@@ -25,8 +25,7 @@ static const char s_sh_fns[] =
     "own() { tr '\\000' ' ' <\"/proc/$1/cmdline\" 2>/dev/null | grep -qF -e \" $2 \"; }; "
     "live() { tr '\\000' ' ' <\"/proc/$1/cmdline\" 2>/dev/null | grep -q .; }; ";
 
-int cluster_ssh_all(const cluster_opts_t *o, const cluster_t *c, char **cmds,
-                    cluster_job_t *jobs)
+int cluster_ssh_all(const cluster_opts_t *o, const cluster_t *c, char **cmds, cluster_job_t *jobs)
 {
     char err[HPS_ERR_LEN];
     for (int i = 0; i < c->n; i++) {
@@ -45,9 +44,9 @@ int cluster_ssh_all(const cluster_opts_t *o, const cluster_t *c, char **cmds,
         cluster_last_line(jobs[i].err, why, sizeof why);
         if (!why[0])
             cluster_last_line(jobs[i].out, why, sizeof why);
-        fprintf(stderr, "hps cluster %s: host %s (%s:%d): %s (exit %d)\n", o->cmd,
-                c->hosts[i].name, o->hosts ? o->hosts : o->state, c->hosts[i].line,
-                why[0] ? why : "failed", jobs[i].status);
+        fprintf(stderr, "hps cluster %s: host %s (%s:%d): %s (exit %d)\n", o->cmd, c->hosts[i].name,
+                o->hosts ? o->hosts : o->state, c->hosts[i].line, why[0] ? why : "failed",
+                jobs[i].status);
         failed++;
     }
     return failed;
@@ -59,8 +58,7 @@ static int s_read_pids(const char *out, long *pids, int n)
     int k = 0;
     char *copy = xstrdup(out ? out : ""), *save = NULL;
     for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-        if (k < n && strncmp(l, "pid ", 4) == 0 && parse_long(l + 4, &pids[k]) == 0 &&
-            pids[k] > 0)
+        if (k < n && strncmp(l, "pid ", 4) == 0 && parse_long(l + 4, &pids[k]) == 0 && pids[k] > 0)
             k++;
     free(copy);
     return k == n ? 0 : -1;
@@ -116,8 +114,8 @@ static long s_start_local(const cluster_opts_t *o, char *err)
     char *bind = xasprintf("tcp://0.0.0.0:%ld", o->port);
     char *cert = xasprintf("%s/coord.key_secret", o->keys);
     char *allow = xasprintf("%s/allow", o->dir), *subm = xasprintf("%s/submitters", o->dir);
-    char *argv[] = {o->self, "coordinator", "--bind", bind, "--db",         db,   "--cert",
-                    cert,    "--allow",     allow,    "--submitters", subm, NULL};
+    char *argv[] = {o->self, "coordinator", "--bind", bind,           "--db", db,  "--cert",
+                    cert,    "--allow",     allow,    "--submitters", subm,   NULL};
     int fds[2];
     long pid = -1;
     if (pipe2(fds, O_CLOEXEC) != 0) {
@@ -178,8 +176,8 @@ int cluster_start_coord(const cluster_opts_t *o, cluster_t *c)
     cluster_job_t *jobs = xcalloc((size_t)c->n, sizeof(cluster_job_t));
     int rc = cluster_ssh_all(o, c, cmds, jobs) ? -1 : 0;
     if (rc == 0 && s_read_pids(jobs[ch].out, &h->coord_pid, 1) != 0) {
-        fprintf(stderr, "hps cluster %s: host %s: no pid from the coordinator's start\n",
-                o->cmd, h->name);
+        fprintf(stderr, "hps cluster %s: host %s: no pid from the coordinator's start\n", o->cmd,
+                h->name);
         rc = -1;
     }
     if (rc == 0)
@@ -206,8 +204,10 @@ static char *s_workers_cmd(const cluster_opts_t *o, const cluster_t *c, const cl
         char name[160];
         cluster_worker_name(h, i, name, sizeof name);
         char *nq = cluster_shq(name), *log = xasprintf("%s.log", name), *logq = cluster_shq(log);
-        sb_printf(&sb, "nohup %s worker --connect %s --name %s --slots %ld --cert %s "
-                       "--server-key keys/coord.key --cache cache", hps, ep, nq, h->slots, keyq);
+        sb_printf(&sb,
+                  "nohup %s worker --connect %s --name %s --slots %ld --cert %s "
+                  "--server-key keys/coord.key --cache cache",
+                  hps, ep, nq, h->slots, keyq);
         for (int a = 0; a < o->n_wargs; a++) {
             char *q = cluster_shq(o->wargs[a]);
             sb_printf(&sb, " %s", q);
@@ -241,8 +241,8 @@ int cluster_start_workers(const cluster_opts_t *o, cluster_t *c)
         cluster_host_t *h = &c->hosts[i];
         /* the pids that came, even from a host that failed half-way: they are stopped */
         if (cmds[i] && s_read_pids(jobs[i].out, h->pids, (int)h->workers) != 0 && !jobs[i].status) {
-            fprintf(stderr, "hps cluster %s: host %s: not every worker's pid came back\n",
-                    o->cmd, h->name);
+            fprintf(stderr, "hps cluster %s: host %s: not every worker's pid came back\n", o->cmd,
+                    h->name);
             rc = -1;
         }
         if (cmds[i] && jobs[i].status == 0)
@@ -291,8 +291,9 @@ static char *s_check_cmd(const cluster_host_t *h)
         for (int i = 0; i < n; i++) {
             char *pat = cluster_shq(p[i].pat), *log = xasprintf("%s.log", p[i].name);
             char *logq = cluster_shq(log);
-            sb_printf(&sb, "if own %ld %s; then echo '%ld running'; else echo '%ld exited'; "
-                           "tail -n 5 %s 2>/dev/null | sed 's/^/| /'; fi; ",
+            sb_printf(&sb,
+                      "if own %ld %s; then echo '%ld running'; else echo '%ld exited'; "
+                      "tail -n 5 %s 2>/dev/null | sed 's/^/| /'; fi; ",
                       p[i].pid, pat, p[i].pid, p[i].pid, logq);
             free(pat);
             free(log);
@@ -331,8 +332,10 @@ static int s_check_report(const cluster_opts_t *o, const cluster_host_t *h, cons
                    strcmp(name, "coordinator") ? "worker" : "coordinator", name, pid, state);
         if (strcmp(state, "running") != 0) {
             exited++;
-            fprintf(stderr, "hps cluster %s: host %s: %s (pid %ld) is not running; the end "
-                            "of %s/%s.log:\n", o->cmd, h->name, name, pid, h->dir, name);
+            fprintf(stderr,
+                    "hps cluster %s: host %s: %s (pid %ld) is not running; the end "
+                    "of %s/%s.log:\n",
+                    o->cmd, h->name, name, pid, h->dir, name);
         }
     }
     free(copy);
@@ -351,8 +354,10 @@ int cluster_check(const cluster_opts_t *o, const cluster_t *c, bool print)
             printf("%-20s %-14s %-24s %8ld  %s\n", "(here)", "coordinator", "coordinator",
                    c->local_pid, up ? "running" : "exited");
         if (!up) {
-            fprintf(stderr, "hps cluster %s: the coordinator here (pid %ld) is not running; "
-                            "see %s/coordinator.log\n", o->cmd, c->local_pid, o->dir);
+            fprintf(stderr,
+                    "hps cluster %s: the coordinator here (pid %ld) is not running; "
+                    "see %s/coordinator.log\n",
+                    o->cmd, c->local_pid, o->dir);
             exited++;
         }
     }
@@ -399,8 +404,8 @@ static int s_alive_workers(const cluster_opts_t *o, const cluster_t *c)
         cluster_job_finish(&job);
         cfg_errs_t errs;
         cfg_errs_init(&errs);
-        cfg_node_t *root = job.status == 0 ? cfg_parse(job.out, strlen(job.out), "status",
-                                                       &errs) : NULL;
+        cfg_node_t *root = job.status == 0 ? cfg_parse(job.out, strlen(job.out), "status", &errs)
+                                           : NULL;
         const cfg_node_t *ws = root ? cfg_get(root, "workers") : NULL;
         n = root ? 0 : -1;
         for (int i = 0; ws && ws->type == CFG_SEQ && i < ws->n; i++) {
@@ -440,12 +445,14 @@ int cluster_wait(const cluster_opts_t *o, const cluster_t *c, bool workers)
     if (cluster_check(o, c, false) > 0)
         return -1;
     if (got < 0)
-        fprintf(stderr, "hps cluster %s: the coordinator at %s did not answer within %ld s "
-                        "(can this machine reach that address and port?)\n",
+        fprintf(stderr,
+                "hps cluster %s: the coordinator at %s did not answer within %ld s "
+                "(can this machine reach that address and port?)\n",
                 o->cmd, c->endpoint, o->wait_secs);
     else
-        fprintf(stderr, "hps cluster %s: %d of %d workers connected to %s within %ld s (can "
-                        "every host reach that address and port? see their logs)\n",
+        fprintf(stderr,
+                "hps cluster %s: %d of %d workers connected to %s within %ld s (can "
+                "every host reach that address and port? see their logs)\n",
                 o->cmd, got, want, c->endpoint, o->wait_secs);
     return -1;
 }
@@ -465,8 +472,8 @@ static char *s_stop_cmd(const cluster_host_t *h, bool coord)
         sb_printf(&sb, "%sl=; ", s_sh_fns);
         for (int i = 0; i < n; i++) {
             char *pat = cluster_shq(p[i].pat);
-            sb_printf(&sb, "own %ld %s && kill %ld && l=\"$l %ld\"; ", p[i].pid, pat,
-                      p[i].pid, p[i].pid);
+            sb_printf(&sb, "own %ld %s && kill %ld && l=\"$l %ld\"; ", p[i].pid, pat, p[i].pid,
+                      p[i].pid);
             free(pat);
         }
         sb_puts(&sb, "i=0; while [ -n \"$l\" ] && [ $i -lt 100 ]; do a=; for p in $l; do "

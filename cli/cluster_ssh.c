@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +117,7 @@ static char **s_argv_head(const char *prog, const cluster_ssh_opts_t *o, const c
     return argv;
 }
 
-static void s_argv_free(char **argv)
+void cluster_argv_free(char **argv)
 {
     for (char **p = argv; *p; p++)
         free(*p);
@@ -140,7 +139,7 @@ int cluster_ssh_start(cluster_job_t *job, const cluster_ssh_opts_t *o, const clu
     argv[k++] = s_dest(h);
     argv[k++] = xstrdup(cmd);
     int rc = cluster_job_start(job, argv, err);
-    s_argv_free(argv);
+    cluster_argv_free(argv);
     return rc;
 }
 
@@ -156,7 +155,7 @@ int cluster_scp_start(cluster_job_t *job, const cluster_ssh_opts_t *o, const clu
     argv[k++] = xasprintf("%s:%s/", d, dest);
     free(d);
     int rc = cluster_job_start(job, argv, err);
-    s_argv_free(argv);
+    cluster_argv_free(argv);
     return rc;
 }
 
@@ -222,7 +221,7 @@ void cluster_ssh_test(bool verbose)
     int k;
     char **a = s_argv_head("ssh", &o, &h, "-p", 0, &k);
     assert(k == 7 && strcmp(a[4], "ConnectTimeout=5") == 0 && strcmp(a[6], "2222") == 0);
-    s_argv_free(a);
+    cluster_argv_free(a);
     char *d = s_dest(&h);
     assert(strcmp(d, "al@n1") == 0);
     free(d);

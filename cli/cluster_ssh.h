@@ -40,6 +40,9 @@ int cluster_ssh_start(cluster_job_t *job, const cluster_ssh_opts_t *o, const clu
 int cluster_scp_start(cluster_job_t *job, const cluster_ssh_opts_t *o, const cluster_host_t *h,
                       char *const *srcs, int n, const char *dest, char *err);
 
+/* Free a NULL-terminated argv of owned strings. */
+void cluster_argv_free(char **argv);
+
 /* s as one word for sh: in single quotes, with each ' as '\''. Caller frees. */
 char *cluster_shq(const char *s);
 /* The last non-empty line of text, trimmed (into buf); "" when none. For messages. */
