@@ -118,7 +118,10 @@ cat >"$TMP/hosts" <<EOF
 ${ADDRS[0]} coordinator workers=1 slots=2   # the head
 ${ADDRS[1]} workers=2
 EOF
-expect 0 "$HPS" "${UP[@]}" --hosts "$TMP/hosts"
+# Worker flags after -- reach every worker as the same words (quoted for the remote shell:
+# no word split at its space, no glob expanded there).
+pat="/opt/hps fo/'q' * *"
+expect 0 "$HPS" "${UP[@]}" --hosts "$TMP/hosts" -- --allow-command "$pat" --prefetch 2
 cp "$TMP/out" "$TMP/up.out"
 grep -q "^coordinator  tcp://${ADDRS[0]}:5599" "$TMP/up.out" || fail "up said: $(cat "$TMP/up.out")"
 grep -q "^workers      3 on 2 hosts, 4 slots" "$TMP/up.out" || fail "up said: $(cat "$TMP/up.out")"
@@ -128,7 +131,16 @@ grep -q "^workers      3 on 2 hosts, 4 slots" "$TMP/up.out" || fail "up said: $(
 expect 0 "$HPS" cluster status "${CL[@]}"
 [ "$(grep -c ' running$' "$TMP/out")" = 4 ] || fail "status: $(cat "$TMP/out" "$TMP/err")"
 expect_err 1 "exists: a cluster is up" "$HPS" "${UP[@]}" --hosts "$TMP/hosts"
-echo "ok: up started 1 coordinator + 3 workers over ssh (hps copied, keys 0600); status sees them"
+checked=0
+for p in $(sed -n 's/.* pids=\([0-9,]*\).*/\1/p' "$C/state" | tr ',' ' '); do
+    tr '\0' '\n' <"/proc/$p/cmdline" | grep -A3 -x -e --allow-command >"$TMP/args"
+    [ "$(cat "$TMP/args")" = "$(printf -- '--allow-command\n%s\n--prefetch\n2' "$pat")" ] ||
+        fail "worker $p got: $(cat "$TMP/args")"
+    checked=$((checked + 1))
+done
+[ "$checked" = 3 ] || fail "worker pids in the state file: $(cat "$C/state")"
+echo "ok: up started 1 coordinator + 3 workers over ssh (hps copied, keys 0600, worker flags"\
+     "intact); status sees them"
 
 DB=$R/${ADDRS[0]}/hps.db
 n=24
