@@ -1,6 +1,7 @@
 /* hps — main(): the subcommand table and exit codes (0 ok, 1 runtime failure, 2 bad
  * input). Each subcommand's *_main parses its own flags. */
 #include "cli/client.h"
+#include "cli/cluster.h"
 #include "cli/coordinator.h"
 #include "cli/db.h"
 #include "cli/export.h"
@@ -40,6 +41,7 @@ static const subcmd_t s_commands[] = {
     {"models", models_main, "the model registry: versions, stages, scores (history NAME: moves)"},
     {"model", model_main, "a registered model: export REF -o DIR (file + card), path REF"},
     {"predict", predict_main, "apply a saved model artifact to a CSV (one prediction per row)"},
+    {"cluster", cluster_main, "start, see and stop a coordinator and workers on hosts over ssh"},
 };
 
 int main(int argc, char **argv)

@@ -10,7 +10,9 @@ pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlit
       procps    # ps, pgrep, pkill: t_stale_tell freezes a trial process with them
       sqlite3   # the sqlite3 shell: bench/scale.sh (t_scale) edits a study file with it
       python3-optuna  # t_optuna: an exported study opened by Optuna itself, and imported back
-      chromium)  # t_report: the HTML report rendered headless and its plots checked
+      chromium  # t_report: the HTML report rendered headless and its plots checked
+      openssh-server openssh-client  # t_cluster_ssh: hps cluster up/down against sshd
+      python3-kubernetes)  # t_k8s_manifests: deploy/k8s checked against the API schema
 # The test suite compares against Optuna/scikit-learn/xgboost reference values computed
 # once and committed as fixtures, but a few tests cross-check live when the peers exist.
 peers=(python3-optuna python3-sklearn python3-xgboost python3-numpy)

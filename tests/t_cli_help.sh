@@ -7,7 +7,7 @@
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=0
 
-for c in run coordinator worker submit status stop leaderboard promote keygen trials export report resume delete rename copy import enqueue models model predict; do
+for c in run coordinator worker submit status stop leaderboard promote keygen trials export report resume delete rename copy import enqueue models model predict cluster; do
     for h in -h --help; do
         "$HPS" "$c" $h >"$TMP/out" 2>"$TMP/err" || fail "hps $c $h: exit $?: $(cat "$TMP/err")"
         grep -q "^usage: " "$TMP/out" && grep -Eq "^(usage:)? *hps $c( |$)" "$TMP/out" \
