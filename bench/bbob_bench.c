@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench/bbob.h"
 #include "bench/loop.h"
@@ -155,6 +156,69 @@ static int s_quality(int argc, char **argv)
     return 0;
 }
 
+/* Seconds of this process's CPU (all its threads): what a proposal costs whatever else
+ * the machine is doing. */
+static double s_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Cost per proposal of a sampler that has n finished trials of f15 (5-d, instance 1)
+ * behind it: the first proposal after them (which refits the GP's hyperparameters when
+ * the schedule says so) and the median of the next four. */
+static int s_cost(int argc, char **argv)
+{
+    s_args_t a;
+    if (s_parse(argc, argv, &a) != 0)
+        return 2;
+    const sampler_ops_t *ops = sampler_find(a.sampler);
+    int dim = a.dims[0];
+    static char names[S_MAXDIM][8];
+    param_t params[S_MAXDIM];
+    for (int j = 0; j < dim; j++) {
+        snprintf(names[j], sizeof names[j], "x%d", j);
+        params[j] = (param_t){.name = names[j], .kind = PARAM_FLOAT, .low = -5, .high = 5};
+    }
+    space_t space = {.n = dim, .params = params};
+    bbob_t *p = bbob_new(15, dim, 1);
+    for (int b = 0; ops && b < a.n_budgets; b++) {
+        char yaml[512], err[HPS_ERR_LEN];
+        snprintf(yaml, sizeof yaml, "{type: %s, seed: 1%s%s}", a.sampler, a.opts[0] ? ", " : "",
+                 a.opts);
+        void *smp = bench_sampler_new(ops, &space, yaml, "hps-bench bbob cost");
+        void *rnd = bench_sampler_new(&random_sampler, &space, "{type: random, seed: 7}",
+                                      "hps-bench bbob cost");
+        if (!smp || !rnd)
+            return 2;
+        long n = a.budgets[b];
+        double x[S_MAXDIM], ms[5];
+        for (long t = 0; t < n; t++) {
+            random_sampler.propose(rnd, t, x, err);
+            ops->started(smp, t, x);
+            ops->finished(smp, t, TRIAL_COMPLETE, bbob_eval(p, x));
+        }
+        for (int r = 0; r < 5; r++) {
+            double t0 = s_cpu();
+            int rc = ops->propose(smp, n + r, x, err);
+            ms[r] = 1e3 * (s_cpu() - t0);
+            if (rc != SAMPLER_OK)
+                return 2;
+            ops->started(smp, n + r, x);
+            ops->finished(smp, n + r, TRIAL_COMPLETE, bbob_eval(p, x));
+        }
+        double first = ms[0];
+        printf("cost sampler=%s%s%s dim=%d n=%ld cpu_first_ms=%.2f cpu_median_ms=%.2f\n", a.sampler,
+               a.opts[0] ? "+" : "", a.opts, dim, n, first, median_sort(ms + 1, 4));
+        fflush(stdout);
+        ops->destroy(&smp);
+        random_sampler.destroy(&rnd);
+    }
+    bbob_destroy(&p);
+    return ops ? 0 : 2;
+}
+
 /* Lines "FN DIM INSTANCE x0 ... x{DIM-1}" in, one regret f(x) - f_opt out per line. */
 static int s_serve(void)
 {
@@ -213,10 +277,12 @@ int bbob_bench_main(int argc, char **argv)
     const char *mode = argc > 1 ? argv[1] : "";
     if (strcmp(mode, "quality") == 0)
         return s_quality(argc, argv);
+    if (strcmp(mode, "cost") == 0)
+        return s_cost(argc, argv);
     if (strcmp(mode, "serve") == 0 && argc == 2)
         return s_serve();
     if (strcmp(mode, "info") == 0)
         return s_info(argc, argv);
-    fprintf(stderr, "usage: hps-bench bbob quality|serve|info ... (see bench/bbob_bench.h)\n");
+    fprintf(stderr, "usage: hps-bench bbob quality|cost|serve|info ... (see bench/bbob_bench.h)\n");
     return 2;
 }

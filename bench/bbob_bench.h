@@ -10,6 +10,10 @@
  *       `seeds fn=fF-dD-bB sampler=LABEL workers=W regrets=...` line (best f - f_opt
  *       after B trials, study order) that bench/tpe_quality_stats.py pairs with
  *       bench/bbob_optuna.py's.
+ *   cost --sampler gp [--dims 5] [--budgets 50,100,300,1000] [--opts YAML]
+ *       Time per proposal after n finished trials of f15 (the first dimension given):
+ *       `cost sampler=S dim=D n=N cpu_first_ms=... cpu_median_ms=...` (process CPU time
+ *       of the first proposal after them, then the median of the next four).
  *   serve
  *       Reads lines "FN DIM INSTANCE x0 ... x{DIM-1}" and answers each with f(x) - f_opt
  *       (%.17g), so a peer in another language evaluates exactly these functions.

@@ -64,8 +64,7 @@ static double s_dist(const double *a, const double *b, const double *ls, int d)
  * -1 when it is not positive definite. */
 static int s_factor(const double *x, int n, int d, const double *theta, double *k)
 {
-    double ls[64], sf2 = exp(theta[d]), sn2 = S_NOISE_FLOOR + exp(theta[d + 1]);
-    assert(d <= 64);
+    double ls[GP_MODEL_MAXDIM], sf2 = exp(theta[d]), sn2 = S_NOISE_FLOOR + exp(theta[d + 1]);
     for (int j = 0; j < d; j++)
         ls[j] = exp(theta[j]);
     for (int j = 0; j < n; j++)
@@ -102,7 +101,7 @@ static double s_log_prior(const double *theta, int d, double *grad)
 static void s_lml_grad(const s_fit_t *f, const double *theta, double *grad)
 {
     int n = f->n, d = f->d;
-    double ls[64], sf2 = exp(theta[d]), sn2 = S_NOISE_FLOOR + exp(theta[d + 1]);
+    double ls[GP_MODEL_MAXDIM], sf2 = exp(theta[d]), sn2 = S_NOISE_FLOOR + exp(theta[d + 1]);
     for (int j = 0; j < d; j++)
         ls[j] = exp(theta[j]);
     for (int j = 0; j < d + 2; j++)
@@ -162,7 +161,7 @@ static lbfgsfloatval_t s_objective(void *arg, const lbfgsfloatval_t *theta, lbfg
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, n, n, n, 1.0, linv, n, linv, n, 0.0,
                 f->kinv, n);
     free(linv);
-    double prior_grad[66], grad[66];
+    double prior_grad[GP_MODEL_MAXDIM + 2], grad[GP_MODEL_MAXDIM + 2];
     double lp = s_log_prior(theta, d, prior_grad);
     s_lml_grad(f, theta, grad);
     for (int j = 0; j < dims; j++)
@@ -193,9 +192,14 @@ static double s_minimise(s_fit_t *f, double *start)
     return fx;
 }
 
-gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, char *err)
+gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, const double *theta,
+                         char *err)
 {
-    assert(x && y && n >= 1 && d >= 1 && d <= 64);
+    assert(x && y && n >= 1 && d >= 1 && d <= GP_MODEL_MAXDIM);
+    /* Matrices of a few hundred rows: OpenBLAS's threads cost more than they bring (and
+     * the coordinator, which samples, is one thread by design). */
+    if (openblas_get_num_threads() != 1)
+        openblas_set_num_threads(1);
     gp_model_t *m = xcalloc(1, sizeof *m);
     m->n = n;
     m->d = d;
@@ -215,9 +219,11 @@ gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, char *e
     f.kinv = xmalloc((size_t)n * n * sizeof *f.kinv);
     f.alpha = xmalloc((size_t)n * sizeof *f.alpha);
     /* Two fixed starts (smooth, and rougher with more noise); the better end wins. */
-    double starts[2][66], best = INFINITY;
+    double starts[2][GP_MODEL_MAXDIM + 2], best = theta ? 0 : INFINITY;
     m->theta = xmalloc((size_t)(d + 2) * sizeof *m->theta);
-    for (int s = 0; s < 2; s++) {
+    if (theta)
+        memcpy(m->theta, theta, (size_t)(d + 2) * sizeof *m->theta);
+    for (int s = 0; !theta && s < 2; s++) {
         for (int j = 0; j < d; j++)
             starts[s][j] = log(s == 0 ? 0.5 : 0.15);
         starts[s][d] = 0;
@@ -269,7 +275,7 @@ void gp_model_destroy(gp_model_t **self_p)
 void gp_model_predict(const gp_model_t *self, const double *x, int m, double *mu, double *sd)
 {
     int n = self->n, d = self->d;
-    double ls[64], sf2 = exp(self->theta[d]);
+    double ls[GP_MODEL_MAXDIM], sf2 = exp(self->theta[d]);
     for (int j = 0; j < d; j++)
         ls[j] = exp(self->theta[j]);
     double *ks = xmalloc((size_t)n * m * sizeof *ks); /* n x m, column-major */
@@ -289,6 +295,7 @@ void gp_model_predict(const gp_model_t *self, const double *x, int m, double *mu
 }
 
 const double *gp_model_lengthscales(const gp_model_t *self) { return self->ls; }
+const double *gp_model_theta(const gp_model_t *self) { return self->theta; }
 double gp_model_signal(const gp_model_t *self) { return exp(self->theta[self->d]); }
 double gp_model_noise(const gp_model_t *self)
 {
@@ -343,7 +350,7 @@ static void s_test_fit(void)
         y[i] = 3 + 2 * sin(5 * x[i * D]);
     }
     char err[HPS_ERR_LEN];
-    gp_model_t *m = gp_model_fit(x, y, N, D, err);
+    gp_model_t *m = gp_model_fit(x, y, N, D, NULL, err);
     assert(m);
     assert(gp_model_lengthscales(m)[1] > 5 * gp_model_lengthscales(m)[0]);
     double probe[2 * D] = {0.5, 0.3, 0.21, 0.9}, mu[2], sd[2];
@@ -372,7 +379,7 @@ static void s_test_noise(void)
         y[i] = sin(6 * x[i]) + 0.2 * gauss;
     }
     char err[HPS_ERR_LEN];
-    gp_model_t *m = gp_model_fit(x, y, N, 1, err);
+    gp_model_t *m = gp_model_fit(x, y, N, 1, NULL, err);
     assert(m);
     double noise = gp_model_noise(m) * m->ystd * m->ystd;
     assert(noise > 0.04 / 3 && noise < 0.04 * 3);

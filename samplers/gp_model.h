@@ -15,9 +15,14 @@
 
 typedef struct gp_model_s gp_model_t;
 
-/* Fit to n points x (n x d, row-major) with values y. NULL with err when the kernel
- * matrix cannot be factored at any hyperparameters tried. n >= 1, d >= 1. */
-gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, char *err);
+#define GP_MODEL_MAXDIM 64
+
+/* Fit to n points x (n x d, row-major) with values y: hyperparameters by maximising the
+ * marginal likelihood, or theta (d + 2 values of gp_model_theta) as given when not
+ * NULL. NULL with err when the kernel matrix cannot be factored. n >= 1,
+ * 1 <= d <= GP_MODEL_MAXDIM. */
+gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, const double *theta,
+                         char *err);
 void gp_model_destroy(gp_model_t **self_p);
 
 /* Posterior mean and standard deviation at m points (m x d) into mu[m], sd[m]. */
@@ -26,6 +31,8 @@ void gp_model_predict(const gp_model_t *self, const double *x, int m, double *mu
 /* Fitted hyperparameters: length scales (d), signal and noise variances in
  * standardised units, and the log marginal likelihood reached (without priors). */
 const double *gp_model_lengthscales(const gp_model_t *self);
+/* The d + 2 hyperparameters as gp_model_fit takes them. */
+const double *gp_model_theta(const gp_model_t *self);
 double gp_model_signal(const gp_model_t *self);
 double gp_model_noise(const gp_model_t *self);
 double gp_model_lml(const gp_model_t *self);
