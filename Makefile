@@ -5,7 +5,7 @@
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-PKGS     := libczmq libzmq msgpack sqlite3 yaml-0.1 openblas xgboost libsodium
+PKGS     := libczmq libzmq msgpack sqlite3 yaml-0.1 openblas xgboost libsodium liblbfgs
 
 # `make check`, `make demo`, `make bench`, `make soak` and `make sanitize` install missing
 # Debian packages (scripts/deps.sh) and then re-enter make, so that pkg-config below is

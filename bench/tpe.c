@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/loop.h"
 #include "objectives/synthetic.h"
 #include "samplers/tpe.h"
 
@@ -115,23 +116,9 @@ static double s_clock(clockid_t id)
 
 static double s_now(void) { return s_clock(CLOCK_MONOTONIC); }
 
-/* A sampler from inline YAML options; NULL (message printed) on bad options. */
 static void *s_sampler(const sampler_ops_t *ops, const space_t *space, const char *yaml)
 {
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    cfg_node_t *opts = cfg_parse(yaml, strlen(yaml), "<bench>", &errs);
-    void *smp = NULL;
-    char err[HPS_ERR_LEN] = "";
-    if (opts && ops->check(opts, space, &errs) == 0)
-        smp = ops->create(space, opts, DIR_MINIMIZE, err);
-    if (!smp) {
-        cfg_errs_print(&errs, stderr);
-        fprintf(stderr, "hps-bench tpe: bad sampler options '%s' %s\n", yaml, err);
-    }
-    cfg_free(&opts);
-    cfg_errs_free(&errs);
-    return smp;
+    return bench_sampler_new(ops, space, yaml, "hps-bench tpe");
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -276,35 +263,24 @@ static int s_cost(const bench_args_t *a)
     return rc;
 }
 
-/* One study of fn: `trials` trials, `workers` outstanding, oldest finished first.
- * Returns the best value's regret, NaN when the sampler could not be built. */
+static double s_eval_fn(void *arg, const double *x) { return s_eval(arg, x); }
+
+/* One study of fn (bench_study): the best value's regret, NaN when the sampler could not
+ * be built. */
 static double s_study(const bench_fn_t *fn, const bench_args_t *a, long seed)
 {
     const sampler_ops_t *ops = sampler_find(a->sampler);
     param_t params[B_MAXD];
     memcpy(params, fn->params, sizeof params);
     space_t space = {.n = fn->d, .params = params};
-    char yaml[256], err[HPS_ERR_LEN];
+    char yaml[256];
     s_yaml(yaml, sizeof yaml, a, seed);
     void *smp = ops ? s_sampler(ops, &space, yaml) : NULL;
     if (!smp)
         return NAN;
-    double *xs = xmalloc(sizeof *xs * (size_t)(a->trials * fn->d)), best = INFINITY;
-    long oldest = 0;
-    for (long t = 0; t <= a->trials; t++) {
-        while (oldest < t && (t - oldest >= a->workers || t == a->trials)) {
-            double v = s_eval(fn, xs + oldest * fn->d);
-            ops->finished(smp, oldest++, TRIAL_COMPLETE, v);
-            best = v < best ? v : best;
-        }
-        if (t == a->trials)
-            break;
-        int rc = ops->propose(smp, t, xs + t * fn->d, err);
-        assert(rc == SAMPLER_OK);
-        ops->started(smp, t, xs + t * fn->d);
-    }
+    double best = bench_study(ops, smp, fn->d, a->trials, a->workers, s_eval_fn, (void *)fn,
+                              NULL);
     ops->destroy(&smp);
-    free(xs);
     return best - s_optimum(fn);
 }
 

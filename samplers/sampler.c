@@ -10,6 +10,7 @@ static const sampler_ops_t *const s_samplers[] = {
     &random_sampler,
     &grid_sampler,
     &tpe_sampler,
+    &gp_sampler,
     NULL, /* the end */
 };
 

@@ -6,7 +6,8 @@
 # --slurm Slurm and MUNGE for `make check-slurm`, whose daemons the test starts itself)
 set -euo pipefail
 pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlite3-dev
-      libopenblas-dev libyaml-dev libxgboost-dev libcsv-dev libsodium-dev iproute2 python3
+      libopenblas-dev libyaml-dev libxgboost-dev libcsv-dev libsodium-dev liblbfgs-dev iproute2
+      python3
       procps    # ps, pgrep, pkill: t_stale_tell freezes a trial process with them
       sqlite3   # the sqlite3 shell: bench/scale.sh (t_scale) edits a study file with it
       python3-optuna  # t_optuna: an exported study opened by Optuna itself, and imported back

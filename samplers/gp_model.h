@@ -1,0 +1,42 @@
+/* gp_model — a Gaussian process on points of [0, 1]^d: a Matérn-5/2 kernel with one
+ * length scale per dimension (ARD), a signal variance and a noise variance, fitted to
+ * standardised observations by maximising the log marginal likelihood (plus weak
+ * priors that keep length scales and noise sensible) with L-BFGS (liblbfgs) on the logs
+ * of the hyperparameters, from fixed starting points so a fit is a pure function of
+ * its data. The Cholesky factor comes from LAPACK (OpenBLAS's dpotrf).
+ *
+ * Prediction gives the posterior mean and standard deviation of the latent function
+ * (the noise-free value) in the original units. */
+#ifndef HPS_GP_MODEL_H
+#define HPS_GP_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct gp_model_s gp_model_t;
+
+#define GP_MODEL_MAXDIM 64
+
+/* Fit to n points x (n x d, row-major) with values y: hyperparameters by maximising the
+ * marginal likelihood, or theta (d + 2 values of gp_model_theta) as given when not
+ * NULL. NULL with err when the kernel matrix cannot be factored. n >= 1,
+ * 1 <= d <= GP_MODEL_MAXDIM. */
+gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, const double *theta,
+                         char *err);
+void gp_model_destroy(gp_model_t **self_p);
+
+/* Posterior mean and standard deviation at m points (m x d) into mu[m], sd[m]. */
+void gp_model_predict(const gp_model_t *self, const double *x, int m, double *mu, double *sd);
+
+/* Fitted hyperparameters: length scales (d), signal and noise variances in
+ * standardised units, and the log marginal likelihood reached (without priors). */
+const double *gp_model_lengthscales(const gp_model_t *self);
+/* The d + 2 hyperparameters as gp_model_fit takes them. */
+const double *gp_model_theta(const gp_model_t *self);
+double gp_model_signal(const gp_model_t *self);
+double gp_model_noise(const gp_model_t *self);
+double gp_model_lml(const gp_model_t *self);
+
+void gp_model_test(bool verbose);
+
+#endif
