@@ -87,7 +87,7 @@ static double s_eval(void *arg, const double *x) { return bbob_eval(arg, x); }
  * the per-study regrets (instance-major) for bench/tpe_quality_stats.py. */
 static int s_problem(const s_args_t *a, int fn, int dim, const char *label)
 {
-    static char names[S_MAXDIM][8];
+    static char names[S_MAXDIM][16];
     param_t params[S_MAXDIM];
     for (int j = 0; j < dim; j++) {
         snprintf(names[j], sizeof names[j], "x%d", j);
@@ -175,7 +175,7 @@ static int s_cost(int argc, char **argv)
         return 2;
     const sampler_ops_t *ops = sampler_find(a.sampler);
     int dim = a.dims[0];
-    static char names[S_MAXDIM][8];
+    static char names[S_MAXDIM][16];
     param_t params[S_MAXDIM];
     for (int j = 0; j < dim; j++) {
         snprintf(names[j], sizeof names[j], "x%d", j);

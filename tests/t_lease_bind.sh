@@ -10,8 +10,12 @@
 . "$(dirname "$0")/lib.sh"
 : "${RAWPEER:?RAWPEER must point at the tests/rawpeer binary (make check sets it)}"
 DB=$TMP/lb.db
-# one slow trial: it must stay RUNNING through the raw peer's exchanges (up to ~4 s under load)
-slow="objective: {type: synthetic, function: sphere, sleep_ms: 8000}"
+# The held trial stays RUNNING through the raw peer's exchanges: its program waits for
+# the file $TMP/open (made once they are over), then prints 1.
+printf 'while [ ! -e %s/open ]; do sleep 0.05; done\necho 1\n' "$TMP" >"$TMP/gate.sh"
+slow="objective: {type: command, run: [/bin/sh, $TMP/gate.sh]}"
+direction="direction: minimize"
+gate=(--allow-command "/bin/sh $TMP/gate.sh")
 # running_trial: the id of a RUNNING trial (waits for one)
 running_trial() {
     wait_sql 30 "SELECT COUNT(*) > 0 FROM trials WHERE state = 'RUNNING'" 1
@@ -31,9 +35,9 @@ real_result() {
 }
 
 # ---- (a) plain loopback: TELL and REPORT from a connection that does not hold the lease
-write_study "$TMP/a.yaml" bind 1 "$slow" "sampler: {type: random, seed: 3}"
+write_study "$TMP/a.yaml" bind 1 "$slow" "$direction" "sampler: {type: random, seed: 3}"
 start_coord --lease-ms 60000
-start real "$HPS" worker --connect "$ep" --name real
+start real "$HPS" worker --connect "$ep" --name real "${gate[@]}"
 "$HPS" submit "$TMP/a.yaml" --to "$ep" >/dev/null
 trial=$(running_trial)
 bogus_tell >"$TMP/nohello.out"
@@ -49,6 +53,7 @@ sed -n 2p "$TMP/report.out" | grep -q "^ERROR .*leased to another worker" \
     || fail "another worker's REPORT: $(cat "$TMP/report.out")"
 [ "$(sql "SELECT COUNT(*) FROM intermediate WHERE step = 7")" = 0 ] || fail "REPORT stored"
 [ "$(sql "SELECT state FROM trials WHERE id = $trial")" = RUNNING ] || fail "bogus TELL stored"
+touch "$TMP/open"
 wait_for 60 "st['studies'][0]['state'] == 'done'"
 real_result real
 grep -q "did not say HELLO: refused" "$TMP/coord.log" || fail "no-HELLO TELL not logged"
@@ -101,10 +106,12 @@ mkdir -p "$K" "$TMP/allow" "$TMP/submitters"
 for n in coord a b admin; do "$HPS" keygen -o "$K" --name $n >/dev/null; done
 cp "$K/a.key" "$K/b.key" "$K/admin.key" "$TMP/allow/"
 cp "$K/admin.key" "$TMP/submitters/"
+rm "$TMP/open"
 start_coord coordc --lease-ms 60000 --cert "$K/coord.key_secret" --allow "$TMP/allow" \
     --submitters "$TMP/submitters"
-start wa "$HPS" worker --connect "$ep" --name a --cert "$K/a.key_secret" --server-key "$K/coord.key"
-write_study "$TMP/c.yaml" curvebind 1 "$slow" "sampler: {type: random, seed: 5}"
+start wa "$HPS" worker --connect "$ep" --name a --cert "$K/a.key_secret" --server-key "$K/coord.key" \
+    "${gate[@]}"
+write_study "$TMP/c.yaml" curvebind 1 "$slow" "$direction" "sampler: {type: random, seed: 5}"
 "$HPS" submit "$TMP/c.yaml" --to "$ep" --cert "$K/admin.key_secret" --server-key "$K/coord.key" \
     >/dev/null
 trial=$(running_trial)
@@ -118,6 +125,7 @@ grep -q "^ERROR worker a: worker name is bound to another key" "$TMP/ba.out" \
     || fail "b took a's name: $(cat "$TMP/ba.out")"
 bogus_tell "${bkey[@]}" --identity a HELLO worker=a host=h pid=pid slots=1 -- >"$TMP/bid.out"
 ! grep -q "^WELCOME\|^ACK" "$TMP/bid.out" || fail "b with a's routing id: $(cat "$TMP/bid.out")"
+touch "$TMP/open"
 wait_for 60 "st['studies'][0]['state'] == 'done'"
 real_result a
 [ "$(sql "SELECT COUNT(*), MAX(attempt) FROM trials WHERE state = 'COMPLETE'")" = "1|1" ] \
