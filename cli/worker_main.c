@@ -44,7 +44,7 @@ static const char s_usage[] =
     "  --prefetch N          while trials are short (< 1 s), lease N more than the free\n"
     "                        slots so none waits for the coordinator (default 1; 0 = off)\n"
     "  --recycle-after N     a trial process serves at most N trials, then a fresh one\n"
-    "                        is forked (default 1000; 0 = never)\n"
+    "                        is started (default 1000; 0 = never)\n"
     "  --max-trial-rss-mb MB replace a trial process whose resident memory is over MB\n"
     "                        after a trial (default 0 = no bound)\n"
     "  --link-timeout-ms N   take the link for dead when what was sent stays\n"
