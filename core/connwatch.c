@@ -117,6 +117,12 @@ const char *connwatch_update(connwatch_t *self)
     return self->text;
 }
 
+bool connwatch_refused(const connwatch_t *self)
+{
+    return self->state == CW_AUTH || self->state == CW_KEY || self->state == CW_MECHANISM ||
+           self->state == CW_PROTOCOL || self->state == CW_CLOSED;
+}
+
 void connwatch_why(connwatch_t *self, char *buf, size_t n)
 {
     const char *ep = self->endpoint;

@@ -32,6 +32,11 @@ const char *connwatch_update(connwatch_t *self);
 /* The best explanation so far of why nothing answers, into buf. */
 void connwatch_why(connwatch_t *self, char *buf, size_t n);
 
+/* Whether the last attempt ended in a failed handshake (a refused key, a wrong server
+ * key, a mechanism mismatch). libzmq does not dial again after one: the owner does, by
+ * disconnecting and connecting, once the other side may have changed (its --allow). */
+bool connwatch_refused(const connwatch_t *self);
+
 /* The peer answered: forget the problems seen, so the next one is reported again. */
 void connwatch_ok(connwatch_t *self);
 

@@ -24,6 +24,7 @@
 #define REAP_TICK_MS 2       /* a child closed its socket; its exit is imminent */
 #define SILENCE_WARN_MS 5000 /* no WELCOME for this long: say so (wrong endpoint or keys) */
 #define SILENCE_REPEAT_MS 30000 /* and again this often, while it lasts */
+#define REDIAL_MS 5000       /* after a failed handshake, connect again this often */
 /* The link to the coordinator. A stalled coordinator's host still acknowledges what
  * we send (TCP), a dead link does not: data left unacknowledged for LINK_DEAD_MS closes
  * the connection (TCP_USER_TIMEOUT through ZMQ_TCP_MAXRT; heartbeats keep some in
@@ -84,6 +85,7 @@ typedef struct {
     int64_t hello_at;        /* last HELLO attempt; 0 = send now */
     int64_t unwelcome_since; /* first HELLO of the current attempt to join */
     int64_t warned_at;       /* last "no answer" warning */
+    int64_t redialed_at;     /* last connect again after a failed handshake */
     bool hello_failed;       /* that send failed */
     int heartbeat_ms, lease_ms;
     int64_t hb_at;           /* last HEARTBEAT; 0 = send now */

@@ -1,6 +1,7 @@
 /* worker_setup — building and tearing down a worker_t: name, cache, socket, CURVE
  * keys (see worker.h; the event loop is worker.c). */
 #include <czmq.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -144,6 +145,20 @@ void worker__fini(worker_t *w)
 
 /* ---- joining ---------------------------------------------------------------------- */
 
+/* After a failed handshake libzmq gives the connection up; the coordinator's --allow
+ * may since admit this key (it is read at each handshake), so dial again. */
+static void s_redial(worker_t *w, int64_t now)
+{
+    const char *ep = w->opts->endpoint;
+    w->redialed_at = now;
+    if (zsock_disconnect(w->sock, "%s", ep) != 0 && zmq_errno() != ENOENT)
+        log_debug("disconnect %s: %s", ep, zmq_strerror(zmq_errno()));
+    if (zsock_connect(w->sock, "%s", ep) != 0)
+        log_warn("cannot connect to %s again: %s", ep, zmq_strerror(zmq_errno()));
+    else
+        log_debug("connecting to %s again after the failed handshake", ep);
+}
+
 void worker__send_hello(worker_t *w, int64_t now)
 {
     char host[256];
@@ -167,6 +182,8 @@ void worker__send_hello(worker_t *w, int64_t now)
     const char *news = connwatch_update(w->watch);
     if (news)
         log_warn("%s", news);
+    if (connwatch_refused(w->watch) && now - w->redialed_at >= REDIAL_MS)
+        s_redial(w, now);
     int64_t silent = now - w->unwelcome_since;
     if (silent >= SILENCE_WARN_MS && (!w->warned_at || now - w->warned_at >= SILENCE_REPEAT_MS)) {
         char why[512];
