@@ -56,7 +56,7 @@ static const schema_t s_schema[] = {
     {"REPORT", {"trial:I", "attempt:I", "step:I", "value:D"}},
     {"CONTINUE", {"trial:I", "attempt:I"}},
     {"PRUNE", {"trial:I", "attempt:I"}},
-    {"TASK", {"trial:I", "attempt:I", "x:DD", "seed:I", "final:I", "config:S?", "data:S?",
+    {"TASK", {"trial:I", "number:I?", "attempt:I", "x:DD", "seed:I", "final:I", "config:S?", "data:S?",
               "artifact_dir:S?", "env:SS?", "code_dir:S?"}},
     {"TELL", {"trial:I", "attempt:I", "state:S", "value:D", "secs:D", "folds:DD?", "error:S?",
               "cv_mean:D?", "cv_std:D?", "val:D?", "test:D?", "ask:I?", "artifact:S?",

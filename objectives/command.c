@@ -213,6 +213,7 @@ static void s_build_env(command_spec_t *spec, const objective_ctx_t *ctx, const 
     }
     s_env_params(spec, ctx->study->space, ctx->x);
     s_env_put(spec, xasprintf("HPS_TRIAL=%ld", ctx->trial));
+    s_env_put(spec, xasprintf("HPS_TRIAL_NUMBER=%ld", ctx->number));
     s_env_put(spec, xasprintf("HPS_ATTEMPT=%d", ctx->attempt));
     s_env_put(spec, xasprintf("HPS_SEED=%llu", (unsigned long long)ctx->seed));
     s_env_put(spec, xasprintf("HPS_FINAL=%d", ctx->final ? 1 : 0));

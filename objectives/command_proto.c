@@ -108,8 +108,9 @@ command_msg_kind_t command_msg_parse(const char *line, command_msg_t *m, char *e
 void command_trial_line(strbuf_t *sb, const objective_ctx_t *ctx)
 {
     assert(sb && ctx && ctx->study);
-    sb_printf(sb, "{\"trial\": %ld, \"attempt\": %d, \"seed\": %llu, \"final\": %s, \"params\": ",
-              ctx->trial, ctx->attempt, (unsigned long long)ctx->seed,
+    sb_printf(sb, "{\"trial\": %ld, \"number\": %ld, \"attempt\": %d, \"seed\": %llu, "
+                  "\"final\": %s, \"params\": ",
+              ctx->trial, ctx->number, ctx->attempt, (unsigned long long)ctx->seed,
               ctx->final ? "true" : "false");
     space_point_json(sb, ctx->study->space, ctx->x);
     const char *names[] = {"data", "cache_dir", "artifact_dir"};

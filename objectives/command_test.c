@@ -46,7 +46,7 @@ static void s_test_run(const char *yaml, cmd_test_t *t, objective_result_t *res,
     assert(obj);
     study_config_t study = {.direction = DIR_MINIMIZE, .space = &space, .objective = obj};
     assert(command_objective.check(&study, &errs) == 0 && errs.n == 0);
-    objective_ctx_t ctx = {.study = &study, .x = x, .trial = 7, .attempt = 1, .seed = 42,
+    objective_ctx_t ctx = {.study = &study, .x = x, .trial = 7, .number = 3, .attempt = 1, .seed = 42,
                            .report = s_test_report, .report_arg = t};
     double start = now_secs();
     command_objective.run(&ctx, res);
@@ -111,6 +111,7 @@ static const char s_test_script[] =
     "e = os.environ\n"
     "assert e['HPS_PARAM_LEARNING_RATE'] == '0.5' and e['HPS_PARAM_OPT'] == 'adam', e\n"
     "assert (e['HPS_TRIAL'], e['HPS_ATTEMPT'], e['HPS_SEED']) == ('7', '1', '42'), e\n"
+    "assert e['HPS_TRIAL_NUMBER'] == '3', e\n"
     "assert e['MY_VAR'] == 'hello world' and os.getcwd() == e['WANT_CWD'], e\n"
     "print('training...')\n"
     "print(d['learning-rate'] * 3)\n";

@@ -23,7 +23,8 @@
 typedef struct {
     const study_config_t *study; /* whole config: objective, data, strategy sections */
     const double *x;             /* internal values, study->space order */
-    long trial;
+    long trial;                  /* the trial's id in the study file */
+    long number;                 /* its number within the study (0, 1, ...) */
     int attempt;
     uint64_t seed;               /* per-trial seed derived from the study seed */
     const char *data_path;       /* local copy of the dataset, or NULL */

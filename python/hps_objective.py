@@ -42,6 +42,7 @@ class Trial:
 
     params       the parameter values by name ({"C": 0.5, "kernel": "rbf"})
     id           the trial's id in the study database (HPS_TRIAL in the per-trial mode)
+    number       the trial's number within its study, 0, 1, ... (HPS_TRIAL_NUMBER)
     attempt      0, or how many times this trial was handed out before
     seed         a per-trial seed derived from the study's seed
     final        True for a strategy's final refit (fit on the training part, score the
@@ -55,6 +56,7 @@ class Trial:
     def __init__(self, msg, channel):
         self.params = msg.get("params", {})
         self.id = msg.get("trial")
+        self.number = msg.get("number")
         self.attempt = msg.get("attempt", 0)
         self.seed = msg.get("seed")
         self.final = bool(msg.get("final", False))
@@ -143,6 +145,7 @@ def _serve_once(fn):
     msg = {
         "params": json.load(sys.stdin),
         "trial": int(env.get("HPS_TRIAL", "0")),
+        "number": int(env.get("HPS_TRIAL_NUMBER", "0")),
         "attempt": int(env.get("HPS_ATTEMPT", "0")),
         "seed": int(env["HPS_SEED"]) if "HPS_SEED" in env else None,
         "final": env.get("HPS_FINAL") == "1",

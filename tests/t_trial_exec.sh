@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 # The objective records its parent's (the trial process's) argv, a file per trial.
 objective() {
-    local run="cat /proc/\$PPID/cmdline >$TMP/$1.\$HPS_TRIAL; echo 1"
+    local run="cat /proc/\$PPID/cmdline >$TMP/$1.\$HPS_TRIAL; touch $TMP/$1.n\$HPS_TRIAL_NUMBER; echo 1"
     echo "objective: {type: command, run: \"$run\"}"
 }
 check() { # check NAME TRIALS: every trial ran in an exec'd trial process
@@ -21,6 +21,8 @@ DB=$TMP/run.db
     || fail "hps run: $(cat "$TMP/run.err")"
 [ "$(count_state COMPLETE)" = 4 ] || fail "run: $(cat "$TMP/run.err")"
 check run 4
+# HPS_TRIAL_NUMBER is the trial's number within its study (HPS_TRIAL its id in the file).
+for n in 0 1 2 3; do [ -e "$TMP/run.n$n" ] || fail "no trial saw HPS_TRIAL_NUMBER=$n: $(ls "$TMP")"; done
 # `hps worker` from a binary deleted once it runs (as a rebuild replaces it): each trial
 # in a fresh process (--recycle-after 1), exec'd from /proc/self/exe all the same.
 DB=$TMP/w.db

@@ -311,7 +311,8 @@ static int s_child_trial(int fd, const runner_spec_t *spec, study_cache_t *cache
     if (ops) {
         child_t c = {fd, spec->trial, spec->attempt};
         objective_ctx_t ctx = {
-            .study = study, .x = spec->x, .trial = spec->trial, .attempt = spec->attempt,
+            .study = study, .x = spec->x, .trial = spec->trial, .number = spec->number,
+            .attempt = spec->attempt,
             .seed = spec->seed, .data_path = spec->data_path, .cache_dir = spec->cache_dir,
             .code_dir = spec->code_dir,
             .final = spec->final, .artifact_dir = spec->artifact_dir,
@@ -338,6 +339,7 @@ static int s_spec_of(const proto_msg_t *m, const runner_spec_t *base, runner_spe
         return -1;
     *spec = *base;
     spec->trial = (long)proto_int_or(m, "trial", 0);
+    spec->number = (long)proto_int_or(m, "number", 0);
     spec->attempt = (int)proto_int_or(m, "attempt", 0);
     spec->x = proto_get_dbls(m, "x", &spec->nx);
     spec->seed = (uint64_t)proto_int_or(m, "seed", 0);
@@ -508,6 +510,7 @@ int runner_run(runner_t *self, const runner_spec_t *spec, char *err)
         return set_err(err, "trial process has exited");
     proto_msg_t *m = proto_new("TASK");
     proto_set_int(m, "trial", spec->trial);
+    proto_set_int(m, "number", spec->number);
     proto_set_int(m, "attempt", spec->attempt);
     proto_set_dbls(m, "x", spec->x, spec->nx);
     proto_set_int(m, "seed", (int64_t)spec->seed);

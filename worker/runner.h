@@ -15,7 +15,7 @@
  *   parent -> child   SETUP {log_level, log_component, cache_dir?, objective?, policy?,
  *                           allow_command?, allow_env?, allow_cwd?, no_command?}
  *                     once, first: what holds for every trial of the process
- *   parent -> child   TASK {trial, attempt, x, seed, final, config?, data? (local path),
+ *   parent -> child   TASK {trial, number, attempt, x, seed, final, config?, data? (local path),
  *                          artifact_dir? (a final refit's folder for its model file)}
  *   child -> parent   REPORT {trial, attempt, step, value}    then waits for a reply
  *   parent -> child   CONTINUE | PRUNE {trial, attempt}
@@ -42,6 +42,7 @@
 /* What to run. All pointers are borrowed and only need to live through runner_start. */
 typedef struct {
     long trial;
+    long number;                 /* the trial's number within its study */
     int attempt;
     const char *config_json;     /* the study's canonical JSON; NULL only with ops */
     const double *x;             /* internal values, space order */

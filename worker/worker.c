@@ -281,6 +281,7 @@ static int s_task_start(worker_t *w, task_t *task)
     int n_env = worker__slot_env(w, task, env);
     runner_spec_t spec = {
         .trial = task->id, .attempt = task->attempt,
+        .number = (long)proto_int_or(task->trial, "number", 0),
         .config_json = proto_get_str(task->trial, "config"), .x = x, .nx = nx,
         .seed = (uint64_t)proto_int_or(task->trial, "seed", 0), .data_path = data,
         .cache_dir = blobcache_features_dir(w->blobs), .code_dir = task->code_dir,
