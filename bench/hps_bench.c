@@ -5,6 +5,7 @@
 #include "bench/bbob_bench.h"
 #include "bench/idle.h"
 #include "bench/model.h"
+#include "bench/objserve.h"
 #include "bench/tpe.h"
 #include "core/subcmd.h"
 #include "core/util.h"
@@ -15,6 +16,7 @@ static const subcmd_t s_commands[] = {
     {"tpe", tpe_bench_main, "TPE suggestion cost, search quality, memory (bench/tpe.sh)"},
     {"model", model_bench_main, "logreg on the reviews TF-IDF (bench/models.py)"},
     {"mlp-xgb", model_bench2_main, "mlp and xgboost training (bench/models.sh)"},
+    {"objective", objserve_main, "a study's objective served to another optimiser (bench/hpo.sh)"},
 };
 
 int main(int argc, char **argv)
