@@ -207,6 +207,7 @@ void command_proto_test(bool verbose)
     objective_ctx_t ctx = {.study = &study,
                            .x = x,
                            .trial = 7,
+                           .number = 3,
                            .attempt = 1,
                            .seed = 42,
                            .data_path = "/d/a \"b\".csv"};
@@ -215,7 +216,7 @@ void command_proto_test(bool verbose)
     command_trial_line(&sb, &ctx);
     if (verbose)
         printf("command_proto: %s", sb.buf);
-    assert(strcmp(sb.buf, "{\"trial\": 7, \"attempt\": 1, \"seed\": 42, \"final\": false, "
+    assert(strcmp(sb.buf, "{\"trial\": 7, \"number\": 3, \"attempt\": 1, \"seed\": 42, \"final\": false, "
                           "\"params\": {\"C\": 2.5, \"kernel\": \"linear\"}, "
                           "\"data\": \"/d/a \\\"b\\\".csv\"}\n") == 0);
     sb.len = 0;
