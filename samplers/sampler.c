@@ -11,6 +11,7 @@ static const sampler_ops_t *const s_samplers[] = {
     &grid_sampler,
     &tpe_sampler,
     &gp_sampler,
+    &auto_sampler,
     NULL, /* the end */
 };
 

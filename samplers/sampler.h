@@ -48,7 +48,7 @@ typedef struct {
 } sampler_ops_t;
 
 extern const sampler_ops_t random_sampler, grid_sampler;
-extern const sampler_ops_t tpe_sampler, gp_sampler;
+extern const sampler_ops_t tpe_sampler, gp_sampler, auto_sampler;
 
 /* The registry. NULL when no sampler has that name. */
 const sampler_ops_t *sampler_find(const char *name);
