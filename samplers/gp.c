@@ -37,7 +37,7 @@ typedef struct {
 } s_obs_t;
 
 typedef struct {
-    long seed, n_startup, max_trials;
+    long seed, n_startup, max_trials, tpe_every;
     bool warp;
 } s_opts_t;
 
@@ -45,7 +45,7 @@ typedef struct {
     const space_t *space;
     direction_t dir;
     uint64_t seed;
-    long n_startup, max_trials;
+    long n_startup, max_trials, tpe_every;
     bool warp;         /* may warp the values */
     bool warped;       /* the last refit chose to */
     int denc;          /* encoded dimensions */
@@ -59,7 +59,7 @@ typedef struct {
 } gp_t;
 
 static const char *const s_keys[] = {"type", "seed", "n_startup_trials", "max_trials", "warp",
-                                     NULL};
+                                     "tpe_every", NULL};
 
 static int s_read(const cfg_node_t *opts, s_opts_t *o, cfg_errs_t *errs)
 {
@@ -70,6 +70,9 @@ static int s_read(const cfg_node_t *opts, s_opts_t *o, cfg_errs_t *errs)
     cfg_long(opts, "n_startup_trials", 10, &o->n_startup, errs);
     cfg_long(opts, "max_trials", 300, &o->max_trials, errs);
     cfg_bool(opts, "warp", true, &o->warp, errs);
+    cfg_long(opts, "tpe_every", 0, &o->tpe_every, errs);
+    if (errs->n == before && (o->tpe_every < 0 || o->tpe_every > 1000000))
+        cfg_error(errs, cfg_get(opts, "tpe_every"), "tpe_every: must be in 0..1000000");
     if (errs->n == before && (o->n_startup < 1 || o->n_startup > 100000))
         cfg_error(errs, cfg_get(opts, "n_startup_trials"), "n_startup_trials: must be in 1..100000");
     if (errs->n == before && (o->max_trials < 1 || o->max_trials > 5000))
@@ -128,7 +131,7 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     cfg_errs_free(&errs);
     gp_t *g = xcalloc(1, sizeof *g);
     *g = (gp_t){.space = space, .dir = dir, .seed = (uint64_t)o.seed, .n_startup = o.n_startup,
-                .max_trials = o.max_trials, .warp = o.warp, .denc = s_width(space)};
+                .max_trials = o.max_trials, .warp = o.warp, .tpe_every = o.tpe_every, .denc = s_width(space)};
     g->rnd = s_inner(&random_sampler, space, o.seed, dir, err);
     g->tpe = g->rnd ? s_inner(&tpe_sampler, space, o.seed, dir, err) : NULL;
     if (!g->tpe) {
@@ -417,7 +420,7 @@ static int s_propose(void *vself, long number, double *x, char *err)
     gp_t *g = vself;
     if (g->n_obs < g->n_startup)
         return random_sampler.propose(g->rnd, number, x, err);
-    if (g->n_obs >= g->max_trials)
+    if (g->n_obs >= g->max_trials || (g->tpe_every && number % g->tpe_every == g->tpe_every - 1))
         return tpe_sampler.propose(g->tpe, number, x, err);
     int d = g->denc, n = g->n_obs + g->n_run, s = s_schedule(g->n_obs);
     double *tx = xmalloc((size_t)n * d * sizeof *tx), *ty = xmalloc((size_t)n * sizeof *ty);
