@@ -139,7 +139,8 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     cfg_errs_free(&errs);
     gp_t *g = xcalloc(1, sizeof *g);
     *g = (gp_t){.space = space, .dir = dir, .seed = (uint64_t)o.seed, .n_startup = o.n_startup,
-                .max_trials = o.max_trials, .warp = o.warp, .tpe_every = o.tpe_every, .denc = s_width(space)};
+                .max_trials = o.max_trials, .tpe_every = o.tpe_every, .warp = o.warp,
+                .denc = s_width(space)};
     g->rnd = s_inner(&random_sampler, space, o.seed, dir, err);
     g->tpe = g->rnd ? s_inner(&tpe_sampler, space, o.seed, dir, err) : NULL;
     if (!g->tpe) {

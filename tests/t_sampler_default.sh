@@ -53,7 +53,8 @@ write_study "$TMP/sub.yaml" submitted 5
 "$HPS" submit "$TMP/sub.yaml" --to "$ep" >/dev/null || fail "submit of a new study"
 write_study "$TMP/old.yaml" old 9
 "$HPS" submit "$TMP/old.yaml" --to "$ep" >/dev/null || fail "resubmit of the old study"
+want=$(printf 'old|\nsubmitted|auto')
 [ "$(sql "SELECT name, json_extract(config, '$.sampler.type') FROM studies
-          WHERE name IN ('submitted', 'old') ORDER BY name")" = "$(printf 'old|\nsubmitted|auto')" ] \
+          WHERE name IN ('submitted', 'old') ORDER BY name")" = "$want" ] \
     || fail "submitted configs: $(sql "SELECT name, config FROM studies")"
 echo "ok: a new config gets auto; an old study resumes with its random sampler"
