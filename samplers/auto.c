@@ -63,15 +63,7 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     cfg_long(opts, "seed", 0, &seed, &errs);
     cfg_errs_free(&errs);
     const sampler_ops_t *ops = auto_choice(space);
-    char yaml[64];
-    snprintf(yaml, sizeof yaml, "{type: %s, seed: %ld}", ops->name, seed);
-    cfg_errs_init(&errs);
-    cfg_node_t *inner_opts = cfg_parse(yaml, strlen(yaml), "<auto>", &errs);
-    void *inner = inner_opts ? ops->create(space, inner_opts, dir, err) : NULL;
-    if (!inner_opts)
-        set_err(err, "auto: %s", errs.n ? errs.msgs[0] : "bad options");
-    cfg_free(&inner_opts);
-    cfg_errs_free(&errs);
+    void *inner = sampler_create_seeded(ops, space, seed, dir, err);
     if (!inner)
         return NULL;
     s_auto_t *a = xmalloc(sizeof *a);

@@ -110,21 +110,6 @@ static int s_check(const cfg_node_t *opts, const space_t *space, cfg_errs_t *err
     return rc;
 }
 
-/* A sampler of ops with just a seed. */
-static void *s_inner(const sampler_ops_t *ops, const space_t *space, long seed, direction_t dir,
-                     char *err)
-{
-    char yaml[64];
-    snprintf(yaml, sizeof yaml, "{type: %s, seed: %ld}", ops->name, seed);
-    cfg_errs_t errs;
-    cfg_errs_init(&errs);
-    cfg_node_t *opts = cfg_parse(yaml, strlen(yaml), "<gp>", &errs);
-    void *s = opts ? ops->create(space, opts, dir, err) : NULL;
-    cfg_free(&opts);
-    cfg_errs_free(&errs);
-    return s;
-}
-
 static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t dir, char *err)
 {
     s_opts_t o;
@@ -141,8 +126,8 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     *g = (gp_t){.space = space, .dir = dir, .seed = (uint64_t)o.seed, .n_startup = o.n_startup,
                 .max_trials = o.max_trials, .tpe_every = o.tpe_every, .warp = o.warp,
                 .denc = s_width(space)};
-    g->rnd = s_inner(&random_sampler, space, o.seed, dir, err);
-    g->tpe = g->rnd ? s_inner(&tpe_sampler, space, o.seed, dir, err) : NULL;
+    g->rnd = sampler_create_seeded(&random_sampler, space, o.seed, dir, err);
+    g->tpe = g->rnd ? sampler_create_seeded(&tpe_sampler, space, o.seed, dir, err) : NULL;
     if (!g->tpe) {
         void *p = g;
         g->rnd ? random_sampler.destroy(&g->rnd) : (void)0;
