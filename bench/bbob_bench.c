@@ -83,17 +83,23 @@ static int s_parse(int argc, char **argv, s_args_t *a)
 
 static double s_eval(void *arg, const double *x) { return bbob_eval(arg, x); }
 
+/* The space [-5, 5]^dim, parameters x0 .. x{dim-1}, in params[dim]. */
+static space_t s_space(int dim, param_t *params)
+{
+    static char names[S_MAXDIM][16];
+    for (int j = 0; j < dim && j < S_MAXDIM; j++) {
+        snprintf(names[j], sizeof names[j], "x%d", j);
+        params[j] = (param_t){.name = names[j], .kind = PARAM_FLOAT, .low = -5, .high = 5};
+    }
+    return (space_t){.n = dim, .params = params};
+}
+
 /* One problem (fn, dim) over instances x seeds studies: per budget, the summary line and
  * the per-study regrets (instance-major) for bench/tpe_quality_stats.py. */
 static int s_problem(const s_args_t *a, int fn, int dim, const char *label)
 {
-    static char names[S_MAXDIM][16];
     param_t params[S_MAXDIM];
-    for (int j = 0; j < dim; j++) {
-        snprintf(names[j], sizeof names[j], "x%d", j);
-        params[j] = (param_t){.name = names[j], .kind = PARAM_FLOAT, .low = -5, .high = 5};
-    }
-    space_t space = {.n = dim, .params = params};
+    space_t space = s_space(dim, params);
     const sampler_ops_t *ops = sampler_find(a->sampler);
     long n = a->instances * a->seeds, top = 0;
     for (int b = 0; b < a->n_budgets; b++)
@@ -175,13 +181,8 @@ static int s_cost(int argc, char **argv)
         return 2;
     const sampler_ops_t *ops = sampler_find(a.sampler);
     int dim = a.dims[0];
-    static char names[S_MAXDIM][16];
     param_t params[S_MAXDIM];
-    for (int j = 0; j < dim; j++) {
-        snprintf(names[j], sizeof names[j], "x%d", j);
-        params[j] = (param_t){.name = names[j], .kind = PARAM_FLOAT, .low = -5, .high = 5};
-    }
-    space_t space = {.n = dim, .params = params};
+    space_t space = s_space(dim, params);
     bbob_t *p = bbob_new(15, dim, 1);
     for (int b = 0; ops && b < a.n_budgets; b++) {
         char yaml[512], err[HPS_ERR_LEN];

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Compare hps's and Optuna's TPE search quality per seed, with a significance test.
 
-    tpe_quality_stats.py [--alpha 0.05] [--wide] LOG...
+    tpe_quality_stats.py [--alpha 0.05] [--wide] [--against NAME] [--only NAMES] LOG...
 
 Reads the `seeds fn=F sampler=S workers=W regrets=r0,r1,...` lines that
 `hps-bench tpe quality` and `bench/tpe_optuna.py quality` print (any mix of
@@ -15,6 +15,10 @@ the problems where hps's median regret is <= Optuna's, and those where hps is no
 significantly worse (and those where it is significantly better). Output is Markdown,
 ready for docs/bench-tpe.md: a table per configuration, or with --wide one table of all
 configurations followed by the counts (with a total over all configurations).
+With --against NAME every hps configuration is paired with Optuna's NAME instead of its
+namesake (e.g. hps's auto and gp against Optuna's tpe); --only NAMES (comma-separated
+hps sampler labels) keeps those hps configurations. The counts close with the worst
+ratio hps median / Optuna median and its problem.
 
 Exit code: 0 done, 2 no pairs or unreadable input (message on stderr).
 """
@@ -26,20 +30,22 @@ from scipy.stats import mannwhitneyu
 
 
 def parse_line(line):
-    """(fn, side, config, regrets) of a `seeds` line; None for any other line."""
+    """(fn, side, sampler label without optuna-, workers, regrets) of a `seeds` line;
+    None for any other line."""
     if not line.startswith("seeds "):
         return None
     fields = dict(f.split("=", 1) for f in line.split()[1:])
     sampler, workers = fields["sampler"], int(fields["workers"])
     side = "optuna" if sampler.startswith("optuna-") else "hps"
-    config = f"{sampler.removeprefix('optuna-')} x{workers}"
     regrets = [float(r) for r in fields["regrets"].split(",")]
-    return fields["fn"], side, config, regrets
+    return fields["fn"], side, sampler.removeprefix("optuna-"), workers, regrets
 
 
-def read_logs(paths):
-    """{(config, fn): {side: regrets}}; functions keep their first-seen order."""
-    runs = {}
+def read_logs(paths, against=None, only=None):
+    """{(config, fn): {side: regrets}}; functions keep their first-seen order. With
+    against, Optuna's `against` lines are the peer of every hps configuration; with
+    only, just those hps labels are kept."""
+    recs = []
     for path in paths:
         with open(path, encoding="utf-8") as f:
             for lineno, line in enumerate(f, 1):
@@ -48,8 +54,19 @@ def read_logs(paths):
                 except (KeyError, ValueError) as e:
                     raise ValueError(f"{path}:{lineno}: bad seeds line ({e})") from e
                 if rec:
-                    fn, side, config, regrets = rec
-                    runs.setdefault((config, fn), {})[side] = regrets
+                    recs.append(rec)
+    runs = {}
+    hps_labels = {r[2] for r in recs if r[1] == "hps" and (not only or r[2] in only)}
+    for fn, side, label, workers, regrets in recs:
+        if side == "hps" and label not in hps_labels:
+            continue
+        if side == "optuna" and against:
+            if label != against:
+                continue
+            for peer in sorted(hps_labels):
+                runs.setdefault((f"{peer} x{workers}", fn), {})[side] = regrets
+            continue
+        runs.setdefault((f"{label} x{workers}", fn), {})[side] = regrets
     return runs
 
 
@@ -70,15 +87,24 @@ def analyse(rows, alpha):
             for fn, h, o in rows]
 
 
+def ratio(hps_median, optuna_median):
+    """hps median / Optuna median (both 0: 1)."""
+    if optuna_median > 0:
+        return hps_median / optuna_median
+    return 1.0 if hps_median <= 0 else float("inf")
+
+
 def counts(results):
     """'a/n (x%)' of: hps median <= Optuna's; hps mean <= Optuna's; not significantly
-    worse; significantly better."""
+    worse; significantly better; then the worst median ratio and its problem."""
     n = len(results)
     at_most = sum(r[3] <= r[4] for r in results)
     mean_at_most = sum(r[7] <= r[8] for r in results)
     not_worse = sum(r[6] != "Optuna better" for r in results)
     better = sum(r[6] == "hps better" for r in results)
-    return [f"{k}/{n} ({100 * k / n:.0f}%)" for k in (at_most, mean_at_most, not_worse, better)]
+    worst = max(results, key=lambda r: ratio(r[3], r[4]))
+    return [f"{k}/{n} ({100 * k / n:.0f}%)" for k in (at_most, mean_at_most, not_worse, better)
+            ] + [f"{ratio(worst[3], worst[4]):.3g} ({worst[0]})"]
 
 
 def report(config, results, alpha):
@@ -90,10 +116,10 @@ def report(config, results, alpha):
     for fn, nh, no, mh, mo, p, verdict, ah, ao in results:
         print(f"| {fn} | {nh}/{no} | {mh:.4g} | {mo:.4g} | {ah:.4g} | {ao:.4g} | {p:.3g} "
               f"| {verdict} |")
-    at_most, mean_at_most, not_worse, better = counts(results)
+    at_most, mean_at_most, not_worse, better, worst = counts(results)
     print(f"\nhps median <= Optuna's: {at_most}; hps mean <= Optuna's: {mean_at_most}; "
           f"not significantly worse (p >= {alpha} or hps better): {not_worse}; "
-          f"significantly better: {better}\n")
+          f"significantly better: {better}; worst median ratio: {worst}\n")
 
 
 def report_wide(by_config, alpha):
@@ -111,8 +137,8 @@ def report_wide(by_config, alpha):
             cells.append(f"{r[3]:.3g} / {r[4]:.3g} (p {r[5]:.3g}{mark[r[6]]})" if r else "—")
         print(f"| {fn} | " + " | ".join(cells) + " |")
     print(f"\n| configuration | hps median <= Optuna's | hps mean <= Optuna's "
-          f"| not significantly worse (alpha {alpha}) | significantly better |"
-          f"\n|---|---|---|---|---|")
+          f"| not significantly worse (alpha {alpha}) | significantly better "
+          f"| worst median ratio |\n|---|---|---|---|---|---|")
     for config, results in [*by_config.items(),
                             ("all", [r for rs in by_config.values() for r in rs])]:
         print(f"| {config} | " + " | ".join(counts(results)) + " |")
@@ -123,10 +149,12 @@ def main():
     ap.add_argument("--alpha", type=float, default=0.05)
     ap.add_argument("--wide", action="store_true",
                     help="one table for all configurations, then the counts")
+    ap.add_argument("--against", help="pair every hps configuration with this Optuna one")
+    ap.add_argument("--only", help="comma-separated hps sampler labels to keep")
     ap.add_argument("logs", nargs="+")
     args = ap.parse_args()
     try:
-        runs = read_logs(args.logs)
+        runs = read_logs(args.logs, args.against, args.only.split(",") if args.only else None)
     except (OSError, ValueError) as e:
         print(f"tpe_quality_stats: {e}", file=sys.stderr)
         return 2

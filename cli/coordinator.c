@@ -81,6 +81,31 @@ static int s_fill_code(study_config_t *cfg, char **code, size_t *len, cfg_errs_t
     return *code ? cfg_set_path(cfg->root, "objective.code_sha256", sha, errs) : 0;
 }
 
+/* What the config leaves out of its sampler, from the stored study's config keep (NULL:
+ * a new study): sampler.seed, the stored one or a new one; sampler.type, the stored
+ * one, or "auto" (the default of new configs) for a new study. A stored study without
+ * a type keeps none: it resumes with the sampler it had (random, the default before
+ * auto). The same rule as the coordinator's (coordinator/schedule_life.c). */
+static int s_fill_sampler(study_config_t *cfg, const char *keep, cfg_errs_t *errs)
+{
+    int rc = 0;
+    if (!cfg_get(cfg->root, "sampler.type")) {
+        char *type = keep ? study_json_get(keep, "sampler.type") : xstrdup("auto");
+        rc = type ? cfg_set_path(cfg->root, "sampler.type", type, errs) : 0;
+        free(type);
+    }
+    if (rc == 0 && !cfg_get(cfg->root, "sampler.seed")) {
+        char *seed = keep ? study_json_get(keep, "sampler.seed") : NULL;
+        if (!seed)
+            seed = xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16) ^
+                                            (int64_t)s_name_hash(cfg->name)) &
+                                           0x7fffffff));
+        rc = cfg_set_path(cfg->root, "sampler.seed", seed, errs);
+        free(seed);
+    }
+    return rc;
+}
+
 study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
                                bool fill_seed, const char *keep_seed_from)
 {
@@ -91,16 +116,7 @@ study_config_t *cli_load_study(const char *path, int n_over, char *const *over,
     char *code = NULL;
     size_t code_len = 0;
     if (cfg && s_fill_data(cfg, &errs) == 0 && s_fill_code(cfg, &code, &code_len, &errs) == 0) {
-        int rc = 0;
-        if (fill_seed && !cfg_get(cfg->root, "sampler.seed")) {
-            char *seed = keep_seed_from ? study_json_get(keep_seed_from, "sampler.seed") : NULL;
-            if (!seed)
-                seed = xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16) ^
-                                                (int64_t)s_name_hash(cfg->name)) &
-                                               0x7fffffff));
-            rc = cfg_set_path(cfg->root, "sampler.seed", seed, &errs);
-            free(seed);
-        }
+        int rc = fill_seed ? s_fill_sampler(cfg, keep_seed_from, &errs) : 0;
         if (rc == 0) {
             /* Re-validate from the canonical text, which states the direction: what is
              * stored is what was checked. */

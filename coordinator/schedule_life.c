@@ -57,22 +57,12 @@ static int s_continue(sched_t *self, const store_plan_t *p, study_config_t **cfg
     return sched__replay(self, s, err);
 }
 
-/* A config without sampler.seed (hps submit leaves it out) gets the stored study's, so a
- * resubmitted config is the same study, or a fresh one: *cfg_p is rebuilt with it. */
-static int s_adopt_seed(sched_t *self, study_config_t **cfg_p, char *err)
+/* Set key (a JSON value) in *cfg_p, rebuilt with it. */
+static int s_set(study_config_t **cfg_p, const char *key, const char *value, char *err)
 {
-    if (cfg_get((*cfg_p)->root, "sampler.seed"))
-        return 0;
-    store_study_t old;
-    int found = store_study_get(self->store, (*cfg_p)->name, &old, err);
-    if (found < 0)
-        return -1;
-    char *value = found == 0 ? study_json_get(old.config, "sampler.seed") : NULL;
-    if (!value)
-        value = xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16)) & 0x7fffffff));
     cfg_errs_t errs;
     cfg_errs_init(&errs);
-    char *json = study_json_set((*cfg_p)->json, "sampler.seed", value, err);
+    char *json = study_json_set((*cfg_p)->json, key, value, err);
     study_config_t *cfg = json ? study_config_from_json(json, &study_check_all, &errs) : NULL;
     if (json && !cfg)
         set_err(err, "%s", errs.n ? errs.msgs[0] : "invalid config");
@@ -81,11 +71,47 @@ static int s_adopt_seed(sched_t *self, study_config_t **cfg_p, char *err)
         *cfg_p = cfg;
     }
     free(json);
-    free(value);
     cfg_errs_free(&errs);
+    return cfg ? 0 : -1;
+}
+
+/* What a config leaves out of its sampler is filled from the stored study of its name,
+ * so a resubmitted config is the same study, or for a fresh one:
+ * - sampler.seed (hps submit leaves it out): the stored study's, else a new seed;
+ * - sampler.type: the stored study's; a fresh study gets "auto" (the default of new
+ *   configs), a stored one without a type keeps it absent, so it resumes with the
+ *   sampler it had (random, the default before auto). */
+static int s_adopt_sampler(sched_t *self, study_config_t **cfg_p, char *err)
+{
+    bool has_seed = cfg_get((*cfg_p)->root, "sampler.seed") != NULL;
+    bool has_type = cfg_get((*cfg_p)->root, "sampler.type") != NULL;
+    if (has_seed && has_type)
+        return 0;
+    store_study_t old;
+    int found = store_study_get(self->store, (*cfg_p)->name, &old, err);
+    if (found < 0)
+        return -1;
+    int rc = 0;
+    if (!has_type) {
+        char *type = found == 0 ? study_json_get(old.config, "sampler.type") : NULL;
+        strbuf_t sb;
+        sb_init(&sb);
+        if (type || found != 0)
+            sb_json_str(&sb, type ? type : "auto");
+        rc = sb.len ? s_set(cfg_p, "sampler.type", sb.buf, err) : 0;
+        sb_free(&sb);
+        free(type);
+    }
+    if (rc == 0 && !has_seed) {
+        char *value = found == 0 ? study_json_get(old.config, "sampler.seed") : NULL;
+        if (!value)
+            value = xasprintf("%ld", (long)((now_ms() ^ ((int64_t)getpid() << 16)) & 0x7fffffff));
+        rc = s_set(cfg_p, "sampler.seed", value, err);
+        free(value);
+    }
     if (found == 0)
         store_study_clear(&old);
-    return cfg ? 0 : -1;
+    return rc;
 }
 
 /* The observations warm_start names, from this file or warm_start.db: 0, 1 (bad input,
@@ -141,7 +167,7 @@ static int s_create(sched_t *self, study_config_t **cfg_p, sched_outcome_t *out,
 int sched_submit(sched_t *self, study_config_t **cfg_p, sched_outcome_t *out, char *err)
 {
     *out = (sched_outcome_t){0};
-    if (s_adopt_seed(self, cfg_p, err) != 0)
+    if (s_adopt_sampler(self, cfg_p, err) != 0)
         return -1;
     study_config_t *cfg = *cfg_p;
     /* The stored config states the direction (cli_load_study's configs do already). */

@@ -302,6 +302,7 @@ double gp_model_noise(const gp_model_t *self)
     return S_NOISE_FLOOR + exp(self->theta[self->d + 1]);
 }
 double gp_model_lml(const gp_model_t *self) { return self->lml; }
+double gp_model_ystd(const gp_model_t *self) { return self->ystd; }
 
 /* ---- self-test ---------------------------------------------------------------------- */
 

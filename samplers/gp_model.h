@@ -36,6 +36,8 @@ const double *gp_model_theta(const gp_model_t *self);
 double gp_model_signal(const gp_model_t *self);
 double gp_model_noise(const gp_model_t *self);
 double gp_model_lml(const gp_model_t *self);
+/* The standard deviation the values were divided by before the fit. */
+double gp_model_ystd(const gp_model_t *self);
 
 void gp_model_test(bool verbose);
 

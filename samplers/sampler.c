@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@ static const sampler_ops_t *const s_samplers[] = {
     &grid_sampler,
     &tpe_sampler,
     &gp_sampler,
+    &auto_sampler,
     NULL, /* the end */
 };
 
@@ -22,6 +24,22 @@ const sampler_ops_t *sampler_find(const char *name)
 const char **sampler_names(void) { return registry_names((const void *const *)s_samplers); }
 
 const char *sampler_name_of(const cfg_node_t *opts) { return cfg_type_or(opts, "random"); }
+
+void *sampler_create_seeded(const sampler_ops_t *ops, const space_t *space, long seed,
+                            direction_t dir, char *err)
+{
+    char yaml[96];
+    snprintf(yaml, sizeof yaml, "{type: %s, seed: %ld}", ops->name, seed);
+    cfg_errs_t errs;
+    cfg_errs_init(&errs);
+    cfg_node_t *opts = cfg_parse(yaml, strlen(yaml), "<sampler>", &errs);
+    void *s = opts ? ops->create(space, opts, dir, err) : NULL;
+    if (!opts)
+        set_err(err, "%s", errs.n ? errs.msgs[0] : "bad sampler options");
+    cfg_free(&opts);
+    cfg_errs_free(&errs);
+    return s;
+}
 
 void sampler_check_study(const study_config_t *s, cfg_errs_t *errs)
 {

@@ -60,7 +60,7 @@ mkdir -p "$TMP/typo" && cp -r "$root/configs/model" "$root/configs/strategy" \
 sed 's/^  - model: logreg/  - modl: logreg/' "$cfg" >"$TMP/typo/r.yaml"
 expect2 "defaults: no group folder modl/ in '$TMP/typo/' (did you mean 'model'?)" \
     "$HPS" run "$TMP/typo/r.yaml" --db "$(db)"
-expect2 "override 'sampler.type=tpee': unknown sampler type 'tpee' (did you mean 'tpe'? choices: gp, grid, random, tpe)" \
+expect2 "override 'sampler.type=tpee': unknown sampler type 'tpee' (did you mean 'tpe'? choices: auto, gp, grid, random, tpe)" \
     "$HPS" run "$cfg" sampler.type=tpee --db "$(db)"
 
 # In a file: the position of the offending text, the suggestion, the list.
