@@ -130,13 +130,15 @@ static proto_msg_t *s_trial_msg(const sched_lease_t *l)
     return m;
 }
 
-/* Embedded run, every study over: BYE to worker w (the sender of c), recorded as gone. */
-static void s_bye(ctx_t *c, worker_rec_t *w)
+/* Embedded run, every study over: BYE to worker w (on c's route), recorded as gone;
+ * why: what brought it ("its ASK", "all done"). */
+static void s_bye(ctx_t *c, worker_rec_t *w, const char *why)
 {
     char err[HPS_ERR_LEN];
     if (!w->byed && store_worker_left(c->self->store, w->name, err) != 0)
         log_warn("%s", err);
     w->byed = true;
+    log_debug("BYE to worker %s (%s)", w->name, why);
     coord__simple(c, "BYE");
 }
 
@@ -174,7 +176,7 @@ static void s_ask(ctx_t *c, int64_t want)
     if (rc < 0)
         coord__error(c, err);
     else if (rc == SCHED_ALL_DONE && self->opts.exit_when_done)
-        s_bye(c, w);
+        s_bye(c, w, "its ASK");
     else
         s_wait(c, rc == SCHED_NOTHING ? 50 : self->opts.heartbeat_ms);
 }
@@ -440,7 +442,7 @@ static void s_bye_all(coord_t *self)
         ctx_t c = {.self = self, .route = s_route_from_hex(zhashx_cursor(self->workers)),
                    .worker = w};
         if (c.route)
-            s_bye(&c, w);
+            s_bye(&c, w, "all done");
         zframe_destroy(&c.route);
     }
 }
