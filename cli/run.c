@@ -183,10 +183,12 @@ static int s_listen(const char *path)
         return -1;
     memcpy(a.sun_path, path, strlen(path) + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd >= 0 && fd > STDERR_FILENO && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+    if (fd > STDERR_FILENO && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
         listen(fd, SOMAXCONN) == 0)
         return fd;
-    log_debug("no listening socket made before the workers: %s", strerror(errno));
+    /* (0-2 come back only when those were closed: not a socket to hand to zmq) */
+    log_debug("no listening socket made before the workers: %s",
+              fd >= 0 && fd <= STDERR_FILENO ? "standard descriptors closed" : strerror(errno));
     if (fd >= 0)
         close(fd);
     return -1;
