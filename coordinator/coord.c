@@ -430,21 +430,45 @@ static zframe_t *s_route_from_hex(const char *hex)
     return zframe_new(bytes, n);
 }
 
-/* Embedded run, once every study is over: BYE at once to every worker not told yet, so
- * that one waiting out a WAIT, or between two ASKs, does not have to ask first. */
-static void s_bye_all(coord_t *self)
+/* fn(c, w) for every worker w, c addressed to it. */
+static void s_each_worker(coord_t *self, void (*fn)(ctx_t *c, worker_rec_t *w))
 {
-    if (!self->opts.exit_when_done || !sched_idle(self->sched))
-        return;
     for (worker_rec_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
-        if (w->byed)
-            continue;
         ctx_t c = {.self = self, .route = s_route_from_hex(zhashx_cursor(self->workers)),
                    .worker = w};
         if (c.route)
-            s_bye(&c, w, "all done");
+            fn(&c, w);
         zframe_destroy(&c.route);
     }
+}
+
+static void s_bye_left(ctx_t *c, worker_rec_t *w)
+{
+    if (!w->byed)
+        s_bye(c, w, "all done");
+}
+
+/* A worker with a free slot holds a WAIT (of up to a heartbeat when there was nothing
+ * to do): WAIT 0 ends it, and its ASK comes now. */
+static void s_wake(ctx_t *c, worker_rec_t *w)
+{
+    if (w->byed || sched_leases_of(c->self->sched, w->name) >= w->slots)
+        return;
+    log_debug("trials added: worker %s asked to ask now", w->name);
+    s_wait(c, 0);
+}
+
+/* After a batch: in an embedded run once every study is over, BYE at once to every
+ * worker not told yet, so that one waiting out a WAIT, or between two ASKs, does not
+ * have to ask first; else, when the batch added trials (SUBMIT, RESUME, ENQUEUE),
+ * idle workers are woken to ask for them. */
+static void s_tell_workers(coord_t *self)
+{
+    if (self->opts.exit_when_done && sched_idle(self->sched))
+        s_each_worker(self, s_bye_left);
+    else if (self->added_work)
+        s_each_worker(self, s_wake);
+    self->added_work = false;
 }
 
 /* Handle what is queued (up to a bound, to come back to the timers) as one batch:
@@ -459,7 +483,7 @@ static int s_drain(coord_t *self, char *err)
     zlistx_set_destructor(self->outbox, s_outbox_free);
     for (int n = 0; n < 256 && (zsock_events(self->sock) & ZMQ_POLLIN); n++)
         s_handle_one(self);
-    s_bye_all(self); /* after the ACKs of this batch, in its transaction */
+    s_tell_workers(self); /* after the batch's replies, in its transaction */
     zlistx_t *outbox = self->outbox;
     self->outbox = NULL;
     int rc = store_batch_commit(self->store, err);
