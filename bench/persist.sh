@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Persistent command objectives against Optuna in one process (not part of make check).
 #
-#   bench/persist.sh [svc|overhead|all]      (default all; RUNS=n timed runs, default 5)
+#   bench/persist.sh [svc|latency|cluster|overhead|all]   (default all; RUNS=n timed runs,
+#                                                           default 5)
 #
 # svc: the svc_wine study (configs/examples/svc_wine: sklearn SVC on data/wine.csv,
-#   5-fold CV, C and gamma log-scale, 30 trials) as whole processes, run in turn:
-#   Optuna in one process (bench/persist_svc_optuna.py), `hps run -j 1` and `-j 2`
-#   (persistent), and `-j 2` with persistent: false (a program per trial).
+#   5-fold CV, C and gamma log-scale, 30 trials) as whole processes, run in turn round
+#   after round (bench/persist_pairs.py): Optuna in one process
+#   (bench/persist_svc_optuna.py), `hps run -j 1` and `-j 2` (persistent), and `-j 2`
+#   with persistent: false (a program per trial); each hps figure also as a ratio to
+#   Optuna's run of the same round, and the load average before and after.
+# latency: `hps run` of a 1-trial study of the in-process synthetic objective, from
+#   start to exit (its start and stop: coordinator, workers, one trial process).
 # cluster: the same study submitted to a coordinator whose workers already run (as on a
 #   cluster: `hps run`'s own start and stop are not counted): 1 worker with 1 slot, then
 #   2 workers; the time from `hps submit` to the last trial's end (each run a new study
@@ -45,12 +50,21 @@ print(time.perf_counter() - t)' "$@")
 if [ "$what" = svc ] || [ "$what" = all ]; then
     python3 -c 'import sklearn, optuna' || { echo "needs python3-sklearn and python3-optuna" >&2; exit 2; }
     cfg=configs/examples/svc_wine/svc_wine.yaml
-    echo "svc_wine, 30 trials, 5-fold CV (median of $runs runs):"
-    median "optuna, one process" python3 bench/persist_svc_optuna.py 30
-    median "hps run -j 1, persistent" ./hps run "$cfg" -j 1 --db "$tmp/a.db" -q
-    median "hps run -j 2, persistent" ./hps run "$cfg" -j 2 --db "$tmp/b.db" -q
-    median "hps run -j 2, a program per trial" ./hps run "$cfg" -j 2 --db "$tmp/c.db" -q \
-        objective.persistent=false objective.restart_every=null
+    echo "svc_wine, 30 trials, 5-fold CV (median of $runs rounds):"
+    python3 bench/persist_pairs.py --runs "$runs" --clean "$tmp/[a-z].db*" \
+        "optuna, one process=python3 bench/persist_svc_optuna.py 30" \
+        "hps run -j 1, persistent=./hps run $cfg -j 1 --db $tmp/a.db -q" \
+        "hps run -j 2, persistent=./hps run $cfg -j 2 --db $tmp/b.db -q" \
+        "hps run -j 2, a program per trial=./hps run $cfg -j 2 --db $tmp/c.db -q
+         objective.persistent=false objective.restart_every=null"
+fi
+
+if [ "$what" = latency ] || [ "$what" = all ]; then
+    printf '%s\n' "study: one" "direction: minimize" "n_trials: 1" \
+        "space: {x: {type: float, low: -5, high: 5}}" "sampler: {type: random, seed: 1}" \
+        "objective: {type: synthetic, function: sphere}" >"$tmp/one.yaml"
+    echo "hps run of a 1-trial study, start to exit (median of $runs runs):"
+    median "hps run -j 1, 1 synthetic trial" ./hps run "$tmp/one.yaml" -j 1 --db "$tmp/l.db" -q
 fi
 
 if [ "$what" = cluster ] || [ "$what" = all ]; then

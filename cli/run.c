@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,8 +172,32 @@ static int s_plan(const char *db, const study_config_t *cfg, int *code)
     return kind == STORE_PLAN_REFUSED || kind == STORE_PLAN_BUSY ? -1 : kind;
 }
 
-/* Fork n workers on endpoint; they run until BYE. Returns the number started. */
-static int s_spawn(const char *endpoint, long n, long max_artifact_mb, pid_t *pids)
+/* A socket listening on the unix path, made before the workers are forked: their first
+ * connect then succeeds (the kernel queues it until the coordinator, once bound to it,
+ * accepts) instead of failing and waiting for a reconnect. -1 when it cannot be made
+ * (said at -v): the coordinator binds the path itself. */
+static int s_listen(const char *path)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path)
+        return -1;
+    memcpy(a.sun_path, path, strlen(path) + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd > STDERR_FILENO && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        listen(fd, SOMAXCONN) == 0)
+        return fd;
+    /* (0-2 come back only when those were closed: not a socket to hand to zmq) */
+    log_debug("no listening socket made before the workers: %s",
+              fd >= 0 && fd <= STDERR_FILENO ? "standard descriptors closed" : strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+/* Fork n workers on endpoint; they run until BYE. Returns the number started. listen_fd
+ * (-1: none) is the coordinator's; the workers close their copies. */
+static int s_spawn(const char *endpoint, int listen_fd, long n, long max_artifact_mb,
+                   pid_t *pids)
 {
     fflush(NULL);
     for (long i = 0; i < n; i++) {
@@ -184,6 +210,8 @@ static int s_spawn(const char *endpoint, long n, long max_artifact_mb, pid_t *pi
             /* A local worker ends with its `hps run`, even after a kill -9 of it. */
             if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1)
                 _exit(1);
+            if (listen_fd >= 0)
+                close(listen_fd);
             char name[64], comp[80], err[HPS_ERR_LEN];
             snprintf(name, sizeof name, "local-%d-%ld", (int)getppid(), i + 1);
             snprintf(comp, sizeof comp, "worker %ld", i + 1);
@@ -211,7 +239,7 @@ static void s_reap(pid_t *pids, int n)
                 waitpid(pids[i], &status, 0);
                 break;
             }
-            usleep(20000);
+            usleep(1000); /* told BYE, it is on its way out: a millisecond or few */
         }
     }
 }
@@ -341,10 +369,11 @@ static int s_submit_one(const run_flags_t *f, coord_t *c, study_config_t **cfg_p
  * start, and on a signal the running ones are released (*released: how many, -1 when
  * that failed). 0, or -1 with err (*usage: exit code 2). */
 static int s_serve(const run_flags_t *f, study_config_t **cfgs, int n, const char *endpoint,
-                   bool *usage, int *released, char *err)
+                   int listen_fd, bool *usage, int *released, char *err)
 {
     coord_opts_t co = f->co;
     co.bind = endpoint;
+    co.listen_fd = listen_fd > 0 ? listen_fd : 0;
     co.exit_when_done = true;
     co.progress = f->quiet ? PROGRESS_OFF : isatty(2) ? PROGRESS_TTY : PROGRESS_LINES;
     for (int i = 0; i < n && !co.only_study; i++)
@@ -382,14 +411,17 @@ static int s_run_local(const run_flags_t *f, study_config_t **cfgs, char **names
     snprintf(s_sock_dir, sizeof s_sock_dir, "%s", dir);
     snprintf(s_sock_path, sizeof s_sock_path, "%s/coord.ipc", dir);
     pid_t *pids = xcalloc((size_t)f->workers, sizeof(pid_t));
-    int nw = s_spawn(endpoint, f->workers, f->max_artifact_mb, pids);
+    int listen_fd = s_listen(s_sock_path);
+    int nw = s_spawn(endpoint, listen_fd, f->workers, f->max_artifact_mb, pids);
     /* After the fork (czmq's context must not be forked), before anything is served. */
     zsys_init();
     zsys_handler_set(s_on_signal);
     char err[HPS_ERR_LEN];
     bool usage = false;
     int released = 0;
-    int rc = s_serve(f, cfgs, n, endpoint, &usage, &released, err);
+    int rc = s_serve(f, cfgs, n, endpoint, listen_fd, &usage, &released, err);
+    if (listen_fd >= 0)
+        close(listen_fd);
     if (rc != 0 || released < 0)
         fprintf(stderr, "hps run: %s\n", err);
     /* Every study is done, or we stop: workers still waiting for BYE have nothing to

@@ -16,11 +16,14 @@
 #include "coordinator/coord.h"
 
 #include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "coordinator/blobs.h"
 #include "coordinator/coord_priv.h"
@@ -127,6 +130,18 @@ static proto_msg_t *s_trial_msg(const sched_lease_t *l)
     return m;
 }
 
+/* Embedded run, every study over: BYE to worker w (on c's route), recorded as gone;
+ * why: what brought it ("its ASK", "all done"). */
+static void s_bye(ctx_t *c, worker_rec_t *w, const char *why)
+{
+    char err[HPS_ERR_LEN];
+    if (!w->byed && store_worker_left(c->self->store, w->name, err) != 0)
+        log_warn("%s", err);
+    w->byed = true;
+    log_debug("BYE to worker %s (%s)", w->name, why);
+    coord__simple(c, "BYE");
+}
+
 /* An ASK for `want` trials (ASK's slots_free, or a TELL's ask): as many TRIALs as
  * that (and as there is room for under the worker's slots + prefetch), in one answer,
  * so that a worker of S slots fills them in one round trip and not S; each TRIAL's
@@ -160,12 +175,9 @@ static void s_ask(ctx_t *c, int64_t want)
         return; /* the rest (an error included) is for the worker's next ASK */
     if (rc < 0)
         coord__error(c, err);
-    else if (rc == SCHED_ALL_DONE && self->opts.exit_when_done) {
-        if (!w->byed && store_worker_left(self->store, w->name, err) != 0)
-            log_warn("%s", err);
-        w->byed = true;
-        coord__simple(c, "BYE");
-    } else
+    else if (rc == SCHED_ALL_DONE && self->opts.exit_when_done)
+        s_bye(c, w, "its ASK");
+    else
         s_wait(c, rc == SCHED_NOTHING ? 50 : self->opts.heartbeat_ms);
 }
 
@@ -402,6 +414,63 @@ static void s_outbox_free(void **item)
     zmsg_destroy((zmsg_t **)item);
 }
 
+/* The routing id whose hex text (zframe_strhex) is hex; NULL when it is not such. */
+static zframe_t *s_route_from_hex(const char *hex)
+{
+    size_t n = strlen(hex) / 2;
+    unsigned char bytes[256];
+    if (n == 0 || n > sizeof bytes || strlen(hex) % 2)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+            return NULL;
+        bytes[i] = (unsigned char)v;
+    }
+    return zframe_new(bytes, n);
+}
+
+/* fn(c, w) for every worker w, c addressed to it. */
+static void s_each_worker(coord_t *self, void (*fn)(ctx_t *c, worker_rec_t *w))
+{
+    for (worker_rec_t *w = zhashx_first(self->workers); w; w = zhashx_next(self->workers)) {
+        ctx_t c = {.self = self, .route = s_route_from_hex(zhashx_cursor(self->workers)),
+                   .worker = w};
+        if (c.route)
+            fn(&c, w);
+        zframe_destroy(&c.route);
+    }
+}
+
+static void s_bye_left(ctx_t *c, worker_rec_t *w)
+{
+    if (!w->byed)
+        s_bye(c, w, "all done");
+}
+
+/* A worker with a free slot holds a WAIT (of up to a heartbeat when there was nothing
+ * to do): WAIT 0 ends it, and its ASK comes now. */
+static void s_wake(ctx_t *c, worker_rec_t *w)
+{
+    if (w->byed || sched_leases_of(c->self->sched, w->name) >= w->slots)
+        return;
+    log_debug("trials added: worker %s asked to ask now", w->name);
+    s_wait(c, 0);
+}
+
+/* After a batch: in an embedded run once every study is over, BYE at once to every
+ * worker not told yet, so that one waiting out a WAIT, or between two ASKs, does not
+ * have to ask first; else, when the batch added trials (SUBMIT, RESUME, ENQUEUE),
+ * idle workers are woken to ask for them. */
+static void s_tell_workers(coord_t *self)
+{
+    if (self->opts.exit_when_done && sched_idle(self->sched))
+        s_each_worker(self, s_bye_left);
+    else if (self->added_work)
+        s_each_worker(self, s_wake);
+    self->added_work = false;
+}
+
 /* Handle what is queued (up to a bound, to come back to the timers) as one batch:
  * one commit, then every reply. A failed commit is fatal: memory may be ahead of the
  * file, and a restart replays the file. */
@@ -414,6 +483,7 @@ static int s_drain(coord_t *self, char *err)
     zlistx_set_destructor(self->outbox, s_outbox_free);
     for (int n = 0; n < 256 && (zsock_events(self->sock) & ZMQ_POLLIN); n++)
         s_handle_one(self);
+    s_tell_workers(self); /* after the batch's replies, in its transaction */
     zlistx_t *outbox = self->outbox;
     self->outbox = NULL;
     int rc = store_batch_commit(self->store, err);
@@ -548,6 +618,23 @@ static void s_open_private(coord_t *self, char *err)
     umask(old);
 }
 
+/* The duplicate of opts.listen_fd that zmq serves bind on (ZMQ_USE_FD; zmq closes it
+ * with the socket), or -1: none given, or it cannot be duplicated (then zmq binds the
+ * path anew, and connections already queued on the old socket are retried). */
+static int s_use_fd(coord_t *self)
+{
+    if (self->opts.listen_fd <= 0)
+        return -1;
+    int fd = fcntl(self->opts.listen_fd, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) {
+        log_warn("cannot use the listening socket made for %s: %s", self->opts.bind,
+                 strerror(errno));
+        return -1;
+    }
+    zsock_set_use_fd(self->sock, fd);
+    return fd;
+}
+
 coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
 {
     *usage = false;
@@ -587,8 +674,11 @@ coord_t *coord_new(const coord_opts_t *opts, bool *usage, char *err)
         coord_destroy(&self);
         return NULL;
     }
+    int fd = s_use_fd(self);
     if (zsock_bind(self->sock, "%s", opts->bind) < 0) {
         set_err(err, "cannot bind %s: %s", opts->bind, zmq_strerror(zmq_errno()));
+        if (fd >= 0)
+            close(fd); /* zmq takes it only once the endpoint parses */
         *usage = true;
         coord_destroy(&self);
         return NULL;

@@ -25,6 +25,9 @@ typedef struct {
     const char *only_study;     /* serve this study alone (hps run); NULL = every study */
     int progress;               /* progress_mode_t (progress.h) on stderr; 0 = none */
     long max_blob_mb;           /* largest dataset a PUT may upload, MiB; 0 = default 1024 */
+    int listen_fd;              /* > 0: a socket already listening on bind (ipc), made
+                                   before the workers started (hps run); borrowed: zmq
+                                   serves a duplicate. 0 = bind makes its own */
 } coord_opts_t;
 
 typedef struct coord_s coord_t;

@@ -98,6 +98,7 @@ static void s_submit_reply(ctx_t *c, study_config_t **cfg_p)
         proto_set_str(m, "outcome", store_plan_name(out.kind));
         s_submitted_text(c->self, name, out.text, m);
         coord__send(c, &m);
+        c->self->added_work = true;
     } else {
         log_warn("%s: %s", proto_type(c->msg), rc > 0 ? out.text : err);
         coord__error_bad(c, rc > 0 ? out.text : err, rc < 0 || out.kind == STORE_PLAN_REFUSED);

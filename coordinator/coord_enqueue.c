@@ -37,6 +37,7 @@ void coord__on_enqueue(ctx_t *c)
         proto_set_str(m, "outcome", "enqueued");
         proto_set_str(m, "text", text);
         coord__send(c, &m);
+        c->self->added_work = true;
         free(text);
     } else {
         log_warn("ENQUEUE: %s", err);

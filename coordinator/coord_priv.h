@@ -49,6 +49,7 @@ struct coord_s {
     fdcap_t *fdcap;          /* connections under the open-file limit; NULL = none */
     int64_t waiting_at;      /* now_ms() of the last look for studies no worker can run */
     char *waiting_logged;    /* what that look logged; owned */
+    bool added_work;         /* this batch added trials: idle workers are woken */
 };
 
 #define COORD_WAITING_LOG_MS 5000 /* how often to look (and log any change) */

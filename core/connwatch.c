@@ -26,6 +26,7 @@ struct connwatch_s {
     cw_state_t state;  /* latest explanation */
     uint32_t value;    /* its event value (ZAP status, protocol error) */
     cw_state_t told;   /* last state returned by connwatch_update */
+    bool came_up;      /* a handshake succeeded since connwatch_came_up last said so */
     char text[512];
 };
 
@@ -72,7 +73,10 @@ static void s_event(connwatch_t *self, uint16_t event, uint32_t value)
 {
     cw_state_t s = self->state;
     switch (event) {
-    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: s = CW_UP; break;
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+        s = CW_UP;
+        self->came_up = true;
+        break;
     case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: s = CW_AUTH; break;
     case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: s = self->my_key ? CW_KEY : CW_CLOSED; break;
     case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
@@ -93,7 +97,8 @@ static void s_event(connwatch_t *self, uint16_t event, uint32_t value)
     self->state = s;
 }
 
-const char *connwatch_update(connwatch_t *self)
+/* Every event queued so far into the state (never blocks). */
+static void s_read_events(connwatch_t *self)
 {
     zmsg_t *m;
     while ((m = zmsg_recv(self->mon))) {
@@ -107,6 +112,11 @@ const char *connwatch_update(connwatch_t *self)
         }
         zmsg_destroy(&m);
     }
+}
+
+const char *connwatch_update(connwatch_t *self)
+{
+    s_read_events(self);
     /* Not reaching the host is said by the owner's periodic "no answer" (a restarting
      * coordinator is briefly not there, which is no news). */
     if (self->state == self->told || self->state == CW_UP || self->state == CW_NONE ||
@@ -166,6 +176,16 @@ void connwatch_why(connwatch_t *self, char *buf, size_t n)
 
 void connwatch_ok(connwatch_t *self) { self->told = CW_NONE; }
 
+zsock_t *connwatch_socket(connwatch_t *self) { return self->mon; }
+
+bool connwatch_came_up(connwatch_t *self)
+{
+    s_read_events(self);
+    bool up = self->came_up;
+    self->came_up = false;
+    return up;
+}
+
 void connwatch_test(bool verbose)
 {
     (void)verbose;
@@ -185,8 +205,10 @@ void connwatch_test(bool verbose)
     assert(t && strstr(t, "ZAP status 400") && !connwatch_update(cw));
     s_event(cw, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);
     assert((t = connwatch_update(cw)) && strstr(t, "one side uses CURVE"));
+    assert(!connwatch_came_up(cw));
     s_event(cw, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
     assert(!connwatch_update(cw));
+    assert(connwatch_came_up(cw) && !connwatch_came_up(cw)); /* said once */
     connwatch_why(cw, buf, sizeof buf);
     assert(strstr(buf, "connected to"));
     connwatch_destroy(&cw);

@@ -40,6 +40,14 @@ bool connwatch_refused(const connwatch_t *self);
 /* The peer answered: forget the problems seen, so the next one is reported again. */
 void connwatch_ok(connwatch_t *self);
 
+/* The monitor's socket, for the owner's poll: readable when an event came (the next
+ * connwatch_update or connwatch_came_up reads it). Borrowed. */
+zsock_t *connwatch_socket(connwatch_t *self);
+
+/* Whether a handshake succeeded since the last call: the connection is up now, and a
+ * message that could not be sent before (ZMQ_IMMEDIATE) can go at once. */
+bool connwatch_came_up(connwatch_t *self);
+
 void connwatch_test(bool verbose);
 
 #endif

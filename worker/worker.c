@@ -694,6 +694,10 @@ static void s_timers(worker_t *w, int64_t now)
 {
     s_report_timeouts(w, now);
     if (!w->welcomed) {
+        /* The connection came up (the handshake is done): say HELLO now rather than at
+         * the next retry. */
+        if (connwatch_came_up(w->watch) && w->hello_failed)
+            w->hello_at = 0;
         int every = w->hello_failed ? HELLO_RETRY_MS : HELLO_RESEND_MS;
         if (w->hello_at == 0 || now - w->hello_at >= every)
             worker__send_hello(w, now);
@@ -722,13 +726,28 @@ static bool s_finished(worker_t *w, int64_t now)
     return false;
 }
 
-/* Poll the socket and the running children's sockets; -1 with err on a poll failure. */
+/* How long the loop may sleep: TICK_MS, less when a WAIT ends sooner (the next ASK is
+ * due then, not at the next tick). */
+static int s_sleep_ms(const worker_t *w, int64_t now)
+{
+    int64_t ms = TICK_MS;
+    if (w->welcomed && !w->draining && w->wait_until > now && w->wait_until - now < ms)
+        ms = w->wait_until - now;
+    return (int)ms;
+}
+
+/* Poll the socket, the connection monitor while no WELCOME came, and the running
+ * children's sockets; -1 with err on a poll failure. */
 static int s_poll(worker_t *w, char *err)
 {
-    zmq_pollitem_t *items = xcalloc((size_t)w->n_tasks + 1, sizeof *items);
+    zmq_pollitem_t *items = xcalloc((size_t)w->n_tasks + 2, sizeof *items);
     items[0].socket = zsock_resolve(w->sock);
     items[0].events = ZMQ_POLLIN;
-    int n = 1, timeout = TICK_MS;
+    int n = 1, timeout = s_sleep_ms(w, now_ms());
+    if (!w->welcomed) {
+        items[n].socket = zsock_resolve(connwatch_socket(w->watch));
+        items[n++].events = ZMQ_POLLIN;
+    }
     for (task_t *t = w->tasks; t; t = t->next) {
         if (t->phase != TASK_RUNNING)
             continue;

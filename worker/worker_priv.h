@@ -17,6 +17,8 @@
 
 #define HELLO_RESEND_MS 1000
 #define HELLO_RETRY_MS 100   /* after a failed send: the connection is not up yet */
+#define LOCAL_RECONNECT_MS 5 /* first reconnect to a coordinator on this machine */
+#define LOCAL_RECONNECT_MAX_MS 100 /* doubling up to this (zmq's usual interval) */
 #define TELL_BACKOFF_MS 500
 #define TELL_BACKOFF_MAX_MS 10000
 #define BYE_GRACE_MS 10000

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/auth.h"
 #include "core/log.h"
 #include "core/proto.h"
 #include "objectives/objective.h"
@@ -66,6 +67,12 @@ static int s_open_socket(worker_t *w, char *err)
     zsock_set_sndtimeo(w->sock, 0);
     zsock_set_immediate(w->sock, 1);
     zsock_set_linger(w->sock, 200); /* a last TELL may still be on its way at exit */
+    /* On this machine a connect costs next to nothing: try again soon (hps run's
+     * workers start before their coordinator binds), backing off to zmq's default. */
+    if (auth_endpoint_local(w->opts->endpoint)) {
+        zsock_set_reconnect_ivl(w->sock, LOCAL_RECONNECT_MS);
+        zsock_set_reconnect_ivl_max(w->sock, LOCAL_RECONNECT_MAX_MS);
+    }
     proto_limit_socket(w->sock);
     char *pub;
     if (s_apply_curve(w, &pub, err) != 0)
