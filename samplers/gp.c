@@ -4,7 +4,8 @@
  * rounded when decoded), a categorical to a one-hot block. The first n_startup_trials
  * (default 10) are random; then each proposal fits the GP to the finished trials
  * (COMPLETE only, minimising: values negated for maximize), adds the running trials
- * as a constant liar at the worst value seen (so parallel workers spread out), and
+ * at the GP's mean there (a kriging believer: liar: mean; liar: worst puts them at the
+ * worst value seen) so that parallel workers spread out, and
  * maximises log expected improvement over the best value: 1000 random points and 200
  * around the best trials, then a pattern search from the three best. The kernel's
  * hyperparameters are refitted at every proposal while fewer than 30 trials finished,
@@ -26,7 +27,8 @@
  * 1.5 and its significant losses from 2-8 per dimension into none, at little cost on
  * the problems the GP wins.
  *
- * Options: type, seed, n_startup_trials, max_trials, warp (true), tpe_every (3). */
+ * Options: type, seed, n_startup_trials, max_trials, warp (true), tpe_every (3),
+ * liar (mean). */
 #include "samplers/sampler.h"
 
 #include <assert.h>
@@ -46,7 +48,7 @@ typedef struct {
 
 typedef struct {
     long seed, n_startup, max_trials, tpe_every;
-    bool warp;
+    bool warp, believer;
 } s_opts_t;
 
 typedef struct {
@@ -55,6 +57,7 @@ typedef struct {
     uint64_t seed;
     long n_startup, max_trials, tpe_every;
     bool warp;         /* may warp the values */
+    bool believer;     /* running trials at the GP's mean there, not at the worst value */
     bool warped;       /* the last refit chose to */
     int denc;          /* encoded dimensions */
     void *rnd, *tpe;   /* random (startup) and TPE (past max_trials), fed every trial */
@@ -67,7 +70,7 @@ typedef struct {
 } gp_t;
 
 static const char *const s_keys[] = {"type", "seed", "n_startup_trials", "max_trials", "warp",
-                                     "tpe_every", NULL};
+                                     "tpe_every", "liar", NULL};
 
 static int s_read(const cfg_node_t *opts, s_opts_t *o, cfg_errs_t *errs)
 {
@@ -79,6 +82,11 @@ static int s_read(const cfg_node_t *opts, s_opts_t *o, cfg_errs_t *errs)
     cfg_long(opts, "max_trials", 300, &o->max_trials, errs);
     cfg_bool(opts, "warp", true, &o->warp, errs);
     cfg_long(opts, "tpe_every", 3, &o->tpe_every, errs);
+    const char *liar = "mean";
+    if (cfg_str(opts, "liar", liar, &liar, errs) == 0 && strcmp(liar, "mean") != 0 &&
+        strcmp(liar, "worst") != 0)
+        cfg_error(errs, cfg_get(opts, "liar"), "liar: '%s' is not one of mean, worst", liar);
+    o->believer = strcmp(liar, "mean") == 0;
     if (errs->n == before && (o->tpe_every < 0 || o->tpe_every > 1000000))
         cfg_error(errs, cfg_get(opts, "tpe_every"), "tpe_every: must be in 0..1000000");
     if (errs->n == before && (o->n_startup < 1 || o->n_startup > 100000))
@@ -125,6 +133,7 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     gp_t *g = xcalloc(1, sizeof *g);
     *g = (gp_t){.space = space, .dir = dir, .seed = (uint64_t)o.seed, .n_startup = o.n_startup,
                 .max_trials = o.max_trials, .tpe_every = o.tpe_every, .warp = o.warp,
+                .believer = o.believer,
                 .denc = s_width(space)};
     g->rnd = sampler_create_seeded(&random_sampler, space, o.seed, dir, err);
     g->tpe = g->rnd ? sampler_create_seeded(&tpe_sampler, space, o.seed, dir, err) : NULL;
@@ -362,6 +371,21 @@ static double s_training(gp_t *g, bool warped, int s, double *x, double *y, doub
     return best;
 }
 
+/* Kriging believer: the running trials' values (rows n_obs.. of tx, ty) become the mean
+ * of the GP fitted to the finished ones, so the model keeps its shape and only its
+ * uncertainty there shrinks: parallel workers spread out without a made-up bad value
+ * next to the best ones bending the whole fit (the worst-value liar did that). */
+static void s_believe(gp_t *g, const double *tx, double *ty, char *err)
+{
+    gp_model_t *m0 = gp_model_fit(tx, ty, g->n_obs, g->denc, g->theta, err);
+    if (!m0)
+        return; /* keep the worst-value liar */
+    double *sd = xmalloc((size_t)g->n_run * sizeof *sd);
+    gp_model_predict(m0, tx + (size_t)g->n_obs * g->denc, g->n_run, ty + g->n_obs, sd);
+    free(sd);
+    gp_model_destroy(&m0);
+}
+
 /* Refit the hyperparameters on the first s trials, and choose whether to warp the
  * values: the fit (warped or not) that makes the values as observed the more likely
  * wins, its marginal likelihood counted in the original units (the log derivatives of
@@ -421,6 +445,8 @@ static int s_propose(void *vself, long number, double *x, char *err)
     if (!g->theta || g->theta_n != s)
         s_refit(g, s, tx, ty, err);
     double logjac, best = s_training(g, g->warped, s, tx, ty, &logjac);
+    if (g->believer && g->theta && g->n_run)
+        s_believe(g, tx, ty, err);
     gp_model_t *m = g->theta ? gp_model_fit(tx, ty, n, d, g->theta, err) : NULL;
     free(tx);
     free(ty);

@@ -1,6 +1,7 @@
 /* gp_test — the GP sampler through the sampler interface: legal and deterministic
  * proposals, a restart proposes what the first run would have, better than random on
- * a smooth function, a running trial pushes the next proposal away (constant liar),
+ * a smooth function, a running trial pushes the next proposal away (kriging believer
+ * or worst-value liar),
  * TPE takes over past max_trials, and bad options are refused. */
 #include <assert.h>
 #include <math.h>
@@ -90,6 +91,17 @@ static void s_test_determinism(void)
     gp_sampler.started(g3, 24, c + 24 * 4);
     assert(gp_sampler.propose(g3, 25, c + 25 * 4, err) == SAMPLER_OK);
     assert(s_gap(c + 25 * 4, c + 24 * 4) > 0.05);
+    /* So does the worst-value liar, and differently from the believer. */
+    void *g4 = s_new(&gp_sampler, "{type: gp, seed: 3, liar: worst}");
+    for (long t = 0; t < 24; t++) {
+        gp_sampler.started(g4, t, a + t * 4);
+        gp_sampler.finished(g4, t, t % 7 == 6 ? TRIAL_FAIL : TRIAL_COMPLETE,
+                            t % 7 == 6 ? NAN : s_objective(a + t * 4));
+    }
+    gp_sampler.started(g4, 24, c + 24 * 4);
+    assert(gp_sampler.propose(g4, 25, b, err) == SAMPLER_OK);
+    assert(s_gap(b, c + 24 * 4) > 0.05 && memcmp(b, c + 25 * 4, 4 * sizeof *b) != 0);
+    gp_sampler.destroy(&g4);
     gp_sampler.destroy(&g1);
     gp_sampler.destroy(&g2);
     gp_sampler.destroy(&g3);
@@ -146,7 +158,7 @@ static void s_test_handover(void)
 static void s_test_options(void)
 {
     static const char *const bad[] = {"{type: gp, seeds: 1}", "{type: gp, n_startup_trials: 0}",
-                                      "{type: gp, max_trials: 10000}"};
+                                      "{type: gp, max_trials: 10000}", "{type: gp, liar: bogus}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         cfg_errs_t errs;
         cfg_errs_init(&errs);
