@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hps builds and tests with; does nothing when they are present.
-# Usage: scripts/deps.sh [--bench|--fuzz|--transformer|--slurm]   (--bench adds the Python
-# peers used by `make bench`, --fuzz clang and libFuzzer for `make fuzz`, --transformer
-# PyTorch for model=transformer and tests/t_transformer.sh: large, so never by default;
-# --slurm Slurm and MUNGE for `make check-slurm`, whose daemons the test starts itself)
+# Usage: scripts/deps.sh [--bench|--fuzz|--slurm]   (--bench adds the Python peers used
+# by `make bench`, --fuzz clang and libFuzzer for `make fuzz`, --slurm Slurm and MUNGE
+# for `make check-slurm`, whose daemons the test starts itself)
 set -euo pipefail
 pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlite3-dev
       libopenblas-dev libyaml-dev libxgboost-dev libcsv-dev libsodium-dev liblbfgs-dev iproute2
@@ -13,7 +12,8 @@ pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlit
       python3-optuna  # t_optuna: an exported study opened by Optuna itself, and imported back
       chromium  # t_report: the HTML report rendered headless and its plots checked
       openssh-server openssh-client  # t_cluster_ssh: hps cluster up/down against sshd
-      python3-kubernetes)  # t_k8s_manifests: deploy/k8s checked against the API schema
+      python3-kubernetes  # t_k8s_manifests: deploy/k8s checked against the API schema
+      python3-torch)  # t_transformer: model=transformer trains a tiny encoder (38 MB download)
 # The test suite compares against Optuna/scikit-learn/xgboost reference values computed
 # once and committed as fixtures, but a few tests cross-check live when the peers exist.
 peers=(python3-optuna python3-sklearn python3-xgboost python3-numpy)
@@ -21,9 +21,8 @@ case "${1:-}" in
     "") ;;
     --bench) pkgs+=("${peers[@]}") ;;
     --fuzz) pkgs+=(clang libfuzzer-14-dev) ;;
-    --transformer) pkgs+=(python3-torch) ;;
     --slurm) pkgs+=(slurm-wlm munge) ;;
-    *) echo "usage: scripts/deps.sh [--bench|--fuzz|--transformer|--slurm]" >&2; exit 2 ;;
+    *) echo "usage: scripts/deps.sh [--bench|--fuzz|--slurm]" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${pkgs[@]}"; do

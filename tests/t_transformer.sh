@@ -3,12 +3,13 @@
 # objective on 200 review rows. Trials report every epoch, the final refit's score is
 # the test score, and the study ranks on the leaderboard's accuracy board beside a
 # logreg study. The script saves model.pt where $HPS_ARTIFACT_DIR says, and loads it
-# back through `pretrained`. Skipped without PyTorch (scripts/deps.sh --transformer).
+# back through `pretrained`. Without PyTorch (scripts/deps.sh installs it) the runner shows
+# it as skipped, not passed.
 . "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.."
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
-    echo "skip: /usr/bin/python3 cannot import torch (scripts/deps.sh --transformer installs it)"
-    exit 0
+    echo "skip: /usr/bin/python3 cannot import torch (scripts/deps.sh installs python3-torch)"
+    exit 77
 fi
 DB=$TMP/tf.db
 python3 - data/reviews.csv "$TMP/tiny.csv" <<'PY'

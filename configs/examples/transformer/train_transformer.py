@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A small transformer encoder trained from scratch on a text CSV, through hps's
 `command` objective (configs/model/transformer.yaml). Needs PyTorch (Debian:
-python3-torch, `scripts/deps.sh --transformer`); runs on the CPU.
+python3-torch, `scripts/deps.sh` installs it); runs on the CPU.
 
 In (from hps): the dataset's local copy in $HPS_DATA (a CSV with a text column, a
 label column and a split column whose value `test` marks the independent test rows),
