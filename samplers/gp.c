@@ -28,7 +28,7 @@
  * the problems the GP wins.
  *
  * Options: type, seed, n_startup_trials, max_trials, warp (true), tpe_every (3),
- * liar (mean). */
+ * liar (mean), warp_by (likelihood; loo: leave-one-out density of the values, gp_model_loo). */
 #include "samplers/sampler.h"
 
 #include <assert.h>
@@ -48,7 +48,7 @@ typedef struct {
 
 typedef struct {
     long seed, n_startup, max_trials, tpe_every;
-    bool warp, believer;
+    bool warp, believer, warp_loo;
 } s_opts_t;
 
 typedef struct {
@@ -58,6 +58,7 @@ typedef struct {
     long n_startup, max_trials, tpe_every;
     bool warp;         /* may warp the values */
     bool believer;     /* running trials at the GP's mean there, not at the worst value */
+    bool warp_loo;     /* warp or not by leave-one-out density, not marginal likelihood */
     bool warped;       /* the last refit chose to */
     int denc;          /* encoded dimensions */
     void *rnd, *tpe;   /* random (startup) and TPE (past max_trials), fed every trial */
@@ -70,7 +71,7 @@ typedef struct {
 } gp_t;
 
 static const char *const s_keys[] = {"type", "seed", "n_startup_trials", "max_trials", "warp",
-                                     "tpe_every", "liar", NULL};
+                                     "tpe_every", "liar", "warp_by", NULL};
 
 static int s_read(const cfg_node_t *opts, s_opts_t *o, cfg_errs_t *errs)
 {
@@ -87,6 +88,12 @@ static int s_read(const cfg_node_t *opts, s_opts_t *o, cfg_errs_t *errs)
         strcmp(liar, "worst") != 0)
         cfg_error(errs, cfg_get(opts, "liar"), "liar: '%s' is not one of mean, worst", liar);
     o->believer = strcmp(liar, "mean") == 0;
+    const char *by = "likelihood";
+    if (cfg_str(opts, "warp_by", by, &by, errs) == 0 && strcmp(by, "likelihood") != 0 &&
+        strcmp(by, "loo") != 0)
+        cfg_error(errs, cfg_get(opts, "warp_by"), "warp_by: '%s' is not one of likelihood, loo",
+                  by);
+    o->warp_loo = strcmp(by, "loo") == 0;
     if (errs->n == before && (o->tpe_every < 0 || o->tpe_every > 1000000))
         cfg_error(errs, cfg_get(opts, "tpe_every"), "tpe_every: must be in 0..1000000");
     if (errs->n == before && (o->n_startup < 1 || o->n_startup > 100000))
@@ -133,7 +140,7 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     gp_t *g = xcalloc(1, sizeof *g);
     *g = (gp_t){.space = space, .dir = dir, .seed = (uint64_t)o.seed, .n_startup = o.n_startup,
                 .max_trials = o.max_trials, .tpe_every = o.tpe_every, .warp = o.warp,
-                .believer = o.believer,
+                .believer = o.believer, .warp_loo = o.warp_loo,
                 .denc = s_width(space)};
     g->rnd = sampler_create_seeded(&random_sampler, space, o.seed, dir, err);
     g->tpe = g->rnd ? sampler_create_seeded(&tpe_sampler, space, o.seed, dir, err) : NULL;
@@ -397,7 +404,8 @@ static void s_refit(gp_t *g, int s, double *tx, double *ty, char *err)
         double logjac;
         s_training(g, warped, s, tx, ty, &logjac);
         gp_model_t *h = gp_model_fit(tx, ty, s, g->denc, NULL, err);
-        double score = h ? gp_model_lml(h) + logjac - s * log(gp_model_ystd(h)) : -INFINITY;
+        double fit = !h ? 0 : g->warp_loo ? gp_model_loo(h) : gp_model_lml(h) - s * log(gp_model_ystd(h));
+        double score = h ? fit + logjac : -INFINITY;
         if (h && score > best) {
             best = score;
             free(g->theta);

@@ -19,8 +19,9 @@
 
 #include "core/util.h"
 
-/* LAPACK's Cholesky factorisation, from OpenBLAS. */
+/* LAPACK's Cholesky factorisation and the inverse from it, from OpenBLAS. */
 extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 
 #define S_NOISE_FLOOR 1e-6
 #define S_SQRT5 2.23606797749978969641
@@ -302,6 +303,22 @@ double gp_model_noise(const gp_model_t *self)
     return S_NOISE_FLOOR + exp(self->theta[self->d + 1]);
 }
 double gp_model_lml(const gp_model_t *self) { return self->lml; }
+
+/* Leave-one-out in closed form (Rasmussen & Williams, 5.4.2): with a = K^-1 y, the
+ * prediction of y_i from the others is N(y_i - a_i / [K^-1]_ii, 1 / [K^-1]_ii). */
+double gp_model_loo(const gp_model_t *self)
+{
+    int n = self->n, info = 0;
+    double *kinv = xmalloc((size_t)n * n * sizeof *kinv), sum = 0;
+    memcpy(kinv, self->l, (size_t)n * n * sizeof *kinv);
+    dpotri_("L", &n, kinv, &n, &info);
+    for (int i = 0; i < n && info == 0; i++) {
+        double q = kinv[(size_t)i * n + i], r = self->alpha[i] / q;
+        sum += 0.5 * log(q / (2 * 3.14159265358979323846)) - 0.5 * q * r * r;
+    }
+    free(kinv);
+    return info == 0 ? sum - n * log(self->ystd) : -INFINITY;
+}
 double gp_model_ystd(const gp_model_t *self) { return self->ystd; }
 
 /* ---- self-test ---------------------------------------------------------------------- */
@@ -390,6 +407,44 @@ static void s_test_noise(void)
     gp_model_destroy(&m);
 }
 
+/* The closed-form leave-one-out agrees with refitting the kernel (same theta) on the
+ * other n - 1 points and predicting the one left out, noise included. */
+static void s_test_loo(void)
+{
+    enum { N = 12, D = 2 };
+    double x[N * D], y[N];
+    uint64_t st = 11;
+    for (int i = 0; i < N; i++) {
+        x[i * D] = s_unit(&st), x[i * D + 1] = s_unit(&st);
+        y[i] = sin(5 * x[i * D]) + x[i * D + 1] * x[i * D + 1] + 0.1 * s_unit(&st);
+    }
+    char err[HPS_ERR_LEN];
+    gp_model_t *m = gp_model_fit(x, y, N, D, NULL, err);
+    assert(m);
+    const double *th = m->theta;
+    double ls[D] = {exp(th[0]), exp(th[1])}, sf2 = exp(th[D]), sn2 = gp_model_noise(m);
+    double want = 0, xo[(N - 1) * D], yo[N - 1], k[(N - 1) * (N - 1)], a[N - 1], ks[N - 1];
+    for (int i = 0; i < N; i++) {
+        for (int j = 0, o = 0; j < N; j++)
+            if (j != i) {
+                memcpy(xo + o * D, x + j * D, sizeof *x * D);
+                yo[o++] = (y[j] - m->ymean) / m->ystd;
+            }
+        assert(s_factor(xo, N - 1, D, th, k) == 0);
+        s_solve(k, N - 1, yo, a);
+        for (int j = 0; j < N - 1; j++)
+            ks[j] = s_matern(s_dist(x + i * D, xo + j * D, ls, D), sf2);
+        double mu = cblas_ddot(N - 1, ks, 1, a, 1);
+        cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, N - 1, k, N - 1, ks, 1);
+        double var = sf2 + sn2 - cblas_ddot(N - 1, ks, 1, ks, 1);
+        double z = (y[i] - m->ymean) / m->ystd - mu;
+        want += -0.5 * log(2 * 3.14159265358979323846 * var) - 0.5 * z * z / var - log(m->ystd);
+    }
+    double got = gp_model_loo(m);
+    assert(fabs(got - want) < 1e-6 * (1 + fabs(want)));
+    gp_model_destroy(&m);
+}
+
 void gp_model_test(bool verbose)
 {
     if (verbose)
@@ -397,4 +452,5 @@ void gp_model_test(bool verbose)
     s_test_gradient();
     s_test_fit();
     s_test_noise();
+    s_test_loo();
 }

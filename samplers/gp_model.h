@@ -36,6 +36,10 @@ const double *gp_model_theta(const gp_model_t *self);
 double gp_model_signal(const gp_model_t *self);
 double gp_model_noise(const gp_model_t *self);
 double gp_model_lml(const gp_model_t *self);
+/* The log predictive density of each value given all the others (leave-one-out, in
+ * closed form from the fit), summed, in the units of the values given; -inf when the
+ * kernel matrix cannot be inverted. */
+double gp_model_loo(const gp_model_t *self);
 /* The standard deviation the values were divided by before the fit. */
 double gp_model_ystd(const gp_model_t *self);
 
