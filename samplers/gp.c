@@ -404,7 +404,9 @@ static void s_refit(gp_t *g, int s, double *tx, double *ty, char *err)
         double logjac;
         s_training(g, warped, s, tx, ty, &logjac);
         gp_model_t *h = gp_model_fit(tx, ty, s, g->denc, NULL, err);
-        double fit = !h ? 0 : g->warp_loo ? gp_model_loo(h) : gp_model_lml(h) - s * log(gp_model_ystd(h));
+        double fit = !h            ? 0
+                     : g->warp_loo ? gp_model_loo(h)
+                                   : gp_model_lml(h) - s * log(gp_model_ystd(h));
         double score = h ? fit + logjac : -INFINITY;
         if (h && score > best) {
             best = score;
