@@ -137,7 +137,20 @@ int command_check_options(const cfg_node_t *obj, cfg_errs_t *errs)
 static int s_check(const study_config_t *study, cfg_errs_t *errs)
 {
     assert(study && study->objective);
-    return command_check_options(study->objective, errs);
+    int rc = command_check_options(study->objective, errs);
+    /* Cleaning is done by the model objectives' feature pipeline; a program reads
+     * $HPS_DATA as it is, so accepting these would promise what never happens. */
+    static const char *const cleaning[] = {"missing", "impute", "clip"};
+    for (size_t i = 0; study->data && i < sizeof cleaning / sizeof *cleaning; i++) {
+        const cfg_node_t *v = cfg_get(study->data, cleaning[i]);
+        if (v && v->type != CFG_NULL) {
+            cfg_error(errs, v, "data.%s: cleaning is done by the model objectives (logreg, "
+                      "ridge, mlp, xgboost); a command objective reads $HPS_DATA as it is, so "
+                      "clean the data in the program", cleaning[i]);
+            rc = -1;
+        }
+    }
+    return rc;
 }
 
 /* The declared `metric:`, which an explicit direction must agree with; NULL = none. */
