@@ -231,18 +231,24 @@ int store_model_was_in(store_t *self, const char *name, long version, const char
 static int s_move1(store_t *self, const char *name, long version, const char *stage,
                    bool forced, const char *who, char *err)
 {
-    static const char *const sql[] = {
-        "INSERT INTO model_stages(name, version, from_stage, to_stage, forced, who, at)"
-        " SELECT name, version, stage, ?3, ?4, ?5, ?6 FROM model_versions"
-        " WHERE name = ?1 AND version = ?2",
-        "INSERT INTO promotions(study_id, stage, tier, forced, test_score, at)"
-        " SELECT study_id, ?3, tier, ?4, test_score, ?6 FROM model_versions"
-        " WHERE name = ?1 AND version = ?2 AND study_id > 0", /* its study may be deleted */
-        "UPDATE model_versions SET stage = ?3 WHERE name = ?1 AND version = ?2",
+    /* Each statement, and whether it must touch a row (no row: no such version). */
+    static const struct {
+        const char *sql;
+        bool needs_row;
+    } steps[] = {
+        {"INSERT INTO model_stages(name, version, from_stage, to_stage, forced, who, at)"
+         " SELECT name, version, stage, ?3, ?4, ?5, ?6 FROM model_versions"
+         " WHERE name = ?1 AND version = ?2",
+         true},
+        {"INSERT INTO promotions(study_id, stage, tier, forced, test_score, at)"
+         " SELECT study_id, ?3, tier, ?4, test_score, ?6 FROM model_versions"
+         " WHERE name = ?1 AND version = ?2 AND study_id > 0", /* its study may be deleted */
+         false},
+        {"UPDATE model_versions SET stage = ?3 WHERE name = ?1 AND version = ?2", true},
     };
     double now = now_secs();
-    for (size_t i = 0; i < sizeof sql / sizeof *sql; i++) {
-        sqlite3_stmt *st = store_prepare(self, sql[i], err);
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) {
+        sqlite3_stmt *st = store_prepare(self, steps[i].sql, err);
         if (!st)
             return -1;
         sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
@@ -255,7 +261,7 @@ static int s_move1(store_t *self, const char *name, long version, const char *st
         sqlite3_finalize(st);
         if (n < 0)
             return -1;
-        if (n == 0 && i != 1)
+        if (n == 0 && steps[i].needs_row)
             return 1;
     }
     return 0;
