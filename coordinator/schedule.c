@@ -280,6 +280,7 @@ static void s_observe(study_t *s, int64_t trial, long number, const double *x,
 {
     s->n_finished++;
     s->n_ended[state]++;
+    s->fail_streak = state == TRIAL_FAIL ? s->fail_streak + 1 : 0;
     s->sops->finished(s->sampler, number, state, state == TRIAL_FAIL ? NAN : value);
     s->pops->finished(s->pruner, number, state);
     if (state == TRIAL_COMPLETE)
@@ -293,7 +294,8 @@ static int s_finished(sched_t *self, study_t *s, int64_t trial, long number, boo
     if (final)
         return s_finish_final(self, s, trial, err);
     s_observe(s, trial, number, x, state, value);
-    return sched__check_done(self, s, err);
+    int rc = sched__fail_streak(self, s, err);
+    return rc != 0 ? (rc < 0 ? -1 : 0) : sched__check_done(self, s, err);
 }
 
 /* ---- replay ------------------------------------------------------------------------------ */

@@ -35,6 +35,7 @@ static int s_continue(sched_t *self, const store_plan_t *p, study_config_t **cfg
             return -1;
         held->cfg->n_trials = (*cfg_p)->n_trials;
         held->cfg->max_retries = (*cfg_p)->max_retries;
+        held->cfg->max_fail_streak = (*cfg_p)->max_fail_streak;
         held->cfg->trial_timeout = (*cfg_p)->trial_timeout;
         free(held->cfg->json);
         held->cfg->json = xstrdup((*cfg_p)->json);
@@ -200,6 +201,19 @@ void sched_outcome_clear(sched_outcome_t *o)
 {
     free(o->text);
     *o = (sched_outcome_t){0};
+}
+
+int sched__fail_streak(sched_t *self, study_t *s, char *err)
+{
+    long most = s->cfg->max_fail_streak;
+    if (most <= 0 || s->fail_streak < most || s->state != ST_RUNNING)
+        return 0;
+    /* a program that cannot start, a path the workers lack: stop rather than burn the
+     * rest of the budget (only live results count: a resumed study gets one more
+     * failure before it stops again) */
+    log_warn("study %s: %ld trials in a row failed (max_consecutive_failures %ld): stopped; "
+             "fix the cause and `hps resume` it", s->cfg->name, s->fail_streak, most);
+    return sched__set_state(self, s, ST_STOPPED, err) == 0 ? 1 : -1;
 }
 
 int sched_stop(sched_t *self, const char *name, char *err)

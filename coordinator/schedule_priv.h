@@ -35,6 +35,7 @@ typedef struct {
     long next_number;           /* search trials created so far */
     long n_finished;            /* search trials COMPLETE, PRUNED or FAIL */
     long n_ended[TRIAL_NSTATES]; /* n_finished by state (progress lines) */
+    long fail_streak;           /* search trials ended FAIL since the last that did not */
     long n_leased;              /* leases held (search + final) */
     bool sampler_done;          /* the sampler has no more points (grid) */
     bool has_final;             /* a final refit on the test split follows the search */
@@ -83,5 +84,8 @@ int sched__replay(sched_t *self, study_t *s, char *err);
  * the study done. */
 int sched__check_done(sched_t *self, study_t *s, char *err);
 int sched__set_state(sched_t *self, study_t *s, study_state_t state, char *err);
+/* After a live search result: stop s when its last max_consecutive_failures trials all
+ * failed. 1 when it stopped it, 0 when not, -1 with err. */
+int sched__fail_streak(sched_t *self, study_t *s, char *err);
 
 #endif

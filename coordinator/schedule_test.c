@@ -382,6 +382,39 @@ static void s_test_release(const char *dir)
 
 /* ---- stop, round-robin ----------------------------------------------------------------- */
 
+/* max_consecutive_failures: a COMPLETE resets the count; the Nth FAIL in a row stops
+ * the study (a running one may still report); without the key nothing stops. */
+static void s_test_fail_streak(const char *dir)
+{
+    fx_t f;
+    s_fixture(&f, dir, "streak");
+    s_submit(&f, STUDY("a", "n_trials: 20, max_consecutive_failures: 3"));
+    const trial_state_t seq[] = {TRIAL_FAIL, TRIAL_FAIL, TRIAL_COMPLETE, TRIAL_FAIL,
+                                 TRIAL_FAIL};
+    for (size_t i = 0; i < sizeof seq / sizeof *seq; i++) {
+        lease_t l = s_lease(&f, "w");
+        assert(s_tell(&f, l.trial, l.attempt, seq[i], 0.5) == TELL_RECORDED);
+    }
+    s_study_state(&f, "a", "running");
+    lease_t l = s_lease(&f, "w"), late = s_lease(&f, "w");
+    assert(s_tell(&f, l.trial, l.attempt, TRIAL_FAIL, NAN) == TELL_RECORDED);
+    s_study_state(&f, "a", "stopped");
+    sched_lease_t none;
+    assert(sched_next(f.sched, "w", &none, f.err) == SCHED_NOTHING);
+    s_complete(&f, &late, 0.5);
+    s_study_state(&f, "a", "stopped");
+    s_close(&f);
+
+    s_fixture(&f, dir, "nostreak");
+    s_submit(&f, STUDY("b", "n_trials: 6"));
+    for (int i = 0; i < 6; i++) {
+        lease_t t = s_lease(&f, "w");
+        assert(s_tell(&f, t.trial, t.attempt, TRIAL_FAIL, NAN) == TELL_RECORDED);
+    }
+    s_study_state(&f, "b", "done");
+    s_close(&f);
+}
+
 static void s_test_stop(const char *dir)
 {
     fx_t f;
@@ -637,6 +670,7 @@ void schedule_test(bool verbose)
     s_test_stale(dir);
     s_test_release(dir);
     s_test_stop(dir);
+    s_test_fail_streak(dir);
     s_test_holder_unleased(dir);
     s_test_final(dir);
     s_test_grid(dir);

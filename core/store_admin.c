@@ -175,8 +175,9 @@ void store_plan_describe(const store_plan_t *p, const char *name, strbuf_t *sb)
         break;
     case STORE_PLAN_REFUSED:
         sb_printf(sb, "study '%s' already exists with a different config:\n%s"
-                      "(an existing study may only raise n_trials and change trial_timeout "
-                      "and max_retries; choose another study name for a new search)", name,
+                      "(an existing study may only raise n_trials and change trial_timeout, "
+                      "max_retries and max_consecutive_failures; choose another study name "
+                      "for a new search)", name,
                   p->refused ? p->refused : "");
         break;
     }

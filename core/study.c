@@ -21,7 +21,7 @@
 static const char *const s_top_keys[] = {
     "defaults", "study",   "direction", "n_trials", "max_retries", "data", "objective",
     "space",    "sampler", "pruner",    "strategy", "seed",        "trial_timeout",
-    "warm_start", "register", "resources", "constraints", NULL};
+    "warm_start", "register", "resources", "constraints", "max_consecutive_failures", NULL};
 
 static const char *const s_warm_keys[] = {"study", "db", NULL};
 
@@ -91,6 +91,10 @@ static int s_scalars(study_config_t *s, cfg_errs_t *errs)
         cfg_error(errs, cfg_get(root, "max_retries"), "max_retries: must be between 0 and %d",
                   STUDY_MAX_RETRIES);
     s->max_retries = (int)retries;
+    if (cfg_long(root, "max_consecutive_failures", 0, &s->max_fail_streak, errs) == 0 &&
+        s->max_fail_streak < 0)
+        cfg_error(errs, cfg_get(root, "max_consecutive_failures"),
+                  "max_consecutive_failures: must be >= 0 (0 = never stop)");
     if (cfg_double(root, "trial_timeout", 0, &s->trial_timeout, errs) == 0 &&
         !(s->trial_timeout >= 0 && s->trial_timeout <= 30 * 86400.0))
         cfg_error(errs, cfg_get(root, "trial_timeout"),

@@ -22,6 +22,8 @@ typedef struct {
     direction_t direction;
     long n_trials;
     int max_retries;             /* extra attempts after a lost lease; default 3 */
+    long max_fail_streak;        /* `max_consecutive_failures`: stop the study after this
+                                    many search trials in a row FAIL; 0 = never */
     double trial_timeout;        /* seconds a trial may run before the worker kills it
                                     (FAIL); 0 = none */
     space_t *space;              /* owned */

@@ -8,7 +8,8 @@
 #include "core/config.h"
 
 /* The keys an existing study accepts a change of (n_trials only upwards). */
-static const char *const s_compatible[] = {"n_trials", "trial_timeout", "max_retries"};
+static const char *const s_compatible[] = {"n_trials", "trial_timeout", "max_retries",
+                                           "max_consecutive_failures"};
 
 static cfg_node_t *s_parse(const char *json, const char *what, char *err)
 {
