@@ -115,9 +115,19 @@ static void s_models_json(const store_model_t *m, int n)
     sb_free(&sb);
 }
 
+/* The NAME column's width so far (20 at least) widened to fit name. */
+static int s_wider(int w, const char *name)
+{
+    int len = (int)strlen(name);
+    return len > w ? len : w;
+}
+
 static void s_models_table(const store_model_t *m, int n)
 {
-    printf("%-20s %4s %-10s %-9s %-17s %-15s %-12s %-20s %s\n", "NAME", "VER", "STAGE", "TEST",
+    int w = 20;
+    for (int i = 0; i < n; i++)
+        w = s_wider(w, m[i].name);
+    printf("%-*s %4s %-10s %-9s %-17s %-15s %-12s %-20s %s\n", w, "NAME", "VER", "STAGE", "TEST",
            "CV", "TIER", "DATA", "CREATED", "FILE");
     for (int i = 0; i < n; i++) {
         char cv[32] = "-", test[32] = "-", when[32];
@@ -127,8 +137,9 @@ static void s_models_table(const store_model_t *m, int n)
         if (!isnan(m[i].test_score))
             snprintf(test, sizeof test, "%.5g", m[i].test_score);
         s_time(m[i].created, when, sizeof when);
-        printf("%-20s %4ld %-10s %-9s %-17s %-15s %-12.12s %-20s %s\n", m[i].name, m[i].version,
-               m[i].stage, test, cv, m[i].tier ? m[i].tier : "-",
+        int cvw = strstr(cv, "±") ? 18 : 17; /* ± is two bytes, one column */
+        printf("%-*s %4ld %-10s %-9s %-*s %-15s %-12.12s %-20s %s\n", w, m[i].name, m[i].version,
+               m[i].stage, test, cvw, cv, m[i].tier ? m[i].tier : "-",
                m[i].data_sha ? m[i].data_sha : "-", when, m[i].file);
     }
 }
@@ -137,14 +148,17 @@ static void s_history_out(const store_transition_t *t, int n, bool json)
 {
     strbuf_t sb;
     sb_init(&sb);
+    int w = 20;
+    for (int i = 0; i < n; i++)
+        w = s_wider(w, t[i].name);
     if (!json)
-        sb_printf(&sb, "%-20s %4s %-10s %-10s %-6s %-24s %s\n", "NAME", "VER", "FROM", "TO",
+        sb_printf(&sb, "%-*s %4s %-10s %-10s %-6s %-24s %s\n", w, "NAME", "VER", "FROM", "TO",
                   "FORCED", "WHO", "AT");
     for (int i = 0; i < n; i++) {
         char when[32];
         s_time(t[i].at, when, sizeof when);
         if (!json) {
-            sb_printf(&sb, "%-20s %4ld %-10s %-10s %-6s %-24s %s\n", t[i].name, t[i].version,
+            sb_printf(&sb, "%-*s %4ld %-10s %-10s %-6s %-24s %s\n", w, t[i].name, t[i].version,
                       t[i].from_stage, t[i].to_stage, t[i].forced ? "yes" : "no",
                       t[i].who ? t[i].who : "-", when);
             continue;
