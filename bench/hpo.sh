@@ -5,7 +5,8 @@
 #   bench/hpo.sh     SEEDS (20) studies per problem and sampler, SEED0 (0), TRIALS (50),
 #                    SAMPLERS (hps's, default "auto tpe gp random"), OUT (bench/data/hpo),
 #                    AT (30: each hps study's best after its first AT trials is also
-#                    paired with Optuna's after TRIALS, as SAMPLER-atAT)
+#                    paired with Optuna's after TRIALS, as SAMPLER-atAT), TABLES_ONLY
+#                    (1: no study is run, docs/bench-hpo.md is made from the logs in OUT)
 #
 # Problems (bench/hpo/*.yaml and configs/reviews.yaml): logreg on reviews (accuracy,
 # 5-fold CV, no pruner), xgboost on diamonds (RMSE, one holdout), an MLP on digits
@@ -80,6 +81,7 @@ for p in "${problems[@]}"; do
         [ -s "$log" ] || mv "$log.part" "$log"
     done
     for s in ${SAMPLERS:-auto tpe gp random}; do
+        [ "${TABLES_ONLY:-0}" = 1 ] && continue
         # shellcheck disable=SC2086
         hps_side "$name" "$config" "$s" $over >"$out/hps-$s-$name-$tag.log"
     done
