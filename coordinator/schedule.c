@@ -294,8 +294,10 @@ static int s_finished(sched_t *self, study_t *s, int64_t trial, long number, boo
     if (final)
         return s_finish_final(self, s, trial, err);
     s_observe(s, trial, number, x, state, value);
-    int rc = sched__fail_streak(self, s, err);
-    return rc != 0 ? (rc < 0 ? -1 : 0) : sched__check_done(self, s, err);
+    /* a study just stopped is not running: check_done leaves it */
+    if (sched__fail_streak(self, s, err) != 0)
+        return -1;
+    return sched__check_done(self, s, err);
 }
 
 /* ---- replay ------------------------------------------------------------------------------ */

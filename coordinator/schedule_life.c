@@ -213,7 +213,7 @@ int sched__fail_streak(sched_t *self, study_t *s, char *err)
      * failure before it stops again) */
     log_warn("study %s: %ld trials in a row failed (max_consecutive_failures %ld): stopped; "
              "fix the cause and `hps resume` it", s->cfg->name, s->fail_streak, most);
-    return sched__set_state(self, s, ST_STOPPED, err) == 0 ? 1 : -1;
+    return sched__set_state(self, s, ST_STOPPED, err);
 }
 
 int sched_stop(sched_t *self, const char *name, char *err)

@@ -85,7 +85,7 @@ int sched__replay(sched_t *self, study_t *s, char *err);
 int sched__check_done(sched_t *self, study_t *s, char *err);
 int sched__set_state(sched_t *self, study_t *s, study_state_t state, char *err);
 /* After a live search result: stop s when its last max_consecutive_failures trials all
- * failed. 1 when it stopped it, 0 when not, -1 with err. */
+ * failed. -1 with err. */
 int sched__fail_streak(sched_t *self, study_t *s, char *err);
 
 #endif

@@ -73,6 +73,18 @@ typedef struct {
 static const char *const s_keys[] = {"type", "seed", "n_startup_trials", "max_trials", "warp",
                                      "tpe_every", "liar", "warp_by", NULL};
 
+/* A key with two allowed words: whether it holds `other` (absent: `def`). */
+static bool s_pick(const cfg_node_t *opts, const char *key, const char *def, const char *other,
+                   cfg_errs_t *errs)
+{
+    const char *v = def;
+    if (cfg_str(opts, key, def, &v, errs) != 0)
+        return false;
+    if (strcmp(v, def) != 0 && strcmp(v, other) != 0)
+        cfg_error(errs, cfg_get(opts, key), "%s: '%s' is not one of %s, %s", key, v, def, other);
+    return strcmp(v, other) == 0;
+}
+
 static int s_read(const cfg_node_t *opts, s_opts_t *o, cfg_errs_t *errs)
 {
     int before = errs->n;
@@ -83,17 +95,8 @@ static int s_read(const cfg_node_t *opts, s_opts_t *o, cfg_errs_t *errs)
     cfg_long(opts, "max_trials", 300, &o->max_trials, errs);
     cfg_bool(opts, "warp", true, &o->warp, errs);
     cfg_long(opts, "tpe_every", 3, &o->tpe_every, errs);
-    const char *liar = "mean";
-    if (cfg_str(opts, "liar", liar, &liar, errs) == 0 && strcmp(liar, "mean") != 0 &&
-        strcmp(liar, "worst") != 0)
-        cfg_error(errs, cfg_get(opts, "liar"), "liar: '%s' is not one of mean, worst", liar);
-    o->believer = strcmp(liar, "mean") == 0;
-    const char *by = "likelihood";
-    if (cfg_str(opts, "warp_by", by, &by, errs) == 0 && strcmp(by, "likelihood") != 0 &&
-        strcmp(by, "loo") != 0)
-        cfg_error(errs, cfg_get(opts, "warp_by"), "warp_by: '%s' is not one of likelihood, loo",
-                  by);
-    o->warp_loo = strcmp(by, "loo") == 0;
+    o->believer = !s_pick(opts, "liar", "mean", "worst", errs);
+    o->warp_loo = s_pick(opts, "warp_by", "likelihood", "loo", errs);
     if (errs->n == before && (o->tpe_every < 0 || o->tpe_every > 1000000))
         cfg_error(errs, cfg_get(opts, "tpe_every"), "tpe_every: must be in 0..1000000");
     if (errs->n == before && (o->n_startup < 1 || o->n_startup > 100000))
@@ -404,10 +407,9 @@ static void s_refit(gp_t *g, int s, double *tx, double *ty, char *err)
         double logjac;
         s_training(g, warped, s, tx, ty, &logjac);
         gp_model_t *h = gp_model_fit(tx, ty, s, g->denc, NULL, err);
-        double fit = !h            ? 0
-                     : g->warp_loo ? gp_model_loo(h)
-                                   : gp_model_lml(h) - s * log(gp_model_ystd(h));
-        double score = h ? fit + logjac : -INFINITY;
+        double score = !h ? -INFINITY
+                       : (g->warp_loo ? gp_model_loo(h)
+                                      : gp_model_lml(h) - s * log(gp_model_ystd(h))) + logjac;
         if (h && score > best) {
             best = score;
             free(g->theta);

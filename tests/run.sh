@@ -2,7 +2,8 @@
 # The test runner behind `make check`: unit tests (one child process per module), then
 # every tests/t_*.sh integration test (real processes, sockets, SQLite files, kill -9).
 # A test that exits 77 cannot run here (a package missing): it is listed as skipped and
-# counted neither way. Closes with "N passed, N failed". Env: HPS, SELFTEST, RAWPEER (binaries), ONLY (glob of tests).
+# counted neither way. Closes with "N passed, N failed". Env: HPS, SELFTEST, RAWPEER
+# (binaries), ONLY (glob of tests).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${HPS:=$here/../hps}" "${SELFTEST:=$here/../build/selftest}" "${RAWPEER:=$here/../build/tests/rawpeer}" \

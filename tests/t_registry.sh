@@ -41,7 +41,8 @@ study() { # FILE NAME N STRATEGY [extra lines]
 }
 study "$TMP/a.yaml" reg 3 balanced
 study "$TMP/b.yaml" reg-b 2 quick "register: reg"
-SEED=11 study "$TMP/c.yaml" reg-c 1 balanced "register: killed-during-its-upload" # a model not seen yet
+killed=killed-during-its-upload # a model not seen yet, its name longer than 20
+SEED=11 study "$TMP/c.yaml" reg-c 1 balanced "register: $killed"
 done_studies() { sql "SELECT COUNT(*) FROM studies WHERE state = 'done'"; }
 
 start_coord --lease-ms 3000
@@ -155,13 +156,13 @@ until ls "$DB.blobs/"*.part >/dev/null 2>&1; do
 done
 kill -9 "$victim"
 wait "$victim" 2>/dev/null || true
-[ "$(sql "SELECT COUNT(*) FROM model_versions WHERE name = 'killed-during-its-upload'")" = 0 ] \
+[ "$(sql "SELECT COUNT(*) FROM model_versions WHERE name = '$killed'")" = 0 ] \
     || fail "registered before the upload ended"
 start rescuer "$HPS" worker --connect "$ep" --name rescuer --cache "$TMP/r"
 wait_sql 60 "SELECT COUNT(*) FROM studies WHERE state = 'done'" 3
-[ "$(sql "SELECT COUNT(*) FROM model_versions WHERE name = 'killed-during-its-upload'")" = 1 ] \
-    || fail "versions of killed: $(sql "SELECT * FROM model_versions WHERE name = 'killed-during-its-upload'")"
-ksha=$(sql "SELECT sha256 FROM model_versions WHERE name = 'killed-during-its-upload'")
+[ "$(sql "SELECT COUNT(*) FROM model_versions WHERE name = '$killed'")" = 1 ] \
+    || fail "versions of killed: $(sql "SELECT * FROM model_versions WHERE name = '$killed'")"
+ksha=$(sql "SELECT sha256 FROM model_versions WHERE name = '$killed'")
 [ "$(sha256sum "$DB.blobs/$ksha" | cut -d' ' -f1)" = "$ksha" ] || fail "killed blob"
 kfinal=$(sql "SELECT t.id || '.' || t.attempt || '|' || t.worker FROM trials t
               JOIN studies s ON s.id = t.study_id WHERE s.name = 'reg-c' AND t.kind = 'final'")
@@ -171,11 +172,11 @@ cmp -s "$DB.blobs/$ksha" "$TMP/keep/${kfinal%|*}.pkl" || fail "killed blob != pr
 ! ls "$DB.blobs/"*.part >/dev/null 2>&1 || fail "a partial upload was left: $(ls "$DB.blobs")"
 # the table's columns line up past a name longer than the usual 20 characters
 expect 0 "$HPS" models --db "$DB"
-python3 - "$TMP/out" <<'PY' || fail "models table misaligned: $(cat "$TMP/out")"
+python3 - "$TMP/out" "$killed" <<'PY' || fail "models table misaligned: $(cat "$TMP/out")"
 import sys
 lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
 at = lines[0].index(" STAGE")
-assert any(l.startswith("killed-during-its-upload ") for l in lines), lines
+assert any(l.startswith(sys.argv[2] + " ") for l in lines), lines
 for l in lines[1:]:
     assert l[at] == " " and l[at + 1:].split()[0] in ("none", "staging", "production", "archived"), l
 PY
