@@ -33,4 +33,9 @@ expect 1 "$HPS" run "$TMP/c.yaml" -j 2 --db "$DB"
 [ "$(fails all)" = 60 ] && [ "$(state all)" = done ] || fail "control: $(fails all), $(state all)"
 write_study "$TMP/b.yaml" bad 5 "max_consecutive_failures: -1"
 expect_err 2 "b.yaml:7:27: max_consecutive_failures: must be >= 0" "$HPS" run "$TMP/b.yaml" --db "$DB"
+# odd values tried in a red-team pass: each a located error, exit 2
+for v in '"x"' 1e30 99999999999999999999 2.5 '[1]'; do
+    write_study "$TMP/o.yaml" odd 5 "max_consecutive_failures: $v"
+    expect_err 2 "o.yaml:7:27: max_consecutive_failures: expected an integer" "$HPS" run "$TMP/o.yaml" --db "$DB"
+done
 echo "ok: stopped after $n failed trials (4 in a row), $m after running it again"
