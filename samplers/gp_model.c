@@ -321,6 +321,17 @@ double gp_model_loo(const gp_model_t *self)
 }
 double gp_model_ystd(const gp_model_t *self) { return self->ystd; }
 
+double gp_model_min_mean(const gp_model_t *self, int n)
+{
+    assert(self && n >= 1 && n <= self->n);
+    double *mu = xmalloc((size_t)n * 2 * sizeof *mu), best = INFINITY;
+    gp_model_predict(self, self->x, n, mu, mu + n);
+    for (int i = 0; i < n; i++)
+        best = fmin(best, mu[i]);
+    free(mu);
+    return best;
+}
+
 /* ---- self-test ---------------------------------------------------------------------- */
 
 static double s_unit(uint64_t *st)
@@ -379,6 +390,10 @@ static void s_test_fit(void)
     gp_model_predict(m, at, 1, &mu1, &sd1);
     gp_model_predict(m, far, 1, &mu2, &sd2);
     assert(fabs(mu1 - y[0]) < 1e-2 && sd1 < 0.05 && sd2 > 20 * sd1);
+    double lo = y[0]; /* without noise the incumbent is the best value */
+    for (int i = 1; i < N; i++)
+        lo = fmin(lo, y[i]);
+    assert(fabs(gp_model_min_mean(m, N) - lo) < 1e-2);
     gp_model_destroy(&m);
     assert(m == NULL);
 }
@@ -404,6 +419,15 @@ static void s_test_noise(void)
     double mu, sd, p = 0.5;
     gp_model_predict(m, &p, 1, &mu, &sd);
     assert(fabs(mu - sin(3.0)) < 0.15);
+    /* the incumbent: near the true minimum -1 and above the luckiest draw, which the
+     * noise put lower; only the first n points count */
+    double lo = y[0];
+    for (int i = 1; i < N; i++)
+        lo = fmin(lo, y[i]);
+    double inc = gp_model_min_mean(m, N);
+    assert(fabs(inc + 1) < 0.15 && inc > lo + 0.05);
+    gp_model_predict(m, x, 1, &mu, &sd);
+    assert(gp_model_min_mean(m, 1) == mu);
     gp_model_destroy(&m);
 }
 

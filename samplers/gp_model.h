@@ -40,6 +40,10 @@ double gp_model_lml(const gp_model_t *self);
  * closed form from the fit), summed, in the units of the values given; -inf when the
  * kernel matrix cannot be inverted. */
 double gp_model_loo(const gp_model_t *self);
+/* The lowest posterior mean at the first n (>= 1) points the model was fitted to: the
+ * incumbent of expected improvement when the values are noisy (a lucky value lies
+ * below the mean there). */
+double gp_model_min_mean(const gp_model_t *self, int n);
 /* The standard deviation the values were divided by before the fit. */
 double gp_model_ystd(const gp_model_t *self);
 

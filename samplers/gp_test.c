@@ -159,7 +159,7 @@ static void s_test_options(void)
 {
     static const char *const bad[] = {"{type: gp, seeds: 1}", "{type: gp, n_startup_trials: 0}",
                                       "{type: gp, max_trials: 10000}", "{type: gp, liar: bogus}",
-                                      "{type: gp, warp_by: bogus}"};
+                                      "{type: gp, warp_by: bogus}", "{type: gp, incumbent: best}"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         cfg_errs_t errs;
         cfg_errs_init(&errs);
