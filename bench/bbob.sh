@@ -5,7 +5,9 @@
 #
 #   bench/bbob.sh            OUT=dir (default bench/data/bbob), DIMS (2,5), BUDGETS
 #                            (50,100), INSTANCES (5) x SEEDS (6) studies per problem,
-#                            SEED0 (0: the reporting seeds; tuning uses 1000 and up)
+#                            SEED0 (0: the reporting seeds; tuning uses 1000 and up),
+#                            TABLES_ONLY (1: no study is run, the tables are made from
+#                            the logs in OUT)
 #
 # Each side runs every study to the largest budget and reports the regret at each
 # budget. Optuna's logs are kept in OUT and reused while they exist (an Optuna pass over
@@ -22,20 +24,22 @@ tag=${tag//,/_}
 py=/usr/bin/python3
 bench=${HPS_BENCH:-./hps-bench} # HPS_BENCH: a built copy (so a rebuild cannot change it)
 mkdir -p "$out"
-[ -n "${HPS_BENCH:-}" ] || make -s hps-bench
+[ -n "${HPS_BENCH:-}" ] || [ "${TABLES_ONLY:-0}" = 1 ] || make -s hps-bench
 
-for s in tpe tpe-multi random; do
+[ "${TABLES_ONLY:-0}" = 1 ] || for s in tpe tpe-multi random; do
     log=$out/optuna-$s-$tag.log
     [ -s "$log" ] || $py bench/bbob_optuna.py "$bench" "${common[@]}" --sampler "$s" >"$log.part"
     [ -s "$log" ] || mv "$log.part" "$log"
 done
-"$bench" bbob quality "${common[@]}" --label tpe >"$out/hps-tpe-$tag.log"
-"$bench" bbob quality "${common[@]}" --label tpe-multi --opts "multivariate: true" \
-    >"$out/hps-tpe-multi-$tag.log"
-"$bench" bbob quality "${common[@]}" --label random --sampler random \
-    >"$out/hps-random-$tag.log"
-# auto is the default of new configs; on these spaces (<= 16 numbers) it is the GP
-"$bench" bbob quality "${common[@]}" --label auto --sampler auto >"$out/hps-auto-$tag.log"
+if [ "${TABLES_ONLY:-0}" != 1 ]; then
+    "$bench" bbob quality "${common[@]}" --label tpe >"$out/hps-tpe-$tag.log"
+    "$bench" bbob quality "${common[@]}" --label tpe-multi --opts "multivariate: true" \
+        >"$out/hps-tpe-multi-$tag.log"
+    "$bench" bbob quality "${common[@]}" --label random --sampler random \
+        >"$out/hps-random-$tag.log"
+    # auto is the default of new configs; on these spaces (<= 16 numbers) it is the GP
+    "$bench" bbob quality "${common[@]}" --label auto --sampler auto >"$out/hps-auto-$tag.log"
+fi
 {
     echo "## Tables ($tag)"
     echo

@@ -12,8 +12,8 @@
  * value observed (incumbent: observed): once the fit explains part of the values as
  * noise, a lucky low value lies below what the GP expects anywhere, and improving on
  * it looks so unlikely that expected improvement follows the variance alone and the
- * search wanders (BBOB 5-D, Schaffer f18/f19 and Griewank-Rosenbrock, where the warped
- * fits call 5-30% of the variance noise: docs/bench-bbob.md). The kernel's
+ * search wanders (BBOB 5-D: Schaffer f18, Griewank-Rosenbrock f19, where the warped
+ * fits call 5-35% of the variance noise: docs/bench-bbob.md). The kernel's
  * hyperparameters are refitted at every proposal while fewer than 30 trials finished,
  * then only each time the count grows by 10% (in between, the last fit's values on the
  * new data): a fit is a function of the trials only (lowest numbers first), so a

@@ -285,6 +285,12 @@ void gp_model_predict(const gp_model_t *self, const double *x, int m, double *mu
             ks[c * n + i] = s_matern(s_dist(x + c * d, self->x + i * d, ls, d), sf2);
     for (int c = 0; c < m; c++)
         mu[c] = cblas_ddot(n, ks + c * n, 1, self->alpha, 1);
+    if (!sd) { /* the means alone: no solve */
+        for (int c = 0; c < m; c++)
+            mu[c] = mu[c] * self->ystd + self->ymean;
+        free(ks);
+        return;
+    }
     cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, n, m, 1.0,
                 self->l, n, ks, n);
     for (int c = 0; c < m; c++) {
@@ -324,8 +330,8 @@ double gp_model_ystd(const gp_model_t *self) { return self->ystd; }
 double gp_model_min_mean(const gp_model_t *self, int n)
 {
     assert(self && n >= 1 && n <= self->n);
-    double *mu = xmalloc((size_t)n * 2 * sizeof *mu), best = INFINITY;
-    gp_model_predict(self, self->x, n, mu, mu + n);
+    double *mu = xmalloc((size_t)n * sizeof *mu), best = INFINITY;
+    gp_model_predict(self, self->x, n, mu, NULL);
     for (int i = 0; i < n; i++)
         best = fmin(best, mu[i]);
     free(mu);

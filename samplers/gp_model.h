@@ -25,7 +25,8 @@ gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, const d
                          char *err);
 void gp_model_destroy(gp_model_t **self_p);
 
-/* Posterior mean and standard deviation at m points (m x d) into mu[m], sd[m]. */
+/* Posterior mean and standard deviation at m points (m x d) into mu[m], sd[m] (sd NULL:
+ * the means only, without the triangular solve). */
 void gp_model_predict(const gp_model_t *self, const double *x, int m, double *mu, double *sd);
 
 /* Fitted hyperparameters: length scales (d), signal and noise variances in
