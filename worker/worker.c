@@ -32,9 +32,8 @@
 /* ---- sending ---------------------------------------------------------------------- */
 
 /* Send one frame. -1 when zmq refused it (no connection yet): callers retry, and a
- * welcomed worker says HELLO again first. Not
- * proto_send(): czmq 4.2 keeps a frame it failed to send, and failed sends are routine
- * here, so the frame is destroyed explicitly. */
+ * welcomed worker says HELLO again first. Not proto_send(): czmq 4.2 keeps a frame it
+ * failed to send, and failed sends are routine here, so it is destroyed explicitly. */
 static int s_send_raw(worker_t *w, const char *what, const void *buf, size_t len)
 {
     zframe_t *f = zframe_new(buf, len);
@@ -53,9 +52,6 @@ static int s_send_raw(worker_t *w, const char *what, const void *buf, size_t len
 }
 
 /* Send and destroy m; -1 as s_send_raw. */
-static int s_send(worker_t *w, proto_msg_t **m_p);
-int worker__send(worker_t *w, proto_msg_t **m_p) { return s_send(w, m_p); }
-
 static int s_send(worker_t *w, proto_msg_t **m_p)
 {
     char type[16], *buf;
@@ -67,6 +63,7 @@ static int s_send(worker_t *w, proto_msg_t **m_p)
     free(buf);
     return rc;
 }
+int worker__send(worker_t *w, proto_msg_t **m_p) { return s_send(w, m_p); }
 
 static void s_send_heartbeat(worker_t *w, int64_t now)
 {
@@ -90,6 +87,13 @@ static void s_send_heartbeat(worker_t *w, int64_t now)
     free(pairs);
     s_send(w, &m);
     w->hb_at = now;
+}
+
+/* A heartbeat when due; also between trial starts (each a fork: 100s of ms under ASan). */
+static void s_beat_if_due(worker_t *w, int64_t now)
+{
+    if (w->welcomed && (w->hb_at == 0 || now - w->hb_at >= w->heartbeat_ms))
+        s_send_heartbeat(w, now);
 }
 
 /* How many trials to ask for now; 0 = don't ask. Marks the ASK as outstanding when
@@ -367,13 +371,14 @@ static int s_task_blobs(worker_t *w, task_t *task, char *why)
     return task->code_dir ? 1 : -1;
 }
 
-/* Start task once its blobs are here, or fail it (fail: why a blob could not come). */
+/* Queue task for s_start_queued once its blobs are here, or fail it (fail: why a blob
+ * could not come): a burst of TRIALs is all read, and in heartbeats, before a start. */
 static void s_task_try(worker_t *w, task_t *task, const char *fail)
 {
     char why[HPS_ERR_LEN];
     int rc = fail ? -1 : s_task_blobs(w, task, why);
     if (rc > 0)
-        s_task_start(w, task);
+        task->phase = TASK_QUEUED;
     else if (rc < 0)
         s_task_fail(w, task, fail ? fail : why);
 }
@@ -504,6 +509,7 @@ static void s_start_queued(worker_t *w)
                 oldest = t; /* the list is newest first */
         if (!oldest || s_running(w) >= w->slots || !s_task_start(w, oldest))
             return;
+        s_beat_if_due(w, now_ms());
     }
 }
 
@@ -565,9 +571,8 @@ static void s_on_cancel(worker_t *w, const proto_msg_t *m)
         s_cancel(w, (long)pairs[i], (int)pairs[i + 1], "lease lost");
 }
 
-/* An ERROR refusing our TELL of trial.attempt (re: TELL): the coordinator will never
- * record it, so it is not sent again, and nothing of that trial is held any more (its
- * lease expires and the trial runs again). True when the ERROR was such. */
+/* An ERROR refusing our TELL of trial.attempt (re: TELL): never recorded, so not sent
+ * again, and nothing of it is held (its lease expires, it runs again). True if so. */
 static bool s_tell_refused(worker_t *w, const proto_msg_t *m)
 {
     int64_t trial, attempt;
@@ -645,8 +650,7 @@ static void s_on_message(worker_t *w, proto_msg_t **m_p, int64_t now)
             w->bye_deadline = now + BYE_GRACE_MS;
     }
     else if (strcmp(type, "RESET") == 0 && w->welcomed) {
-        /* (Not yet welcomed: the HELLO timer is already at it; several RESETs can come
-         * from one restart, one per message the new coordinator did not expect.) */
+        /* (Not welcomed: the HELLO timer is at it; a restart can send several RESETs.) */
         log_info("coordinator asks for HELLO again");
         w->welcomed = false;
         w->hello_at = 0;
@@ -672,6 +676,7 @@ static void s_on_message(worker_t *w, proto_msg_t **m_p, int64_t now)
     else
         log_warn("unexpected %s from coordinator", type);
     proto_destroy(m_p);
+    s_beat_if_due(w, now_ms());
 }
 
 static void s_drain_socket(worker_t *w)
@@ -703,8 +708,7 @@ static void s_timers(worker_t *w, int64_t now)
             worker__send_hello(w, now);
         return; /* nothing else makes sense to a coordinator that does not know us */
     }
-    if (w->hb_at == 0 || now - w->hb_at >= w->heartbeat_ms)
-        s_send_heartbeat(w, now);
+    s_beat_if_due(w, now);
     /* TELLs before the ASK: the sampler then sees a result before it proposes. */
     s_resend_tells(w, now);
     proto_msg_t *fetch;
