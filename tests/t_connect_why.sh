@@ -55,11 +55,15 @@ DB=$TMP/plain.db
 ep=tcp://127.0.0.1:$(free_port)
 start_coord plain
 port=${ep##*:}
-for i in $(seq 50); do
-    python3 "$(dirname "$0")/zmtp_raw.py" 127.0.0.1 "$port" send \
+# Until the coordinator listens; each try bounded (a peer that accepts and never answers
+# would otherwise hold zmtp_raw.py for its 30 s socket timeout), all of them too.
+deadline=$(( $(date +%s) + 60 ))
+until timeout 10 python3 "$(dirname "$0")/zmtp_raw.py" 127.0.0.1 "$port" send \
         '{"v": 2, "t": "HELLO", "worker": "future", "host": "h", "pid": 1, "slots": 1}' \
-        >"$TMP/v2.txt" 2>&1 && break
-    sleep 0.1 # until the coordinator listens
+        >"$TMP/v2.txt" 2>&1; do
+    [ "$(date +%s)" -lt "$deadline" ] ||
+        fail "no answer to a version-2 HELLO in 60 s: $(cat "$TMP/v2.txt"); $(tail -5 "$TMP/plain.log")"
+    sleep 0.1
 done
 grep -q "unsupported protocol version 2 (this side speaks 1" "$TMP/v2.txt" ||
     fail "version mismatch not named: $(cat "$TMP/v2.txt")"
