@@ -89,7 +89,8 @@ static void s_send_heartbeat(worker_t *w, int64_t now)
     w->hb_at = now;
 }
 
-/* A heartbeat when due; also between trial starts (each a fork: 100s of ms under ASan). */
+/* A heartbeat when due; also between trial starts (each a fork: 100s of ms under ASan).
+ * Messages only queue trials (s_task_try), so reading a burst of them is quick. */
 static void s_beat_if_due(worker_t *w, int64_t now)
 {
     if (w->welcomed && (w->hb_at == 0 || now - w->hb_at >= w->heartbeat_ms))
@@ -676,7 +677,6 @@ static void s_on_message(worker_t *w, proto_msg_t **m_p, int64_t now)
     else
         log_warn("unexpected %s from coordinator", type);
     proto_destroy(m_p);
-    s_beat_if_due(w, now_ms());
 }
 
 static void s_drain_socket(worker_t *w)
