@@ -14,6 +14,7 @@
 #include "core/util.h"
 #include "objectives/predict.h"
 #include "results/modelreg.h"
+#include "results/pyfmt.h"
 
 static const char s_usage[] =
     "usage: hps predict ARTIFACT|NAME[:VERSION|@STAGE] DATA.csv [--db FILE] [-o FILE] [--proba]\n"
@@ -98,8 +99,13 @@ int predict_main(int argc, char **argv)
         fprintf(stderr, "hps predict: %s\n", err);
         return rc;
     }
-    if (o.score)
-        fprintf(stderr, "%s=%.17g\n", res.metric, res.score);
+    if (o.score) { /* the shortest text that reads back as the score: exact and short */
+        strbuf_t sb;
+        sb_init(&sb);
+        pyfmt_float(&sb, res.score);
+        fprintf(stderr, "%s=%s\n", res.metric, sb.buf ? sb.buf : "?");
+        sb_free(&sb);
+    }
     fprintf(stderr, "hps predict: %ld rows in %.3f s (%.0f rows/s)\n", res.n_rows, res.secs,
             res.secs > 0 ? res.n_rows / res.secs : 0.0);
     return 0;

@@ -309,6 +309,8 @@ void sb_free(strbuf_t *sb)
 void sb_putn(strbuf_t *sb, const char *s, size_t n)
 {
     if (sb->len + n + 1 > sb->cap) {
+        if (sb->cap == 0) /* a zeroed buffer, not sb_init's: would double 0 forever */
+            sb->cap = 64;
         while (sb->len + n + 1 > sb->cap)
             sb->cap *= 2;
         sb->buf = xrealloc(sb->buf, sb->cap);
@@ -584,6 +586,9 @@ void util_test(bool verbose)
     sb_putc(&sb, ' ');
     sb_json_num(&sb, NAN);
     assert(strcmp(sb.buf, "\"a\\\"b\\n\" 0.1 3 null") == 0);
+    sb_free(&sb); /* leaves it zeroed, as `strbuf_t sb = {0}` would: still usable */
+    sb_puts(&sb, "after");
+    assert(strcmp(sb.buf, "after") == 0 && sb.len == 5);
     sb_free(&sb);
     double d;
     long l;

@@ -16,7 +16,7 @@ pkgs=(build-essential pkg-config libzmq3-dev libczmq-dev libmsgpack-dev libsqlit
       python3-torch)  # t_transformer: model=transformer trains a tiny encoder (38 MB download)
 # The test suite compares against Optuna/scikit-learn/xgboost reference values computed
 # once and committed as fixtures, but a few tests cross-check live when the peers exist.
-peers=(python3-optuna python3-sklearn python3-xgboost python3-numpy)
+peers=(python3-sklearn python3-xgboost python3-numpy) # python3-optuna: above
 case "${1:-}" in
     "") ;;
     --bench) pkgs+=("${peers[@]}") ;;

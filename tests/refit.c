@@ -2,7 +2,8 @@
  * (tests/t_predict.sh): what a worker runs for a `kind: final` task, with the model
  * artifact written to OUTDIR/model.hpsm. Also writes the study's test split as
  * OUTDIR/test.csv (the rows the refit scored, every column as in the data file, in file
- * order) and prints the recorded test score as %.17g on stdout. Not installed.
+ * order) and prints the recorded test score on stdout as `hps predict --score` does (the
+ * shortest text that reads back as the same double). Not installed.
  *
  *   refit CONFIG.yaml OUTDIR     (fixed parameters: the objective section's; no search)
  *
@@ -15,6 +16,7 @@
 #include "core/util.h"
 #include "objectives/clean.h"
 #include "objectives/objective.h"
+#include "results/pyfmt.h"
 
 /* Rows of the data file (as read with the study's missing markers and categorical
  * columns, every column kept, nothing typed away; a missing number as the first marker)
@@ -99,7 +101,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "refit: %s\n", err);
         rc = 1;
     } else {
-        printf("%.17g\n", res.test_score);
+        strbuf_t sb;
+        sb_init(&sb);
+        pyfmt_float(&sb, res.test_score);
+        printf("%s\n", sb.buf ? sb.buf : "?");
+        sb_free(&sb);
     }
     free(test);
     free(rows);

@@ -48,8 +48,13 @@ if ! wait_for 60 "st['studies'][0]['state'] == 'done'"; then
     fail "the study did not end"
 fi
 [ "$(sql "SELECT COUNT(*), COUNT(DISTINCT number), MIN(number), MAX(number), MAX(attempt)
-          FROM trials WHERE state = 'COMPLETE'")" = "$n|$n|0|$((n - 1))|1" ] ||
+          FROM trials WHERE state = 'COMPLETE'")" = "$n|$n|0|$((n - 1))|1" ] || {
+    # which leases ran out (seen once under ASan on a loaded machine: 17 of 400), and
+    # what the coordinator and workers said around them
+    grep -h "lost its lease\|did not run\|forgot" "$TMP"/coord.log | head -8
+    grep -hi "warn\|heartbeat" "$TMP"/w?.log | head -8
     fail "trials: $(sql "SELECT state, attempt, COUNT(*) FROM trials GROUP BY 1, 2")"
+}
 [ "$(sql "SELECT COUNT(*), SUM(stale) FROM tells")" = "$n|0" ] ||
     fail "tells: $(sql "SELECT stale, COUNT(*) FROM tells GROUP BY 1")"
 [ "$(sql "SELECT COUNT(*) FROM trials")" = $n ] || fail "extra trials"
