@@ -17,6 +17,7 @@
 typedef struct {
     int fns[S_MAXLIST], n_fns, dims[S_MAXLIST], n_dims, budgets[S_MAXLIST], n_budgets;
     long instances, seeds, workers, seed0;
+    long cats, levels; /* the first `cats` parameters categorical with `levels` choices */
     const char *sampler, *opts, *label;
 } s_args_t;
 
@@ -44,7 +45,8 @@ static int s_list(const char *text, int lo, int hi, int *out)
 
 static int s_parse(int argc, char **argv, s_args_t *a)
 {
-    *a = (s_args_t){.instances = 5, .seeds = 6, .workers = 1, .sampler = "tpe", .opts = ""};
+    *a = (s_args_t){.instances = 5, .seeds = 6, .workers = 1, .levels = 4, .sampler = "tpe",
+                    .opts = ""};
     a->n_fns = s_list("1-24", 1, 24, a->fns);
     a->n_dims = s_list("2,5", 2, S_MAXDIM, a->dims);
     a->n_budgets = s_list("50,100", 1, 100000, a->budgets);
@@ -54,6 +56,8 @@ static int s_parse(int argc, char **argv, s_args_t *a)
                     : strcmp(f, "--seeds") == 0   ? &a->seeds
                     : strcmp(f, "--workers") == 0 ? &a->workers
                     : strcmp(f, "--seed0") == 0   ? &a->seed0
+                    : strcmp(f, "--cats") == 0    ? &a->cats
+                    : strcmp(f, "--levels") == 0  ? &a->levels
                                                   : NULL;
         const char **str = strcmp(f, "--sampler") == 0 ? &a->sampler
                            : strcmp(f, "--opts") == 0  ? &a->opts
@@ -64,7 +68,8 @@ static int s_parse(int argc, char **argv, s_args_t *a)
                  : strcmp(f, "--budgets") == 0 ? &a->n_budgets
                                                : NULL;
         int *list = n == &a->n_fns ? a->fns : n == &a->n_dims ? a->dims : a->budgets;
-        bool ok = v && ((num && parse_long(v, num) == 0 && *num >= (num == &a->seed0 ? 0 : 1)) ||
+        bool ok = v && ((num && parse_long(v, num) == 0 &&
+                         *num >= (num == &a->seed0 || num == &a->cats ? 0 : 1)) ||
                         str ||
                         (n && (*n = s_list(v, n == &a->n_fns ? 1 : n == &a->n_dims ? 2 : 1,
                                            n == &a->n_fns ? 24 : n == &a->n_dims ? S_MAXDIM
@@ -78,18 +83,51 @@ static int s_parse(int argc, char **argv, s_args_t *a)
             *str = v;
         i++;
     }
+    if (a->levels < 2 || a->levels > 64) {
+        fprintf(stderr, "hps-bench bbob: --levels must be 2..64\n");
+        return -1;
+    }
+    for (int d = 0; d < a->n_dims; d++)
+        if (a->cats > a->dims[d]) {
+            fprintf(stderr, "hps-bench bbob: --cats %ld is more than dimension %d\n", a->cats,
+                    a->dims[d]);
+            return -1;
+        }
     return 0;
 }
 
-static double s_eval(void *arg, const double *x) { return bbob_eval(arg, x); }
+/* A problem as the samplers see it: the first `cats` coordinates are categorical, choice
+ * k standing for -5 + 10 k / (levels - 1) (bench/bbob_optuna.py maps them alike). */
+typedef struct {
+    bbob_t *p;
+    int dim, cats, levels;
+} s_prob_t;
 
-/* The space [-5, 5]^dim, parameters x0 .. x{dim-1}, in params[dim]. */
-static space_t s_space(int dim, param_t *params)
+static double s_eval(void *arg, const double *x)
 {
-    static char names[S_MAXDIM][16];
+    const s_prob_t *pr = arg;
+    double y[S_MAXDIM];
+    for (int j = 0; j < pr->dim; j++)
+        y[j] = j < pr->cats ? -5.0 + 10.0 * (double)(long)x[j] / (double)(pr->levels - 1) : x[j];
+    return bbob_eval(pr->p, y);
+}
+
+/* The space [-5, 5]^dim, parameters x0 .. x{dim-1}, in params[dim], the first cats of
+ * them categorical with `levels` choices. */
+static space_t s_space(int dim, int cats, int levels, param_t *params)
+{
+    static char names[S_MAXDIM][16], labels[64][8], *choices[64];
+    for (int k = 0; k < levels && k < 64; k++) {
+        snprintf(labels[k], sizeof labels[k], "c%d", k);
+        choices[k] = labels[k];
+    }
     for (int j = 0; j < dim && j < S_MAXDIM; j++) {
         snprintf(names[j], sizeof names[j], "x%d", j);
-        params[j] = (param_t){.name = names[j], .kind = PARAM_FLOAT, .low = -5, .high = 5};
+        params[j] = j < cats ? (param_t){.name = names[j], .kind = PARAM_CAT, .low = 0,
+                                         .high = levels - 1, .n_choices = levels,
+                                         .choices = choices}
+                             : (param_t){.name = names[j], .kind = PARAM_FLOAT, .low = -5,
+                                         .high = 5};
     }
     return (space_t){.n = dim, .params = params};
 }
@@ -99,7 +137,7 @@ static space_t s_space(int dim, param_t *params)
 static int s_problem(const s_args_t *a, int fn, int dim, const char *label)
 {
     param_t params[S_MAXDIM];
-    space_t space = s_space(dim, params);
+    space_t space = s_space(dim, (int)a->cats, (int)a->levels, params);
     const sampler_ops_t *ops = sampler_find(a->sampler);
     long n = a->instances * a->seeds, top = 0;
     for (int b = 0; b < a->n_budgets; b++)
@@ -118,7 +156,8 @@ static int s_problem(const s_args_t *a, int fn, int dim, const char *label)
             free(best);
             return 2;
         }
-        bench_study(ops, smp, dim, top, a->workers, s_eval, p, best);
+        s_prob_t pr = {.p = p, .dim = dim, .cats = (int)a->cats, .levels = (int)a->levels};
+        bench_study(ops, smp, dim, top, a->workers, s_eval, &pr, best);
         for (int b = 0; b < a->n_budgets; b++)
             reg[b * n + k] = best[a->budgets[b] - 1] - bbob_fopt(p);
         ops->destroy(&smp);
@@ -182,7 +221,7 @@ static int s_cost(int argc, char **argv)
     const sampler_ops_t *ops = sampler_find(a.sampler);
     int dim = a.dims[0];
     param_t params[S_MAXDIM];
-    space_t space = s_space(dim, params);
+    space_t space = s_space(dim, 0, 2, params);
     bbob_t *p = bbob_new(15, dim, 1);
     for (int b = 0; ops && b < a.n_budgets; b++) {
         char yaml[512], err[HPS_ERR_LEN];

@@ -3,13 +3,14 @@
  *
  *   quality [--functions 1-24] [--dims 2,5] [--budgets 50,100] [--instances 5]
  *           [--seeds 6] [--workers 1] [--seed0 0] [--sampler tpe] [--opts YAML]
- *           [--label NAME]
+ *           [--label NAME] [--cats K [--levels M]]
  *       For each dimension and function, instances x seeds studies on [-5, 5]^dim (study
  *       k: instance 1 + k / seeds, sampler seed seed0 + k), each run to the largest
  *       budget; per budget a `quality fn=fF-dD-bB ...` summary line and a
  *       `seeds fn=fF-dD-bB sampler=LABEL workers=W regrets=...` line (best f - f_opt
  *       after B trials, study order) that bench/tpe_quality_stats.py pairs with
- *       bench/bbob_optuna.py's.
+ *       bench/bbob_optuna.py's. --cats K makes x0..x{K-1} categorical with M choices
+       (default 4), choice k standing for -5 + 10 k / (M - 1): a mixed space.
  *   cost --sampler gp [--dims 5] [--budgets 50,100,300,1000] [--opts YAML]
  *       Time per proposal after n finished trials of f15 (the first dimension given):
  *       `cost sampler=S dim=D n=N cpu_first_ms=... cpu_median_ms=...` (process CPU time

@@ -3,14 +3,15 @@
 
     bbob_optuna.py HPS_BENCH [--functions 1-24] [--dims 2,5] [--budgets 50,100]
                    [--instances 5] [--seeds 6] [--workers 1] [--seed0 0]
-                   [--sampler tpe|tpe-multi|random]
+                   [--sampler tpe|tpe-multi|random] [--cats K [--levels M]]
 
 The same studies as `hps-bench bbob quality` (study k: instance 1 + k // seeds,
 sampler seed seed0 + k, run to the largest budget, `workers` trials outstanding with
 the oldest told first and constant_liar=True when workers > 1), with Optuna's sampler
 at its defaults (TPESampler: univariate, 10 startup trials; tpe-multi: multivariate).
 The functions are evaluated by `HPS_BENCH bbob serve` over a pipe, so both sides
-optimise exactly the same problems. Output lines match the C driver's, with the
+optimise exactly the same problems. --cats K: x0..x{K-1} categorical with M choices
+(default 4), choice k standing for -5 + 10 k / (M - 1), as `hps-bench bbob quality --cats`. Output lines match the C driver's, with the
 sampler labelled `optuna-NAME`.
 """
 import argparse
@@ -53,6 +54,13 @@ def make_sampler(name, seed, workers):
                                       constant_liar=workers > 1)
 
 
+def suggest(trial, j, args):
+    if j >= args.cats:
+        return trial.suggest_float(f"x{j}", -5, 5)
+    k = trial.suggest_categorical(f"x{j}", [f"c{i}" for i in range(args.levels)])
+    return -5 + 10 * int(k[1:]) / (args.levels - 1)
+
+
 def run_study(bbob, fn, dim, instance, args, seed, top):
     study = optuna.create_study(sampler=make_sampler(args.sampler, seed, args.workers))
     pending, best, trace = [], math.inf, []
@@ -66,7 +74,7 @@ def run_study(bbob, fn, dim, instance, args, seed, top):
         if t == top:
             break
         trial = study.ask()
-        pending.append((trial, [trial.suggest_float(f"x{j}", -5, 5) for j in range(dim)]))
+        pending.append((trial, [suggest(trial, j, args) for j in range(dim)]))
     return trace
 
 
@@ -81,6 +89,8 @@ def main():
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--seed0", type=int, default=0)
     p.add_argument("--sampler", default="tpe", choices=["tpe", "tpe-multi", "random"])
+    p.add_argument("--cats", type=int, default=0)
+    p.add_argument("--levels", type=int, default=4)
     args = p.parse_args()
     budgets = int_list(args.budgets)
     bbob, n, label = Bbob(args.hps_bench), args.instances * args.seeds, f"optuna-{args.sampler}"
