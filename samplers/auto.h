@@ -1,5 +1,5 @@
-/* auto — `sampler: {type: auto}`, the default of new configs: GP on small numeric
- * spaces, TPE otherwise (the rule and its evidence: auto.c, docs/bench-bbob.md). */
+/* auto — `sampler: {type: auto}`, the default of new configs: GP on small spaces
+ * without conditions, TPE otherwise (the rule and its evidence: auto.c, docs/bench-bbob.md). */
 #ifndef HPS_AUTO_H
 #define HPS_AUTO_H
 
