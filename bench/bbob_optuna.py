@@ -11,8 +11,9 @@ the oldest told first and constant_liar=True when workers > 1), with Optuna's sa
 at its defaults (TPESampler: univariate, 10 startup trials; tpe-multi: multivariate).
 The functions are evaluated by `HPS_BENCH bbob serve` over a pipe, so both sides
 optimise exactly the same problems. --cats K: x0..x{K-1} categorical with M choices
-(default 4), choice k standing for -5 + 10 k / (M - 1), as `hps-bench bbob quality --cats`. Output lines match the C driver's, with the
-sampler labelled `optuna-NAME`.
+(default 4), choice k standing for -5 + 10 k / (M - 1), as `hps-bench bbob quality
+--cats` maps them. Output lines match the C driver's, with the sampler labelled
+`optuna-NAME`.
 """
 import argparse
 import math
