@@ -10,7 +10,7 @@
  *       `seeds fn=fF-dD-bB sampler=LABEL workers=W regrets=...` line (best f - f_opt
  *       after B trials, study order) that bench/tpe_quality_stats.py pairs with
  *       bench/bbob_optuna.py's. --cats K makes x0..x{K-1} categorical with M choices
-       (default 4), choice k standing for -5 + 10 k / (M - 1): a mixed space.
+ *       (default 4), choice k standing for -5 + 10 k / (M - 1): a mixed space.
  *   cost --sampler gp [--dims 5] [--budgets 50,100,300,1000] [--opts YAML]
  *       Time per proposal after n finished trials of f15 (the first dimension given):
  *       `cost sampler=S dim=D n=N cpu_first_ms=... cpu_median_ms=...` (process CPU time

@@ -94,6 +94,8 @@ def main():
     p.add_argument("--levels", type=int, default=4)
     args = p.parse_args()
     budgets = int_list(args.budgets)
+    if not 2 <= args.levels <= 64 or not 0 <= args.cats <= min(int_list(args.dims)):
+        p.error("--levels must be 2..64 and --cats 0..the smallest dimension")
     bbob, n, label = Bbob(args.hps_bench), args.instances * args.seeds, f"optuna-{args.sampler}"
     for dim in int_list(args.dims):
         for fn in int_list(args.functions):

@@ -103,7 +103,7 @@ int predict_main(int argc, char **argv)
         strbuf_t sb;
         sb_init(&sb);
         pyfmt_float(&sb, res.score);
-        fprintf(stderr, "%s=%s\n", res.metric, sb.buf ? sb.buf : "?");
+        fprintf(stderr, "%s=%s\n", res.metric, sb.buf);
         sb_free(&sb);
     }
     fprintf(stderr, "hps predict: %ld rows in %.3f s (%.0f rows/s)\n", res.n_rows, res.secs,

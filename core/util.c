@@ -291,9 +291,11 @@ int parse_long(const char *s, long *out)
     return 0;
 }
 
+#define S_SB_FIRST_CAP 64
+
 void sb_init(strbuf_t *sb)
 {
-    sb->cap = 64;
+    sb->cap = S_SB_FIRST_CAP;
     sb->len = 0;
     sb->buf = xmalloc(sb->cap);
     sb->buf[0] = '\0';
@@ -310,7 +312,7 @@ void sb_putn(strbuf_t *sb, const char *s, size_t n)
 {
     if (sb->len + n + 1 > sb->cap) {
         if (sb->cap == 0) /* a zeroed buffer, not sb_init's: would double 0 forever */
-            sb->cap = 64;
+            sb->cap = S_SB_FIRST_CAP;
         while (sb->len + n + 1 > sb->cap)
             sb->cap *= 2;
         sb->buf = xrealloc(sb->buf, sb->cap);

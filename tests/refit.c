@@ -104,7 +104,7 @@ int main(int argc, char **argv)
         strbuf_t sb;
         sb_init(&sb);
         pyfmt_float(&sb, res.test_score);
-        printf("%s\n", sb.buf ? sb.buf : "?");
+        printf("%s\n", sb.buf);
         sb_free(&sb);
     }
     free(test);
