@@ -69,6 +69,7 @@ typedef struct {
     bool inc_obs;      /* improve on the best value observed, not the best mean */
     bool warped;       /* the last refit chose to */
     int denc;          /* encoded dimensions */
+    bool cat[GP_MODEL_MAXDIM]; /* which of them are one-hot (a categorical's choices) */
     void *rnd, *tpe;   /* random (startup) and TPE (past max_trials), fed every trial */
     s_obs_t *obs;      /* finished COMPLETE trials */
     int n_obs, cap_obs;
@@ -154,6 +155,11 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
                 .max_trials = o.max_trials, .tpe_every = o.tpe_every, .warp = o.warp,
                 .believer = o.believer, .warp_loo = o.warp_loo, .inc_obs = o.inc_obs,
                 .denc = s_width(space)};
+    for (int i = 0, j = 0; i < space->n; i++) {
+        bool c = space->params[i].kind == PARAM_CAT;
+        for (int k = 0; k < (c ? space->params[i].n_choices : 1); k++)
+            g->cat[j++] = c;
+    }
     g->rnd = sampler_create_seeded(&random_sampler, space, o.seed, dir, err);
     g->tpe = g->rnd ? sampler_create_seeded(&tpe_sampler, space, o.seed, dir, err) : NULL;
     if (!g->tpe) {
@@ -396,7 +402,7 @@ static double s_training(gp_t *g, bool warped, int s, double *x, double *y, doub
  * next to the best ones bending the whole fit (the worst-value liar did that). */
 static void s_believe(gp_t *g, const double *tx, double *ty, char *err)
 {
-    gp_model_t *m0 = gp_model_fit(tx, ty, g->n_obs, g->denc, g->theta, err);
+    gp_model_t *m0 = gp_model_fit(tx, ty, g->n_obs, g->denc, g->cat, g->theta, err);
     if (!m0)
         return; /* keep the worst-value liar */
     double *sd = xmalloc((size_t)g->n_run * sizeof *sd);
@@ -415,7 +421,7 @@ static void s_refit(gp_t *g, int s, double *tx, double *ty, char *err)
     for (int warped = 0; warped <= (int)g->warp; warped++) {
         double logjac;
         s_training(g, warped, s, tx, ty, &logjac);
-        gp_model_t *h = gp_model_fit(tx, ty, s, g->denc, NULL, err);
+        gp_model_t *h = gp_model_fit(tx, ty, s, g->denc, g->cat, NULL, err);
         double score = !h ? -INFINITY
                        : (g->warp_loo ? gp_model_loo(h)
                                       : gp_model_lml(h) - s * log(gp_model_ystd(h))) + logjac;
@@ -468,7 +474,7 @@ static int s_propose(void *vself, long number, double *x, char *err)
     double logjac, best = s_training(g, g->warped, s, tx, ty, &logjac);
     if (g->believer && g->theta && g->n_run)
         s_believe(g, tx, ty, err);
-    gp_model_t *m = g->theta ? gp_model_fit(tx, ty, n, d, g->theta, err) : NULL;
+    gp_model_t *m = g->theta ? gp_model_fit(tx, ty, n, d, g->cat, g->theta, err) : NULL;
     free(tx);
     free(ty);
     if (!m) /* a degenerate kernel: TPE proposes this one */

@@ -12,7 +12,9 @@
  * F7, f17-f18) jumped from refit to refit between a smooth mode and one with length
  * scales of 0.05-0.1 that threads the ripples, and expected improvement with it; sd 0.5
  * (chosen on the tuning seeds over 0.35 and 1.5, docs/bench-bbob.md) keeps the smooth
- * mode and turned f17-d5 from 1.9x Optuna's TPE into level. */
+ * mode and turned f17-d5 from 1.9x Optuna's TPE into level. A one-hot dimension (a
+ * categorical's choice) keeps the weak prior, sd 1.5: its length scale says how much
+ * the choices share, and held near 0.5 it cost the GP on mixed spaces. */
 #include "samplers/gp_model.h"
 
 #include <assert.h>
@@ -31,6 +33,7 @@ extern void dpotri_(const char *uplo, const int *n, double *a, const int *lda, i
 
 #define S_NOISE_FLOOR 1e-6
 #define S_LS_PRIOR_SD 0.5 /* sd of the log length scales' prior (the header comment) */
+#define S_WEAK_SD 1.5     /* the signal's, and a one-hot dimension's length scale's */
 #define S_SQRT5 2.23606797749978969641
 
 struct gp_model_s {
@@ -48,6 +51,7 @@ struct gp_model_s {
 typedef struct {
     const double *x, *y; /* y standardised */
     int n, d;
+    const bool *cat;     /* NULL, or d flags: one-hot dimensions (gp_model_fit) */
     double *k, *kinv, *alpha; /* n x n, n x n, n */
     double lml;               /* of the last evaluation */
 } s_fit_t;
@@ -93,12 +97,12 @@ static void s_solve(const double *l, int n, const double *y, double *alpha)
     cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, n, l, n, alpha, 1);
 }
 
-static double s_log_prior(const double *theta, int d, double *grad)
+static double s_log_prior(const double *theta, int d, const bool *cat, double *grad)
 {
     double lp = 0;
     for (int j = 0; j < d + 2; j++) {
         double mu = j < d ? log(0.5) : j == d ? 0 : log(1e-3);
-        double sd = j < d ? S_LS_PRIOR_SD : j == d ? 1.5 : 3;
+        double sd = j < d ? (cat && cat[j] ? S_WEAK_SD : S_LS_PRIOR_SD) : j == d ? S_WEAK_SD : 3;
         double z = (theta[j] - mu) / sd;
         lp -= 0.5 * z * z;
         grad[j] = -z / sd;
@@ -171,7 +175,7 @@ static lbfgsfloatval_t s_objective(void *arg, const lbfgsfloatval_t *theta, lbfg
                 f->kinv, n);
     free(linv);
     double prior_grad[GP_MODEL_MAXDIM + 2], grad[GP_MODEL_MAXDIM + 2];
-    double lp = s_log_prior(theta, d, prior_grad);
+    double lp = s_log_prior(theta, d, f->cat, prior_grad);
     s_lml_grad(f, theta, grad);
     for (int j = 0; j < dims; j++)
         g[j] = -(grad[j] + prior_grad[j]);
@@ -201,8 +205,8 @@ static double s_minimise(s_fit_t *f, double *start)
     return fx;
 }
 
-gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, const double *theta,
-                         char *err)
+gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, const bool *cat,
+                         const double *theta, char *err)
 {
     assert(x && y && n >= 1 && d >= 1 && d <= GP_MODEL_MAXDIM);
     /* Matrices of a few hundred rows: OpenBLAS's threads cost more than they bring (and
@@ -223,7 +227,7 @@ gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, const d
     m->ystd = var > 1e-24 ? sqrt(var) : 1;
     for (int i = 0; i < n; i++)
         ys[i] = (y[i] - mean) / m->ystd;
-    s_fit_t f = {.x = m->x, .y = ys, .n = n, .d = d};
+    s_fit_t f = {.x = m->x, .y = ys, .n = n, .d = d, .cat = cat};
     f.k = xmalloc((size_t)n * n * sizeof *f.k);
     f.kinv = xmalloc((size_t)n * n * sizeof *f.kinv);
     f.alpha = xmalloc((size_t)n * sizeof *f.alpha);
@@ -393,7 +397,7 @@ static void s_test_fit(void)
         y[i] = 3 + 2 * sin(5 * x[i * D]);
     }
     char err[HPS_ERR_LEN];
-    gp_model_t *m = gp_model_fit(x, y, N, D, NULL, err);
+    gp_model_t *m = gp_model_fit(x, y, N, D, NULL, NULL, err);
     assert(m);
     assert(gp_model_lengthscales(m)[1] > 5 * gp_model_lengthscales(m)[0]);
     double probe[2 * D] = {0.5, 0.3, 0.21, 0.9}, mu[2], sd[2];
@@ -408,6 +412,13 @@ static void s_test_fit(void)
     for (int i = 1; i < N; i++)
         lo = fmin(lo, y[i]);
     assert(fabs(gp_model_min_mean(m, N) - lo) < 1e-2);
+    /* x1 marked one-hot: its length scale's prior is the weaker one, so the data push it
+     * further out; x0's is unchanged in kind. */
+    bool cat[D] = {false, true};
+    gp_model_t *c = gp_model_fit(x, y, N, D, cat, NULL, err);
+    assert(c && gp_model_lengthscales(c)[1] > 1.5 * gp_model_lengthscales(m)[1]);
+    assert(gp_model_lengthscales(c)[1] > 5 * gp_model_lengthscales(c)[0]);
+    gp_model_destroy(&c);
     gp_model_destroy(&m);
     assert(m == NULL);
 }
@@ -426,7 +437,7 @@ static void s_test_noise(void)
         y[i] = sin(6 * x[i]) + 0.2 * gauss;
     }
     char err[HPS_ERR_LEN];
-    gp_model_t *m = gp_model_fit(x, y, N, 1, NULL, err);
+    gp_model_t *m = gp_model_fit(x, y, N, 1, NULL, NULL, err);
     assert(m);
     double noise = gp_model_noise(m) * m->ystd * m->ystd;
     assert(noise > 0.04 / 3 && noise < 0.04 * 3);
@@ -457,7 +468,7 @@ static void s_test_loo(void)
         y[i] = sin(5 * x[i * D]) + x[i * D + 1] * x[i * D + 1] + 0.1 * s_unit(&st);
     }
     char err[HPS_ERR_LEN];
-    gp_model_t *m = gp_model_fit(x, y, N, D, NULL, err);
+    gp_model_t *m = gp_model_fit(x, y, N, D, NULL, NULL, err);
     assert(m);
     const double *th = m->theta;
     double ls[D] = {exp(th[0]), exp(th[1])}, sf2 = exp(th[D]), sn2 = gp_model_noise(m);

@@ -19,10 +19,11 @@ typedef struct gp_model_s gp_model_t;
 
 /* Fit to n points x (n x d, row-major) with values y: hyperparameters by maximising the
  * marginal likelihood, or theta (d + 2 values of gp_model_theta) as given when not
- * NULL. NULL with err when the kernel matrix cannot be factored. n >= 1,
- * 1 <= d <= GP_MODEL_MAXDIM. */
-gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, const double *theta,
-                         char *err);
+ * NULL. cat: NULL, or d flags marking the dimensions that are members of a
+ * categorical's one-hot block (their length scales get a weaker prior). NULL with err
+ * when the kernel matrix cannot be factored. n >= 1, 1 <= d <= GP_MODEL_MAXDIM. */
+gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, const bool *cat,
+                         const double *theta, char *err);
 void gp_model_destroy(gp_model_t **self_p);
 
 /* Posterior mean and standard deviation at m points (m x d) into mu[m], sd[m] (sd NULL:
