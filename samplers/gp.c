@@ -155,11 +155,13 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
                 .max_trials = o.max_trials, .tpe_every = o.tpe_every, .warp = o.warp,
                 .believer = o.believer, .warp_loo = o.warp_loo, .inc_obs = o.inc_obs,
                 .denc = s_width(space)};
-    for (int i = 0, j = 0; i < space->n; i++) {
+    int j = 0; /* the one-hot flags, laid out as s_encode lays out a point */
+    for (int i = 0; i < space->n; i++) {
         bool c = space->params[i].kind == PARAM_CAT;
         for (int k = 0; k < (c ? space->params[i].n_choices : 1); k++)
             g->cat[j++] = c;
     }
+    assert(j == g->denc);
     g->rnd = sampler_create_seeded(&random_sampler, space, o.seed, dir, err);
     g->tpe = g->rnd ? sampler_create_seeded(&tpe_sampler, space, o.seed, dir, err) : NULL;
     if (!g->tpe) {

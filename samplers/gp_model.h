@@ -1,9 +1,9 @@
 /* gp_model — a Gaussian process on points of [0, 1]^d: a Matérn-5/2 kernel with one
  * length scale per dimension (ARD), a signal variance and a noise variance, fitted to
- * standardised observations by maximising the log marginal likelihood (plus weak
- * priors that keep length scales and noise sensible) with L-BFGS (liblbfgs) on the logs
- * of the hyperparameters, from fixed starting points so a fit is a pure function of
- * its data. The Cholesky factor comes from LAPACK (OpenBLAS's dpotrf).
+ * standardised observations by maximising the log marginal likelihood (plus priors:
+ * weak ones on signal and noise, a firmer one on the length scales) with L-BFGS
+ * (liblbfgs) on the logs of the hyperparameters, from fixed starting points so a fit
+ * is a pure function of its data. The Cholesky factor comes from LAPACK (OpenBLAS's dpotrf).
  *
  * Prediction gives the posterior mean and standard deviation of the latent function
  * (the noise-free value) in the original units. */
@@ -20,7 +20,8 @@ typedef struct gp_model_s gp_model_t;
 /* Fit to n points x (n x d, row-major) with values y: hyperparameters by maximising the
  * marginal likelihood, or theta (d + 2 values of gp_model_theta) as given when not
  * NULL. cat: NULL, or d flags marking the dimensions that are members of a
- * categorical's one-hot block (their length scales get a weaker prior). NULL with err
+ * categorical's one-hot block (their length scales get a weaker prior; unused when
+ * theta is given). NULL with err
  * when the kernel matrix cannot be factored. n >= 1, 1 <= d <= GP_MODEL_MAXDIM. */
 gp_model_t *gp_model_fit(const double *x, const double *y, int n, int d, const bool *cat,
                          const double *theta, char *err);
