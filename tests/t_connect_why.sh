@@ -18,6 +18,7 @@ start wrongkey "$HPS" worker --connect "$ep" --name wrongkey --cert "$K/good.key
 start stranger "$HPS" worker --connect "$ep" --name stranger --cert "$K/stranger.key_secret" \
     --server-key "$K/coord.key"
 start nothing "$HPS" worker --connect "$nothing" --name nothing
+echo "step: coordinator and three workers started" # (each step says so: a hang shows where)
 
 # wait_log SECONDS LOG TEXT: poll $TMP/LOG.log until it holds TEXT (fixed string).
 wait_log() {
@@ -34,6 +35,7 @@ wait_log 20 nothing "no answer from $nothing for 5 s: cannot connect to $nothing
 # Said once, not on every retry (HELLO goes out every second).
 [ "$(grep -c "refused this key" "$TMP/stranger.log")" -le 2 ] || fail "refusal repeated: $(cat "$TMP/stranger.log")"
 [ "$(grep -c "refused a CURVE client" "$TMP/coord.log")" = 1 ] || fail "coordinator repeats: $(cat "$TMP/coord.log")"
+echo "step: the workers said why"
 
 # The client says the same instead of only "no answer within N s".
 expect_err 1 "CURVE handshake with $ep failed" "$HPS" status --to "$ep" \
@@ -45,10 +47,12 @@ expect_err 1 "cannot connect to $nothing: nothing accepts connections" \
 # (closed in the greeting, or the mechanism mismatch named: which comes first varies)
 expect_err 1 "CURVE keys" "$HPS" status --to "$ep" --timeout 2
 expect 0 "$HPS" status --to "$ep" --cert "$K/good.key_secret" --server-key "$K/coord.key"
+echo "step: hps status said the same"
 # Once its key is allowed, the refused worker gets in without a restart (libzmq gives a
 # connection up after a failed handshake: the worker dials again).
 cp "$K/stranger.key" "$TMP/allow/"
 wait_log 30 stranger "welcomed by coordinator"
+echo "step: the allowed key got in"
 
 # A peer of another protocol version is told so, versions named.
 DB=$TMP/plain.db
