@@ -64,7 +64,7 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     cfg_long(opts, "seed", 0, &seed, &errs);
     cfg_errs_free(&errs);
     const sampler_ops_t *ops = auto_choice(space);
-    void *inner = sampler_create_seeded(ops, space, seed, dir, err);
+    void *inner = sampler_create_seeded(ops, space, seed, NULL, dir, err);
     if (!inner)
         return NULL;
     s_auto_t *a = xmalloc(sizeof *a);

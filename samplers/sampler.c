@@ -26,10 +26,12 @@ const char **sampler_names(void) { return registry_names((const void *const *)s_
 const char *sampler_name_of(const cfg_node_t *opts) { return cfg_type_or(opts, "random"); }
 
 void *sampler_create_seeded(const sampler_ops_t *ops, const space_t *space, long seed,
-                            direction_t dir, char *err)
+                            const char *extra, direction_t dir, char *err)
 {
-    char yaml[96];
-    snprintf(yaml, sizeof yaml, "{type: %s, seed: %ld}", ops->name, seed);
+    char yaml[160];
+    int len = snprintf(yaml, sizeof yaml, "{type: %s, seed: %ld%s%s}", ops->name, seed,
+                       extra ? ", " : "", extra ? extra : "");
+    assert(len > 0 && (size_t)len < sizeof yaml);
     cfg_errs_t errs;
     cfg_errs_init(&errs);
     cfg_node_t *opts = cfg_parse(yaml, strlen(yaml), "<sampler>", &errs);

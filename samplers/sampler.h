@@ -54,9 +54,10 @@ extern const sampler_ops_t tpe_sampler, gp_sampler, auto_sampler;
 const sampler_ops_t *sampler_find(const char *name);
 /* The registered names, NULL-terminated; caller frees the array. */
 const char **sampler_names(void);
-/* A new instance of ops with its default options and this seed (NULL with err). */
+/* A new instance of ops with its default options and this seed, plus `extra` (NULL,
+ * or more `key: value` pairs of the flow map, e.g. "refine_start: 0"); NULL with err. */
 void *sampler_create_seeded(const sampler_ops_t *ops, const space_t *space, long seed,
-                            direction_t dir, char *err);
+                            const char *extra, direction_t dir, char *err);
 /* Name of the sampler a study uses ("random" when `sampler:` is absent). */
 const char *sampler_name_of(const cfg_node_t *opts);
 /* The sampler check of a study (a study_checks_t's sampler): sampler.type registered

@@ -8,8 +8,9 @@
  * as Optuna 3.1.0 computes them, whose truncated-normal logpdf leaves out -log sigma;
  * true gives proper densities, as Optuna >= 3.5 after its issue #5109),
  * refine_every (2; 0 = never, which is Optuna 3.1's TPE unchanged), refine_scale
- * (0.05), refine_candidates (4): every refine_every-th proposal after the startup
- * ones is a small step from the best trial instead (tpe_refine.c).
+ * (0.05), refine_candidates (4), refine_start (n_startup_trials + 4 per parameter):
+ * every refine_every-th proposal from refine_start on is a small step from the best
+ * trial instead (tpe_refine.c).
  *
  * Behaviour and defaults follow optuna.samplers.TPESampler: the first
  * n_startup_trials (10) proposals are random draws (the random sampler, same seed);
@@ -57,7 +58,7 @@ static const char *const s_keys[] = {
     "type", "seed", "n_startup_trials", "n_ei_candidates", "prior_weight",
     "consider_magic_clip", "consider_endpoints", "multivariate", "constant_liar",
     "deterministic", "parallelism", "normalized_kernels", "refine_every", "refine_scale",
-    "refine_candidates", "max_history", NULL};
+    "refine_candidates", "refine_start", "max_history", NULL};
 
 /* Read (and range-check) the options; 0 or -1 with errors added. */
 static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
@@ -81,6 +82,7 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
     cfg_long(opts, "refine_every", 2, &o->refine_every, errs);
     cfg_double(opts, "refine_scale", 0.05, &o->refine_scale, errs);
     cfg_long(opts, "refine_candidates", 4, &o->refine_cands, errs);
+    cfg_long(opts, "refine_start", -1, &o->refine_start, errs);
     cfg_long(opts, "max_history", 20000, &o->max_history, errs);
     if (errs->n > before)
         return -1;
@@ -98,6 +100,10 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
         cfg_error(errs, cfg_get(opts, "refine_scale"), "refine_scale: must be in (0, 1]");
     if (o->refine_cands < 1 || o->refine_cands > 100000)
         cfg_error(errs, cfg_get(opts, "refine_candidates"), "refine_candidates: must be in 1..100000");
+    const cfg_node_t *rs = cfg_get(opts, "refine_start");
+    if (rs && cfg_kind(rs) != CFG_K_NULL &&
+        (o->refine_start < 0 || o->refine_start > 1000000000))
+        cfg_error(errs, rs, "refine_start: must be in 0..1000000000");
     if (o->max_history != 0 && (o->max_history < 100 || o->max_history > 100000000))
         cfg_error(errs, cfg_get(opts, "max_history"), "max_history: must be 0 (all) or in 100..100000000");
     return errs->n > before ? -1 : 0;
@@ -134,6 +140,8 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     self->dir = dir;
     self->o = o;
     self->d = space->n;
+    if (self->o.refine_start < 0)
+        self->o.refine_start = o.n_startup + TPE_REFINE_WAIT * (long)self->d;
     self->rnd = rnd;
     parzen_dim_t *dims = xmalloc(sizeof *dims * (size_t)(self->d ? self->d : 1));
     for (int p = 0; p < self->d; p++)

@@ -25,6 +25,8 @@ typedef struct {
     long refine_every;  /* every K-th proposal refines the best trial (0 = never) */
     double refine_scale; /* first step, as a fraction of each range */
     long refine_cands;   /* local candidates scored by l/g */
+    long refine_start;   /* no refinement before this proposal; -1 until s_create sets
+                            the default, n_startup + TPE_REFINE_WAIT per parameter */
     long max_history;    /* proposal k models trials numbered >= k - max_history (and the
                             best 25 of all); older ones are freed. 0 = all, as Optuna */
 } tpe_opts_t;
@@ -93,6 +95,8 @@ long tpe_find(const tpe_t *self, long number);
 int tpe_argmax(const double *lg, const double *lb, int m);
 /* Whether entry j is old enough for proposal `number` to ignore (max_history). */
 bool tpe_too_old(const tpe_t *self, long j, long number);
+/* Proposals per parameter that refinement waits past the startup ones by default. */
+#define TPE_REFINE_WAIT 4
 /* Whether proposal `number` is a refinement step (tpe_refine.c). */
 bool tpe_is_refine(const tpe_opts_t *o, long number);
 /* The step sigma of refinement proposal `number`, from the refinement trials visible

@@ -46,7 +46,8 @@ static void s_test_sigma(void)
 {
     /* refine trials (n_startup 3, every 3rd): 5 and 8. 5 beats 0..4, 8 does not. */
     static const double v[9] = {5, 4, 3, 3.5, 6, 1, 2, 2.5, 2};
-    void *tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_every: 3, refine_scale: 0.05}");
+    void *tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_every: 3, refine_scale: 0.05, "
+                             "refine_start: 0}");
     s_feed(tpe, v, 6);
     assert(s_near(tpe_refine_sigma(tpe, 6), 0.05 * exp(0.6)));
     assert(s_near(tpe_refine_sigma(tpe, 5), 0.05)); /* later trials do not count */
@@ -60,18 +61,18 @@ static void s_test_sigma(void)
     static const double w[6] = {5, 4, 3, 1, 6, 2};
     char err[HPS_ERR_LEN];
     double x;
-    tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_every: 3}");
+    tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_every: 3, refine_start: 0}");
     s_feed(tpe, w, 6);
     assert(s_near(tpe_refine_sigma(tpe, 6), 0.05 * exp(-0.15)));
     tpe_sampler.destroy(&tpe);
     tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_every: 3, deterministic: true, "
-                           "parallelism: 2}");
+                           "parallelism: 2, refine_start: 0}");
     s_feed(tpe, w, 6);
     assert(tpe_sampler.propose(tpe, 8, &x, err) == SAMPLER_OK); /* sees trials 0..5 */
     assert(s_near(tpe_refine_sigma(tpe, 8), 0.05 * exp(0.6)));
     tpe_sampler.destroy(&tpe);
     /* The same without deterministic mode: two trials still running give the lag. */
-    tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_every: 3}");
+    tpe = s_new(&s_space1, "{type: tpe, n_startup_trials: 3, refine_every: 3, refine_start: 0}");
     s_feed(tpe, w, 6);
     double y = 0.5;
     tpe_sampler.started(tpe, 6, &y);
@@ -113,9 +114,10 @@ static double s_study(void *tpe, int n, double *xs)
     return best;
 }
 
-/* Refinement proposals stay within a few steps of the best trial, with its choice;
- * the others are TPE's own (equal to those of refine_every: 0 up to the first
- * refinement, which changes the history). */
+/* Refinement waits for 4 proposals per parameter past the startup ones (10 + 4 x 4 =
+ * 26 here: the first is 27, every second one); its proposals stay within a few steps
+ * of the best trial, with its choice; the others are TPE's own (equal to those of
+ * refine_every: 0 up to the first refinement, which changes the history). */
 static void s_test_where(const char *mode)
 {
     enum { N = 60 };
@@ -126,8 +128,9 @@ static void s_test_where(const char *mode)
     s_study(tpe, N, xs);
     snprintf(yaml, sizeof yaml, "{type: tpe, seed: 7, refine_every: 0, %s}", mode);
     void *plain = s_new(&s_space, yaml);
-    s_study(plain, 11, ys);
-    assert(memcmp(xs, ys, sizeof *xs * 11 * D) == 0); /* 0..10: startup, then TPE at 10 */
+    s_study(plain, 28, ys);
+    assert(memcmp(xs, ys, sizeof *xs * 27 * D) == 0); /* 0..26: startup, then TPE */
+    assert(memcmp(xs + 27 * D, ys + 27 * D, sizeof *xs * D) != 0);
     tpe_sampler.destroy(&plain);
     int refined = 0;
     for (int t = 10; t < N; t++) {
@@ -143,7 +146,7 @@ static void s_test_where(const char *mode)
         assert(x[3] == c[3]);
         refined++;
     }
-    assert(refined == 25); /* 11, 13, ..., 59 */
+    assert(refined == 17); /* 27, 29, ..., 59 */
     tpe_sampler.destroy(&tpe);
 }
 
