@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char *const s_strategies[] = {"mean", "median", "most_frequent", "constant",
-                                           "category", NULL};
+                                           "category", "none", NULL};
 static const char *const s_impute_keys[] = {"strategy", "value", "add_indicator",
                                             "columns", NULL};
 static const char *const s_column_keys[] = {"strategy", "value", "add_indicator", NULL};
@@ -212,6 +212,23 @@ int clean_data_parse(const study_config_t *study, clean_data_t *d, cfg_errs_t *e
     return errs->n > before ? -1 : 0;
 }
 
+/* rule's strategy node when it says none (a scalar rule, or a map's strategy). */
+static const cfg_node_t *s_none_node(const cfg_node_t *rule)
+{
+    const cfg_node_t *sv = rule && rule->type == CFG_MAP ? cfg_get(rule, "strategy") : rule;
+    return sv && sv->type == CFG_SCALAR && strcmp(sv->value, "none") == 0 ? sv : NULL;
+}
+
+const cfg_node_t *clean_none_at(const cfg_node_t *data)
+{
+    const cfg_node_t *imp = data ? cfg_get(data, "impute") : NULL;
+    const cfg_node_t *at = s_none_node(imp);
+    const cfg_node_t *cols = imp && imp->type == CFG_MAP ? cfg_get(imp, "columns") : NULL;
+    for (int i = 0; !at && cols && cols->type == CFG_MAP && i < cols->n; i++)
+        at = s_none_node(cols->items[i]);
+    return at;
+}
+
 void clean_data_opts(const clean_data_t *d, dataset_opts_t *o)
 {
     *o = (dataset_opts_t){.label = d->label, .target = d->target, .text = d->text,
@@ -286,7 +303,8 @@ static int s_check_rule(const clean_impute_t *r, const dataset_col_t *col, const
         return set_err(err, "%s%s: '%s' is a text column (an empty text has no terms; "
                        "only numeric and categorical columns are imputed)", where, what,
                        col->name);
-    if (!numeric && (r->strategy == CLEAN_MEAN || r->strategy == CLEAN_MEDIAN))
+    if (!numeric && (r->strategy == CLEAN_MEAN || r->strategy == CLEAN_MEDIAN ||
+                     r->strategy == CLEAN_NONE))
         return set_err(err, "%s%s: %s needs a numeric column, '%s' is categorical (use "
                        "most_frequent, constant or category)", where, what,
                        s_strategies[r->strategy], col->name);
@@ -335,7 +353,8 @@ clean_impute_t clean_rule(const clean_opts_t *o, const char *name, bool numeric)
 {
     clean_impute_t r = {.strategy = numeric ? CLEAN_MEAN : CLEAN_CATEGORY, .num = NAN};
     if (o && o->all_set) {
-        bool numeric_only = o->all.strategy == CLEAN_MEAN || o->all.strategy == CLEAN_MEDIAN;
+        bool numeric_only = o->all.strategy == CLEAN_MEAN || o->all.strategy == CLEAN_MEDIAN ||
+                            o->all.strategy == CLEAN_NONE;
         if (numeric || !numeric_only)
             r = o->all;
     }
@@ -381,6 +400,8 @@ double clean_fill(const clean_impute_t *r, const double *sorted, int n)
 {
     if (r->strategy == CLEAN_CONSTANT)
         return r->num;
+    if (r->strategy == CLEAN_NONE)
+        return NAN;
     if (n == 0) /* nothing observed in the fit rows */
         return 0;
     if (r->strategy == CLEAN_MEDIAN)

@@ -10,7 +10,8 @@
  *     missing: ["", "NA", "?"]       # markers of a missing cell (default: core/dataset.h)
  *     impute:                        # or `impute: median` for every column
  *       strategy: median             # every column: mean | median | most_frequent |
- *                                    #   constant | category (categorical columns only)
+ *                                    #   constant | category (categorical columns only) |
+ *                                    #   none (numeric columns; xgboost only)
  *       value: 0                     # with constant
  *       add_indicator: true          # a 0/1 "was missing" column per column with missing
  *       columns:                     # per column, over the above
@@ -20,8 +21,11 @@
  *                                                        # numeric column
  *
  * Defaults: a numeric column's missing cells get the mean, a categorical column's their
- * own category. mean and median given for every column apply to the numeric ones (the
- * categorical ones keep their own category); most_frequent and constant apply to both.
+ * own category. mean, median and none given for every column apply to the numeric ones
+ * (the categorical ones keep their own category); most_frequent and constant apply to
+ * both. none leaves a numeric column's missing cells missing (NaN) for a model that
+ * takes them as they are (xgboost learns a default direction per split); the others
+ * cannot, so with them none is a config error (clean_none_at).
  *
  * Everything is fitted on the fit rows of each fold by the feature transform
  * (objectives/features.c): the rules here only say what to fit. The options are a
@@ -40,6 +44,7 @@ typedef enum {
     CLEAN_MOST_FREQUENT,
     CLEAN_CONSTANT,
     CLEAN_CATEGORY, /* categorical: missing is a category of its own */
+    CLEAN_NONE,     /* numeric: missing stays NaN (a model that takes NaN) */
 } clean_strategy_t;
 
 /* What to do with a column's missing cells. */
@@ -85,6 +90,9 @@ typedef struct {
  * always (also after an error). */
 int clean_data_parse(const study_config_t *study, clean_data_t *d, cfg_errs_t *errs);
 void clean_data_free(clean_data_t *d);
+/* The node of the first impute rule with strategy none in a data section (the
+ * strategy's value), or NULL: for the model's check that it takes missing cells. */
+const cfg_node_t *clean_none_at(const cfg_node_t *data);
 /* Loader options for d (borrowing from it). */
 void clean_data_opts(const clean_data_t *d, dataset_opts_t *o);
 /* Move d's cleaning options out (d keeps empty ones). */
@@ -92,8 +100,8 @@ void clean_opts_take(clean_data_t *d, clean_opts_t *out);
 void clean_opts_free(clean_opts_t *o);
 
 /* Check the options against the loaded data: every named column exists, strategies fit
- * the column's type (mean on a categorical column, category on a numeric one, constant
- * with a non-number for a numeric one are errors). 0, or -1 with err
+ * the column's type (mean, median or none on a categorical column, category on a
+ * numeric one, constant with a non-number for a numeric one are errors). 0, or -1 with err
  * "file:line:col: data.impute.columns.x: ...". */
 int clean_opts_check(const clean_opts_t *o, const dataset_t *ds, char *err);
 
@@ -107,7 +115,7 @@ bool clean_clips(const clean_opts_t *o, const char *name);
  * median and the most frequent value (the smallest of ties). 0 when n is 0. */
 double clean_quantile(const double *sorted, int n, double q);
 /* The fill value of a numeric column under rule r from its observed fit values
- * (sorted ascending, already clipped). */
+ * (sorted ascending, already clipped); NaN under none. */
 double clean_fill(const clean_impute_t *r, const double *sorted, int n);
 
 void clean_test(bool verbose);

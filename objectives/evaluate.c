@@ -137,6 +137,11 @@ static int s_check(const study_config_t *study, cfg_errs_t *errs)
     clean_data_t d;
     if (clean_data_parse(study, &d, errs) == 0 && !d.path)
         cfg_error(errs, study->data, "data: missing required key 'path'");
+    const cfg_node_t *none = clean_none_at(study->data);
+    if (none && !m->missing_ok)
+        cfg_error(errs, none, "data.impute: none leaves missing cells as they are, which "
+                  "only xgboost takes; %s needs them filled (mean, median, most_frequent "
+                  "or constant)", m->name);
     clean_data_free(&d);
     task_t task = strategy_task(study);
     if ((task == TASK_CLASSIFICATION && !m->classification) ||

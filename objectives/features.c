@@ -82,8 +82,8 @@ static void s_fit_text(features_t *f, const int *rows, int n)
     free(df);
 }
 
-/* A numeric cell as the model sees it before standardisation: a missing one filled, the
- * others clipped to the winsorising bounds. */
+/* A numeric cell as the model sees it before standardisation: a missing one filled (NaN
+ * under impute none: it stays missing), the others clipped to the winsorising bounds. */
 static double s_cleaned(const features_t *f, int j, double v)
 {
     if (isnan(v))
@@ -130,14 +130,20 @@ static void s_fit_numeric(features_t *f, int c, const int *rows, int n)
     s_fit_cleaning(f, j, rows, n, &seen_missing);
     const double *v = f->ds->cols[c].num;
     double mean = 0, var = 0;
-    for (int i = 0; i < n; i++)
-        mean += s_cleaned(f, j, v[rows[i]]);
-    mean = n ? mean / n : 0;
+    int m = 0; /* cells with a value (all, unless impute none leaves some NaN) */
+    for (int i = 0; i < n; i++) {
+        double x = s_cleaned(f, j, v[rows[i]]);
+        if (!isnan(x)) {
+            mean += x;
+            m++;
+        }
+    }
+    mean = m ? mean / m : 0;
     for (int i = 0; i < n; i++) {
         double d = s_cleaned(f, j, v[rows[i]]) - mean;
-        var += d * d;
+        var += isnan(d) ? 0 : d * d;
     }
-    double std = n ? sqrt(var / n) : 0;
+    double std = m ? sqrt(var / m) : 0;
     f->mean[j] = mean;
     f->std[j] = std > 0 ? std : 1.0; /* a constant column stays at zero */
 }
@@ -297,6 +303,14 @@ void features_destroy(features_t **self_p)
 }
 
 int features_n_cols(const features_t *f) { return f->n_cols; }
+
+bool features_leaves_missing(const features_t *f)
+{
+    for (int j = 0; f->cleaned && j < f->n_num; j++)
+        if (isnan(f->fill[j]))
+            return true;
+    return false;
+}
 
 int features_df(const features_t *f, int64_t term_id)
 {
@@ -582,6 +596,16 @@ static void s_test_clean_leakage(void)
     /* Fit rows that miss nothing: no own column, a missing cell later is all zeros. */
     f = features_fit(ds, tc, &o, NULL, fit, 3, NULL, 0);
     assert(f->n_cols == 3 && f->cat_miss[0] == FEATURES_MISS_ZEROS);
+    features_destroy(&f);
+    /* impute none: x's missing cells stay NaN; mean and std from the observed 1, 2, 3
+     * (fit row 3 is missing: counting it would give a mean of 1.5). */
+    clean_opts_t none = {.all = {.strategy = CLEAN_NONE}, .all_set = true};
+    f = features_fit(ds, tc, &o, &none, fit, 4, NULL, 0);
+    assert(isnan(f->fill[0]) && f->mean[0] == 2 && f->cat_miss[0] == FEATURES_MISS_OWN);
+    assert(fabs(f->std[0] - sqrt(2.0 / 3)) < 1e-15 && features_leaves_missing(f));
+    features_transform(f, held, 3, &m);
+    assert(m.dense[0] == (100 - 2) / f->std[0] && isnan(m.dense[4]) && isnan(m.dense[8]));
+    fmat_free(&m);
     features_destroy(&f);
     textcounts_destroy(&tc);
     dataset_destroy(&ds);

@@ -94,6 +94,8 @@ features_t *features_fit(const dataset_t *ds, const textcounts_t *tc, const text
                          const char *const *exclude, int n_exclude);
 void features_destroy(features_t **self_p);
 int features_n_cols(const features_t *f);
+/* Whether some numeric column's missing cells stay NaN (impute none) in the output. */
+bool features_leaves_missing(const features_t *f);
 /* Document frequency in the fit rows of a term id (textcounts_term_id); 0 when no fit
  * row has it or it fell below min_df. For tests and diagnostics. */
 int features_df(const features_t *f, int64_t term_id);

@@ -168,8 +168,9 @@ static int s_unpack_cleaning(features_t *f, const msgpack_object *map, char *err
         return set_err(err, "artifact: category_fill: %d values for %d columns", n_fill,
                        f->n_cat);
     for (int j = 0; j < f->n_num; j++)
-        if (!isfinite(f->fill[j]) || isnan(f->lo[j]) || isnan(f->hi[j]) || f->lo[j] > f->hi[j])
+        if (isinf(f->fill[j]) || isnan(f->lo[j]) || isnan(f->hi[j]) || f->lo[j] > f->hi[j])
             return set_err(err, "artifact: numeric column %d: bad fill or clipping bounds", j);
+    /* (a NaN fill: impute none, the cell stays missing; model_io checks the family) */
     for (int j = 0; j < f->n_cat; j++)
         if (f->cat_miss[j] <= FEATURES_MISS_RAW || f->cat_miss[j] > FEATURES_MISS_FILL)
             return set_err(err, "artifact: category_missing: bad value %d", f->cat_miss[j]);

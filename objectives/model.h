@@ -57,6 +57,7 @@ typedef struct {
     bool classification;      /* supports label columns */
     bool regression;          /* supports target columns */
     bool sparse_ok;           /* accepts CSR input; otherwise the driver densifies */
+    bool missing_ok;          /* takes NaN features as missing (data.impute none) */
     /* Hyperparameter names it reads (NULL-terminated); others are config errors. */
     const char *const *hparams;
     /* Fit on X (n_rows x n_cols), y (class index 0..n_classes-1, or target value);

@@ -148,6 +148,10 @@ model_artifact_t *model_artifact_parse(const char *payload, size_t len, const ch
         rc = s_read_meta(a, &up.data, err);
     if (rc == 0 && !(a->pipeline = features_unpack(art_get(&up.data, "pipeline"), err)))
         rc = -1;
+    if (rc == 0 && !a->ops->missing_ok && features_leaves_missing(a->pipeline))
+        rc = set_err(err, "%s: artifact: a %s model cannot take the missing cells its "
+                     "pipeline leaves (fill NaN: impute none is for xgboost)", name,
+                     a->ops->name);
     if (rc == 0)
         rc = s_read_select(a, &up.data, err);
     int n_cols = rc == 0 ? a->select ? a->select->n_keep : features_n_cols(a->pipeline) : 0;

@@ -33,11 +33,12 @@ static void s_add(void *arg, int col, double value)
     s_sums_t *s = arg;
     s->obs[col] += value;
     s->total[col] += value;
-    if (value < 0)
+    if (value < 0 || isnan(value)) /* NaN: a cell impute none left missing */
         s->neg[col] = true;
 }
 
-/* chi2 statistic per column into score[n_cols] (INFINITY: a column with negatives). */
+/* chi2 statistic per column into score[n_cols] (INFINITY: a column with negatives or
+ * missing cells, which chi2 does not cover: always kept). */
 static void s_chi2(const fmatrix_t *X, const double *y, int n_classes, double *score)
 {
     int nc = X->n_cols;
@@ -226,6 +227,11 @@ void select_test(bool verbose)
     select_t *all = select_fit(&X, y, 2, 10);
     assert(all->n_keep == 4 && all->cols[3] == 3 && all->map[2] == 2);
     select_destroy(&all);
+    /* A missing cell (impute none) in column 2: kept like a negative one, not NaN. */
+    dense[2] = NAN;
+    s_chi2(&X, y, 2, score);
+    assert(isinf(score[2]) && fabs(score[1] - 4.0) < 1e-12);
+    dense[2] = 1;
     fmat_free(&d);
     fmat_free(&c);
     select_destroy(&s);

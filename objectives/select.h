@@ -9,7 +9,8 @@
  * faster and as accurate as a linear model (docs/bench-models.md).
  *
  * chi2 is defined for non-negative features (counts, TF-IDF, one-hot); a column with a
- * negative value (a standardised numeric column) is always kept. Ties go to the lower
+ * negative value (a standardised numeric column) or a missing one (NaN, left by
+ * impute none) is always kept. Ties go to the lower
  * column index, so the selection is deterministic. */
 #ifndef HPS_SELECT_H
 #define HPS_SELECT_H

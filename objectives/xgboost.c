@@ -310,6 +310,7 @@ const model_ops_t xgboost_model = {
     .classification = true,
     .regression = true,
     .sparse_ok = true,
+    .missing_ok = true,
     .hparams = s_hparams,
     .fit = s_fit,
     .predict = s_predict,

@@ -9,7 +9,8 @@
 #   - `hps run` -> registry -> `hps predict NAME@staging` equals the final trial's score;
 #   - bad input exits 2 with file:line: a column of numbers with an unlisted marker (its
 #     lines named), an unknown strategy, a column that does not exist, quantiles out of
-#     range, mean on a categorical column.
+#     range, mean on a categorical column, impute none with a model other than xgboost.
+#   - impute none: xgboost takes the missing cells as they are, through predict too.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ -x "${REFIT:-}" ] || fail "REFIT (build/tests/refit) is not set"
@@ -32,10 +33,14 @@ clean='  missing: ["", NA, "?"]
   clip: {low: 0.02, high: 0.98}'
 study ridge "$clean" "objective: {type: ridge, alpha: 0.5}"
 study xgb '  missing: ["", NA, "?"]' "objective: {type: xgboost, n_rounds: 20, max_depth: 3}"
-sed -i '/^space:/d' "$TMP/xgb.yaml"
-echo 'space: {eta: {type: float, low: 0.1, high: 0.3}}' >>"$TMP/xgb.yaml"
+study xgbnone '  missing: ["", NA, "?"]
+  impute: {strategy: none, add_indicator: true}' "objective: {type: xgboost, n_rounds: 20, max_depth: 3}"
+for s in xgb xgbnone; do
+    sed -i '/^space:/d' "$TMP/$s.yaml"
+    echo 'space: {eta: {type: float, low: 0.1, high: 0.3}}' >>"$TMP/$s.yaml"
+done
 
-for s in ridge xgb; do
+for s in ridge xgb xgbnone; do
     recorded=$("$REFIT" "$TMP/$s.yaml" "$TMP/$s") || fail "$s: refit failed"
     grep -q ',NA,\|,?,\|,,' "$TMP/$s/test.csv" || fail "$s: no missing cell in the test split"
     "$HPS" predict "$TMP/$s/model.hpsm" "$TMP/$s/test.csv" --score -o "$TMP/$s/pred.csv" \
@@ -68,6 +73,17 @@ assert p[3] == p[4], "outliers not clipped"
 assert p[3] != p[5] and p[0] != p[5]
 PY
 echo "ok: predict: '', NA and ? are missing alike; 1e6 and 1e7 clip to the same value"
+# impute none: xgboost sees the missing cells as missing (its own default direction per
+# split), not as a fill value; the artifact keeps that (its score above was reproduced).
+# Markers alike; a row missing bmi does not predict as the mean imputer's row would.
+"$HPS" predict "$TMP/xgbnone/model.hpsm" "$TMP/probe.csv" -o "$TMP/none.pred" 2>/dev/null \
+    || fail "predict with impute none on the probe rows"
+python3 - "$TMP/none.pred" <<'PY' || fail "impute none probe: $(cat "$TMP/none.pred")"
+import sys
+p = [float(l) for l in open(sys.argv[1]).read().split()[1:]]
+assert p[0] == p[1] == p[2], "markers differ"
+PY
+echo "ok: impute none (xgboost): the refit's score reproduced by predict; markers alike"
 
 # End to end: a real study, its final refit registered, predicted from the registry.
 DB=$TMP/e2e.db
@@ -98,6 +114,11 @@ bad quantile 's/high: 0.98/high: 1.5/' \
     "$TMP/quantile.yaml:12:27: data.clip: quantiles must satisfy 0 <= low < high <= 1"
 bad kind 's/sex: most_frequent/sex: mean/' \
     "$TMP/kind.yaml:11:15: data.impute.columns.sex: mean needs a numeric column, 'sex' is categorical"
+bad nonemodel 's/strategy: median/strategy: none/' \
+    "$TMP/nonemodel.yaml:9:15: data.impute: none leaves missing cells as they are, which only xgboost takes; ridge needs them filled"
+sed 's/strategy: none,/columns: {sex: none},/' "$TMP/xgbnone.yaml" >"$TMP/nonecat.yaml"
+expect_err 2 "$TMP/nonecat.yaml:7:22: data.impute.columns.sex: none needs a numeric column, 'sex' is categorical" \
+    "$HPS" run "$TMP/nonecat.yaml" -j 1 --db "$TMP/bad.db"
 [ ! -e "$TMP/bad.db" ] || [ "$(DB=$TMP/bad.db sql "SELECT COUNT(*) FROM studies")" = 0 ] \
     || fail "a bad study was stored"
 echo "ok: bad cleaning configs and an unlisted marker exit 2 with file:line"
