@@ -193,6 +193,9 @@ static int s_unpack_columns(features_t *f, const msgpack_object *map, char *err)
         art_get_int32s(map, "category_counts", f->cat_n, (size_t)f->n_cat, err) != 0 ||
         art_get_long(map, "n_cols", &n_cols, err) != 0 || s_unpack_cleaning(f, map, err) != 0)
         return -1;
+    for (int j = 0; j < f->n_num; j++)
+        if (!isfinite(f->mean[j]) || !isfinite(f->std[j]) || !(f->std[j] > 0))
+            return set_err(err, "artifact: numeric column %d: bad mean or std", j);
     int width = 0, first = 0;
     for (int j = 0; j < f->n_cat; j++) {
         if (f->cat_n[j] < 0 || f->cat_n[j] > n_cats - first)

@@ -149,9 +149,8 @@ model_artifact_t *model_artifact_parse(const char *payload, size_t len, const ch
     if (rc == 0 && !(a->pipeline = features_unpack(art_get(&up.data, "pipeline"), err)))
         rc = -1;
     if (rc == 0 && !a->ops->missing_ok && features_leaves_missing(a->pipeline))
-        rc = set_err(err, "%s: artifact: a %s model cannot take the missing cells its "
-                     "pipeline leaves (fill NaN: impute none is for xgboost)", name,
-                     a->ops->name);
+        rc = set_err(err, "artifact: the %s family cannot take the missing cells its "
+                     "pipeline leaves (fill NaN: impute none is for xgboost)", a->ops->name);
     if (rc == 0)
         rc = s_read_select(a, &up.data, err);
     int n_cols = rc == 0 ? a->select ? a->select->n_keep : features_n_cols(a->pipeline) : 0;
@@ -159,6 +158,11 @@ model_artifact_t *model_artifact_parse(const char *payload, size_t len, const ch
         !(a->model = a->ops->load(art_get(&up.data, "model"), n_cols, a->n_classes, err)))
         rc = -1;
     msgpack_unpacked_destroy(&up);
+    if (rc != 0 && strncmp(err, name, strlen(name)) != 0) { /* say which artifact */
+        char why[HPS_ERR_LEN];
+        snprintf(why, sizeof why, "%s", err);
+        set_err(err, "%s: %s", name, why);
+    }
     if (rc != 0)
         model_artifact_destroy(&a);
     return a;
