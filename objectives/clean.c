@@ -349,6 +349,20 @@ int clean_opts_check(const clean_opts_t *o, const dataset_t *ds, char *err)
     return 0;
 }
 
+int clean_opts_not_feature(const clean_opts_t *o, const char *name, const char *why,
+                           char *err)
+{
+    for (int i = 0; i < o->n_cols; i++)
+        if (strcmp(o->cols[i].name, name) == 0)
+            return set_err(err, "%sdata.impute.columns.%s: '%s' is %s, not a feature",
+                           o->cols[i].where, name, name, why);
+    for (int i = 0; i < o->n_clip_cols; i++)
+        if (strcmp(o->clip_cols[i].name, name) == 0)
+            return set_err(err, "%sdata.clip.columns: '%s' is %s, not a feature",
+                           o->clip_cols[i].where, name, why);
+    return 0;
+}
+
 clean_impute_t clean_rule(const clean_opts_t *o, const char *name, bool numeric)
 {
     clean_impute_t r = {.strategy = numeric ? CLEAN_MEAN : CLEAN_CATEGORY, .num = NAN};

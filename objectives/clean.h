@@ -105,6 +105,11 @@ void clean_opts_free(clean_opts_t *o);
  * "file:line:col: data.impute.columns.x: ...". */
 int clean_opts_check(const clean_opts_t *o, const dataset_t *ds, char *err);
 
+/* A column that is in the data but not a feature (the test split column, name): an
+ * impute or clip rule for it is an error, located at the rule ("...: 'fold' is why, not
+ * a feature"). 0, or -1 with err. */
+int clean_opts_not_feature(const clean_opts_t *o, const char *name, const char *why,
+                           char *err);
 /* The rule for column name (numeric or not): its own, else the default for its type. */
 clean_impute_t clean_rule(const clean_opts_t *o, const char *name, bool numeric);
 /* Whether numeric column name is winsorised. */

@@ -446,7 +446,7 @@ static int s_prepare(s_prep_t *p, const study_config_t *study, const char *data_
         p->ds = path ? dataset_load(path, &o, err) : NULL;
         if (!path)
             set_err(err, "data: no path");
-        rc = p->ds ? clean_opts_check(&d.clean, p->ds, err) : -1;
+        rc = p->ds ? 0 : -1;
         clean_opts_take(&d, &p->clean);
     }
     clean_data_free(&d);
@@ -457,6 +457,11 @@ static int s_prepare(s_prep_t *p, const study_config_t *study, const char *data_
     if (errs.n > 0)
         set_err(err, "%s", errs.msgs[0]);
     cfg_errs_free(&errs);
+    if (rc == 0 && p->st.test_column) /* a rule for it would be silently ignored */
+        rc = clean_opts_not_feature(&p->clean, p->st.test_column,
+                                    "the test split column (strategy.test.column)", err);
+    if (rc == 0)
+        rc = clean_opts_check(&p->clean, p->ds, err);
     if (rc != 0)
         return -1;
     if (task == TASK_CLASSIFICATION ? !p->model->classification : !p->model->regression)

@@ -9,7 +9,8 @@
 #   - `hps run` -> registry -> `hps predict NAME@staging` equals the final trial's score;
 #   - bad input exits 2 with file:line: a column of numbers with an unlisted marker (its
 #     lines named), an unknown strategy, a column that does not exist, quantiles out of
-#     range, mean on a categorical column, impute none with a model other than xgboost.
+#     range, mean on a categorical column, impute none with a model other than xgboost, a
+#     rule for the test split column.
 #   - impute none: xgboost takes the missing cells as they are, through predict too.
 . "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -114,6 +115,8 @@ bad quantile 's/high: 0.98/high: 1.5/' \
     "$TMP/quantile.yaml:12:27: data.clip: quantiles must satisfy 0 <= low < high <= 1"
 bad kind 's/sex: most_frequent/sex: mean/' \
     "$TMP/kind.yaml:11:15: data.impute.columns.sex: mean needs a numeric column, 'sex' is categorical"
+bad splitcol 's/test: {fraction: 0.25}/test: {column: sex, value: F}/' \
+    "$TMP/splitcol.yaml:11:15: data.impute.columns.sex: 'sex' is the test split column (strategy.test.column), not a feature"
 bad nonemodel 's/strategy: median/strategy: none/' \
     "$TMP/nonemodel.yaml:9:15: data.impute: none leaves missing cells as they are, which only xgboost takes; ridge needs them filled"
 sed 's/strategy: none,/columns: {sex: none},/' "$TMP/xgbnone.yaml" >"$TMP/nonecat.yaml"
