@@ -27,6 +27,8 @@ typedef struct {
     long refine_cands;   /* local candidates scored by l/g */
     long refine_start;   /* no refinement before this proposal; -1 until s_create sets
                             the default, n_startup + TPE_REFINE_WAIT per parameter */
+    long refine_taper;   /* from refine_start + this many proposals on, refinement is
+                            half as frequent (every 2 * refine_every-th); 0 = never */
     long max_history;    /* proposal k models trials numbered >= k - max_history (and the
                             best 25 of all); older ones are freed. 0 = all, as Optuna */
 } tpe_opts_t;

@@ -11,6 +11,11 @@
  * (default n_startup_trials + 4 per parameter: TPE alone finds the basin first; from
  * the startup trials on, refinement spent half of the budget polishing one ripple of
  * BBOB's Schaffer F7 in 5-D and lost to Optuna there, docs/bench-bbob.md).
+ * refine_taper W (0 = off, the default for now) halves the frequency from proposal
+ * refine_start + W on: at 300 trials refinement every 2nd proposal fills TPE's good
+ * set with points next to the best one, TPE stops exploring, and on some functions the
+ * study ends worse than without refinement (2-5-D: 4 of 24 functions each, up to 23x;
+ * bench/data/bbob/tuning/taper/README.md); a taper of 20-40 keeps most of the gains.
  * A step that would leave the range stops at its bound (censored, not redrawn): an
  * optimum on a bound (common in tuning: the best learning rate at the end of the
  * range) is then reached exactly, where TPE's truncated kernels only come near it
@@ -47,6 +52,8 @@
 bool tpe_is_refine(const tpe_opts_t *o, long number)
 {
     long k = o->refine_every;
+    if (o->refine_taper > 0 && number >= o->refine_start + o->refine_taper)
+        k *= 2;
     return k > 0 && number >= o->n_startup && number >= o->refine_start &&
            number % k == k - 1;
 }

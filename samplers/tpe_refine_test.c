@@ -150,6 +150,30 @@ static void s_test_where(const char *mode)
     tpe_sampler.destroy(&tpe);
 }
 
+/* refine_taper 10: refinements at 27, 29, ..., 35 as without it, then only at every 4th
+ * proposal (39, 43, 47). The two studies agree up to 36; 37, a refinement slot without
+ * the taper, is TPE's proposal with it, so they differ there. */
+static void s_test_taper(void)
+{
+    enum { N = 48 };
+    static double xs[N * D], ys[N * D];
+    void *a = s_new(&s_space, "{type: tpe, seed: 7, refine_taper: 10}");
+    void *b = s_new(&s_space, "{type: tpe, seed: 7}");
+    s_study(a, N, xs);
+    s_study(b, N, ys);
+    const tpe_opts_t *o = &((tpe_t *)a)->o;
+    int slots = 0;
+    for (int t = 0; t < N; t++) {
+        bool want = t >= 27 && (t < 36 ? t % 2 == 1 : t % 4 == 3);
+        assert(tpe_is_refine(o, t) == want);
+        slots += want;
+    }
+    assert(slots == 8); /* 27 29 31 33 35 39 43 47 */
+    assert(memcmp(xs, ys, sizeof *xs * 37 * D) == 0);
+    assert(memcmp(xs + 37 * D, ys + 37 * D, sizeof *xs * D) != 0);
+    tpe_sampler.destroy(&a), tpe_sampler.destroy(&b);
+}
+
 /* Only discrete steps that round back to the centre: TPE proposes instead. */
 static void s_test_fallback(void)
 {
@@ -225,6 +249,7 @@ void tpe_refine_test(bool verbose)
 {
     s_test_sigma();
     s_test_fallback();
+    s_test_taper();
     static const char *const modes[] = {"multivariate: true", "multivariate: false"};
     for (int i = 0; i < 2; i++) {
         s_test_where(modes[i]);

@@ -350,6 +350,7 @@ static void s_test_options(void)
                                       "{type: tpe, refine_candidates: 0}",
                                       "{type: tpe, refine_start: -1}",
                                       "{type: tpe, refine_start: 1e10}",
+                                      "{type: tpe, refine_taper: -1}",
                                       "{type: tpe, max_history: 99}"};
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         cfg_node_t *opts = s_opts(bad[i]);
