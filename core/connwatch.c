@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/util.h"
 
 typedef enum {
@@ -20,6 +21,7 @@ typedef enum {
 } cw_state_t;
 
 struct connwatch_s {
+    zsock_t *sock;     /* the socket watched; borrowed, outlives the watch */
     zsock_t *mon;      /* PAIR connected to the monitor endpoint; owned */
     char *endpoint;    /* owned */
     char *my_key;      /* owned; NULL without CURVE */
@@ -39,8 +41,10 @@ connwatch_t *connwatch_new(zsock_t *sock, const char *endpoint, const char *my_k
                  ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
                  ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
     int rc = zmq_socket_monitor(zsock_resolve(sock), addr, events);
-    if (rc == 0)
+    if (rc == 0) {
+        self->sock = sock;
         self->mon = zsock_new(ZMQ_PAIR);
+    }
     if (rc != 0 || !self->mon || zsock_connect(self->mon, "%s", addr) != 0) {
         set_err(err, "socket monitor: %s", zmq_strerror(zmq_errno()));
         free(addr);
@@ -60,6 +64,12 @@ void connwatch_destroy(connwatch_t **self_p)
     connwatch_t *self = *self_p;
     if (!self)
         return;
+    /* Stop the monitor before closing its PAIR: otherwise libzmq's I/O thread may block
+     * for good sending a later event (the watched socket's close) to a peer that is
+     * gone, and the context's termination at exit waits for it (libzmq issue #3575;
+     * seen as a rare `hps status` that never returned, under ASan). */
+    if (self->sock && zmq_socket_monitor(zsock_resolve(self->sock), NULL, 0) != 0)
+        log_warn("socket monitor: cannot stop it: %s", zmq_strerror(zmq_errno()));
     zsock_destroy(&self->mon);
     free(self->endpoint);
     free(self->my_key);

@@ -20,7 +20,8 @@
 
 typedef struct connwatch_s connwatch_t;
 
-/* Watch sock's connection to endpoint (before zsock_connect). my_key: this side's
+/* Watch sock's connection to endpoint (before zsock_connect); sock must outlive the
+ * watch (connwatch_destroy stops the monitor on it). my_key: this side's
  * CURVE public key text (named in a refusal), or NULL without CURVE. NULL with err. */
 connwatch_t *connwatch_new(zsock_t *sock, const char *endpoint, const char *my_key, char *err);
 void connwatch_destroy(connwatch_t **self_p);
