@@ -163,10 +163,11 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     }
     assert(j == g->denc);
     g->rnd = sampler_create_seeded(&random_sampler, space, o.seed, NULL, dir, err);
-    /* The hedge refines from its first model-based proposal on, as it did when the
-     * GP's figures were measured (TPE's own default waits 4 trials per parameter). */
-    g->tpe = g->rnd ? sampler_create_seeded(&tpe_sampler, space, o.seed, "refine_start: 0",
-                                            dir, err)
+    /* The hedge refines from its first model-based proposal on and never tapers, as
+     * when the GP's figures were measured (TPE's own defaults wait 4 trials per
+     * parameter and halve the rate 40 proposals later). */
+    g->tpe = g->rnd ? sampler_create_seeded(&tpe_sampler, space, o.seed,
+                                            "refine_start: 0, refine_taper: 0", dir, err)
                     : NULL;
     if (!g->tpe) {
         void *p = g;

@@ -10,8 +10,8 @@
  * refine_every (2; 0 = never, which is Optuna 3.1's TPE unchanged), refine_scale
  * (0.05), refine_candidates (4), refine_start (n_startup_trials + 4 per parameter):
  * every refine_every-th proposal from refine_start on is a small step from the best
- * trial instead (tpe_refine.c); refine_taper (0 = off): from refine_start + that many
- * proposals on, every 2 * refine_every-th.
+ * trial instead (tpe_refine.c); refine_taper (40; 0 = off): from refine_start + that
+ * many proposals on, every 2 * refine_every-th.
  *
  * Behaviour and defaults follow optuna.samplers.TPESampler: the first
  * n_startup_trials (10) proposals are random draws (the random sampler, same seed);
@@ -84,7 +84,7 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
     cfg_double(opts, "refine_scale", 0.05, &o->refine_scale, errs);
     cfg_long(opts, "refine_candidates", 4, &o->refine_cands, errs);
     cfg_long(opts, "refine_start", -1, &o->refine_start, errs);
-    cfg_long(opts, "refine_taper", 0, &o->refine_taper, errs);
+    cfg_long(opts, "refine_taper", 40, &o->refine_taper, errs);
     cfg_long(opts, "max_history", 20000, &o->max_history, errs);
     if (errs->n > before)
         return -1;

@@ -11,7 +11,7 @@
  * (default n_startup_trials + 4 per parameter: TPE alone finds the basin first; from
  * the startup trials on, refinement spent half of the budget polishing one ripple of
  * BBOB's Schaffer F7 in 5-D and lost to Optuna there, docs/bench-bbob.md).
- * refine_taper W (0 = off, the default for now) halves the frequency from proposal
+ * refine_taper W (default 40; 0 = off) halves the frequency from proposal
  * refine_start + W on: at 300 trials refinement every 2nd proposal fills TPE's good
  * set with points next to the best one, TPE stops exploring, and on some functions the
  * study ends worse than without refinement (2-5-D: 4 of 24 functions each, up to 23x;

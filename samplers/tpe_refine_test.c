@@ -158,7 +158,10 @@ static void s_test_taper(void)
     enum { N = 48 };
     static double xs[N * D], ys[N * D];
     void *a = s_new(&s_space, "{type: tpe, seed: 7, refine_taper: 10}");
-    void *b = s_new(&s_space, "{type: tpe, seed: 7}");
+    void *b = s_new(&s_space, "{type: tpe, seed: 7, refine_taper: 0}");
+    void *c = s_new(&s_space, "{type: tpe, seed: 7}");
+    assert(((tpe_t *)c)->o.refine_taper == 40); /* the default */
+    tpe_sampler.destroy(&c);
     s_study(a, N, xs);
     s_study(b, N, ys);
     const tpe_opts_t *o = &((tpe_t *)a)->o;
@@ -223,7 +226,9 @@ static double s_sphere_study(const char *yaml, int n)
 /* On a smooth bowl (s_sphere_study), 20 fixed seeds x 100 trials: refinement beats
  * plain TPE (the same seeds) by median and on most seeds (12: since its steps are
  * censored at the bounds, a step that would leave the range can land on the bound,
- * which this bowl's interior optimum does not need; 12/20 univariate then). */
+ * which this bowl's interior optimum does not need; 12/20 univariate then). Without
+ * the taper: with it (the default, 40) refinement is every 4th proposal from 62 on, and
+ * at 100 trials its edge on this bowl shrinks to the noise (12/20, medians 2% apart). */
 static void s_test_quality(bool verbose, const char *mode)
 {
     enum { S = 20, N = 100 };
@@ -231,7 +236,8 @@ static void s_test_quality(bool verbose, const char *mode)
     int wins = 0;
     for (int s = 0; s < S; s++) {
         char yaml[96];
-        snprintf(yaml, sizeof yaml, "{type: tpe, seed: %d, %s}", 300 + s, mode);
+        snprintf(yaml, sizeof yaml, "{type: tpe, seed: %d, refine_taper: 0, %s}", 300 + s,
+                 mode);
         r[s] = s_sphere_study(yaml, N);
         snprintf(yaml, sizeof yaml, "{type: tpe, seed: %d, refine_every: 0, %s}", 300 + s, mode);
         p[s] = s_sphere_study(yaml, N);
