@@ -129,21 +129,28 @@ static void s_fit_numeric(features_t *f, int c, const int *rows, int n)
     bool seen_missing = false;
     s_fit_cleaning(f, j, rows, n, &seen_missing);
     const double *v = f->ds->cols[c].num;
-    double mean = 0, var = 0;
+    /* Sums of x / a, a = the largest |x|: a plain sum overflows past ~1e308 / n, and
+     * the squares past ~1e154, where every value still is a finite number. */
+    double a = 0, mean = 0, var = 0;
     int m = 0; /* cells with a value (all, unless impute none leaves some NaN) */
     for (int i = 0; i < n; i++) {
+        double x = fabs(s_cleaned(f, j, v[rows[i]]));
+        a = x > a ? x : a; /* NaN compares false: skipped */
+    }
+    for (int i = 0; a > 0 && i < n; i++) {
         double x = s_cleaned(f, j, v[rows[i]]);
         if (!isnan(x)) {
-            mean += x;
+            mean += x / a;
             m++;
         }
     }
     mean = m ? mean / m : 0;
-    for (int i = 0; i < n; i++) {
-        double d = s_cleaned(f, j, v[rows[i]]) - mean;
+    for (int i = 0; m && i < n; i++) {
+        double d = s_cleaned(f, j, v[rows[i]]) / a - mean;
         var += isnan(d) ? 0 : d * d;
     }
-    double std = m ? sqrt(var / m) : 0;
+    double std = m ? a * sqrt(var / m) : 0;
+    mean *= a;
     f->mean[j] = mean;
     f->std[j] = std > 0 ? std : 1.0; /* a constant column stays at zero */
 }
@@ -611,6 +618,31 @@ static void s_test_clean_leakage(void)
     dataset_destroy(&ds);
 }
 
+/* Values far from 1: 1e200 and 3e200 (squares overflow: a plain variance is inf) and
+ * 1.5e308 and 1.7e308 (their sum overflows: a plain mean is inf). */
+static void s_test_huge(void)
+{
+    const char *csv = "x,y,label\n1e200,1.5e308,0\n3e200,1.7e308,1\n";
+    char err[HPS_ERR_LEN];
+    dataset_t *ds = dataset_parse(csv, strlen(csv), "h.csv", &(dataset_opts_t){0}, err);
+    assert(ds);
+    text_opts_t o;
+    text_opts_default(&o);
+    textcounts_t *tc = textcounts_get(ds, &o, NULL);
+    int fit[] = {0, 1};
+    features_t *f = features_fit(ds, tc, &o, NULL, fit, 2, NULL, 0);
+    assert(fabs(f->mean[0] / 2e200 - 1) < 1e-15 && fabs(f->std[0] / 1e200 - 1) < 1e-15);
+    assert(fabs(f->mean[1] / 1.6e308 - 1) < 1e-15 && fabs(f->std[1] / 1e307 - 1) < 1e-14);
+    fmat_t m;
+    features_transform(f, fit, 2, &m);
+    for (int k = 0; k < 4; k++)
+        assert(fabs(fabs(m.dense[k]) - 1) < 1e-12);
+    fmat_free(&m);
+    features_destroy(&f);
+    textcounts_destroy(&tc);
+    dataset_destroy(&ds);
+}
+
 void features_test(bool verbose)
 {
     if (verbose)
@@ -618,4 +650,5 @@ void features_test(bool verbose)
     s_test_leakage();
     s_test_clean_leakage();
     s_test_cache();
+    s_test_huge();
 }
