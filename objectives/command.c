@@ -140,16 +140,9 @@ static int s_check(const study_config_t *study, cfg_errs_t *errs)
     int rc = command_check_options(study->objective, errs);
     /* Cleaning is done by the model objectives' feature pipeline; a program reads
      * $HPS_DATA as it is, so accepting these would promise what never happens. */
-    static const char *const cleaning[] = {"missing", "impute", "clip"};
-    for (size_t i = 0; study->data && i < sizeof cleaning / sizeof *cleaning; i++) {
-        const cfg_node_t *v = cfg_get(study->data, cleaning[i]);
-        if (v && v->type != CFG_NULL) {
-            cfg_error(errs, v, "data.%s: cleaning is done by the model objectives (logreg, "
-                      "ridge, mlp, xgboost); a command objective reads $HPS_DATA as it is, so "
-                      "clean the data in the program", cleaning[i]);
-            rc = -1;
-        }
-    }
+    if (objective_refuse_cleaning(study, "a command objective reads $HPS_DATA as it is, "
+                                         "so clean the data in the program", errs) != 0)
+        rc = -1;
     return rc;
 }
 

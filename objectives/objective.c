@@ -57,6 +57,21 @@ static void s_direction_rules(study_config_t *s, const objective_ops_t *ops, cfg
                   want == DIR_MAXIMIZE ? "maximize" : "minimize");
 }
 
+int objective_refuse_cleaning(const study_config_t *study, const char *why, cfg_errs_t *errs)
+{
+    static const char *const cleaning[] = {"missing", "impute", "clip"};
+    int rc = 0;
+    for (size_t i = 0; study->data && i < sizeof cleaning / sizeof *cleaning; i++) {
+        const cfg_node_t *v = cfg_get(study->data, cleaning[i]);
+        if (v && v->type != CFG_NULL) {
+            cfg_error(errs, v, "data.%s: cleaning is done by the model objectives (logreg, "
+                      "ridge, mlp, xgboost); %s", cleaning[i], why);
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
 void objective_check_study(study_config_t *s, bool strict, cfg_errs_t *errs)
 {
     assert(s && errs);

@@ -98,6 +98,10 @@ const char **objective_names(void);
  * of a new study. Sets study->direction when the config gives none: the objective's
  * default, else minimize. Errors go to errs. */
 void objective_check_study(study_config_t *study, bool strict, cfg_errs_t *errs);
+/* For an objective that cleans no data: an error at each data.missing, data.impute or
+ * data.clip the config sets ("data.impute: cleaning is done by the model objectives
+ * (...); WHY"); -1 when there was one, else 0. */
+int objective_refuse_cleaning(const study_config_t *study, const char *why, cfg_errs_t *errs);
 /* Initialise res: state FAIL, value and scores NaN, no folds, empty error. */
 void objective_result_init(objective_result_t *res);
 

@@ -201,7 +201,10 @@ static int s_check(const study_config_t *study, cfg_errs_t *errs)
 {
     assert(study && study->objective);
     synth_opts_t o;
-    return s_options(study->objective, study->space ? study->space->n : 0, &o, errs);
+    int rc = s_options(study->objective, study->space ? study->space->n : 0, &o, errs);
+    if (objective_refuse_cleaning(study, "the synthetic objective reads no data", errs) != 0)
+        rc = -1;
+    return rc;
 }
 
 static direction_t s_default_direction(const study_config_t *study)
