@@ -198,17 +198,20 @@ static conn_t *s_connect(const client_flags_t *f, char *err)
 static proto_msg_t *s_call(conn_t *c, proto_msg_t **m, long timeout_ms, bool *bad,
                            char *err)
 {
-    if (proto_send(m, c->sock, NULL) != 0)
-        return set_err(err, "send failed"), NULL;
+    /* A DEALER blocks a send while it has no peer: after a failed handshake (a plain
+     * client against a CURVE coordinator) libzmq can drop the pipe before the send,
+     * and without a send timeout the call never returns (caught under ASan). */
+    zsock_set_sndtimeo(c->sock, (int)timeout_ms);
     zsock_set_rcvtimeo(c->sock, (int)timeout_ms);
-    proto_msg_t *r = proto_recv(c->sock, NULL, err);
+    bool sent = proto_send(m, c->sock, NULL) == 0;
+    proto_msg_t *r = sent ? proto_recv(c->sock, NULL, err) : NULL;
     if (!r) {
         char why[512];
         connwatch_update(c->watch);
         connwatch_why(c->watch, why, sizeof why);
         if (!*err)
-            set_err(err, "no answer from the coordinator within %ld s: %s", timeout_ms / 1000,
-                    why);
+            set_err(err, "%s the coordinator within %ld s: %s",
+                    sent ? "no answer from" : "could not send to", timeout_ms / 1000, why);
         return NULL;
     }
     if (strcmp(proto_type(r), "ERROR") == 0) {
