@@ -201,6 +201,7 @@ static proto_msg_t *s_call(conn_t *c, proto_msg_t **m, long timeout_ms, bool *ba
     /* A DEALER blocks a send while it has no peer: after a failed handshake (a plain
      * client against a CURVE coordinator) libzmq can drop the pipe before the send,
      * and without a send timeout the call never returns (caught under ASan). */
+    err[0] = '\0'; /* proto_recv sets it, a failed send does not */
     zsock_set_sndtimeo(c->sock, (int)timeout_ms);
     zsock_set_rcvtimeo(c->sock, (int)timeout_ms);
     bool sent = proto_send(m, c->sock, NULL) == 0;
