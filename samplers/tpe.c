@@ -10,8 +10,8 @@
  * refine_every (2; 0 = never, which is Optuna 3.1's TPE unchanged), refine_scale
  * (0.05), refine_candidates (4), refine_start (n_startup_trials + 4 per parameter):
  * every refine_every-th proposal from refine_start on is a small step from the best
- * trial instead (tpe_refine.c); refine_taper (40; 0 = off): from refine_start + that
- * many proposals on, every 2 * refine_every-th.
+ * trial instead (tpe_refine.c); refine_taper (40; past 5 parameters 200 / d, 20 in
+ * 10-D; 0 = off): from refine_start + that many proposals on, every 2 * refine_every-th.
  *
  * Behaviour and defaults follow optuna.samplers.TPESampler: the first
  * n_startup_trials (10) proposals are random draws (the random sampler, same seed);
@@ -84,7 +84,7 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
     cfg_double(opts, "refine_scale", 0.05, &o->refine_scale, errs);
     cfg_long(opts, "refine_candidates", 4, &o->refine_cands, errs);
     cfg_long(opts, "refine_start", -1, &o->refine_start, errs);
-    cfg_long(opts, "refine_taper", 40, &o->refine_taper, errs);
+    cfg_long(opts, "refine_taper", -1, &o->refine_taper, errs);
     cfg_long(opts, "max_history", 20000, &o->max_history, errs);
     if (errs->n > before)
         return -1;
@@ -106,8 +106,10 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
     if (rs && cfg_kind(rs) != CFG_K_NULL &&
         (o->refine_start < 0 || o->refine_start > 1000000000))
         cfg_error(errs, rs, "refine_start: must be in 0..1000000000");
-    if (o->refine_taper < 0 || o->refine_taper > 1000000000)
-        cfg_error(errs, cfg_get(opts, "refine_taper"), "refine_taper: must be in 0..1000000000");
+    const cfg_node_t *rt = cfg_get(opts, "refine_taper");
+    if (rt && cfg_kind(rt) != CFG_K_NULL &&
+        (o->refine_taper < 0 || o->refine_taper > 1000000000))
+        cfg_error(errs, rt, "refine_taper: must be in 0..1000000000");
     if (o->max_history != 0 && (o->max_history < 100 || o->max_history > 100000000))
         cfg_error(errs, cfg_get(opts, "max_history"), "max_history: must be 0 (all) or in 100..100000000");
     return errs->n > before ? -1 : 0;
@@ -146,6 +148,8 @@ static void *s_create(const space_t *space, const cfg_node_t *opts, direction_t 
     self->d = space->n;
     if (self->o.refine_start < 0)
         self->o.refine_start = o.n_startup + TPE_REFINE_WAIT * (long)self->d;
+    if (self->o.refine_taper < 0)
+        self->o.refine_taper = tpe_default_taper(self->d);
     self->rnd = rnd;
     parzen_dim_t *dims = xmalloc(sizeof *dims * (size_t)(self->d ? self->d : 1));
     for (int p = 0; p < self->d; p++)

@@ -28,7 +28,8 @@ typedef struct {
     long refine_start;   /* no refinement before this proposal; -1 until s_create sets
                             the default, n_startup + TPE_REFINE_WAIT per parameter */
     long refine_taper;   /* from refine_start + this many proposals on, refinement is
-                            half as frequent (every 2 * refine_every-th); 0 = never */
+                            half as frequent (every 2 * refine_every-th); 0 = never;
+                            -1 until s_create sets the default, tpe_default_taper */
     long max_history;    /* proposal k models trials numbered >= k - max_history (and the
                             best 25 of all); older ones are freed. 0 = all, as Optuna */
 } tpe_opts_t;
@@ -99,6 +100,8 @@ int tpe_argmax(const double *lg, const double *lb, int m);
 bool tpe_too_old(const tpe_t *self, long j, long number);
 /* Proposals per parameter that refinement waits past the startup ones by default. */
 #define TPE_REFINE_WAIT 4
+/* The default refine_taper for d parameters: 40, or 200 / d (at least 1) when fewer. */
+long tpe_default_taper(int d);
 /* Whether proposal `number` is a refinement step (tpe_refine.c). */
 bool tpe_is_refine(const tpe_opts_t *o, long number);
 /* The step sigma of refinement proposal `number`, from the refinement trials visible

@@ -11,11 +11,15 @@
  * (default n_startup_trials + 4 per parameter: TPE alone finds the basin first; from
  * the startup trials on, refinement spent half of the budget polishing one ripple of
  * BBOB's Schaffer F7 in 5-D and lost to Optuna there, docs/bench-bbob.md).
- * refine_taper W (default 40; 0 = off) halves the frequency from proposal
- * refine_start + W on: at 300 trials refinement every 2nd proposal fills TPE's good
- * set with points next to the best one, TPE stops exploring, and on some functions the
- * study ends worse than without refinement (2-5-D: 4 of 24 functions each, up to 23x;
- * bench/data/bbob/tuning/taper/README.md); a taper of 20-40 keeps most of the gains.
+ * refine_taper W (default 40, 200 / d past 5 parameters; 0 = off) halves the rate
+ * from proposal refine_start + W on: at 300 trials refinement every 2nd proposal fills
+ * TPE's good set with points next to the best one, TPE stops exploring, and on some
+ * functions the study ends worse than without refinement (2-5-D: 4 of 24 functions
+ * each, up to 23x; bench/data/bbob/tuning/taper/README.md); a taper of 20-40 keeps
+ * most of the gains.
+ * Past 5 parameters the default is 200 / d (20 in 10-D): with 40, BBOB f17 in 10-D at
+ * 300 trials still ended 1.16x worse than without refinement (tuning seeds; 1.27x
+ * Optuna's TPE), with 20 level (1.05x) at the cost of a little of the gains at 100.
  * A step that would leave the range stops at its bound (censored, not redrawn): an
  * optimum on a bound (common in tuning: the best learning rate at the end of the
  * range) is then reached exactly, where TPE's truncated kernels only come near it
@@ -48,6 +52,12 @@
 #define R_MIN 1e-5
 #define R_MAX 0.5
 #define R_MAXD 4096   /* parameters a refinement handles (more: plain TPE) */
+
+long tpe_default_taper(int d)
+{
+    long w = 200 / (d > 0 ? d : 1); /* at least 1: a taper of 0 would turn it off */
+    return w > 40 ? 40 : w < 1 ? 1 : w;
+}
 
 bool tpe_is_refine(const tpe_opts_t *o, long number)
 {

@@ -160,7 +160,10 @@ static void s_test_taper(void)
     void *a = s_new(&s_space, "{type: tpe, seed: 7, refine_taper: 10}");
     void *b = s_new(&s_space, "{type: tpe, seed: 7, refine_taper: 0}");
     void *c = s_new(&s_space, "{type: tpe, seed: 7}");
-    assert(((tpe_t *)c)->o.refine_taper == 40); /* the default */
+    assert(((tpe_t *)c)->o.refine_taper == 40); /* the default up to 5 parameters */
+    assert(tpe_default_taper(1) == 40 && tpe_default_taper(5) == 40);
+    assert(tpe_default_taper(6) == 33 && tpe_default_taper(10) == 20);
+    assert(tpe_default_taper(16) == 12 && tpe_default_taper(400) == 1);
     tpe_sampler.destroy(&c);
     s_study(a, N, xs);
     s_study(b, N, ys);
