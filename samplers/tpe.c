@@ -62,6 +62,14 @@ static const char *const s_keys[] = {
     "refine_candidates", "refine_start", "refine_taper", "max_history", NULL};
 
 /* Read (and range-check) the options; 0 or -1 with errors added. */
+/* A count whose default (-1, absent or null) s_create derives from the space. */
+static void s_check_count(const cfg_node_t *opts, const char *key, long v, cfg_errs_t *errs)
+{
+    const cfg_node_t *n = cfg_get(opts, key);
+    if (n && cfg_kind(n) != CFG_K_NULL && (v < 0 || v > 1000000000))
+        cfg_error(errs, n, "%s: must be in 0..1000000000", key);
+}
+
 static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
 {
     int before = errs->n;
@@ -102,14 +110,8 @@ static int s_read_opts(const cfg_node_t *opts, tpe_opts_t *o, cfg_errs_t *errs)
         cfg_error(errs, cfg_get(opts, "refine_scale"), "refine_scale: must be in (0, 1]");
     if (o->refine_cands < 1 || o->refine_cands > 100000)
         cfg_error(errs, cfg_get(opts, "refine_candidates"), "refine_candidates: must be in 1..100000");
-    const cfg_node_t *rs = cfg_get(opts, "refine_start");
-    if (rs && cfg_kind(rs) != CFG_K_NULL &&
-        (o->refine_start < 0 || o->refine_start > 1000000000))
-        cfg_error(errs, rs, "refine_start: must be in 0..1000000000");
-    const cfg_node_t *rt = cfg_get(opts, "refine_taper");
-    if (rt && cfg_kind(rt) != CFG_K_NULL &&
-        (o->refine_taper < 0 || o->refine_taper > 1000000000))
-        cfg_error(errs, rt, "refine_taper: must be in 0..1000000000");
+    s_check_count(opts, "refine_start", o->refine_start, errs);
+    s_check_count(opts, "refine_taper", o->refine_taper, errs);
     if (o->max_history != 0 && (o->max_history < 100 || o->max_history > 100000000))
         cfg_error(errs, cfg_get(opts, "max_history"), "max_history: must be 0 (all) or in 100..100000000");
     return errs->n > before ? -1 : 0;
