@@ -6,6 +6,7 @@
 #include "objectives/features_priv.h"
 
 #include <assert.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,7 +150,7 @@ static void s_fit_numeric(features_t *f, int c, const int *rows, int n)
         double d = s_cleaned(f, j, v[rows[i]]) / a - mean;
         var += isnan(d) ? 0 : d * d;
     }
-    double std = m ? a * sqrt(var / m) : 0;
+    double std = m ? fmin(a * sqrt(var / m), DBL_MAX) : 0; /* rounding can pass DBL_MAX */
     mean *= a;
     f->mean[j] = mean;
     f->std[j] = std > 0 ? std : 1.0; /* a constant column stays at zero */
@@ -355,7 +356,10 @@ static bool s_missing(const features_t *f, int j, int r)
 /* Standardised numeric column j of row r. */
 static double s_numeric(const features_t *f, int j, int r)
 {
-    return (s_cleaned(f, j, f->ds->cols[f->num_cols[j]].num[r]) - f->mean[j]) / f->std[j];
+    double x = s_cleaned(f, j, f->ds->cols[f->num_cols[j]].num[r]), d = x - f->mean[j];
+    if (isinf(d) && isfinite(x)) /* x and the mean near -+DBL_MAX: halves cannot overflow */
+        return (0.5 * x - 0.5 * f->mean[j]) / f->std[j] * 2;
+    return d / f->std[j];
 }
 
 /* Append row r's text entries at *nnz (sorted, L2-normalised per text column). */
@@ -643,6 +647,31 @@ static void s_test_huge(void)
     dataset_destroy(&ds);
 }
 
+/* Opposite signs near DBL_MAX: x - mean overflows though the z-score is about -1.4. */
+static void s_test_opposite(void)
+{
+    const char *csv = "x,label\n-1.7e308,0\n1.7e308,1\n1.7e308,0\n-1.79e308,1\n";
+    char err[HPS_ERR_LEN];
+    dataset_t *ds = dataset_parse(csv, strlen(csv), "o.csv", &(dataset_opts_t){0}, err);
+    assert(ds);
+    text_opts_t o;
+    text_opts_default(&o);
+    textcounts_t *tc = textcounts_get(ds, &o, NULL);
+    int fit[] = {0, 1, 2}, all[] = {0, 1, 2, 3};
+    features_t *f = features_fit(ds, tc, &o, NULL, fit, 3, NULL, 0);
+    double mean = 1.7e308 / 3, std = mean * sqrt(8.0);
+    assert(fabs(f->mean[0] / mean - 1) < 1e-14 && fabs(f->std[0] / std - 1) < 1e-14);
+    fmat_t m;
+    features_transform(f, all, 4, &m);
+    double want[] = {-sqrt(2.0), 1 / sqrt(2.0), 1 / sqrt(2.0), (-0.895e308 - mean / 2) / std * 2};
+    for (int k = 0; k < 4; k++)
+        assert(isfinite(m.dense[k]) && fabs(m.dense[k] - want[k]) < 1e-12);
+    fmat_free(&m);
+    features_destroy(&f);
+    textcounts_destroy(&tc);
+    dataset_destroy(&ds);
+}
+
 void features_test(bool verbose)
 {
     if (verbose)
@@ -651,4 +680,5 @@ void features_test(bool verbose)
     s_test_clean_leakage();
     s_test_cache();
     s_test_huge();
+    s_test_opposite();
 }
