@@ -1,6 +1,8 @@
 /* client — `hps submit`, `hps status`, `hps stop`: short request/reply exchanges with a
  * running coordinator over a DEALER socket (CURVE when --cert/--server-key are given). */
+#include <assert.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -565,4 +567,29 @@ int enqueue_main(int argc, char **argv)
     points_destroy(&pts);
     free(f.args);
     return rc < 0 ? 0 : rc;
+}
+
+/* s_call's send timeout: a DEALER without a peer holds a send back (as after a failed
+ * handshake dropped its pipe); the call must give up after timeout_ms and say it could
+ * not send, whatever err held before. Never connected, so no pipe ever exists. */
+void client_test(bool verbose)
+{
+    if (verbose)
+        printf(" * client: a send with no peer times out\n");
+    conn_t c = {.sock = zsock_new(ZMQ_DEALER)};
+    assert(c.sock);
+    zsock_set_linger(c.sock, 0);
+    char err[HPS_ERR_LEN];
+    c.watch = connwatch_new(c.sock, "tcp://127.0.0.1:9", NULL, err);
+    assert(c.watch);
+    memset(err, 'x', sizeof err - 1); /* stale text the call must not keep */
+    err[sizeof err - 1] = '\0';
+    proto_msg_t *m = proto_new("STATUS");
+    assert(!s_call(&c, &m, 1000, NULL, err) && !m);
+    const char *want = "could not send to the coordinator within 1 s: ";
+    if (verbose)
+        printf("   %s\n", err);
+    assert(strncmp(err, want, strlen(want)) == 0);
+    connwatch_destroy(&c.watch);
+    zsock_destroy(&c.sock);
 }
