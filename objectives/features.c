@@ -622,54 +622,47 @@ static void s_test_clean_leakage(void)
     dataset_destroy(&ds);
 }
 
-/* Values far from 1: 1e200 and 3e200 (squares overflow: a plain variance is inf) and
- * 1.5e308 and 1.7e308 (their sum overflows: a plain mean is inf). */
-static void s_test_huge(void)
+/* Fit the numeric columns of csv (label last) on its first n_fit rows, compare each
+ * column's mean and std (relative 1e-14) and the first n_all rows' z-scores, row-major
+ * (absolute 1e-12, all finite). */
+static void s_check_numeric(const char *csv, int n_cols, int n_fit, int n_all,
+                            const double *mean, const double *std, const double *z)
 {
-    const char *csv = "x,y,label\n1e200,1.5e308,0\n3e200,1.7e308,1\n";
     char err[HPS_ERR_LEN];
-    dataset_t *ds = dataset_parse(csv, strlen(csv), "h.csv", &(dataset_opts_t){0}, err);
+    dataset_t *ds = dataset_parse(csv, strlen(csv), "n.csv", &(dataset_opts_t){0}, err);
     assert(ds);
     text_opts_t o;
     text_opts_default(&o);
     textcounts_t *tc = textcounts_get(ds, &o, NULL);
-    int fit[] = {0, 1};
-    features_t *f = features_fit(ds, tc, &o, NULL, fit, 2, NULL, 0);
-    assert(fabs(f->mean[0] / 2e200 - 1) < 1e-15 && fabs(f->std[0] / 1e200 - 1) < 1e-15);
-    assert(fabs(f->mean[1] / 1.6e308 - 1) < 1e-15 && fabs(f->std[1] / 1e307 - 1) < 1e-14);
+    int rows[8];
+    for (int i = 0; i < n_all; i++)
+        rows[i] = i;
+    features_t *f = features_fit(ds, tc, &o, NULL, rows, n_fit, NULL, 0);
+    for (int j = 0; j < n_cols; j++)
+        assert(fabs(f->mean[j] / mean[j] - 1) < 1e-14 && fabs(f->std[j] / std[j] - 1) < 1e-14);
     fmat_t m;
-    features_transform(f, fit, 2, &m);
-    for (int k = 0; k < 4; k++)
-        assert(fabs(fabs(m.dense[k]) - 1) < 1e-12);
+    features_transform(f, rows, n_all, &m);
+    for (int k = 0; k < n_all * n_cols; k++)
+        assert(isfinite(m.dense[k]) && fabs(m.dense[k] - z[k]) < 1e-12);
     fmat_free(&m);
     features_destroy(&f);
     textcounts_destroy(&tc);
     dataset_destroy(&ds);
 }
 
-/* Opposite signs near DBL_MAX: x - mean overflows though the z-score is about -1.4. */
-static void s_test_opposite(void)
+/* Values far from 1: 1e200 and 3e200 (squares overflow: a plain variance is inf),
+ * 1.5e308 and 1.7e308 (their sum overflows: a plain mean is inf), and opposite signs
+ * near DBL_MAX (x - mean overflows though the z-score is about -1.4). */
+static void s_test_huge(void)
 {
-    const char *csv = "x,label\n-1.7e308,0\n1.7e308,1\n1.7e308,0\n-1.79e308,1\n";
-    char err[HPS_ERR_LEN];
-    dataset_t *ds = dataset_parse(csv, strlen(csv), "o.csv", &(dataset_opts_t){0}, err);
-    assert(ds);
-    text_opts_t o;
-    text_opts_default(&o);
-    textcounts_t *tc = textcounts_get(ds, &o, NULL);
-    int fit[] = {0, 1, 2}, all[] = {0, 1, 2, 3};
-    features_t *f = features_fit(ds, tc, &o, NULL, fit, 3, NULL, 0);
+    s_check_numeric("x,y,label\n1e200,1.5e308,0\n3e200,1.7e308,1\n", 2, 2, 2,
+                    (double[]){2e200, 1.6e308}, (double[]){1e200, 1e307},
+                    (double[]){-1, -1, 1, 1});
     double mean = 1.7e308 / 3, std = mean * sqrt(8.0);
-    assert(fabs(f->mean[0] / mean - 1) < 1e-14 && fabs(f->std[0] / std - 1) < 1e-14);
-    fmat_t m;
-    features_transform(f, all, 4, &m);
-    double want[] = {-sqrt(2.0), 1 / sqrt(2.0), 1 / sqrt(2.0), (-0.895e308 - mean / 2) / std * 2};
-    for (int k = 0; k < 4; k++)
-        assert(isfinite(m.dense[k]) && fabs(m.dense[k] - want[k]) < 1e-12);
-    fmat_free(&m);
-    features_destroy(&f);
-    textcounts_destroy(&tc);
-    dataset_destroy(&ds);
+    s_check_numeric("x,label\n-1.7e308,0\n1.7e308,1\n1.7e308,0\n-1.79e308,1\n", 1, 3, 4,
+                    &mean, &std,
+                    (double[]){-sqrt(2.0), 1 / sqrt(2.0), 1 / sqrt(2.0),
+                               (-0.895e308 - mean / 2) / std * 2});
 }
 
 void features_test(bool verbose)
@@ -680,5 +673,4 @@ void features_test(bool verbose)
     s_test_clean_leakage();
     s_test_cache();
     s_test_huge();
-    s_test_opposite();
 }
