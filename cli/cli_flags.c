@@ -1,8 +1,11 @@
 /* cli_flags — flag parsing shared by the command front-ends (see cli_flags.h). */
 #include "cli/cli_flags.h"
 
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/auth.h"
 #include "core/util.h"
@@ -17,6 +20,64 @@ int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, l
     }
     *out = v;
     return 0;
+}
+
+/* Whether a and b name one existing file. */
+static bool s_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Whether path (existing or not: then its folder counts) lies in or is folder dir. */
+static bool s_inside(const char *path, const char *dir)
+{
+    char rdir[PATH_MAX], rpath[PATH_MAX];
+    if (!realpath(dir, rdir))
+        return false;
+    if (!realpath(path, rpath)) { /* not there yet: where it would be made */
+        char *copy = xstrdup(path), *slash = strrchr(copy, '/');
+        const char *parent = !slash ? "." : slash == copy ? "/" : (*slash = '\0', copy);
+        bool in = realpath(parent, rpath) != NULL;
+        free(copy);
+        if (!in)
+            return false;
+    }
+    size_t n = strlen(rdir);
+    return strncmp(rpath, rdir, n) == 0 && (rpath[n] == '\0' || rpath[n] == '/');
+}
+
+const char *cli_output_clash(const char *out, const char *db, const char *const *inputs, int n)
+{
+    if (!out || strcmp(out, "-") == 0)
+        return NULL;
+    const char *what = NULL;
+    if (db) {
+        char *wal = xasprintf("%s-wal", db), *shm = xasprintf("%s-shm", db);
+        char *blobs = xasprintf("%s.blobs", db);
+        what = s_same_file(out, db) || s_same_file(out, wal) || s_same_file(out, shm)
+                   ? "the study file"
+               : s_inside(out, blobs) ? "inside the study file's .blobs folder"
+                                      : NULL;
+        free(wal);
+        free(shm);
+        free(blobs);
+    }
+    for (int i = 0; !what && i < n; i++)
+        if (s_same_file(out, inputs[i]))
+            what = "an input";
+    return what;
+}
+
+int cli_check_output(const char *cmd, const char *out, const char *db,
+                     const char *const *inputs, int n)
+{
+    const char *what = cli_output_clash(out, db, inputs, n);
+    if (!what)
+        return 0;
+    fprintf(stderr, "hps %s: -o %s is %s: writing it would destroy it\n", cmd, out, what);
+    return 2;
 }
 
 int cli_check_plain(const char *cmd, const char *endpoint, const char *cert)

@@ -22,6 +22,15 @@ int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, l
  * Checked before any connection is made. 0 ok, -1 after a message. */
 int cli_check_plain(const char *cmd, const char *endpoint, const char *cert);
 
+/* Whether writing to out (a file or folder; NULL or "-": stdout, fine) would overwrite
+ * an input: the study file db (NULL: none), its -wal or -shm, anything in its .blobs
+ * folder, or one of the n files in inputs. Links and symlinks count as the file they
+ * name. NULL when fine, else what out is ("the study file", ...). */
+const char *cli_output_clash(const char *out, const char *db, const char *const *inputs, int n);
+/* The same as a check: 0 ok, or 2 after "hps CMD: -o OUT is ...". */
+int cli_check_output(const char *cmd, const char *out, const char *db,
+                     const char *const *inputs, int n);
+
 /* getopt_long rows of the coordinator's flags (--db, --heartbeat-ms, --lease-ms, --sync),
  * for a command's longopts table; cli_coord_flag() handles what they return. (Not
  * clang-formatted: it would read the rows as one braced expression.) */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli_flags.h"
 #include "cli/trials.h"
 #include "core/util.h"
 #include "results/mlflow.h"
@@ -129,6 +130,8 @@ int export_main(int argc, char **argv)
         return s_bad("--format: unknown format '%s'", format);
     if (f->needs_out && !out)
         return s_bad("--format %s writes files: -o OUT is required", format);
+    if (cli_check_output("export", out, db, NULL, 0) != 0)
+        return 2;
     store_t *st;
     int code = cli_open_read("export", db, &st);
     if (code != 0)

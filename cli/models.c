@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli_flags.h"
 #include "cli/trials.h"
 #include "core/store.h"
 #include "core/util.h"
@@ -276,7 +277,8 @@ int promote_main(int argc, char **argv)
 /* ---- hps model export | path ------------------------------------------------------------ */
 
 /* Copy the verified blob of m into dir under its file name and write its card beside
- * it; the two paths go to stdout. 0 or -1 with err. */
+ * it; the two paths go to stdout. 0, 1 with err, or 2 with err when dir would
+ * overwrite the study file or its blobs. */
 static int s_export(store_t *st, const char *db, const store_model_t *m, const char *dir,
                     char *err)
 {
@@ -285,7 +287,17 @@ static int s_export(store_t *st, const char *db, const store_model_t *m, const c
     char *card_path = xasprintf("%s/model_card.json", dir);
     char *data = NULL, *card = NULL;
     size_t len;
-    int rc = sha256_file(blob, sha, err);
+    const char *const blob_in[] = {blob}, *const paths[] = {dir, dest, card_path};
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < 3; i++) {
+        const char *what = cli_output_clash(paths[i], db, blob_in, 1);
+        if (what) {
+            set_err(err, "-o %s: %s is %s: writing it would destroy it", dir, paths[i], what);
+            rc = 2;
+        }
+    }
+    if (rc == 0)
+        rc = sha256_file(blob, sha, err);
     if (rc == 0 && strcmp(sha, m->sha256) != 0)
         rc = set_err(err, "%s: contents do not match its sha256 (damaged)", blob);
     if (rc == 0 && (mkdir_p(dir, err) != 0 || !(data = file_read(blob, &len, err)) ||
@@ -300,7 +312,7 @@ static int s_export(store_t *st, const char *db, const store_model_t *m, const c
     free(blob);
     free(dest);
     free(card_path);
-    return rc;
+    return rc == 2 ? 2 : rc ? 1 : 0;
 }
 
 static const char s_model_usage[] =
@@ -340,7 +352,7 @@ int model_main(int argc, char **argv)
     } else {
         store_model_t m;
         rc = modelreg_find(st, f.args[1], &m, err);
-        rc = rc == 1 ? 2 : rc < 0 ? 1 : s_export(st, f.db, &m, f.out, err) ? 1 : 0;
+        rc = rc == 1 ? 2 : rc < 0 ? 1 : s_export(st, f.db, &m, f.out, err);
         store_model_clear(&m);
     }
     store_close(&st);

@@ -60,4 +60,19 @@ expect_err 2 "unknown format 'xml'" "$HPS" export ex --db "$DB" --format xml
 expect_err 2 "STUDY and --format are required" "$HPS" export ex --db "$DB"
 expect 2 "$HPS" export ex --db "$TMP/missing.db" --format csv
 "$HPS" export --help | grep -q '^ *json ' || fail "help lists no formats"
-echo "ok: export csv and json hold all 24 trials with params and steps, as in the DB"
+# -o naming the study file (by name, -wal, link, hard link) or its blobs is refused, untouched
+"$HPS" export ex --db "$DB" --format csv >"$TMP/st0"
+sum0=$(sha256sum "$DB" | cut -c1-64)
+ln -s "$DB" "$TMP/sym.db" && ln "$DB" "$TMP/hard.db"
+for o in "$DB" "$TMP/sym.db" "$TMP/hard.db" "$DB-wal" "$DB.blobs/x.csv"; do
+    [ "$o" = "$DB-wal" ] && [ ! -e "$o" ] && continue
+    for f in csv json optuna; do
+        expect_err 2 "-o $o is " "$HPS" export ex --db "$DB" --format $f -o "$o" --force
+    done
+    expect_err 2 "-o $o is " "$HPS" report --db "$DB" -o "$o"
+done
+expect_err 2 "inside the study file's .blobs folder" "$HPS" export ex --db "$DB" --format mlflow \
+    -o "$DB.blobs"
+[ "$(sha256sum "$DB" | cut -c1-64)" = "$sum0" ] || fail "the study file changed"
+"$HPS" export ex --db "$DB" --format csv | cmp -s - "$TMP/st0" || fail "the trials differ after the refusals"
+echo "ok: export csv and json hold all 24 trials with params and steps, as in the DB; -o onto it refused"

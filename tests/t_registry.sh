@@ -123,6 +123,19 @@ assert r['stage'] == 'production' and r['forced'] is True, r" || fail "leaderboa
 # ---- (3) export and path
 sha2=$(sql "SELECT sha256 FROM model_versions WHERE version = 2")
 expect 0 "$HPS" model export reg@production --db "$DB" -o "$TMP/exp"
+# nothing is written over the study file, its blobs or predict's own inputs
+blob=$("$HPS" model path reg@production --db "$DB")
+sum0=$(cat "$DB" "$blob" | sha256sum)
+expect_err 2 "inside the study file's .blobs folder" "$HPS" model export reg@production \
+    --db "$DB" -o "$DB.blobs"
+expect_err 2 "-o $DB is the study file" "$HPS" predict reg@production "$TMP/exp/model_card.json" \
+    --db "$DB" -o "$DB"
+expect_err 2 "is an input" "$HPS" predict "$blob" "$TMP/exp/model_card.json" -o "$blob"
+cp "$TMP/exp/model_card.json" "$TMP/card.bak"
+expect_err 2 "is an input" "$HPS" predict reg@production "$TMP/exp/model_card.json" --db "$DB" \
+    -o "$TMP/exp/model_card.json"
+cmp -s "$TMP/card.bak" "$TMP/exp/model_card.json" || fail "predict wrote over its input"
+[ "$(cat "$DB" "$blob" | sha256sum)" = "$sum0" ] || fail "the study file or a blob changed"
 [ "$(sha256sum "$TMP/exp/model.pkl" | cut -d' ' -f1)" = "$sha2" ] || fail "exported file"
 python3 -c "
 import json; c = json.load(open('$TMP/exp/model_card.json'))
