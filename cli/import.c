@@ -146,6 +146,8 @@ static int s_import_run(s_import_flags_t *f)
         if (cfg && !lock)
             strncat(err, " (stop it first)", HPS_ERR_LEN - strlen(err) - 1);
         store_t *st = lock ? store_open(f->db, true, false, err) : NULL;
+        if (st && dblock_pin(lock, f->db, err) != 0)
+            store_close(&st);
         int r = st ? optuna_import(o, cfg, st, err) : -1;
         rc = !cfg ? 2 : r == 0 ? 0 : r == 1 ? 2 : 1;
         if (cfg && r != 0)

@@ -149,6 +149,8 @@ static store_t *s_open_locked(const char *cmd, const char *db, bool create, dblo
     char err[HPS_ERR_LEN];
     *lock = dblock_acquire(db, err);
     store_t *st = *lock ? store_open(db, create, false, err) : NULL;
+    if (st && dblock_pin(*lock, db, err) != 0)
+        store_close(&st);
     if (!st) {
         bool asks = !*lock && (strcmp(cmd, "resume") == 0 || strcmp(cmd, "enqueue") == 0);
         fprintf(stderr, "hps %s: %s%s%s%s\n", cmd, err,

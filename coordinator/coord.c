@@ -615,6 +615,8 @@ static void s_open_private(coord_t *self, char *err)
     self->lock = dblock_acquire(self->opts.db_path, err);
     self->store = self->lock ? store_open(self->opts.db_path, true, self->opts.sync_full, err)
                              : NULL;
+    if (self->store && dblock_pin(self->lock, self->opts.db_path, err) != 0)
+        store_close(&self->store);
     umask(old);
 }
 

@@ -14,8 +14,27 @@
 #include "core/util.h"
 
 struct dblock {
-    int fd; /* holds the flock while open */
+    int fd;    /* holds the flock on the lock file while open */
+    int db_fd; /* holds the flock on the database file itself, or -1 (none yet) */
 };
+
+/* flock the database file itself (by identity, whatever name it is reached by): its fd,
+ * -1 when it does not exist yet (no other name can reach it either), or -2 with err. */
+static int s_lock_db(const char *db_path, char *err)
+{
+    int fd = open(db_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? -1 : (set_err(err, "%s: %s", db_path, strerror(errno)), -2);
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+        return fd;
+    if (errno == EWOULDBLOCK)
+        set_err(err, "%s is in use by another coordinator that opened it by another name (a "
+                     "link to it): one coordinator per database", db_path);
+    else
+        set_err(err, "%s: flock: %s", db_path, strerror(errno));
+    close(fd);
+    return -2;
+}
 
 /* What the holder wrote into the lock file ("pid N on HOST"), for the refusal. */
 static void s_holder(int fd, char *out, size_t size)
@@ -67,11 +86,24 @@ dblock_t *dblock_acquire(const char *db_path, char *err)
     }
     free(path);
     free(dir);
-    if (fd < 0)
+    int db_fd = fd >= 0 ? s_lock_db(db_path, err) : -2;
+    if (db_fd == -2) {
+        if (fd >= 0)
+            close(fd);
         return NULL;
+    }
     dblock_t *self = xcalloc(1, sizeof *self);
     self->fd = fd;
+    self->db_fd = db_fd;
     return self;
+}
+
+int dblock_pin(dblock_t *self, const char *db_path, char *err)
+{
+    assert(self);
+    if (self->db_fd < 0)
+        self->db_fd = s_lock_db(db_path, err);
+    return self->db_fd == -2 ? -1 : 0;
 }
 
 void dblock_release(dblock_t **self_p)
@@ -81,6 +113,8 @@ void dblock_release(dblock_t **self_p)
     if (!self)
         return;
     close(self->fd); /* releases the flock; the file stays for the next holder */
+    if (self->db_fd >= 0)
+        close(self->db_fd);
     free(self);
     *self_p = NULL;
 }
@@ -106,9 +140,30 @@ void dblock_test(bool verbose)
     b = dblock_acquire(db, err);
     assert(b);
     dblock_release(&b);
-    char *lock = xasprintf("%s.blobs/coordinator.lock", db), *blobs = xasprintf("%s.blobs", db);
-    assert(unlink(lock) == 0 && rmdir(blobs) == 0 && rmdir(dir) == 0);
-    free(lock);
-    free(blobs);
+    /* Once the file exists, a symlink or hard link to it is the same database. */
+    char *sym = xasprintf("%s/sym.db", dir), *hard = xasprintf("%s/hard.db", dir);
+    a = dblock_acquire(db, err); /* no file yet: pinned once the store made it */
+    int fd = open(db, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    assert(a && fd >= 0 && close(fd) == 0 && symlink(db, sym) == 0 && link(db, hard) == 0);
+    assert(dblock_pin(a, db, err) == 0 && dblock_pin(a, db, err) == 0);
+    for (int i = 0; i < 2; i++) {
+        b = dblock_acquire(i ? hard : sym, err);
+        assert(!b && strstr(err, "by another name (a link to it)"));
+    }
+    dblock_release(&a);
+    b = dblock_acquire(hard, err);
+    assert(b);
+    dblock_release(&b);
+    const char *names[] = {db, sym, hard};
+    for (int i = 0; i < 3; i++) {
+        char *lock = xasprintf("%s.blobs/coordinator.lock", names[i]);
+        char *blobs = xasprintf("%s.blobs", names[i]);
+        assert(unlink(lock) == 0 && rmdir(blobs) == 0 && unlink(names[i]) == 0);
+        free(lock);
+        free(blobs);
+    }
+    assert(rmdir(dir) == 0);
+    free(sym);
+    free(hard);
     free(db);
 }

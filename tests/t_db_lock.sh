@@ -22,6 +22,14 @@ for cfg in a b; do
     grep -q "l.db is in use by another coordinator (pid $A" "$TMP/$cfg-2.err" \
         || fail "second run ($cfg): $(cat "$TMP/$cfg-2.err")"
 done
+# the same file by another name: a symlink and a hard link are the same database
+ln -s "$DB" "$TMP/sym.db" && ln "$DB" "$TMP/hard.db"
+for name in sym hard; do
+    rc=0
+    "$HPS" run "$TMP/a.yaml" -j 1 --db "$TMP/$name.db" >/dev/null 2>"$TMP/$name.err" || rc=$?
+    [ "$rc" = 1 ] && grep -q "$name.db is in use by another coordinator that opened it by another" \
+        "$TMP/$name.err" || fail "run through $name.db: exit $rc: $(cat "$TMP/$name.err")"
+done
 rc=0
 timeout 10 "$HPS" coordinator --bind "tcp://127.0.0.1:$(free_port)" --db "$DB" \
     2>"$TMP/c.err" || rc=$?
@@ -47,4 +55,4 @@ kill -9 "$C"
 wait "$C" 2>/dev/null || true
 "$HPS" run "$TMP/b.yaml" -j 1 --db "$DB" >/dev/null 2>"$TMP/b-3.err" \
     || fail "run after kill -9: $(cat "$TMP/b-3.err")"
-echo "ok: second coordinator refused (run x2, coordinator), first run intact; kill -9 leaves no lock"
+echo "ok: second coordinator refused (run x2, by links x2, coordinator), first run intact; kill -9 leaves no lock"
