@@ -406,8 +406,11 @@ double clean_quantile(const double *sorted, int n, double q)
     int lo = (int)floor(pos);
     if (lo >= n - 1)
         return sorted[n - 1];
-    double frac = pos - lo;
-    return frac == 0 ? sorted[lo] : sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
+    double frac = pos - lo, a = sorted[lo], b = sorted[lo + 1];
+    if (frac == 0)
+        return a;
+    double d = b - a; /* inf for values of opposite signs near DBL_MAX: weigh them instead */
+    return isfinite(d) ? a + frac * d : a * (1 - frac) + b * frac;
 }
 
 double clean_fill(const clean_impute_t *r, const double *sorted, int n)
@@ -433,10 +436,17 @@ double clean_fill(const clean_impute_t *r, const double *sorted, int n)
         }
         return best;
     }
-    double sum = 0;
-    for (int i = 0; i < n; i++)
+    double sum = 0, big = 0;
+    for (int i = 0; i < n; i++) {
         sum += sorted[i];
-    return sum / n;
+        big = fmax(big, fabs(sorted[i]));
+    }
+    if (isfinite(sum))
+        return sum / n;
+    sum = 0; /* past DBL_MAX on the way: the mean of x / max|x|, scaled back */
+    for (int i = 0; i < n; i++)
+        sum += sorted[i] / big;
+    return sum / n * big;
 }
 
 /* ---- tests ---- */
@@ -569,6 +579,13 @@ static void s_test_stats(void)
     assert(clean_fill(&r, v, 6) == 2);
     r = (clean_impute_t){.strategy = CLEAN_CONSTANT, .num = -7};
     assert(clean_fill(&r, v, 6) == -7);
+    /* near DBL_MAX: a plain sum and an order statistics' difference overflow */
+    double big[] = {-1.7e308, -1.7e308, 1.7e308, 1.7e308, 1.7e308};
+    r.strategy = CLEAN_MEAN;
+    assert(fabs(clean_fill(&r, big, 5) / (1.7e308 / 5) - 1) < 1e-15);
+    assert(fabs(clean_quantile(big, 5, 0.3125) + 0.85e308) < 1e293);
+    double same[] = {1.5e308, 1.7e308};
+    assert(fabs(clean_fill(&r, same, 2) / 1.6e308 - 1) < 1e-15);
 }
 
 void clean_test(bool verbose)
