@@ -190,7 +190,16 @@ static int s_read_trials(s_reader_t *r)
         for (int i = 0; i < o->n_dist; i++)
             t->x[i] = NAN;
     }
-    return s_done(r, st, rc, "trials");
+    if (s_done(r, st, rc, "trials") != 0)
+        return -1;
+    /* Optuna numbers a study's trials 0, 1, ... as it makes them; hps counts a study done
+     * by numbers, so a gap (an edited file) would leave it waiting for good. */
+    for (int i = 0; i < o->n_trials; i++)
+        if (o->trials[i].number != i)
+            return set_err(r->err, "%s: study '%s': trial numbers must run 0..%d without a "
+                           "gap or repeat, as Optuna writes them (trial %d in order is numbered "
+                           "%ld)", r->path, o->name, o->n_trials - 1, i, o->trials[i].number);
+    return 0;
 }
 
 /* The imported trial of Optuna trial_id, or NULL (a trial not imported). Trials are in

@@ -85,6 +85,11 @@ expect 0 "$HPS" import "$TMP/cond.db" --study cond --print-config
 sed 's/^# objective:.*/objective: {type: synthetic, function: sphere}/' "$TMP/out" >"$TMP/cond.yaml"
 expect_err 2 "Optuna trial 1 has no value for 'y' (a conditional parameter)" \
     "$HPS" import "$TMP/cond.db" --study cond --config "$TMP/cond.yaml" --db "$TMP/i.db"
+# an edited file with a gap in the trial numbers would leave the study waiting for good
+cp "$TMP/op.db" "$TMP/gap.db"
+sqlite3 "$TMP/gap.db" "UPDATE trials SET number = 99 WHERE number = 4" || fail "sqlite3 gap"
+expect_err 2 "trial numbers must run 0..20 without a gap or repeat" \
+    "$HPS" import "$TMP/gap.db" --study ostudy --config "$TMP/c.yaml" --db "$TMP/i.db"
 [ ! -e "$TMP/i.db" ] || fail "a refused import wrote a database"
 expect_err 0 "1 trials running or waiting in the Optuna study imported as FAIL" \
     "$HPS" import "$TMP/op.db" --study ostudy --config "$TMP/c.yaml" --db "$TMP/i.db"
