@@ -333,7 +333,7 @@ char *optuna_config_text(const optuna_study_t *self, const char *name)
     sb_printf(&sb, "n_trials: %ld    # the imported trials; raise it to continue\n",
               finished);
     sb_puts(&sb, "sampler: {type: tpe}\n"
-                 "# objective: {type: command, command: [python3, train.py]}   # required: "
+                 "# objective: {type: command, run: [python3, train.py]}   # required: "
                  "how hps evaluates a trial\nspace:\n");
     for (int i = 0; i < self->n_dist; i++)
         optuna_dist_yaml(&sb, &self->dist[i]);

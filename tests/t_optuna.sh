@@ -73,6 +73,9 @@ sed -e 's/^n_trials: 21 .*/n_trials: 31/' \
     -e 's/^# objective:.*/objective: {type: synthetic, function: sphere}/' "$TMP/out" >"$TMP/c.yaml"
 grep -q '^  width: {type: int, low: 16, high: 128, step: 16}$' "$TMP/c.yaml" \
     || fail "printed config: $(cat "$TMP/c.yaml")"
+# the template's own objective line, uncommented, is a valid config as it stands
+sed 's/^# objective:/objective:/' "$TMP/out" >"$TMP/cmd.yaml"
+expect 0 "$HPS" import "$TMP/op.db" --study ostudy --config "$TMP/cmd.yaml" --db "$TMP/cmd.db"
 # A config whose space is not the Optuna study's is refused, naming what differs, and
 # nothing is written.
 sed 's/high: 128, step: 16/high: 112, step: 16/' "$TMP/c.yaml" >"$TMP/bad.yaml"
