@@ -325,12 +325,43 @@ static void s_group_overrides(const char *dir, int n, char *const *overrides,
     }
 }
 
+/* The key of override arg (after any leading '+'), its length into *n; NULL without '='. */
+static const char *s_key_of(const char *arg, size_t *n)
+{
+    const char *eq = strchr(arg, '=');
+    while (eq && *arg == '+' && arg < eq)
+        arg++;
+    *n = eq ? (size_t)(eq - arg) : 0;
+    return eq ? arg : NULL;
+}
+
+/* A key given twice would silently take the last value (and a multirun would name its
+ * studies after values they never used): an error. */
+static void s_check_repeats(int n, char *const *overrides, cfg_errs_t *errs)
+{
+    for (int i = 0; i < n; i++) {
+        size_t li, lj;
+        const char *ki = s_key_of(overrides[i], &li);
+        for (int j = 0; ki && j < i; j++) {
+            const char *kj = s_key_of(overrides[j], &lj);
+            if (kj && li == lj && strncmp(ki, kj, li) == 0) {
+                cfg_error_at(errs, NULL, 0, 0, "override '%s': '%.*s' is given twice (also "
+                             "'%s')", overrides[i], (int)li, ki, overrides[j]);
+                break;
+            }
+        }
+    }
+}
+
 int cfg_compose(cfg_node_t *root, const char *path, int n_overrides,
                 char *const *overrides, cfg_errs_t *errs)
 {
     assert(root && root->type == CFG_MAP && path && errs);
     assert(n_overrides == 0 || overrides);
     int before = errs->n;
+    s_check_repeats(n_overrides, overrides, errs);
+    if (errs->n > before)
+        return -1;
     s_choices_t choices = {0, NULL};
     s_read_defaults(root, &choices, errs);
     char *dir = s_dirname(path);

@@ -24,6 +24,9 @@ expect2 "--sync: expected full or normal" "$HPS" run $good --sync maybe --db "$D
 expect2 "no-such.yaml" "$HPS" run "$TMP/no-such.yaml" --db "$DB"
 expect2 "unknown key 'bogus'" "$HPS" run $good bogus=1 --db "$DB"
 expect2 "override" "$HPS" run $good =3 --db "$DB"
+expect2 "override 'n_trials=4': 'n_trials' is given twice (also 'n_trials=3')" \
+    "$HPS" run $good n_trials=3 n_trials=4 --db "$DB"
+expect2 "'sampler.seed' is given twice" "$HPS" run $good -m sampler.seed=1,2 sampler.seed=7 --db "$DB"
 expect2 "--bind is required" "$HPS" coordinator --db "$DB"
 expect2 "CURVE keys are required" "$HPS" coordinator --bind tcp://0.0.0.0:1 --db "$DB"
 expect2 "--connect" "$HPS" worker
