@@ -82,6 +82,11 @@ int cli_check_output(const char *cmd, const char *out, const char *db,
 
 int cli_check_plain(const char *cmd, const char *endpoint, const char *cert)
 {
+    const char *bad = endpoint ? auth_endpoint_problem(endpoint) : NULL;
+    if (bad) {
+        fprintf(stderr, "hps %s: %s: %s\n", cmd, endpoint, bad);
+        return -1;
+    }
     if (!endpoint || cert || auth_endpoint_local(endpoint))
         return 0;
     fprintf(stderr, "hps %s: %s is not a loopback address: CURVE keys are required "

@@ -566,6 +566,11 @@ int coord_release_leases(coord_t *self, char *err)
 static int s_setup_curve(coord_t *self, bool *usage, char *err)
 {
     const coord_opts_t *o = &self->opts;
+    const char *bad = auth_endpoint_problem(o->bind);
+    if (bad) {
+        *usage = true;
+        return set_err(err, "--bind %s: %s", o->bind, bad);
+    }
     if (!o->cert_path) {
         if (auth_endpoint_local(o->bind)) /* nobody else can connect */
             return 0;

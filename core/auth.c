@@ -32,6 +32,28 @@ static int s_tcp_host(const char *ep, char *out, size_t size)
     return 0;
 }
 
+const char *auth_endpoint_problem(const char *ep)
+{
+    assert(ep);
+    if (strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0)
+        return NULL;
+    if (strncmp(ep, "tcp://", 6) != 0)
+        return "not an endpoint: expected tcp://HOST:PORT (or ipc://PATH)";
+    char host[256];
+    const char *colon = strrchr(ep + 6, ':');
+    if (s_tcp_host(ep, host, sizeof host) != 0 || !colon || !*host)
+        return "expected tcp://HOST:PORT";
+    const char *port = colon + 1;
+    if (strcmp(port, "*") == 0)
+        return NULL;
+    char *end;
+    errno = 0;
+    long p = strtol(port, &end, 10);
+    if (!*port || *end || errno || p < 1 || p > 65535 || *port == '+' || *port == '-')
+        return "the port must be a number from 1 to 65535 (or * to bind any)";
+    return NULL;
+}
+
 bool auth_endpoint_local(const char *ep)
 {
     assert(ep);
@@ -105,6 +127,18 @@ void auth_test(bool verbose)
         assert(auth_endpoint_local(local[i]));
     for (size_t i = 0; i < ARRAY_SIZE(remote); i++)
         assert(!auth_endpoint_local(remote[i]));
+    for (size_t i = 0; i < ARRAY_SIZE(local); i++)
+        assert(!auth_endpoint_problem(local[i]));
+    static const char *const well[] = {"tcp://0.0.0.0:5555", "tcp://*:*", "tcp://eth0:1",
+                                       "tcp://[::]:65535"};
+    static const char *const bad[] = {"tcp://127.0.0.1:99999", "tcp://127.0.0.1:0",
+                                      "tcp://127.0.0.1:", "tcp://127.0.0.1:-5",
+                                      "tcp://127.0.0.1:+5", "tcp://127.0.0.1:5x",
+                                      "tcp://127.0.0.1", "tcp://:5", "udp://x", "", "tcp://"};
+    for (size_t i = 0; i < ARRAY_SIZE(well); i++)
+        assert(!auth_endpoint_problem(well[i]));
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+        assert(auth_endpoint_problem(bad[i]));
     char err[HPS_ERR_LEN];
     assert(auth_check_key_dir("--allow", "*", err) == -1 && strstr(err, "any key"));
     assert(auth_check_key_dir("--allow", "/nonexistent-hps", err) == -1 &&

@@ -15,6 +15,10 @@
  * inproc://. Anything else, including a tcp source;destination pair, is not.
  * Can't fail. */
 bool auth_endpoint_local(const char *ep);
+/* What is wrong with endpoint ep before libzmq sees it (which would wrap a tcp port past
+ * 65535 silently), or NULL: tcp://HOST:PORT (PORT 1..65535, or * to bind any), ipc://,
+ * inproc://. Borrowed static text. */
+const char *auth_endpoint_problem(const char *ep);
 
 /* Check a directory of public keys for zauth/zcertstore: not "*" (zauth's "any key"),
  * an existing directory, holding at least one loadable public key. flag names the
