@@ -22,6 +22,7 @@
 #include "core/limits.h"
 #include "core/points.h"
 #include "core/store.h"
+#include "core/study.h"
 #include "core/study_diff.h"
 
 typedef struct {
@@ -362,12 +363,12 @@ int delete_main(int argc, char **argv)
 /* A study name as core/limits.c allows it: 0, or 2 after a message. */
 static int s_check_name(const life_flags_t *f, const char *name)
 {
-    const char *why = limits_name_problem(name, LIMITS_NAME_MAX);
+    const char *why = study_name_problem(name);
     if (!why)
         return 0;
     char *shown = limits_escape(name, false);
-    fprintf(stderr, "hps %s: study name '%s' %s (at most %d bytes of printable UTF-8)\n", f->cmd,
-            shown, why, LIMITS_NAME_MAX);
+    fprintf(stderr, "hps %s: study name '%s' %s (at most %d bytes of printable UTF-8, no '@' or "
+            "':')\n", f->cmd, shown, why, LIMITS_NAME_MAX);
     free(shown);
     return 2;
 }

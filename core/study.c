@@ -53,33 +53,42 @@ static const cfg_node_t *s_section(const cfg_node_t *root, const char *key, cfg_
     return NULL;
 }
 
+const char *study_name_problem(const char *name)
+{
+    const char *why = limits_name_problem(name, LIMITS_NAME_MAX);
+    return why ? why : strpbrk(name, "@:") ? "contains '@' or ':'" : NULL;
+}
+
 /* `register: NAME`, the model registry's name for the study's final models (default:
- * the study's name): a name as a study's, without '@' (NAME@STAGE picks a version). */
-static void s_register(const cfg_node_t *root, cfg_errs_t *errs)
+ * the study's name): a name as a study's. fresh: a config file's, not a stored one (a
+ * study stored before '@' and ':' were refused keeps its name). */
+static void s_register(const cfg_node_t *root, bool fresh, cfg_errs_t *errs)
 {
     const char *reg = NULL;
     if (cfg_str(root, "register", NULL, &reg, errs) != 0 || !reg)
         return;
-    const char *why = limits_name_problem(reg, LIMITS_NAME_MAX);
-    if (!why && strchr(reg, '@'))
-        why = "contains '@'";
+    const char *why = fresh ? study_name_problem(reg)
+                            : limits_name_problem(reg, LIMITS_NAME_MAX);
     if (why)
         cfg_error(errs, cfg_get(root, "register"), "register: the name %s (at most %d bytes "
-                  "of printable UTF-8, no '@')", why, LIMITS_NAME_MAX);
+                  "of printable UTF-8, no '@' or ':', which model references use)", why,
+                  LIMITS_NAME_MAX);
 }
 
 /* study, n_trials, max_retries, seed and an explicit direction (0 when absent). */
-static int s_scalars(study_config_t *s, cfg_errs_t *errs)
+static int s_scalars(study_config_t *s, bool fresh, cfg_errs_t *errs)
 {
     const cfg_node_t *root = s->root;
     int before = errs->n;
     const char *name = NULL, *dir = NULL;
     long retries = 3, seed = 0;
     if (s_required(root, "study", errs) && cfg_str(root, "study", NULL, &name, errs) == 0) {
-        const char *why = limits_name_problem(name, LIMITS_NAME_MAX);
+        const char *why = fresh ? study_name_problem(name)
+                                : limits_name_problem(name, LIMITS_NAME_MAX);
         if (why)
             cfg_error(errs, cfg_get(root, "study"), "study: the name %s (at most %d bytes of "
-                      "printable UTF-8)", why, LIMITS_NAME_MAX);
+                      "printable UTF-8, no '@' or ':', which model references use)", why,
+                      LIMITS_NAME_MAX);
         s->name = xstrdup(name);
     }
     if (s_required(root, "n_trials", errs) &&
@@ -101,7 +110,7 @@ static int s_scalars(study_config_t *s, cfg_errs_t *errs)
                   "trial_timeout: seconds from 0 (none) to 2592000");
     if (cfg_long(root, "seed", 0, &seed, errs) == 0 && seed < 0)
         cfg_error(errs, cfg_get(root, "seed"), "seed: must be >= 0");
-    s_register(root, errs);
+    s_register(root, fresh, errs);
     s->direction = 0;
     if (cfg_str(root, "direction", NULL, &dir, errs) == 0 && dir) {
         if (strcmp(dir, "minimize") == 0)
@@ -162,7 +171,7 @@ static study_config_t *s_validate(cfg_node_t *root, const char *config_path,
     char **groups = config_path ? cfg_group_names(config_path) : NULL;
     cfg_check_keys_hint(root, s_top_keys, (const char *const *)groups, errs);
     cfg_names_free(&groups);
-    s_scalars(s, errs);
+    s_scalars(s, config_path != NULL, errs);
     if (s_required(root, "objective", errs))
         s->objective = s_section(root, "objective", errs);
     s->sampler = s_section(root, "sampler", errs);

@@ -80,6 +80,11 @@ study_config_t *study_config_from_json(const char *json, const study_checks_t *c
                                        cfg_errs_t *errs);
 void study_config_destroy(study_config_t **self_p);
 
+/* What is wrong with name as a study's or a registered model's name, or NULL: as
+ * core/limits.c allows (printable UTF-8, at most LIMITS_NAME_MAX bytes), and without '@'
+ * or ':', which separate a model reference's stage and version (NAME@STAGE, NAME:V). */
+const char *study_name_problem(const char *name);
+
 /* ---- for the plugin checks ---- */
 
 /* Where to report a plugin name: section's `type:` value, else section, else the

@@ -32,6 +32,8 @@ expect2 "CURVE keys are required" "$HPS" coordinator --bind tcp://0.0.0.0:1 --db
 expect2 "the port must be a number from 1 to 65535" "$HPS" coordinator --bind tcp://127.0.0.1:99999 --db "$DB"
 expect2 "the port must be a number from 1 to 65535" "$HPS" status --to tcp://127.0.0.1:70000
 expect2 "not an endpoint" "$HPS" worker --connect garbage
+expect2 "study: the name contains '@' or ':'" "$HPS" run $good study=a:1 --db "$DB"
+expect2 "register: the name contains '@' or ':'" "$HPS" run $good register=m@x --db "$DB"
 expect2 "--connect" "$HPS" worker
 expect2 "--slots" "$HPS" worker --connect tcp://127.0.0.1:1 --slots 0
 expect2 "give one of --to ENDPOINT or --db FILE" "$HPS" status --to tcp://127.0.0.1:1 --db "$DB"
