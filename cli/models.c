@@ -16,6 +16,7 @@
 
 #include "cli/cli_flags.h"
 #include "cli/trials.h"
+#include "core/limits.h"
 #include "core/store.h"
 #include "core/util.h"
 #include "results/modelreg.h"
@@ -202,8 +203,16 @@ int models_main(int argc, char **argv)
     bool json = strcmp(f.format, "json") == 0;
     int n, rc;
     if (history) {
-        store_transition_t *t;
-        if ((rc = store_model_history(st, f.args[1], &t, &n, err)) == 0)
+        store_model_t *m = NULL;
+        if ((rc = store_models(st, f.args[1], &m, &n, err)) == 0 && n == 0) {
+            char *shown = limits_escape(f.args[1], false);
+            set_err(err, "no registered model '%s' (hps models lists them)", shown);
+            free(shown);
+            rc = 2;
+        }
+        store_models_free(&m, n);
+        store_transition_t *t = NULL;
+        if (rc == 0 && (rc = store_model_history(st, f.args[1], &t, &n, err)) == 0)
             s_history_out(t, n, json);
         store_transitions_free(&t, n);
     } else {
@@ -215,7 +224,7 @@ int models_main(int argc, char **argv)
     store_close(&st);
     if (rc != 0)
         fprintf(stderr, "hps models: %s\n", err);
-    return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : rc == 2 ? 2 : 1;
 }
 
 /* ---- hps promote ---------------------------------------------------------------------- */

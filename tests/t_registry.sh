@@ -115,6 +115,7 @@ assert all(t['who'] == '$who' and abs(t['at'] - time.time()) < 600 for t in h), 
     || fail "history: $(cat "$TMP/out")"
 expect 0 "$HPS" models history reg --db "$DB"
 [ "$(grep -c '^reg ' "$TMP/out")" = 5 ] || fail "history table: $(cat "$TMP/out")"
+expect_err 2 "no registered model 'nosuch'" "$HPS" models history nosuch --db "$DB"
 expect 0 "$HPS" leaderboard --db "$DB" --format json --study reg-b
 python3 -c "
 import json; r = json.load(open('$TMP/out'))[0]
