@@ -541,6 +541,7 @@ static void s_test_errors(void)
     o.numeric = num_cols;
     o.n_numeric = 1;
     s_expect_error("x,label\n1,0\n2,1\nabc,0\n", &o, "t.csv:4: column 'x': 'abc' is not a number");
+    s_expect_error("x,label\n1,0\n-0x1p3,1\n", &o, "t.csv:3: column 'x': '-0x1p3' is not a number");
     s_expect_error("x,label\n1,0\n?,1\nNA,0\n", &o, "t.csv:3: column 'x': '?' is not a number");
     o.n_numeric = 0;
     s_expect_error("x,label\n1,0\n2,\n", &o, "t.csv:3: missing label");

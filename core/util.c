@@ -2,6 +2,7 @@
 #include "core/util.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <fcntl.h>
@@ -264,9 +265,17 @@ int mkdir_p(const char *path, char *err)
     return rc;
 }
 
+bool num_text_is_hex(const char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    s += *s == '+' || *s == '-';
+    return s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+}
+
 int parse_double(const char *s, double *out)
 {
-    if (!s || !*s)
+    if (!s || !*s || num_text_is_hex(s))
         return -1;
     char *end;
     errno = 0;

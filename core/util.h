@@ -53,8 +53,11 @@ int write_all(int fd, const void *data, size_t len);
 /* mkdir -p; -1 with err on failure. */
 int mkdir_p(const char *path, char *err);
 
-/* Strict number parsing: whole string must be a number. 0 ok, -1 otherwise. */
+/* Strict number parsing: whole string must be a decimal number (strtod's hex floats such
+ * as 0x10 are not: Python and pandas read them as text). 0 ok, -1 otherwise. */
 int parse_double(const char *s, double *out);
+/* Whether s (after blanks and a sign) starts as a hex number: 0x / 0X. */
+bool num_text_is_hex(const char *s);
 int parse_long(const char *s, long *out);
 
 /* Growable string buffer, for building JSON and tables. */

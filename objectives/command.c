@@ -414,7 +414,8 @@ static void s_line(command_proc_t *p, const objective_ctx_t *ctx, char *s)
         long step = strtol(s + 7, &end, 10);
         char *vend;
         double value = strtod(end, &vend);
-        if (errno == 0 && end != s + 7 && vend != end && *vend == '\0') {
+        if (errno == 0 && end != s + 7 && vend != end && *vend == '\0' &&
+            !num_text_is_hex(end)) {
             if (ctx->report && ctx->report(ctx->report_arg, step, value) == 1) {
                 p->pruned = true;
                 p->pruned_value = value;

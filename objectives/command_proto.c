@@ -45,7 +45,7 @@ static int s_number(const char *word, double *v)
     char *end;
     errno = 0;
     *v = strtod(word, &end);
-    return end != word && *end == '\0' && errno != ERANGE ? 0 : -1;
+    return end != word && *end == '\0' && errno != ERANGE && !num_text_is_hex(word) ? 0 : -1;
 }
 
 static command_msg_kind_t s_bad(char *err, const char *line, const char *why)

@@ -72,6 +72,8 @@ static void s_test_outputs(bool verbose)
     s_test_run("run: echo hello", &t, &res, verbose);
     assert(res.state == TRIAL_FAIL && isnan(res.value));
     assert(strcmp(res.error, "command printed no score (last line: 'hello')") == 0);
+    s_test_run("run: echo 0x10", &t, &res, verbose); /* hex is text, as in Python */
+    assert(res.state == TRIAL_FAIL && strstr(res.error, "(last line: '0x10')"));
     s_test_run("run: 'true'", &t, &res, verbose);
     assert(strcmp(res.error, "command printed no score") == 0);
     s_test_run("run: echo oops >&2; exit 3", &t, &res, verbose);
