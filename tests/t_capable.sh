@@ -111,6 +111,7 @@ echo "ok: an older worker's HELLO gets the synthetic trial, not the command one"
 
 expect_err 2 "is not a whole amount" "$HPS" worker --connect "$ep" --resources gpu=x
 expect_err 2 "--gpus names 1 device" "$HPS" worker --connect "$ep" --resources gpu=2 --gpus 0
+expect_err 2 "--gpus: device id '1' is given twice" "$HPS" worker --connect "$ep" --gpus 1,0,1
 expect_err 2 "label zone: bad value" "$HPS" worker --connect "$ep" --label zone=a=b
 write_study "$TMP/bad.yaml" bad 1 "resources: {gpu: -1}"
 expect_err 2 "resources.gpu: expected a whole amount" "$HPS" submit "$TMP/bad.yaml" --to "$ep"

@@ -32,7 +32,10 @@ static int s_parse_gpus(worker_t *w, const char *text, char *err)
             strpbrk(id, " \t\n=") != NULL)
             rc = set_err(err, "--gpus: at most %d device ids, each without spaces or '='",
                          WORKER_MAX_GPUS);
-        else
+        for (int j = 0; rc == 0 && j < w->n_gpus; j++)
+            if (strcmp(w->gpus[j], id) == 0) /* two trials would share it, counted as two */
+                rc = set_err(err, "--gpus: device id '%s' is given twice", id);
+        if (rc == 0)
             w->gpus[w->n_gpus++] = xstrdup(id);
     }
     free(copy);
