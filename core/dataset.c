@@ -468,7 +468,7 @@ dataset_t *dataset_parse(const char *buf, size_t len, const char *name,
     }
     ds->arena = sb_take(&ld.arena); /* the columns point into it */
     free(ld.cells);
-    free(ld.row_line);
+    ds->row_line = ld.row_line;
     if (rc != 0)
         dataset_destroy(&ds);
     return ds;
@@ -498,6 +498,7 @@ void dataset_destroy(dataset_t **self_p)
         free(ds->cols[c].missing);
     }
     free(ds->cols);
+    free(ds->row_line);
     free(ds->path);
     free(ds->y_name);
     free(ds->y);

@@ -59,6 +59,7 @@ typedef struct {
     int n_classes;         /* 0 for regression */
     char **class_names;    /* n_classes label texts, pointers into the arena; owned array */
     char *arena;           /* every field's bytes, NUL-terminated; owned */
+    int *row_line;         /* the file line each data row starts on (for errors); owned */
 } dataset_t;
 
 /* Which columns play which role. Names are borrowed for the duration of the load. */

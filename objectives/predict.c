@@ -184,7 +184,8 @@ static double *s_truth(const model_artifact_t *a, const dataset_t *ds, char *err
         }
         y[r] = a->classification ? hit : col->kind == COL_NUMERIC ? col->num[r] : NAN;
         if (a->classification ? hit < 0 : col->kind != COL_NUMERIC) {
-            set_err(err, "%s: row %d: %s column '%s' holds %s", ds->path, r + 1,
+            set_err(err, "%s:%d: %s column '%s' holds %s", ds->path,
+                    ds->row_line ? ds->row_line[r] : r + 2,
                     a->classification ? "label" : "target", a->y_name,
                     a->classification ? "a class the model does not know" : "a non-number");
             free(y);

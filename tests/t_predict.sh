@@ -90,6 +90,10 @@ PY
     2>"$TMP/lr2/err2" || fail "text columns in another order: $(cat "$TMP/lr2/err2")"
 [ "$(sed -n 's/^[a-z0-9_]*=//p' "$TMP/lr2/err2")" = "$(sed -n 's/^[a-z0-9_]*=//p' "$TMP/lr2/err")" ] \
     || fail "text columns swapped: $(cat "$TMP/lr2/err2") against $(cat "$TMP/lr2/err")"
+# a label the model never saw is named by its file line (a blank line before it counts)
+{ head -2 "$TMP/lr2/swapped.csv"; echo; echo 'no-such-class,x,y'; } >"$TMP/lr2/unk.csv"
+expect_err 2 "unk.csv:4: label column 'label' holds a class the model does not know" \
+    "$HPS" predict "$TMP/lr2/model.hpsm" "$TMP/lr2/unk.csv" --score -o "$TMP/lr2/p3.csv"
 "$HPS" predict "$TMP/leak/model.hpsm" "$TMP/leak_probe.csv" --proba -o "$TMP/leak.pred" \
     2>/dev/null || fail "predict leak probe"
 [ "$(sed -n 2p "$TMP/leak.pred" | cut -d, -f2-)" = "$(sed -n 3p "$TMP/leak.pred" | cut -d, -f2-)" ] \
