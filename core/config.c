@@ -337,13 +337,20 @@ static cfg_node_t *s_map(s_reader_t *r, cfg_node_t *map, int depth)
 static cfg_node_t *s_node(s_reader_t *r, const yaml_event_t *ev, int depth)
 {
     int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
-    const yaml_char_t *anchor = NULL;
+    const yaml_char_t *anchor = NULL, *tag = NULL;
     if (ev->type == YAML_SCALAR_EVENT)
-        anchor = ev->data.scalar.anchor;
+        anchor = ev->data.scalar.anchor, tag = ev->data.scalar.tag;
     else if (ev->type == YAML_SEQUENCE_START_EVENT)
-        anchor = ev->data.sequence_start.anchor;
+        anchor = ev->data.sequence_start.anchor, tag = ev->data.sequence_start.tag;
     else if (ev->type == YAML_MAPPING_START_EVENT)
-        anchor = ev->data.mapping_start.anchor;
+        anchor = ev->data.mapping_start.anchor, tag = ev->data.mapping_start.tag;
+    /* Only !!str means anything here (a string, quoted or not); a value read past another
+     * tag (!!binary, !!python/object, !!int "5") would not be what its author meant. */
+    if (tag && strcmp((const char *)tag, YAML_STR_TAG) != 0 && strcmp((const char *)tag, "!")) {
+        cfg_error_at(r->errs, r->file, line, col, "YAML tag '%.60s' is not supported (only "
+                     "!!str: write the value plainly)", (const char *)tag);
+        return NULL;
+    }
     /* Aliases would make a tree a graph (and allow exponential expansion); configs
      * share values through groups instead. */
     if (anchor || ev->type == YAML_ALIAS_EVENT) {
