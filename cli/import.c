@@ -19,6 +19,8 @@
 
 #include "cli/coordinator.h"
 #include "coordinator/dblock.h"
+#include "core/limits.h"
+#include "core/study.h"
 #include "results/optuna.h"
 
 /* ---- import --------------------------------------------------------------------- */
@@ -104,7 +106,21 @@ static int s_import_parse(int argc, char **argv, s_import_flags_t *f)
  * printing every problem. */
 static study_config_t *s_import_config(s_import_flags_t *f, const optuna_study_t *o)
 {
-    char *name_over = xasprintf("study=%s", f->as ? f->as : f->study);
+    for (int i = 0; i < f->n_over; i++)
+        if (strncmp(f->over[i] + strspn(f->over[i], "+"), "study=", 6) == 0) {
+            fprintf(stderr, "hps import: %s: the study's name is --as NAME (default: the "
+                            "Optuna study's)\n", f->over[i]);
+            return NULL;
+        }
+    const char *name = f->as ? f->as : f->study, *why = study_name_problem(name);
+    if (why) {
+        char *shown = limits_escape(name, false);
+        fprintf(stderr, "hps import: study name '%s' %s: model references use them (give "
+                        "--as NAME)\n", shown, why);
+        free(shown);
+        return NULL;
+    }
+    char *name_over = xasprintf("study=%s", name);
     f->over[f->n_over++] = name_over;
     study_config_t *cfg = cli_load_study(f->config, f->n_over, f->over, true, NULL);
     f->n_over--;

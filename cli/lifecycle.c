@@ -416,7 +416,7 @@ static int s_copy_check(const life_flags_t *f, const char *as, char **config, lo
                         long *models)
 {
     char err[HPS_ERR_LEN];
-    int rc = s_check_name(f, as);
+    int rc = f->as ? s_check_name(f, as) : 0; /* a stored name is kept as it is */
     if (rc == 0 && s_same_file(f->db, f->to_db))
         return s_bad(f, "--to-db %s is the file copied from: copy into another file", f->to_db);
     if (rc == 0)

@@ -161,6 +161,9 @@ int multirun_expand(const char *config, int n_over, char *const *over, multirun_
                 sb_printf(&sb, "-%s=%s", key, v);
         }
         out->suffix[c] = sb_take(&sb);
+        /* '@' and ':' separate a model reference's parts (core/study.h): not in a name */
+        for (char *p = out->suffix[c]; (p = strpbrk(p, "@:")); p++)
+            *p = '_';
     }
     s_axes_free(ax, n_over);
     return 0;

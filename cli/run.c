@@ -464,12 +464,18 @@ static int s_expand(const run_flags_t *f, multirun_t *m)
 }
 
 /* Combination c's overrides (*n of them; the array and its last string, the study name
- * when given, are the caller's). */
+ * when given, are the caller's). The name replaces a study= of the user's, which it was
+ * made from. */
 static char **s_combo(const multirun_t *m, int c, const char *name, int *n)
 {
     char **over = xcalloc((size_t)m->n_over + 2, sizeof *over);
-    memcpy(over, m->over + (size_t)c * (size_t)m->n_over, sizeof *over * (size_t)m->n_over);
-    *n = m->n_over;
+    *n = 0;
+    for (int i = 0; i < m->n_over; i++) {
+        char *kv = m->over[(size_t)c * (size_t)m->n_over + (size_t)i];
+        const char *key = kv + strspn(kv, "+");
+        if (!name || strncmp(key, "study=", 6) != 0)
+            over[(*n)++] = kv;
+    }
     if (name) {
         strbuf_t sb; /* a YAML single-quoted scalar: the name whatever it holds */
         sb_init(&sb);

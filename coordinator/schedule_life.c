@@ -144,7 +144,10 @@ static int s_create(sched_t *self, study_config_t **cfg_p, sched_outcome_t *out,
 {
     study_config_t *cfg = *cfg_p;
     store_obs_t *obs = NULL;
-    int n = 0, rc = cfg->warm_start ? s_warm_obs(self, cfg, &obs, &n, err) : 0;
+    const char *why = study_name_problem(cfg->name);
+    if (why)
+        set_err(err, "its name %s: model references use them (NAME@STAGE, NAME:VERSION)", why);
+    int n = 0, rc = why ? 1 : cfg->warm_start ? s_warm_obs(self, cfg, &obs, &n, err) : 0;
     if (rc == 1) {
         out->kind = STORE_PLAN_REFUSED;
         free(out->text);

@@ -75,7 +75,9 @@ static void s_register(const cfg_node_t *root, bool fresh, cfg_errs_t *errs)
                   LIMITS_NAME_MAX);
 }
 
-/* study, n_trials, max_retries, seed and an explicit direction (0 when absent). */
+/* study, n_trials, max_retries, seed and an explicit direction (0 when absent). A new
+ * study's name is also held to study_name_problem, where it is created (sched). fresh:
+ * a config file's, not a stored one. */
 static int s_scalars(study_config_t *s, bool fresh, cfg_errs_t *errs)
 {
     const cfg_node_t *root = s->root;
@@ -83,12 +85,10 @@ static int s_scalars(study_config_t *s, bool fresh, cfg_errs_t *errs)
     const char *name = NULL, *dir = NULL;
     long retries = 3, seed = 0;
     if (s_required(root, "study", errs) && cfg_str(root, "study", NULL, &name, errs) == 0) {
-        const char *why = fresh ? study_name_problem(name)
-                                : limits_name_problem(name, LIMITS_NAME_MAX);
+        const char *why = limits_name_problem(name, LIMITS_NAME_MAX);
         if (why)
             cfg_error(errs, cfg_get(root, "study"), "study: the name %s (at most %d bytes of "
-                      "printable UTF-8, no '@' or ':', which model references use)", why,
-                      LIMITS_NAME_MAX);
+                      "printable UTF-8)", why, LIMITS_NAME_MAX);
         s->name = xstrdup(name);
     }
     if (s_required(root, "n_trials", errs) &&

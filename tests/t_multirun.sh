@@ -52,6 +52,13 @@ expect_err 2 "override 'n_trials=3,5' has several values: add --multirun" "$HPS"
 expect_err 2 "override 'n_trials=3,3': value '3' is given twice" "$HPS" run "$TMP/conf/t.yaml" -m n_trials=3,3 --db "$DB"
 expect_err 2 "unknown model 'rsa'" "$HPS" run "$TMP/conf/t.yaml" --multirun model=sph,rsa --db "$DB"
 [ ! -e "$DB" ] || fail "a refused multirun created the study file"
+# a study= of the user's is the base of the names; '@' and ':' of a swept value become _
+expect 0 "$HPS" run "$TMP/conf/t.yaml" -m study=base n_trials=1,2 -j 1 --db "$TMP/names.db"
+expect 0 "$HPS" run "$TMP/conf/t.yaml" -m study=base 'sampler={type: random},{type: tpe}' \
+    n_trials=1 -j 1 --db "$TMP/names.db"
+sqlite3 "$TMP/names.db" "SELECT name FROM studies ORDER BY name" | tr '\n' '|' >"$TMP/n2.txt"
+[ "$(cat "$TMP/n2.txt")" = "base-n_trials=1|base-n_trials=2|base-sampler={type_ random}|base-sampler={type_ tpe}|" ] \
+    || fail "names: $(cat "$TMP/n2.txt")"
 # --to: the 4 studies submitted to a running coordinator, its workers run them
 DB=$TMP/c.db
 start_coord
