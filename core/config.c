@@ -251,15 +251,25 @@ static cfg_node_t *s_scalar(s_reader_t *r, const yaml_event_t *ev)
     int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
     const char *text = (const char *)ev->data.scalar.value;
     const char *tag = (const char *)ev->data.scalar.tag;
-    bool quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
-                  (tag && strcmp(tag, YAML_STR_TAG) == 0);
-    if (!quoted && cfg_is_null_text(text))
+    /* !!int, !!float, !!bool, !!null: the text read as a plain scalar, of that kind */
+    static const char *const kinds[] = {YAML_INT_TAG, YAML_FLOAT_TAG, YAML_BOOL_TAG,
+                                        YAML_NULL_TAG};
+    static const cfg_kind_t want[] = {CFG_K_NUMBER, CFG_K_NUMBER, CFG_K_BOOL, CFG_K_NULL};
+    int k = 0;
+    while (tag && k < 4 && strcmp(tag, kinds[k]) != 0)
+        k++;
+    bool typed = tag && k < 4;
+    bool quoted = !typed && (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+                             (tag && strcmp(tag, YAML_STR_TAG) == 0));
+    if (!quoted && cfg_is_null_text(text) && (!typed || want[k] == CFG_K_NULL))
         return cfg_node_new(CFG_NULL, r->file, line, col);
     cfg_node_t *n = cfg_node_new(CFG_SCALAR, r->file, line, col);
     n->value = xstrndup(text, ev->data.scalar.length);
     if (memchr(text, '\0', ev->data.scalar.length)) /* a "\0" escape: C strings end there */
         cfg_error(r->errs, n, "a NUL byte in a string");
     n->quoted = quoted;
+    if (typed && (cfg_kind(n) != want[k] || (k == 0 && strpbrk(n->value, ".eEnN"))))
+        cfg_error(r->errs, n, "'%.40s' does not read as !!%s", n->value, strrchr(tag, ':') + 1);
     return n;
 }
 
@@ -344,11 +354,20 @@ static cfg_node_t *s_node(s_reader_t *r, const yaml_event_t *ev, int depth)
         anchor = ev->data.sequence_start.anchor, tag = ev->data.sequence_start.tag;
     else if (ev->type == YAML_MAPPING_START_EVENT)
         anchor = ev->data.mapping_start.anchor, tag = ev->data.mapping_start.tag;
-    /* Only !!str means anything here (a string, quoted or not); a value read past another
-     * tag (!!binary, !!python/object, !!int "5") would not be what its author meant. */
-    if (tag && strcmp((const char *)tag, YAML_STR_TAG) != 0 && strcmp((const char *)tag, "!")) {
-        cfg_error_at(r->errs, r->file, line, col, "YAML tag '%.60s' is not supported (only "
-                     "!!str: write the value plainly)", (const char *)tag);
+    /* The core schema's tags (s_scalar checks the kind); a value read past another tag
+     * (!!binary, !!python/object, !!set) would not be what its author meant. */
+    static const char *const core[] = {YAML_STR_TAG,  YAML_INT_TAG, YAML_FLOAT_TAG, YAML_BOOL_TAG,
+                                       YAML_NULL_TAG, YAML_MAP_TAG, YAML_SEQ_TAG,   "!"};
+    size_t t = 0;
+    while (tag && t < sizeof core / sizeof *core && strcmp((const char *)tag, core[t]) != 0)
+        t++;
+    bool fits = !tag || (ev->type == YAML_SCALAR_EVENT ? t < 5 || t == 7
+                         : ev->type == YAML_MAPPING_START_EVENT ? t == 5 || t == 7
+                                                                 : t == 6 || t == 7);
+    if (!fits) {
+        cfg_error_at(r->errs, r->file, line, col, "YAML tag '%.60s' is not supported here (the "
+                     "core schema's !!str, !!int, !!float, !!bool, !!null, !!map, !!seq are)",
+                     (const char *)tag);
         return NULL;
     }
     /* Aliases would make a tree a graph (and allow exponential expansion); configs

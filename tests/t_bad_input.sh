@@ -16,6 +16,10 @@ for f in tests/bad_configs/[0-9]*.yaml; do
     expect2 "$want" "$HPS" run "$f" -j 1 --db "$DB"
 done
 good=tests/bad_configs/good.yaml
+# the core schema's tags read as written (PyYAML users write !!float 1e-3)
+sed 's/low: -5, high: 5}/low: !!float -5, high: !!int 5}/' $good >"$TMP/tagged.yaml"
+"$HPS" run "$TMP/tagged.yaml" -j 1 --db "$TMP/tagged.db" -q >/dev/null 2>"$TMP/err" \
+    || fail "tagged config: $(cat "$TMP/err")"
 expect2 "usage" "$HPS"
 expect2 "unknown command 'frobnicate'" "$HPS" frobnicate
 expect2 "CONFIG file is required" "$HPS" run --db "$DB"
@@ -32,7 +36,7 @@ expect2 "CURVE keys are required" "$HPS" coordinator --bind tcp://0.0.0.0:1 --db
 expect2 "the port must be a number from 1 to 65535" "$HPS" coordinator --bind tcp://127.0.0.1:99999 --db "$DB"
 expect2 "the port must be a number from 1 to 65535" "$HPS" status --to tcp://127.0.0.1:70000
 expect2 "not an endpoint" "$HPS" worker --connect garbage
-expect2 "study: the name contains '@' or ':'" "$HPS" run $good study=a:1 --db "$DB"
+expect2 "study 'a:1' not created: its name contains '@' or ':'" "$HPS" run $good study=a:1 --db "$DB"
 expect2 "register: the name contains '@' or ':'" "$HPS" run $good register=m@x --db "$DB"
 expect2 "--connect" "$HPS" worker
 expect2 "--slots" "$HPS" worker --connect tcp://127.0.0.1:1 --slots 0
