@@ -114,13 +114,8 @@ static int s_check_caps(const worker_opts_t *opts)
     int rc = opts->resources ? capable_parse(opts->resources, true, &l, err) : 0;
     const capable_kv_t *gpu = rc == 0 ? capable_find(&l, "gpu") : NULL;
     int n_gpus = 0;
-    for (const char *p = opts->gpus; rc == 0 && p && *p; p += strcspn(p, ",") + !!p[strcspn(p, ",")]) {
-        n_gpus++;
-        size_t len = strcspn(p, ",");
-        for (const char *q = opts->gpus; rc == 0 && q < p; q += strcspn(q, ",") + 1)
-            if (strcspn(q, ",") == len && strncmp(q, p, len) == 0)
-                rc = set_err(err, "--gpus: device id '%.*s' is given twice", (int)len, p);
-    }
+    if (rc == 0 && opts->gpus)
+        rc = worker_gpus_count(opts->gpus, &n_gpus, err);
     if (rc == 0 && gpu && opts->gpus && gpu->amount != n_gpus)
         rc = set_err(err, "--resources gpu=%lld but --gpus names %d device(s)",
                      (long long)gpu->amount, n_gpus);

@@ -22,26 +22,43 @@
 #include "objectives/objective.h"
 #include "worker/worker_priv.h"
 
-/* --gpus "0,1" into w->gpus; -1 with err. */
-static int s_parse_gpus(worker_t *w, const char *text, char *err)
+/* --gpus "0,1" into ids[*n] (owned copies, WORKER_MAX_GPUS at most; empty ids between
+ * commas skipped); -1 with err. */
+static int s_gpu_ids(const char *text, char **ids, int *n, char *err)
 {
     char *copy = xstrdup(text), *save = NULL;
     int rc = 0;
     for (char *id = strtok_r(copy, ",", &save); id && rc == 0; id = strtok_r(NULL, ",", &save)) {
-        if (w->n_gpus >= WORKER_MAX_GPUS || strlen(id) > CAPABLE_VALUE_MAX ||
+        if (*n >= WORKER_MAX_GPUS || strlen(id) > CAPABLE_VALUE_MAX ||
             strpbrk(id, " \t\n=") != NULL)
             rc = set_err(err, "--gpus: at most %d device ids, each without spaces or '='",
                          WORKER_MAX_GPUS);
-        for (int j = 0; rc == 0 && j < w->n_gpus; j++)
-            if (strcmp(w->gpus[j], id) == 0) /* two trials would share it, counted as two */
+        for (int j = 0; rc == 0 && j < *n; j++)
+            if (strcmp(ids[j], id) == 0) /* two trials would share it, counted as two */
                 rc = set_err(err, "--gpus: device id '%s' is given twice", id);
         if (rc == 0)
-            w->gpus[w->n_gpus++] = xstrdup(id);
+            ids[(*n)++] = xstrdup(id);
     }
     free(copy);
-    if (rc == 0 && w->n_gpus == 0)
+    if (rc == 0 && *n == 0)
         rc = set_err(err, "--gpus: no device id");
     return rc;
+}
+
+int worker_gpus_count(const char *text, int *n, char *err)
+{
+    char *ids[WORKER_MAX_GPUS];
+    *n = 0;
+    int rc = s_gpu_ids(text, ids, n, err);
+    for (int i = 0; i < *n; i++)
+        free(ids[i]);
+    return rc;
+}
+
+/* --gpus "0,1" into w->gpus; -1 with err. */
+static int s_parse_gpus(worker_t *w, const char *text, char *err)
+{
+    return s_gpu_ids(text, w->gpus, &w->n_gpus, err);
 }
 
 /* Resources from --resources, the defaults filled in, and the GPU ids agreeing. */

@@ -71,6 +71,9 @@ typedef struct {
  * killed). 0 then; -1 with err when the worker cannot start (bad cache dir, socket,
  * certificates, endpoint) or its event loop fails. */
 int worker_run(const worker_opts_t *opts, char *err);
+/* The number of device ids in --gpus text (worker/slots.c's reading: empty ids skipped,
+ * none given twice): 0, or -1 with err. */
+int worker_gpus_count(const char *text, int *n, char *err);
 
 void worker_test(bool verbose);
 
