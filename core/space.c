@@ -134,12 +134,12 @@ static int s_numeric(param_t *p, const cfg_node_t *node, cfg_errs_t *errs)
     else if (s_width_overflows(p, is_int, l_low, l_high))
         cfg_error(errs, low_n, "%s: the range from low (%s) to high (%s) is too wide to sample",
                   p->name, low_n->value, cfg_get(node, "high")->value);
-    else if (is_int && fmax(fabs(p->low), fabs(p->high)) > SPACE_INT_MAX)
-        cfg_error(errs, low_n, "%s: int bounds must lie within -2^53 .. 2^53 (%.0f): a larger "
+    else if (is_int && (l_low < -SPACE_INT_MAX || l_high > SPACE_INT_MAX))
+        cfg_error(errs, low_n, "%s: int bounds must lie within -2^53 .. 2^53 (%ld): a larger "
                   "integer has no exact double", p->name, SPACE_INT_MAX);
-    else if ((is_int || has_step) && step > 0 && !((p->high - p->low) / step <= SPACE_INT_MAX))
-        cfg_error(errs, has_step ? step_n : low_n, "%s: the range holds more than 2^53 "
-                  "steps: use a larger step or a narrower range", p->name);
+    else if (has_step && step > 0 && !((p->high - p->low) / step < SPACE_MAX_STEPS))
+        cfg_error(errs, step_n, "%s: the range holds 1e18 steps or more: use a larger step",
+                  p->name);
     if (errs->n > before)
         return -1;
     p->step = is_int ? step : (has_step ? step : 0);

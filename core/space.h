@@ -21,9 +21,10 @@
 struct cfg_node_s;
 struct cfg_errs_s;
 
-/* 2^53: int bounds and the number of steps in a range are at most this, so every
- * int and every grid point is an exact double (the samplers draw a step index). */
-#define SPACE_INT_MAX 9007199254740992.0
+/* 2^53: int bounds lie within -+this, so every int is an exact double. */
+#define SPACE_INT_MAX 9007199254740992L
+/* A stepped range holds fewer points than this (the samplers draw a step index). */
+#define SPACE_MAX_STEPS 1e18
 
 typedef enum { PARAM_FLOAT = 0, PARAM_INT = 1, PARAM_CAT = 2 } param_kind_t;
 

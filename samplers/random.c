@@ -75,7 +75,7 @@ static double s_draw(const param_t *p, rng_t *r)
     }
     if (p->step > 0) {
         double k = floor((p->high - p->low) / p->step + 0.5);
-        assert(k >= 0 && k <= SPACE_INT_MAX); /* core/space.c refuses more steps */
+        assert(k >= 0 && k < SPACE_MAX_STEPS); /* core/space.c refuses more steps */
         return p->low + (double)rng_below(r, (uint64_t)k + 1) * p->step;
     }
     return p->low + rng_uniform(r) * (p->high - p->low);
