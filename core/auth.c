@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <ctype.h>
 #include <czmq.h>
 #include <dirent.h>
 #include <errno.h>
@@ -35,8 +36,11 @@ static int s_tcp_host(const char *ep, char *out, size_t size)
 const char *auth_endpoint_problem(const char *ep)
 {
     assert(ep);
-    if (strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0)
-        return NULL;
+    static const char *const other[] = {"ipc://", "inproc://", "ws://", "wss://", "tipc://",
+                                        "vmci://"}; /* libzmq checks these itself */
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+        if (strncmp(ep, other[i], strlen(other[i])) == 0)
+            return NULL;
     if (strncmp(ep, "tcp://", 6) != 0)
         return "not an endpoint: expected tcp://HOST:PORT (or ipc://PATH)";
     char host[256];
@@ -49,7 +53,7 @@ const char *auth_endpoint_problem(const char *ep)
     char *end;
     errno = 0;
     long p = strtol(port, &end, 10);
-    if (!*port || *end || errno || p < 1 || p > 65535 || *port == '+' || *port == '-')
+    if (!isdigit((unsigned char)*port) || *end || errno || p < 1 || p > 65535)
         return "the port must be a number from 1 to 65535 (or * to bind any)";
     return NULL;
 }
@@ -130,10 +134,11 @@ void auth_test(bool verbose)
     for (size_t i = 0; i < ARRAY_SIZE(local); i++)
         assert(!auth_endpoint_problem(local[i]));
     static const char *const well[] = {"tcp://0.0.0.0:5555", "tcp://*:*", "tcp://eth0:1",
-                                       "tcp://[::]:65535"};
+                                       "tcp://[::]:65535", "ws://127.0.0.1:80/x"};
     static const char *const bad[] = {"tcp://127.0.0.1:99999", "tcp://127.0.0.1:0",
                                       "tcp://127.0.0.1:", "tcp://127.0.0.1:-5",
                                       "tcp://127.0.0.1:+5", "tcp://127.0.0.1:5x",
+                                      "tcp://127.0.0.1: 5",
                                       "tcp://127.0.0.1", "tcp://:5", "udp://x", "", "tcp://"};
     for (size_t i = 0; i < ARRAY_SIZE(well); i++)
         assert(!auth_endpoint_problem(well[i]));
