@@ -30,22 +30,27 @@ static bool s_same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
-/* Whether path (existing or not: then its folder counts) lies in or is folder dir. */
+/* Whether path lies in or is folder dir; a path not there yet counts by its nearest
+ * existing ancestor (where mkdir -p would make it). */
 static bool s_inside(const char *path, const char *dir)
 {
     char rdir[PATH_MAX], rpath[PATH_MAX];
     if (!realpath(dir, rdir))
         return false;
-    if (!realpath(path, rpath)) { /* not there yet: where it would be made */
-        char *copy = xstrdup(path), *slash = strrchr(copy, '/');
-        const char *parent = !slash ? "." : slash == copy ? "/" : (*slash = '\0', copy);
-        bool in = realpath(parent, rpath) != NULL;
-        free(copy);
-        if (!in)
-            return false;
+    char *copy = xstrdup(path);
+    bool found = realpath(copy, rpath) != NULL;
+    while (!found) {
+        char *slash = strrchr(copy, '/');
+        if (!slash || slash == copy) {
+            found = realpath(slash ? "/" : ".", rpath) != NULL;
+            break;
+        }
+        *slash = '\0';
+        found = realpath(copy, rpath) != NULL;
     }
+    free(copy);
     size_t n = strlen(rdir);
-    return strncmp(rpath, rdir, n) == 0 && (rpath[n] == '\0' || rpath[n] == '/');
+    return found && strncmp(rpath, rdir, n) == 0 && (rpath[n] == '\0' || rpath[n] == '/');
 }
 
 const char *cli_output_clash(const char *out, const char *db, const char *const *inputs, int n)

@@ -64,8 +64,18 @@ expect 2 "$HPS" export ex --db "$TMP/missing.db" --format csv
 "$HPS" export ex --db "$DB" --format csv >"$TMP/st0"
 sum0=$(sha256sum "$DB" | cut -c1-64)
 ln -s "$DB" "$TMP/sym.db" && ln "$DB" "$TMP/hard.db"
-for o in "$DB" "$TMP/sym.db" "$TMP/hard.db" "$DB-wal" "$DB.blobs/x.csv"; do
-    [ "$o" = "$DB-wal" ] && [ ! -e "$o" ] && continue
+# -wal exists while a connection is open: hold one (a reader) around the refusal
+python3 - "$DB" "$HPS" <<'PY' || fail "report -o DB-wal while the file is open"
+import os, sqlite3, subprocess, sys
+db, hps = sys.argv[1:3]
+c = sqlite3.connect(db)
+c.execute("SELECT COUNT(*) FROM trials").fetchall()
+assert os.path.exists(db + "-wal"), "no -wal while open"
+r = subprocess.run([hps, "report", "--db", db, "-o", db + "-wal"], capture_output=True, text=True)
+assert r.returncode == 2 and "is the study file" in r.stderr, (r.returncode, r.stderr)
+c.close()
+PY
+for o in "$DB" "$TMP/sym.db" "$TMP/hard.db" "$DB.blobs/x.csv"; do
     for f in csv json optuna; do
         expect_err 2 "-o $o is " "$HPS" export ex --db "$DB" --format $f -o "$o" --force
     done
@@ -73,6 +83,9 @@ for o in "$DB" "$TMP/sym.db" "$TMP/hard.db" "$DB-wal" "$DB.blobs/x.csv"; do
 done
 expect_err 2 "inside the study file's .blobs folder" "$HPS" export ex --db "$DB" --format mlflow \
     -o "$DB.blobs"
+expect_err 2 "inside the study file's .blobs folder" "$HPS" export ex --db "$DB" --format mlflow \
+    -o "$DB.blobs/new/mlruns"
+[ ! -e "$DB.blobs/new" ] || fail "a folder was made in the blobs"
 [ "$(sha256sum "$DB" | cut -c1-64)" = "$sum0" ] || fail "the study file changed"
 "$HPS" export ex --db "$DB" --format csv | cmp -s - "$TMP/st0" || fail "the trials differ after the refusals"
 echo "ok: export csv and json hold all 24 trials with params and steps, as in the DB; -o onto it refused"
