@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -16,24 +17,32 @@
 struct dblock {
     int fd;    /* holds the flock on the lock file while open */
     int db_fd; /* holds the flock on the database file itself, or -1 (none yet) */
+    int spare; /* an fd on the database file whose flock failed, or -1: closed only at
+                * release, after the store (a close drops SQLite's POSIX locks) */
 };
 
-/* flock the database file itself (by identity, whatever name it is reached by): its fd,
- * -1 when it does not exist yet (no other name can reach it either), or -2 with err. */
-static int s_lock_db(const char *db_path, char *err)
+/* flock the database file itself (by identity, whatever name it is reached by) into
+ * self: 0 (also when there is no regular file yet, which no other name can reach, or the
+ * file system has no flock, as NFS may not), or -1 with err when another holds it. */
+static int s_lock_db(dblock_t *self, const char *db_path, char *err)
 {
-    int fd = open(db_path, O_RDONLY | O_CLOEXEC);
+    int fd = open(db_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd); /* not a database file: the store refuses it */
+        fd = -1;
+    }
     if (fd < 0)
-        return errno == ENOENT ? -1 : (set_err(err, "%s: %s", db_path, strerror(errno)), -2);
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-        return fd;
-    if (errno == EWOULDBLOCK)
-        set_err(err, "%s is in use by another coordinator that opened it by another name (a "
-                     "link to it): one coordinator per database", db_path);
-    else
-        set_err(err, "%s: flock: %s", db_path, strerror(errno));
-    close(fd);
-    return -2;
+        return 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        self->db_fd = fd;
+        return 0;
+    }
+    self->spare = fd;
+    if (errno != EWOULDBLOCK)
+        return 0; /* EBADF, ENOLCK, EOPNOTSUPP: the lock file alone guards this name */
+    return set_err(err, "%s is in use by another coordinator that opened it by another name "
+                        "(a link to it): one coordinator per database", db_path);
 }
 
 /* What the holder wrote into the lock file ("pid N on HOST"), for the refusal. */
@@ -86,24 +95,19 @@ dblock_t *dblock_acquire(const char *db_path, char *err)
     }
     free(path);
     free(dir);
-    int db_fd = fd >= 0 ? s_lock_db(db_path, err) : -2;
-    if (db_fd == -2) {
-        if (fd >= 0)
-            close(fd);
+    if (fd < 0)
         return NULL;
-    }
     dblock_t *self = xcalloc(1, sizeof *self);
-    self->fd = fd;
-    self->db_fd = db_fd;
+    *self = (dblock_t){.fd = fd, .db_fd = -1, .spare = -1};
+    if (s_lock_db(self, db_path, err) != 0) /* no store is open yet: closing is safe */
+        dblock_release(&self);
     return self;
 }
 
 int dblock_pin(dblock_t *self, const char *db_path, char *err)
 {
     assert(self);
-    if (self->db_fd < 0)
-        self->db_fd = s_lock_db(db_path, err);
-    return self->db_fd == -2 ? -1 : 0;
+    return self->db_fd >= 0 || self->spare >= 0 ? 0 : s_lock_db(self, db_path, err);
 }
 
 void dblock_release(dblock_t **self_p)
@@ -115,6 +119,8 @@ void dblock_release(dblock_t **self_p)
     close(self->fd); /* releases the flock; the file stays for the next holder */
     if (self->db_fd >= 0)
         close(self->db_fd);
+    if (self->spare >= 0)
+        close(self->spare);
     free(self);
     *self_p = NULL;
 }
