@@ -75,14 +75,31 @@ const char *cli_output_clash(const char *out, const char *db, const char *const 
     return what;
 }
 
+/* For a file to write at path: what is wrong with where it goes, or NULL. */
+static const char *s_file_place(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return S_ISDIR(st.st_mode) ? "is a folder: name a file" : NULL;
+    char *copy = xstrdup(path), *slash = strrchr(copy, '/');
+    const char *parent = !slash ? "." : slash == copy ? "/" : (*slash = '\0', copy);
+    bool ok = stat(parent, &st) == 0 && S_ISDIR(st.st_mode);
+    free(copy);
+    return ok ? NULL : "in a folder that does not exist";
+}
+
 int cli_check_output(const char *cmd, const char *out, const char *db,
-                     const char *const *inputs, int n)
+                     const char *const *inputs, int n, bool file)
 {
     const char *what = cli_output_clash(out, db, inputs, n);
-    if (!what)
-        return 0;
-    fprintf(stderr, "hps %s: -o %s is %s: writing it would destroy it\n", cmd, out, what);
-    return 2;
+    if (what) {
+        fprintf(stderr, "hps %s: -o %s is %s: writing it would destroy it\n", cmd, out, what);
+        return 2;
+    }
+    what = file && out && strcmp(out, "-") != 0 ? s_file_place(out) : NULL;
+    if (what)
+        fprintf(stderr, "hps %s: -o %s %s\n", cmd, out, what);
+    return what ? 2 : 0;
 }
 
 int cli_check_plain(const char *cmd, const char *endpoint, const char *cert)

@@ -27,9 +27,10 @@ int cli_check_plain(const char *cmd, const char *endpoint, const char *cert);
  * folder, or one of the n files in inputs. Links and symlinks count as the file they
  * name. NULL when fine, else what out is ("the study file", ...). */
 const char *cli_output_clash(const char *out, const char *db, const char *const *inputs, int n);
-/* The same as a check: 0 ok, or 2 after "hps CMD: -o OUT is ...". */
+/* The same as a check: 0 ok, or 2 after "hps CMD: -o OUT is ...". file: out names a
+ * file to write, so a folder, or a folder that does not exist to hold it, is bad too. */
 int cli_check_output(const char *cmd, const char *out, const char *db,
-                     const char *const *inputs, int n);
+                     const char *const *inputs, int n, bool file);
 
 /* getopt_long rows of the coordinator's flags (--db, --heartbeat-ms, --lease-ms, --sync),
  * for a command's longopts table; cli_coord_flag() handles what they return. (Not

@@ -130,7 +130,7 @@ int export_main(int argc, char **argv)
         return s_bad("--format: unknown format '%s'", format);
     if (f->needs_out && !out)
         return s_bad("--format %s writes files: -o OUT is required", format);
-    if (cli_check_output("export", out, db, NULL, 0) != 0)
+    if (cli_check_output("export", out, db, NULL, 0, f->fn != mlflow_export) != 0)
         return 2;
     store_t *st;
     int code = cli_open_read("export", db, &st);

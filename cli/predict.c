@@ -79,7 +79,7 @@ int predict_main(int argc, char **argv)
     int code = s_parse(argc, argv, &o, pos, &db);
     if (code >= 0)
         return code;
-    if (cli_check_output("predict", o.out, db, pos, 2) != 0)
+    if (cli_check_output("predict", o.out, db, pos, 2, true) != 0)
         return 2;
     predict_result_t res;
     char err[HPS_ERR_LEN];

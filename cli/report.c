@@ -32,7 +32,7 @@ static int s_bad(const char *fmt, const char *arg)
 /* The report of the parsed flags into out: exit code. */
 static int s_run(const char *db, const char *const *studies, int n, const char *out)
 {
-    if (cli_check_output("report", out, db, NULL, 0) != 0)
+    if (cli_check_output("report", out, db, NULL, 0, true) != 0)
         return 2;
     char err[HPS_ERR_LEN];
     store_t *st = store_open_read(db, err);

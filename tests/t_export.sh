@@ -86,6 +86,10 @@ expect_err 2 "inside the study file's .blobs folder" "$HPS" export ex --db "$DB"
 expect_err 2 "inside the study file's .blobs folder" "$HPS" export ex --db "$DB" --format mlflow \
     -o "$DB.blobs/new/mlruns"
 [ ! -e "$DB.blobs/new" ] || fail "a folder was made in the blobs"
+# a file's place: not a folder, and in a folder that exists (bad input: exit 2)
+expect_err 2 "-o $TMP is a folder: name a file" "$HPS" report --db "$DB" -o "$TMP"
+expect_err 2 "in a folder that does not exist" "$HPS" export ex --db "$DB" --format csv \
+    -o "$TMP/nope/x.csv"
 [ "$(sha256sum "$DB" | cut -c1-64)" = "$sum0" ] || fail "the study file changed"
 "$HPS" export ex --db "$DB" --format csv | cmp -s - "$TMP/st0" || fail "the trials differ after the refusals"
 echo "ok: export csv and json hold all 24 trials with params and steps, as in the DB; -o onto it refused"
