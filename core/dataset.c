@@ -8,6 +8,7 @@
 #include "core/dataset.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <csv.h>
 #include <math.h>
 #include <stdlib.h>
@@ -204,6 +205,19 @@ typedef struct {
     bool nonfinite;                     /* the first is inf/nan text that parsed */
 } s_census_t;
 
+/* A number too large for a double (1e400): parse_double refuses it, but it is a number,
+ * and a column of them is not text: *v becomes +-inf, which the column's check refuses. */
+static bool s_overflows(const char *text, double *v)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(text, &end);
+    bool over = *text && *end == '\0' && errno == ERANGE && fabs(x) > 1 && !num_text_is_hex(text);
+    if (over)
+        *v = x;
+    return over;
+}
+
 static int s_not_numeric(const s_loader_t *ld, const char *name, const s_census_t *k,
                          bool strict)
 {
@@ -234,7 +248,8 @@ static int s_numeric_column(s_loader_t *ld, const dataset_opts_t *o, int c, doub
         if (s_is_missing(o, v)) { /* first: a marker may read as a number (-999) */
             num[r] = NAN;
             k.n_miss++;
-        } else if ((parsed = parse_double(v, &num[r]) == 0) && isfinite(num[r])) {
+        } else if ((parsed = parse_double(v, &num[r]) == 0 || s_overflows(v, &num[r])) &&
+                   isfinite(num[r])) {
             k.n_num++;
         } else {
             if (k.n_other < DATASET_BAD_LINES) {
@@ -543,6 +558,10 @@ static void s_test_errors(void)
     o.n_numeric = 1;
     s_expect_error("x,label\n1,0\n2,1\nabc,0\n", &o, "t.csv:4: column 'x': 'abc' is not a number");
     s_expect_error("x,label\n1,0\n-0x1p3,1\n", &o, "t.csv:3: column 'x': '-0x1p3' is not a number");
+    o.n_numeric = 0; /* a column of numbers past DBL_MAX is no text column */
+    s_expect_error("x,label\n1e400,0\n-2e999,1\n", &o, "t.csv:2: column 'x': '1e400' is not a "
+                   "finite number; also line 3");
+    o.n_numeric = 1;
     s_expect_error("x,label\n1,0\n?,1\nNA,0\n", &o, "t.csv:3: column 'x': '?' is not a number");
     o.n_numeric = 0;
     s_expect_error("x,label\n1,0\n2,\n", &o, "t.csv:3: missing label");
