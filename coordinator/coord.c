@@ -190,7 +190,7 @@ static void s_on_report(ctx_t *c)
         coord__error(c, "REPORT: attempt out of range");
         return;
     }
-    if (!coord__from_holder(c, trial, attempt))
+    if (!coord__from_holder(c, trial, attempt, false))
         return;
     bool prune;
     char err[HPS_ERR_LEN];
@@ -215,11 +215,12 @@ static void s_on_tell(ctx_t *c)
         coord__error(c, err);
         return;
     }
-    if (!coord__from_holder(c, trial, attempt))
+    if (!coord__from_holder(c, trial, attempt, false))
         return;
     coord__tell_artifact(c, &r); /* a model file not received: a FAIL, never registered */
     int rc = sched_tell(c->self->sched, trial, attempt, &r, err);
-    if (rc < 0 || (rc != TELL_STALE && coord__register_artifact(c, trial, &r, err) != 0)) {
+    if (rc < 0 || (rc != TELL_STALE &&
+                   coord__register_artifact(c, trial, &r, rc == TELL_RECORDED, err) != 0)) {
         coord__error(c, err);
         return;
     }
@@ -268,7 +269,7 @@ static void s_on_put(ctx_t *c)
 {
     int64_t trial; /* a worker's model upload names its lease (worker/upload.h) */
     if (proto_get_int(c->msg, "trial", &trial) == 0
-            ? !coord__from_holder(c, trial, proto_int_or(c->msg, "attempt", 0))
+            ? !coord__from_holder(c, trial, proto_int_or(c->msg, "attempt", 0), true)
             : !coord__may_submit(c))
         return;
     size_t len;

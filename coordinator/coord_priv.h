@@ -101,15 +101,18 @@ void coord__on_resume(ctx_t *c);
 void coord__on_status(ctx_t *c);
 void coord__on_stop(ctx_t *c);
 /* Whether a TELL/REPORT for (trial, attempt) comes from its lease holder; false when
- * refused (answered and logged). */
-bool coord__from_holder(ctx_t *c, int64_t trial, int64_t attempt);
+ * refused (answered and logged). running: the attempt must be running now and held by
+ * the sender (a model upload: PUT with a trial), not merely not another's. */
+bool coord__from_holder(ctx_t *c, int64_t trial, int64_t attempt, bool running);
 
 /* coord_tell.c: a TELL that names a model file (a final refit's artifact, uploaded
  * before by PUT). Before it is recorded: a COMPLETE whose blob is not here, whole and
  * verified, becomes a FAIL. After: the model version is registered in the same batch
- * (idempotent; nothing for a TELL without an artifact or not COMPLETE). 0 or -1 with
- * err (then no ACK: the worker sends the TELL again). */
+ * (idempotent; nothing for a TELL without an artifact or not COMPLETE; for a repeated
+ * TELL, !recorded, only from the worker that ran the trial). 0 or -1 with err (then no
+ * ACK: the worker sends the TELL again). */
 void coord__tell_artifact(ctx_t *c, store_result_t *r);
-int coord__register_artifact(ctx_t *c, int64_t trial, const store_result_t *r, char *err);
+int coord__register_artifact(ctx_t *c, int64_t trial, const store_result_t *r, bool recorded,
+                             char *err);
 
 #endif

@@ -63,12 +63,30 @@ void coord__tell_artifact(ctx_t *c, store_result_t *r)
     }
 }
 
-int coord__register_artifact(ctx_t *c, int64_t trial, const store_result_t *r, char *err)
+/* Whether the sender of a TELL that repeats a recorded result is the worker that ran the
+ * trial (the stored one): only it may still register its model (the first TELL's
+ * registration may have been lost to a crash), not any worker that names the trial. */
+static bool s_ran_it(ctx_t *c, int64_t trial)
+{
+    char *holder = NULL, err[HPS_ERR_LEN];
+    bool same = c->worker && store_trial_worker(c->self->store, trial, &holder, err) == 0 &&
+                holder && strcmp(holder, c->worker->name) == 0;
+    free(holder);
+    return same;
+}
+
+int coord__register_artifact(ctx_t *c, int64_t trial, const store_result_t *r, bool recorded,
+                             char *err)
 {
     const char *sha = proto_get_str(c->msg, "artifact");
     const char *name = proto_get_str(c->msg, "artifact_name");
     if (!sha || !name || r->state != TRIAL_COMPLETE)
         return 0;
+    if (!recorded && !s_ran_it(c, trial)) {
+        log_warn("trial %lld: a repeated TELL from %s, which did not run it: its artifact is "
+                 "ignored", (long long)trial, c->worker ? c->worker->name : "?");
+        return 0;
+    }
     long version;
     char *path = blob_path(c->self->blob_dir, sha);
     struct stat st; /* the size of what arrived, whatever the TELL says */
@@ -81,6 +99,7 @@ int coord__register_artifact(ctx_t *c, int64_t trial, const store_result_t *r, c
         log_info("trial %lld: model %s (%.12s) registered as version %ld", (long long)trial,
                  name, sha, version);
     else if (rc > 0)
-        log_warn("trial %lld is not a final refit: its artifact is ignored", (long long)trial);
+        log_warn("trial %lld is not a completed final refit: its artifact is ignored",
+                 (long long)trial);
     return rc < 0 ? -1 : 0;
 }

@@ -177,7 +177,7 @@ void coord__on_heartbeat(ctx_t *c)
 /* Results are taken from the lease holder alone: a connection that said HELLO, with
  * the key it said it with, under the name that holds the lease. False when refused
  * (answered: RESET to a connection that never said HELLO, else ERROR; logged). */
-bool coord__from_holder(ctx_t *c, int64_t trial, int64_t attempt)
+bool coord__from_holder(ctx_t *c, int64_t trial, int64_t attempt, bool running)
 {
     worker_rec_t *w = c->worker;
     const char *type = proto_type(c->msg);
@@ -188,9 +188,10 @@ bool coord__from_holder(ctx_t *c, int64_t trial, int64_t attempt)
         return false;
     }
     char why[HPS_ERR_LEN], err[HPS_ERR_LEN];
-    int rc = strcmp(w->key, c->user_id) != 0
-                 ? set_err(why, "not the key it said HELLO with")
-                 : sched_check_holder(c->self->sched, w->name, trial, (int)attempt, why);
+    int rc = strcmp(w->key, c->user_id) != 0 ? set_err(why, "not the key it said HELLO with")
+             : attempt < 1 || attempt > INT_MAX ? set_err(why, "attempt %lld", (long long)attempt)
+             : running ? sched_check_running(c->self->sched, w->name, trial, (int)attempt, why)
+                       : sched_check_holder(c->self->sched, w->name, trial, (int)attempt, why);
     if (rc == 0)
         return true;
     set_err(err, "worker %s: %s for trial %lld refused: %s", w->name, type, (long long)trial,

@@ -77,6 +77,10 @@ int sched_tell(sched_t *self, int64_t trial, int attempt, const store_result_t *
  * attempts are for sched_tell to judge (a superseded one is logged stale). */
 int sched_check_holder(sched_t *self, const char *worker, int64_t trial, int attempt,
                        char *err);
+/* Stricter, for an upload that names its trial: 0 only when (trial, attempt) is running
+ * now and held by worker; 1 otherwise (err says why), -1 with err. */
+int sched_check_running(sched_t *self, const char *worker, int64_t trial, int attempt,
+                        char *err);
 
 /* An intermediate value: *prune says whether the trial should stop. A report for an
  * attempt that is not the leased one answers prune. -1 with err on a DB error. */

@@ -40,7 +40,7 @@ static const char s_sql_register[] =
     " JOIN (SELECT COALESCE(json_extract(config, '$.register'), name) AS name, id"
     "       FROM studies) AS n ON n.id = s.id"
     " LEFT JOIN trials AS b ON b.id = s.best_trial"
-    " WHERE t.id = ?1 AND t.kind = 'final'";
+    " WHERE t.id = ?1 AND t.kind = 'final' AND t.state = 'COMPLETE'";
 
 int store_model_register(store_t *self, int64_t trial_id, const char *sha, const char *file,
                          int64_t size, const char *hps_version, long *version_out, char *err)
@@ -74,7 +74,8 @@ int store_model_register(store_t *self, int64_t trial_id, const char *sha, const
         if (n < 0)
             rc = -1;
         else if (n == 0) {
-            set_err(err, "trial %lld is not a final refit in this file", (long long)trial_id);
+            set_err(err, "trial %lld is not a completed final refit in this file",
+                    (long long)trial_id);
             rc = 1;
         }
     }
@@ -308,7 +309,8 @@ static const char s_test_rows[] =
     "INSERT INTO trials(id, study_id, number, kind, state, attempt, value, cv_mean, cv_std,"
     " params) VALUES (1, 1, 0, 'search', 'COMPLETE', 1, 0.7, 0.7, 0.01, '{\"C\": 1}'),"
     " (2, 1, -1, 'final', 'COMPLETE', 1, 0.8, NULL, NULL, '{\"C\": 1}'),"
-    " (3, 2, -1, 'final', 'COMPLETE', 1, 0.5, NULL, NULL, NULL);";
+    " (3, 2, -1, 'final', 'COMPLETE', 1, 0.5, NULL, NULL, NULL),"
+    " (4, 1, -2, 'final', 'FAIL', 1, NULL, NULL, NULL, NULL);";
 
 void store_models_test(bool verbose)
 {
@@ -319,6 +321,7 @@ void store_models_test(bool verbose)
     assert(store_exec(st, s_test_rows, err) == 0);
     long v;
     assert(store_model_register(st, 1, "aa", "m.bin", 3, "0.1", &v, err) == 1);
+    assert(store_model_register(st, 4, "cc", "m.bin", 3, "0.1", &v, err) == 1); /* FAIL */
     assert(store_model_register(st, 2, "aa", "m.bin", 3, "0.1", &v, err) == 0 && v == 1);
     assert(store_model_register(st, 2, "aa", "m.bin", 3, "0.1", &v, err) == 0 && v == 1);
     assert(store_model_register(st, 3, "bb", "x.pkl", 4, "0.1", &v, err) == 0 && v == 2);
