@@ -1,8 +1,11 @@
-/* log — level-gated messages to stderr: "2026-11-25T10:00:00.123 INFO  coord: text".
+/* log — level-gated messages to stderr: "2026-11-25T10:00:00.123 INFO  coord: text",
+ * one line each: the text's newlines and control characters are escaped (limits_escape).
  * stdout carries command results only. The level and component name are set once in
  * main (or a forked child) and are the only process-wide mutable state in hps. */
 #ifndef HPS_LOG_H
 #define HPS_LOG_H
+
+#include <stdbool.h>
 
 typedef enum { LL_ERROR = 0, LL_WARN, LL_INFO, LL_DEBUG } log_level_t;
 
@@ -16,5 +19,7 @@ void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(prin
 #define log_warn(...) log_msg(LL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LL_DEBUG, __VA_ARGS__)
+
+void log_test(bool verbose);
 
 #endif
