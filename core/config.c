@@ -15,6 +15,9 @@
 #include <yaml.h>
 
 #define CFG_MAX_DEPTH 64 /* deeper nesting is refused rather than risking the stack */
+/* Keys of one map: each new key is looked for among the others, so a 1 MiB config of
+ * 100k keys would take minutes (one SUBMIT holding the coordinator); 4096 take ~0.1 s. */
+#define CFG_MAX_KEYS 4096
 
 /* ------------------------------------------------------------------ errors */
 
@@ -327,7 +330,13 @@ static cfg_node_t *s_map(s_reader_t *r, cfg_node_t *map, int depth)
             cfg_free(&val);
         } else {
             const char *k = key->value ? key->value : "";
-            int prev = cfg_map_find(map, k);
+            int prev = map->n < CFG_MAX_KEYS ? cfg_map_find(map, k) : -1;
+            if (map->n >= CFG_MAX_KEYS) {
+                cfg_error(r->errs, key, "a map of more than %d keys", CFG_MAX_KEYS);
+                cfg_free(&val);
+                cfg_free(&key);
+                break;
+            }
             if (prev >= 0) {
                 cfg_error(r->errs, key, "duplicate key '%s' (first at line %d)", k,
                           map->key_line[prev]);

@@ -150,6 +150,56 @@ static int s_numeric(param_t *p, const cfg_node_t *node, cfg_errs_t *errs)
     return 0;
 }
 
+/* A choice as its kind and value, for sorting: equal choices (as cfg_equal has them:
+ * 1 and 1.0, true and True) sort next to each other. */
+typedef struct {
+    cfg_kind_t kind;
+    double num; /* bool: 0/1; number: its value */
+    const char *text;
+    int idx;
+} s_choice_t;
+
+static int s_cmp_choice(const void *pa, const void *pb)
+{
+    const s_choice_t *a = pa, *b = pb;
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    int c = 0;
+    if (a->kind == CFG_K_TEXT)
+        c = strcmp(a->text, b->text);
+    else if (a->kind != CFG_K_NULL && !(isnan(a->num) || isnan(b->num)))
+        c = (a->num > b->num) - (a->num < b->num);
+    else if (a->kind != CFG_K_NULL)
+        c = isnan(a->num) - isnan(b->num); /* NaN equals nothing: after, by position */
+    return c ? c : (a->idx > b->idx) - (a->idx < b->idx);
+}
+
+/* Each choice equal to an earlier one is an error at it: sorted, so 100k choices cost
+ * milliseconds (one SUBMIT must not hold the coordinator for minutes). */
+static void s_duplicate_choices(const param_t *p, const cfg_node_t *list, cfg_errs_t *errs)
+{
+    s_choice_t *k = xcalloc((size_t)list->n, sizeof *k);
+    for (int i = 0; i < list->n; i++) {
+        const cfg_node_t *c = list->items[i];
+        k[i] = (s_choice_t){.kind = cfg_kind(c), .text = c->value ? c->value : "", .idx = i};
+        if (k[i].kind == CFG_K_BOOL)
+            k[i].num = c->value[0] == 't' || c->value[0] == 'T';
+        else if (k[i].kind == CFG_K_NUMBER && parse_double(c->value, &k[i].num) != 0)
+            k[i].num = NAN;
+    }
+    qsort(k, (size_t)list->n, sizeof *k, s_cmp_choice);
+    for (int i = 1; i < list->n; i++) {
+        const s_choice_t *a = &k[i - 1], *b = &k[i];
+        bool same = a->kind == b->kind &&
+                    (a->kind == CFG_K_NULL ||
+                     (a->kind == CFG_K_TEXT ? strcmp(a->text, b->text) == 0 : a->num == b->num));
+        if (same)
+            cfg_error(errs, list->items[b->idx], "%s: duplicate choice '%s'", p->name,
+                      p->choices[b->idx]);
+    }
+    free(k);
+}
+
 static int s_categorical(param_t *p, const cfg_node_t *node, cfg_errs_t *errs)
 {
     const cfg_node_t *list = cfg_get(node, "choices");
@@ -182,10 +232,9 @@ static int s_categorical(param_t *p, const cfg_node_t *node, cfg_errs_t *errs)
                       p->name, i + 1, why, LIMITS_CHOICE_MAX);
             continue;
         }
-        for (int j = 0; j < i; j++)
-            if (cfg_equal(c, list->items[j]))
-                cfg_error(errs, c, "%s: duplicate choice '%s'", p->name, p->choices[i]);
     }
+    if (errs->n == before)
+        s_duplicate_choices(p, list, errs);
     p->low = 0;
     p->high = list->n - 1;
     p->step = 1;

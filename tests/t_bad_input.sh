@@ -20,6 +20,20 @@ good=tests/bad_configs/good.yaml
 sed 's/low: -5, high: 5}/low: !!float -5, high: !!int 5}/' $good >"$TMP/tagged.yaml"
 "$HPS" run "$TMP/tagged.yaml" -j 1 --db "$TMP/tagged.db" -q >/dev/null 2>"$TMP/err" \
     || fail "tagged config: $(cat "$TMP/err")"
+# sizes a SUBMIT could hold the coordinator with: 4097 keys in a map are refused, and
+# 100k choices are checked for duplicates at once (sorted; 1 and 1.0 are the same)
+python3 - "$TMP" <<'PY'
+import json, sys
+d = sys.argv[1]
+base = dict(study="big", n_trials=2, objective={"type": "synthetic", "function": "sphere"},
+            sampler={"type": "random"})
+keys = dict(base, space={f"x{i}": {"type": "float", "low": 0, "high": 1} for i in range(4097)})
+json.dump(keys, open(f"{d}/keys.yaml", "w"))
+json.dump(dict(base, space={"c": {"type": "categorical", "choices": list(range(100000)) + [7.0]}}),
+          open(f"{d}/choices.yaml", "w"))
+PY
+expect2 "a map of more than 4096 keys" "$HPS" run "$TMP/keys.yaml" -j 1 --db "$DB"
+expect2 "c: duplicate choice '7.0'" timeout 20 "$HPS" run "$TMP/choices.yaml" -j 1 --db "$DB"
 expect2 "usage" "$HPS"
 expect2 "unknown command 'frobnicate'" "$HPS" frobnicate
 expect2 "CONFIG file is required" "$HPS" run --db "$DB"
