@@ -243,6 +243,7 @@ static void s_started(void *vself, long number, const double *x)
     self->state[j] = TRIAL_RUNNING;
     self->seen[j] = 0;
     self->key[j] = INFINITY;
+    self->w[j] = 0; /* the next proposal weighs it; until then defined (tpe_cond_test reads) */
     self->n++;
     self->n_warm += number < 0;
     s_forget_old(self);
