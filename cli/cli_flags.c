@@ -22,8 +22,7 @@ int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, l
     return 0;
 }
 
-/* Whether a and b name one existing file. */
-static bool s_same_file(const char *a, const char *b)
+bool cli_same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
     return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
@@ -61,7 +60,7 @@ const char *cli_output_clash(const char *out, const char *db, const char *const 
     if (db) {
         char *wal = xasprintf("%s-wal", db), *shm = xasprintf("%s-shm", db);
         char *blobs = xasprintf("%s.blobs", db);
-        what = s_same_file(out, db) || s_same_file(out, wal) || s_same_file(out, shm)
+        what = cli_same_file(out, db) || cli_same_file(out, wal) || cli_same_file(out, shm)
                    ? "the study file"
                : s_inside(out, blobs) ? "inside the study file's .blobs folder"
                                       : NULL;
@@ -70,7 +69,7 @@ const char *cli_output_clash(const char *out, const char *db, const char *const 
         free(blobs);
     }
     for (int i = 0; !what && i < n; i++)
-        if (s_same_file(out, inputs[i]))
+        if (cli_same_file(out, inputs[i]))
             what = "an input";
     return what;
 }

@@ -22,6 +22,9 @@ int cli_flag_long(const char *cmd, const char *flag, const char *arg, long lo, l
  * Checked before any connection is made. 0 ok, -1 after a message. */
 int cli_check_plain(const char *cmd, const char *endpoint, const char *cert);
 
+/* Whether a and b name one existing file (links and symlinks count as the file). */
+bool cli_same_file(const char *a, const char *b);
+
 /* Whether writing to out (a file or folder; NULL or "-": stdout, fine) would overwrite
  * an input: the study file db (NULL: none), its -wal or -shm, anything in its .blobs
  * folder, or one of the n files in inputs. Links and symlinks count as the file they

@@ -19,6 +19,7 @@
 
 #include "cli/coordinator.h"
 #include "coordinator/dblock.h"
+#include "core/config.h"
 #include "core/limits.h"
 #include "core/study.h"
 #include "results/optuna.h"
@@ -107,7 +108,7 @@ static int s_import_parse(int argc, char **argv, s_import_flags_t *f)
 static study_config_t *s_import_config(s_import_flags_t *f, const optuna_study_t *o)
 {
     for (int i = 0; i < f->n_over; i++)
-        if (strncmp(f->over[i] + strspn(f->over[i], "+"), "study=", 6) == 0) {
+        if (cfg_override_sets(f->over[i], "study")) {
             fprintf(stderr, "hps import: %s: the study's name is --as NAME (default: the "
                             "Optuna study's)\n", f->over[i]);
             return NULL;

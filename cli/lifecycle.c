@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cli_flags.h"
 #include "coordinator/blobs.h"
 #include "coordinator/dblock.h"
 #include "coordinator/study_check.h"
@@ -403,21 +404,13 @@ int rename_main(int argc, char **argv)
 
 /* ---- copy --------------------------------------------------------------------------- */
 
-/* Whether a and b are one file (b may not exist). */
-static bool s_same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
 /* What copy checks before writing: 0, or the exit code after a message. */
 static int s_copy_check(const life_flags_t *f, const char *as, char **config, long *n,
                         long *models)
 {
     char err[HPS_ERR_LEN];
     int rc = f->as ? s_check_name(f, as) : 0; /* a stored name is kept as it is */
-    if (rc == 0 && s_same_file(f->db, f->to_db))
+    if (rc == 0 && cli_same_file(f->db, f->to_db))
         return s_bad(f, "--to-db %s is the file copied from: copy into another file", f->to_db);
     if (rc == 0)
         rc = s_find("copy", f->db, f->args[0], config, n, models);

@@ -23,6 +23,7 @@
 #include "coordinator/coord.h"
 #include "coordinator/progress.h"
 #include "core/capable.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/report.h"
 #include "core/store.h"
@@ -472,8 +473,7 @@ static char **s_combo(const multirun_t *m, int c, const char *name, int *n)
     *n = 0;
     for (int i = 0; i < m->n_over; i++) {
         char *kv = m->over[(size_t)c * (size_t)m->n_over + (size_t)i];
-        const char *key = kv + strspn(kv, "+");
-        if (!name || strncmp(key, "study=", 6) != 0)
+        if (!name || !cfg_override_sets(kv, "study"))
             over[(*n)++] = kv;
     }
     if (name) {

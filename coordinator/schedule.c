@@ -614,22 +614,6 @@ int sched_check_holder(sched_t *self, const char *worker, int64_t trial, int att
     return other ? 1 : 0;
 }
 
-int sched_check_running(sched_t *self, const char *worker, int64_t trial, int attempt,
-                        char *err)
-{
-    int rc = sched_check_holder(self, worker, trial, attempt, err);
-    if (rc != 0)
-        return rc;
-    trial_state_t state;
-    int current;
-    if ((rc = store_trial_state(self->store, trial, &state, &current, err)) < 0)
-        return -1;
-    if (rc == 0 && state == TRIAL_RUNNING && current == attempt)
-        return 0;
-    set_err(err, "trial %lld attempt %d is not running", (long long)trial, attempt);
-    return 1;
-}
-
 int sched_report(sched_t *self, int64_t trial, int attempt, long step, double value,
                  bool *prune, char *err)
 {

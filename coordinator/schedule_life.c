@@ -229,3 +229,19 @@ int sched_stop(sched_t *self, const char *name, char *err)
     return 1;
 }
 
+/* sched_check_holder, and the attempt running now (schedule.h): for model uploads. */
+int sched_check_running(sched_t *self, const char *worker, int64_t trial, int attempt,
+                        char *err)
+{
+    int rc = sched_check_holder(self, worker, trial, attempt, err);
+    if (rc != 0)
+        return rc;
+    trial_state_t state;
+    int current;
+    if ((rc = store_trial_state(self->store, trial, &state, &current, err)) < 0)
+        return -1;
+    if (rc == 0 && state == TRIAL_RUNNING && current == attempt)
+        return 0;
+    set_err(err, "trial %lld attempt %d is not running", (long long)trial, attempt);
+    return 1;
+}

@@ -82,6 +82,8 @@ int cfg_double(const cfg_node_t *map, const char *key, double def, double *out,
                cfg_errs_t *errs);
 int cfg_long(const cfg_node_t *map, const char *key, long def, long *out, cfg_errs_t *errs);
 int cfg_bool(const cfg_node_t *map, const char *key, bool def, bool *out, cfg_errs_t *errs);
+/* Whether override arg ("key=value", "+key=value") sets key. */
+bool cfg_override_sets(const char *arg, const char *key);
 /* Every key of map must be in allowed (NULL-terminated); others get "unknown key 'x'". */
 int cfg_check_keys(const cfg_node_t *map, const char *const *allowed, cfg_errs_t *errs);
 /* The same, with more names (NULL = none) to suggest for keys set by an override: the

@@ -335,6 +335,13 @@ static const char *s_key_of(const char *arg, size_t *n)
     return eq ? arg : NULL;
 }
 
+bool cfg_override_sets(const char *arg, const char *key)
+{
+    size_t n;
+    const char *k = s_key_of(arg, &n);
+    return k && n == strlen(key) && strncmp(k, key, n) == 0;
+}
+
 /* A key given twice would silently take the last value (and a multirun would name its
  * studies after values they never used): an error. */
 static void s_check_repeats(int n, char *const *overrides, cfg_errs_t *errs)
